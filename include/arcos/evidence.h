@@ -1,0 +1,136 @@
+/* The evidence model (SPEC §1, §2): one record's ingestion, analysis, scoring and
+ * alert generation, plus the canonical form of `data` and its SHA-256.
+ *
+ * An arcos_evidence_ctx_t is created once per rank and reused for every record: it
+ * owns the jansson tree of the current record, a reusable canonical-text buffer and a
+ * reusable SHA-256 digest context. Strings in arcos_evidence_t are borrowed from the
+ * context and stay valid until the next arcos_ev_ingest() on it. */
+#ifndef ARCOS_EVIDENCE_H
+#define ARCOS_EVIDENCE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arcos/error.h"
+#include "arcos/util.h"
+
+/* Weights and thresholds of SPEC §2 (job config "scoring" object). */
+typedef struct {
+  int completeness_each;      /* 6: points per completeness criterion (5 criteria) */
+  int integrity;              /* 25: checksum present and matching */
+  int provenance_object;      /* 10: provenance is a non-empty object */
+  int provenance_tool;        /* 5: ... and has a "collector" or "tool" key */
+  int freshness;              /* 20: full freshness points */
+  int64_t fresh_days;         /* 30: age <= this many days scores full points */
+  int64_t stale_days;         /* 365: age >= this many days scores 0 */
+  int64_t future_tolerance_s; /* 86400: timestamps later than ref + this: freshness 0, clock_skew */
+  int signal_max;             /* 10 */
+  int signal_partial;         /* 5: coverage between the low and high thresholds */
+  int signal_neutral;         /* 5: other types, or the field missing / not number or bool */
+  double coverage_high;       /* 80 */
+  double coverage_low;        /* 50 */
+  int alert_threshold;        /* 50: score below this raises low_quality */
+} arcos_scoring_t;
+
+void arcos_scoring_defaults(arcos_scoring_t *s);
+
+enum {
+  ARCOS_ALERT_INTEGRITY_VIOLATION = 1u << 0, /* critical */
+  ARCOS_ALERT_LOW_QUALITY = 1u << 1,         /* high */
+  ARCOS_ALERT_CLOCK_SKEW = 1u << 2,          /* medium */
+};
+
+typedef enum {
+  ARCOS_SEV_NONE = 0,
+  ARCOS_SEV_MEDIUM = 1,
+  ARCOS_SEV_HIGH = 2,
+  ARCOS_SEV_CRITICAL = 3,
+} arcos_severity_t;
+
+const char *arcos_severity_name(int sev); /* "medium", ...; NULL for NONE */
+
+/* Error kinds of SPEC §4. */
+typedef enum {
+  ARCOS_KIND_NONE = 0,
+  ARCOS_KIND_PARSE,   /* not JSON */
+  ARCOS_KIND_INVALID, /* not an object / no usable id / too long */
+  ARCOS_KIND_STAGE,   /* a stage failed for this record */
+  ARCOS_KIND_IO,      /* transient read/write failure */
+} arcos_error_kind_t;
+
+const char *arcos_error_kind_name(int kind); /* "parse", "invalid", ... */
+
+/* Stage names of SPEC §2, in order; used in DLQ lines and metrics. */
+typedef enum {
+  ARCOS_STAGE_INGESTION = 0,
+  ARCOS_STAGE_ANALYSIS,
+  ARCOS_STAGE_SCORING,
+  ARCOS_STAGE_ALERT,
+  ARCOS_STAGE_STORAGE,
+  ARCOS_STAGE_COUNT
+} arcos_stage_t;
+
+const char *arcos_stage_name(int stage); /* "ingestion", "analysis", ... */
+
+/* One record after the four compute stages. */
+typedef struct {
+  const char *id; /* normalised id (integers as decimal), 1..256 bytes */
+  size_t id_len;
+  const char *type; /* "" when absent or not a string */
+  size_t type_len;
+  const char *source; /* "" when absent or not a string */
+  size_t source_len;
+  int64_t timestamp;    /* epoch seconds, fraction truncated; valid only if timestamp_valid */
+  bool timestamp_valid;
+  bool checksum_present; /* a non-null "checksum" member exists */
+  bool verified;         /* checksum present and equal to SHA-256(canonical(data)) */
+  uint8_t completeness, integrity, provenance, freshness, signal;
+  uint8_t score;    /* sum of the five components, 0..100 with default weights */
+  uint8_t alerts;   /* ARCOS_ALERT_* bits */
+  uint8_t severity; /* highest alert severity, arcos_severity_t */
+} arcos_evidence_t;
+
+typedef struct arcos_evidence_ctx arcos_evidence_ctx_t;
+
+/* scoring is copied. max_record_bytes: longer records are invalid (default 1 MiB). */
+arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring,
+                                            int64_t reference_time, size_t max_record_bytes);
+void arcos_evidence_destroy(arcos_evidence_ctx_t **ctx);
+
+/* Stage 1, ingestion: parse text[0..len) (one JSON value, surrounding whitespace and
+ * a trailing CR allowed), validate and normalise into *rec. Returns 0, ARCOS_EPARSE
+ * (kind parse) or ARCOS_EINVALID (kind invalid); detail->text then says what is wrong
+ * (detail->source/line are left for the caller). */
+int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len,
+                    arcos_evidence_t *rec, arcos_detail_t *detail);
+/* Stage 2, analysis: completeness, integrity (canonical + SHA-256), provenance,
+ * freshness and type signal components. */
+int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec);
+/* Stage 3, scoring: score = sum of the components. */
+int arcos_ev_score(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec);
+/* Stage 4, alert generation: alerts and severity. */
+int arcos_ev_alert(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec);
+
+/* The canonical form of SPEC §1 (Python's json.dumps(v, sort_keys=True)), appended
+ * to out. v == NULL is written as "null" (an absent `data` member). */
+int arcos_canonical_append(arcos_buf_t *out, const json_t *v);
+
+/* Python repr() of a double: shortest round-trip digits; exponent form when the
+ * decimal exponent is < -4 or >= 16 ("1e-07", "1.5e+300"), otherwise positional with
+ * ".0" on integral values ("100.0", "-0.0"). Writes a NUL-terminated string into
+ * out (at least 32 bytes) and returns its length. NaN/inf as Python: "NaN", "Infinity". */
+size_t arcos_format_double(double d, char *out);
+
+/* RFC 3339 date-time ("2025-03-01T12:00:00Z", "...T12:00:00.123+02:00") to Unix epoch
+ * seconds (fraction truncated). Returns 0 or ARCOS_EINVALID. */
+int arcos_rfc3339_parse(const char *s, size_t len, int64_t *epoch);
+/* Epoch seconds to "YYYY-MM-DDTHH:MM:SSZ"; out has room for 32 bytes. */
+void arcos_rfc3339_format(int64_t epoch, char *out);
+
+/* SHA-256 of data as 64 lowercase hex characters plus NUL, through the context's
+ * reused digest context. */
+int arcos_ev_sha256_hex(arcos_evidence_ctx_t *ctx, const void *data, size_t len, char hex[65]);
+
+#endif

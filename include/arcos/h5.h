@@ -1,0 +1,62 @@
+/* Parallel HDF5 output in one module (MPI-IO file driver, collective transfers).
+ * Every function here is collective over the communicator the file was created with:
+ * all ranks call it in the same order with the same path/type/total arguments.
+ *
+ * Tables are stored column-wise, one 1-D dataset per column. Parallel HDF5 cannot
+ * write variable-length strings collectively, so a string column NAME is three
+ * datasets: NAME_chars (the bytes of every row concatenated, no separators),
+ * NAME_offset (uint64, first byte of each row in NAME_chars) and NAME_length
+ * (uint32, bytes of each row). See docs/formats.md. */
+#ifndef ARCOS_H5_H
+#define ARCOS_H5_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arcos/error.h"
+
+typedef struct arcos_h5 arcos_h5_t;
+
+typedef enum {
+  ARCOS_H5_U8 = 0,
+  ARCOS_H5_U32,
+  ARCOS_H5_U64,
+  ARCOS_H5_I64,
+  ARCOS_H5_F64,
+  ARCOS_H5_CHAR,     /* bytes of string data (stored as 8-bit unsigned integers) */
+  ARCOS_H5_SEVERITY, /* uint8 enum {none=0, medium=1, high=2, critical=3} */
+} arcos_h5_type_t;
+
+/* Create (truncate) path for parallel writing. */
+int arcos_h5_create(MPI_Comm comm, const char *path, arcos_h5_t **out, arcos_detail_t *detail);
+/* Close the file and free the handle; *h becomes NULL. */
+int arcos_h5_close(arcos_h5_t **h);
+
+/* Create a group (parents must exist), e.g. "/evidence". */
+int arcos_h5_group(arcos_h5_t *h, const char *path);
+
+/* Write a 1-D dataset `path` of `total` elements. This rank contributes nblocks blocks:
+ * block i is counts[i] elements at global element offset offsets[i]; buf holds the
+ * blocks' elements back to back in block order. Blocks of all ranks must not overlap.
+ * A rank may contribute no blocks (nblocks == 0, buf may be NULL). */
+int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
+                          uint64_t total, size_t nblocks, const uint64_t *offsets,
+                          const uint64_t *counts, const void *buf);
+
+/* Write a string column `path` (creating path_chars, path_offset, path_length).
+ * Row blocks as in arcos_h5_write_blocks (offsets/counts in rows, total rows);
+ * strs/lens hold this rank's rows back to back in block order. The module computes
+ * every row's byte offset itself (one MPI_Allgather of per-block byte counts). */
+int arcos_h5_write_strings(arcos_h5_t *h, const char *path, uint64_t total, size_t nblocks,
+                           const uint64_t *offsets, const uint64_t *counts,
+                           const char *const *strs, const uint32_t *lens);
+
+/* Attributes on an existing object ("/" for the file). Values must be identical on
+ * all ranks; they are written once. */
+int arcos_h5_attr_string(arcos_h5_t *h, const char *obj, const char *name, const char *value);
+int arcos_h5_attr_i64(arcos_h5_t *h, const char *obj, const char *name, int64_t value);
+int arcos_h5_attr_u64(arcos_h5_t *h, const char *obj, const char *name, uint64_t value);
+int arcos_h5_attr_f64(arcos_h5_t *h, const char *obj, const char *name, double value);
+
+#endif
