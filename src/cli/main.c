@@ -1,6 +1,43 @@
+/* arcos-scale: a thin front end over libarcos. */
 #include <stdio.h>
+#include <string.h>
 
-int main(void) {
-  puts("arcos-scale");
-  return 0;
+#include "commands.h"
+
+static void usage(FILE *out) {
+  fputs("usage: arcos-scale COMMAND [options]\n"
+        "\n"
+        "Commands:\n"
+        "  run [INPUT...] [options]      score evidence on every MPI rank (mpirun -np N ...)\n"
+        "  generate --out DIR --records N [options]\n"
+        "                                write deterministic synthetic evidence\n"
+        "\n"
+        "  arcos-scale COMMAND --help    options of a command\n"
+        "  arcos-scale --version\n"
+        "\n"
+        "Exit codes: 0 done, 1 failed, 2 usage or config error, 3 --max-error-rate exceeded.\n",
+        out);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0) {
+    printf("arcos-scale %s\n", ARCOS_VERSION);
+    return 0;
+  }
+  if (strcmp(cmd, "run") == 0)
+    return arcos_cmd_run(argc - 1, argv + 1);
+  if (strcmp(cmd, "generate") == 0)
+    return arcos_cmd_generate(argc - 1, argv + 1);
+  fprintf(stderr, "arcos-scale: unknown command '%s'\n\n", cmd);
+  usage(stderr);
+  return 2;
 }

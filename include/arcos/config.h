@@ -1,0 +1,73 @@
+/* Job configuration: defaults < --config file < environment < command-line flags.
+ * Every job-config key is also a flag (the same name with '-' for '_'); both come
+ * from one option table in config.c, so they cannot drift apart. */
+#ifndef ARCOS_CONFIG_H
+#define ARCOS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "arcos/error.h"
+#include "arcos/evidence.h"
+
+typedef enum {
+  ARCOS_GUARANTEE_EXACTLY_ONCE = 0,
+  ARCOS_GUARANTEE_AT_LEAST_ONCE,
+  ARCOS_GUARANTEE_AT_MOST_ONCE,
+} arcos_guarantee_t;
+
+typedef enum {
+  ARCOS_ON_ERROR_DLQ = 0,
+  ARCOS_ON_ERROR_SKIP,
+  ARCOS_ON_ERROR_RETRY,
+} arcos_on_error_t;
+
+typedef struct {
+  /* positional inputs, in command-line order (owned) */
+  char **inputs;
+  size_t ninputs;
+  char *output;      /* output directory, default "results" */
+  char *config_path; /* --config, NULL if none */
+  bool force;        /* overwrite an existing output directory */
+  bool jsonl;        /* also write results.jsonl */
+  bool quiet;        /* no progress or summary on stdout */
+  int64_t reference_time; /* epoch seconds; job start unless reference_time_set */
+  bool reference_time_set;
+  int guarantee;          /* arcos_guarantee_t */
+  int on_error;           /* arcos_on_error_t */
+  int max_retries;        /* 3 */
+  int64_t batch_size;     /* 100, env ARCOS_BATCH_SIZE */
+  int64_t max_record_bytes;    /* 1 MiB */
+  int64_t partition_bytes;     /* target JSON Lines partition size, 0 = automatic */
+  int64_t partitions_per_rank; /* over-decomposition factor, 4 */
+  int64_t max_workers;         /* ranks that take partitions, 0 = all; env ARCOS_MAX_WORKERS */
+  int64_t cache_nodes;         /* logical cache nodes, 0 = max(3, ranks); env ARCOS_CACHE_NODES */
+  int64_t vnodes;              /* virtual nodes per cache node, 0 = ring default */
+  double max_error_rate;       /* fraction of input; < 0 = no limit */
+  arcos_scoring_t scoring;
+} arcos_config_t;
+
+void arcos_config_init(arcos_config_t *cfg);
+void arcos_config_free(arcos_config_t *cfg);
+
+/* Parse `run` arguments (argv[0] is the command name) with full precedence.
+ * Returns 0, ARCOS_EUSAGE (bad flag/value; detail says which) or ARCOS_ECONFIG
+ * (config file unreadable or with an unknown key / bad value). `help` is set when
+ * --help was given. */
+int arcos_config_parse_run(arcos_config_t *cfg, int argc, char **argv, bool *help,
+                           arcos_detail_t *detail);
+
+/* Print the options of `run` (flags, value, default, meaning). */
+void arcos_config_print_help(FILE *out);
+
+/* The effective configuration as a JSON object (new reference). */
+json_t *arcos_config_to_json(const arcos_config_t *cfg);
+
+const char *arcos_guarantee_name(int g);
+const char *arcos_on_error_name(int e);
+
+#endif

@@ -1,0 +1,99 @@
+/* Inputs: expanding paths into files, planning partitions, and reading the records of
+ * one partition.
+ *
+ * A partition is a descriptor, not data: (input, byte range) for plain JSON Lines,
+ * the whole file for gzip and JSON documents. Partitions are numbered in global order
+ * (input order, then position), which is what makes every output independent of the
+ * rank count. Readers are a table of functions per format (IOR's backend pattern). */
+#ifndef ARCOS_INPUT_H
+#define ARCOS_INPUT_H
+
+#include <mpi.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arcos/error.h"
+#include "arcos/util.h"
+
+typedef enum {
+  ARCOS_FMT_JSONL = 0, /* .jsonl, .ndjson, and any explicitly named file of another name */
+  ARCOS_FMT_JSONL_GZ,  /* .jsonl.gz, .ndjson.gz, or gzip magic */
+  ARCOS_FMT_JSON,      /* .json: an array of records or {"evidence_items": [...]} */
+} arcos_format_t;
+
+const char *arcos_format_name(int fmt);
+
+typedef struct {
+  char *path;     /* path to open */
+  char *display;  /* the path as given, or the file found in a directory */
+  uint64_t size;  /* bytes on disk */
+  int format;     /* arcos_format_t */
+} arcos_input_t;
+
+typedef struct {
+  uint32_t input;   /* index into the plan's inputs */
+  uint64_t start;   /* byte range [start, end) of the file */
+  uint64_t end;
+  uint64_t weight;  /* estimated work, for the assignment */
+  int32_t rank;     /* rank that processes it */
+} arcos_partition_t;
+
+typedef struct {
+  arcos_input_t *inputs;
+  size_t ninputs;
+  arcos_partition_t *parts; /* in global order */
+  size_t nparts;
+  uint64_t total_bytes;
+  int workers; /* ranks that take partitions */
+} arcos_plan_t;
+
+typedef struct {
+  uint64_t partition_bytes; /* 0 = automatic */
+  uint64_t per_rank;        /* partitions per working rank */
+  int workers;              /* ranks that take partitions (>= 1) */
+} arcos_plan_opts_t;
+
+/* Rank 0: expand paths (directories recursively, every supported file in byte-wise
+ * sorted path order), stat them, cut partitions, assign them largest first to the
+ * least-loaded rank. Fails (ARCOS_ENOENT / ARCOS_EIO / ARCOS_EUSAGE) on a missing or
+ * unreadable input path, before any work. */
+int arcos_plan_build(const char *const *paths, size_t npaths, const arcos_plan_opts_t *opts,
+                     arcos_plan_t *plan, arcos_detail_t *detail);
+/* Collective: broadcast rank 0's plan (or its error) to every rank. On non-root ranks
+ * plan must be zeroed. Returns rank 0's result code on every rank. */
+int arcos_plan_bcast(MPI_Comm comm, int root_rc, arcos_plan_t *plan);
+void arcos_plan_free(arcos_plan_t *plan);
+
+/* One record as the reader saw it. text is borrowed until the next record. */
+typedef struct {
+  const char *text;
+  size_t len;
+  uint64_t line;   /* JSON Lines: line number relative to the partition (0-based count
+                      of newlines before the record inside the partition); gzip: the
+                      1-based line; JSON: the 1-based element index */
+  uint64_t offset; /* byte offset of the record in the file (gzip: decompressed) */
+} arcos_raw_t;
+
+/* Called for every record; returning non-zero stops the reader with that code. */
+typedef int (*arcos_record_fn)(void *arg, const arcos_raw_t *rec);
+
+typedef struct {
+  uint64_t records;  /* records delivered */
+  uint64_t newlines; /* JSON Lines: newlines inside [start, end) (for line numbering) */
+  double io_s;       /* seconds spent reading or decompressing */
+} arcos_read_stats_t;
+
+/* Read one partition and call fn for each record, in order. Reader-level failures
+ * (unreadable file, corrupt gzip, broken JSON document structure) are reported to
+ * `onerror` as records too: the callback gets rec->text = the bytes concerned, and
+ * the return value is ARCOS_EIO / ARCOS_EPARSE with detail filled; records already
+ * delivered stay delivered. */
+typedef int (*arcos_reader_error_fn)(void *arg, const arcos_raw_t *rec, int code,
+                                     const char *message);
+
+int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part,
+                         arcos_buf_t *scratch, arcos_record_fn fn,
+                         arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *stats);
+
+#endif

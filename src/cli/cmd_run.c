@@ -1,0 +1,43 @@
+/* `arcos-scale run`: initialise MPI, parse the configuration identically on every
+ * rank, hand the context to the library, finalise. */
+#include <mpi.h>
+#include <stdio.h>
+
+#include "arcos/config.h"
+#include "arcos/job.h"
+#include "commands.h"
+
+int arcos_cmd_run(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  arcos_config_t cfg;
+  arcos_config_init(&cfg);
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  bool help = false;
+  int code;
+  int rc = arcos_config_parse_run(&cfg, argc, argv, &help, &d);
+  if (help) {
+    if (rank == 0) {
+      printf("usage: arcos-scale run [INPUT...] [--config job.json] [--output DIR] [options]\n"
+             "       mpirun -np N arcos-scale run INPUT...\n\n"
+             "INPUT: .jsonl/.ndjson files (optionally .gz), .json arrays or {\"evidence_items\": "
+             "[...]} objects, or directories of them.\n\n");
+      arcos_config_print_help(stdout);
+    }
+    code = 0;
+  } else if (rc != ARCOS_OK) {
+    if (rank == 0)
+      fprintf(stderr, "arcos-scale run: %s%s%s\n", d.text,
+              rc == ARCOS_ECONFIG ? " in " : "", rc == ARCOS_ECONFIG ? d.source : "");
+    code = 2;
+  } else {
+    arcos_ctx_t ctx = {MPI_COMM_WORLD, rank, size, &cfg, stdout, stderr};
+    code = arcos_job_run(&ctx);
+  }
+  arcos_config_free(&cfg);
+  MPI_Finalize();
+  return code;
+}

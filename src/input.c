@@ -1,0 +1,677 @@
+/* Input planning and readers. See include/arcos/input.h.
+ *
+ * Byte-range rule for JSON Lines: a record starts at offset 0 or just after a '\n'.
+ * Partition [start, end) owns exactly the records whose first byte lies in
+ * [start, end); its reader skips to the first record start at or after `start` and
+ * finishes the record that crosses `end`. Line numbers come from counting the
+ * newlines inside each range; the job adds up the counts of earlier ranges (one
+ * reduction) to turn relative lines into absolute ones. */
+#include "arcos/input.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define CHUNK ((size_t)4 << 20)
+#define MIN_AUTO_PARTITION ((uint64_t)1 << 20)
+
+const char *arcos_format_name(int fmt) {
+  switch (fmt) {
+  case ARCOS_FMT_JSONL:
+    return "jsonl";
+  case ARCOS_FMT_JSONL_GZ:
+    return "jsonl.gz";
+  case ARCOS_FMT_JSON:
+    return "json";
+  default:
+    return "unknown";
+  }
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Format from the name; -1 when the name is not a supported evidence file. */
+static int format_of(const char *path) {
+  if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson"))
+    return ARCOS_FMT_JSONL;
+  if (ends_with(path, ".jsonl.gz") || ends_with(path, ".ndjson.gz"))
+    return ARCOS_FMT_JSONL_GZ;
+  if (ends_with(path, ".json"))
+    return ARCOS_FMT_JSON;
+  return -1;
+}
+
+static bool has_gzip_magic(const char *path) {
+  unsigned char m[2] = {0, 0};
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return false;
+  ssize_t n = read(fd, m, 2);
+  close(fd);
+  return n == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
+typedef struct {
+  arcos_input_t *v;
+  size_t n, cap;
+} input_list_t;
+
+static int push_input(input_list_t *l, const char *path, const char *display, uint64_t size,
+                      int fmt) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    arcos_input_t *g = realloc(l->v, cap * sizeof *g);
+    if (g == NULL)
+      return ARCOS_ENOMEM;
+    l->v = g;
+    l->cap = cap;
+  }
+  arcos_input_t *in = &l->v[l->n];
+  in->path = strdup(path);
+  in->display = strdup(display);
+  in->size = size;
+  in->format = fmt;
+  if (in->path == NULL || in->display == NULL) {
+    free(in->path);
+    free(in->display);
+    return ARCOS_ENOMEM;
+  }
+  l->n++;
+  return ARCOS_OK;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+typedef struct {
+  char **v;
+  size_t n, cap;
+} str_list_t;
+
+static int collect_dir(const char *dir, str_list_t *out, arcos_detail_t *d) {
+  DIR *dp = opendir(dir);
+  if (dp == NULL)
+    return arcos_detail_set(d, ARCOS_EIO, dir, 0, "cannot open directory: %s", strerror(errno));
+  int rc = ARCOS_OK;
+  struct dirent *e;
+  while ((e = readdir(dp)) != NULL) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    size_t len = strlen(dir) + strlen(e->d_name) + 2;
+    char *p = malloc(len);
+    if (p == NULL) {
+      rc = ARCOS_ENOMEM;
+      break;
+    }
+    snprintf(p, len, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", e->d_name);
+    struct stat st;
+    if (stat(p, &st) != 0) {
+      rc = arcos_detail_set(d, ARCOS_EIO, p, 0, "cannot stat: %s", strerror(errno));
+      free(p);
+      break;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      rc = collect_dir(p, out, d);
+      free(p);
+      if (rc != ARCOS_OK)
+        break;
+      continue;
+    }
+    if (!S_ISREG(st.st_mode) || format_of(p) < 0) {
+      free(p);
+      continue;
+    }
+    if (out->n == out->cap) {
+      size_t cap = out->cap ? out->cap * 2 : 64;
+      char **g = realloc(out->v, cap * sizeof *g);
+      if (g == NULL) {
+        free(p);
+        rc = ARCOS_ENOMEM;
+        break;
+      }
+      out->v = g;
+      out->cap = cap;
+    }
+    out->v[out->n++] = p;
+  }
+  closedir(dp);
+  return rc;
+}
+
+static int check_readable(const char *path, arcos_detail_t *d) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return arcos_detail_set(d, ARCOS_EIO, path, 0,
+                            "cannot read input: %s; check the path and its permissions",
+                            strerror(errno));
+  close(fd);
+  return ARCOS_OK;
+}
+
+static int expand_inputs(const char *const *paths, size_t npaths, input_list_t *list,
+                         arcos_detail_t *d) {
+  for (size_t i = 0; i < npaths; i++) {
+    const char *p = paths[i];
+    struct stat st;
+    if (strcmp(p, "-") == 0)
+      return arcos_detail_set(d, ARCOS_EUSAGE, "-", 0,
+                              "streaming from standard input is not available in this build");
+    if (stat(p, &st) != 0)
+      return arcos_detail_set(d, errno == ENOENT ? ARCOS_ENOENT : ARCOS_EIO, p, 0,
+                              "input not found (%s); check the path", strerror(errno));
+    if (S_ISDIR(st.st_mode)) {
+      str_list_t files = {0};
+      int rc = collect_dir(p, &files, d);
+      if (rc == ARCOS_OK)
+        qsort(files.v, files.n, sizeof *files.v, cmp_str);
+      for (size_t k = 0; k < files.n; k++) {
+        struct stat fs;
+        if (rc == ARCOS_OK && stat(files.v[k], &fs) != 0)
+          rc = arcos_detail_set(d, ARCOS_EIO, files.v[k], 0, "cannot stat: %s", strerror(errno));
+        if (rc == ARCOS_OK)
+          rc = check_readable(files.v[k], d);
+        if (rc == ARCOS_OK)
+          rc = push_input(list, files.v[k], files.v[k], (uint64_t)fs.st_size,
+                          format_of(files.v[k]));
+        free(files.v[k]);
+      }
+      free(files.v);
+      if (rc != ARCOS_OK)
+        return rc;
+      continue;
+    }
+    if (!S_ISREG(st.st_mode))
+      return arcos_detail_set(d, ARCOS_EUSAGE, p, 0, "input is neither a file nor a directory");
+    int rc = check_readable(p, d);
+    if (rc != ARCOS_OK)
+      return rc;
+    int fmt = format_of(p);
+    if (fmt < 0) /* an explicitly named file: JSON Lines unless it is gzip */
+      fmt = has_gzip_magic(p) ? ARCOS_FMT_JSONL_GZ : ARCOS_FMT_JSONL;
+    rc = push_input(list, p, p, (uint64_t)st.st_size, fmt);
+    if (rc != ARCOS_OK)
+      return rc;
+  }
+  return ARCOS_OK;
+}
+
+typedef struct {
+  uint64_t weight;
+  uint32_t idx;
+} weighted_t;
+
+/* Heaviest first; equal weights in index order, so the order is total and the
+ * assignment deterministic. */
+static int cmp_weight_desc(const void *a, const void *b) {
+  const weighted_t *x = a, *y = b;
+  if (x->weight != y->weight)
+    return x->weight > y->weight ? -1 : 1;
+  return x->idx < y->idx ? -1 : (x->idx > y->idx);
+}
+
+int arcos_plan_build(const char *const *paths, size_t npaths, const arcos_plan_opts_t *opts,
+                     arcos_plan_t *plan, arcos_detail_t *d) {
+  memset(plan, 0, sizeof *plan);
+  if (npaths == 0)
+    return arcos_detail_set(d, ARCOS_EUSAGE, "run", 0,
+                            "no input given: name files or directories (see --help)");
+  input_list_t list = {0};
+  int rc = expand_inputs(paths, npaths, &list, d);
+  plan->inputs = list.v;
+  plan->ninputs = list.n;
+  if (rc != ARCOS_OK) {
+    arcos_plan_free(plan);
+    return rc;
+  }
+  int workers = opts->workers > 0 ? opts->workers : 1;
+  plan->workers = workers;
+  uint64_t jsonl_bytes = 0;
+  for (size_t i = 0; i < list.n; i++) {
+    plan->total_bytes += list.v[i].size;
+    if (list.v[i].format == ARCOS_FMT_JSONL)
+      jsonl_bytes += list.v[i].size;
+  }
+  uint64_t per_rank = opts->per_rank > 0 ? opts->per_rank : 4;
+  uint64_t target = opts->partition_bytes;
+  if (target == 0) {
+    target = jsonl_bytes / ((uint64_t)workers * per_rank);
+    if (target < MIN_AUTO_PARTITION)
+      target = MIN_AUTO_PARTITION;
+  }
+  size_t cap = 0;
+  for (size_t i = 0; i < list.n; i++) {
+    const arcos_input_t *in = &list.v[i];
+    uint64_t n = 1;
+    if (in->format == ARCOS_FMT_JSONL && in->size > target)
+      n = (in->size + target - 1) / target;
+    if (plan->nparts + n > cap) {
+      cap = (plan->nparts + n) * 2;
+      arcos_partition_t *g = realloc(plan->parts, cap * sizeof *g);
+      if (g == NULL) {
+        arcos_plan_free(plan);
+        return ARCOS_ENOMEM;
+      }
+      plan->parts = g;
+    }
+    for (uint64_t k = 0; k < n; k++) {
+      arcos_partition_t *p = &plan->parts[plan->nparts++];
+      p->input = (uint32_t)i;
+      p->start = in->size * k / n;
+      p->end = in->size * (k + 1) / n;
+      /* gzip inflates about 5x and cannot be split: weigh it by what it will produce */
+      p->weight = (p->end - p->start) * (in->format == ARCOS_FMT_JSONL_GZ ? 5 : 1) + 1;
+      p->rank = 0;
+    }
+  }
+  /* Largest first onto the least-loaded rank (LPT); ties go to the lower rank. */
+  weighted_t *order = malloc(plan->nparts * sizeof *order + 1);
+  uint64_t *load = calloc((size_t)workers, sizeof *load);
+  if (order == NULL || load == NULL) {
+    free(order);
+    free(load);
+    arcos_plan_free(plan);
+    return ARCOS_ENOMEM;
+  }
+  for (size_t i = 0; i < plan->nparts; i++)
+    order[i] = (weighted_t){plan->parts[i].weight, (uint32_t)i};
+  qsort(order, plan->nparts, sizeof *order, cmp_weight_desc);
+  for (size_t i = 0; i < plan->nparts; i++) {
+    int best = 0;
+    for (int r = 1; r < workers; r++)
+      if (load[r] < load[best])
+        best = r;
+    plan->parts[order[i].idx].rank = best;
+    load[best] += order[i].weight;
+  }
+  free(order);
+  free(load);
+  return ARCOS_OK;
+}
+
+void arcos_plan_free(arcos_plan_t *plan) {
+  for (size_t i = 0; i < plan->ninputs; i++) {
+    free(plan->inputs[i].path);
+    free(plan->inputs[i].display);
+  }
+  free(plan->inputs);
+  free(plan->parts);
+  memset(plan, 0, sizeof *plan);
+}
+
+/* Wire form: [rc][ninputs][nparts][workers][total] then per input
+ * [format][size][pathlen][path][displaylen][display], then the partition array. */
+int arcos_plan_bcast(MPI_Comm comm, int root_rc, arcos_plan_t *plan) {
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  arcos_buf_t b = {0};
+  uint64_t len = 0;
+  int rc = ARCOS_OK;
+  if (rank == 0) {
+    int64_t hdr[5] = {root_rc, (int64_t)plan->ninputs, (int64_t)plan->nparts, plan->workers,
+                      (int64_t)plan->total_bytes};
+    rc = arcos_buf_append(&b, hdr, sizeof hdr);
+    for (size_t i = 0; rc == ARCOS_OK && root_rc == ARCOS_OK && i < plan->ninputs; i++) {
+      const arcos_input_t *in = &plan->inputs[i];
+      uint64_t f[4] = {(uint64_t)in->format, in->size, strlen(in->path), strlen(in->display)};
+      rc = arcos_buf_append(&b, f, sizeof f);
+      if (rc == ARCOS_OK)
+        rc = arcos_buf_append(&b, in->path, f[2]);
+      if (rc == ARCOS_OK)
+        rc = arcos_buf_append(&b, in->display, f[3]);
+    }
+    if (rc == ARCOS_OK && root_rc == ARCOS_OK)
+      rc = arcos_buf_append(&b, plan->parts, plan->nparts * sizeof *plan->parts);
+    len = rc == ARCOS_OK ? b.len : 0;
+  }
+  MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm);
+  if (len == 0) {
+    arcos_buf_free(&b);
+    return ARCOS_ENOMEM;
+  }
+  if (rank != 0 && arcos_buf_reserve(&b, len) != ARCOS_OK)
+    MPI_Abort(comm, 1); /* cannot take part in the job at all */
+  MPI_Bcast(b.data, (int)len, MPI_BYTE, 0, comm);
+  int64_t hdr[5];
+  memcpy(hdr, b.data, sizeof hdr);
+  if (hdr[0] != ARCOS_OK || rank == 0) {
+    arcos_buf_free(&b);
+    return (int)hdr[0];
+  }
+  const char *p = b.data + sizeof hdr;
+  plan->ninputs = (size_t)hdr[1];
+  plan->nparts = (size_t)hdr[2];
+  plan->workers = (int)hdr[3];
+  plan->total_bytes = (uint64_t)hdr[4];
+  plan->inputs = calloc(plan->ninputs + 1, sizeof *plan->inputs);
+  plan->parts = malloc(plan->nparts * sizeof *plan->parts + 1);
+  if (plan->inputs == NULL || plan->parts == NULL)
+    MPI_Abort(comm, 1);
+  for (size_t i = 0; i < plan->ninputs; i++) {
+    uint64_t f[4];
+    memcpy(f, p, sizeof f);
+    p += sizeof f;
+    arcos_input_t *in = &plan->inputs[i];
+    in->format = (int)f[0];
+    in->size = f[1];
+    in->path = strndup(p, f[2]);
+    p += f[2];
+    in->display = strndup(p, f[3]);
+    p += f[3];
+    if (in->path == NULL || in->display == NULL)
+      MPI_Abort(comm, 1);
+  }
+  memcpy(plan->parts, p, plan->nparts * sizeof *plan->parts);
+  arcos_buf_free(&b);
+  return ARCOS_OK;
+}
+
+/* ---- JSON Lines (plain byte range, or gzip as a whole) ---- */
+
+typedef struct {
+  int fd;        /* plain file, or -1 */
+  gzFile gz;     /* gzip stream, or NULL */
+  uint64_t pos;  /* next file (or decompressed) offset to read */
+} source_t;
+
+/* Read up to n bytes; returns bytes read (0 at end) or -1 with message. */
+static ssize_t source_read(source_t *s, char *dst, size_t n, const char **msg) {
+  if (s->gz != NULL) {
+    int got = gzread(s->gz, dst, (unsigned)n);
+    if (got < 0) {
+      int errnum = 0;
+      *msg = gzerror(s->gz, &errnum);
+      return -1;
+    }
+    if (got == 0) {
+      int errnum = 0;
+      const char *m = gzerror(s->gz, &errnum);
+      if (errnum != Z_OK && errnum != Z_BUF_ERROR) {
+        *msg = m;
+        return -1;
+      }
+      if (!gzeof(s->gz)) {
+        *msg = "gzip stream ends early (truncated file?)";
+        return -1;
+      }
+    }
+    s->pos += (uint64_t)got;
+    return got;
+  }
+  ssize_t got;
+  do {
+    got = pread(s->fd, dst, n, (off_t)s->pos);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) {
+    *msg = strerror(errno);
+    return -1;
+  }
+  s->pos += (uint64_t)got;
+  return got;
+}
+
+static bool is_blank(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+      return false;
+  return true;
+}
+
+/* Walk lines of a source. Records start at offsets < limit; line numbers start at
+ * line_base (0: relative to the partition, 1: absolute). For a range that starts
+ * mid-file, skip_first drops bytes up to and including the first newline. */
+static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_first,
+                       uint64_t line_base, arcos_buf_t *buf, arcos_record_fn fn,
+                       arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
+  uint64_t buf_off = begin; /* file offset of buf->data[0] */
+  uint64_t line = line_base;
+  size_t scan = 0;          /* where the current line starts in buf */
+  bool eof = false;
+  bool skipping = skip_first;
+  arcos_buf_reset(buf);
+  for (;;) {
+    /* Consume complete lines in buf. */
+    for (;;) {
+      char *nl = memchr(buf->data + scan, '\n', buf->len - scan);
+      if (nl == NULL)
+        break;
+      size_t end = (size_t)(nl - buf->data);
+      uint64_t rec_off = buf_off + scan;
+      if (rec_off >= limit && !skipping)
+        return ARCOS_OK; /* the next partition's record */
+      if (buf_off + end < limit)
+        st->newlines++;
+      if (skipping) {
+        skipping = false;
+      } else if (!is_blank(buf->data + scan, end - scan)) {
+        arcos_raw_t r = {buf->data + scan, end - scan, line, rec_off};
+        st->records++;
+        int rc = fn(arg, &r);
+        if (rc != 0)
+          return rc;
+      }
+      line++;
+      scan = end + 1;
+      if (buf_off + scan >= limit && limit != UINT64_MAX)
+        return ARCOS_OK;
+    }
+    if (eof)
+      break;
+    /* Move the partial line to the front and read more. */
+    if (scan > 0) {
+      memmove(buf->data, buf->data + scan, buf->len - scan);
+      buf->len -= scan;
+      buf_off += scan;
+      scan = 0;
+    }
+    if (arcos_buf_reserve(buf, CHUNK) != ARCOS_OK)
+      return ARCOS_ENOMEM;
+    const char *msg = NULL;
+    double t0 = arcos_now();
+    ssize_t got = source_read(src, buf->data + buf->len, CHUNK, &msg);
+    st->io_s += arcos_now() - t0;
+    if (got < 0) {
+      /* What was read of the current line, with the failure, becomes one error record. */
+      arcos_raw_t r = {buf->data, buf->len, line, buf_off};
+      st->records++;
+      return onerror(arg, &r, ARCOS_EIO, msg != NULL ? msg : "read failed");
+    }
+    buf->len += (size_t)got;
+    if (got == 0)
+      eof = true;
+  }
+  /* A last line without a final newline. */
+  if (buf->len > scan && !skipping && buf_off + scan < limit &&
+      !is_blank(buf->data + scan, buf->len - scan)) {
+    arcos_raw_t r = {buf->data + scan, buf->len - scan, line, buf_off + scan};
+    st->records++;
+    return fn(arg, &r);
+  }
+  return ARCOS_OK;
+}
+
+static int read_jsonl_range(const arcos_input_t *in, const arcos_partition_t *part,
+                            arcos_buf_t *buf, arcos_record_fn fn, arcos_reader_error_fn onerror,
+                            void *arg, arcos_read_stats_t *st) {
+  source_t src = {.fd = open(in->path, O_RDONLY), .gz = NULL, .pos = part->start};
+  if (src.fd < 0) {
+    arcos_raw_t r = {"", 0, 0, part->start};
+    st->records++;
+    return onerror(arg, &r, ARCOS_EIO, strerror(errno));
+  }
+  bool skip_first = false;
+  if (part->start > 0) {
+    char prev = 0;
+    if (pread(src.fd, &prev, 1, (off_t)(part->start - 1)) == 1 && prev != '\n')
+      skip_first = true;
+  }
+  int rc = ARCOS_OK;
+  if (part->start < part->end)
+    rc = split_lines(&src, part->start, part->end, skip_first, 0, buf, fn, onerror, arg, st);
+  close(src.fd);
+  return rc;
+}
+
+static int read_jsonl_gz(const arcos_input_t *in, arcos_buf_t *buf, arcos_record_fn fn,
+                         arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
+  source_t src = {.fd = -1, .gz = gzopen(in->path, "rb"), .pos = 0};
+  if (src.gz == NULL) {
+    arcos_raw_t r = {"", 0, 1, 0};
+    st->records++;
+    return onerror(arg, &r, ARCOS_EIO, errno ? strerror(errno) : "cannot open gzip file");
+  }
+  gzbuffer(src.gz, 1 << 18);
+  int rc = split_lines(&src, 0, UINT64_MAX, false, 1, buf, fn, onerror, arg, st);
+  gzclose(src.gz);
+  return rc;
+}
+
+/* ---- JSON documents: an array of records, or {"evidence_items": [...]} ---- */
+
+static size_t skip_ws(const char *s, size_t i, size_t n) {
+  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+    i++;
+  return i;
+}
+
+/* End (exclusive) of the JSON value starting at i, by bracket depth and string
+ * state; n when the text ends first. The value itself is validated by the parser. */
+static size_t value_end(const char *s, size_t i, size_t n) {
+  int depth = 0;
+  bool in_str = false;
+  for (; i < n; i++) {
+    char c = s[i];
+    if (in_str) {
+      if (c == '\\')
+        i++;
+      else if (c == '"') {
+        in_str = false;
+        if (depth == 0)
+          return i + 1;
+      }
+      continue;
+    }
+    if (c == '"')
+      in_str = true;
+    else if (c == '[' || c == '{')
+      depth++;
+    else if (c == ']' || c == '}') {
+      if (depth == 0)
+        return i; /* closes the enclosing container */
+      if (--depth == 0)
+        return i + 1;
+    } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+      return i;
+  }
+  return n;
+}
+
+static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record_fn fn,
+                         arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
+  arcos_buf_reset(buf);
+  double t0 = arcos_now();
+  int rc = arcos_read_file(in->path, buf);
+  st->io_s += arcos_now() - t0;
+  if (rc != ARCOS_OK) {
+    arcos_raw_t r = {"", 0, 1, 0};
+    st->records++;
+    return onerror(arg, &r, ARCOS_EIO, "cannot read file");
+  }
+  const char *s = buf->data;
+  size_t n = buf->len;
+  size_t i = skip_ws(s, 0, n);
+  if (n - i >= 3 && memcmp(s + i, "\xEF\xBB\xBF", 3) == 0)
+    i = skip_ws(s, i + 3, n);
+  if (i >= n)
+    return ARCOS_OK; /* an empty document holds no records */
+  if (s[i] == '{') {
+    /* The seed's workload object: find the top-level "evidence_items" array. */
+    size_t j = skip_ws(s, i + 1, n);
+    bool found = false;
+    while (j < n && s[j] == '"') {
+      size_t kend = value_end(s, j, n);
+      bool is_items = kend - j == 16 && memcmp(s + j, "\"evidence_items\"", 16) == 0;
+      j = skip_ws(s, kend, n);
+      if (j >= n || s[j] != ':')
+        break;
+      j = skip_ws(s, j + 1, n);
+      if (is_items) {
+        found = j < n && s[j] == '[';
+        i = j;
+        break;
+      }
+      j = skip_ws(s, value_end(s, j, n), n);
+      if (j < n && s[j] == ',')
+        j = skip_ws(s, j + 1, n);
+    }
+    if (!found) {
+      arcos_raw_t r = {s, n, 1, 0};
+      st->records++;
+      return onerror(arg, &r, ARCOS_EPARSE,
+                     "a .json input must be an array of records or an object with an "
+                     "\"evidence_items\" array");
+    }
+  }
+  if (s[i] != '[') {
+    arcos_raw_t r = {s, n, 1, 0};
+    st->records++;
+    return onerror(arg, &r, ARCOS_EPARSE, "a .json input must hold a JSON array of records");
+  }
+  uint64_t element = 1;
+  i = skip_ws(s, i + 1, n);
+  if (i < n && s[i] == ']')
+    return ARCOS_OK;
+  while (i < n) {
+    size_t e = value_end(s, i, n);
+    if (e == i) { /* a stray ',' or ']' where a value belongs */
+      e = i + 1;
+    }
+    arcos_raw_t r = {s + i, e - i, element++, i};
+    st->records++;
+    rc = fn(arg, &r);
+    if (rc != 0)
+      return rc;
+    i = skip_ws(s, e, n);
+    if (i < n && s[i] == ',') {
+      i = skip_ws(s, i + 1, n);
+      continue;
+    }
+    if (i < n && s[i] == ']')
+      return ARCOS_OK;
+    if (i < n) {
+      /* Garbage between elements: report the rest of the document as one record. */
+      arcos_raw_t g = {s + i, n - i, element, i};
+      st->records++;
+      return onerror(arg, &g, ARCOS_EPARSE, "expected ',' or ']' between array elements");
+    }
+  }
+  /* The text ended inside the array: the records seen so far stand. */
+  arcos_raw_t t = {"", 0, element, n};
+  st->records++;
+  return onerror(arg, &t, ARCOS_EPARSE, "the JSON array is not closed (file truncated?)");
+}
+
+int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part,
+                         arcos_buf_t *scratch, arcos_record_fn fn,
+                         arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *stats) {
+  const arcos_input_t *in = &plan->inputs[part->input];
+  switch (in->format) {
+  case ARCOS_FMT_JSONL:
+    return read_jsonl_range(in, part, scratch, fn, onerror, arg, stats);
+  case ARCOS_FMT_JSONL_GZ:
+    return read_jsonl_gz(in, scratch, fn, onerror, arg, stats);
+  case ARCOS_FMT_JSON:
+    return read_json_doc(in, scratch, fn, onerror, arg, stats);
+  default:
+    return ARCOS_EINTERNAL;
+  }
+}

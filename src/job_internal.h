@@ -1,0 +1,111 @@
+/* Rank-local state of a run, shared by the job's modules (pipeline, exactly-once,
+ * outputs, report). Not part of the public interface. */
+#ifndef ARCOS_JOB_INTERNAL_H
+#define ARCOS_JOB_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arcos/evidence.h"
+#include "arcos/input.h"
+#include "arcos/job.h"
+#include "arcos/ring.h"
+#include "arcos/util.h"
+
+enum { ITEM_STORED = 0, ITEM_DUPLICATE = 1 };
+
+/* A record that passed the four compute stages. Strings live in the job's arena. */
+typedef struct {
+  uint32_t part; /* partition index (global order) */
+  uint32_t seq;  /* position among the partition's records */
+  uint64_t line; /* relative for JSON Lines ranges until arcos_fix_lines, then absolute */
+  const char *id, *type, *source;
+  uint32_t id_len, type_len, source_len;
+  int64_t timestamp;
+  uint8_t timestamp_valid;
+  uint8_t comp[5]; /* completeness, integrity, provenance, freshness, signal */
+  uint8_t score, alerts, severity;
+  uint8_t status;        /* ITEM_STORED or ITEM_DUPLICATE */
+  uint32_t first_input;  /* duplicates: where the stored occurrence is */
+  uint64_t first_line;
+} item_t;
+
+/* A record that failed (dead-lettered or skipped under the error policy). */
+typedef struct {
+  uint32_t part, seq;
+  uint64_t line, offset;
+  uint8_t kind, stage;
+  uint16_t attempts;
+  const char *message;
+  const char *raw; /* NULL unless the DLQ needs it */
+  uint32_t raw_len;
+} fail_t;
+
+/* Per-rank timings and counters, gathered at rank 0 (fixed layout for MPI_Gather). */
+typedef struct {
+  double busy_s, io_s, comm_s, idle_s, cpu_s, rss_mb, wall_s;
+  uint64_t items; /* records read by this rank */
+  uint64_t partitions;
+  uint64_t batches;
+  char host[64];
+} rank_metrics_t;
+
+/* The conservation terms of SPEC §4, identical on every rank once computed. */
+typedef struct {
+  uint64_t input, stored, duplicates, dead_lettered, skipped, dropped;
+} totals_t;
+
+typedef struct {
+  const arcos_ctx_t *ctx;
+  const arcos_config_t *cfg;
+  arcos_plan_t plan;
+  arcos_arena_t *arena;
+  item_t *items;
+  size_t nitems, items_cap;
+  fail_t *fails;
+  size_t nfails, fails_cap;
+  /* per partition (all partitions; only own ones are non-zero) */
+  uint64_t *newlines;    /* newlines inside [start, end) of JSON Lines ranges */
+  uint64_t *part_records;
+  size_t *part_item_first, *part_fail_first;
+  /* batch latencies in ms */
+  double *latency_ms;
+  size_t nlatency, latency_cap;
+  rank_metrics_t m;
+  int64_t reference_time;
+  arcos_ring_t *ring;
+  totals_t totals; /* set by arcos_outputs_write */
+} job_t;
+
+/* Out of memory in the middle of a collective phase cannot be agreed on cheaply:
+ * stop the whole job with a clear message (the only MPI_Abort besides MPI errors). */
+#define ARCOS_OOM_ABORT(comm)                                                           \
+  do {                                                                                  \
+    fprintf(stderr, "arcos-scale: out of memory at %s:%d; lower the input per rank "   \
+                    "or run on more ranks\n", __FILE__, __LINE__);                      \
+    MPI_Abort((comm), 1);                                                               \
+  } while (0)
+
+/* pipeline.c: read and process this rank's partitions. */
+int arcos_pipeline_run(job_t *job);
+/* pipeline.c: turn relative JSON Lines line numbers into absolute ones (collective). */
+int arcos_fix_lines(job_t *job);
+/* exactly_once.c: first occurrence in global order wins (collective). */
+int arcos_exactly_once(job_t *job);
+/* store.c: results.jsonl, dlq.jsonl, duplicates.jsonl, results.h5 under temporary
+ * names (collective); arcos_outputs_commit renames them into place (rank 0). */
+typedef struct {
+  const char *results_jsonl; /* NULL without --jsonl */
+  const char *dlq_jsonl;
+  const char *duplicates_jsonl;
+  const char *results_h5;
+  const char *config_json; /* effective configuration, stored as an attribute */
+} output_paths_t;
+int arcos_outputs_write(job_t *job, const output_paths_t *paths);
+
+static inline uint64_t item_pos(uint32_t part, uint32_t seq) {
+  return ((uint64_t)part << 32) | seq;
+}
+
+#endif
