@@ -28,10 +28,19 @@ typedef enum {
   ARCOS_H5_SEVERITY, /* uint8 enum {none=0, medium=1, high=2, critical=3} */
 } arcos_h5_type_t;
 
+/* Errors: every function returns 0 or a negative ARCOS_E* code, the same code on every
+ * rank (the ranks agree with a small MPI_Allreduce before and after the collective HDF5
+ * calls, so a failure on one rank never leaves the others waiting). A failing HDF5 call
+ * prints its error stack to stderr on the rank where it failed. ARCOS_EUSAGE also means
+ * the ranks passed different path/type/total/attribute arguments. */
+
 /* Create (truncate) path for parallel writing. */
 int arcos_h5_create(MPI_Comm comm, const char *path, arcos_h5_t **out, arcos_detail_t *detail);
 /* Close the file and free the handle; *h becomes NULL. */
 int arcos_h5_close(arcos_h5_t **h);
+/* This rank's first error message ("" when none), valid until arcos_h5_close. On a rank
+ * that did not fail itself it says that another rank failed. */
+const char *arcos_h5_errmsg(const arcos_h5_t *h);
 
 /* Create a group (parents must exist), e.g. "/evidence". */
 int arcos_h5_group(arcos_h5_t *h, const char *path);
@@ -39,7 +48,11 @@ int arcos_h5_group(arcos_h5_t *h, const char *path);
 /* Write a 1-D dataset `path` of `total` elements. This rank contributes nblocks blocks:
  * block i is counts[i] elements at global element offset offsets[i]; buf holds the
  * blocks' elements back to back in block order. Blocks of all ranks must not overlap.
- * A rank may contribute no blocks (nblocks == 0, buf may be NULL). */
+ * A rank may contribute no blocks (nblocks == 0, buf may be NULL); blocks with count 0
+ * are ignored. Blocks in ascending offset order are written straight from buf; any
+ * other order costs one copy of this rank's elements. One collective H5Dwrite.
+ * ARCOS_H5_CHAR data is raw bytes (no NUL terminators); ARCOS_H5_SEVERITY data is one
+ * uint8 per element holding 0..3. */
 int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
                           uint64_t total, size_t nblocks, const uint64_t *offsets,
                           const uint64_t *counts, const void *buf);

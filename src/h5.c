@@ -1,0 +1,659 @@
+/* Parallel HDF5 output: the only module that talks to HDF5 for writing.
+ *
+ * Every public function is collective and follows one shape so that a failure on one
+ * rank never leaves the others waiting inside a collective HDF5 or MPI call:
+ *
+ *   1. local work only (argument checks, selections, buffers) -> local status;
+ *   2. agree(): one small MPI_Allreduce of the status plus a signature of the
+ *      arguments that must match on all ranks (path, type, total, attribute value);
+ *      if anyone failed or the arguments differ, every rank stops here;
+ *   3. the collective HDF5 calls, with another agree() between a collective create and
+ *      the collective write that depends on it;
+ *   4. cleanup in reverse order on every path, then a last agree() so that every rank
+ *      returns the same code.
+ *
+ * HDF5's automatic error printing is switched off while a file is open; a failing
+ * call prints the HDF5 error stack (H5Eprint2) with the rank and the call. */
+#include "arcos/h5.h"
+
+#include <hdf5.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct arcos_h5 {
+  MPI_Comm comm; /* our duplicate: our agreements never match the caller's messages */
+  int rank;
+  int size;
+  hid_t file;
+  hid_t severity;        /* enum over uint8, used as memory and file type */
+  H5E_auto2_t old_func;  /* HDF5 automatic error printing, restored on close */
+  void *old_data;
+  char err[512];         /* last error text on this rank, "" when none */
+};
+
+/* Rows and bytes are uint64 in the API; hsize_t must hold them. */
+_Static_assert(sizeof(hsize_t) >= sizeof(uint64_t), "hsize_t narrower than uint64_t");
+
+static void set_err(arcos_h5_t *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_err(arcos_h5_t *h, const char *fmt, ...) {
+  if (h->err[0] != '\0')
+    return; /* first error wins */
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(h->err, sizeof h->err, fmt, ap);
+  va_end(ap);
+}
+
+/* Report a failed HDF5 call: our line, then HDF5's own error stack. */
+static int h5_fail(arcos_h5_t *h, const char *call, const char *what) {
+  set_err(h, "%s(%s) failed on rank %d", call, what, h->rank);
+  fprintf(stderr, "arcos h5 [rank %d]: %s(%s) failed; HDF5 error stack:\n", h->rank, call,
+          what);
+  H5Eprint2(H5E_DEFAULT, stderr);
+  return ARCOS_EHDF5;
+}
+
+/* Run an HDF5 call that returns hid_t or herr_t; on < 0 set rc and go to the label. */
+#define H5_TRY(expr, call, what, label)                                                 \
+  do {                                                                                  \
+    if ((expr) < 0) {                                                                   \
+      rc = h5_fail(h, call, what);                                                      \
+      goto label;                                                                       \
+    }                                                                                   \
+  } while (0)
+
+/* FNV-1a over bytes, for the argument signature compared across ranks. */
+static uint64_t fnv1a(uint64_t hash, const void *p, size_t n) {
+  const unsigned char *s = p;
+  for (size_t i = 0; i < n; i++) {
+    hash ^= s[i];
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+static uint64_t sig_str(uint64_t hash, const char *s) {
+  return fnv1a(hash, s, strlen(s) + 1); /* the NUL separates consecutive strings */
+}
+
+#define SIG_INIT 0xcbf29ce484222325ULL
+
+/* Combine the local status over all ranks. sig must be equal on every rank (pass 0 where
+ * nothing needs comparing). Returns the agreed code, the same on every rank: the most
+ * negative local code, or ARCOS_EUSAGE when the signatures differ. */
+static int agree(arcos_h5_t *h, int rc, uint64_t sig, const char *what) {
+  /* Min of sig and of -sig gives min and max in one reduction; 62 bits keep -sig exact. */
+  int64_t s = (int64_t)(sig >> 2);
+  int64_t v[3] = {rc, s, -s};
+  int64_t g[3];
+  if (MPI_Allreduce(v, g, 3, MPI_INT64_T, MPI_MIN, h->comm) != MPI_SUCCESS) {
+    set_err(h, "MPI_Allreduce failed while agreeing on %s", what);
+    return ARCOS_EMPI;
+  }
+  if (g[0] < 0) {
+    if (rc == 0)
+      set_err(h, "%s failed on another rank (see its error output)", what);
+    return (int)g[0];
+  }
+  if (g[1] != -g[2]) {
+    set_err(h, "%s: ranks passed different arguments to a collective call", what);
+    return ARCOS_EUSAGE;
+  }
+  return ARCOS_OK;
+}
+
+const char *arcos_h5_errmsg(const arcos_h5_t *h) {
+  return h != NULL ? h->err : "";
+}
+
+/* Build the severity enum {none=0, medium=1, high=2, critical=3} over uint8. */
+static hid_t severity_type(void) {
+  static const char *const names[] = {"none", "medium", "high", "critical"};
+  hid_t t = H5Tenum_create(H5T_NATIVE_UINT8);
+  if (t < 0)
+    return t;
+  for (uint8_t v = 0; v < 4; v++) {
+    if (H5Tenum_insert(t, names[v], &v) < 0) {
+      H5Tclose(t);
+      return -1;
+    }
+  }
+  return t;
+}
+
+int arcos_h5_create(MPI_Comm comm, const char *path, arcos_h5_t **out, arcos_detail_t *detail) {
+  int rc = ARCOS_OK;
+  hid_t fapl = H5I_INVALID_HID;
+  *out = NULL;
+
+  arcos_h5_t *h = calloc(1, sizeof *h);
+  if (h == NULL) {
+    /* Without a handle there is nothing to agree with; calloc of a few hundred bytes
+     * failing means the process is lost anyway. */
+    return arcos_detail_set(detail, ARCOS_ENOMEM, "h5", 0, "out of memory creating %s", path);
+  }
+  h->file = H5I_INVALID_HID;
+  h->severity = H5I_INVALID_HID;
+  if (MPI_Comm_dup(comm, &h->comm) != MPI_SUCCESS) {
+    free(h);
+    return arcos_detail_set(detail, ARCOS_EMPI, "h5", 0, "MPI_Comm_dup failed");
+  }
+  MPI_Comm_rank(h->comm, &h->rank);
+  MPI_Comm_size(h->comm, &h->size);
+  H5Eget_auto2(H5E_DEFAULT, &h->old_func, &h->old_data);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+
+  H5_TRY(h->severity = severity_type(), "H5Tenum_create", "severity", agree_open);
+  H5_TRY(fapl = H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", "file access", agree_open);
+  H5_TRY(H5Pset_fapl_mpio(fapl, h->comm, MPI_INFO_NULL), "H5Pset_fapl_mpio", path, agree_open);
+  /* Every call in this module is collective, so metadata can be read once and
+   * broadcast and written collectively instead of by every rank. */
+  H5_TRY(H5Pset_all_coll_metadata_ops(fapl, 1), "H5Pset_all_coll_metadata_ops", path,
+         agree_open);
+  H5_TRY(H5Pset_coll_metadata_write(fapl, 1), "H5Pset_coll_metadata_write", path, agree_open);
+  /* The 1.8 format stores attributes over 64 KiB densely (a job config may be larger);
+   * files stay readable by HDF5 1.8 and later. */
+  H5_TRY(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST), "H5Pset_libver_bounds",
+         path, agree_open);
+
+agree_open:
+  rc = agree(h, rc, sig_str(SIG_INIT, path), "arcos_h5_create");
+  if (rc == ARCOS_OK) {
+    h->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (h->file < 0)
+      rc = h5_fail(h, "H5Fcreate", path);
+    rc = agree(h, rc, 0, "arcos_h5_create");
+  }
+  if (fapl >= 0)
+    H5Pclose(fapl);
+  if (rc != ARCOS_OK) {
+    arcos_detail_set(detail, rc, path, 0, "creating HDF5 file: %s", h->err);
+    arcos_h5_t *tmp = h;
+    arcos_h5_close(&tmp); /* closes the file collectively where it was opened */
+    return rc;
+  }
+  *out = h;
+  return ARCOS_OK;
+}
+
+int arcos_h5_close(arcos_h5_t **hp) {
+  if (hp == NULL || *hp == NULL)
+    return ARCOS_OK;
+  arcos_h5_t *h = *hp;
+  int rc = ARCOS_OK;
+  if (h->file >= 0 && H5Fclose(h->file) < 0)
+    rc = h5_fail(h, "H5Fclose", "file");
+  if (h->severity >= 0 && H5Tclose(h->severity) < 0 && rc == ARCOS_OK)
+    rc = h5_fail(h, "H5Tclose", "severity");
+  rc = agree(h, rc, 0, "arcos_h5_close");
+  H5Eset_auto2(H5E_DEFAULT, h->old_func, h->old_data);
+  MPI_Comm_free(&h->comm);
+  free(h);
+  *hp = NULL;
+  return rc;
+}
+
+int arcos_h5_group(arcos_h5_t *h, const char *path) {
+  int rc = agree(h, ARCOS_OK, sig_str(SIG_INIT, path), "arcos_h5_group");
+  if (rc != ARCOS_OK)
+    return rc;
+  hid_t g = H5Gcreate2(h->file, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (g < 0)
+    rc = h5_fail(h, "H5Gcreate2", path);
+  else if (H5Gclose(g) < 0)
+    rc = h5_fail(h, "H5Gclose", path);
+  return agree(h, rc, 0, "arcos_h5_group");
+}
+
+/* Memory and file types of a column type. The file types are little-endian standard
+ * types, equal to the native ones on the machines we run on (no conversion cost). */
+static int column_types(const arcos_h5_t *h, arcos_h5_type_t type, hid_t *mem, hid_t *file,
+                        size_t *size) {
+  switch (type) {
+  case ARCOS_H5_U8:
+    *mem = H5T_NATIVE_UINT8, *file = H5T_STD_U8LE, *size = 1;
+    return ARCOS_OK;
+  case ARCOS_H5_U32:
+    *mem = H5T_NATIVE_UINT32, *file = H5T_STD_U32LE, *size = 4;
+    return ARCOS_OK;
+  case ARCOS_H5_U64:
+    *mem = H5T_NATIVE_UINT64, *file = H5T_STD_U64LE, *size = 8;
+    return ARCOS_OK;
+  case ARCOS_H5_I64:
+    *mem = H5T_NATIVE_INT64, *file = H5T_STD_I64LE, *size = 8;
+    return ARCOS_OK;
+  case ARCOS_H5_F64:
+    *mem = H5T_NATIVE_DOUBLE, *file = H5T_IEEE_F64LE, *size = 8;
+    return ARCOS_OK;
+  case ARCOS_H5_CHAR:
+    *mem = H5T_NATIVE_UCHAR, *file = H5T_NATIVE_UCHAR, *size = 1;
+    return ARCOS_OK;
+  case ARCOS_H5_SEVERITY:
+    *mem = h->severity, *file = h->severity, *size = 1;
+    return ARCOS_OK;
+  }
+  return ARCOS_EUSAGE;
+}
+
+/* One of this rank's blocks, remembered with its place in the caller's order so that
+ * the blocks can be sorted by file offset. */
+typedef struct {
+  uint64_t off;
+  uint64_t cnt;
+  size_t idx; /* position in the caller's block order */
+} block_t;
+
+static int block_cmp(const void *a, const void *b) {
+  const block_t *x = a, *y = b;
+  return (x->off > y->off) - (x->off < y->off);
+}
+
+int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
+                          uint64_t total, size_t nblocks, const uint64_t *offsets,
+                          const uint64_t *counts, const void *buf) {
+  int rc = ARCOS_OK;
+  hid_t mem_type = H5I_INVALID_HID, file_type = H5I_INVALID_HID;
+  hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+  hid_t dcpl = H5I_INVALID_HID, dxpl = H5I_INVALID_HID, dset = H5I_INVALID_HID;
+  block_t *blk = NULL;
+  unsigned char *sorted = NULL; /* this rank's elements in file order, when buf is not */
+  size_t nblk = 0, elem = 0;
+  uint64_t n = 0; /* elements this rank writes */
+  const void *wbuf = buf;
+  static const unsigned char no_data = 0; /* non-NULL buffer for an empty selection */
+
+  uint64_t sig = sig_str(SIG_INIT, path);
+  sig = fnv1a(sig, &type, sizeof type);
+  sig = fnv1a(sig, &total, sizeof total);
+
+  /* 1. Local: check and sort this rank's blocks, build the selections. */
+  if (column_types(h, type, &mem_type, &file_type, &elem) != ARCOS_OK) {
+    rc = ARCOS_EUSAGE;
+    set_err(h, "%s: unknown column type %d", path, (int)type);
+    goto agree_args;
+  }
+  if (nblocks > 0) {
+    blk = malloc(nblocks * sizeof *blk);
+    if (blk == NULL) {
+      rc = ARCOS_ENOMEM;
+      set_err(h, "%s: out of memory for %zu blocks", path, nblocks);
+      goto agree_args;
+    }
+  }
+  int in_order = 1;
+  for (size_t i = 0; i < nblocks; i++) {
+    if (counts[i] == 0)
+      continue;
+    if (offsets[i] > total || counts[i] > total - offsets[i]) {
+      rc = ARCOS_ERANGE;
+      set_err(h, "%s: block %zu [%" PRIu64 ", +%" PRIu64 ") is outside the %" PRIu64
+                 " elements of the dataset",
+              path, i, offsets[i], counts[i], total);
+      goto agree_args;
+    }
+    if (nblk > 0 && offsets[i] < blk[nblk - 1].off)
+      in_order = 0;
+    blk[nblk++] = (block_t){offsets[i], counts[i], i};
+    n += counts[i];
+  }
+  if (n > 0 && buf == NULL) {
+    rc = ARCOS_EUSAGE;
+    set_err(h, "%s: NULL buffer for %" PRIu64 " elements", path, n);
+    goto agree_args;
+  }
+  if (!in_order)
+    qsort(blk, nblk, sizeof *blk, block_cmp);
+  for (size_t i = 1; i < nblk; i++) {
+    if (blk[i].off < blk[i - 1].off + blk[i - 1].cnt) {
+      rc = ARCOS_EUSAGE;
+      set_err(h, "%s: blocks at %" PRIu64 " and %" PRIu64 " overlap", path, blk[i - 1].off,
+              blk[i].off);
+      goto agree_args;
+    }
+  }
+  if (!in_order) {
+    /* HDF5 pairs memory and file elements in increasing file order, so a buffer in any
+     * other block order is copied once into file order. Callers that pass blocks in
+     * ascending order (the usual case) avoid this copy. */
+    size_t *start = malloc(nblocks * sizeof *start);
+    sorted = malloc((size_t)n * elem);
+    if (start == NULL || sorted == NULL) {
+      free(start);
+      rc = ARCOS_ENOMEM;
+      set_err(h, "%s: out of memory reordering %" PRIu64 " elements", path, n);
+      goto agree_args;
+    }
+    size_t pos = 0;
+    for (size_t i = 0; i < nblocks; i++) {
+      start[i] = pos;
+      pos += (size_t)counts[i] * elem;
+    }
+    pos = 0;
+    for (size_t i = 0; i < nblk; i++) {
+      memcpy(sorted + pos, (const unsigned char *)buf + start[blk[i].idx],
+             (size_t)blk[i].cnt * elem);
+      pos += (size_t)blk[i].cnt * elem;
+    }
+    free(start);
+    wbuf = sorted;
+  }
+
+  hsize_t dims = (hsize_t)total;
+  H5_TRY(fspace = H5Screate_simple(1, &dims, NULL), "H5Screate_simple", path, agree_args);
+  if (nblk == 0) {
+    H5_TRY(H5Sselect_none(fspace), "H5Sselect_none", path, agree_args);
+  } else {
+    /* Adjacent blocks are merged first: fewer hyperslabs, cheaper OR. */
+    H5S_seloper_t op = H5S_SELECT_SET;
+    for (size_t i = 0; i < nblk;) {
+      hsize_t start = blk[i].off, count = blk[i].cnt;
+      for (i++; i < nblk && blk[i].off == start + count; i++)
+        count += blk[i].cnt;
+      H5_TRY(H5Sselect_hyperslab(fspace, op, &start, NULL, &count, NULL),
+             "H5Sselect_hyperslab", path, agree_args);
+      op = H5S_SELECT_OR;
+    }
+  }
+  hsize_t mdims = n > 0 ? (hsize_t)n : 1;
+  H5_TRY(mspace = H5Screate_simple(1, &mdims, NULL), "H5Screate_simple", path, agree_args);
+  if (n == 0)
+    H5_TRY(H5Sselect_none(mspace), "H5Sselect_none", path, agree_args);
+  if (wbuf == NULL)
+    wbuf = &no_data;
+  H5_TRY(dcpl = H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path, agree_args);
+  /* Blocks normally cover the whole column; writing fill values first would write it
+   * twice. Rows no block covers are left unwritten (they read as zero in a new file). */
+  H5_TRY(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time", path, agree_args);
+  H5_TRY(dxpl = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path, agree_args);
+  H5_TRY(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", path, agree_args);
+
+  /* 2. Everyone is ready and called with the same path, type and total. */
+agree_args:
+  rc = agree(h, rc, sig, path);
+  if (rc != ARCOS_OK)
+    goto cleanup;
+
+  /* 3. Collective: create, agree, write. */
+  dset = H5Dcreate2(h->file, path, file_type, fspace, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  if (dset < 0)
+    rc = h5_fail(h, "H5Dcreate2", path);
+  rc = agree(h, rc, 0, path);
+  if (rc != ARCOS_OK || total == 0)
+    goto cleanup;
+  if (H5Dwrite(dset, mem_type, mspace, fspace, dxpl, wbuf) < 0)
+    rc = h5_fail(h, "H5Dwrite", path);
+
+cleanup:
+  if (dset >= 0 && H5Dclose(dset) < 0 && rc == ARCOS_OK)
+    rc = h5_fail(h, "H5Dclose", path);
+  if (dxpl >= 0)
+    H5Pclose(dxpl);
+  if (dcpl >= 0)
+    H5Pclose(dcpl);
+  if (mspace >= 0)
+    H5Sclose(mspace);
+  if (fspace >= 0)
+    H5Sclose(fspace);
+  free(sorted);
+  free(blk);
+  /* 4. Same answer everywhere (a no-op agreement when step 2 already failed). */
+  return agree(h, rc, 0, path);
+}
+
+/* One block of a string column as gathered from every rank: its first row and the
+ * number of bytes of its rows. */
+typedef struct {
+  uint64_t row;
+  uint64_t bytes;
+} strblock_t;
+
+static int strblock_cmp(const void *a, const void *b) {
+  const strblock_t *x = a, *y = b;
+  return (x->row > y->row) - (x->row < y->row);
+}
+
+int arcos_h5_write_strings(arcos_h5_t *h, const char *path, uint64_t total, size_t nblocks,
+                           const uint64_t *offsets, const uint64_t *counts,
+                           const char *const *strs, const uint32_t *lens) {
+  int rc = ARCOS_OK;
+  char name[3][1024];
+  strblock_t *mine = NULL, *all = NULL;
+  int *nall = NULL, *displs = NULL;
+  uint64_t *boff = NULL, *bcnt = NULL; /* this rank's blocks in bytes */
+  uint64_t *rowoff = NULL;             /* byte offset of each of this rank's rows */
+  unsigned char *chars = NULL;         /* this rank's bytes, rows back to back */
+  uint64_t nrows = 0, nbytes = 0, total_bytes = 0;
+  int nmine = 0;
+  size_t nall_blocks = 0;
+
+  static const char *const suffix[3] = {"_chars", "_offset", "_length"};
+  for (int k = 0; k < 3; k++) {
+    if ((size_t)snprintf(name[k], sizeof name[k], "%s%s", path, suffix[k]) >= sizeof name[k]) {
+      rc = ARCOS_EUSAGE;
+      set_err(h, "string column path too long: %s", path);
+      goto gather_counts;
+    }
+  }
+  for (size_t i = 0; i < nblocks; i++)
+    nrows += counts[i];
+  if (nblocks > (size_t)INT32_MAX / 2) {
+    rc = ARCOS_ERANGE;
+    set_err(h, "%s: too many blocks (%zu)", path, nblocks);
+    goto gather_counts;
+  }
+  mine = malloc((nblocks > 0 ? nblocks : 1) * sizeof *mine);
+  boff = malloc((nblocks > 0 ? nblocks : 1) * sizeof *boff);
+  bcnt = malloc((nblocks > 0 ? nblocks : 1) * sizeof *bcnt);
+  rowoff = malloc((nrows > 0 ? nrows : 1) * sizeof *rowoff);
+  if (mine == NULL || boff == NULL || bcnt == NULL || rowoff == NULL) {
+    rc = ARCOS_ENOMEM;
+    set_err(h, "%s: out of memory for %" PRIu64 " rows", path, nrows);
+    goto gather_counts;
+  }
+  /* Bytes per block; zero-byte blocks need no byte offset and are not gathered. */
+  size_t r = 0;
+  for (size_t i = 0; i < nblocks; i++) {
+    uint64_t b = 0;
+    for (uint64_t j = 0; j < counts[i]; j++)
+      b += lens[r++];
+    bcnt[i] = b;
+    nbytes += b;
+    if (b > 0)
+      mine[nmine++] = (strblock_t){offsets[i], b};
+  }
+  chars = malloc(nbytes > 0 ? (size_t)nbytes : 1);
+  if (chars == NULL) {
+    rc = ARCOS_ENOMEM;
+    set_err(h, "%s: out of memory for %" PRIu64 " bytes", path, nbytes);
+    goto gather_counts;
+  }
+  {
+    size_t pos = 0;
+    for (size_t i = 0; i < (size_t)nrows; i++) {
+      memcpy(chars + pos, strs[i], lens[i]);
+      pos += lens[i];
+    }
+  }
+
+gather_counts:
+  if (rc != ARCOS_OK)
+    nmine = 0; /* still take part in the gather; the agreement below stops everyone */
+  nall = malloc((size_t)h->size * sizeof *nall);
+  displs = malloc((size_t)h->size * sizeof *displs);
+  if (nall == NULL || displs == NULL) {
+    /* Cannot take part in the gather at all; agree first so nobody enters it. */
+    if (rc == ARCOS_OK) {
+      rc = ARCOS_ENOMEM;
+      set_err(h, "%s: out of memory", path);
+    }
+    rc = agree(h, rc, 0, path);
+    goto cleanup;
+  }
+  rc = agree(h, rc, 0, path);
+  if (rc != ARCOS_OK)
+    goto cleanup;
+  if (MPI_Allgather(&nmine, 1, MPI_INT, nall, 1, MPI_INT, h->comm) != MPI_SUCCESS) {
+    rc = ARCOS_EMPI;
+    set_err(h, "%s: MPI_Allgather failed", path);
+    goto cleanup;
+  }
+  /* Counts and displacements in uint64 units (two per block). */
+  uint64_t sum = 0;
+  for (int p = 0; p < h->size; p++) {
+    sum += (uint64_t)nall[p];
+    if (2 * sum > (uint64_t)INT32_MAX) {
+      rc = ARCOS_ERANGE;
+      set_err(h, "%s: too many string blocks over all ranks", path);
+      break;
+    }
+    displs[p] = 2 * (int)(sum - (uint64_t)nall[p]);
+    nall[p] *= 2;
+  }
+  nall_blocks = (size_t)sum;
+  if (rc == ARCOS_OK) {
+    all = malloc((nall_blocks > 0 ? nall_blocks : 1) * sizeof *all);
+    if (all == NULL) {
+      rc = ARCOS_ENOMEM;
+      set_err(h, "%s: out of memory for %zu blocks", path, nall_blocks);
+    }
+  }
+  rc = agree(h, rc, 0, path);
+  if (rc != ARCOS_OK)
+    goto cleanup;
+  if (MPI_Allgatherv(mine, 2 * nmine, MPI_UINT64_T, all, nall, displs, MPI_UINT64_T,
+                     h->comm) != MPI_SUCCESS) {
+    rc = ARCOS_EMPI;
+    set_err(h, "%s: MPI_Allgatherv failed", path);
+    goto cleanup;
+  }
+
+  /* Global byte layout: blocks in row order, each starting where the bytes of all
+   * blocks with smaller row offsets end. */
+  qsort(all, nall_blocks, sizeof *all, strblock_cmp);
+  for (size_t i = 0; i < nall_blocks; i++) {
+    uint64_t b = all[i].bytes;
+    all[i].bytes = total_bytes; /* now the block's first byte */
+    total_bytes += b;
+  }
+  {
+    size_t rr = 0;
+    for (size_t i = 0; i < nblocks; i++) {
+      uint64_t start = 0;
+      if (bcnt[i] > 0) {
+        strblock_t key = {offsets[i], 0};
+        const strblock_t *f = bsearch(&key, all, nall_blocks, sizeof *all, strblock_cmp);
+        start = f != NULL ? f->bytes : 0; /* always found: it was gathered */
+      } else {
+        /* Empty rows: offset of the first block at or after this row. */
+        size_t lo = 0, hi = nall_blocks;
+        while (lo < hi) {
+          size_t mid = lo + (hi - lo) / 2;
+          if (all[mid].row < offsets[i])
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+        start = lo < nall_blocks ? all[lo].bytes : total_bytes;
+      }
+      boff[i] = start;
+      for (uint64_t j = 0; j < counts[i]; j++) {
+        rowoff[rr] = start;
+        start += lens[rr++];
+      }
+    }
+  }
+
+  /* Each write agrees on its own result; stop at the first that fails everywhere. The
+   * row-indexed datasets go first: they check the row blocks before any bytes land. */
+  rc = arcos_h5_write_blocks(h, name[1], ARCOS_H5_U64, total, nblocks, offsets, counts, rowoff);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_write_blocks(h, name[2], ARCOS_H5_U32, total, nblocks, offsets, counts, lens);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_write_blocks(h, name[0], ARCOS_H5_CHAR, total_bytes, nblocks, boff, bcnt,
+                               chars);
+  if (rc == ARCOS_OK) {
+    /* Self-description for readers that list datasets: where the rows are. */
+    char layout[2200];
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    snprintf(layout, sizeof layout, "offset=%s_offset length=%s_length", base, base);
+    rc = arcos_h5_attr_string(h, name[0], "arcos_string_column", layout);
+  }
+
+cleanup:
+  free(all);
+  free(displs);
+  free(nall);
+  free(chars);
+  free(rowoff);
+  free(bcnt);
+  free(boff);
+  free(mine);
+  return rc; /* every path above ends in an agreement */
+}
+
+/* Write one scalar attribute; value/mem describe the value, ftype its file type. */
+static int write_attr(arcos_h5_t *h, const char *obj, const char *name, hid_t ftype,
+                      hid_t mtype, const void *value, size_t vsize) {
+  int rc = ARCOS_OK;
+  hid_t o = H5I_INVALID_HID, space = H5I_INVALID_HID, a = H5I_INVALID_HID;
+  uint64_t sig = sig_str(sig_str(SIG_INIT, obj), name);
+  sig = fnv1a(sig, value, vsize);
+  rc = agree(h, rc, sig, name);
+  if (rc != ARCOS_OK)
+    return rc;
+
+  H5_TRY(o = H5Oopen(h->file, obj, H5P_DEFAULT), "H5Oopen", obj, cleanup);
+  htri_t exists = H5Aexists(o, name);
+  H5_TRY(exists, "H5Aexists", name, cleanup);
+  if (exists > 0) /* a second write replaces the value */
+    H5_TRY(H5Adelete(o, name), "H5Adelete", name, cleanup);
+  H5_TRY(space = H5Screate(H5S_SCALAR), "H5Screate", name, cleanup);
+  H5_TRY(a = H5Acreate2(o, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT), "H5Acreate2", name,
+         cleanup);
+  H5_TRY(H5Awrite(a, mtype, value), "H5Awrite", name, cleanup);
+
+cleanup:
+  if (a >= 0 && H5Aclose(a) < 0 && rc == ARCOS_OK)
+    rc = h5_fail(h, "H5Aclose", name);
+  if (space >= 0)
+    H5Sclose(space);
+  if (o >= 0 && H5Oclose(o) < 0 && rc == ARCOS_OK)
+    rc = h5_fail(h, "H5Oclose", obj);
+  return agree(h, rc, 0, name);
+}
+
+int arcos_h5_attr_string(arcos_h5_t *h, const char *obj, const char *name, const char *value) {
+  int rc = ARCOS_OK;
+  hid_t t = H5I_INVALID_HID;
+  size_t len = strlen(value);
+  /* Fixed length, exactly the string plus its NUL: h5dump prints it as plain text. */
+  H5_TRY(t = H5Tcopy(H5T_C_S1), "H5Tcopy", name, fail);
+  H5_TRY(H5Tset_size(t, len + 1), "H5Tset_size", name, fail);
+  H5_TRY(H5Tset_strpad(t, H5T_STR_NULLTERM), "H5Tset_strpad", name, fail);
+  H5_TRY(H5Tset_cset(t, H5T_CSET_UTF8), "H5Tset_cset", name, fail);
+  rc = write_attr(h, obj, name, t, t, value, len + 1);
+  H5Tclose(t);
+  return rc;
+
+fail:
+  if (t >= 0)
+    H5Tclose(t);
+  /* Meets the other ranks in write_attr's first agreement, which then fails there too. */
+  return agree(h, rc, 0, name);
+}
+
+int arcos_h5_attr_i64(arcos_h5_t *h, const char *obj, const char *name, int64_t value) {
+  return write_attr(h, obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, sizeof value);
+}
+
+int arcos_h5_attr_u64(arcos_h5_t *h, const char *obj, const char *name, uint64_t value) {
+  return write_attr(h, obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value, sizeof value);
+}
+
+int arcos_h5_attr_f64(arcos_h5_t *h, const char *obj, const char *name, double value) {
+  return write_attr(h, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, sizeof value);
+}
