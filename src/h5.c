@@ -473,7 +473,8 @@ int arcos_h5_write_strings(arcos_h5_t *h, const char *path, uint64_t total, size
   {
     size_t pos = 0;
     for (size_t i = 0; i < (size_t)nrows; i++) {
-      memcpy(chars + pos, strs[i], lens[i]);
+      if (lens[i] > 0) /* an empty row's pointer may be NULL */
+        memcpy(chars + pos, strs[i], lens[i]);
       pos += lens[i];
     }
   }

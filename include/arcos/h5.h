@@ -59,7 +59,8 @@ int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
 
 /* Write a string column `path` (creating path_chars, path_offset, path_length).
  * Row blocks as in arcos_h5_write_blocks (offsets/counts in rows, total rows);
- * strs/lens hold this rank's rows back to back in block order. The module computes
+ * strs/lens hold this rank's rows back to back in block order (strs[i] may be NULL when
+ * lens[i] is 0; rows are bytes, not NUL-terminated). The module computes
  * every row's byte offset itself (one MPI_Allgather of per-block byte counts). */
 int arcos_h5_write_strings(arcos_h5_t *h, const char *path, uint64_t total, size_t nblocks,
                            const uint64_t *offsets, const uint64_t *counts,
