@@ -5,8 +5,10 @@
  *
  *   1. local work only (argument checks, selections, buffers) -> local status;
  *   2. agree(): one small MPI_Allreduce of the status plus a signature of the
- *      arguments that must match on all ranks (path, type, total, attribute value);
- *      if anyone failed or the arguments differ, every rank stops here;
+ *      arguments that must match on all ranks (path, type, total, attribute value)
+ *      and, for a dataset, the number of elements written by all ranks; if anyone
+ *      failed, the arguments differ or the blocks do not add up to the dataset, every
+ *      rank stops here;
  *   3. the collective HDF5 calls, with another agree() between a collective create and
  *      the collective write that depends on it;
  *   4. cleanup in reverse order on every path, then a last agree() so that every rank
@@ -25,6 +27,8 @@
 
 struct arcos_h5 {
   MPI_Comm comm; /* our duplicate: our agreements never match the caller's messages */
+  MPI_Datatype agree_type; /* agree_t */
+  MPI_Op agree_op;
   int rank;
   int size;
   hid_t file;
@@ -81,28 +85,54 @@ static uint64_t sig_str(uint64_t hash, const char *s) {
 
 #define SIG_INIT 0xcbf29ce484222325ULL
 
+/* What the ranks combine in one MPI_Allreduce (agree_combine): the most negative status,
+ * the smallest and largest argument signature, and a sum (elements written). */
+typedef struct {
+  int64_t rc;
+  int64_t sig_lo;
+  int64_t sig_hi;
+  int64_t sum;
+} agree_t;
+
+static void agree_combine(void *in, void *inout, int *len, MPI_Datatype *type) {
+  (void)type;
+  const agree_t *a = in;
+  agree_t *b = inout;
+  for (int i = 0; i < *len; i++) {
+    b[i].rc = a[i].rc < b[i].rc ? a[i].rc : b[i].rc;
+    b[i].sig_lo = a[i].sig_lo < b[i].sig_lo ? a[i].sig_lo : b[i].sig_lo;
+    b[i].sig_hi = a[i].sig_hi > b[i].sig_hi ? a[i].sig_hi : b[i].sig_hi;
+    b[i].sum += a[i].sum;
+  }
+}
+
 /* Combine the local status over all ranks. sig must be equal on every rank (pass 0 where
- * nothing needs comparing). Returns the agreed code, the same on every rank: the most
- * negative local code, or ARCOS_EUSAGE when the signatures differ. */
-static int agree(arcos_h5_t *h, int rc, uint64_t sig, const char *what) {
-  /* Min of sig and of -sig gives min and max in one reduction; 62 bits keep -sig exact. */
-  int64_t s = (int64_t)(sig >> 2);
-  int64_t v[3] = {rc, s, -s};
-  int64_t g[3];
-  if (MPI_Allreduce(v, g, 3, MPI_INT64_T, MPI_MIN, h->comm) != MPI_SUCCESS) {
+ * nothing needs comparing); *sum (when not NULL) becomes the sum of every rank's `add`.
+ * Returns the agreed code, the same on every rank: the most negative local code, or
+ * ARCOS_EUSAGE when the signatures differ. */
+static int agree_sum(arcos_h5_t *h, int rc, uint64_t sig, int64_t add, int64_t *sum,
+                     const char *what) {
+  agree_t v = {rc, (int64_t)(sig >> 1), (int64_t)(sig >> 1), add}, g;
+  if (MPI_Allreduce(&v, &g, 1, h->agree_type, h->agree_op, h->comm) != MPI_SUCCESS) {
     set_err(h, "MPI_Allreduce failed while agreeing on %s", what);
     return ARCOS_EMPI;
   }
-  if (g[0] < 0) {
+  if (sum != NULL)
+    *sum = g.sum;
+  if (g.rc < 0) {
     if (rc == 0)
       set_err(h, "%s failed on another rank (see its error output)", what);
-    return (int)g[0];
+    return (int)g.rc;
   }
-  if (g[1] != -g[2]) {
+  if (g.sig_lo != g.sig_hi) {
     set_err(h, "%s: ranks passed different arguments to a collective call", what);
     return ARCOS_EUSAGE;
   }
   return ARCOS_OK;
+}
+
+static int agree(arcos_h5_t *h, int rc, uint64_t sig, const char *what) {
+  return agree_sum(h, rc, sig, 0, NULL, what);
 }
 
 const char *arcos_h5_errmsg(const arcos_h5_t *h) {
@@ -143,6 +173,10 @@ int arcos_h5_create(MPI_Comm comm, const char *path, arcos_h5_t **out, arcos_det
   }
   MPI_Comm_rank(h->comm, &h->rank);
   MPI_Comm_size(h->comm, &h->size);
+  /* MPI's default error handler aborts on a failure here, as for every MPI call. */
+  MPI_Type_contiguous(4, MPI_INT64_T, &h->agree_type);
+  MPI_Type_commit(&h->agree_type);
+  MPI_Op_create(agree_combine, 1, &h->agree_op);
   H5Eget_auto2(H5E_DEFAULT, &h->old_func, &h->old_data);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 
@@ -190,6 +224,8 @@ int arcos_h5_close(arcos_h5_t **hp) {
     rc = h5_fail(h, "H5Tclose", "severity");
   rc = agree(h, rc, 0, "arcos_h5_close");
   H5Eset_auto2(H5E_DEFAULT, h->old_func, h->old_data);
+  MPI_Op_free(&h->agree_op);
+  MPI_Type_free(&h->agree_type);
   MPI_Comm_free(&h->comm);
   free(h);
   *hp = NULL;
@@ -249,6 +285,41 @@ typedef struct {
 static int block_cmp(const void *a, const void *b) {
   const block_t *x = a, *y = b;
   return (x->off > y->off) - (x->off < y->off);
+}
+
+/* A copy of space selecting the union of runs [lo, hi) (sorted, disjoint). Each
+ * H5S_SELECT_OR walks the whole selection built so far, so OR-ing n runs one by one
+ * costs O(n^2) (10,000 runs: seconds); small groups are OR-ed and the groups merged
+ * pairwise with H5Scombine_select, O(n log n) (10,000 runs: milliseconds). */
+static hid_t select_runs(hid_t space, const block_t *run, size_t lo, size_t hi) {
+  enum { LEAF = 64 };
+  if (hi - lo <= LEAF) {
+    hid_t s = H5Scopy(space);
+    if (s < 0)
+      return s;
+    for (size_t i = lo; i < hi; i++) {
+      hsize_t start = run[i].off, count = run[i].cnt;
+      if (H5Sselect_hyperslab(s, i == lo ? H5S_SELECT_SET : H5S_SELECT_OR, &start, NULL, &count,
+                              NULL) < 0) {
+        H5Sclose(s);
+        return -1;
+      }
+    }
+    return s;
+  }
+  size_t mid = lo + (hi - lo) / 2;
+  hid_t a = select_runs(space, run, lo, mid);
+  if (a < 0)
+    return a;
+  hid_t b = select_runs(space, run, mid, hi);
+  if (b < 0) {
+    H5Sclose(a);
+    return b;
+  }
+  hid_t c = H5Scombine_select(a, H5S_SELECT_OR, b);
+  H5Sclose(b);
+  H5Sclose(a);
+  return c;
 }
 
 int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
@@ -341,21 +412,26 @@ int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
     wbuf = sorted;
   }
 
+  /* Adjacent blocks become one run: fewer hyperslabs to combine. */
+  size_t nrun = 0;
+  for (size_t i = 0; i < nblk; i++) {
+    if (nrun > 0 && blk[i].off == blk[nrun - 1].off + blk[nrun - 1].cnt)
+      blk[nrun - 1].cnt += blk[i].cnt;
+    else
+      blk[nrun++] = blk[i];
+  }
   hsize_t dims = (hsize_t)total;
   H5_TRY(fspace = H5Screate_simple(1, &dims, NULL), "H5Screate_simple", path, agree_args);
-  if (nblk == 0) {
+  if (nrun == 0) {
     H5_TRY(H5Sselect_none(fspace), "H5Sselect_none", path, agree_args);
   } else {
-    /* Adjacent blocks are merged first: fewer hyperslabs, cheaper OR. */
-    H5S_seloper_t op = H5S_SELECT_SET;
-    for (size_t i = 0; i < nblk;) {
-      hsize_t start = blk[i].off, count = blk[i].cnt;
-      for (i++; i < nblk && blk[i].off == start + count; i++)
-        count += blk[i].cnt;
-      H5_TRY(H5Sselect_hyperslab(fspace, op, &start, NULL, &count, NULL),
-             "H5Sselect_hyperslab", path, agree_args);
-      op = H5S_SELECT_OR;
+    hid_t sel = select_runs(fspace, blk, 0, nrun);
+    if (sel < 0) {
+      rc = h5_fail(h, "H5Sselect_hyperslab", path);
+      goto agree_args;
     }
+    H5Sclose(fspace);
+    fspace = sel;
   }
   hsize_t mdims = n > 0 ? (hsize_t)n : 1;
   H5_TRY(mspace = H5Screate_simple(1, &mdims, NULL), "H5Screate_simple", path, agree_args);
@@ -364,15 +440,21 @@ int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
   if (wbuf == NULL)
     wbuf = &no_data;
   H5_TRY(dcpl = H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path, agree_args);
-  /* Blocks normally cover the whole column; writing fill values first would write it
-   * twice. Rows no block covers are left unwritten (they read as zero in a new file). */
+  /* The blocks cover the whole column (checked below); fill values would write it twice. */
   H5_TRY(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time", path, agree_args);
   H5_TRY(dxpl = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path, agree_args);
   H5_TRY(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", path, agree_args);
 
   /* 2. Everyone is ready and called with the same path, type and total. */
-agree_args:
-  rc = agree(h, rc, sig, path);
+agree_args:;
+  int64_t written = 0;
+  rc = agree_sum(h, rc, sig, (int64_t)n, &written, path);
+  if (rc == ARCOS_OK && (uint64_t)written != total) {
+    /* Rows no block covers would hold whatever the collective write's buffers held. */
+    rc = ARCOS_EUSAGE;
+    set_err(h, "%s: the blocks of all ranks hold %" PRId64 " elements, the dataset %" PRIu64,
+            path, written, total);
+  }
   if (rc != ARCOS_OK)
     goto cleanup;
 
@@ -473,7 +555,8 @@ int arcos_h5_write_strings(arcos_h5_t *h, const char *path, uint64_t total, size
   {
     size_t pos = 0;
     for (size_t i = 0; i < (size_t)nrows; i++) {
-      memcpy(chars + pos, strs[i], lens[i]);
+      if (lens[i] > 0) /* an empty row's pointer may be NULL */
+        memcpy(chars + pos, strs[i], lens[i]);
       pos += lens[i];
     }
   }

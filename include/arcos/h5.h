@@ -47,8 +47,9 @@ int arcos_h5_group(arcos_h5_t *h, const char *path);
 
 /* Write a 1-D dataset `path` of `total` elements. This rank contributes nblocks blocks:
  * block i is counts[i] elements at global element offset offsets[i]; buf holds the
- * blocks' elements back to back in block order. Blocks of all ranks must not overlap.
- * A rank may contribute no blocks (nblocks == 0, buf may be NULL); blocks with count 0
+ * blocks' elements back to back in block order. The blocks of all ranks together must
+ * cover every element exactly once: they must not overlap, and their counts must add up
+ * to total (checked; ARCOS_EUSAGE otherwise). A rank may contribute no blocks (nblocks == 0, buf may be NULL); blocks with count 0
  * are ignored. Blocks in ascending offset order are written straight from buf; any
  * other order costs one copy of this rank's elements. One collective H5Dwrite.
  * ARCOS_H5_CHAR data is raw bytes (no NUL terminators); ARCOS_H5_SEVERITY data is one
@@ -59,7 +60,8 @@ int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
 
 /* Write a string column `path` (creating path_chars, path_offset, path_length).
  * Row blocks as in arcos_h5_write_blocks (offsets/counts in rows, total rows);
- * strs/lens hold this rank's rows back to back in block order. The module computes
+ * strs/lens hold this rank's rows back to back in block order (strs[i] may be NULL when
+ * lens[i] is 0; rows are bytes, not NUL-terminated). The module computes
  * every row's byte offset itself (one MPI_Allgather of per-block byte counts). */
 int arcos_h5_write_strings(arcos_h5_t *h, const char *path, uint64_t total, size_t nblocks,
                            const uint64_t *offsets, const uint64_t *counts,

@@ -31,8 +31,8 @@ for group in evidence small empty; do
 done
 n=$(grep -c 'DATASET "path_chars"' "$ARCOS_TMP/h5_4.header")
 assert_eq "$n" 3 "string columns in h5dump -H"
-h5dump -H -d /evidence/u64 "$ARCOS_TMP/h5_4.h5" | grep -q 'SIMPLE { ( 1000 ) / ( 1000 ) }' ||
-  fail "/evidence/u64 is not 1000 rows"
+h5dump -H -d /evidence/u64 "$ARCOS_TMP/h5_4.h5" | grep -q 'SIMPLE { ( 3000 ) / ( 3000 ) }' ||
+  fail "/evidence/u64 is not 3000 rows"
 h5dump -H -d /empty/path_chars "$ARCOS_TMP/h5_4.h5" | grep -q 'SIMPLE { ( 0 ) / ( 0 ) }' ||
   fail "/empty/path_chars is not empty"
 h5dump -H -d /evidence/severity "$ARCOS_TMP/h5_4.h5" | grep -q '"critical" *3;' ||
