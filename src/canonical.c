@@ -45,12 +45,14 @@ typedef struct {
   int exp10; /* decimal exponent of the first digit */
 } decimal_t;
 
-/* Parses glibc "%.*e" output ("d.ddde+XX" or "de-XX") of a positive number. */
+/* Parses glibc "%.*e" output ("d.ddde+XX" or "de-XX") of a positive number. Only
+ * digits are kept, so a locale's decimal comma does no harm (printf and strtod use
+ * the same locale, so the round-trip tests hold in any locale). */
 static void parse_e(const char *buf, decimal_t *dec) {
   int n = 0;
   const char *p = buf;
   for (; *p != 'e'; p++)
-    if (*p != '.')
+    if (*p >= '0' && *p <= '9')
       dec->digits[n++] = *p;
   dec->digits[n] = '\0';
   dec->ndigits = n;
