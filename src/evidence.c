@@ -1,13 +1,89 @@
 /* The evidence model of SPEC §1 and §2: ingestion, analysis, scoring and alerts for
  * one record at a time, through a per-rank context that is reused for every record.
+ *
+ * Decisions (project-wide; keep this block in sync with docs/):
+ *
+ * Canonical form (canonical.c, which explains the real-number algorithm): Python's json.dumps(data, sort_keys=True) byte for
+ *   byte, written by walking the jansson tree: keys sorted by code point (byte-wise
+ *   UTF-8 comparison using key lengths), separators ", " and ": ", "{}"/"[]" when
+ *   empty, ensure_ascii escapes (\" \\ \n \r \t \b \f, other bytes < 0x20 and DEL as
+ *   \u00XX, non-ASCII as lower-case \uXXXX, surrogate pairs above U+FFFF, '/' not
+ *   escaped), integers in decimal, reals as Python repr() (arcos_format_double),
+ *   true/false/null. An absent `data` is canonicalised as null.
+ *
+ * Parsing: json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL). The text must be exactly one
+ *   JSON value (whitespace around it, and so a trailing CR, is allowed; anything else
+ *   after it is a parse error). DECODE_ANY lets a scalar such as `5` parse, so that it
+ *   is reported as invalid ("not an object") rather than as not-JSON. Texts longer
+ *   than max_record_bytes are invalid before any parsing. jansson errors (including
+ *   integers beyond int64, reals beyond double, invalid UTF-8, lone surrogates and
+ *   NUL inside object keys, which jansson cannot hold) are ARCOS_EPARSE with
+ *   jansson's text, column and byte position.
+ *
+ * Validation (ARCOS_EINVALID): not an object; `id` missing; `id` neither string nor
+ *   integer; `id` empty or longer than 256 bytes after normalisation (integers become
+ *   their decimal text, -5 -> "-5"). `type` and `source` that are missing or not
+ *   strings read as "" and are no error.
+ *
+ * Timestamps (timestamp.c): strict RFC 3339, years 0000-9999, fraction truncated,
+ *   leap second ":60" read as ":59". Missing, non-string or invalid: timestamp_valid
+ *   is false, no error.
+ *
+ * Checksum: a member that is absent or JSON null is "not present". Any other value is
+ *   present; it verifies only if it is a string of exactly 64 characters [0-9a-f]
+ *   equal to the lower-case hex SHA-256 of canonical(data). Anything else (wrong
+ *   length, upper case, not a string) is present and mismatched: integrity_violation.
+ *   The canonical text and digest are only computed for a well-formed checksum.
+ *
+ * Components (weights from arcos_scoring_t, SPEC §2 defaults):
+ *   completeness: completeness_each for each of id (always, the record is valid),
+ *     non-empty type, non-empty source, valid timestamp, and `data` present and not
+ *     null, "", {} or [] (0 and false do count).
+ *   integrity: `integrity` when verified, else 0.
+ *   provenance: provenance_object when `provenance` is a non-empty object, plus
+ *     provenance_tool when it has a "collector" or "tool" key (any value).
+ *   freshness: age = reference_time - timestamp in whole seconds. Invalid timestamp,
+ *     or timestamp - reference_time > future_tolerance_s: 0. Otherwise, with
+ *     fresh_s = fresh_days * 86400 and stale_s = stale_days * 86400: age <= fresh_s:
+ *     full; age >= stale_s: 0; between: freshness * (stale_s - age) /
+ *     (stale_s - fresh_s) in int64 integer division. A timestamp in the future within
+ *     the tolerance has a negative age and scores full points.
+ *   signal: needs `data` to be an object, else neutral. test_result: data.passed true
+ *     -> max, false -> 0, a number -> Python truthiness (non-zero max, zero 0), missing
+ *     or another type -> neutral. coverage: data.line_coverage a number or bool (as
+ *     0/1, like Python) >= coverage_high -> max, >= coverage_low -> partial, else 0;
+ *     missing or not a number/bool -> neutral. security_scan: data.critical and
+ *     data.high both numbers/bools -> their sum == 0 (as Python computes it: int + int
+ *     exactly, otherwise in double) -> max, else 0; either missing or not numeric ->
+ *     neutral. Other types: neutral. Integer line_coverage is compared with the
+ *     thresholds after conversion to double (exact below 2^53).
+ *   score: the sum of the five components.
+ *   Components and score are uint8_t: weights are clamped to 0..255, the day counts
+ *   to 0..10^6 and future_tolerance_s to 0..10^6 days when the context is created (the config module is where bad
+ *   values should be refused); the score saturates at 255.
+ * Alerts: integrity_violation (critical) when a checksum is present and not verified;
+ *   low_quality (high) when score < alert_threshold; clock_skew (medium) when the
+ *   timestamp is valid and timestamp - reference_time > future_tolerance_s. severity is
+ *   the highest of them.
+ *
+ * Performance (the floor is ~6.5 us/record for parse + canonical + SHA-256): one
+ * EVP_MD_CTX with a pre-fetched EVP_MD, one canonical buffer and one member-sort
+ * scratch are reused for every record; nothing is allocated per record outside
+ * jansson. The record's json_t is kept until the next ingest (or destroy), and the
+ * strings in arcos_evidence_t point into it, or into the context (integer ids).
  */
 #include "arcos/evidence.h"
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "canonical_internal.h"
+
+#define ID_MAX_BYTES 256
+#define WEIGHT_MAX 255
+#define DAYS_MAX 1000000
 
 struct arcos_evidence_ctx {
   arcos_scoring_t scoring;
@@ -17,6 +93,12 @@ struct arcos_evidence_ctx {
   EVP_MD_CTX *md;     /* reused for every digest */
   arcos_buf_t canon;  /* canonical text of the current record's data, reused */
   arcos_canon_scratch_t scratch;
+  /* The current record, from a successful arcos_ev_ingest() until the next one. */
+  json_t *root;
+  const json_t *data;       /* NULL when absent */
+  const json_t *provenance; /* NULL when absent */
+  const json_t *checksum;   /* NULL when absent or null */
+  char id_buf[24];          /* an integer id as decimal text */
 };
 
 void arcos_scoring_defaults(arcos_scoring_t *s) {
@@ -75,6 +157,24 @@ const char *arcos_stage_name(int stage) {
   return stage >= 0 && stage < ARCOS_STAGE_COUNT ? names[stage] : NULL;
 }
 
+static int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+static int64_t clamp_i64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+static void clamp_scoring(arcos_scoring_t *s) {
+  s->completeness_each = clamp_int(s->completeness_each, 0, WEIGHT_MAX);
+  s->integrity = clamp_int(s->integrity, 0, WEIGHT_MAX);
+  s->provenance_object = clamp_int(s->provenance_object, 0, WEIGHT_MAX);
+  s->provenance_tool = clamp_int(s->provenance_tool, 0, WEIGHT_MAX);
+  s->freshness = clamp_int(s->freshness, 0, WEIGHT_MAX);
+  s->signal_max = clamp_int(s->signal_max, 0, WEIGHT_MAX);
+  s->signal_partial = clamp_int(s->signal_partial, 0, WEIGHT_MAX);
+  s->signal_neutral = clamp_int(s->signal_neutral, 0, WEIGHT_MAX);
+  s->fresh_days = clamp_i64(s->fresh_days, 0, DAYS_MAX);
+  s->stale_days = clamp_i64(s->stale_days, 0, DAYS_MAX);
+  s->future_tolerance_s = clamp_i64(s->future_tolerance_s, 0, DAYS_MAX * INT64_C(86400));
+}
+
 arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring,
                                             int64_t reference_time, size_t max_record_bytes) {
   arcos_evidence_ctx_t *ctx = calloc(1, sizeof *ctx);
@@ -84,6 +184,7 @@ arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring,
     ctx->scoring = *scoring;
   else
     arcos_scoring_defaults(&ctx->scoring);
+  clamp_scoring(&ctx->scoring);
   ctx->reference_time = reference_time;
   ctx->max_record_bytes = max_record_bytes;
   ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -99,6 +200,7 @@ void arcos_evidence_destroy(arcos_evidence_ctx_t **pctx) {
   if (pctx == NULL || *pctx == NULL)
     return;
   arcos_evidence_ctx_t *ctx = *pctx;
+  json_decref(ctx->root);
   arcos_canon_scratch_free(&ctx->scratch);
   arcos_buf_free(&ctx->canon);
   EVP_MD_CTX_free(ctx->md);
@@ -132,5 +234,332 @@ int arcos_ev_sha256_hex(arcos_evidence_ctx_t *ctx, const void *data, size_t len,
   if (rc != ARCOS_OK)
     return rc;
   to_hex(digest, hex);
+  return ARCOS_OK;
+}
+
+/* The JSON type of v as the messages name it (Python's vocabulary: float, bool). */
+static const char *json_kind(const json_t *v) {
+  switch (json_typeof(v)) {
+  case JSON_OBJECT:
+    return "object";
+  case JSON_ARRAY:
+    return "array";
+  case JSON_STRING:
+    return "string";
+  case JSON_INTEGER:
+    return "integer";
+  case JSON_REAL:
+    return "float";
+  case JSON_TRUE:
+  case JSON_FALSE:
+    return "bool";
+  case JSON_NULL:
+    return "null";
+  }
+  return "unknown";
+}
+
+static void release_record(arcos_evidence_ctx_t *ctx) {
+  json_decref(ctx->root);
+  ctx->root = NULL;
+  ctx->data = ctx->provenance = ctx->checksum = NULL;
+}
+
+/* A string member as (pointer, length), or "" when missing or not a string. */
+static void string_member(const json_t *obj, const char *key, const char **s, size_t *len) {
+  const json_t *v = json_object_get(obj, key);
+  if (json_is_string(v)) {
+    *s = json_string_value(v);
+    *len = json_string_length(v);
+  } else {
+    *s = "";
+    *len = 0;
+  }
+}
+
+static int normalise_id(arcos_evidence_ctx_t *ctx, const json_t *root, arcos_evidence_t *rec,
+                        arcos_detail_t *detail) {
+  const json_t *id = json_object_get(root, "id");
+  if (id == NULL)
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "record has no \"id\"; every record needs a non-empty string or "
+                            "integer \"id\"");
+  if (json_is_integer(id)) {
+    int n = snprintf(ctx->id_buf, sizeof ctx->id_buf, "%lld", (long long)json_integer_value(id));
+    rec->id = ctx->id_buf;
+    rec->id_len = (size_t)n;
+    return ARCOS_OK;
+  }
+  if (!json_is_string(id))
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "\"id\" must be a non-empty string or an integer (got %s)",
+                            json_kind(id));
+  size_t len = json_string_length(id);
+  if (len == 0)
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "\"id\" must be a non-empty string or an integer (got an empty "
+                            "string)");
+  if (len > ID_MAX_BYTES)
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "\"id\" is %zu bytes, over the limit of %d; use a shorter id "
+                            "(e.g. a hash of the long one)",
+                            len, ID_MAX_BYTES);
+  rec->id = json_string_value(id);
+  rec->id_len = len;
+  return ARCOS_OK;
+}
+
+int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len,
+                    arcos_evidence_t *rec, arcos_detail_t *detail) {
+  memset(rec, 0, sizeof *rec);
+  rec->id = rec->type = rec->source = "";
+  release_record(ctx);
+  if (len > ctx->max_record_bytes)
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "record is %zu bytes, over max_record_bytes %zu; split the record "
+                            "or raise max_record_bytes",
+                            len, ctx->max_record_bytes);
+  json_error_t err;
+  json_t *root = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+  if (root == NULL) {
+    if (err.line > 1)
+      return arcos_detail_set(detail, ARCOS_EPARSE, NULL, 0,
+                              "not valid JSON: %s (line %d, column %d of the record, byte %d)",
+                              err.text, err.line, err.column, err.position);
+    return arcos_detail_set(detail, ARCOS_EPARSE, NULL, 0,
+                            "not valid JSON: %s (column %d, byte %d)", err.text, err.column,
+                            err.position);
+  }
+  if (!json_is_object(root)) {
+    int rc = arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                              "record is a JSON %s, not an object; each record must be one "
+                              "JSON object with an \"id\"",
+                              json_kind(root));
+    json_decref(root);
+    return rc;
+  }
+  int rc = normalise_id(ctx, root, rec, detail);
+  if (rc != ARCOS_OK) {
+    json_decref(root);
+    return rc;
+  }
+  string_member(root, "type", &rec->type, &rec->type_len);
+  string_member(root, "source", &rec->source, &rec->source_len);
+  const json_t *ts = json_object_get(root, "timestamp");
+  rec->timestamp_valid = json_is_string(ts) &&
+                         arcos_rfc3339_parse(json_string_value(ts), json_string_length(ts),
+                                             &rec->timestamp) == ARCOS_OK;
+  if (!rec->timestamp_valid)
+    rec->timestamp = 0;
+  ctx->data = json_object_get(root, "data");
+  ctx->provenance = json_object_get(root, "provenance");
+  const json_t *checksum = json_object_get(root, "checksum");
+  if (checksum != NULL && !json_is_null(checksum)) {
+    ctx->checksum = checksum;
+    rec->checksum_present = true;
+  }
+  ctx->root = root;
+  return ARCOS_OK;
+}
+
+/* `data` counts for completeness unless absent, null, "", {} or []. */
+static bool data_meaningful(const json_t *d) {
+  if (d == NULL)
+    return false;
+  switch (json_typeof(d)) {
+  case JSON_NULL:
+    return false;
+  case JSON_STRING:
+    return json_string_length(d) != 0;
+  case JSON_OBJECT:
+    return json_object_size(d) != 0;
+  case JSON_ARRAY:
+    return json_array_size(d) != 0;
+  default:
+    return true;
+  }
+}
+
+static bool is_lower_hex64(const json_t *v) {
+  if (!json_is_string(v) || json_string_length(v) != 64)
+    return false;
+  const char *s = json_string_value(v);
+  for (int i = 0; i < 64; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+      return false;
+  return true;
+}
+
+static int verify_checksum(arcos_evidence_ctx_t *ctx, bool *verified) {
+  *verified = false;
+  if (!is_lower_hex64(ctx->checksum))
+    return ARCOS_OK;
+  arcos_buf_reset(&ctx->canon);
+  int rc = arcos_canonical_append_with(&ctx->canon, ctx->data, &ctx->scratch);
+  if (rc != ARCOS_OK)
+    return rc;
+  unsigned char digest[32];
+  rc = sha256(ctx, ctx->canon.data, ctx->canon.len, digest);
+  if (rc != ARCOS_OK)
+    return rc;
+  char hex[65];
+  to_hex(digest, hex);
+  *verified = memcmp(hex, json_string_value(ctx->checksum), 64) == 0;
+  return ARCOS_OK;
+}
+
+static int64_t sat_sub(int64_t a, int64_t b) {
+  if (b < 0 && a > INT64_MAX + b)
+    return INT64_MAX;
+  if (b > 0 && a < INT64_MIN + b)
+    return INT64_MIN;
+  return a - b;
+}
+
+static int freshness_component(const arcos_scoring_t *sc, int64_t reference_time,
+                               const arcos_evidence_t *rec) {
+  if (!rec->timestamp_valid || sat_sub(rec->timestamp, reference_time) > sc->future_tolerance_s)
+    return 0;
+  /* Day counts are clamped to 10^6 days, so these products cannot overflow. */
+  int64_t age = sat_sub(reference_time, rec->timestamp);
+  int64_t fresh_s = sc->fresh_days * 86400, stale_s = sc->stale_days * 86400;
+  if (age <= fresh_s)
+    return sc->freshness;
+  if (age >= stale_s)
+    return 0;
+  return (int)((int64_t)sc->freshness * (stale_s - age) / (stale_s - fresh_s));
+}
+
+/* A JSON number or bool as Python sees it in arithmetic (bool is 0/1). */
+typedef struct {
+  bool is_int;
+  json_int_t i;
+  double d;
+} number_t;
+
+static bool as_number(const json_t *v, number_t *n) {
+  if (v == NULL)
+    return false;
+  switch (json_typeof(v)) {
+  case JSON_INTEGER:
+    n->is_int = true;
+    n->i = json_integer_value(v);
+    n->d = (double)n->i;
+    return true;
+  case JSON_TRUE:
+  case JSON_FALSE:
+    n->is_int = true;
+    n->i = json_is_true(v);
+    n->d = (double)n->i;
+    return true;
+  case JSON_REAL:
+    n->is_int = false;
+    n->d = json_real_value(v);
+    return true;
+  default:
+    return false;
+  }
+}
+
+static bool type_is(const arcos_evidence_t *rec, const char *name) {
+  size_t n = strlen(name);
+  return rec->type_len == n && memcmp(rec->type, name, n) == 0;
+}
+
+static int signal_component(const arcos_scoring_t *sc, const json_t *data,
+                            const arcos_evidence_t *rec) {
+  if (!json_is_object(data))
+    return sc->signal_neutral;
+  number_t a = {0}, b = {0};
+  if (type_is(rec, "test_result")) {
+    const json_t *passed = json_object_get(data, "passed");
+    if (!as_number(passed, &a)) /* bools are numbers here: true 1, false 0 */
+      return sc->signal_neutral;
+    bool truthy = a.is_int ? a.i != 0 : a.d != 0.0;
+    return truthy ? sc->signal_max : 0;
+  }
+  if (type_is(rec, "coverage")) {
+    if (!as_number(json_object_get(data, "line_coverage"), &a))
+      return sc->signal_neutral;
+    if (a.d >= sc->coverage_high)
+      return sc->signal_max;
+    return a.d >= sc->coverage_low ? sc->signal_partial : 0;
+  }
+  if (type_is(rec, "security_scan")) {
+    if (!as_number(json_object_get(data, "critical"), &a) ||
+        !as_number(json_object_get(data, "high"), &b))
+      return sc->signal_neutral;
+    bool zero;
+    if (a.is_int && b.is_int) {
+      /* Python ints do not overflow: an int64 overflow means a non-zero sum. */
+      bool overflow = (b.i > 0 && a.i > INT64_MAX - b.i) || (b.i < 0 && a.i < INT64_MIN - b.i);
+      zero = !overflow && a.i + b.i == 0;
+    } else {
+      zero = a.d + b.d == 0.0;
+    }
+    return zero ? sc->signal_max : 0;
+  }
+  return sc->signal_neutral;
+}
+
+static uint8_t clamp_u8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
+  if (ctx->root == NULL)
+    return ARCOS_EINTERNAL; /* no successfully ingested record */
+  const arcos_scoring_t *sc = &ctx->scoring;
+  int criteria = 1 + (rec->type_len != 0) + (rec->source_len != 0) + rec->timestamp_valid +
+                 data_meaningful(ctx->data);
+  rec->completeness = clamp_u8(criteria * sc->completeness_each);
+
+  bool verified = false;
+  if (rec->checksum_present) {
+    int rc = verify_checksum(ctx, &verified);
+    if (rc != ARCOS_OK)
+      return rc;
+  }
+  rec->verified = verified;
+  rec->integrity = clamp_u8(verified ? sc->integrity : 0);
+
+  int provenance = 0;
+  const json_t *p = ctx->provenance;
+  if (json_is_object(p) && json_object_size(p) != 0) {
+    provenance = sc->provenance_object;
+    if (json_object_get(p, "collector") != NULL || json_object_get(p, "tool") != NULL)
+      provenance += sc->provenance_tool;
+  }
+  rec->provenance = clamp_u8(provenance);
+  rec->freshness = clamp_u8(freshness_component(sc, ctx->reference_time, rec));
+  rec->signal = clamp_u8(signal_component(sc, ctx->data, rec));
+  return ARCOS_OK;
+}
+
+int arcos_ev_score(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
+  (void)ctx;
+  rec->score = clamp_u8(rec->completeness + rec->integrity + rec->provenance + rec->freshness +
+                        rec->signal);
+  return ARCOS_OK;
+}
+
+int arcos_ev_alert(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
+  const arcos_scoring_t *sc = &ctx->scoring;
+  uint8_t alerts = 0, severity = ARCOS_SEV_NONE;
+  if (rec->checksum_present && !rec->verified) {
+    alerts |= ARCOS_ALERT_INTEGRITY_VIOLATION;
+    severity = ARCOS_SEV_CRITICAL;
+  }
+  if (rec->score < sc->alert_threshold) {
+    alerts |= ARCOS_ALERT_LOW_QUALITY;
+    if (severity < ARCOS_SEV_HIGH)
+      severity = ARCOS_SEV_HIGH;
+  }
+  if (rec->timestamp_valid &&
+      sat_sub(rec->timestamp, ctx->reference_time) > sc->future_tolerance_s) {
+    alerts |= ARCOS_ALERT_CLOCK_SKEW;
+    if (severity < ARCOS_SEV_MEDIUM)
+      severity = ARCOS_SEV_MEDIUM;
+  }
+  rec->alerts = alerts;
+  rec->severity = severity;
   return ARCOS_OK;
 }
