@@ -1,0 +1,42 @@
+/* arcos-scale generate: a thin front end over the generate module. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arcos/error.h"
+#include "arcos/generate.h"
+#include "arcos/util.h"
+#include "commands.h"
+
+int arcos_cmd_generate(int argc, char **argv) {
+  arcos_gen_options_t opt;
+  const char *out_dir;
+  bool help;
+  arcos_detail_t detail;
+  arcos_detail_clear(&detail);
+  int rc = arcos_gen_parse_args(argc, argv, &opt, &out_dir, &help, &detail);
+  if (help) {
+    arcos_gen_usage(stdout);
+    return 0;
+  }
+  if (rc != ARCOS_OK) {
+    fprintf(stderr, "arcos-scale generate: %s\n(see arcos-scale generate --help)\n", detail.text);
+    return 2;
+  }
+
+  double t0 = arcos_now();
+  arcos_gen_counts_t c;
+  rc = arcos_generate(&opt, out_dir, stdout, &c, &detail);
+  if (rc != ARCOS_OK) {
+    fprintf(stderr, "arcos-scale generate: %s: %s\n", detail.source, detail.text);
+    return rc == ARCOS_EUSAGE ? 2 : 1;
+  }
+  double dt = arcos_now() - t0;
+  if (strcmp(out_dir, "-") != 0)
+    fprintf(stderr,
+            "arcos-scale generate: %" PRIu64 " lines in %s (%" PRIu64 " unique ids, %" PRIu64
+            " duplicates, %" PRIu64 " bad lines) in %.2f s, %.0f lines/s\n",
+            c.lines, out_dir, c.unique_ids, c.duplicates, c.bad_parse + c.bad_invalid, dt,
+            dt > 0 ? (double)c.lines / dt : 0.0);
+  return 0;
+}

@@ -1,0 +1,1426 @@
+#include "arcos/generate.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "arcos/evidence.h"
+
+/* Records copied into the duplicate pools: the most recent ones (duplicates close by,
+ * often in the same batch) and a uniform reservoir sample of all earlier ones
+ * (duplicates far away, on other ranks). */
+#define GEN_RECENT 256
+#define GEN_RESERVOIR 1024
+
+#define DAY 86400
+#define DEFAULT_END_TIME INT64_C(1793491200) /* 2026-11-01T00:00:00Z */
+#define SPAN_S (730 * (int64_t)DAY)         /* timestamps spread over two years */
+#define MAX_RECORDS UINT64_C(1000000000000)
+#define MAX_FILES 100000
+#define LONG_ID_BYTES 300
+
+/* xoshiro256** (Blackman and Vigna), seeded through splitmix64. Every line draws from
+ * its own stream (seed, line), so a line's content does not depend on how many
+ * numbers the lines before it used. */
+typedef struct {
+  uint64_t s[4];
+} rng_t;
+
+static uint64_t splitmix64(uint64_t *x) {
+  uint64_t z = (*x += UINT64_C(0x9E3779B97F4A7C15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
+
+static void rng_seed(rng_t *r, uint64_t seed, uint64_t stream) {
+  uint64_t x = seed;
+  uint64_t key = splitmix64(&x);
+  x = key ^ (stream * UINT64_C(0xD1B54A32D192ED03));
+  for (int i = 0; i < 4; i++)
+    r->s[i] = splitmix64(&x);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t rng_next(rng_t *r) {
+  uint64_t *s = r->s;
+  uint64_t result = rotl(s[1] * 5, 7) * 9;
+  uint64_t t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 45);
+  return result;
+}
+
+/* Uniform in [0, 1) with 53 random bits: exact, so comparisons with a rate are the
+ * same everywhere. */
+static double rng_unit(rng_t *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
+
+/* Uniform-enough integer in [lo, hi] (modulo bias is below 2^-40 for our ranges). */
+static int64_t rng_range(rng_t *r, int64_t lo, int64_t hi) {
+  return lo + (int64_t)(rng_next(r) % (uint64_t)(hi - lo + 1));
+}
+
+static bool rng_chance(rng_t *r, double p) { return rng_unit(r) < p; }
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define PICK(r, arr) ((arr)[rng_next(r) % COUNT_OF(arr)])
+
+static int rng_weighted(rng_t *r, const unsigned *w, int n) {
+  unsigned total = 0;
+  for (int i = 0; i < n; i++)
+    total += w[i];
+  unsigned x = (unsigned)(rng_next(r) % total);
+  for (int i = 0; i < n; i++) {
+    if (x < w[i])
+      return i;
+    x -= w[i];
+  }
+  return n - 1;
+}
+
+/* mant / 10^places, correctly rounded: the same double everywhere, printed back as
+ * the short decimal it was made from ("86.27", "1e-07"). */
+static double dec(int64_t mant, int places) {
+  static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10};
+  return (double)mant / p10[places];
+}
+
+enum {
+  TYPE_TEST_RESULT = 0,
+  TYPE_COVERAGE,
+  TYPE_SECURITY_SCAN,
+  TYPE_STATIC_ANALYSIS,
+  TYPE_CODE_REVIEW,
+  TYPE_BUILD,
+  TYPE_OTHER,
+  TYPE_COUNT
+};
+
+static const char *const type_names[TYPE_COUNT - 1] = {
+    "test_result", "coverage", "security_scan", "static_analysis", "code_review", "build"};
+static const unsigned type_weights[TYPE_COUNT] = {35, 20, 15, 12, 9, 8, 1};
+static const char *const other_types[] = {"deployment", "fuzzing", "license_check",
+                                          "performance", "sbom"};
+
+static const char *const *const type_sources[TYPE_COUNT] = {
+    (const char *const[]){"jenkins", "github-actions", "gitlab-ci", "circleci", "buildkite", NULL},
+    (const char *const[]){"codecov", "coveralls", "jenkins", "github-actions", NULL},
+    (const char *const[]){"snyk", "trivy", "semgrep", "grype", "dependabot", NULL},
+    (const char *const[]){"sonarqube", "coverity", "semgrep", "github-actions", NULL},
+    (const char *const[]){"github", "gitlab", "gerrit", NULL},
+    (const char *const[]){"jenkins", "github-actions", "gitlab-ci", "buildkite", "bazel", NULL},
+    (const char *const[]){"argo-cd", "oss-fuzz", "fossa", "custom-collector", NULL},
+};
+
+static const char *pick_list(rng_t *r, const char *const *list) {
+  size_t n = 0;
+  while (list[n] != NULL)
+    n++;
+  return list[rng_next(r) % n];
+}
+
+struct arcos_gen {
+  arcos_gen_options_t opt;
+  arcos_gen_counts_t counts;
+  arcos_evidence_ctx_t *ev; /* SHA-256 through its reused digest context */
+  arcos_buf_t canon;        /* canonical text of the current data */
+  char seed_text[24];
+  int64_t int_id_base;
+  /* Duplicate pools: earlier valid records, text and id. */
+  struct pool_slot {
+    arcos_buf_t text;
+    json_int_t int_id; /* the id when it is an integer */
+    bool is_int;
+    char str_id[64];
+    int type;
+  } recent[GEN_RECENT], reservoir[GEN_RESERVOIR];
+  uint64_t recent_n;   /* records put into recent (slot = n % GEN_RECENT) */
+  uint64_t pooled;     /* records offered to the reservoir */
+  rng_t pool_rng;      /* reservoir replacement decisions */
+};
+
+typedef struct pool_slot pool_slot_t;
+
+static void put(json_t *obj, const char *key, json_t *v, int *err) {
+  if (json_object_set_new(obj, key, v) != 0)
+    *err = 1;
+}
+
+static void push(json_t *arr, json_t *v, int *err) {
+  if (json_array_append_new(arr, v) != 0)
+    *err = 1;
+}
+
+/* Short strings built from pieces: the hot path avoids snprintf. */
+typedef struct {
+  char s[120];
+  size_t n;
+} sb_t;
+
+static void sb_str(sb_t *b, const char *s) {
+  size_t k = strlen(s);
+  if (k > sizeof b->s - 1 - b->n)
+    k = sizeof b->s - 1 - b->n;
+  memcpy(b->s + b->n, s, k);
+  b->n += k;
+}
+
+static void sb_u64(sb_t *b, uint64_t v) {
+  char tmp[20];
+  int k = 0;
+  do {
+    tmp[k++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (k > 0 && b->n < sizeof b->s - 1)
+    b->s[b->n++] = tmp[--k];
+}
+
+static json_t *sb_json(const sb_t *b) { return json_stringn(b->s, b->n); }
+
+static json_t *data_test_result(rng_t *r, int *err) {
+  static const char *const suites[] = {"unit", "integration", "e2e", "regression", "smoke",
+                                       "performance"};
+  static const char *const modules[] = {"auth", "api", "storage", "parser", "scheduler",
+                                        "billing", "ui", "crypto"};
+  static const char *const features[] = {"login", "retry", "timeout", "roundtrip", "limits",
+                                         "unicode", "cache", "migration"};
+  static const unsigned retry_w[] = {85, 10, 4, 1};
+  json_t *d = json_object();
+  const char *module = PICK(r, modules);
+  put(d, "suite", json_string(PICK(r, suites)), err);
+  sb_t t = {0};
+  sb_str(&t, "tests/");
+  sb_str(&t, module);
+  sb_str(&t, "/test_");
+  sb_str(&t, module);
+  sb_str(&t, ".py::test_");
+  sb_str(&t, PICK(r, features));
+  sb_str(&t, "_");
+  sb_u64(&t, (uint64_t)rng_range(r, 1, 400));
+  put(d, "test", sb_json(&t), err);
+  put(d, "passed", json_boolean(rng_chance(r, 0.85)), err);
+  put(d, "duration_ms", json_real(dec(rng_range(r, 1, 600000000), 3)), err);
+  put(d, "retries", json_integer(rng_weighted(r, retry_w, 4)), err);
+  if (rng_chance(r, 0.10))
+    put(d, "flakiness", json_real(dec(rng_range(r, 1, 99), 7 + (int)rng_range(r, 0, 2))), err);
+  return d;
+}
+
+static json_t *data_coverage(rng_t *r, int *err) {
+  json_t *d = json_object();
+  put(d, "line_coverage", json_real(dec(rng_range(r, 2000, 9900), 2)), err);
+  put(d, "branch_coverage",
+      json_real(rng_chance(r, 0.10) ? 100.0 : dec(rng_range(r, 1000, 9999), 2)), err);
+  put(d, "files", json_integer(rng_range(r, 5, 2000)), err);
+  put(d, "lines_total", json_integer(rng_range(r, 200, 500000)), err);
+  if (rng_chance(r, 0.5))
+    put(d, "delta", json_real(dec(rng_range(r, -50, 50), 1)), err);
+  return d;
+}
+
+static json_t *data_security_scan(rng_t *r, const char *source, int *err) {
+  static const char *const scanners[] = {"snyk", "trivy", "semgrep", "grype"};
+  static const char *const packages[] = {"openssl", "log4j-core", "lodash", "urllib3",
+                                         "zlib", "glibc", "jackson-databind", "requests"};
+  static const char *const sev[] = {"critical", "high", "medium", "low"};
+  static const unsigned crit_w[] = {70, 20, 7, 3}, high_w[] = {50, 25, 15, 10};
+  json_t *d = json_object();
+  int critical = rng_weighted(r, crit_w, 4);
+  int high = rng_weighted(r, high_w, 4) * 3;
+  int64_t medium = rng_range(r, 0, 30), low = rng_range(r, 0, 50);
+  bool known = false;
+  for (size_t i = 0; i < COUNT_OF(scanners); i++)
+    known = known || strcmp(source, scanners[i]) == 0;
+  put(d, "scanner", json_string(known ? source : PICK(r, scanners)), err);
+  put(d, "critical", json_integer(critical), err);
+  put(d, "high", json_integer(high), err);
+  put(d, "medium", json_integer(medium), err);
+  put(d, "low", json_integer(low), err);
+  json_t *findings = json_array();
+  int nf = critical + high < 4 ? critical + high : 4;
+  if (nf == 0 && medium > 0 && rng_chance(r, 0.5))
+    nf = 1;
+  for (int i = 0; i < nf; i++) {
+    json_t *f = json_object();
+    const char *s = i < critical ? sev[0] : i < critical + high ? sev[1] : sev[2];
+    sb_t cve = {0};
+    sb_str(&cve, "CVE-");
+    sb_u64(&cve, (uint64_t)rng_range(r, 2018, 2026));
+    sb_str(&cve, "-");
+    sb_u64(&cve, (uint64_t)rng_range(r, 1000, 49999));
+    put(f, "cve", sb_json(&cve), err);
+    put(f, "severity", json_string(s), err);
+    put(f, "package", json_string(PICK(r, packages)), err);
+    put(f, "cvss", json_real(dec(rng_range(r, 40, 100), 1)), err);
+    push(findings, f, err);
+  }
+  put(d, "findings", findings, err);
+  return d;
+}
+
+static json_t *data_static_analysis(rng_t *r, const char *source, int *err) {
+  static const char *const tools[] = {"sonarqube", "coverity", "semgrep", "clang-tidy",
+                                      "cppcheck", "pylint", "eslint"};
+  /* Mixed case, punctuation and non-ASCII, inserted in random order: the canonical
+   * form must sort them by code point. */
+  static const char *const rules[] = {"unused-variable", "B101", "cognitive-complexity",
+                                      "CWE-476", "no-eval", "r\xC3\xA8gle-accentu\xC3\xA9" "e",
+                                      "_private-access", "Z-last", "bugprone-use-after-move",
+                                      "a11y-alt-text"};
+  json_t *d = json_object();
+  bool known = false;
+  for (size_t i = 0; i < COUNT_OF(tools); i++)
+    known = known || strcmp(source, tools[i]) == 0;
+  put(d, "tool", json_string(known ? source : PICK(r, tools)), err);
+  put(d, "warnings", json_integer(rng_range(r, 0, 500)), err);
+  put(d, "errors", json_integer(rng_weighted(r, (const unsigned[]){60, 25, 10, 5}, 4) * 5), err);
+  json_t *rm = json_object();
+  int64_t n = rng_range(r, 1, 4);
+  size_t start = rng_next(r) % COUNT_OF(rules);
+  for (int64_t i = 0; i < n; i++)
+    put(rm, rules[(start + (size_t)i * 3) % COUNT_OF(rules)], json_integer(rng_range(r, 1, 40)),
+        err);
+  put(d, "rules", rm, err);
+  put(d, "debt_ratio", json_real(dec(rng_range(r, 0, 1000), 3)), err);
+  return d;
+}
+
+static json_t *data_code_review(rng_t *r, int *err) {
+  static const char *const reviewers[] = {
+      "alice",  "bob", "carol", "dave", "Jos\xC3\xA9", "Zo\xC3\xAB", "\xE6\x9D\x8E\xE9\x9B\xB7",
+      "\xC3\x86r\xC3\xB8sk\xC3\xB8\x62ing", "\xF0\x9F\x98\x80 review-bot", "\xC5\x81ukasz"};
+  static const char *const summaries[] = {
+      "LGTM", "Looks good, minor nits.", "Please add tests for the error path.",
+      "LGTM \"ship it\"\n- fixed nit in C:\\src\\main.c\ttabs/spaces",
+      "Needs another pass: see https://example.org/review/1234"};
+  json_t *d = json_object();
+  put(d, "reviewer", json_string(PICK(r, reviewers)), err);
+  put(d, "approved", json_boolean(rng_chance(r, 0.8)), err);
+  put(d, "comments", json_integer(rng_range(r, 0, 25)), err);
+  put(d, "pr", json_integer(rng_range(r, 1, 20000)), err);
+  put(d, "summary", json_string(PICK(r, summaries)), err);
+  return d;
+}
+
+static json_t *data_build(rng_t *r, int *err) {
+  static const char *const status[] = {"success", "failure", "unstable"};
+  static const unsigned status_w[] = {80, 15, 5};
+  json_t *d = json_object();
+  put(d, "status", json_string(status[rng_weighted(r, status_w, 3)]), err);
+  put(d, "duration_s", json_real(dec(rng_range(r, 1000, 3600000), 3)), err);
+  json_t *arts = json_array();
+  int64_t n = rng_range(r, 0, 3);
+  uint64_t first = rng_next(r) % 3;
+  for (int64_t i = 0; i < n; i++) {
+    switch ((first + (uint64_t)i) % 3) {
+    case 0: {
+      sb_t a = {0};
+      sb_str(&a, "app-");
+      sb_u64(&a, (uint64_t)rng_range(r, 0, 9));
+      sb_str(&a, ".");
+      sb_u64(&a, (uint64_t)rng_range(r, 0, 30));
+      sb_str(&a, ".");
+      sb_u64(&a, (uint64_t)rng_range(r, 0, 99));
+      sb_str(&a, ".tar.gz");
+      push(arts, sb_json(&a), err);
+      break;
+    }
+    case 1:
+      push(arts, json_string("sbom.spdx.json"), err);
+      break;
+    default:
+      push(arts, json_string("coverage/lcov.info"), err);
+      break;
+    }
+  }
+  put(d, "artifacts", arts, err);
+  return d;
+}
+
+static json_t *data_other(rng_t *r, int *err) {
+  json_t *d;
+  switch (rng_next(r) % 4) {
+  case 0:
+    d = json_string("see attached report");
+    break;
+  case 1:
+    d = json_array();
+    push(d, json_integer(rng_range(r, 0, 100)), err);
+    push(d, json_real(dec(rng_range(r, 1, 9), 7)), err);
+    push(d, json_real(100.0), err);
+    push(d, json_null(), err);
+    break;
+  case 2:
+    d = json_real(dec(rng_range(r, 0, 1000), 1));
+    break;
+  default:
+    d = json_object();
+    put(d, "note", json_string("collected by a custom probe"), err);
+    put(d, "value", json_real(dec(rng_range(r, 1, 1000), 1)), err);
+    put(d, "ok", json_boolean(rng_chance(r, 0.5)), err);
+    break;
+  }
+  return d;
+}
+
+/* Empty payloads cost completeness points (SPEC §2) but are still records. */
+static json_t *data_empty(rng_t *r) {
+  switch (rng_next(r) % 4) {
+  case 0:
+    return json_null();
+  case 1:
+    return json_object();
+  case 2:
+    return json_array();
+  default:
+    return json_string("");
+  }
+}
+
+/* What a record turned out to be, for the counts. */
+typedef struct {
+  int type;
+  bool verified, tampered, no_checksum, clock_skew, invalid_timestamp;
+} rec_info_t;
+
+static json_t *make_timestamp(rng_t *r, int64_t end_time, rec_info_t *info) {
+  static const char *const invalid[] = {"yesterday", "2026/03/01 12:00:00", "13/01/2026", "",
+                                        "2026-13-45T10:00:00Z"};
+  static const int offsets_min[] = {120, -300, 330, 540, -420};
+  char text[48];
+  if (rng_chance(r, 0.003)) {
+    info->invalid_timestamp = true;
+    if (rng_chance(r, 0.2))
+      return json_integer(end_time - rng_range(r, DAY, SPAN_S)); /* epoch number */
+    return json_string(PICK(r, invalid));
+  }
+  int64_t t;
+  if (rng_chance(r, 0.005)) {
+    t = end_time + rng_range(r, 2 * DAY, 10 * DAY);
+    info->clock_skew = true;
+  } else {
+    t = end_time - rng_range(r, 1, SPAN_S);
+  }
+  double u = rng_unit(r);
+  if (u < 0.80) {
+    arcos_rfc3339_format(t, text);
+  } else if (u < 0.90) {
+    arcos_rfc3339_format(t, text);
+    size_t n = strlen(text) - 1; /* drop the Z */
+    if (rng_chance(r, 0.5))
+      snprintf(text + n, sizeof text - n, ".%03" PRId64 "Z", rng_range(r, 0, 999));
+    else
+      snprintf(text + n, sizeof text - n, ".%06" PRId64 "Z", rng_range(r, 0, 999999));
+  } else {
+    int off = PICK(r, offsets_min);
+    arcos_rfc3339_format(t + (int64_t)off * 60, text);
+    size_t n = strlen(text) - 1;
+    int a = off < 0 ? -off : off;
+    snprintf(text + n, sizeof text - n, "%c%02d:%02d", off < 0 ? '-' : '+', a / 60, a % 60);
+  }
+  return json_string(text);
+}
+
+static json_t *make_provenance(rng_t *r, const char *source, int *err) {
+  static const char *const pipelines[] = {"main", "nightly", "release", "pr-check"};
+  double u = rng_unit(r);
+  json_t *p;
+  if (u < 0.05)
+    return NULL; /* no provenance member */
+  p = json_object();
+  if (u < 0.75) {
+    if (rng_chance(r, 0.6))
+      put(p, "collector", json_string(source), err);
+    else
+      put(p, "tool", json_string(source), err);
+    put(p, "pipeline", json_string(PICK(r, pipelines)), err);
+    put(p, "run_id", json_integer(rng_range(r, 1, 9999999)), err);
+  } else if (u < 0.90) {
+    put(p, "pipeline", json_string(PICK(r, pipelines)), err);
+    char commit[41];
+    for (int i = 0; i < 40; i += 8)
+      snprintf(commit + i, 9, "%08" PRIx32, (uint32_t)rng_next(r));
+    put(p, "commit", json_string(commit), err);
+  }
+  return p; /* u >= 0.90: {} */
+}
+
+static int checksum_of(arcos_gen_t *g, const json_t *data, char hex[65]) {
+  arcos_buf_reset(&g->canon);
+  int rc = arcos_canonical_append(&g->canon, data);
+  if (rc == ARCOS_OK)
+    rc = arcos_ev_sha256_hex(g->ev, g->canon.data, g->canon.len, hex);
+  return rc;
+}
+
+/* A full record with the given id (stolen; NULL: no id member) and type (-1: draw one). */
+static json_t *build_record(arcos_gen_t *g, rng_t *r, json_t *id, int type, rec_info_t *info,
+                            int *err) {
+  memset(info, 0, sizeof *info);
+  if (type < 0)
+    type = rng_weighted(r, type_weights, TYPE_COUNT);
+  info->type = type;
+  const char *source = pick_list(r, type_sources[type]);
+  json_t *rec = json_object();
+  if (rec == NULL) {
+    json_decref(id);
+    *err = 1;
+    return NULL;
+  }
+  if (id != NULL)
+    put(rec, "id", id, err);
+  if (!rng_chance(r, 0.002))
+    put(rec, "type", json_string(type == TYPE_OTHER ? PICK(r, other_types) : type_names[type]),
+        err);
+  double su = rng_unit(r);
+  if (su >= 0.007)
+    put(rec, "source", json_string(source), err);
+  else if (su >= 0.005)
+    put(rec, "source", json_string(""), err);
+  put(rec, "timestamp", make_timestamp(r, g->opt.end_time, info), err);
+
+  json_t *data;
+  if (rng_chance(r, 0.003)) {
+    data = data_empty(r);
+  } else {
+    switch (type) {
+    case TYPE_TEST_RESULT:
+      data = data_test_result(r, err);
+      break;
+    case TYPE_COVERAGE:
+      data = data_coverage(r, err);
+      break;
+    case TYPE_SECURITY_SCAN:
+      data = data_security_scan(r, source, err);
+      break;
+    case TYPE_STATIC_ANALYSIS:
+      data = data_static_analysis(r, source, err);
+      break;
+    case TYPE_CODE_REVIEW:
+      data = data_code_review(r, err);
+      break;
+    case TYPE_BUILD:
+      data = data_build(r, err);
+      break;
+    default:
+      data = data_other(r, err);
+      break;
+    }
+  }
+  if (data == NULL)
+    *err = 1;
+  put(rec, "data", json_incref(data), err);
+
+  json_t *prov = make_provenance(r, source, err);
+  if (prov != NULL)
+    put(rec, "provenance", prov, err);
+
+  double cu = rng_unit(r);
+  if (cu < 0.10) {
+    info->no_checksum = true;
+  } else {
+    char hex[65];
+    if (checksum_of(g, data, hex) != ARCOS_OK)
+      *err = 1;
+    if (cu < 0.10 + g->opt.tamper_rate) {
+      int pos = (int)(rng_next(r) % 64);
+      int d = hex[pos] <= '9' ? hex[pos] - '0' : hex[pos] - 'a' + 10;
+      d = (d + 1 + (int)(rng_next(r) % 15)) % 16;
+      hex[pos] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+      info->tampered = true;
+    } else {
+      info->verified = true;
+    }
+    put(rec, "checksum", json_string(hex), err);
+  }
+  json_decref(data);
+
+  /* Members a reader must keep and ignore. */
+  if (rng_chance(r, 0.03))
+    put(rec, "schema_version", json_integer(2), err);
+  if (rng_chance(r, 0.02)) {
+    json_t *tags = json_array();
+    push(tags, json_string("ci"), err);
+    push(tags, json_string(rng_chance(r, 0.5) ? "main" : "nightly"), err);
+    put(rec, "tags", tags, err);
+  }
+  return rec;
+}
+
+/* Compact record text: jansson's JSON_COMPACT layout (members in insertion order,
+ * strings in UTF-8) with reals as Python's repr(). Written here because jansson's
+ * dump calls back for every token and formats numbers through snprintf: it alone held
+ * the generator to ~60k records/s. */
+static void put_json_string(arcos_buf_t *b, const char *s, size_t n) {
+  static const char hex[] = "0123456789ABCDEF";
+  char *o = b->data + b->len;
+  *o++ = '"';
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      *o++ = (char)c;
+      continue;
+    }
+    *o++ = '\\';
+    switch (c) {
+    case '"':
+    case '\\':
+      *o++ = (char)c;
+      break;
+    case '\b':
+      *o++ = 'b';
+      break;
+    case '\f':
+      *o++ = 'f';
+      break;
+    case '\n':
+      *o++ = 'n';
+      break;
+    case '\r':
+      *o++ = 'r';
+      break;
+    case '\t':
+      *o++ = 't';
+      break;
+    default:
+      memcpy(o, "u00", 3);
+      o[3] = hex[c >> 4];
+      o[4] = hex[c & 15];
+      o += 5;
+      break;
+    }
+  }
+  *o++ = '"';
+  b->len = (size_t)(o - b->data);
+}
+
+static void put_json_integer(arcos_buf_t *b, json_int_t v) {
+  char tmp[24];
+  int n = 0;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    tmp[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (v < 0)
+    tmp[n++] = '-';
+  char *o = b->data + b->len;
+  while (n > 0)
+    *o++ = tmp[--n];
+  b->len = (size_t)(o - b->data);
+}
+
+/* Reals as Python writes them (repr: "0.1", "1e-07", "100.0"), as CIV-ARCOS exports
+ * do; every generated real is finite. */
+static void put_json_real(arcos_buf_t *b, double v) {
+  b->len += arcos_format_double(v, b->data + b->len);
+}
+
+static int put_json(arcos_buf_t *b, const json_t *v) {
+  /* Reserve for the largest scalar; strings reserve their own worst case. */
+  if (arcos_buf_reserve(b, 48) != ARCOS_OK)
+    return ARCOS_ENOMEM;
+  switch (json_typeof(v)) {
+  case JSON_OBJECT: {
+    const char *key;
+    const json_t *member;
+    bool first = true;
+    b->data[b->len++] = '{';
+    json_object_foreach((json_t *)v, key, member) {
+      size_t klen = strlen(key);
+      if (arcos_buf_reserve(b, 6 * klen + 4) != ARCOS_OK)
+        return ARCOS_ENOMEM;
+      if (!first)
+        b->data[b->len++] = ',';
+      first = false;
+      put_json_string(b, key, klen);
+      b->data[b->len++] = ':';
+      if (put_json(b, member) != ARCOS_OK)
+        return ARCOS_ENOMEM;
+    }
+    return arcos_buf_putc(b, '}');
+  }
+  case JSON_ARRAY: {
+    b->data[b->len++] = '[';
+    for (size_t i = 0; i < json_array_size(v); i++) {
+      if (i > 0 && arcos_buf_putc(b, ',') != ARCOS_OK)
+        return ARCOS_ENOMEM;
+      if (put_json(b, json_array_get(v, i)) != ARCOS_OK)
+        return ARCOS_ENOMEM;
+    }
+    return arcos_buf_putc(b, ']');
+  }
+  case JSON_STRING: {
+    size_t n = json_string_length(v);
+    if (arcos_buf_reserve(b, 6 * n + 2) != ARCOS_OK)
+      return ARCOS_ENOMEM;
+    put_json_string(b, json_string_value(v), n);
+    break;
+  }
+  case JSON_INTEGER:
+    put_json_integer(b, json_integer_value(v));
+    break;
+  case JSON_REAL:
+    put_json_real(b, json_real_value(v));
+    break;
+  case JSON_TRUE:
+    memcpy(b->data + b->len, "true", 4);
+    b->len += 4;
+    break;
+  case JSON_FALSE:
+    memcpy(b->data + b->len, "false", 5);
+    b->len += 5;
+    break;
+  case JSON_NULL:
+    memcpy(b->data + b->len, "null", 4);
+    b->len += 4;
+    break;
+  }
+  return arcos_buf_terminate(b);
+}
+
+/* Append the compact text of v to line and release v. */
+static int emit(json_t *v, arcos_buf_t *line, int err) {
+  int rc = ARCOS_OK;
+  if (v == NULL || err)
+    rc = ARCOS_ENOMEM;
+  else
+    rc = put_json(line, v);
+  json_decref(v);
+  return rc;
+}
+
+static void pool_store(pool_slot_t *s, const arcos_buf_t *text, const json_t *id, int type,
+                       int *err) {
+  arcos_buf_reset(&s->text);
+  if (arcos_buf_append(&s->text, text->data, text->len) != ARCOS_OK)
+    *err = 1;
+  s->is_int = json_is_integer(id);
+  s->int_id = s->is_int ? json_integer_value(id) : 0;
+  if (!s->is_int)
+    snprintf(s->str_id, sizeof s->str_id, "%s", json_string_value(id));
+  s->type = type;
+}
+
+static void pool_add(arcos_gen_t *g, const arcos_buf_t *text, const json_t *id, int type,
+                     int *err) {
+  pool_store(&g->recent[g->recent_n++ % GEN_RECENT], text, id, type, err);
+  uint64_t seen = ++g->pooled;
+  if (seen <= GEN_RESERVOIR) {
+    pool_store(&g->reservoir[seen - 1], text, id, type, err);
+  } else {
+    uint64_t j = rng_next(&g->pool_rng) % seen;
+    if (j < GEN_RESERVOIR)
+      pool_store(&g->reservoir[j], text, id, type, err);
+  }
+}
+
+static const pool_slot_t *pool_pick(arcos_gen_t *g, rng_t *r) {
+  if (g->pooled == 0)
+    return NULL;
+  if (rng_chance(r, 0.5)) {
+    uint64_t n = g->pooled < GEN_RESERVOIR ? g->pooled : GEN_RESERVOIR;
+    return &g->reservoir[rng_next(r) % n];
+  }
+  uint64_t n = g->recent_n < GEN_RECENT ? g->recent_n : GEN_RECENT;
+  /* slot of the k-th most recent record */
+  uint64_t k = rng_next(r) % n;
+  return &g->recent[(g->recent_n - 1 - k) % GEN_RECENT];
+}
+
+/* Weights of the bad kinds, ARCOS_GEN_BAD_TRUNCATED onwards. */
+static const unsigned bad_weights[] = {15, 10, 10, 6, 5, 5, 13, 8, 7, 6, 7, 8};
+
+static int bad_line(arcos_gen_t *g, rng_t *r, uint64_t n, arcos_buf_t *line,
+                    arcos_gen_kind_t *kind_out) {
+  unsigned w[COUNT_OF(bad_weights)];
+  memcpy(w, bad_weights, sizeof w);
+  if (g->opt.format == ARCOS_GEN_JSON || g->opt.format == ARCOS_GEN_ITEMS)
+    w[0] = w[1] = w[2] = 0; /* a parse error would break the whole array */
+  arcos_gen_kind_t kind =
+      (arcos_gen_kind_t)(ARCOS_GEN_BAD_TRUNCATED + rng_weighted(r, w, (int)COUNT_OF(w)));
+  *kind_out = kind;
+
+  /* An id that no valid line carries, for the kinds that keep one. */
+  char bad_id[64];
+  snprintf(bad_id, sizeof bad_id, "bad-%s-%" PRIu64, g->seed_text, n);
+  rec_info_t info;
+  int err = 0, rc;
+  json_t *id = NULL;
+  switch (kind) {
+  case ARCOS_GEN_BAD_TRUNCATED:
+  case ARCOS_GEN_BAD_TRAILING:
+  case ARCOS_GEN_BAD_ARRAY:
+    id = json_string(bad_id);
+    break;
+  case ARCOS_GEN_BAD_ID_NULL:
+    id = json_null();
+    break;
+  case ARCOS_GEN_BAD_ID_FLOAT:
+    id = json_real(dec((int64_t)n * 10 + 5, 1));
+    break;
+  case ARCOS_GEN_BAD_ID_BOOL:
+    id = json_boolean(rng_chance(r, 0.5));
+    break;
+  case ARCOS_GEN_BAD_ID_EMPTY:
+    id = json_string("");
+    break;
+  case ARCOS_GEN_BAD_ID_TOO_LONG: {
+    char long_id[LONG_ID_BYTES + 1];
+    memset(long_id, 'x', LONG_ID_BYTES);
+    memcpy(long_id, bad_id, strlen(bad_id));
+    long_id[strlen(bad_id)] = '-';
+    id = json_stringn(long_id, LONG_ID_BYTES);
+    break;
+  }
+  default:
+    break;
+  }
+
+  switch (kind) {
+  case ARCOS_GEN_BAD_NOT_JSON: {
+    static const char *const texts[] = {
+        "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        "Traceback (most recent call last):", "{'id': 'bad', 'type': 'build'}", "undefined",
+        "{\"type\": \"build\", \"data\": }"};
+    const char *t = PICK(r, texts);
+    return arcos_buf_append(line, t, strlen(t));
+  }
+  case ARCOS_GEN_BAD_NUMBER: {
+    static const char *const texts[] = {"42", "-3.5", "0"};
+    const char *t = PICK(r, texts);
+    return arcos_buf_append(line, t, strlen(t));
+  }
+  case ARCOS_GEN_BAD_STRING: {
+    static const char *const texts[] = {"\"evidence\"", "\"bad record\"", "\"\""};
+    const char *t = PICK(r, texts);
+    return arcos_buf_append(line, t, strlen(t));
+  }
+  case ARCOS_GEN_BAD_ARRAY:
+    if (rng_chance(r, 0.5)) {
+      json_decref(id);
+      return arcos_buf_append(line, "[1,2,3]", 7);
+    } else {
+      json_t *arr = json_array();
+      push(arr, build_record(g, r, id, -1, &info, &err), &err);
+      return emit(arr, line, err);
+    }
+  default:
+    break;
+  }
+
+  rc = emit(build_record(g, r, id, -1, &info, &err), line, err);
+  if (rc != ARCOS_OK)
+    return rc;
+  if (kind == ARCOS_GEN_BAD_TRUNCATED) {
+    /* Any proper prefix of an object is invalid JSON; cut between UTF-8 characters so
+     * the file stays valid text. */
+    size_t cut = (size_t)rng_range(r, 1, (int64_t)line->len - 1);
+    while (cut > 1 && ((unsigned char)line->data[cut] & 0xC0) == 0x80)
+      cut--;
+    line->len = cut;
+    line->data[cut] = '\0';
+  } else if (kind == ARCOS_GEN_BAD_TRAILING) {
+    static const char *const tails[] = {"}", " trailing-garbage", ",", "]", "x"};
+    const char *t = PICK(r, tails);
+    rc = arcos_buf_append(line, t, strlen(t));
+  }
+  return rc;
+}
+
+static void count_record(arcos_gen_counts_t *c, const rec_info_t *info) {
+  c->unique_ids++;
+  c->types[info->type]++;
+  c->verified += info->verified;
+  c->tampered += info->tampered;
+  c->no_checksum += info->no_checksum;
+  c->clock_skew += info->clock_skew;
+  c->invalid_timestamp += info->invalid_timestamp;
+}
+
+int arcos_gen_next(arcos_gen_t *g, arcos_buf_t *line, arcos_gen_line_t *info) {
+  if (g->counts.lines >= g->opt.records)
+    return ARCOS_ERANGE;
+  uint64_t n = g->counts.lines + 1;
+  rng_t r;
+  rng_seed(&r, g->opt.seed, n);
+  arcos_buf_reset(line);
+  int rc = arcos_buf_terminate(line);
+  if (rc != ARCOS_OK)
+    return rc;
+
+  arcos_gen_kind_t kind;
+  int err = 0;
+  double u = rng_unit(&r);
+  const pool_slot_t *dup = NULL;
+  if (u < g->opt.bad_rate) {
+    rc = bad_line(g, &r, n, line, &kind);
+  } else if (u < g->opt.bad_rate + g->opt.duplicate_rate && (dup = pool_pick(g, &r)) != NULL) {
+    if (rng_chance(&r, 0.5)) {
+      kind = ARCOS_GEN_DUP_EXACT;
+      rc = arcos_buf_append(line, dup->text.data, dup->text.len);
+    } else {
+      /* Same id, other content. An integer id is sometimes repeated as its decimal
+       * string, which is the same id after normalisation (SPEC §1). */
+      kind = ARCOS_GEN_DUP_CHANGED;
+      json_t *id;
+      if (dup->is_int && rng_chance(&r, 0.5)) {
+        sb_t t = {0};
+        sb_u64(&t, (uint64_t)dup->int_id);
+        id = sb_json(&t);
+      } else {
+        id = dup->is_int ? json_integer(dup->int_id) : json_string(dup->str_id);
+      }
+      rec_info_t ri;
+      rc = emit(build_record(g, &r, id, dup->type, &ri, &err), line, err);
+    }
+  } else {
+    kind = ARCOS_GEN_RECORD;
+    json_t *id;
+    if (rng_chance(&r, 0.03))
+      id = json_integer(g->int_id_base + (json_int_t)n);
+    else {
+      sb_t t = {0};
+      sb_str(&t, "ev-");
+      sb_str(&t, g->seed_text);
+      sb_str(&t, "-");
+      sb_u64(&t, n);
+      id = sb_json(&t);
+    }
+    rec_info_t ri;
+    json_t *rec = build_record(g, &r, json_incref(id), -1, &ri, &err);
+    rc = emit(rec, line, err);
+    if (rc == ARCOS_OK) {
+      pool_add(g, line, id, ri.type, &err);
+      count_record(&g->counts, &ri);
+      if (err)
+        rc = ARCOS_ENOMEM;
+    }
+    json_decref(id);
+  }
+  if (rc != ARCOS_OK)
+    return rc;
+
+  arcos_gen_counts_t *c = &g->counts;
+  c->lines = n;
+  c->kinds[kind]++;
+  if (kind == ARCOS_GEN_DUP_EXACT || kind == ARCOS_GEN_DUP_CHANGED)
+    c->duplicates++;
+  else if (arcos_gen_kind_is_parse_error((int)kind))
+    c->bad_parse++;
+  else if (arcos_gen_kind_is_bad((int)kind))
+    c->bad_invalid++;
+  if (info != NULL) {
+    info->kind = kind;
+    info->line = n;
+  }
+  return ARCOS_OK;
+}
+
+void arcos_gen_options_default(arcos_gen_options_t *opt) {
+  memset(opt, 0, sizeof *opt);
+  opt->records = 0;
+  opt->duplicate_rate = 0.05;
+  opt->bad_rate = 0.01;
+  opt->tamper_rate = 0.02;
+  opt->seed = 1;
+  opt->format = ARCOS_GEN_JSONL;
+  opt->files = 1;
+  opt->end_time = DEFAULT_END_TIME;
+}
+
+arcos_gen_t *arcos_gen_create(const arcos_gen_options_t *opt) {
+  arcos_gen_t *g = calloc(1, sizeof *g);
+  if (g == NULL)
+    return NULL;
+  g->opt = *opt;
+  arcos_scoring_t scoring;
+  arcos_scoring_defaults(&scoring);
+  g->ev = arcos_evidence_create(&scoring, opt->end_time, 1 << 20);
+  if (g->ev == NULL) {
+    free(g);
+    return NULL;
+  }
+  snprintf(g->seed_text, sizeof g->seed_text, "%" PRIu64, opt->seed);
+  /* Integer ids of different seeds do not meet: seed s uses s*10^9 + line. */
+  g->int_id_base = (json_int_t)(opt->seed % 1000000) * 1000000000;
+  rng_seed(&g->pool_rng, opt->seed, 0);
+  return g;
+}
+
+void arcos_gen_destroy(arcos_gen_t **gen) {
+  if (gen == NULL || *gen == NULL)
+    return;
+  arcos_gen_t *g = *gen;
+  for (size_t i = 0; i < GEN_RECENT; i++)
+    arcos_buf_free(&g->recent[i].text);
+  for (size_t i = 0; i < GEN_RESERVOIR; i++)
+    arcos_buf_free(&g->reservoir[i].text);
+  arcos_buf_free(&g->canon);
+  arcos_evidence_destroy(&g->ev);
+  free(g);
+  *gen = NULL;
+}
+
+const arcos_gen_counts_t *arcos_gen_counts(const arcos_gen_t *gen) { return &gen->counts; }
+
+static const char *const kind_names[ARCOS_GEN_KIND_COUNT] = {
+    "record",     "duplicate_exact", "duplicate_changed", "truncated", "trailing_garbage",
+    "not_json",   "array",           "number",            "string",    "missing_id",
+    "id_null",    "id_float",        "id_bool",           "id_empty",  "id_too_long"};
+
+const char *arcos_gen_kind_name(int kind) {
+  return kind >= 0 && kind < ARCOS_GEN_KIND_COUNT ? kind_names[kind] : "unknown";
+}
+
+bool arcos_gen_kind_is_parse_error(int kind) {
+  return kind >= ARCOS_GEN_BAD_TRUNCATED && kind <= ARCOS_GEN_BAD_NOT_JSON;
+}
+
+bool arcos_gen_kind_is_bad(int kind) {
+  return kind >= ARCOS_GEN_BAD_TRUNCATED && kind < ARCOS_GEN_KIND_COUNT;
+}
+
+static const char *const format_names[] = {"jsonl", "jsonl.gz", "json", "items"};
+static const char *const format_exts[] = {".jsonl", ".jsonl.gz", ".json", ".json"};
+
+const char *arcos_gen_format_name(int format) {
+  return format >= 0 && format < 4 ? format_names[format] : "unknown";
+}
+
+const char *arcos_gen_format_extension(int format) {
+  return format >= 0 && format < 4 ? format_exts[format] : "";
+}
+
+uint64_t arcos_gen_file_records(const arcos_gen_options_t *opt, int index) {
+  uint64_t k = (uint64_t)opt->files, i = (uint64_t)index;
+  /* floor(N*(i+1)/K) - floor(N*i/K), without overflow for N < 2^40 */
+  return opt->records * (i + 1) / k - opt->records * i / k;
+}
+
+void arcos_gen_file_name(const arcos_gen_options_t *opt, int index, char *out) {
+  const char *ext = arcos_gen_format_extension(opt->format);
+  if (opt->files == 1) {
+    snprintf(out, 64, "evidence%s", ext);
+    return;
+  }
+  int width = 3;
+  for (int k = opt->files - 1; k >= 1000; k /= 10)
+    width++;
+  /* width <= 6 with MAX_FILES; the mask tells the compiler the name fits */
+  snprintf(out, 64, "evidence-%0*d%s", width & 7, index, ext);
+}
+
+int arcos_gen_options_check(const arcos_gen_options_t *opt, arcos_detail_t *d) {
+  const char *src = "generate";
+  if (opt->records > MAX_RECORDS)
+    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--records: at most %" PRIu64,
+                            MAX_RECORDS);
+  if (!(opt->duplicate_rate >= 0 && opt->duplicate_rate <= 1))
+    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--duplicate-rate: must be in [0, 1]");
+  if (!(opt->bad_rate >= 0 && opt->bad_rate <= 1))
+    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--bad-rate: must be in [0, 1]");
+  if (opt->duplicate_rate + opt->bad_rate > 1)
+    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0,
+                            "--duplicate-rate plus --bad-rate must not exceed 1");
+  if (!(opt->tamper_rate >= 0 && opt->tamper_rate <= 0.9))
+    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0,
+                            "--tamper-rate: must be in [0, 0.9] (10 %% of records carry no "
+                            "checksum)");
+  if (opt->seed > (uint64_t)INT64_MAX)
+    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--seed: must be in [0, 2^63-1]");
+  if ((unsigned)opt->format > ARCOS_GEN_ITEMS)
+    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--format: unknown format");
+  if (opt->files < 1 || opt->files > MAX_FILES)
+    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--files: must be in [1, %d]",
+                            MAX_FILES);
+  /* Keep every timestamp in years 1970..9999, which RFC 3339 can write. */
+  if (opt->end_time < SPAN_S || opt->end_time > INT64_C(253402300799) - 10 * DAY)
+    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0,
+                            "--end-time: must lie between 1972 and 9999");
+  return ARCOS_OK;
+}
+
+static int parse_u64(const char *flag, const char *s, uint64_t *out, arcos_detail_t *d) {
+  char *end;
+  errno = 0;
+  if (*s < '0' || *s > '9')
+    goto bad;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno != 0 || *end != '\0')
+    goto bad;
+  *out = v;
+  return ARCOS_OK;
+bad:
+  return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
+                          "%s: expected a non-negative integer, got '%s'", flag, s);
+}
+
+static int parse_rate(const char *flag, const char *s, double *out, arcos_detail_t *d) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (*s == '\0' || errno != 0 || *end != '\0' || !(v >= 0 && v <= 1))
+    return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
+                            "%s: expected a number from 0 to 1, got '%s'", flag, s);
+  *out = v;
+  return ARCOS_OK;
+}
+
+int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
+                         const char **out_dir, bool *help, arcos_detail_t *d) {
+  arcos_gen_options_default(opt);
+  *out_dir = NULL;
+  *help = false;
+  bool have_records = false;
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      *help = true;
+      return ARCOS_OK;
+    }
+    if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+      return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
+                              "unexpected argument '%s' (see --help)", arg);
+    /* --flag VALUE or --flag=VALUE */
+    char flag[64];
+    const char *value;
+    const char *eq = strchr(arg, '=');
+    size_t flen = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+    if (flen >= sizeof flag)
+      flen = sizeof flag - 1;
+    memcpy(flag, arg, flen);
+    flag[flen] = '\0';
+    static const char *const known[] = {"--out",        "--records", "--duplicate-rate",
+                                        "--bad-rate",   "--tamper-rate", "--seed",
+                                        "--format",     "--files",   "--end-time"};
+    bool is_known = false;
+    for (size_t k = 0; k < COUNT_OF(known); k++)
+      is_known = is_known || strcmp(flag, known[k]) == 0;
+    if (!is_known)
+      return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "unknown option '%s' (see --help)",
+                              flag);
+    if (eq != NULL) {
+      value = eq + 1;
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "%s: needs a value", flag);
+    }
+
+    int rc = ARCOS_OK;
+    if (strcmp(flag, "--out") == 0) {
+      if (*value == '\0')
+        return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "--out: empty path");
+      *out_dir = value;
+    } else if (strcmp(flag, "--records") == 0) {
+      rc = parse_u64(flag, value, &opt->records, d);
+      have_records = true;
+    } else if (strcmp(flag, "--duplicate-rate") == 0) {
+      rc = parse_rate(flag, value, &opt->duplicate_rate, d);
+    } else if (strcmp(flag, "--bad-rate") == 0) {
+      rc = parse_rate(flag, value, &opt->bad_rate, d);
+    } else if (strcmp(flag, "--tamper-rate") == 0) {
+      rc = parse_rate(flag, value, &opt->tamper_rate, d);
+    } else if (strcmp(flag, "--seed") == 0) {
+      rc = parse_u64(flag, value, &opt->seed, d);
+    } else if (strcmp(flag, "--files") == 0) {
+      uint64_t k = 0;
+      rc = parse_u64(flag, value, &k, d);
+      if (rc == ARCOS_OK && (k < 1 || k > MAX_FILES))
+        return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
+                                "--files: must be from 1 to %d, got '%s'", MAX_FILES, value);
+      opt->files = (int)k;
+    } else if (strcmp(flag, "--format") == 0) {
+      int f = -1;
+      for (int k = 0; k < 4; k++)
+        if (strcmp(value, format_names[k]) == 0)
+          f = k;
+      if (f < 0)
+        return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
+                                "--format: expected jsonl, jsonl.gz, json or items, got '%s'",
+                                value);
+      opt->format = (arcos_gen_format_t)f;
+    } else if (strcmp(flag, "--end-time") == 0) {
+      if (arcos_rfc3339_parse(value, strlen(value), &opt->end_time) != ARCOS_OK)
+        return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
+                                "--end-time: expected an RFC 3339 time such as "
+                                "2026-11-01T00:00:00Z, got '%s'",
+                                value);
+    }
+    if (rc != ARCOS_OK)
+      return rc;
+  }
+  if (*out_dir == NULL)
+    return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
+                            "--out: required (a directory, or - for standard output)");
+  if (!have_records)
+    return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "--records: required");
+  if (strcmp(*out_dir, "-") == 0 && opt->files != 1)
+    return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
+                            "--files: standard output (--out -) takes a single stream");
+  return arcos_gen_options_check(opt, d);
+}
+
+void arcos_gen_usage(FILE *out) {
+  fputs("usage: arcos-scale generate --out DIR|- --records N [options]\n"
+        "\n"
+        "Write N lines of deterministic synthetic evidence: realistic records of every\n"
+        "type with duplicates, bad lines, tampered checksums and clock skew at the rates\n"
+        "given. DIR gets evidence.jsonl (or evidence-000.jsonl... with --files) and\n"
+        "manifest.json, whose counts say what a run must find; --out - writes the records\n"
+        "to standard output and no manifest. Same options, same bytes.\n"
+        "\n"
+        "  --out DIR|-            output directory (created if missing), or - for stdout\n"
+        "  --records N            lines in all, duplicates and bad lines included\n"
+        "  --duplicate-rate F     share of lines repeating an earlier id (default 0.05)\n"
+        "  --bad-rate F           share of lines that are not valid records (default 0.01)\n"
+        "  --tamper-rate F        share of records with a wrong checksum (default 0.02)\n"
+        "  --seed S               PRNG seed (default 1)\n"
+        "  --format FMT           jsonl (default), jsonl.gz, json (an array) or items\n"
+        "                         (the seed's {\"evidence_items\": [...]} object)\n"
+        "  --files K              split into K files, in order (default 1)\n"
+        "  --end-time T           RFC 3339; timestamps span the two years before it, about\n"
+        "                         0.5 % lie 2-10 days after it (default 2026-11-01T00:00:00Z;\n"
+        "                         run with --reference-time T to see them as clock_skew)\n"
+        "  --help                 this text\n",
+        out);
+}
+
+/* Output sinks: plain stdio or gzip. */
+typedef struct {
+  FILE *f;
+  gzFile gz;
+  bool failed;
+} sink_t;
+
+static void sink_write(sink_t *s, const void *p, size_t n) {
+  if (s->failed || n == 0)
+    return;
+  if (s->gz != NULL)
+    s->failed = gzwrite(s->gz, p, (unsigned)n) != (int)n;
+  else
+    s->failed = fwrite(p, 1, n, s->f) != n;
+}
+
+static int mkdir_p(const char *path) {
+  char tmp[4096];
+  size_t n = strlen(path);
+  if (n >= sizeof tmp)
+    return -1;
+  memcpy(tmp, path, n + 1);
+  for (size_t i = 1; i < n; i++) {
+    if (tmp[i] != '/')
+      continue;
+    tmp[i] = '\0';
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+      return -1;
+    tmp[i] = '/';
+  }
+  if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+    return -1;
+  struct stat st;
+  return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* Write `count` lines of gen to sink in the chosen container. */
+static int write_records(arcos_gen_t *g, sink_t *s, uint64_t count, arcos_buf_t *line) {
+  int fmt = g->opt.format;
+  if (fmt == ARCOS_GEN_JSON)
+    sink_write(s, "[\n", 2);
+  else if (fmt == ARCOS_GEN_ITEMS)
+    sink_write(s, "{\"evidence_items\": [\n", 21);
+  bool array = fmt == ARCOS_GEN_JSON || fmt == ARCOS_GEN_ITEMS;
+  for (uint64_t i = 0; i < count && !s->failed; i++) {
+    int rc = arcos_gen_next(g, line, NULL);
+    if (rc != ARCOS_OK)
+      return rc;
+    if (array && i > 0)
+      sink_write(s, ",\n", 2);
+    sink_write(s, line->data, line->len);
+    if (!array)
+      sink_write(s, "\n", 1);
+  }
+  if (array && count > 0)
+    sink_write(s, "\n", 1);
+  if (fmt == ARCOS_GEN_JSON)
+    sink_write(s, "]\n", 2);
+  else if (fmt == ARCOS_GEN_ITEMS)
+    sink_write(s, "]}\n", 3);
+  return s->failed ? ARCOS_EIO : ARCOS_OK;
+}
+
+static int write_file(arcos_gen_t *g, const char *dir, const char *name, uint64_t count,
+                      arcos_buf_t *line, arcos_detail_t *d) {
+  char path[4096], tmp[4200];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  sink_t s = {0};
+  int rc;
+  if (g->opt.format == ARCOS_GEN_JSONL_GZ) {
+    s.gz = gzopen(tmp, "wb1");
+    if (s.gz != NULL)
+      gzbuffer(s.gz, 1 << 20);
+  } else {
+    s.f = fopen(tmp, "wb");
+    if (s.f != NULL)
+      setvbuf(s.f, NULL, _IOFBF, 1 << 20);
+  }
+  if (s.gz == NULL && s.f == NULL)
+    return arcos_detail_set(d, ARCOS_EIO, tmp, 0, "cannot create: %s", strerror(errno));
+  rc = write_records(g, &s, count, line);
+  int close_failed = s.gz != NULL ? gzclose(s.gz) != Z_OK : fclose(s.f) != 0;
+  if (rc == ARCOS_OK && close_failed)
+    rc = ARCOS_EIO;
+  if (rc == ARCOS_OK && rename(tmp, path) != 0)
+    rc = ARCOS_EIO;
+  if (rc != ARCOS_OK) {
+    unlink(tmp);
+    return arcos_detail_set(d, rc, path, 0, "writing failed: %s",
+                            rc == ARCOS_EIO ? strerror(errno) : arcos_strerror(rc));
+  }
+  return ARCOS_OK;
+}
+
+json_t *arcos_gen_manifest(const arcos_gen_options_t *opt, const arcos_gen_counts_t *c) {
+  char end[32];
+  arcos_rfc3339_format(opt->end_time, end);
+  int err = 0;
+  json_t *m = json_object();
+  if (m == NULL)
+    return NULL;
+  put(m, "generator", json_string("arcos-scale generate " ARCOS_VERSION), &err);
+  json_t *args = json_object();
+  put(args, "records", json_integer((json_int_t)opt->records), &err);
+  put(args, "duplicate_rate", json_real(opt->duplicate_rate), &err);
+  put(args, "bad_rate", json_real(opt->bad_rate), &err);
+  put(args, "tamper_rate", json_real(opt->tamper_rate), &err);
+  put(args, "seed", json_integer((json_int_t)opt->seed), &err);
+  put(args, "format", json_string(arcos_gen_format_name(opt->format)), &err);
+  put(args, "files", json_integer(opt->files), &err);
+  put(args, "end_time", json_string(end), &err);
+  put(m, "args", args, &err);
+  put(m, "reference_time", json_string(end), &err);
+  put(m, "lines", json_integer((json_int_t)c->lines), &err);
+  put(m, "unique_ids", json_integer((json_int_t)c->unique_ids), &err);
+  put(m, "duplicates", json_integer((json_int_t)c->duplicates), &err);
+  put(m, "duplicates_exact", json_integer((json_int_t)c->kinds[ARCOS_GEN_DUP_EXACT]), &err);
+  put(m, "duplicates_changed", json_integer((json_int_t)c->kinds[ARCOS_GEN_DUP_CHANGED]), &err);
+  json_t *bad = json_object();
+  put(bad, "total", json_integer((json_int_t)(c->bad_parse + c->bad_invalid)), &err);
+  put(bad, "parse", json_integer((json_int_t)c->bad_parse), &err);
+  put(bad, "invalid", json_integer((json_int_t)c->bad_invalid), &err);
+  json_t *kinds = json_object();
+  for (int k = ARCOS_GEN_BAD_TRUNCATED; k < ARCOS_GEN_KIND_COUNT; k++)
+    put(kinds, kind_names[k], json_integer((json_int_t)c->kinds[k]), &err);
+  put(bad, "kinds", kinds, &err);
+  put(m, "bad_lines", bad, &err);
+  put(m, "verified", json_integer((json_int_t)c->verified), &err);
+  put(m, "tampered", json_integer((json_int_t)c->tampered), &err);
+  put(m, "no_checksum", json_integer((json_int_t)c->no_checksum), &err);
+  put(m, "clock_skew", json_integer((json_int_t)c->clock_skew), &err);
+  put(m, "invalid_timestamp", json_integer((json_int_t)c->invalid_timestamp), &err);
+  json_t *types = json_object();
+  for (int t = 0; t < TYPE_COUNT; t++)
+    put(types, t < TYPE_OTHER ? type_names[t] : "other", json_integer((json_int_t)c->types[t]),
+        &err);
+  put(m, "types", types, &err);
+  json_t *files = json_array();
+  for (int i = 0; i < opt->files; i++) {
+    char name[64];
+    arcos_gen_file_name(opt, i, name);
+    json_t *f = json_object();
+    put(f, "name", json_string(name), &err);
+    put(f, "lines", json_integer((json_int_t)arcos_gen_file_records(opt, i)), &err);
+    push(files, f, &err);
+  }
+  put(m, "files", files, &err);
+  if (err) {
+    json_decref(m);
+    return NULL;
+  }
+  return m;
+}
+
+static int write_manifest(const arcos_gen_options_t *opt, const arcos_gen_counts_t *c,
+                          const char *dir, arcos_detail_t *d) {
+  char path[4096], tmp[4200];
+  snprintf(path, sizeof path, "%s/manifest.json", dir);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  json_t *m = arcos_gen_manifest(opt, c);
+  if (m == NULL)
+    return arcos_detail_set(d, ARCOS_ENOMEM, path, 0, "out of memory");
+  int rc = json_dump_file(m, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+  json_decref(m);
+  if (rc != 0 || rename(tmp, path) != 0) {
+    unlink(tmp);
+    return arcos_detail_set(d, ARCOS_EIO, path, 0, "cannot write: %s", strerror(errno));
+  }
+  return ARCOS_OK;
+}
+
+int arcos_generate(const arcos_gen_options_t *opt, const char *out_dir, FILE *out,
+                   arcos_gen_counts_t *counts, arcos_detail_t *d) {
+  int rc = arcos_gen_options_check(opt, d);
+  if (rc != ARCOS_OK)
+    return rc;
+  bool to_stream = out_dir == NULL || strcmp(out_dir, "-") == 0;
+  if (to_stream && opt->files != 1)
+    return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
+                            "--files: standard output (--out -) takes a single stream");
+  if (!to_stream && mkdir_p(out_dir) != 0)
+    return arcos_detail_set(d, ARCOS_EIO, out_dir, 0, "cannot create directory: %s",
+                            strerror(errno));
+  arcos_gen_t *g = arcos_gen_create(opt);
+  if (g == NULL)
+    return arcos_detail_set(d, ARCOS_ENOMEM, "generate", 0, "out of memory");
+  arcos_buf_t line = {0};
+
+  if (to_stream) {
+    sink_t s = {0};
+    if (opt->format == ARCOS_GEN_JSONL_GZ) {
+      fflush(out);
+      int fd = dup(fileno(out));
+      s.gz = fd >= 0 ? gzdopen(fd, "wb1") : NULL;
+      if (s.gz == NULL) {
+        if (fd >= 0)
+          close(fd);
+        rc = arcos_detail_set(d, ARCOS_EIO, "-", 0, "cannot open standard output for gzip");
+        goto done;
+      }
+    } else {
+      s.f = out;
+    }
+    rc = write_records(g, &s, opt->records, &line);
+    if (s.gz != NULL && gzclose(s.gz) != Z_OK && rc == ARCOS_OK)
+      rc = ARCOS_EIO;
+    if (s.f != NULL && fflush(s.f) != 0 && rc == ARCOS_OK)
+      rc = ARCOS_EIO;
+    if (rc != ARCOS_OK)
+      arcos_detail_set(d, rc, "-", 0, "writing to standard output failed");
+  } else {
+    for (int i = 0; i < opt->files && rc == ARCOS_OK; i++) {
+      char name[64];
+      arcos_gen_file_name(opt, i, name);
+      rc = write_file(g, out_dir, name, arcos_gen_file_records(opt, i), &line, d);
+    }
+    if (rc == ARCOS_OK)
+      rc = write_manifest(opt, arcos_gen_counts(g), out_dir, d);
+  }
+  if (rc == ARCOS_OK && counts != NULL)
+    *counts = *arcos_gen_counts(g);
+done:
+  arcos_buf_free(&line);
+  arcos_gen_destroy(&g);
+  return rc;
+}
