@@ -17,11 +17,11 @@ assert_eq "$(json_get "$ARCOS_TMP/tiny/report.json" .records.input)" \
   "$(grep -c -v '^[[:space:]]*$' "$f")" "records read = non-blank lines of the file"
 assert_eq "$(json_get "$ARCOS_TMP/tiny/report.json" .records.conserved)" true "conservation"
 # Line numbers in results and DLQ point at the physical lines they came from.
-jq -r '"\(.line) \(.id)"' "$ARCOS_TMP/tiny/results.jsonl" | head -50 | while read -r line id; do
+jq -r '"\(.line) \(.id)"' "$ARCOS_TMP/tiny/results.jsonl" | sed -n 1,50p | while read -r line id; do
   sed -n "${line}p" "$f" | jq -e --arg id "$id" '(.id|tostring) == $id' >/dev/null ||
     fail "line $line of $f does not hold id $id"
 done
-jq -r '.line' "$ARCOS_TMP/tiny/dlq.jsonl" | head -20 | while read -r line; do
+jq -r '.line' "$ARCOS_TMP/tiny/dlq.jsonl" | sed -n 1,20p | while read -r line; do
   raw=$(jq -r "select(.line == $line) | .raw" "$ARCOS_TMP/tiny/dlq.jsonl")
   [ "$(sed -n "${line}p" "$f")" == "$raw" ] || fail "dlq raw differs from line $line"
 done

@@ -23,7 +23,7 @@ jq -c '[.byte_offset, .raw]' "$ARCOS_TMP/dlq/dlq.jsonl" | while read -r pair; do
   [ "$(tail -c +$((off + 1)) "$f" | head -c "$n")" == "$raw" ] || fail "raw differs at byte $off"
 done
 assert_eq "$(json_get "$r" '.errors.sample | length')" "$([ "$bad" -lt 20 ] && echo "$bad" || echo 20)" "sample size"
-first=$(jq -r .line "$ARCOS_TMP/dlq/dlq.jsonl" | head -1)
+first=$(jq -r .line "$ARCOS_TMP/dlq/dlq.jsonl" | sed -n 1p)
 assert_eq "$(json_get "$r" '.errors.sample[0].line')" "$first" "sample starts with the first error"
 
 mpi 2 "$ARCOS_BIN" run "$f" --output "$ARCOS_TMP/skip" --quiet --on-error skip
