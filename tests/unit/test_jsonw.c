@@ -1,0 +1,49 @@
+/* The per-record line writer: JSON string escaping (ASCII output, surrogate pairs),
+ * invalid UTF-8 handling and base64, checked by parsing the output back. */
+#include <jansson.h>
+#include <string.h>
+
+#include "check.h"
+#include "jsonw.h"
+
+static void roundtrip(const char *s, size_t n) {
+  arcos_buf_t b = {0};
+  arcos_jsonw_str(&b, s, n);
+  for (size_t i = 0; i < b.len; i++)
+    CHECK((unsigned char)b.data[i] >= 0x20 && (unsigned char)b.data[i] < 0x7f);
+  json_error_t e;
+  json_t *v = json_loadb(b.data, b.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+  CHECK(v != NULL && json_is_string(v));
+  if (v != NULL)
+    CHECK_MEM_EQ(json_string_value(v), json_string_length(v), s, n);
+  json_decref(v);
+  arcos_buf_free(&b);
+}
+
+int main(void) {
+  roundtrip("plain", 5);
+  roundtrip("quote\" backslash\\ slash/ nl\n cr\r tab\t bs\b ff\f", 45);
+  roundtrip("ctl\x01\x1f del\x7f nul\0end", 19);
+  roundtrip("caf\xc3\xa9 \xe6\x9d\x8e \xf0\x9f\x98\x80", 15);
+
+  arcos_buf_t b = {0};
+  arcos_jsonw_str(&b, "\xc3\xa9\xf0\x9f\x98\x80\"", 7);
+  CHECK_STR_EQ(b.data, "\"\\u00e9\\ud83d\\ude00\\\"\"");
+  arcos_buf_reset(&b);
+  arcos_jsonw_str(&b, "a\xff" "b\xc3", 4);
+  CHECK_STR_EQ(b.data, "\"a\\ufffdb\\ufffd\"");
+  arcos_buf_reset(&b);
+  arcos_jsonw_base64(&b, "a\xff" "b\xc3", 4);
+  CHECK_STR_EQ(b.data, "\"Yf9iww==\"");
+  arcos_buf_reset(&b);
+  arcos_jsonw_base64(&b, "", 0);
+  CHECK_STR_EQ(b.data, "\"\"");
+  arcos_buf_free(&b);
+
+  CHECK(arcos_utf8_valid("caf\xc3\xa9", 5));
+  CHECK(!arcos_utf8_valid("\xc3", 1));            /* truncated */
+  CHECK(!arcos_utf8_valid("\xc0\xaf", 2));        /* overlong */
+  CHECK(!arcos_utf8_valid("\xed\xa0\x80", 3));    /* surrogate */
+  CHECK(!arcos_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
+  return CHECK_DONE();
+}
