@@ -1,5 +1,6 @@
 #include "arcos/generate.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -1146,7 +1147,7 @@ int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
     }
     if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
       return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
-                              "unexpected argument '%s' (see --help)", arg);
+                              "unexpected argument '%s'", arg);
     /* --flag VALUE or --flag=VALUE */
     char flag[64];
     const char *value;
@@ -1163,7 +1164,7 @@ int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
     for (size_t k = 0; k < COUNT_OF(known); k++)
       is_known = is_known || strcmp(flag, known[k]) == 0;
     if (!is_known)
-      return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "unknown option '%s' (see --help)",
+      return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "unknown option '%s'",
                               flag);
     if (eq != NULL) {
       value = eq + 1;
@@ -1424,6 +1425,51 @@ static int write_manifest(const arcos_gen_options_t *opt, const arcos_gen_counts
   return ARCOS_OK;
 }
 
+/* Whether `name` is one of the evidence files this run writes. */
+static bool is_output_name(const arcos_gen_options_t *opt, const char *name) {
+  char expect[64];
+  int index = 0;
+  if (opt->files > 1 && strncmp(name, "evidence-", 9) == 0) {
+    char *end;
+    long v = strtol(name + 9, &end, 10);
+    if (end == name + 9 || v < 0 || v >= opt->files)
+      return false;
+    index = (int)v;
+  }
+  arcos_gen_file_name(opt, index, expect);
+  return strcmp(name, expect) == 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Evidence files of an earlier run with other --files or --format would be read along
+ * with the new ones by a directory input, and the manifest would not count them. */
+static int check_stale(const arcos_gen_options_t *opt, const char *dir, arcos_detail_t *d) {
+  static const char *const exts[] = {".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".json"};
+  DIR *dh = opendir(dir);
+  if (dh == NULL)
+    return arcos_detail_set(d, ARCOS_EIO, dir, 0, "cannot read directory: %s", strerror(errno));
+  int rc = ARCOS_OK;
+  struct dirent *e;
+  while (rc == ARCOS_OK && (e = readdir(dh)) != NULL) {
+    if (strncmp(e->d_name, "evidence", 8) != 0 || is_output_name(opt, e->d_name))
+      continue;
+    for (size_t i = 0; i < COUNT_OF(exts); i++)
+      if (has_suffix(e->d_name, exts[i])) {
+        rc = arcos_detail_set(d, ARCOS_EEXISTS, dir, 0,
+                              "%s is left from an earlier run with other --files or --format; "
+                              "remove it first (a directory input would read it too)",
+                              e->d_name);
+        break;
+      }
+  }
+  closedir(dh);
+  return rc;
+}
+
 int arcos_generate(const arcos_gen_options_t *opt, const char *out_dir, FILE *out,
                    arcos_gen_counts_t *counts, arcos_detail_t *d) {
   int rc = arcos_gen_options_check(opt, d);
@@ -1436,6 +1482,8 @@ int arcos_generate(const arcos_gen_options_t *opt, const char *out_dir, FILE *ou
   if (!to_stream && mkdir_p(out_dir) != 0)
     return arcos_detail_set(d, ARCOS_EIO, out_dir, 0, "cannot create directory: %s",
                             strerror(errno));
+  if (!to_stream && (rc = check_stale(opt, out_dir, d)) != ARCOS_OK)
+    return rc;
   arcos_gen_t *g = arcos_gen_create(opt);
   if (g == NULL)
     return arcos_detail_set(d, ARCOS_ENOMEM, "generate", 0, "out of memory");
