@@ -1,5 +1,6 @@
 #include "arcos/generate.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -211,8 +212,12 @@ static json_t *data_test_result(rng_t *r, int *err) {
   put(d, "passed", json_boolean(rng_chance(r, 0.85)), err);
   put(d, "duration_ms", json_real(dec(rng_range(r, 1, 600000000), 3)), err);
   put(d, "retries", json_integer(rng_weighted(r, retry_w, 4)), err);
-  if (rng_chance(r, 0.10))
-    put(d, "flakiness", json_real(dec(rng_range(r, 1, 99), 7 + (int)rng_range(r, 0, 2))), err);
+  if (rng_chance(r, 0.10)) {
+    /* one draw per statement: argument evaluation order is unspecified in C */
+    int64_t mant = rng_range(r, 1, 99);
+    int places = 7 + (int)rng_range(r, 0, 2);
+    put(d, "flakiness", json_real(dec(mant, places)), err);
+  }
   return d;
 }
 
@@ -393,174 +398,11 @@ typedef struct {
   bool verified, tampered, no_checksum, clock_skew, invalid_timestamp;
 } rec_info_t;
 
-static json_t *make_timestamp(rng_t *r, int64_t end_time, rec_info_t *info) {
-  static const char *const invalid[] = {"yesterday", "2026/03/01 12:00:00", "13/01/2026", "",
-                                        "2026-13-45T10:00:00Z"};
-  static const int offsets_min[] = {120, -300, 330, 540, -420};
-  char text[48];
-  if (rng_chance(r, 0.003)) {
-    info->invalid_timestamp = true;
-    if (rng_chance(r, 0.2))
-      return json_integer(end_time - rng_range(r, DAY, SPAN_S)); /* epoch number */
-    return json_string(PICK(r, invalid));
-  }
-  int64_t t;
-  if (rng_chance(r, 0.005)) {
-    t = end_time + rng_range(r, 2 * DAY, 10 * DAY);
-    info->clock_skew = true;
-  } else {
-    t = end_time - rng_range(r, 1, SPAN_S);
-  }
-  double u = rng_unit(r);
-  if (u < 0.80) {
-    arcos_rfc3339_format(t, text);
-  } else if (u < 0.90) {
-    arcos_rfc3339_format(t, text);
-    size_t n = strlen(text) - 1; /* drop the Z */
-    if (rng_chance(r, 0.5))
-      snprintf(text + n, sizeof text - n, ".%03" PRId64 "Z", rng_range(r, 0, 999));
-    else
-      snprintf(text + n, sizeof text - n, ".%06" PRId64 "Z", rng_range(r, 0, 999999));
-  } else {
-    int off = PICK(r, offsets_min);
-    arcos_rfc3339_format(t + (int64_t)off * 60, text);
-    size_t n = strlen(text) - 1;
-    int a = off < 0 ? -off : off;
-    snprintf(text + n, sizeof text - n, "%c%02d:%02d", off < 0 ? '-' : '+', a / 60, a % 60);
-  }
-  return json_string(text);
-}
-
-static json_t *make_provenance(rng_t *r, const char *source, int *err) {
-  static const char *const pipelines[] = {"main", "nightly", "release", "pr-check"};
-  double u = rng_unit(r);
-  json_t *p;
-  if (u < 0.05)
-    return NULL; /* no provenance member */
-  p = json_object();
-  if (u < 0.75) {
-    if (rng_chance(r, 0.6))
-      put(p, "collector", json_string(source), err);
-    else
-      put(p, "tool", json_string(source), err);
-    put(p, "pipeline", json_string(PICK(r, pipelines)), err);
-    put(p, "run_id", json_integer(rng_range(r, 1, 9999999)), err);
-  } else if (u < 0.90) {
-    put(p, "pipeline", json_string(PICK(r, pipelines)), err);
-    char commit[41];
-    for (int i = 0; i < 40; i += 8)
-      snprintf(commit + i, 9, "%08" PRIx32, (uint32_t)rng_next(r));
-    put(p, "commit", json_string(commit), err);
-  }
-  return p; /* u >= 0.90: {} */
-}
-
-static int checksum_of(arcos_gen_t *g, const json_t *data, char hex[65]) {
-  arcos_buf_reset(&g->canon);
-  int rc = arcos_canonical_append(&g->canon, data);
-  if (rc == ARCOS_OK)
-    rc = arcos_ev_sha256_hex(g->ev, g->canon.data, g->canon.len, hex);
-  return rc;
-}
-
-/* A full record with the given id (stolen; NULL: no id member) and type (-1: draw one). */
-static json_t *build_record(arcos_gen_t *g, rng_t *r, json_t *id, int type, rec_info_t *info,
-                            int *err) {
-  memset(info, 0, sizeof *info);
-  if (type < 0)
-    type = rng_weighted(r, type_weights, TYPE_COUNT);
-  info->type = type;
-  const char *source = pick_list(r, type_sources[type]);
-  json_t *rec = json_object();
-  if (rec == NULL) {
-    json_decref(id);
-    *err = 1;
-    return NULL;
-  }
-  if (id != NULL)
-    put(rec, "id", id, err);
-  if (!rng_chance(r, 0.002))
-    put(rec, "type", json_string(type == TYPE_OTHER ? PICK(r, other_types) : type_names[type]),
-        err);
-  double su = rng_unit(r);
-  if (su >= 0.007)
-    put(rec, "source", json_string(source), err);
-  else if (su >= 0.005)
-    put(rec, "source", json_string(""), err);
-  put(rec, "timestamp", make_timestamp(r, g->opt.end_time, info), err);
-
-  json_t *data;
-  if (rng_chance(r, 0.003)) {
-    data = data_empty(r);
-  } else {
-    switch (type) {
-    case TYPE_TEST_RESULT:
-      data = data_test_result(r, err);
-      break;
-    case TYPE_COVERAGE:
-      data = data_coverage(r, err);
-      break;
-    case TYPE_SECURITY_SCAN:
-      data = data_security_scan(r, source, err);
-      break;
-    case TYPE_STATIC_ANALYSIS:
-      data = data_static_analysis(r, source, err);
-      break;
-    case TYPE_CODE_REVIEW:
-      data = data_code_review(r, err);
-      break;
-    case TYPE_BUILD:
-      data = data_build(r, err);
-      break;
-    default:
-      data = data_other(r, err);
-      break;
-    }
-  }
-  if (data == NULL)
-    *err = 1;
-  put(rec, "data", json_incref(data), err);
-
-  json_t *prov = make_provenance(r, source, err);
-  if (prov != NULL)
-    put(rec, "provenance", prov, err);
-
-  double cu = rng_unit(r);
-  if (cu < 0.10) {
-    info->no_checksum = true;
-  } else {
-    char hex[65];
-    if (checksum_of(g, data, hex) != ARCOS_OK)
-      *err = 1;
-    if (cu < 0.10 + g->opt.tamper_rate) {
-      int pos = (int)(rng_next(r) % 64);
-      int d = hex[pos] <= '9' ? hex[pos] - '0' : hex[pos] - 'a' + 10;
-      d = (d + 1 + (int)(rng_next(r) % 15)) % 16;
-      hex[pos] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-      info->tampered = true;
-    } else {
-      info->verified = true;
-    }
-    put(rec, "checksum", json_string(hex), err);
-  }
-  json_decref(data);
-
-  /* Members a reader must keep and ignore. */
-  if (rng_chance(r, 0.03))
-    put(rec, "schema_version", json_integer(2), err);
-  if (rng_chance(r, 0.02)) {
-    json_t *tags = json_array();
-    push(tags, json_string("ci"), err);
-    push(tags, json_string(rng_chance(r, 0.5) ? "main" : "nightly"), err);
-    put(rec, "tags", tags, err);
-  }
-  return rec;
-}
-
-/* Compact record text: jansson's JSON_COMPACT layout (members in insertion order,
- * strings in UTF-8) with reals as Python's repr(). Written here because jansson's
- * dump calls back for every token and formats numbers through snprintf: it alone held
- * the generator to ~60k records/s. */
+/* Record text is compact JSON in jansson's JSON_COMPACT layout (members in insertion
+ * order, strings in UTF-8) with reals as Python's repr(). The envelope is written
+ * straight into the line and only `data`, which the checksum needs as a tree, goes
+ * through jansson: building and dumping whole records with jansson held the generator
+ * to ~60k records/s. */
 static void put_json_string(arcos_buf_t *b, const char *s, size_t n) {
   static const char hex[] = "0123456789ABCDEF";
   char *o = b->data + b->len;
@@ -620,14 +462,8 @@ static void put_json_integer(arcos_buf_t *b, json_int_t v) {
   b->len = (size_t)(o - b->data);
 }
 
-/* Reals as Python writes them (repr: "0.1", "1e-07", "100.0"), as CIV-ARCOS exports
- * do; every generated real is finite. */
-static void put_json_real(arcos_buf_t *b, double v) {
-  b->len += arcos_format_double(v, b->data + b->len);
-}
-
 static int put_json(arcos_buf_t *b, const json_t *v) {
-  /* Reserve for the largest scalar; strings reserve their own worst case. */
+  /* Room for the largest scalar; strings reserve their own worst case. */
   if (arcos_buf_reserve(b, 48) != ARCOS_OK)
     return ARCOS_ENOMEM;
   switch (json_typeof(v)) {
@@ -671,7 +507,8 @@ static int put_json(arcos_buf_t *b, const json_t *v) {
     put_json_integer(b, json_integer_value(v));
     break;
   case JSON_REAL:
-    put_json_real(b, json_real_value(v));
+    /* every generated real is finite */
+    b->len += arcos_format_double(json_real_value(v), b->data + b->len);
     break;
   case JSON_TRUE:
     memcpy(b->data + b->len, "true", 4);
@@ -689,39 +526,257 @@ static int put_json(arcos_buf_t *b, const json_t *v) {
   return arcos_buf_terminate(b);
 }
 
-/* Append the compact text of v to line and release v. */
-static int emit(json_t *v, arcos_buf_t *line, int err) {
-  int rc = ARCOS_OK;
-  if (v == NULL || err)
-    rc = ARCOS_ENOMEM;
+/* Writes one record's members in order; the first error sticks. */
+typedef struct {
+  arcos_buf_t *b;
+  bool open; /* the '{' is written */
+  int err;
+} rec_writer_t;
+
+static void w_raw(rec_writer_t *w, const char *s, size_t n) {
+  if (arcos_buf_append(w->b, s, n) != ARCOS_OK)
+    w->err = 1;
+}
+
+#define W_LIT(w, lit) w_raw((w), (lit), sizeof(lit) - 1)
+
+/* keys are plain ASCII */
+static void w_key(rec_writer_t *w, const char *key) {
+  w_raw(w, w->open ? ",\"" : "{\"", 2);
+  w->open = true;
+  w_raw(w, key, strlen(key));
+  W_LIT(w, "\":");
+}
+
+static void w_str(rec_writer_t *w, const char *s) {
+  size_t n = strlen(s);
+  if (arcos_buf_reserve(w->b, 6 * n + 2) != ARCOS_OK) {
+    w->err = 1;
+    return;
+  }
+  put_json_string(w->b, s, n);
+}
+
+static void w_int(rec_writer_t *w, json_int_t v) {
+  if (arcos_buf_reserve(w->b, 24) != ARCOS_OK) {
+    w->err = 1;
+    return;
+  }
+  put_json_integer(w->b, v);
+}
+
+static void w_value(rec_writer_t *w, const json_t *v) {
+  if (v == NULL || put_json(w->b, v) != ARCOS_OK)
+    w->err = 1;
+}
+
+static void w_end(rec_writer_t *w) {
+  if (w->open)
+    W_LIT(w, "}");
   else
-    rc = put_json(line, v);
-  json_decref(v);
+    W_LIT(w, "{}");
+}
+
+static void w_timestamp(rec_writer_t *w, rng_t *r, int64_t end_time, rec_info_t *info) {
+  static const char *const invalid[] = {"yesterday", "2026/03/01 12:00:00", "13/01/2026", "",
+                                        "2026-13-45T10:00:00Z"};
+  static const int offsets_min[] = {120, -300, 330, 540, -420};
+  char text[48];
+  w_key(w, "timestamp");
+  if (rng_chance(r, 0.003)) {
+    info->invalid_timestamp = true;
+    if (rng_chance(r, 0.2))
+      w_int(w, end_time - rng_range(r, DAY, SPAN_S)); /* epoch number */
+    else
+      w_str(w, PICK(r, invalid));
+    return;
+  }
+  int64_t t;
+  if (rng_chance(r, 0.005)) {
+    t = end_time + rng_range(r, 2 * DAY, 10 * DAY);
+    info->clock_skew = true;
+  } else {
+    t = end_time - rng_range(r, 1, SPAN_S);
+  }
+  double u = rng_unit(r);
+  if (u < 0.80) {
+    arcos_rfc3339_format(t, text);
+  } else if (u < 0.90) {
+    arcos_rfc3339_format(t, text);
+    size_t n = strlen(text) - 1; /* drop the Z */
+    if (rng_chance(r, 0.5))
+      snprintf(text + n, sizeof text - n, ".%03" PRId64 "Z", rng_range(r, 0, 999));
+    else
+      snprintf(text + n, sizeof text - n, ".%06" PRId64 "Z", rng_range(r, 0, 999999));
+  } else {
+    int off = PICK(r, offsets_min);
+    arcos_rfc3339_format(t + (int64_t)off * 60, text);
+    size_t n = strlen(text) - 1;
+    int a = off < 0 ? -off : off;
+    snprintf(text + n, sizeof text - n, "%c%02d:%02d", off < 0 ? '-' : '+', a / 60, a % 60);
+  }
+  w_str(w, text);
+}
+
+static void w_provenance(rec_writer_t *w, rng_t *r, const char *source) {
+  static const char *const pipelines[] = {"main", "nightly", "release", "pr-check"};
+  double u = rng_unit(r);
+  if (u < 0.05)
+    return; /* no provenance member */
+  w_key(w, "provenance");
+  if (u < 0.75) {
+    if (rng_chance(r, 0.6))
+      W_LIT(w, "{\"collector\":");
+    else
+      W_LIT(w, "{\"tool\":");
+    w_str(w, source);
+    W_LIT(w, ",\"pipeline\":");
+    w_str(w, PICK(r, pipelines));
+    W_LIT(w, ",\"run_id\":");
+    w_int(w, rng_range(r, 1, 9999999));
+    W_LIT(w, "}");
+  } else if (u < 0.90) {
+    W_LIT(w, "{\"pipeline\":");
+    w_str(w, PICK(r, pipelines));
+    char commit[41];
+    for (int i = 0; i < 40; i += 8)
+      snprintf(commit + i, 9, "%08" PRIx32, (uint32_t)rng_next(r));
+    W_LIT(w, ",\"commit\":");
+    w_str(w, commit);
+    W_LIT(w, "}");
+  } else {
+    W_LIT(w, "{}");
+  }
+}
+
+static int checksum_of(arcos_gen_t *g, const json_t *data, char hex[65]) {
+  arcos_buf_reset(&g->canon);
+  int rc = arcos_canonical_append(&g->canon, data);
+  if (rc == ARCOS_OK)
+    rc = arcos_ev_sha256_hex(g->ev, g->canon.data, g->canon.len, hex);
   return rc;
 }
 
-static void pool_store(pool_slot_t *s, const arcos_buf_t *text, const json_t *id, int type,
+/* Append a full record to w. id_text is the JSON text of the id (NULL: no id member);
+ * type -1 draws one. */
+static void write_record(arcos_gen_t *g, rng_t *r, const char *id_text, size_t id_len,
+                         int type, rec_info_t *info, rec_writer_t *w) {
+  memset(info, 0, sizeof *info);
+  if (type < 0)
+    type = rng_weighted(r, type_weights, TYPE_COUNT);
+  info->type = type;
+  const char *source = pick_list(r, type_sources[type]);
+  if (id_text != NULL) {
+    w_key(w, "id");
+    w_raw(w, id_text, id_len);
+  }
+  if (!rng_chance(r, 0.002)) {
+    w_key(w, "type");
+    w_str(w, type == TYPE_OTHER ? PICK(r, other_types) : type_names[type]);
+  }
+  double su = rng_unit(r);
+  if (su >= 0.005) {
+    w_key(w, "source");
+    w_str(w, su >= 0.007 ? source : "");
+  }
+  w_timestamp(w, r, g->opt.end_time, info);
+
+  int err = 0;
+  json_t *data;
+  if (rng_chance(r, 0.003)) {
+    data = data_empty(r);
+  } else {
+    switch (type) {
+    case TYPE_TEST_RESULT:
+      data = data_test_result(r, &err);
+      break;
+    case TYPE_COVERAGE:
+      data = data_coverage(r, &err);
+      break;
+    case TYPE_SECURITY_SCAN:
+      data = data_security_scan(r, source, &err);
+      break;
+    case TYPE_STATIC_ANALYSIS:
+      data = data_static_analysis(r, source, &err);
+      break;
+    case TYPE_CODE_REVIEW:
+      data = data_code_review(r, &err);
+      break;
+    case TYPE_BUILD:
+      data = data_build(r, &err);
+      break;
+    default:
+      data = data_other(r, &err);
+      break;
+    }
+  }
+  if (err)
+    w->err = 1;
+  w_key(w, "data");
+  w_value(w, data);
+
+  w_provenance(w, r, source);
+
+  double cu = rng_unit(r);
+  if (cu < 0.10) {
+    info->no_checksum = true;
+  } else {
+    char hex[65];
+    if (data == NULL || checksum_of(g, data, hex) != ARCOS_OK) {
+      w->err = 1;
+      memset(hex, '0', 64);
+      hex[64] = '\0';
+    }
+    if (cu < 0.10 + g->opt.tamper_rate) {
+      int pos = (int)(rng_next(r) % 64);
+      int d = hex[pos] <= '9' ? hex[pos] - '0' : hex[pos] - 'a' + 10;
+      d = (d + 1 + (int)(rng_next(r) % 15)) % 16;
+      hex[pos] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+      info->tampered = true;
+    } else {
+      info->verified = true;
+    }
+    w_key(w, "checksum");
+    w_str(w, hex);
+  }
+  json_decref(data);
+
+  /* Members a reader must keep and ignore. */
+  if (rng_chance(r, 0.03)) {
+    w_key(w, "schema_version");
+    W_LIT(w, "2");
+  }
+  if (rng_chance(r, 0.02)) {
+    w_key(w, "tags");
+    if (rng_chance(r, 0.5))
+      W_LIT(w, "[\"ci\",\"main\"]");
+    else
+      W_LIT(w, "[\"ci\",\"nightly\"]");
+  }
+  w_end(w);
+}
+
+static void pool_store(pool_slot_t *s, const arcos_buf_t *text, const pool_slot_t *id,
                        int *err) {
   arcos_buf_reset(&s->text);
   if (arcos_buf_append(&s->text, text->data, text->len) != ARCOS_OK)
     *err = 1;
-  s->is_int = json_is_integer(id);
-  s->int_id = s->is_int ? json_integer_value(id) : 0;
-  if (!s->is_int)
-    snprintf(s->str_id, sizeof s->str_id, "%s", json_string_value(id));
-  s->type = type;
+  s->is_int = id->is_int;
+  s->int_id = id->int_id;
+  memcpy(s->str_id, id->str_id, sizeof s->str_id);
+  s->type = id->type;
 }
 
-static void pool_add(arcos_gen_t *g, const arcos_buf_t *text, const json_t *id, int type,
-                     int *err) {
-  pool_store(&g->recent[g->recent_n++ % GEN_RECENT], text, id, type, err);
+/* Offer a new valid record (text, and id and type in *id) to both pools. */
+static void pool_add(arcos_gen_t *g, const arcos_buf_t *text, const pool_slot_t *id, int *err) {
+  pool_store(&g->recent[g->recent_n++ % GEN_RECENT], text, id, err);
   uint64_t seen = ++g->pooled;
   if (seen <= GEN_RESERVOIR) {
-    pool_store(&g->reservoir[seen - 1], text, id, type, err);
+    pool_store(&g->reservoir[seen - 1], text, id, err);
   } else {
     uint64_t j = rng_next(&g->pool_rng) % seen;
     if (j < GEN_RESERVOIR)
-      pool_store(&g->reservoir[j], text, id, type, err);
+      pool_store(&g->reservoir[j], text, id, err);
   }
 }
 
@@ -743,49 +798,13 @@ static const unsigned bad_weights[] = {15, 10, 10, 6, 5, 5, 13, 8, 7, 6, 7, 8};
 
 static int bad_line(arcos_gen_t *g, rng_t *r, uint64_t n, arcos_buf_t *line,
                     arcos_gen_kind_t *kind_out) {
-  unsigned w[COUNT_OF(bad_weights)];
-  memcpy(w, bad_weights, sizeof w);
+  unsigned wt[COUNT_OF(bad_weights)];
+  memcpy(wt, bad_weights, sizeof wt);
   if (g->opt.format == ARCOS_GEN_JSON || g->opt.format == ARCOS_GEN_ITEMS)
-    w[0] = w[1] = w[2] = 0; /* a parse error would break the whole array */
+    wt[0] = wt[1] = wt[2] = 0; /* a parse error would break the whole array */
   arcos_gen_kind_t kind =
-      (arcos_gen_kind_t)(ARCOS_GEN_BAD_TRUNCATED + rng_weighted(r, w, (int)COUNT_OF(w)));
+      (arcos_gen_kind_t)(ARCOS_GEN_BAD_TRUNCATED + rng_weighted(r, wt, (int)COUNT_OF(wt)));
   *kind_out = kind;
-
-  /* An id that no valid line carries, for the kinds that keep one. */
-  char bad_id[64];
-  snprintf(bad_id, sizeof bad_id, "bad-%s-%" PRIu64, g->seed_text, n);
-  rec_info_t info;
-  int err = 0, rc;
-  json_t *id = NULL;
-  switch (kind) {
-  case ARCOS_GEN_BAD_TRUNCATED:
-  case ARCOS_GEN_BAD_TRAILING:
-  case ARCOS_GEN_BAD_ARRAY:
-    id = json_string(bad_id);
-    break;
-  case ARCOS_GEN_BAD_ID_NULL:
-    id = json_null();
-    break;
-  case ARCOS_GEN_BAD_ID_FLOAT:
-    id = json_real(dec((int64_t)n * 10 + 5, 1));
-    break;
-  case ARCOS_GEN_BAD_ID_BOOL:
-    id = json_boolean(rng_chance(r, 0.5));
-    break;
-  case ARCOS_GEN_BAD_ID_EMPTY:
-    id = json_string("");
-    break;
-  case ARCOS_GEN_BAD_ID_TOO_LONG: {
-    char long_id[LONG_ID_BYTES + 1];
-    memset(long_id, 'x', LONG_ID_BYTES);
-    memcpy(long_id, bad_id, strlen(bad_id));
-    long_id[strlen(bad_id)] = '-';
-    id = json_stringn(long_id, LONG_ID_BYTES);
-    break;
-  }
-  default:
-    break;
-  }
 
   switch (kind) {
   case ARCOS_GEN_BAD_NOT_JSON: {
@@ -806,22 +825,57 @@ static int bad_line(arcos_gen_t *g, rng_t *r, uint64_t n, arcos_buf_t *line,
     const char *t = PICK(r, texts);
     return arcos_buf_append(line, t, strlen(t));
   }
-  case ARCOS_GEN_BAD_ARRAY:
-    if (rng_chance(r, 0.5)) {
-      json_decref(id);
-      return arcos_buf_append(line, "[1,2,3]", 7);
-    } else {
-      json_t *arr = json_array();
-      push(arr, build_record(g, r, id, -1, &info, &err), &err);
-      return emit(arr, line, err);
-    }
   default:
     break;
   }
 
-  rc = emit(build_record(g, r, id, -1, &info, &err), line, err);
-  if (rc != ARCOS_OK)
-    return rc;
+  /* The id member's text: one that no valid line carries, or no usable id at all. */
+  char bad_id[64], id_text[LONG_ID_BYTES + 3];
+  int bad_len = snprintf(bad_id, sizeof bad_id, "bad-%s-%" PRIu64, g->seed_text, n);
+  size_t id_len = 0;
+  bool has_id = true;
+  switch (kind) {
+  case ARCOS_GEN_BAD_MISSING_ID:
+    has_id = false;
+    break;
+  case ARCOS_GEN_BAD_ID_NULL:
+    id_len = (size_t)snprintf(id_text, sizeof id_text, "null");
+    break;
+  case ARCOS_GEN_BAD_ID_FLOAT:
+    id_len = arcos_format_double(dec((int64_t)n * 10 + 5, 1), id_text);
+    break;
+  case ARCOS_GEN_BAD_ID_BOOL:
+    id_len = (size_t)snprintf(id_text, sizeof id_text, rng_chance(r, 0.5) ? "true" : "false");
+    break;
+  case ARCOS_GEN_BAD_ID_EMPTY:
+    id_len = (size_t)snprintf(id_text, sizeof id_text, "\"\"");
+    break;
+  case ARCOS_GEN_BAD_ID_TOO_LONG:
+    memset(id_text, 'x', LONG_ID_BYTES + 2);
+    id_text[0] = '"';
+    memcpy(id_text + 1, bad_id, (size_t)bad_len);
+    id_text[1 + bad_len] = '-';
+    id_text[LONG_ID_BYTES + 1] = '"';
+    id_len = LONG_ID_BYTES + 2;
+    break;
+  default: /* truncated, trailing garbage, wrapped in an array */
+    id_len = (size_t)snprintf(id_text, sizeof id_text, "\"%s\"", bad_id);
+    break;
+  }
+
+  rec_info_t info;
+  rec_writer_t w = {line, false, 0};
+  if (kind == ARCOS_GEN_BAD_ARRAY) {
+    if (rng_chance(r, 0.5))
+      return arcos_buf_append(line, "[1,2,3]", 7);
+    W_LIT(&w, "[");
+    write_record(g, r, id_text, id_len, -1, &info, &w);
+    W_LIT(&w, "]");
+    return w.err ? ARCOS_ENOMEM : ARCOS_OK;
+  }
+  write_record(g, r, has_id ? id_text : NULL, id_len, -1, &info, &w);
+  if (w.err)
+    return ARCOS_ENOMEM;
   if (kind == ARCOS_GEN_BAD_TRUNCATED) {
     /* Any proper prefix of an object is invalid JSON; cut between UTF-8 characters so
      * the file stays valid text. */
@@ -833,9 +887,9 @@ static int bad_line(arcos_gen_t *g, rng_t *r, uint64_t n, arcos_buf_t *line,
   } else if (kind == ARCOS_GEN_BAD_TRAILING) {
     static const char *const tails[] = {"}", " trailing-garbage", ",", "]", "x"};
     const char *t = PICK(r, tails);
-    rc = arcos_buf_append(line, t, strlen(t));
+    return arcos_buf_append(line, t, strlen(t));
   }
-  return rc;
+  return ARCOS_OK;
 }
 
 static void count_record(arcos_gen_counts_t *c, const rec_info_t *info) {
@@ -860,7 +914,9 @@ int arcos_gen_next(arcos_gen_t *g, arcos_buf_t *line, arcos_gen_line_t *info) {
     return rc;
 
   arcos_gen_kind_t kind;
-  int err = 0;
+  rec_writer_t w = {line, false, 0};
+  rec_info_t ri;
+  sb_t id = {0};
   double u = rng_unit(&r);
   const pool_slot_t *dup = NULL;
   if (u < g->opt.bad_rate) {
@@ -873,40 +929,40 @@ int arcos_gen_next(arcos_gen_t *g, arcos_buf_t *line, arcos_gen_line_t *info) {
       /* Same id, other content. An integer id is sometimes repeated as its decimal
        * string, which is the same id after normalisation (SPEC §1). */
       kind = ARCOS_GEN_DUP_CHANGED;
-      json_t *id;
-      if (dup->is_int && rng_chance(&r, 0.5)) {
-        sb_t t = {0};
-        sb_u64(&t, (uint64_t)dup->int_id);
-        id = sb_json(&t);
-      } else {
-        id = dup->is_int ? json_integer(dup->int_id) : json_string(dup->str_id);
-      }
-      rec_info_t ri;
-      rc = emit(build_record(g, &r, id, dup->type, &ri, &err), line, err);
+      bool quoted = !dup->is_int || rng_chance(&r, 0.5);
+      if (quoted)
+        sb_str(&id, "\"");
+      if (dup->is_int)
+        sb_u64(&id, (uint64_t)dup->int_id);
+      else
+        sb_str(&id, dup->str_id);
+      if (quoted)
+        sb_str(&id, "\"");
+      write_record(g, &r, id.s, id.n, dup->type, &ri, &w);
+      rc = w.err ? ARCOS_ENOMEM : ARCOS_OK;
     }
   } else {
     kind = ARCOS_GEN_RECORD;
-    json_t *id;
-    if (rng_chance(&r, 0.03))
-      id = json_integer(g->int_id_base + (json_int_t)n);
-    else {
-      sb_t t = {0};
-      sb_str(&t, "ev-");
-      sb_str(&t, g->seed_text);
-      sb_str(&t, "-");
-      sb_u64(&t, n);
-      id = sb_json(&t);
+    pool_slot_t key = {.is_int = rng_chance(&r, 0.03)};
+    if (key.is_int) {
+      key.int_id = g->int_id_base + (json_int_t)n;
+      sb_u64(&id, (uint64_t)key.int_id);
+    } else {
+      sb_str(&id, "\"ev-");
+      sb_str(&id, g->seed_text);
+      sb_str(&id, "-");
+      sb_u64(&id, n);
+      sb_str(&id, "\"");
+      snprintf(key.str_id, sizeof key.str_id, "%.*s", (int)id.n - 2, id.s + 1);
     }
-    rec_info_t ri;
-    json_t *rec = build_record(g, &r, json_incref(id), -1, &ri, &err);
-    rc = emit(rec, line, err);
-    if (rc == ARCOS_OK) {
-      pool_add(g, line, id, ri.type, &err);
+    write_record(g, &r, id.s, id.n, -1, &ri, &w);
+    key.type = ri.type;
+    int err = w.err;
+    if (!err)
+      pool_add(g, line, &key, &err);
+    rc = err ? ARCOS_ENOMEM : ARCOS_OK;
+    if (rc == ARCOS_OK)
       count_record(&g->counts, &ri);
-      if (err)
-        rc = ARCOS_ENOMEM;
-    }
-    json_decref(id);
   }
   if (rc != ARCOS_OK)
     return rc;
@@ -1091,7 +1147,7 @@ int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
     }
     if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
       return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
-                              "unexpected argument '%s' (see --help)", arg);
+                              "unexpected argument '%s'", arg);
     /* --flag VALUE or --flag=VALUE */
     char flag[64];
     const char *value;
@@ -1108,7 +1164,7 @@ int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
     for (size_t k = 0; k < COUNT_OF(known); k++)
       is_known = is_known || strcmp(flag, known[k]) == 0;
     if (!is_known)
-      return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "unknown option '%s' (see --help)",
+      return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "unknown option '%s'",
                               flag);
     if (eq != NULL) {
       value = eq + 1;
@@ -1369,6 +1425,51 @@ static int write_manifest(const arcos_gen_options_t *opt, const arcos_gen_counts
   return ARCOS_OK;
 }
 
+/* Whether `name` is one of the evidence files this run writes. */
+static bool is_output_name(const arcos_gen_options_t *opt, const char *name) {
+  char expect[64];
+  int index = 0;
+  if (opt->files > 1 && strncmp(name, "evidence-", 9) == 0) {
+    char *end;
+    long v = strtol(name + 9, &end, 10);
+    if (end == name + 9 || v < 0 || v >= opt->files)
+      return false;
+    index = (int)v;
+  }
+  arcos_gen_file_name(opt, index, expect);
+  return strcmp(name, expect) == 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Evidence files of an earlier run with other --files or --format would be read along
+ * with the new ones by a directory input, and the manifest would not count them. */
+static int check_stale(const arcos_gen_options_t *opt, const char *dir, arcos_detail_t *d) {
+  static const char *const exts[] = {".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".json"};
+  DIR *dh = opendir(dir);
+  if (dh == NULL)
+    return arcos_detail_set(d, ARCOS_EIO, dir, 0, "cannot read directory: %s", strerror(errno));
+  int rc = ARCOS_OK;
+  struct dirent *e;
+  while (rc == ARCOS_OK && (e = readdir(dh)) != NULL) {
+    if (strncmp(e->d_name, "evidence", 8) != 0 || is_output_name(opt, e->d_name))
+      continue;
+    for (size_t i = 0; i < COUNT_OF(exts); i++)
+      if (has_suffix(e->d_name, exts[i])) {
+        rc = arcos_detail_set(d, ARCOS_EEXISTS, dir, 0,
+                              "%s is left from an earlier run with other --files or --format; "
+                              "remove it first (a directory input would read it too)",
+                              e->d_name);
+        break;
+      }
+  }
+  closedir(dh);
+  return rc;
+}
+
 int arcos_generate(const arcos_gen_options_t *opt, const char *out_dir, FILE *out,
                    arcos_gen_counts_t *counts, arcos_detail_t *d) {
   int rc = arcos_gen_options_check(opt, d);
@@ -1381,6 +1482,8 @@ int arcos_generate(const arcos_gen_options_t *opt, const char *out_dir, FILE *ou
   if (!to_stream && mkdir_p(out_dir) != 0)
     return arcos_detail_set(d, ARCOS_EIO, out_dir, 0, "cannot create directory: %s",
                             strerror(errno));
+  if (!to_stream && (rc = check_stale(opt, out_dir, d)) != ARCOS_OK)
+    return rc;
   arcos_gen_t *g = arcos_gen_create(opt);
   if (g == NULL)
     return arcos_detail_set(d, ARCOS_ENOMEM, "generate", 0, "out of memory");

@@ -130,7 +130,9 @@ json_t *arcos_gen_manifest(const arcos_gen_options_t *opt, const arcos_gen_count
 /* Generate everything. out_dir "-" writes the records to `out` (one stream, no
  * manifest; requires files == 1); otherwise out_dir is created if missing and gets the
  * evidence file(s) and manifest.json, each written under a temporary name and renamed
- * when complete. counts (may be NULL) receives the final counts. */
+ * when complete. Files of the same names are replaced; other evidence* files in
+ * out_dir (an earlier run with other --files or --format) are refused with
+ * ARCOS_EEXISTS. counts (may be NULL) receives the final counts. */
 int arcos_generate(const arcos_gen_options_t *opt, const char *out_dir, FILE *out,
                    arcos_gen_counts_t *counts, arcos_detail_t *detail);
 

@@ -409,6 +409,13 @@ static void test_determinism(void) {
     CHECK(x.len == files.len && memcmp(x.data, files.data, x.len) == 0);
   }
 
+  /* The same options again replace the files; other --files would leave stale ones. */
+  CHECK_INT_EQ(arcos_generate(&o, a, NULL, NULL, NULL), 0);
+  arcos_detail_t det;
+  arcos_detail_clear(&det);
+  CHECK_INT_EQ(arcos_generate(&one, a, NULL, NULL, &det), ARCOS_EEXISTS);
+  CHECK(strstr(det.text, "evidence-000.jsonl") != NULL);
+
   /* Another seed gives other records. */
   arcos_gen_options_t other = o;
   other.seed = 43;
