@@ -17,6 +17,7 @@ typedef enum { OPT_BOOL, OPT_I32, OPT_I64, OPT_F64, OPT_STRING, OPT_ENUM, OPT_TI
 static const char *const guarantee_names[] = {"exactly-once", "at-least-once", "at-most-once",
                                               NULL};
 static const char *const on_error_names[] = {"dlq", "skip", "retry", NULL};
+static const char *const backpressure_names[] = {"throttle", "drop", NULL};
 
 typedef struct {
   const char *key; /* job-config key; "a.b" is member b of object a */
@@ -63,6 +64,24 @@ static const opt_t options[] = {
      "virtual nodes per cache node (default: the ring's)"},
     {"max_error_rate", OPT_F64, OFF(max_error_rate), 0, 1, NULL, NULL, "F",
      "fail with exit 3 when (dead_lettered + skipped) / input exceeds F"},
+    {"retry_backoff_ms", OPT_F64, OFF(retry_backoff_ms), 0, 60000, NULL, NULL, "MS",
+     "wait before the first retry, doubling each time (default 1)"},
+    {"inject_fault", OPT_STRING, OFF(inject_fault), 0, 0, NULL, NULL, "SPEC",
+     "test faults: stage=S,rate=F,kind=transient|permanent|delay,seed=N[,delay_ms=D][;...]"},
+    {"from_dlq", OPT_BOOL, OFF(from_dlq), 0, 0, NULL, NULL, NULL,
+     "inputs are dlq.jsonl files: process their raw records again"},
+    {"backpressure", OPT_ENUM, OFF(backpressure), 0, 0, backpressure_names, NULL, "B",
+     "streaming when every rank is busy: throttle (default) | drop"},
+    {"max_in_flight", OPT_I64, OFF(max_in_flight), 1, 1024, NULL, NULL, "N",
+     "streaming: batches a rank may hold at once (default 2)"},
+    {"target_batch_ms", OPT_F64, OFF(target_batch_ms), 0.1, 600000, NULL, NULL, "MS",
+     "adaptive batches aim at this processing time (default 50)"},
+    {"batch_min", OPT_I64, OFF(batch_min), 1, 1000000, NULL, NULL, "N",
+     "smallest adaptive batch (default 10)"},
+    {"batch_max", OPT_I64, OFF(batch_max), 1, 1000000, NULL, NULL, "N",
+     "largest adaptive batch (default 10000)"},
+    {"fixed_batch", OPT_BOOL, OFF(fixed_batch), 0, 0, NULL, NULL, NULL,
+     "keep --batch-size fixed (no adaptation)"},
     {"scoring.completeness_each", OPT_I32, SOFF(completeness_each), 0, 100, NULL, NULL, "N",
      "points per completeness criterion (6)"},
     {"scoring.integrity", OPT_I32, SOFF(integrity), 0, 100, NULL, NULL, "N",
@@ -99,6 +118,10 @@ const char *arcos_guarantee_name(int g) {
   return (g >= 0 && g < 3) ? guarantee_names[g] : "unknown";
 }
 
+const char *arcos_backpressure_name(int b) {
+  return (b >= 0 && b < 2) ? backpressure_names[b] : "unknown";
+}
+
 const char *arcos_on_error_name(int e) { return (e >= 0 && e < 3) ? on_error_names[e] : "unknown"; }
 
 void arcos_config_init(arcos_config_t *cfg) {
@@ -111,6 +134,12 @@ void arcos_config_init(arcos_config_t *cfg) {
   cfg->max_record_bytes = 1 << 20;
   cfg->partitions_per_rank = 4;
   cfg->max_error_rate = -1.0;
+  cfg->retry_backoff_ms = 1.0;
+  cfg->backpressure = ARCOS_BACKPRESSURE_THROTTLE;
+  cfg->max_in_flight = 2;
+  cfg->target_batch_ms = 50.0;
+  cfg->batch_min = 10;
+  cfg->batch_max = 10000;
   arcos_scoring_defaults(&cfg->scoring);
 }
 
@@ -120,6 +149,7 @@ void arcos_config_free(arcos_config_t *cfg) {
   free(cfg->inputs);
   free(cfg->output);
   free(cfg->config_path);
+  free(cfg->inject_fault);
   memset(cfg, 0, sizeof *cfg);
 }
 
@@ -431,6 +461,17 @@ int arcos_config_parse_run(arcos_config_t *cfg, int argc, char **argv, bool *hel
     if (rc != ARCOS_OK)
       return rc;
   }
+  if (cfg->inject_fault != NULL) {
+    int rc = arcos_faults_parse(cfg->inject_fault, &cfg->faults, d);
+    if (rc != ARCOS_OK)
+      return rc;
+  }
+  if (cfg->batch_min > cfg->batch_max || cfg->batch_size < cfg->batch_min ||
+      cfg->batch_size > cfg->batch_max)
+    return arcos_detail_set(d, ARCOS_EUSAGE, "batch_size", 0,
+                            "batch_size (%lld) must lie in [batch_min, batch_max] = [%lld, %lld]",
+                            (long long)cfg->batch_size, (long long)cfg->batch_min,
+                            (long long)cfg->batch_max);
   if (cfg->scoring.fresh_days >= cfg->scoring.stale_days)
     return arcos_detail_set(d, ARCOS_EUSAGE, "scoring", 0,
                             "scoring.fresh_days (%lld) must be below scoring.stale_days (%lld)",
@@ -480,7 +521,7 @@ json_t *arcos_config_to_json(const arcos_config_t *cfg) {
       v = json_real(*(const double *)field);
       break;
     case OPT_STRING:
-      v = json_string(*(char *const *)field);
+      v = *(char *const *)field != NULL ? json_string(*(char *const *)field) : json_null();
       break;
     case OPT_ENUM:
       v = json_string(o->choices[*(const int *)field]);

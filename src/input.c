@@ -29,6 +29,8 @@ const char *arcos_format_name(int fmt) {
     return "jsonl.gz";
   case ARCOS_FMT_JSON:
     return "json";
+  case ARCOS_FMT_STDIN:
+    return "stdin";
   default:
     return "unknown";
   }
@@ -381,10 +383,19 @@ typedef struct {
   int fd;        /* plain file, or -1 */
   gzFile gz;     /* gzip stream, or NULL */
   uint64_t pos;  /* next file (or decompressed) offset to read */
+  const char *mem; /* in-memory text (a streaming batch), or NULL */
+  size_t mem_len;
 } source_t;
 
 /* Read up to n bytes; returns bytes read (0 at end) or -1 with message. */
 static ssize_t source_read(source_t *s, char *dst, size_t n, const char **msg) {
+  if (s->mem != NULL) {
+    size_t left = s->mem_len - (size_t)s->pos;
+    size_t k = left < n ? left : n;
+    memcpy(dst, s->mem + s->pos, k);
+    s->pos += k;
+    return (ssize_t)k;
+  }
   if (s->gz != NULL) {
     int got = gzread(s->gz, dst, (unsigned)n);
     if (got < 0) {
@@ -658,6 +669,21 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
   arcos_raw_t t = {"", 0, element, n};
   st->records++;
   return onerror(arg, &t, ARCOS_EPARSE, "the JSON array is not closed (file truncated?)");
+}
+
+int arcos_read_buffer(const char *text, size_t len, uint64_t first_line, uint64_t base_offset,
+                      arcos_buf_t *scratch, arcos_record_fn fn, arcos_reader_error_fn onerror,
+                      void *arg, arcos_read_stats_t *stats) {
+  /* The source reads the batch from its start; records are labelled from base_offset. */
+  source_t src = {.fd = -1, .gz = NULL, .pos = 0, .mem = text, .mem_len = len};
+  if (len == 0)
+    return ARCOS_OK;
+  arcos_read_stats_t st = {0};
+  int rc = split_lines(&src, base_offset, UINT64_MAX, false, first_line, scratch, fn, onerror,
+                       arg, &st);
+  stats->records += st.records;
+  stats->newlines += st.newlines;
+  return rc;
 }
 
 int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part,

@@ -16,8 +16,8 @@
 #define SAMPLE_MAX 20
 
 static const char *const out_names[] = {"results.jsonl", "dlq.jsonl", "duplicates.jsonl",
-                                        "results.h5", "report.json"};
-enum { O_JSONL, O_DLQ, O_DUP, O_H5, O_REPORT, O_COUNT };
+                                        "results.h5", "dropped.jsonl", "report.json"};
+enum { O_JSONL, O_DLQ, O_DUP, O_H5, O_DROPPED, O_REPORT, O_COUNT };
 
 typedef struct {
   char final[O_COUNT][4096];
@@ -321,8 +321,29 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   MPI_Get_processor_name(host, &namelen);
   snprintf(job.m.host, sizeof job.m.host, "%.63s", host);
 
-  /* Plan (rank 0) and broadcast; stop before any work on a bad input path. */
   int rc = ARCOS_OK;
+  bool streaming = cfg->ninputs == 1 && strcmp(cfg->inputs[0], "-") == 0;
+  for (size_t i = 0; i < cfg->ninputs && !streaming; i++) {
+    if (strcmp(cfg->inputs[i], "-") == 0) {
+      if (ctx->rank == 0)
+        fprintf(ctx->err, "arcos-scale: standard input (-) cannot be mixed with other inputs\n");
+      return ARCOS_EXIT_USAGE;
+    }
+  }
+  if (streaming) {
+    if (prepare_output(ctx, &of) != ARCOS_OK)
+      return ARCOS_EXIT_FAILED;
+    job.arena = arcos_arena_create();
+    int nodes0 = cfg->cache_nodes > 0 ? (int)cfg->cache_nodes : (ctx->size > 3 ? ctx->size : 3);
+    job.ring = arcos_ring_create(nodes0, (int)cfg->vnodes);
+    if (job.arena == NULL || job.ring == NULL || arcos_job_parts_reserve(&job, 64) != ARCOS_OK)
+      ARCOS_OOM_ABORT(ctx->comm);
+    if (arcos_stream_run(&job) != ARCOS_OK)
+      ARCOS_OOM_ABORT(ctx->comm);
+    goto processed;
+  }
+
+  /* Plan (rank 0) and broadcast; stop before any work on a bad input path. */
   if (ctx->rank == 0) {
     arcos_detail_t d;
     arcos_detail_clear(&d);
@@ -345,22 +366,20 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     return ARCOS_EXIT_FAILED;
   }
 
-  size_t np = job.plan.nparts;
   job.arena = arcos_arena_create();
-  job.newlines = calloc(np + 1, sizeof *job.newlines);
-  job.part_records = calloc(np + 1, sizeof *job.part_records);
-  job.part_item_first = calloc(np + 1, sizeof *job.part_item_first);
-  job.part_fail_first = calloc(np + 1, sizeof *job.part_fail_first);
   int nodes = cfg->cache_nodes > 0 ? (int)cfg->cache_nodes : (ctx->size > 3 ? ctx->size : 3);
   job.ring = arcos_ring_create(nodes, (int)cfg->vnodes);
-  if (job.arena == NULL || job.newlines == NULL || job.part_records == NULL ||
-      job.part_item_first == NULL || job.part_fail_first == NULL || job.ring == NULL)
+  if (job.arena == NULL || job.ring == NULL ||
+      arcos_job_parts_reserve(&job, job.plan.nparts + 1) != ARCOS_OK)
     ARCOS_OOM_ABORT(ctx->comm);
 
   /* Read and run the stages on this rank's partitions. */
   rc = arcos_pipeline_run(&job);
   if (rc != ARCOS_OK)
     ARCOS_OOM_ABORT(ctx->comm);
+
+processed:;
+  size_t np = job.plan.nparts;
   /* Waiting here for the slowest rank is idle time: it measures imbalance. */
   double t0 = arcos_now();
   MPI_Barrier(ctx->comm);
@@ -381,8 +400,12 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   json_t *config_json = arcos_config_to_json(cfg);
   json_object_set_new(config_json, "reference_time", json_integer(ref));
   char *config_text = json_dumps(config_json, JSON_COMPACT | JSON_SORT_KEYS);
-  output_paths_t paths = {cfg->jsonl ? of.tmp[O_JSONL] : NULL, of.tmp[O_DLQ], of.tmp[O_DUP],
-                          of.tmp[O_H5], config_text};
+  output_paths_t paths = {.results_jsonl = cfg->jsonl ? of.tmp[O_JSONL] : NULL,
+                          .dlq_jsonl = of.tmp[O_DLQ],
+                          .duplicates_jsonl = of.tmp[O_DUP],
+                          .results_h5 = of.tmp[O_H5],
+                          .dropped_jsonl = job.streaming ? of.tmp[O_DROPPED] : NULL,
+                          .config_json = config_text};
   collect_rusage(&job.m);
   rc = arcos_outputs_write(&job, &paths);
   free(config_text);
@@ -398,6 +421,19 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   MPI_Reduce(st.sum, gst.sum, S_COUNT, MPI_UINT64_T, MPI_SUM, 0, ctx->comm);
   MPI_Reduce(&st.min, &gst.min, 1, MPI_INT64_T, MPI_MIN, 0, ctx->comm);
   MPI_Reduce(&st.max, &gst.max, 1, MPI_INT64_T, MPI_MAX, 0, ctx->comm);
+  uint64_t pol[4] = {job.injected, job.retries, job.recovered, job.gave_up}, gpol[4] = {0};
+  MPI_Reduce(pol, gpol, 4, MPI_UINT64_T, MPI_SUM, 0, ctx->comm);
+  int64_t bmin = job.batch_min_seen > 0 ? job.batch_min_seen : INT64_MAX, gbmin = 0;
+  int64_t bmax[2] = {job.batch_max_seen, job.batch_final}, gbmax[2] = {0, 0};
+  MPI_Reduce(&bmin, &gbmin, 1, MPI_INT64_T, MPI_MIN, 0, ctx->comm);
+  MPI_Reduce(bmax, gbmax, 2, MPI_INT64_T, MPI_MAX, 0, ctx->comm);
+  if (gbmin == INT64_MAX)
+    gbmin = cfg->batch_size;
+  if (job.streaming && ctx->rank == 0) { /* rank 0 chose every batch size */
+    gbmin = job.batch_min_seen;
+    gbmax[0] = job.batch_max_seen;
+    gbmax[1] = job.batch_final;
+  }
   json_t *sample = error_sample(&job);
   size_t nlat = 0;
   double *lat = gather_latencies(&job, &nlat);
@@ -471,6 +507,13 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     json_object_set_new(er, "by_kind", bk);
     json_object_set_new(er, "policy", json_string(arcos_on_error_name(cfg->on_error)));
     json_object_set_new(er, "sample", sample);
+    json_t *rt = json_object();
+    json_object_set_new(rt, "injected_faults", json_integer((json_int_t)gpol[0]));
+    json_object_set_new(rt, "retries", json_integer((json_int_t)gpol[1]));
+    json_object_set_new(rt, "recovered", json_integer((json_int_t)gpol[2]));
+    json_object_set_new(rt, "gave_up", json_integer((json_int_t)gpol[3]));
+    json_object_set_new(rt, "max_retries", json_integer(cfg->max_retries));
+    json_object_set_new(er, "retries", rt);
     json_object_set_new(rep, "errors", er);
     json_t *pm = json_object();
     json_object_set_new(pm, "total_processing_time", jreal(wall));
@@ -523,10 +566,17 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     json_object_set_new(sj, "throughput", jreal(wall > 0 ? (double)t->input / wall : 0.0));
     json_t *bs = json_object();
     json_object_set_new(bs, "initial", json_integer(cfg->batch_size));
-    json_object_set_new(bs, "final", json_integer(cfg->batch_size));
-    json_object_set_new(bs, "min", json_integer(cfg->batch_size));
-    json_object_set_new(bs, "max", json_integer(cfg->batch_size));
+    json_object_set_new(bs, "final", json_integer(gbmax[1] > 0 ? gbmax[1] : cfg->batch_size));
+    json_object_set_new(bs, "min", json_integer(gbmin));
+    json_object_set_new(bs, "max", json_integer(gbmax[0] > 0 ? gbmax[0] : cfg->batch_size));
+    json_object_set_new(bs, "adaptive", json_boolean(!cfg->fixed_batch));
     json_object_set_new(sj, "batch_size", bs);
+    json_object_set_new(sj, "mode", json_string(job.streaming ? "stdin" : "files"));
+    json_object_set_new(sj, "backpressure", json_string(arcos_backpressure_name(cfg->backpressure)));
+    json_object_set_new(sj, "max_in_flight", json_integer(cfg->max_in_flight));
+    json_object_set_new(sj, "throttle_s", jreal(job.throttle_s));
+    json_object_set_new(sj, "dropped", json_integer((json_int_t)job.dropped));
+    json_object_set_new(sj, "dropped_batches", json_integer((json_int_t)job.dropped_batches));
     json_object_set_new(rep, "stream", sj);
     json_object_set_new(rep, "throughput", jreal(wall > 0 ? (double)t->input / wall : 0.0));
     json_object_set_new(rep, "error_count", json_integer((json_int_t)errors));
@@ -539,7 +589,7 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     json_decref(rep);
     /* Everything complete: move the outputs into place, report last. */
     for (int i = 0; i < O_REPORT && rc == ARCOS_OK; i++) {
-      if (i == O_JSONL && !cfg->jsonl)
+      if ((i == O_JSONL && !cfg->jsonl) || (i == O_DROPPED && !job.streaming))
         continue;
       if (rename(of.tmp[i], of.final[i]) != 0) {
         fprintf(ctx->err, "arcos-scale: cannot rename %s: %s\n", of.tmp[i], strerror(errno));
@@ -577,6 +627,7 @@ cleanup:
   free(job.part_records);
   free(job.part_item_first);
   free(job.part_fail_first);
+  arcos_buf_free(&job.dropped_lines);
   arcos_plan_free(&job.plan);
   return exit_code;
 }

@@ -72,7 +72,21 @@ typedef struct {
   /* batch latencies in ms */
   double *latency_ms;
   size_t nlatency, latency_cap;
+  size_t parts_cap; /* allocated length of the per-partition arrays */
   rank_metrics_t m;
+  /* error policy counters (this rank) */
+  uint64_t injected;  /* stage failures caused by --inject-fault */
+  uint64_t retries;   /* extra attempts made */
+  uint64_t recovered; /* records that failed transiently, then passed */
+  uint64_t gave_up;   /* transient failures still failing after max_retries */
+  /* batch sizes seen (adaptive batching) */
+  int64_t batch_final, batch_min_seen, batch_max_seen;
+  /* streaming mode (rank 0) */
+  bool streaming;
+  uint64_t dropped;         /* records dropped under --backpressure drop (all ranks know) */
+  uint64_t dropped_batches;
+  double throttle_s;        /* rank 0 waited for a free rank with input pending */
+  arcos_buf_t dropped_lines; /* rank 0: dropped.jsonl text */
   int64_t reference_time;
   arcos_ring_t *ring;
   totals_t totals; /* set by arcos_outputs_write */
@@ -87,8 +101,23 @@ typedef struct {
     MPI_Abort((comm), 1);                                                               \
   } while (0)
 
-/* pipeline.c: read and process this rank's partitions. */
+/* pipeline.c: the stages over records, one evidence context reused throughout. */
+typedef struct arcos_pipeline arcos_pipeline_t;
+arcos_pipeline_t *arcos_pipeline_create(job_t *job);
+void arcos_pipeline_destroy(arcos_pipeline_t **p);
+/* Read and process partition `part` of the plan (a file range or whole file). */
+int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part);
+/* Process a streaming batch of JSON Lines text as partition `part` (one latency
+ * sample). *records receives the records it held. */
+int arcos_pipeline_buffer(arcos_pipeline_t *p, size_t part, const char *text, size_t len,
+                          uint64_t first_line, uint64_t offset, uint64_t *records);
+/* File mode: every partition the plan gives this rank. */
 int arcos_pipeline_run(job_t *job);
+/* Grow the per-partition arrays to hold n partitions (new entries zeroed). */
+int arcos_job_parts_reserve(job_t *job, size_t n);
+/* stream.c: streaming mode (`run -`): rank 0 reads standard input and deals batches
+ * under credit-based flow control; fills job->plan on every rank (collective). */
+int arcos_stream_run(job_t *job);
 /* pipeline.c: turn relative JSON Lines line numbers into absolute ones (collective). */
 int arcos_fix_lines(job_t *job);
 /* exactly_once.c: first occurrence in global order wins (collective). */
@@ -100,6 +129,7 @@ typedef struct {
   const char *dlq_jsonl;
   const char *duplicates_jsonl;
   const char *results_h5;
+  const char *dropped_jsonl; /* streaming only, else NULL */
   const char *config_json; /* effective configuration, stored as an attribute */
 } output_paths_t;
 int arcos_outputs_write(job_t *job, const output_paths_t *paths);

@@ -1,21 +1,31 @@
-/* The per-rank pipeline: read each assigned partition in global order and run the
- * four compute stages (ingestion, analysis, scoring, alert generation) on every
- * record; storage happens after the exactly-once decision (store.c). Failures go to
- * the error policy of SPEC §4 as fail_t entries; nothing is dropped silently. */
+/* The per-rank pipeline: run the four compute stages (ingestion, analysis, scoring,
+ * alert generation) on every record; storage happens after the exactly-once decision
+ * (store.c). Failures go to the error policy of SPEC §4 as fail_t entries:
+ *   - parse and invalid records fail permanently at ingestion;
+ *   - a stage failure (injected with --inject-fault) is transient or permanent;
+ *     transient ones are retried with exponential backoff when --on-error retry and
+ *     the guarantee allows retries (not at-most-once); only the failed stage runs
+ *     again;
+ *   - what still fails is dead-lettered (dlq, retry) or counted (skip).
+ * Nothing is dropped silently. Batches: latency is measured per batch, and with
+ * adaptive sizing the batch size moves toward --target-batch-ms. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "job_internal.h"
 
-typedef struct {
+struct arcos_pipeline {
   job_t *job;
   arcos_evidence_ctx_t *ev;
+  arcos_buf_t scratch;
   uint32_t part;
   uint32_t seq;
   size_t in_batch;
+  double batch_size; /* current (adaptive) batch size */
+  bool batch_by_call; /* streaming: one batch per arcos_pipeline_buffer call */
   double batch_t0;
-  int rc; /* first hard error (out of memory) */
-} run_state_t;
+};
 
 static int grow(void **v, size_t *cap, size_t n, size_t elem) {
   if (n < *cap)
@@ -29,7 +39,44 @@ static int grow(void **v, size_t *cap, size_t n, size_t elem) {
   return ARCOS_OK;
 }
 
-static int add_fail(run_state_t *s, const arcos_raw_t *r, int kind, int stage,
+int arcos_job_parts_reserve(job_t *job, size_t n) {
+  if (n <= job->parts_cap)
+    return ARCOS_OK;
+  size_t cap = job->parts_cap ? job->parts_cap : 64;
+  while (cap < n)
+    cap *= 2;
+  uint64_t *a = realloc(job->newlines, cap * sizeof *a);
+  if (a != NULL)
+    job->newlines = a;
+  uint64_t *b = realloc(job->part_records, cap * sizeof *b);
+  if (b != NULL)
+    job->part_records = b;
+  size_t *c = realloc(job->part_item_first, cap * sizeof *c);
+  if (c != NULL)
+    job->part_item_first = c;
+  size_t *e = realloc(job->part_fail_first, cap * sizeof *e);
+  if (e != NULL)
+    job->part_fail_first = e;
+  if (a == NULL || b == NULL || c == NULL || e == NULL)
+    return ARCOS_ENOMEM;
+  size_t old = job->parts_cap;
+  memset(job->newlines + old, 0, (cap - old) * sizeof *a);
+  memset(job->part_records + old, 0, (cap - old) * sizeof *b);
+  memset(job->part_item_first + old, 0, (cap - old) * sizeof *c);
+  memset(job->part_fail_first + old, 0, (cap - old) * sizeof *e);
+  job->parts_cap = cap;
+  return ARCOS_OK;
+}
+
+static void sleep_ms(double ms) {
+  if (ms <= 0)
+    return;
+  struct timespec ts = {(time_t)(ms / 1000.0), (long)((ms - (double)(time_t)(ms / 1000.0) * 1000.0) * 1e6)};
+  while (nanosleep(&ts, &ts) != 0)
+    ;
+}
+
+static int add_fail(arcos_pipeline_t *s, const arcos_raw_t *r, int kind, int stage, int attempts,
                     const char *message) {
   job_t *job = s->job;
   if (grow((void **)&job->fails, &job->fails_cap, job->nfails, sizeof *job->fails) != ARCOS_OK)
@@ -42,7 +89,7 @@ static int add_fail(run_state_t *s, const arcos_raw_t *r, int kind, int stage,
   f->offset = r->offset;
   f->kind = (uint8_t)kind;
   f->stage = (uint8_t)stage;
-  f->attempts = 1;
+  f->attempts = (uint16_t)attempts;
   f->message = arcos_arena_strndup(job->arena, message, strlen(message));
   if (f->message == NULL)
     return ARCOS_ENOMEM;
@@ -56,15 +103,37 @@ static int add_fail(run_state_t *s, const arcos_raw_t *r, int kind, int stage,
   return ARCOS_OK;
 }
 
-static void end_batch(run_state_t *s, bool force) {
+static void record_batch_size(job_t *job, int64_t size) {
+  job->batch_final = size;
+  if (job->batch_min_seen == 0 || size < job->batch_min_seen)
+    job->batch_min_seen = size;
+  if (size > job->batch_max_seen)
+    job->batch_max_seen = size;
+}
+
+static void end_batch(arcos_pipeline_t *s, bool force) {
   job_t *job = s->job;
-  if (s->in_batch == 0 || (!force && s->in_batch < (size_t)job->cfg->batch_size))
+  if (s->in_batch == 0 || (!force && (double)s->in_batch < s->batch_size))
     return;
   double now = arcos_now();
+  double ms = (now - s->batch_t0) * 1e3;
   if (grow((void **)&job->latency_ms, &job->latency_cap, job->nlatency,
            sizeof *job->latency_ms) == ARCOS_OK)
-    job->latency_ms[job->nlatency++] = (now - s->batch_t0) * 1e3;
+    job->latency_ms[job->nlatency++] = ms;
   job->m.batches++;
+  if (!s->batch_by_call) {
+    record_batch_size(job, (int64_t)s->batch_size);
+    if (!job->cfg->fixed_batch && ms > 0) {
+      /* move halfway toward the size that would take target_batch_ms */
+      double want = job->cfg->target_batch_ms / (ms / (double)s->in_batch);
+      double next = 0.5 * s->batch_size + 0.5 * want;
+      if (next < (double)job->cfg->batch_min)
+        next = (double)job->cfg->batch_min;
+      if (next > (double)job->cfg->batch_max)
+        next = (double)job->cfg->batch_max;
+      s->batch_size = (double)(int64_t)next;
+    }
+  }
   s->in_batch = 0;
   s->batch_t0 = now;
 }
@@ -75,9 +144,51 @@ static int copy_str(arcos_arena_t *a, const char *s, size_t n, const char **out,
   return *out != NULL ? ARCOS_OK : ARCOS_ENOMEM;
 }
 
+/* Run one compute stage (after ingestion) and the faults injected into it. Returns 0,
+ * or the failure with *transient set. */
+static int run_stage(arcos_pipeline_t *s, int stage, arcos_evidence_t *ev, int attempt,
+                     bool *transient, char *msg, size_t msgn) {
+  int rc = ARCOS_OK;
+  switch (stage) {
+  case ARCOS_STAGE_INGESTION:
+    break; /* parsing happened already; only injected faults remain */
+  case ARCOS_STAGE_ANALYSIS:
+    rc = arcos_ev_analyze(s->ev, ev);
+    break;
+  case ARCOS_STAGE_SCORING:
+    rc = arcos_ev_score(s->ev, ev);
+    break;
+  case ARCOS_STAGE_ALERT:
+    rc = arcos_ev_alert(s->ev, ev);
+    break;
+  }
+  if (rc != ARCOS_OK) {
+    *transient = false;
+    snprintf(msg, msgn, "%s failed: %s", arcos_stage_name(stage), arcos_strerror(rc));
+    return rc;
+  }
+  const arcos_faults_t *fs = &s->job->cfg->faults;
+  for (int i = 0; i < fs->n; i++) {
+    const arcos_fault_t *f = &fs->f[i];
+    if (f->stage != stage || !arcos_fault_hits(f, ev->id, ev->id_len, attempt))
+      continue;
+    if (f->kind == ARCOS_FAULT_DELAY) {
+      sleep_ms(f->delay_ms);
+      continue;
+    }
+    *transient = f->kind == ARCOS_FAULT_TRANSIENT;
+    snprintf(msg, msgn, "injected %s fault in %s (attempt %d)",
+             *transient ? "transient" : "permanent", arcos_stage_name(stage), attempt);
+    s->job->injected++;
+    return ARCOS_EINTERNAL;
+  }
+  return ARCOS_OK;
+}
+
 static int on_record(void *arg, const arcos_raw_t *raw) {
-  run_state_t *s = arg;
+  arcos_pipeline_t *s = arg;
   job_t *job = s->job;
+  const arcos_config_t *cfg = job->cfg;
   arcos_raw_t r = *raw;
   if (r.offset == 0 && r.len >= 3 && memcmp(r.text, "\xEF\xBB\xBF", 3) == 0) {
     r.text += 3; /* a UTF-8 byte order mark at the start of a file is tolerated */
@@ -90,97 +201,190 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
   arcos_evidence_t ev;
   arcos_detail_t d;
   arcos_detail_clear(&d);
-  int rc = arcos_ev_ingest(s->ev, r.text, r.len, &ev, &d);
-  int stage = ARCOS_STAGE_INGESTION;
-  if (rc == ARCOS_OK) {
-    stage = ARCOS_STAGE_ANALYSIS;
-    rc = arcos_ev_analyze(s->ev, &ev);
-  }
-  if (rc == ARCOS_OK) {
-    stage = ARCOS_STAGE_SCORING;
-    rc = arcos_ev_score(s->ev, &ev);
-  }
-  if (rc == ARCOS_OK) {
-    stage = ARCOS_STAGE_ALERT;
-    rc = arcos_ev_alert(s->ev, &ev);
-  }
   int hard = ARCOS_OK;
+  int rc = arcos_ev_ingest(s->ev, r.text, r.len, &ev, &d);
   if (rc != ARCOS_OK) {
-    int kind = rc == ARCOS_EPARSE     ? ARCOS_KIND_PARSE
-               : rc == ARCOS_EINVALID ? ARCOS_KIND_INVALID
-                                      : ARCOS_KIND_STAGE;
-    hard = add_fail(s, raw, kind, stage, d.text[0] ? d.text : arcos_strerror(rc));
-  } else if ((hard = grow((void **)&job->items, &job->items_cap, job->nitems,
-                          sizeof *job->items)) == ARCOS_OK) {
-    item_t *it = &job->items[job->nitems];
-    memset(it, 0, sizeof *it);
-    it->part = s->part;
-    it->seq = s->seq;
-    it->line = r.line;
-    it->timestamp = ev.timestamp;
-    it->timestamp_valid = ev.timestamp_valid;
-    it->comp[0] = ev.completeness;
-    it->comp[1] = ev.integrity;
-    it->comp[2] = ev.provenance;
-    it->comp[3] = ev.freshness;
-    it->comp[4] = ev.signal;
-    it->score = ev.score;
-    it->alerts = ev.alerts;
-    it->severity = ev.severity;
-    it->status = ITEM_STORED;
-    hard = copy_str(job->arena, ev.id, ev.id_len, &it->id, &it->id_len);
-    if (hard == ARCOS_OK)
-      hard = copy_str(job->arena, ev.type, ev.type_len, &it->type, &it->type_len);
-    if (hard == ARCOS_OK)
-      hard = copy_str(job->arena, ev.source, ev.source_len, &it->source, &it->source_len);
-    if (hard == ARCOS_OK)
-      job->nitems++;
+    int kind = rc == ARCOS_EPARSE ? ARCOS_KIND_PARSE : ARCOS_KIND_INVALID;
+    hard = add_fail(s, raw, kind, ARCOS_STAGE_INGESTION, 1,
+                    d.text[0] ? d.text : arcos_strerror(rc));
+  } else {
+    bool may_retry =
+        cfg->on_error == ARCOS_ON_ERROR_RETRY && cfg->guarantee != ARCOS_GUARANTEE_AT_MOST_ONCE;
+    char msg[160];
+    int failed_stage = -1, attempts = 0;
+    for (int stage = ARCOS_STAGE_INGESTION; stage <= ARCOS_STAGE_ALERT && failed_stage < 0;
+         stage++) {
+      for (int attempt = 1;; attempt++) {
+        bool transient = false;
+        if (run_stage(s, stage, &ev, attempt, &transient, msg, sizeof msg) == ARCOS_OK) {
+          if (attempt > 1)
+            job->recovered++;
+          break;
+        }
+        if (transient && may_retry && attempt <= cfg->max_retries) {
+          job->retries++;
+          sleep_ms(cfg->retry_backoff_ms * (double)(1u << (attempt - 1 < 20 ? attempt - 1 : 20)));
+          continue;
+        }
+        if (transient && may_retry)
+          job->gave_up++;
+        failed_stage = stage;
+        attempts = attempt;
+        break;
+      }
+    }
+    if (failed_stage >= 0) {
+      hard = add_fail(s, raw, ARCOS_KIND_STAGE, failed_stage, attempts, msg);
+    } else if ((hard = grow((void **)&job->items, &job->items_cap, job->nitems,
+                            sizeof *job->items)) == ARCOS_OK) {
+      item_t *it = &job->items[job->nitems];
+      memset(it, 0, sizeof *it);
+      it->part = s->part;
+      it->seq = s->seq;
+      it->line = r.line;
+      it->timestamp = ev.timestamp;
+      it->timestamp_valid = ev.timestamp_valid;
+      it->comp[0] = ev.completeness;
+      it->comp[1] = ev.integrity;
+      it->comp[2] = ev.provenance;
+      it->comp[3] = ev.freshness;
+      it->comp[4] = ev.signal;
+      it->score = ev.score;
+      it->alerts = ev.alerts;
+      it->severity = ev.severity;
+      it->status = ITEM_STORED;
+      hard = copy_str(job->arena, ev.id, ev.id_len, &it->id, &it->id_len);
+      if (hard == ARCOS_OK)
+        hard = copy_str(job->arena, ev.type, ev.type_len, &it->type, &it->type_len);
+      if (hard == ARCOS_OK)
+        hard = copy_str(job->arena, ev.source, ev.source_len, &it->source, &it->source_len);
+      if (hard == ARCOS_OK)
+        job->nitems++;
+    }
   }
   s->seq++;
-  end_batch(s, false);
+  if (!s->batch_by_call)
+    end_batch(s, false);
   return hard;
 }
 
 static int on_reader_error(void *arg, const arcos_raw_t *raw, int code, const char *message) {
-  run_state_t *s = arg;
+  arcos_pipeline_t *s = arg;
   s->job->part_records[s->part]++;
   int kind = code == ARCOS_EIO ? ARCOS_KIND_IO : ARCOS_KIND_PARSE;
-  int rc = add_fail(s, raw, kind, ARCOS_STAGE_INGESTION, message);
+  int rc = add_fail(s, raw, kind, ARCOS_STAGE_INGESTION, 1, message);
   s->seq++;
   return rc;
 }
 
-int arcos_pipeline_run(job_t *job) {
-  arcos_evidence_ctx_t *ev = arcos_evidence_create(&job->cfg->scoring, job->reference_time,
-                                                   (size_t)job->cfg->max_record_bytes);
-  if (ev == NULL)
-    return ARCOS_ENOMEM;
-  run_state_t s = {.job = job, .ev = ev};
-  arcos_buf_t scratch = {0};
-  int rc = ARCOS_OK;
-  double t0 = arcos_now();
-  double io = 0;
-  for (size_t p = 0; p < job->plan.nparts && rc == ARCOS_OK; p++) {
-    const arcos_partition_t *part = &job->plan.parts[p];
-    if (part->rank != job->ctx->rank)
-      continue;
-    s.part = (uint32_t)p;
-    s.seq = 0;
-    job->part_item_first[p] = job->nitems;
-    job->part_fail_first[p] = job->nfails;
-    arcos_read_stats_t st = {0};
-    rc = arcos_read_partition(&job->plan, part, &scratch, on_record, on_reader_error, &s, &st);
-    job->newlines[p] = st.newlines;
-    io += st.io_s;
-    job->m.partitions++;
-    job->m.items += job->part_records[p];
+/* --from-dlq: each input line is a DLQ entry; the record is its raw text. */
+typedef struct {
+  arcos_pipeline_t *s;
+  arcos_buf_t text;
+} dlq_replay_t;
+
+static int on_dlq_line(void *arg, const arcos_raw_t *raw) {
+  dlq_replay_t *dr = arg;
+  json_error_t e;
+  json_t *entry = json_loadb(raw->text, raw->len, JSON_ALLOW_NUL, &e);
+  json_t *rawv = json_object_get(entry, "raw");
+  if (!json_is_string(rawv)) {
+    json_decref(entry);
+    return on_reader_error(dr->s, raw, ARCOS_EPARSE,
+                           "--from-dlq: the line is not a DLQ entry with a \"raw\" string");
   }
-  end_batch(&s, true);
-  double total = arcos_now() - t0;
-  job->m.io_s += io;
-  job->m.busy_s += total - io;
-  arcos_buf_free(&scratch);
-  arcos_evidence_destroy(&ev);
+  arcos_buf_reset(&dr->text);
+  arcos_buf_append(&dr->text, json_string_value(rawv), json_string_length(rawv));
+  arcos_raw_t r = {dr->text.data, dr->text.len, raw->line, raw->offset};
+  json_decref(entry);
+  return on_record(dr->s, &r);
+}
+
+arcos_pipeline_t *arcos_pipeline_create(job_t *job) {
+  arcos_pipeline_t *p = calloc(1, sizeof *p);
+  if (p == NULL)
+    return NULL;
+  p->job = job;
+  p->ev = arcos_evidence_create(&job->cfg->scoring, job->reference_time,
+                                (size_t)job->cfg->max_record_bytes);
+  if (p->ev == NULL) {
+    free(p);
+    return NULL;
+  }
+  p->batch_size = (double)job->cfg->batch_size;
+  return p;
+}
+
+void arcos_pipeline_destroy(arcos_pipeline_t **pp) {
+  if (pp == NULL || *pp == NULL)
+    return;
+  arcos_pipeline_t *p = *pp;
+  end_batch(p, true);
+  arcos_evidence_destroy(&p->ev);
+  arcos_buf_free(&p->scratch);
+  free(p);
+  *pp = NULL;
+}
+
+int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
+  job_t *job = p->job;
+  p->part = (uint32_t)part;
+  p->seq = 0;
+  job->part_item_first[part] = job->nitems;
+  job->part_fail_first[part] = job->nfails;
+  arcos_read_stats_t st = {0};
+  double t0 = arcos_now();
+  int rc;
+  if (job->cfg->from_dlq) {
+    dlq_replay_t dr = {p, {0}};
+    rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_dlq_line,
+                              on_reader_error, &dr, &st);
+    arcos_buf_free(&dr.text);
+  } else {
+    rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_record,
+                              on_reader_error, p, &st);
+  }
+  job->newlines[part] = st.newlines;
+  job->m.io_s += st.io_s;
+  job->m.busy_s += arcos_now() - t0 - st.io_s;
+  job->m.partitions++;
+  job->m.items += job->part_records[part];
+  return rc;
+}
+
+int arcos_pipeline_buffer(arcos_pipeline_t *p, size_t part, const char *text, size_t len,
+                          uint64_t first_line, uint64_t offset, uint64_t *records) {
+  job_t *job = p->job;
+  int rc = arcos_job_parts_reserve(job, part + 1);
+  if (rc != ARCOS_OK)
+    return rc;
+  p->part = (uint32_t)part;
+  p->seq = 0;
+  p->batch_by_call = true;
+  job->part_item_first[part] = job->nitems;
+  job->part_fail_first[part] = job->nfails;
+  arcos_read_stats_t st = {0};
+  double t0 = arcos_now();
+  p->batch_t0 = t0;
+  rc = arcos_read_buffer(text, len, first_line, offset, &p->scratch, on_record, on_reader_error,
+                         p, &st);
+  end_batch(p, true);
+  job->m.busy_s += arcos_now() - t0;
+  job->m.partitions++;
+  job->m.items += job->part_records[part];
+  *records = job->part_records[part];
+  return rc;
+}
+
+int arcos_pipeline_run(job_t *job) {
+  arcos_pipeline_t *p = arcos_pipeline_create(job);
+  if (p == NULL)
+    return ARCOS_ENOMEM;
+  int rc = ARCOS_OK;
+  for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK; part++)
+    if (job->plan.parts[part].rank == job->ctx->rank)
+      rc = arcos_pipeline_partition(p, part);
+  arcos_pipeline_destroy(&p);
   return rc;
 }
 

@@ -485,6 +485,9 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
     t->dead_lettered = fails;
   else
     t->skipped = fails;
+  /* Records dropped by backpressure were read (input) but never processed. */
+  t->dropped = job->dropped;
+  t->input += job->dropped;
 
   t0 = arcos_now();
   int rc = ARCOS_OK;
@@ -494,6 +497,23 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
     rc = write_text(job, paths->dlq_jsonl, &dlq, off_dlq, all, C_DLQ_B);
   if (rc == ARCOS_OK)
     rc = write_text(job, paths->duplicates_jsonl, &dup, off_dup, all, C_DUP_B);
+  if (rc == ARCOS_OK && paths->dropped_jsonl != NULL) {
+    /* rank 0 read the stream and dropped the batches: it alone holds their ids */
+    int ok = 1;
+    if (job->ctx->rank == 0) {
+      FILE *f = fopen(paths->dropped_jsonl, "wb");
+      ok = f != NULL && fwrite(job->dropped_lines.data, 1, job->dropped_lines.len, f) ==
+                            job->dropped_lines.len;
+      if (f != NULL && fclose(f) != 0)
+        ok = 0;
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, comm);
+    if (!ok) {
+      if (job->ctx->rank == 0)
+        fprintf(job->ctx->err, "arcos-scale: cannot write %s\n", paths->dropped_jsonl);
+      rc = ARCOS_EIO;
+    }
+  }
   arcos_buf_free(&jsonl);
   arcos_buf_free(&dlq);
   arcos_buf_free(&dup);

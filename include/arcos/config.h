@@ -13,6 +13,7 @@
 
 #include "arcos/error.h"
 #include "arcos/evidence.h"
+#include "arcos/fault.h"
 
 typedef enum {
   ARCOS_GUARANTEE_EXACTLY_ONCE = 0,
@@ -25,6 +26,11 @@ typedef enum {
   ARCOS_ON_ERROR_SKIP,
   ARCOS_ON_ERROR_RETRY,
 } arcos_on_error_t;
+
+typedef enum {
+  ARCOS_BACKPRESSURE_THROTTLE = 0,
+  ARCOS_BACKPRESSURE_DROP,
+} arcos_backpressure_t;
 
 typedef struct {
   /* positional inputs, in command-line order (owned) */
@@ -48,6 +54,16 @@ typedef struct {
   int64_t cache_nodes;         /* logical cache nodes, 0 = max(3, ranks); env ARCOS_CACHE_NODES */
   int64_t vnodes;              /* virtual nodes per cache node, 0 = ring default */
   double max_error_rate;       /* fraction of input; < 0 = no limit */
+  double retry_backoff_ms;     /* first retry waits this long, doubling each time (1) */
+  char *inject_fault;          /* fault-injection spec (fault.h), NULL = none */
+  arcos_faults_t faults;       /* inject_fault, parsed */
+  bool from_dlq;               /* inputs are dlq.jsonl files: replay their raw records */
+  /* streaming (run -) and batching */
+  int backpressure;            /* arcos_backpressure_t */
+  int64_t max_in_flight;       /* batches a worker rank may hold (2) */
+  double target_batch_ms;      /* adaptive batches aim at this processing time (50) */
+  int64_t batch_min, batch_max; /* adaptive range (10, 10000) */
+  bool fixed_batch;            /* keep batch_size fixed */
   arcos_scoring_t scoring;
 } arcos_config_t;
 
@@ -69,5 +85,6 @@ json_t *arcos_config_to_json(const arcos_config_t *cfg);
 
 const char *arcos_guarantee_name(int g);
 const char *arcos_on_error_name(int e);
+const char *arcos_backpressure_name(int b);
 
 #endif

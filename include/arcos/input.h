@@ -20,6 +20,7 @@ typedef enum {
   ARCOS_FMT_JSONL = 0, /* .jsonl, .ndjson, and any explicitly named file of another name */
   ARCOS_FMT_JSONL_GZ,  /* .jsonl.gz, .ndjson.gz, or gzip magic */
   ARCOS_FMT_JSON,      /* .json: an array of records or {"evidence_items": [...]} */
+  ARCOS_FMT_STDIN,     /* "-": JSON Lines dealt in batches by rank 0 (streaming mode) */
 } arcos_format_t;
 
 const char *arcos_format_name(int fmt);
@@ -95,5 +96,12 @@ typedef int (*arcos_reader_error_fn)(void *arg, const arcos_raw_t *rec, int code
 int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part,
                          arcos_buf_t *scratch, arcos_record_fn fn,
                          arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *stats);
+
+/* Records of a block of JSON Lines text held in memory (a streaming batch):
+ * the same line rules as a file; line numbers start at first_line, offsets at
+ * base_offset. */
+int arcos_read_buffer(const char *text, size_t len, uint64_t first_line, uint64_t base_offset,
+                      arcos_buf_t *scratch, arcos_record_fn fn, arcos_reader_error_fn onerror,
+                      void *arg, arcos_read_stats_t *stats);
 
 #endif
