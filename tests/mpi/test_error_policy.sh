@@ -12,8 +12,8 @@ assert_eq "$(json_get "$r" .records.dead_lettered)" "$bad" "dead_lettered"
 assert_eq "$(json_get "$r" .records.skipped)" 0 "skipped under dlq"
 assert_eq "$(wc -l <"$ARCOS_TMP/dlq/dlq.jsonl")" "$bad" "dlq.jsonl lines"
 assert_eq "$(json_get "$r" '.errors.by_kind.parse + .errors.by_kind.invalid')" "$bad" "errors by kind"
-jq -e 'has("input") and has("line") and has("byte_offset") and has("stage") and has("kind")
-       and has("message") and has("attempts") and has("raw")' "$ARCOS_TMP/dlq/dlq.jsonl" >/dev/null ||
+jq -s -e 'all(has("input") and has("line") and has("byte_offset") and has("stage") and has("kind")
+       and has("message") and has("attempts") and has("raw"))' "$ARCOS_TMP/dlq/dlq.jsonl" >/dev/null ||
   fail "DLQ line lacks a field of SPEC §4"
 # raw is the original line, byte for byte, found at byte_offset.
 jq -c '[.byte_offset, .raw]' "$ARCOS_TMP/dlq/dlq.jsonl" | while read -r pair; do
