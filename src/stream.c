@@ -3,11 +3,11 @@
  * control: each worker holds at most max_in_flight batches; a worker returns a credit
  * (with its batch time, which drives adaptive batch sizing) when it finishes one.
  * When no worker has a credit:
- *   throttle - rank 0 stops reading until a credit returns, so the producer blocks on
- *              the pipe; the time spent waiting is measured as throttle_s;
+ *   throttle - rank 0 stops reading and processes the batch itself, so the producer
+ *              blocks on the pipe meanwhile; that time is measured as throttle_s;
  *   drop     - the batch just read is dropped; its ids go to dropped.jsonl and are
  *              counted in `dropped`.
- * With one rank, rank 0 processes each batch itself (reading simply pauses).
+ * With one rank, rank 0 reads and processes each batch in turn.
  * Every dealt batch becomes a partition of the plan, numbered in stream order, so
  * exactly-once and every output keep stream order whatever the rank count; the plan
  * is broadcast when the stream ends and the job continues as for files. */
@@ -150,33 +150,16 @@ static int deal(job_t *job, arcos_pipeline_t *self) {
     job->m.io_s += arcos_now() - t0;
     if (batch.len == 0)
       break;
-    if (workers == 0) { /* one rank: process it here */
-      uint64_t recs = 0;
-      size_t part = job->plan.nparts;
-      double tb = arcos_now();
-      rc = add_part(&job->plan, &parts_cap, start, offset, 0);
-      if (rc == ARCOS_OK)
-        rc = arcos_pipeline_buffer(self, part, batch.data, batch.len, first_line, start, &recs);
-      done_msg_t d = {part, recs, (arcos_now() - tb) * 1e3};
-      bsize = adapt(job, bsize, &d);
-      note_size(job, bsize);
-      continue;
-    }
-    /* Collect returned credits without waiting; then wait (throttle) or drop. */
+    /* Collect the credits workers have returned, without waiting. */
     for (;;) {
       int flag = 0;
       MPI_Status st;
-      MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, comm, &flag, &st);
-      bool have = false;
-      for (int r = 1; r < size && !have; r++)
-        have = credit[r] > 0;
-      if (!flag && (have || job->cfg->backpressure == ARCOS_BACKPRESSURE_DROP))
+      if (workers > 0)
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, comm, &flag, &st);
+      if (!flag)
         break;
       done_msg_t d;
-      double tb = arcos_now();
-      MPI_Recv(&d, (int)sizeof d, MPI_BYTE, MPI_ANY_SOURCE, TAG_DONE, comm, &st);
-      if (!flag) /* every worker was busy: the producer waited on us */
-        job->throttle_s += arcos_now() - tb;
+      MPI_Recv(&d, (int)sizeof d, MPI_BYTE, st.MPI_SOURCE, TAG_DONE, comm, &st);
       credit[st.MPI_SOURCE]++;
       for (size_t k = 0; k < nslots; k++) {
         if (slots[k].busy && slots[k].part == d.part) {
@@ -192,8 +175,25 @@ static int deal(job_t *job, arcos_pipeline_t *self) {
       if (credit[r] > 0)
         w = r;
     }
-    if (w < 0) { /* drop mode with every rank busy */
-      note_dropped(job, batch.data, batch.len, first_line);
+    if (w < 0 && workers > 0 && job->cfg->backpressure == ARCOS_BACKPRESSURE_DROP) {
+      note_dropped(job, batch.data, batch.len, first_line); /* every rank is busy */
+      note_size(job, bsize);
+      continue;
+    }
+    if (w < 0) {
+      /* Every worker is busy (or there are none): rank 0 processes the batch itself and
+       * reads nothing meanwhile, so the producer blocks on the pipe (throttle). */
+      uint64_t recs = 0;
+      size_t part = job->plan.nparts;
+      double tb = arcos_now();
+      rc = add_part(&job->plan, &parts_cap, start, offset, 0);
+      if (rc == ARCOS_OK)
+        rc = arcos_pipeline_buffer(self, part, batch.data, batch.len, first_line, start, &recs);
+      double ms = (arcos_now() - tb) * 1e3;
+      if (workers > 0)
+        job->throttle_s += ms / 1e3;
+      done_msg_t d = {part, recs, ms};
+      bsize = adapt(job, bsize, &d);
       note_size(job, bsize);
       continue;
     }
