@@ -76,10 +76,10 @@ static const opt_t options[] = {
      "streaming: batches a rank may hold at once (default 2)"},
     {"target_batch_ms", OPT_F64, OFF(target_batch_ms), 0.1, 600000, NULL, NULL, "MS",
      "adaptive batches aim at this processing time (default 50)"},
-    {"batch_min", OPT_I64, OFF(batch_min), 1, 1000000, NULL, NULL, "N",
-     "smallest adaptive batch (default 10)"},
-    {"batch_max", OPT_I64, OFF(batch_max), 1, 1000000, NULL, NULL, "N",
-     "largest adaptive batch (default 10000)"},
+    {"batch_min", OPT_I64, OFF(batch_min), 0, 1000000, NULL, NULL, "N",
+     "smallest adaptive batch (default min(10, batch_size))"},
+    {"batch_max", OPT_I64, OFF(batch_max), 0, 1000000, NULL, NULL, "N",
+     "largest adaptive batch (default max(10000, batch_size))"},
     {"fixed_batch", OPT_BOOL, OFF(fixed_batch), 0, 0, NULL, NULL, NULL,
      "keep --batch-size fixed (no adaptation)"},
     {"scoring.completeness_each", OPT_I32, SOFF(completeness_each), 0, 100, NULL, NULL, "N",
@@ -138,8 +138,8 @@ void arcos_config_init(arcos_config_t *cfg) {
   cfg->backpressure = ARCOS_BACKPRESSURE_THROTTLE;
   cfg->max_in_flight = 2;
   cfg->target_batch_ms = 50.0;
-  cfg->batch_min = 10;
-  cfg->batch_max = 10000;
+  cfg->batch_min = 0; /* automatic, see arcos_config_parse_run */
+  cfg->batch_max = 0;
   arcos_scoring_defaults(&cfg->scoring);
 }
 
@@ -466,6 +466,10 @@ int arcos_config_parse_run(arcos_config_t *cfg, int argc, char **argv, bool *hel
     if (rc != ARCOS_OK)
       return rc;
   }
+  if (cfg->batch_min == 0)
+    cfg->batch_min = cfg->batch_size < 10 ? cfg->batch_size : 10;
+  if (cfg->batch_max == 0)
+    cfg->batch_max = cfg->batch_size > 10000 ? cfg->batch_size : 10000;
   if (cfg->batch_min > cfg->batch_max || cfg->batch_size < cfg->batch_min ||
       cfg->batch_size > cfg->batch_max)
     return arcos_detail_set(d, ARCOS_EUSAGE, "batch_size", 0,

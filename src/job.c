@@ -322,7 +322,16 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   snprintf(job.m.host, sizeof job.m.host, "%.63s", host);
 
   int rc = ARCOS_OK;
-  bool streaming = cfg->ninputs == 1 && strcmp(cfg->inputs[0], "-") == 0;
+  /* Streaming: standard input, or a named pipe (which rank 0 opens itself, avoiding
+   * the launcher's stdin forwarding; see docs/stream.md). Rank 0 decides. */
+  int stream_flag = 0;
+  if (ctx->rank == 0 && cfg->ninputs == 1) {
+    struct stat st;
+    stream_flag = strcmp(cfg->inputs[0], "-") == 0 ||
+                  (stat(cfg->inputs[0], &st) == 0 && S_ISFIFO(st.st_mode));
+  }
+  MPI_Bcast(&stream_flag, 1, MPI_INT, 0, ctx->comm);
+  bool streaming = stream_flag != 0;
   for (size_t i = 0; i < cfg->ninputs && !streaming; i++) {
     if (strcmp(cfg->inputs[i], "-") == 0) {
       if (ctx->rank == 0)
@@ -338,7 +347,12 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     job.ring = arcos_ring_create(nodes0, (int)cfg->vnodes);
     if (job.arena == NULL || job.ring == NULL || arcos_job_parts_reserve(&job, 64) != ARCOS_OK)
       ARCOS_OOM_ABORT(ctx->comm);
-    if (arcos_stream_run(&job) != ARCOS_OK)
+    rc = arcos_stream_run(&job);
+    if (rc == ARCOS_EIO) {
+      exit_code = ARCOS_EXIT_FAILED;
+      goto cleanup;
+    }
+    if (rc != ARCOS_OK)
       ARCOS_OOM_ABORT(ctx->comm);
     goto processed;
   }

@@ -11,6 +11,7 @@
  * Every dealt batch becomes a partition of the plan, numbered in stream order, so
  * exactly-once and every output keep stream order whatever the rank count; the plan
  * is broadcast when the stream ends and the job continues as for files. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,9 @@ static void note_dropped(job_t *job, const char *text, size_t len, uint64_t firs
         arcos_buf_printf(b, "\"%lld\"", (long long)json_integer_value(id));
       else
         arcos_buf_append(b, "null", 4);
-      arcos_buf_printf(b, ",\"input\":\"-\",\"line\":%llu}\n", (unsigned long long)line);
+      arcos_jsonw_key(b, false, "input");
+      arcos_jsonw_str(b, job->cfg->inputs[0], strlen(job->cfg->inputs[0]));
+      arcos_buf_printf(b, ",\"line\":%llu}\n", (unsigned long long)line);
       json_decref(v);
       job->dropped++;
     }
@@ -108,7 +111,7 @@ static void note_size(job_t *job, int64_t bsize) {
   job->batch_final = bsize;
 }
 
-static int deal(job_t *job, arcos_pipeline_t *self) {
+static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
   MPI_Comm comm = job->ctx->comm;
   int size = job->ctx->size;
   int workers = size - 1;
@@ -136,7 +139,7 @@ static int deal(job_t *job, arcos_pipeline_t *self) {
     uint64_t first_line = lineno + 1, start = offset, nrec = 0;
     double t0 = arcos_now();
     while (nrec < (uint64_t)bsize) {
-      ssize_t n = getline(&line, &line_cap, stdin);
+      ssize_t n = getline(&line, &line_cap, in);
       if (n <= 0) {
         eof = true;
         break;
@@ -295,8 +298,8 @@ int arcos_stream_run(job_t *job) {
     plan->inputs = calloc(1, sizeof *plan->inputs);
     if (plan->inputs == NULL)
       ARCOS_OOM_ABORT(job->ctx->comm);
-    plan->inputs[0].path = strdup("-");
-    plan->inputs[0].display = strdup("-");
+    plan->inputs[0].path = strdup(job->cfg->inputs[0]);
+    plan->inputs[0].display = strdup(job->cfg->inputs[0]);
     plan->inputs[0].format = ARCOS_FMT_STDIN;
     plan->ninputs = 1;
     plan->workers = job->ctx->size > 1 ? job->ctx->size - 1 : 1;
@@ -304,7 +307,24 @@ int arcos_stream_run(job_t *job) {
   arcos_pipeline_t *p = arcos_pipeline_create(job);
   if (p == NULL)
     ARCOS_OOM_ABORT(job->ctx->comm);
-  int rc = job->ctx->rank == 0 ? deal(job, p) : work(job, p);
+  const char *name = job->cfg->inputs[0];
+  FILE *in = NULL;
+  int open_ok = 1;
+  if (job->ctx->rank == 0) {
+    in = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
+    if (in == NULL) {
+      fprintf(job->ctx->err, "arcos-scale: cannot open %s: %s\n", name, strerror(errno));
+      open_ok = 0;
+    }
+  }
+  MPI_Bcast(&open_ok, 1, MPI_INT, 0, job->ctx->comm);
+  if (!open_ok) {
+    arcos_pipeline_destroy(&p);
+    return ARCOS_EIO;
+  }
+  int rc = job->ctx->rank == 0 ? deal(job, p, in) : work(job, p);
+  if (in != NULL && in != stdin)
+    fclose(in);
   arcos_pipeline_destroy(&p);
   if (job->ctx->rank == 0) {
     plan->inputs[0].size = plan->nparts ? plan->parts[plan->nparts - 1].end : 0;
