@@ -40,6 +40,12 @@ static const opt_t options[] = {
      "write into an existing output directory"},
     {"jsonl", OPT_BOOL, OFF(jsonl), 0, 0, NULL, NULL, NULL, "also write results.jsonl"},
     {"quiet", OPT_BOOL, OFF(quiet), 0, 0, NULL, NULL, NULL, "no summary on standard output"},
+    {"resume", OPT_BOOL, OFF(resume), 0, 0, NULL, NULL, NULL,
+     "continue an interrupted run in --output from its checkpoint"},
+    {"checkpoint", OPT_BOOL, OFF(checkpoint), 0, 0, NULL, NULL, NULL,
+     "journal finished partitions for --resume (default true; --checkpoint=false)"},
+    {"max_time", OPT_F64, OFF(max_time), 0, 1e9, NULL, NULL, "S",
+     "stop after S seconds with a checkpoint and exit 75 (default: no limit)"},
     {"reference_time", OPT_TIME, OFF(reference_time), 0, 0, NULL, NULL, "TIME",
      "RFC 3339 time or epoch seconds that ages are measured from (default: job start)"},
     {"guarantee", OPT_ENUM, OFF(guarantee), 0, 0, guarantee_names, NULL, "G",
@@ -134,6 +140,7 @@ void arcos_config_init(arcos_config_t *cfg) {
   cfg->max_record_bytes = 1 << 20;
   cfg->partitions_per_rank = 4;
   cfg->max_error_rate = -1.0;
+  cfg->checkpoint = true;
   cfg->retry_backoff_ms = 1.0;
   cfg->backpressure = ARCOS_BACKPRESSURE_THROTTLE;
   cfg->max_in_flight = 2;

@@ -275,13 +275,22 @@ int arcos_plan_build(const char *const *paths, size_t npaths, const arcos_plan_o
       p->rank = 0;
     }
   }
+  rc = arcos_plan_assign(plan, workers);
+  if (rc != ARCOS_OK)
+    arcos_plan_free(plan);
+  return rc;
+}
+
+int arcos_plan_assign(arcos_plan_t *plan, int workers) {
+  if (workers < 1)
+    workers = 1;
+  plan->workers = workers;
   /* Largest first onto the least-loaded rank (LPT); ties go to the lower rank. */
   weighted_t *order = malloc(plan->nparts * sizeof *order + 1);
   uint64_t *load = calloc((size_t)workers, sizeof *load);
   if (order == NULL || load == NULL) {
     free(order);
     free(load);
-    arcos_plan_free(plan);
     return ARCOS_ENOMEM;
   }
   for (size_t i = 0; i < plan->nparts; i++)
@@ -310,58 +319,53 @@ void arcos_plan_free(arcos_plan_t *plan) {
   memset(plan, 0, sizeof *plan);
 }
 
-/* Wire form: [rc][ninputs][nparts][workers][total] then per input
- * [format][size][pathlen][path][displaylen][display], then the partition array. */
-int arcos_plan_bcast(MPI_Comm comm, int root_rc, arcos_plan_t *plan) {
-  int rank;
-  MPI_Comm_rank(comm, &rank);
-  arcos_buf_t b = {0};
-  uint64_t len = 0;
-  int rc = ARCOS_OK;
-  if (rank == 0) {
-    int64_t hdr[5] = {root_rc, (int64_t)plan->ninputs, (int64_t)plan->nparts, plan->workers,
-                      (int64_t)plan->total_bytes};
-    rc = arcos_buf_append(&b, hdr, sizeof hdr);
-    for (size_t i = 0; rc == ARCOS_OK && root_rc == ARCOS_OK && i < plan->ninputs; i++) {
-      const arcos_input_t *in = &plan->inputs[i];
-      uint64_t f[4] = {(uint64_t)in->format, in->size, strlen(in->path), strlen(in->display)};
-      rc = arcos_buf_append(&b, f, sizeof f);
-      if (rc == ARCOS_OK)
-        rc = arcos_buf_append(&b, in->path, f[2]);
-      if (rc == ARCOS_OK)
-        rc = arcos_buf_append(&b, in->display, f[3]);
-    }
-    if (rc == ARCOS_OK && root_rc == ARCOS_OK)
-      rc = arcos_buf_append(&b, plan->parts, plan->nparts * sizeof *plan->parts);
-    len = rc == ARCOS_OK ? b.len : 0;
+/* Wire form (broadcast and checkpoint file): [ninputs][nparts][workers][total] then per
+ * input [format][size][pathlen][path][displaylen][display], then the partition array. */
+int arcos_plan_serialize(const arcos_plan_t *plan, arcos_buf_t *b) {
+  int64_t hdr[4] = {(int64_t)plan->ninputs, (int64_t)plan->nparts, plan->workers,
+                    (int64_t)plan->total_bytes};
+  int rc = arcos_buf_append(b, hdr, sizeof hdr);
+  for (size_t i = 0; rc == ARCOS_OK && i < plan->ninputs; i++) {
+    const arcos_input_t *in = &plan->inputs[i];
+    uint64_t f[4] = {(uint64_t)in->format, in->size, strlen(in->path), strlen(in->display)};
+    rc = arcos_buf_append(b, f, sizeof f);
+    if (rc == ARCOS_OK)
+      rc = arcos_buf_append(b, in->path, f[2]);
+    if (rc == ARCOS_OK)
+      rc = arcos_buf_append(b, in->display, f[3]);
   }
-  MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm);
-  if (len == 0) {
-    arcos_buf_free(&b);
-    return ARCOS_ENOMEM;
-  }
-  if (rank != 0 && arcos_buf_reserve(&b, len) != ARCOS_OK)
-    MPI_Abort(comm, 1); /* cannot take part in the job at all */
-  MPI_Bcast(b.data, (int)len, MPI_BYTE, 0, comm);
-  int64_t hdr[5];
-  memcpy(hdr, b.data, sizeof hdr);
-  if (hdr[0] != ARCOS_OK || rank == 0) {
-    arcos_buf_free(&b);
-    return (int)hdr[0];
-  }
-  const char *p = b.data + sizeof hdr;
-  plan->ninputs = (size_t)hdr[1];
-  plan->nparts = (size_t)hdr[2];
-  plan->workers = (int)hdr[3];
-  plan->total_bytes = (uint64_t)hdr[4];
+  if (rc == ARCOS_OK)
+    rc = arcos_buf_append(b, plan->parts, plan->nparts * sizeof *plan->parts);
+  return rc;
+}
+
+int arcos_plan_deserialize(const char *data, size_t len, arcos_plan_t *plan) {
+  memset(plan, 0, sizeof *plan);
+  int64_t hdr[4];
+  if (len < sizeof hdr)
+    return ARCOS_EINVALID;
+  memcpy(hdr, data, sizeof hdr);
+  const char *p = data + sizeof hdr, *end = data + len;
+  if (hdr[0] < 0 || hdr[1] < 0 || hdr[0] > (int64_t)len || hdr[1] > (int64_t)len)
+    return ARCOS_EINVALID;
+  plan->ninputs = (size_t)hdr[0];
+  plan->nparts = (size_t)hdr[1];
+  plan->workers = (int)hdr[2];
+  plan->total_bytes = (uint64_t)hdr[3];
   plan->inputs = calloc(plan->ninputs + 1, sizeof *plan->inputs);
   plan->parts = malloc(plan->nparts * sizeof *plan->parts + 1);
-  if (plan->inputs == NULL || plan->parts == NULL)
-    MPI_Abort(comm, 1);
+  if (plan->inputs == NULL || plan->parts == NULL) {
+    arcos_plan_free(plan);
+    return ARCOS_ENOMEM;
+  }
   for (size_t i = 0; i < plan->ninputs; i++) {
     uint64_t f[4];
+    if ((size_t)(end - p) < sizeof f)
+      goto bad;
     memcpy(f, p, sizeof f);
     p += sizeof f;
+    if ((uint64_t)(end - p) < f[2] + f[3])
+      goto bad;
     arcos_input_t *in = &plan->inputs[i];
     in->format = (int)f[0];
     in->size = f[1];
@@ -369,12 +373,48 @@ int arcos_plan_bcast(MPI_Comm comm, int root_rc, arcos_plan_t *plan) {
     p += f[2];
     in->display = strndup(p, f[3]);
     p += f[3];
-    if (in->path == NULL || in->display == NULL)
-      MPI_Abort(comm, 1);
+    if (in->path == NULL || in->display == NULL) {
+      arcos_plan_free(plan);
+      return ARCOS_ENOMEM;
+    }
   }
+  if ((size_t)(end - p) != plan->nparts * sizeof *plan->parts)
+    goto bad;
   memcpy(plan->parts, p, plan->nparts * sizeof *plan->parts);
-  arcos_buf_free(&b);
+  for (size_t i = 0; i < plan->nparts; i++)
+    if (plan->parts[i].input >= plan->ninputs)
+      goto bad;
   return ARCOS_OK;
+bad:
+  arcos_plan_free(plan);
+  return ARCOS_EINVALID;
+}
+
+int arcos_plan_bcast(MPI_Comm comm, int root_rc, arcos_plan_t *plan) {
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  arcos_buf_t b = {0};
+  int64_t head[2] = {root_rc, 0}; /* result code, bytes that follow */
+  if (rank == 0 && root_rc == ARCOS_OK) {
+    if (arcos_plan_serialize(plan, &b) != ARCOS_OK)
+      head[0] = ARCOS_ENOMEM;
+    head[1] = (int64_t)b.len;
+  }
+  MPI_Bcast(head, 2, MPI_INT64_T, 0, comm);
+  if (head[0] != ARCOS_OK || head[1] > INT32_MAX) {
+    arcos_buf_free(&b);
+    return head[0] != ARCOS_OK ? (int)head[0] : ARCOS_ERANGE;
+  }
+  if (rank != 0 && arcos_buf_reserve(&b, (size_t)head[1]) != ARCOS_OK)
+    MPI_Abort(comm, 1); /* cannot take part in the job at all */
+  MPI_Bcast(b.data, (int)head[1], MPI_BYTE, 0, comm);
+  int rc = ARCOS_OK;
+  if (rank != 0) {
+    arcos_plan_free(plan);
+    rc = arcos_plan_deserialize(b.data, (size_t)head[1], plan);
+  }
+  arcos_buf_free(&b);
+  return rc;
 }
 
 /* ---- JSON Lines (plain byte range, or gzip as a whole) ---- */

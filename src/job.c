@@ -34,10 +34,11 @@ static int prepare_output(const arcos_ctx_t *ctx, out_files_t *of) {
       if (!S_ISDIR(st.st_mode)) {
         fprintf(ctx->err, "arcos-scale: output %s exists and is not a directory\n", cfg->output);
         rc = ARCOS_EEXISTS;
-      } else if (!cfg->force) {
+      } else if (!cfg->force && !cfg->resume) {
         fprintf(ctx->err,
-                "arcos-scale: output directory %s already exists; pass --force to overwrite "
-                "its results or choose another --output\n",
+                "arcos-scale: output directory %s already exists; pass --resume to continue "
+                "an interrupted run, --force to overwrite its results, or choose another "
+                "--output\n",
                 cfg->output);
         rc = ARCOS_EEXISTS;
       }
@@ -231,6 +232,56 @@ static double *gather_latencies(const job_t *job, size_t *n_out) {
   return all;
 }
 
+/* at-most-once: ranges not redone after a crash, gathered at rank 0 in global order. */
+static json_t *skipped_ranges(const job_t *job) {
+  int size = job->ctx->size;
+  int mine = (int)(job->nskips * 4);
+  uint64_t *buf = malloc((job->nskips * 4 + 1) * sizeof *buf);
+  int *counts = malloc((size_t)size * 2 * sizeof *counts);
+  if (buf == NULL || counts == NULL)
+    ARCOS_OOM_ABORT(job->ctx->comm);
+  for (size_t i = 0; i < job->nskips; i++) {
+    buf[4 * i] = job->skips[i].part;
+    buf[4 * i + 1] = job->skips[i].first_line;
+    buf[4 * i + 2] = job->skips[i].last_line;
+    buf[4 * i + 3] = job->skips[i].records;
+  }
+  int *displ = counts + size;
+  MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, job->ctx->comm);
+  uint64_t *all = NULL;
+  int total = 0;
+  if (job->ctx->rank == 0) {
+    for (int r = 0; r < size; r++) {
+      displ[r] = total;
+      total += counts[r];
+    }
+    all = malloc(((size_t)total + 1) * sizeof *all);
+    if (all == NULL)
+      ARCOS_OOM_ABORT(job->ctx->comm);
+  }
+  MPI_Gatherv(buf, mine, MPI_UINT64_T, all, counts, displ, MPI_UINT64_T, 0, job->ctx->comm);
+  free(buf);
+  free(counts);
+  if (job->ctx->rank != 0)
+    return NULL;
+  json_t *arr = json_array();
+  /* partitions are in global order: emit by partition number */
+  for (size_t p = 0; p < job->plan.nparts && total > 0; p++) {
+    for (int i = 0; i < total; i += 4) {
+      if (all[i] != p)
+        continue;
+      json_t *o = json_object();
+      json_object_set_new(o, "input", json_string(job->plan.inputs[job->plan.parts[p].input].display));
+      json_object_set_new(o, "first_line", json_integer((json_int_t)all[i + 1]));
+      json_object_set_new(o, "last_line", json_integer((json_int_t)all[i + 2]));
+      json_object_set_new(o, "records", json_integer((json_int_t)all[i + 3]));
+      json_array_append_new(arr, o);
+    }
+  }
+  free(all);
+  return arr;
+}
+
 static json_t *jreal(double v) { return json_real(isfinite(v) ? v : 0.0); }
 
 /* The seed's rules, each quoting the measured number and what to change. */
@@ -308,6 +359,7 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   const arcos_config_t *cfg = ctx->cfg;
   job_t job;
   memset(&job, 0, sizeof job);
+  job.journal_fd = -1;
   job.ctx = ctx;
   job.cfg = cfg;
   int exit_code = ARCOS_EXIT_OK;
@@ -357,19 +409,49 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     goto processed;
   }
 
-  /* Plan (rank 0) and broadcast; stop before any work on a bad input path. */
+  /* Plan (rank 0) and broadcast; stop before any work on a bad input path. A resumed
+   * run takes the interrupted run's plan and reference time from its checkpoint. */
+  int resume[2] = {0, 0}; /* checkpoint found, already complete */
   if (ctx->rank == 0) {
     arcos_detail_t d;
     arcos_detail_clear(&d);
     int workers = ctx->size;
     if (cfg->max_workers > 0 && cfg->max_workers < workers)
       workers = (int)cfg->max_workers;
-    arcos_plan_opts_t po = {(uint64_t)cfg->partition_bytes, (uint64_t)cfg->partitions_per_rank,
-                            workers};
-    rc = arcos_plan_build((const char *const *)cfg->inputs, cfg->ninputs, &po, &job.plan, &d);
-    if (rc != ARCOS_OK)
-      fprintf(ctx->err, "arcos-scale: %s: %s\n", d.source, d.text);
+    bool found = false;
+    if (cfg->resume) {
+      rc = arcos_ckpt_load_meta(cfg, &ref, &found, ctx->err);
+      char done[4200];
+      snprintf(done, sizeof done, "%s/report.json", cfg->output);
+      struct stat st;
+      if (rc == ARCOS_OK && !found && stat(done, &st) == 0)
+        resume[1] = 1;
+    }
+    if (rc == ARCOS_OK && found) {
+      rc = arcos_ckpt_load_plan(cfg, &job.plan);
+      if (rc == ARCOS_OK)
+        rc = arcos_plan_assign(&job.plan, workers);
+      if (rc != ARCOS_OK)
+        fprintf(ctx->err, "arcos-scale: --resume: the checkpoint in %s/.arcos-state is "
+                          "unreadable; rerun with --force to start again\n", cfg->output);
+      resume[0] = 1;
+    } else if (rc == ARCOS_OK && !resume[1]) {
+      arcos_plan_opts_t po = {(uint64_t)cfg->partition_bytes,
+                              (uint64_t)cfg->partitions_per_rank, workers};
+      rc = arcos_plan_build((const char *const *)cfg->inputs, cfg->ninputs, &po, &job.plan, &d);
+      if (rc != ARCOS_OK)
+        fprintf(ctx->err, "arcos-scale: %s: %s\n", d.source, d.text);
+    }
   }
+  MPI_Bcast(resume, 2, MPI_INT, 0, ctx->comm);
+  if (resume[1]) {
+    if (ctx->rank == 0)
+      fprintf(ctx->err, "arcos-scale: %s holds a completed run; nothing to resume\n",
+              cfg->output);
+    return ARCOS_EXIT_OK;
+  }
+  MPI_Bcast(&ref, 1, MPI_INT64_T, 0, ctx->comm);
+  job.reference_time = ref;
   rc = arcos_plan_bcast(ctx->comm, rc, &job.plan);
   if (rc != ARCOS_OK) {
     arcos_plan_free(&job.plan);
@@ -387,10 +469,39 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
       arcos_job_parts_reserve(&job, job.plan.nparts + 1) != ARCOS_OK)
     ARCOS_OOM_ABORT(ctx->comm);
 
-  /* Read and run the stages on this rank's partitions. */
+  if (cfg->checkpoint && arcos_ckpt_setup(&job, resume[0] != 0) != ARCOS_OK) {
+    exit_code = ARCOS_EXIT_FAILED;
+    goto cleanup;
+  }
+  if (cfg->max_time > 0)
+    job.deadline = t_start + cfg->max_time;
+  arcos_install_stop_signals();
+
+  /* Read and run the stages on this rank's partitions (or load them from the
+   * checkpoint). */
   rc = arcos_pipeline_run(&job);
-  if (rc != ARCOS_OK)
+  if (rc == ARCOS_EIO) {
+    fprintf(ctx->err, "arcos-scale: rank %d: cannot read or write the checkpoint in "
+                      "%s/.arcos-state (disk full?)\n", ctx->rank, cfg->output);
+  } else if (rc != ARCOS_OK) {
     ARCOS_OOM_ABORT(ctx->comm);
+  }
+  int stop[2] = {job.interrupted, rc != ARCOS_OK}, any_stop[2] = {0, 0};
+  MPI_Allreduce(stop, any_stop, 2, MPI_INT, MPI_MAX, ctx->comm);
+  if (any_stop[1]) {
+    exit_code = ARCOS_EXIT_FAILED;
+    goto cleanup;
+  }
+  if (any_stop[0]) {
+    if (ctx->rank == 0)
+      fprintf(ctx->err, "arcos-scale: interrupted (%s) after %.1f s; finished partitions are "
+                        "journaled in %s/.arcos-state: rerun with --resume to continue\n",
+              cfg->max_time > 0 && arcos_now() - t_start >= cfg->max_time ? "--max-time"
+                                                                           : "signal",
+              arcos_now() - t_start, cfg->output);
+    exit_code = ARCOS_EXIT_INTERRUPTED;
+    goto cleanup;
+  }
 
 processed:;
   size_t np = job.plan.nparts;
@@ -449,6 +560,7 @@ processed:;
     gbmax[1] = job.batch_final;
   }
   json_t *sample = error_sample(&job);
+  json_t *skips = skipped_ranges(&job);
   size_t nlat = 0;
   double *lat = gather_latencies(&job, &nlat);
   collect_rusage(&job.m);
@@ -495,6 +607,8 @@ processed:;
     json_object_set_new(rec, "skipped", json_integer((json_int_t)t->skipped));
     json_object_set_new(rec, "dropped", json_integer((json_int_t)t->dropped));
     json_object_set_new(rec, "conserved", json_boolean(conserved));
+    json_object_set_new(rec, "skipped_ranges", skips);
+    skips = NULL;
     json_object_set_new(rep, "records", rec);
     json_t *al = json_object();
     json_object_set_new(al, "critical", json_integer((json_int_t)gst.sum[S_ALERT_CRIT]));
@@ -627,11 +741,18 @@ processed:;
     }
   }
   json_decref(config_json);
+  json_decref(skips);
   free(rm);
   free(lat);
   MPI_Bcast(&exit_code, 1, MPI_INT, 0, ctx->comm);
+  /* The outputs are in place: the checkpoint has served its purpose. */
+  MPI_Barrier(ctx->comm);
+  arcos_ckpt_close(&job, exit_code == ARCOS_EXIT_OK || exit_code == ARCOS_EXIT_ERROR_RATE);
 
 cleanup:
+  arcos_ckpt_close(&job, false);
+  free(job.part_state);
+  free(job.skips);
   arcos_ring_destroy(&job.ring);
   arcos_arena_destroy(&job.arena);
   free(job.items);

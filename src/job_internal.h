@@ -87,6 +87,17 @@ typedef struct {
   uint64_t dropped_batches;
   double throttle_s;        /* rank 0 waited for a free rank with input pending */
   arcos_buf_t dropped_lines; /* rank 0: dropped.jsonl text */
+  /* checkpoint (checkpoint.c) */
+  uint8_t *part_state; /* per partition: 0 to do, 1 started, 2 done (from the journals) */
+  int journal_fd;      /* this rank's journal, -1 without checkpointing */
+  double deadline;     /* arcos_now() value of --max-time, 0 = none */
+  bool interrupted;    /* this rank stopped early (deadline or signal) */
+  /* at-most-once after a crash: partitions started but not finished are not redone */
+  struct skip_range {
+    uint32_t part;
+    uint64_t first_line, last_line, records;
+  } *skips;
+  size_t nskips;
   int64_t reference_time;
   arcos_ring_t *ring;
   totals_t totals; /* set by arcos_outputs_write */
@@ -115,6 +126,23 @@ int arcos_pipeline_buffer(arcos_pipeline_t *p, size_t part, const char *text, si
 int arcos_pipeline_run(job_t *job);
 /* Grow the per-partition arrays to hold n partitions (new entries zeroed). */
 int arcos_job_parts_reserve(job_t *job, size_t n);
+/* Room for one more item / fail at the end of the job's arrays (zeroed), or NULL. The
+ * caller fills it and then increments nitems / nfails. */
+item_t *arcos_job_new_item(job_t *job);
+fail_t *arcos_job_new_fail(job_t *job);
+/* True once a SIGTERM/SIGUSR1 arrived or the --max-time deadline passed. */
+bool arcos_stop_requested(const job_t *job);
+void arcos_install_stop_signals(void);
+
+/* checkpoint.c */
+int arcos_ckpt_load_meta(const arcos_config_t *cfg, int64_t *reference_time, bool *found,
+                         FILE *err);
+int arcos_ckpt_load_plan(const arcos_config_t *cfg, arcos_plan_t *plan);
+int arcos_ckpt_setup(job_t *job, bool resume_found); /* collective */
+int arcos_ckpt_start(job_t *job, size_t part);
+int arcos_ckpt_commit(job_t *job, size_t part);
+int arcos_ckpt_load(job_t *job, size_t part);
+void arcos_ckpt_close(job_t *job, bool success);
 /* stream.c: streaming mode (`run -`): rank 0 reads standard input and deals batches
  * under credit-based flow control; fills job->plan on every rank (collective). */
 int arcos_stream_run(job_t *job);

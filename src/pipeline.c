@@ -9,6 +9,7 @@
  *   - what still fails is dead-lettered (dlq, retry) or counted (skip).
  * Nothing is dropped silently. Batches: latency is measured per batch, and with
  * adaptive sizing the batch size moves toward --target-batch-ms. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -68,6 +69,38 @@ int arcos_job_parts_reserve(job_t *job, size_t n) {
   return ARCOS_OK;
 }
 
+/* The one piece of process-wide state: a signal can only set a flag. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+void arcos_install_stop_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGUSR1, &sa, NULL);
+}
+
+bool arcos_stop_requested(const job_t *job) {
+  return stop_signal != 0 || (job->deadline > 0 && arcos_now() >= job->deadline);
+}
+
+item_t *arcos_job_new_item(job_t *job) {
+  if (grow((void **)&job->items, &job->items_cap, job->nitems, sizeof *job->items) != ARCOS_OK)
+    return NULL;
+  memset(&job->items[job->nitems], 0, sizeof *job->items);
+  return &job->items[job->nitems];
+}
+
+fail_t *arcos_job_new_fail(job_t *job) {
+  if (grow((void **)&job->fails, &job->fails_cap, job->nfails, sizeof *job->fails) != ARCOS_OK)
+    return NULL;
+  memset(&job->fails[job->nfails], 0, sizeof *job->fails);
+  return &job->fails[job->nfails];
+}
+
 static void sleep_ms(double ms) {
   if (ms <= 0)
     return;
@@ -79,10 +112,9 @@ static void sleep_ms(double ms) {
 static int add_fail(arcos_pipeline_t *s, const arcos_raw_t *r, int kind, int stage, int attempts,
                     const char *message) {
   job_t *job = s->job;
-  if (grow((void **)&job->fails, &job->fails_cap, job->nfails, sizeof *job->fails) != ARCOS_OK)
+  fail_t *f = arcos_job_new_fail(job);
+  if (f == NULL)
     return ARCOS_ENOMEM;
-  fail_t *f = &job->fails[job->nfails];
-  memset(f, 0, sizeof *f);
   f->part = s->part;
   f->seq = s->seq;
   f->line = r->line;
@@ -189,6 +221,8 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
   arcos_pipeline_t *s = arg;
   job_t *job = s->job;
   const arcos_config_t *cfg = job->cfg;
+  if ((s->seq & 63) == 0 && arcos_stop_requested(job))
+    return ARCOS_EINTERRUPTED; /* the partition is abandoned and redone on --resume */
   arcos_raw_t r = *raw;
   if (r.offset == 0 && r.len >= 3 && memcmp(r.text, "\xEF\xBB\xBF", 3) == 0) {
     r.text += 3; /* a UTF-8 byte order mark at the start of a file is tolerated */
@@ -202,6 +236,7 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
   arcos_detail_t d;
   arcos_detail_clear(&d);
   int hard = ARCOS_OK;
+  item_t *it = NULL;
   int rc = arcos_ev_ingest(s->ev, r.text, r.len, &ev, &d);
   if (rc != ARCOS_OK) {
     int kind = rc == ARCOS_EPARSE ? ARCOS_KIND_PARSE : ARCOS_KIND_INVALID;
@@ -235,10 +270,9 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
     }
     if (failed_stage >= 0) {
       hard = add_fail(s, raw, ARCOS_KIND_STAGE, failed_stage, attempts, msg);
-    } else if ((hard = grow((void **)&job->items, &job->items_cap, job->nitems,
-                            sizeof *job->items)) == ARCOS_OK) {
-      item_t *it = &job->items[job->nitems];
-      memset(it, 0, sizeof *it);
+    } else if ((it = arcos_job_new_item(job)) == NULL) {
+      hard = ARCOS_ENOMEM;
+    } else {
       it->part = s->part;
       it->seq = s->seq;
       it->line = r.line;
@@ -376,14 +410,83 @@ int arcos_pipeline_buffer(arcos_pipeline_t *p, size_t part, const char *text, si
   return rc;
 }
 
+/* at-most-once after a crash: count a started-but-unfinished partition's records
+ * without processing them, and remember the range they span. */
+typedef struct {
+  uint64_t first, last, records;
+} span_t;
+
+static int count_record(void *arg, const arcos_raw_t *r) {
+  span_t *sp = arg;
+  if (sp->records == 0)
+    sp->first = r->line;
+  sp->last = r->line;
+  sp->records++;
+  return 0;
+}
+
+static int count_error(void *arg, const arcos_raw_t *r, int code, const char *msg) {
+  (void)code, (void)msg;
+  return count_record(arg, r);
+}
+
+static int skip_partition(arcos_pipeline_t *p, size_t part) {
+  job_t *job = p->job;
+  span_t sp = {0, 0, 0};
+  arcos_read_stats_t st = {0};
+  int rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, count_record,
+                                count_error, &sp, &st);
+  job->part_item_first[part] = job->nitems;
+  job->part_fail_first[part] = job->nfails;
+  job->newlines[part] = st.newlines;
+  job->part_records[part] = sp.records;
+  if (sp.records > 0) {
+    struct skip_range *g = realloc(job->skips, (job->nskips + 1) * sizeof *g);
+    if (g == NULL)
+      return ARCOS_ENOMEM;
+    job->skips = g;
+    job->skips[job->nskips++] = (struct skip_range){(uint32_t)part, sp.first, sp.last, sp.records};
+  }
+  return rc;
+}
+
 int arcos_pipeline_run(job_t *job) {
   arcos_pipeline_t *p = arcos_pipeline_create(job);
   if (p == NULL)
     return ARCOS_ENOMEM;
   int rc = ARCOS_OK;
-  for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK; part++)
-    if (job->plan.parts[part].rank == job->ctx->rank)
+  for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK; part++) {
+    if (job->plan.parts[part].rank != job->ctx->rank)
+      continue;
+    uint8_t state = job->part_state != NULL ? job->part_state[part] : 0;
+    if (state == 2) {
+      rc = arcos_ckpt_load(job, part);
+      job->m.partitions++;
+      continue;
+    }
+    if (state == 1 && job->cfg->guarantee == ARCOS_GUARANTEE_AT_MOST_ONCE) {
+      rc = skip_partition(p, part);
+      continue;
+    }
+    rc = arcos_ckpt_start(job, part);
+    if (rc == ARCOS_OK)
       rc = arcos_pipeline_partition(p, part);
+    if (rc == ARCOS_EINTERRUPTED) {
+      /* drop what this partition produced; the journal does not list it */
+      job->nitems = job->part_item_first[part];
+      job->nfails = job->part_fail_first[part];
+      job->part_records[part] = 0;
+      job->interrupted = true;
+      rc = ARCOS_OK;
+      break;
+    }
+    if (rc == ARCOS_OK)
+      rc = arcos_ckpt_commit(job, part);
+    if (rc == ARCOS_OK && arcos_stop_requested(job)) {
+      job->interrupted = true;
+      break;
+    }
+  }
   arcos_pipeline_destroy(&p);
   return rc;
 }
@@ -414,6 +517,12 @@ int arcos_fix_lines(job_t *job) {
       job->items[i].line += base;
     for (size_t i = job->part_fail_first[p]; i < job->nfails && job->fails[i].part == p; i++)
       job->fails[i].line += base;
+    for (size_t i = 0; i < job->nskips; i++) {
+      if (job->skips[i].part == p) {
+        job->skips[i].first_line += base;
+        job->skips[i].last_line += base;
+      }
+    }
   }
   free(all);
   return ARCOS_OK;

@@ -13,7 +13,7 @@
 #include "job_internal.h"
 #include "jsonw.h"
 
-enum { C_RECORDS, C_STORED, C_DUP, C_FAIL, C_ALERTS, C_JSONL_B, C_DLQ_B, C_DUP_B, NC };
+enum { C_RECORDS, C_STORED, C_DUP, C_FAIL, C_SKIPPED, C_ALERTS, C_JSONL_B, C_DLQ_B, C_DUP_B, NC };
 
 static const char *const alert_names[] = {"integrity_violation", "low_quality", "clock_skew"};
 
@@ -442,6 +442,9 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
       continue;
     uint64_t *c = &cnt[p * NC];
     c[C_RECORDS] = job->part_records[p];
+    for (size_t k = 0; k < job->nskips; k++) /* at-most-once: not redone after a crash */
+      if (job->skips[k].part == p)
+        c[C_SKIPPED] += job->skips[k].records;
     off_jsonl[p] = jsonl.len;
     off_dlq[p] = dlq.len;
     off_dup[p] = dup.len;
@@ -476,6 +479,7 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
   memset(t, 0, sizeof *t);
   uint64_t fails = 0;
   for (size_t p = 0; p < np; p++) {
+    t->skipped += all[p * NC + C_SKIPPED];
     t->input += all[p * NC + C_RECORDS];
     t->stored += all[p * NC + C_STORED];
     t->duplicates += all[p * NC + C_DUP];
@@ -484,7 +488,7 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
   if (want_dlq)
     t->dead_lettered = fails;
   else
-    t->skipped = fails;
+    t->skipped += fails;
   /* Records dropped by backpressure were read (input) but never processed. */
   t->dropped = job->dropped;
   t->input += job->dropped;

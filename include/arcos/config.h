@@ -41,6 +41,9 @@ typedef struct {
   bool force;        /* overwrite an existing output directory */
   bool jsonl;        /* also write results.jsonl */
   bool quiet;        /* no progress or summary on stdout */
+  bool resume;       /* continue an interrupted run from its checkpoint */
+  bool checkpoint;   /* journal finished partitions so --resume can continue (true) */
+  double max_time;   /* seconds; then checkpoint and exit 75 (0 = no limit) */
   int64_t reference_time; /* epoch seconds; job start unless reference_time_set */
   bool reference_time_set;
   int guarantee;          /* arcos_guarantee_t */

@@ -20,7 +20,8 @@
   X(NOENT, -10, "no such file or directory")                                     \
   X(RANGE, -11, "value out of range")                                            \
   X(CONSERVATION, -12, "record conservation violated")                           \
-  X(INTERNAL, -13, "internal error")
+  X(INTERNAL, -13, "internal error")                                             \
+  X(INTERRUPTED, -14, "interrupted by a deadline or signal")
 
 typedef enum {
   ARCOS_OK = 0,

@@ -65,6 +65,11 @@ int arcos_plan_build(const char *const *paths, size_t npaths, const arcos_plan_o
  * plan must be zeroed. Returns rank 0's result code on every rank. */
 int arcos_plan_bcast(MPI_Comm comm, int root_rc, arcos_plan_t *plan);
 void arcos_plan_free(arcos_plan_t *plan);
+/* (Re)assign partitions to `workers` ranks, largest first onto the least loaded. */
+int arcos_plan_assign(arcos_plan_t *plan, int workers);
+/* The plan as bytes (appended to b) and back; used by the broadcast and the checkpoint. */
+int arcos_plan_serialize(const arcos_plan_t *plan, arcos_buf_t *b);
+int arcos_plan_deserialize(const char *data, size_t len, arcos_plan_t *plan);
 
 /* One record as the reader saw it. text is borrowed until the next record. */
 typedef struct {

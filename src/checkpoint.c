@@ -1,0 +1,410 @@
+/* Checkpoint/restart (DESIGN.md "Commit protocol"). In the output directory,
+ * .arcos-state/ holds:
+ *   meta.json        the options that decide results (their fingerprint is checked on
+ *                    --resume) and the resolved reference time;
+ *   plan.bin         the partition table, so a resumed run cuts the inputs the same
+ *                    way whatever its rank count (partitions are reassigned to ranks);
+ *   seg-<P>.bin      partition P's records after the four compute stages (written to
+ *                    a temporary name, fsync'ed, renamed);
+ *   journal-<R>.log  rank R's journal: "start P" before and "done P" after a
+ *                    partition's segment is in place, each line fsync'ed.
+ * --resume trusts the journals: a partition with "done" is loaded from its segment,
+ * everything else is processed again — except under at-most-once, where a partition
+ * that was started but not done is not redone: its records are counted as skipped and
+ * reported as a skipped range. The exactly-once decision and all outputs are made
+ * after every partition is present, so a resumed run gives the uninterrupted result. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "job_internal.h"
+
+#define SEG_MAGIC "ARCSEG01"
+
+static void state_path(const job_t *job, char *out, size_t n, const char *name) {
+  snprintf(out, n, "%s/.arcos-state/%s", job->cfg->output, name);
+}
+
+static int write_file_sync(const char *path, const void *data, size_t len) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0)
+    return ARCOS_EIO;
+  const char *p = data;
+  size_t left = len;
+  while (left > 0) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      close(fd);
+      unlink(tmp);
+      return ARCOS_EIO;
+    }
+    p += w;
+    left -= (size_t)w;
+  }
+  if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+    unlink(tmp);
+    return ARCOS_EIO;
+  }
+  return ARCOS_OK;
+}
+
+/* The options that decide the results; a resume must not change them. */
+static json_t *result_options(const arcos_config_t *cfg) {
+  json_t *all = arcos_config_to_json(cfg);
+  static const char *const keys[] = {"inputs", "guarantee", "on_error", "max_retries",
+                                     "max_record_bytes", "inject_fault", "from_dlq", "scoring"};
+  json_t *o = json_object();
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    json_t *v = json_object_get(all, keys[i]);
+    if (v != NULL)
+      json_object_set(o, keys[i], v);
+  }
+  json_decref(all);
+  return o;
+}
+
+static int journal_append(job_t *job, const char *what, size_t part) {
+  char line[64];
+  int n = snprintf(line, sizeof line, "%s %zu\n", what, part);
+  if (write(job->journal_fd, line, (size_t)n) != n || fsync(job->journal_fd) != 0)
+    return ARCOS_EIO;
+  return ARCOS_OK;
+}
+
+/* Rank 0: read every journal in the state directory into states[] (2 done, 1 started). */
+static void read_journals(job_t *job, uint8_t *states, size_t nparts) {
+  char dir[4200];
+  state_path(job, dir, sizeof dir, "");
+  DIR *dp = opendir(dir);
+  if (dp == NULL)
+    return;
+  struct dirent *e;
+  while ((e = readdir(dp)) != NULL) {
+    if (strncmp(e->d_name, "journal-", 8) != 0)
+      continue;
+    char path[4600];
+    snprintf(path, sizeof path, "%s%s", dir, e->d_name);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+      continue;
+    char what[16];
+    size_t part;
+    while (fscanf(f, "%15s %zu", what, &part) == 2) {
+      if (part >= nparts)
+        continue;
+      if (strcmp(what, "done") == 0)
+        states[part] = 2;
+      else if (strcmp(what, "start") == 0 && states[part] == 0)
+        states[part] = 1;
+    }
+    fclose(f);
+  }
+  closedir(dp);
+}
+
+static void remove_state(job_t *job) {
+  char dir[4200];
+  state_path(job, dir, sizeof dir, "");
+  DIR *dp = opendir(dir);
+  if (dp == NULL)
+    return;
+  struct dirent *e;
+  while ((e = readdir(dp)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    char path[4600];
+    snprintf(path, sizeof path, "%s%s", dir, e->d_name);
+    unlink(path);
+  }
+  closedir(dp);
+  rmdir(dir);
+}
+
+int arcos_ckpt_setup(job_t *job, bool resume_found) {
+  const arcos_ctx_t *ctx = job->ctx;
+  int rc = ARCOS_OK;
+  size_t np = job->plan.nparts;
+  if (arcos_job_parts_reserve(job, np + 1) != ARCOS_OK)
+    ARCOS_OOM_ABORT(ctx->comm);
+  job->part_state = calloc(np + 1, 1);
+  if (job->part_state == NULL)
+    ARCOS_OOM_ABORT(ctx->comm);
+  if (ctx->rank == 0) {
+    if (resume_found) {
+      read_journals(job, job->part_state, np);
+    } else {
+      char dir[4200], path[4400];
+      remove_state(job); /* a fresh run (--force) starts from nothing */
+      state_path(job, dir, sizeof dir, "");
+      if (mkdir(dir, 0775) != 0 && errno != EEXIST)
+        rc = ARCOS_EIO;
+      arcos_buf_t b = {0};
+      if (rc == ARCOS_OK && arcos_plan_serialize(&job->plan, &b) == ARCOS_OK) {
+        state_path(job, path, sizeof path, "plan.bin");
+        rc = write_file_sync(path, b.data, b.len);
+      }
+      arcos_buf_free(&b);
+      json_t *meta = json_object();
+      json_object_set_new(meta, "version", json_integer(1));
+      json_object_set_new(meta, "reference_time", json_integer(job->reference_time));
+      json_object_set_new(meta, "options", result_options(job->cfg));
+      char *text = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
+      json_decref(meta);
+      if (rc == ARCOS_OK && text != NULL) {
+        state_path(job, path, sizeof path, "meta.json");
+        rc = write_file_sync(path, text, strlen(text));
+      }
+      free(text);
+      if (rc != ARCOS_OK)
+        fprintf(ctx->err, "arcos-scale: cannot write the checkpoint in %s: %s\n", dir,
+                strerror(errno));
+    }
+  }
+  MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->comm);
+  if (rc != ARCOS_OK)
+    return rc;
+  MPI_Bcast(job->part_state, (int)np, MPI_UINT8_T, 0, ctx->comm);
+  char name[64], path[4400];
+  snprintf(name, sizeof name, "journal-%d.log", ctx->rank);
+  state_path(job, path, sizeof path, name);
+  job->journal_fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+  int ok = job->journal_fd >= 0, all_ok = 0;
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, ctx->comm);
+  if (!all_ok) {
+    if (ctx->rank == 0)
+      fprintf(ctx->err, "arcos-scale: cannot open the journal in %s/.arcos-state\n",
+              job->cfg->output);
+    return ARCOS_EIO;
+  }
+  return ARCOS_OK;
+}
+
+int arcos_ckpt_load_meta(const arcos_config_t *cfg, int64_t *reference_time, bool *found,
+                         FILE *err) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/.arcos-state/meta.json", cfg->output);
+  *found = false;
+  json_error_t e;
+  json_t *meta = json_load_file(path, 0, &e);
+  if (meta == NULL)
+    return ARCOS_OK; /* nothing to resume */
+  json_t *opts = result_options(cfg);
+  int same = json_equal(opts, json_object_get(meta, "options"));
+  json_decref(opts);
+  int64_t ref = json_integer_value(json_object_get(meta, "reference_time"));
+  json_decref(meta);
+  if (!same) {
+    fprintf(err, "arcos-scale: --resume: the inputs or result options differ from the "
+                 "interrupted run (see %s); rerun with the same options, or without --resume "
+                 "and with --force to start again\n", path);
+    return ARCOS_EUSAGE;
+  }
+  if (cfg->reference_time_set && cfg->reference_time != ref) {
+    fprintf(err, "arcos-scale: --resume: --reference-time differs from the interrupted "
+                 "run's (%lld)\n", (long long)ref);
+    return ARCOS_EUSAGE;
+  }
+  *reference_time = ref;
+  *found = true;
+  return ARCOS_OK;
+}
+
+int arcos_ckpt_load_plan(const arcos_config_t *cfg, arcos_plan_t *plan) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/.arcos-state/plan.bin", cfg->output);
+  arcos_buf_t b = {0};
+  int rc = arcos_read_file(path, &b);
+  if (rc == ARCOS_OK)
+    rc = arcos_plan_deserialize(b.data, b.len, plan);
+  arcos_buf_free(&b);
+  return rc;
+}
+
+int arcos_ckpt_start(job_t *job, size_t part) {
+  return job->journal_fd >= 0 ? journal_append(job, "start", part) : ARCOS_OK;
+}
+
+/* Segment layout: magic, header of u64 (part, items, fails, newlines, records), then
+ * each item and fail as fixed fields followed by its strings. */
+typedef struct {
+  uint64_t line;
+  int64_t timestamp;
+  uint32_t seq, id_len, type_len, source_len;
+  uint8_t timestamp_valid, comp[5], score, alerts, severity, pad[7];
+} seg_item_t;
+
+typedef struct {
+  uint64_t line, offset;
+  uint32_t seq, msg_len, raw_len;
+  uint8_t kind, stage;
+  uint16_t attempts;
+  uint32_t has_raw;
+} seg_fail_t;
+
+int arcos_ckpt_commit(job_t *job, size_t part) {
+  if (job->journal_fd < 0)
+    return ARCOS_OK;
+  arcos_buf_t b = {0};
+  size_t i0 = job->part_item_first[part], f0 = job->part_fail_first[part];
+  uint64_t hdr[5] = {part, job->nitems - i0, job->nfails - f0, job->newlines[part],
+                     job->part_records[part]};
+  arcos_buf_append(&b, SEG_MAGIC, 8);
+  arcos_buf_append(&b, hdr, sizeof hdr);
+  for (size_t i = i0; i < job->nitems; i++) {
+    const item_t *it = &job->items[i];
+    seg_item_t s;
+    memset(&s, 0, sizeof s);
+    s.line = it->line;
+    s.timestamp = it->timestamp;
+    s.seq = it->seq;
+    s.id_len = it->id_len;
+    s.type_len = it->type_len;
+    s.source_len = it->source_len;
+    s.timestamp_valid = it->timestamp_valid;
+    memcpy(s.comp, it->comp, 5);
+    s.score = it->score;
+    s.alerts = it->alerts;
+    s.severity = it->severity;
+    arcos_buf_append(&b, &s, sizeof s);
+    arcos_buf_append(&b, it->id, it->id_len);
+    arcos_buf_append(&b, it->type, it->type_len);
+    arcos_buf_append(&b, it->source, it->source_len);
+  }
+  for (size_t i = f0; i < job->nfails; i++) {
+    const fail_t *f = &job->fails[i];
+    seg_fail_t s;
+    memset(&s, 0, sizeof s);
+    s.line = f->line;
+    s.offset = f->offset;
+    s.seq = f->seq;
+    s.msg_len = (uint32_t)strlen(f->message);
+    s.raw_len = f->raw_len;
+    s.has_raw = f->raw != NULL;
+    s.kind = f->kind;
+    s.stage = f->stage;
+    s.attempts = f->attempts;
+    arcos_buf_append(&b, &s, sizeof s);
+    arcos_buf_append(&b, f->message, s.msg_len);
+    if (f->raw != NULL)
+      arcos_buf_append(&b, f->raw, f->raw_len);
+  }
+  char name[64], path[4400];
+  snprintf(name, sizeof name, "seg-%zu.bin", part);
+  state_path(job, path, sizeof path, name);
+  int rc = b.data != NULL ? write_file_sync(path, b.data, b.len) : ARCOS_ENOMEM;
+  arcos_buf_free(&b);
+  if (rc == ARCOS_OK)
+    rc = journal_append(job, "done", part);
+  return rc;
+}
+
+int arcos_ckpt_load(job_t *job, size_t part) {
+  char name[64], path[4400];
+  snprintf(name, sizeof name, "seg-%zu.bin", part);
+  state_path(job, path, sizeof path, name);
+  arcos_buf_t b = {0};
+  int rc = arcos_read_file(path, &b);
+  uint64_t hdr[5];
+  if (rc != ARCOS_OK || b.len < 8 + sizeof hdr || memcmp(b.data, SEG_MAGIC, 8) != 0) {
+    arcos_buf_free(&b);
+    return ARCOS_EIO;
+  }
+  memcpy(hdr, b.data + 8, sizeof hdr);
+  const char *p = b.data + 8 + sizeof hdr, *end = b.data + b.len;
+  job->part_item_first[part] = job->nitems;
+  job->part_fail_first[part] = job->nfails;
+  job->newlines[part] = hdr[3];
+  job->part_records[part] = hdr[4];
+  rc = ARCOS_OK;
+  for (uint64_t k = 0; k < hdr[1] && rc == ARCOS_OK; k++) {
+    seg_item_t s;
+    if ((size_t)(end - p) < sizeof s) {
+      rc = ARCOS_EIO;
+      break;
+    }
+    memcpy(&s, p, sizeof s);
+    p += sizeof s;
+    if ((size_t)(end - p) < (size_t)s.id_len + s.type_len + s.source_len) {
+      rc = ARCOS_EIO;
+      break;
+    }
+    item_t *it = arcos_job_new_item(job);
+    if (it == NULL)
+      return ARCOS_ENOMEM;
+    it->part = (uint32_t)part;
+    it->seq = s.seq;
+    it->line = s.line;
+    it->timestamp = s.timestamp;
+    it->timestamp_valid = s.timestamp_valid;
+    memcpy(it->comp, s.comp, 5);
+    it->score = s.score;
+    it->alerts = s.alerts;
+    it->severity = s.severity;
+    it->status = ITEM_STORED;
+    it->id_len = s.id_len;
+    it->type_len = s.type_len;
+    it->source_len = s.source_len;
+    it->id = arcos_arena_strndup(job->arena, p, s.id_len);
+    p += s.id_len;
+    it->type = arcos_arena_strndup(job->arena, p, s.type_len);
+    p += s.type_len;
+    it->source = arcos_arena_strndup(job->arena, p, s.source_len);
+    p += s.source_len;
+    if (it->id == NULL || it->type == NULL || it->source == NULL)
+      return ARCOS_ENOMEM;
+    job->nitems++;
+  }
+  for (uint64_t k = 0; k < hdr[2] && rc == ARCOS_OK; k++) {
+    seg_fail_t s;
+    if ((size_t)(end - p) < sizeof s) {
+      rc = ARCOS_EIO;
+      break;
+    }
+    memcpy(&s, p, sizeof s);
+    p += sizeof s;
+    if ((size_t)(end - p) < (size_t)s.msg_len + (s.has_raw ? s.raw_len : 0)) {
+      rc = ARCOS_EIO;
+      break;
+    }
+    fail_t *f = arcos_job_new_fail(job);
+    if (f == NULL)
+      return ARCOS_ENOMEM;
+    f->part = (uint32_t)part;
+    f->seq = s.seq;
+    f->line = s.line;
+    f->offset = s.offset;
+    f->kind = s.kind;
+    f->stage = s.stage;
+    f->attempts = s.attempts;
+    f->message = arcos_arena_strndup(job->arena, p, s.msg_len);
+    p += s.msg_len;
+    if (s.has_raw) {
+      f->raw = arcos_arena_strndup(job->arena, p, s.raw_len);
+      f->raw_len = s.raw_len;
+      p += s.raw_len;
+    }
+    job->nfails++;
+  }
+  arcos_buf_free(&b);
+  if (rc != ARCOS_OK) {
+    job->nitems = job->part_item_first[part];
+    job->nfails = job->part_fail_first[part];
+  }
+  return rc;
+}
+
+void arcos_ckpt_close(job_t *job, bool success) {
+  if (job->journal_fd >= 0)
+    close(job->journal_fd);
+  job->journal_fd = -1;
+  if (success && job->ctx->rank == 0)
+    remove_state(job);
+}
