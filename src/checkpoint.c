@@ -306,92 +306,132 @@ int arcos_ckpt_commit(job_t *job, size_t part) {
   return rc;
 }
 
-int arcos_ckpt_load(job_t *job, size_t part) {
+int arcos_seg_open(job_t *job, size_t part, arcos_buf_t *b, seg_cursor_t *c) {
   char name[64], path[4400];
   snprintf(name, sizeof name, "seg-%zu.bin", part);
   state_path(job, path, sizeof path, name);
-  arcos_buf_t b = {0};
-  int rc = arcos_read_file(path, &b);
-  uint64_t hdr[5];
-  if (rc != ARCOS_OK || b.len < 8 + sizeof hdr || memcmp(b.data, SEG_MAGIC, 8) != 0) {
-    arcos_buf_free(&b);
+  arcos_buf_reset(b);
+  int rc = arcos_read_file(path, b);
+  if (rc != ARCOS_OK || b->len < 8 + sizeof c->hdr || memcmp(b->data, SEG_MAGIC, 8) != 0)
     return ARCOS_EIO;
+  memcpy(c->hdr, b->data + 8, sizeof c->hdr);
+  c->p = b->data + 8 + sizeof c->hdr;
+  c->end = b->data + b->len;
+  c->items_left = c->hdr[1];
+  c->fails_left = c->hdr[2];
+  c->part = (uint32_t)part;
+  return ARCOS_OK;
+}
+
+int arcos_seg_next_item(seg_cursor_t *c, item_t *it) {
+  seg_item_t s;
+  if (c->items_left == 0 || (size_t)(c->end - c->p) < sizeof s)
+    return ARCOS_EIO;
+  memcpy(&s, c->p, sizeof s);
+  c->p += sizeof s;
+  if ((size_t)(c->end - c->p) < (size_t)s.id_len + s.type_len + s.source_len)
+    return ARCOS_EIO;
+  memset(it, 0, sizeof *it);
+  it->part = c->part;
+  it->seq = s.seq;
+  it->line = s.line;
+  it->timestamp = s.timestamp;
+  it->timestamp_valid = s.timestamp_valid;
+  memcpy(it->comp, s.comp, 5);
+  it->score = s.score;
+  it->alerts = s.alerts;
+  it->severity = s.severity;
+  it->status = ITEM_STORED;
+  it->id_len = s.id_len;
+  it->type_len = s.type_len;
+  it->source_len = s.source_len;
+  it->id = c->p; /* borrowed from the segment buffer */
+  c->p += s.id_len;
+  it->type = c->p;
+  c->p += s.type_len;
+  it->source = c->p;
+  c->p += s.source_len;
+  c->items_left--;
+  return ARCOS_OK;
+}
+
+int arcos_seg_next_fail(seg_cursor_t *c, fail_t *f) {
+  seg_fail_t s;
+  if (c->items_left != 0 || c->fails_left == 0 || (size_t)(c->end - c->p) < sizeof s)
+    return ARCOS_EIO;
+  memcpy(&s, c->p, sizeof s);
+  c->p += sizeof s;
+  if ((size_t)(c->end - c->p) < (size_t)s.msg_len + (s.has_raw ? s.raw_len : 0))
+    return ARCOS_EIO;
+  memset(f, 0, sizeof *f);
+  f->part = c->part;
+  f->seq = s.seq;
+  f->line = s.line;
+  f->offset = s.offset;
+  f->kind = s.kind;
+  f->stage = s.stage;
+  f->attempts = s.attempts;
+  f->message = c->p; /* borrowed; not NUL-terminated: message_len says how long */
+  f->message_len = s.msg_len;
+  c->p += s.msg_len;
+  if (s.has_raw) {
+    f->raw = c->p;
+    f->raw_len = s.raw_len;
+    c->p += s.raw_len;
   }
-  memcpy(hdr, b.data + 8, sizeof hdr);
-  const char *p = b.data + 8 + sizeof hdr, *end = b.data + b.len;
+  c->fails_left--;
+  return ARCOS_OK;
+}
+
+int arcos_ckpt_load(job_t *job, size_t part) {
+  arcos_buf_t b = {0};
+  seg_cursor_t c;
+  int rc = arcos_seg_open(job, part, &b, &c);
+  if (rc != ARCOS_OK) {
+    arcos_buf_free(&b);
+    return rc;
+  }
   job->part_item_first[part] = job->nitems;
   job->part_fail_first[part] = job->nfails;
-  job->newlines[part] = hdr[3];
-  job->part_records[part] = hdr[4];
-  rc = ARCOS_OK;
-  for (uint64_t k = 0; k < hdr[1] && rc == ARCOS_OK; k++) {
-    seg_item_t s;
-    if ((size_t)(end - p) < sizeof s) {
-      rc = ARCOS_EIO;
-      break;
-    }
-    memcpy(&s, p, sizeof s);
-    p += sizeof s;
-    if ((size_t)(end - p) < (size_t)s.id_len + s.type_len + s.source_len) {
-      rc = ARCOS_EIO;
-      break;
-    }
+  job->newlines[part] = c.hdr[3];
+  job->part_records[part] = c.hdr[4];
+  while (rc == ARCOS_OK && c.items_left > 0) {
+    item_t tmp;
     item_t *it = arcos_job_new_item(job);
-    if (it == NULL)
-      return ARCOS_ENOMEM;
-    it->part = (uint32_t)part;
-    it->seq = s.seq;
-    it->line = s.line;
-    it->timestamp = s.timestamp;
-    it->timestamp_valid = s.timestamp_valid;
-    memcpy(it->comp, s.comp, 5);
-    it->score = s.score;
-    it->alerts = s.alerts;
-    it->severity = s.severity;
-    it->status = ITEM_STORED;
-    it->id_len = s.id_len;
-    it->type_len = s.type_len;
-    it->source_len = s.source_len;
-    it->id = arcos_arena_strndup(job->arena, p, s.id_len);
-    p += s.id_len;
-    it->type = arcos_arena_strndup(job->arena, p, s.type_len);
-    p += s.type_len;
-    it->source = arcos_arena_strndup(job->arena, p, s.source_len);
-    p += s.source_len;
+    if (it == NULL) {
+      rc = ARCOS_ENOMEM;
+      break;
+    }
+    rc = arcos_seg_next_item(&c, &tmp);
+    if (rc != ARCOS_OK)
+      break;
+    *it = tmp;
+    it->id = arcos_arena_strndup(job->arena, tmp.id, tmp.id_len);
+    it->type = arcos_arena_strndup(job->arena, tmp.type, tmp.type_len);
+    it->source = arcos_arena_strndup(job->arena, tmp.source, tmp.source_len);
     if (it->id == NULL || it->type == NULL || it->source == NULL)
-      return ARCOS_ENOMEM;
-    job->nitems++;
+      rc = ARCOS_ENOMEM;
+    else
+      job->nitems++;
   }
-  for (uint64_t k = 0; k < hdr[2] && rc == ARCOS_OK; k++) {
-    seg_fail_t s;
-    if ((size_t)(end - p) < sizeof s) {
-      rc = ARCOS_EIO;
-      break;
-    }
-    memcpy(&s, p, sizeof s);
-    p += sizeof s;
-    if ((size_t)(end - p) < (size_t)s.msg_len + (s.has_raw ? s.raw_len : 0)) {
-      rc = ARCOS_EIO;
-      break;
-    }
+  while (rc == ARCOS_OK && c.fails_left > 0) {
+    fail_t tmp;
     fail_t *f = arcos_job_new_fail(job);
-    if (f == NULL)
-      return ARCOS_ENOMEM;
-    f->part = (uint32_t)part;
-    f->seq = s.seq;
-    f->line = s.line;
-    f->offset = s.offset;
-    f->kind = s.kind;
-    f->stage = s.stage;
-    f->attempts = s.attempts;
-    f->message = arcos_arena_strndup(job->arena, p, s.msg_len);
-    p += s.msg_len;
-    if (s.has_raw) {
-      f->raw = arcos_arena_strndup(job->arena, p, s.raw_len);
-      f->raw_len = s.raw_len;
-      p += s.raw_len;
+    if (f == NULL) {
+      rc = ARCOS_ENOMEM;
+      break;
     }
-    job->nfails++;
+    rc = arcos_seg_next_fail(&c, &tmp);
+    if (rc != ARCOS_OK)
+      break;
+    *f = tmp;
+    f->message = arcos_arena_strndup(job->arena, tmp.message, tmp.message_len);
+    if (tmp.raw != NULL)
+      f->raw = arcos_arena_strndup(job->arena, tmp.raw, tmp.raw_len);
+    if (f->message == NULL || (tmp.raw != NULL && f->raw == NULL))
+      rc = ARCOS_ENOMEM;
+    else
+      job->nfails++;
   }
   arcos_buf_free(&b);
   if (rc != ARCOS_OK) {

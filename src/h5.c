@@ -322,9 +322,16 @@ static hid_t select_runs(hid_t space, const block_t *run, size_t lo, size_t hi) 
   return c;
 }
 
-int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
-                          uint64_t total, size_t nblocks, const uint64_t *offsets,
-                          const uint64_t *counts, const void *buf) {
+/* How write_column treats the dataset. */
+enum {
+  WRITE_WHOLE = 0, /* create it; the blocks of all ranks must cover it exactly */
+  WRITE_INTO = 1,  /* it exists; write this round's blocks (coverage is the caller's) */
+  CREATE_ONLY = 2, /* create it and write nothing yet */
+};
+
+static int write_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type, uint64_t total,
+                        size_t nblocks, const uint64_t *offsets, const uint64_t *counts,
+                        const void *buf, int mode) {
   int rc = ARCOS_OK;
   hid_t mem_type = H5I_INVALID_HID, file_type = H5I_INVALID_HID;
   hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
@@ -449,7 +456,7 @@ int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
 agree_args:;
   int64_t written = 0;
   rc = agree_sum(h, rc, sig, (int64_t)n, &written, path);
-  if (rc == ARCOS_OK && (uint64_t)written != total) {
+  if (rc == ARCOS_OK && mode == WRITE_WHOLE && (uint64_t)written != total) {
     /* Rows no block covers would hold whatever the collective write's buffers held. */
     rc = ARCOS_EUSAGE;
     set_err(h, "%s: the blocks of all ranks hold %" PRId64 " elements, the dataset %" PRIu64,
@@ -459,11 +466,17 @@ agree_args:;
     goto cleanup;
 
   /* 3. Collective: create, agree, write. */
-  dset = H5Dcreate2(h->file, path, file_type, fspace, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-  if (dset < 0)
-    rc = h5_fail(h, "H5Dcreate2", path);
+  if (mode == WRITE_INTO) {
+    dset = H5Dopen2(h->file, path, H5P_DEFAULT);
+    if (dset < 0)
+      rc = h5_fail(h, "H5Dopen2", path);
+  } else {
+    dset = H5Dcreate2(h->file, path, file_type, fspace, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (dset < 0)
+      rc = h5_fail(h, "H5Dcreate2", path);
+  }
   rc = agree(h, rc, 0, path);
-  if (rc != ARCOS_OK || total == 0)
+  if (rc != ARCOS_OK || total == 0 || mode == CREATE_ONLY)
     goto cleanup;
   if (H5Dwrite(dset, mem_type, mspace, fspace, dxpl, wbuf) < 0)
     rc = h5_fail(h, "H5Dwrite", path);
@@ -483,6 +496,104 @@ cleanup:
   free(blk);
   /* 4. Same answer everywhere (a no-op agreement when step 2 already failed). */
   return agree(h, rc, 0, path);
+}
+
+int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
+                          uint64_t total, size_t nblocks, const uint64_t *offsets,
+                          const uint64_t *counts, const void *buf) {
+  return write_column(h, path, type, total, nblocks, offsets, counts, buf, WRITE_WHOLE);
+}
+
+int arcos_h5_create_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
+                           uint64_t total) {
+  return write_column(h, path, type, total, 0, NULL, NULL, NULL, CREATE_ONLY);
+}
+
+int arcos_h5_write_into(arcos_h5_t *h, const char *path, arcos_h5_type_t type, uint64_t total,
+                        size_t nblocks, const uint64_t *offsets, const uint64_t *counts,
+                        const void *buf) {
+  return write_column(h, path, type, total, nblocks, offsets, counts, buf, WRITE_INTO);
+}
+
+static int string_names(arcos_h5_t *h, const char *path, char name[3][1024]) {
+  static const char *const suffix[3] = {"_chars", "_offset", "_length"};
+  for (int k = 0; k < 3; k++) {
+    if ((size_t)snprintf(name[k], 1024, "%s%s", path, suffix[k]) >= 1024) {
+      set_err(h, "string column path too long: %s", path);
+      return ARCOS_EUSAGE;
+    }
+  }
+  return ARCOS_OK;
+}
+
+static int string_layout_attr(arcos_h5_t *h, const char *path, const char *chars_name) {
+  /* Self-description for readers that list datasets: where the rows are. */
+  char layout[2200];
+  const char *base = strrchr(path, '/');
+  base = base != NULL ? base + 1 : path;
+  snprintf(layout, sizeof layout, "offset=%s_offset length=%s_length", base, base);
+  return arcos_h5_attr_string(h, chars_name, "arcos_string_column", layout);
+}
+
+int arcos_h5_create_strings(arcos_h5_t *h, const char *path, uint64_t rows, uint64_t bytes) {
+  char name[3][1024];
+  int rc = agree(h, string_names(h, path, name), 0, path);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_create_column(h, name[1], ARCOS_H5_U64, rows);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_create_column(h, name[2], ARCOS_H5_U32, rows);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_create_column(h, name[0], ARCOS_H5_CHAR, bytes);
+  if (rc == ARCOS_OK)
+    rc = string_layout_attr(h, path, name[0]);
+  return rc;
+}
+
+int arcos_h5_write_strings_into(arcos_h5_t *h, const char *path, uint64_t rows, uint64_t bytes,
+                                size_t nblocks, const uint64_t *offsets, const uint64_t *counts,
+                                const uint64_t *byte_offsets, const char *const *strs,
+                                const uint32_t *lens) {
+  char name[3][1024];
+  int rc = string_names(h, path, name);
+  uint64_t nrows = 0, nbytes = 0;
+  for (size_t i = 0; i < nblocks; i++)
+    nrows += counts[i];
+  for (uint64_t r = 0; r < nrows; r++)
+    nbytes += lens[r];
+  uint64_t *rowoff = malloc((nrows + 1) * sizeof *rowoff);
+  uint64_t *bcnt = malloc((nblocks + 1) * sizeof *bcnt);
+  unsigned char *chars = malloc(nbytes + 1);
+  if (rowoff == NULL || bcnt == NULL || chars == NULL) {
+    rc = ARCOS_ENOMEM;
+    set_err(h, "%s: out of memory for %" PRIu64 " rows", path, nrows);
+  }
+  if (rc == ARCOS_OK) {
+    size_t r = 0, pos = 0;
+    for (size_t i = 0; i < nblocks; i++) {
+      uint64_t start = byte_offsets[i];
+      bcnt[i] = 0;
+      for (uint64_t j = 0; j < counts[i]; j++, r++) {
+        rowoff[r] = start;
+        start += lens[r];
+        bcnt[i] += lens[r];
+        if (lens[r] > 0)
+          memcpy(chars + pos, strs[r], lens[r]);
+        pos += lens[r];
+      }
+    }
+  }
+  rc = agree(h, rc, 0, path);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_write_into(h, name[1], ARCOS_H5_U64, rows, nblocks, offsets, counts, rowoff);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_write_into(h, name[2], ARCOS_H5_U32, rows, nblocks, offsets, counts, lens);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_write_into(h, name[0], ARCOS_H5_CHAR, bytes, nblocks, byte_offsets, bcnt,
+                             chars);
+  free(rowoff);
+  free(bcnt);
+  free(chars);
+  return rc;
 }
 
 /* One block of a string column as gathered from every rank: its first row and the
@@ -511,14 +622,9 @@ int arcos_h5_write_strings(arcos_h5_t *h, const char *path, uint64_t total, size
   int nmine = 0;
   size_t nall_blocks = 0;
 
-  static const char *const suffix[3] = {"_chars", "_offset", "_length"};
-  for (int k = 0; k < 3; k++) {
-    if ((size_t)snprintf(name[k], sizeof name[k], "%s%s", path, suffix[k]) >= sizeof name[k]) {
-      rc = ARCOS_EUSAGE;
-      set_err(h, "string column path too long: %s", path);
-      goto gather_counts;
-    }
-  }
+  rc = string_names(h, path, name);
+  if (rc != ARCOS_OK)
+    goto gather_counts;
   for (size_t i = 0; i < nblocks; i++)
     nrows += counts[i];
   if (nblocks > (size_t)INT32_MAX / 2) {
@@ -657,14 +763,8 @@ gather_counts:
   if (rc == ARCOS_OK)
     rc = arcos_h5_write_blocks(h, name[0], ARCOS_H5_CHAR, total_bytes, nblocks, boff, bcnt,
                                chars);
-  if (rc == ARCOS_OK) {
-    /* Self-description for readers that list datasets: where the rows are. */
-    char layout[2200];
-    const char *base = strrchr(path, '/');
-    base = base != NULL ? base + 1 : path;
-    snprintf(layout, sizeof layout, "offset=%s_offset length=%s_length", base, base);
-    rc = arcos_h5_attr_string(h, name[0], "arcos_string_column", layout);
-  }
+  if (rc == ARCOS_OK)
+    rc = string_layout_attr(h, path, name[0]);
 
 cleanup:
   free(all);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "arcos/evidence.h"
 #include "arcos/input.h"
@@ -37,7 +38,8 @@ typedef struct {
   uint64_t line, offset;
   uint8_t kind, stage;
   uint16_t attempts;
-  const char *message;
+  const char *message; /* NUL-terminated, except when borrowed from a segment */
+  uint32_t message_len; /* set only when borrowed from a segment */
   const char *raw; /* NULL unless the DLQ needs it */
   uint32_t raw_len;
 } fail_t;
@@ -142,6 +144,16 @@ int arcos_ckpt_setup(job_t *job, bool resume_found); /* collective */
 int arcos_ckpt_start(job_t *job, size_t part);
 int arcos_ckpt_commit(job_t *job, size_t part);
 int arcos_ckpt_load(job_t *job, size_t part);
+/* Reading a segment in place (bounded-memory mode): strings borrowed from b. */
+typedef struct {
+  uint64_t hdr[5]; /* part, items, fails, newlines, records */
+  const char *p, *end;
+  uint64_t items_left, fails_left;
+  uint32_t part;
+} seg_cursor_t;
+int arcos_seg_open(job_t *job, size_t part, arcos_buf_t *b, seg_cursor_t *c);
+int arcos_seg_next_item(seg_cursor_t *c, item_t *it); /* all items first, */
+int arcos_seg_next_fail(seg_cursor_t *c, fail_t *f);  /* then the fails */
 void arcos_ckpt_close(job_t *job, bool success);
 /* stream.c: streaming mode (`run -`): rank 0 reads standard input and deals batches
  * under credit-based flow control; fills job->plan on every rank (collective). */
@@ -161,6 +173,16 @@ typedef struct {
   const char *config_json; /* effective configuration, stored as an attribute */
 } output_paths_t;
 int arcos_outputs_write(job_t *job, const output_paths_t *paths);
+/* store.c pieces shared with the bounded-memory writer (spill.c). */
+void arcos_line_result(arcos_buf_t *b, const job_t *job, const item_t *it);
+void arcos_line_dlq(arcos_buf_t *b, const job_t *job, const fail_t *f);
+void arcos_line_dup(arcos_buf_t *b, const job_t *job, const item_t *it);
+struct arcos_h5;
+/* /inputs, /ranks, code descriptions and file attributes (collective). */
+int arcos_store_h5_common(job_t *job, struct arcos_h5 *h, const output_paths_t *paths);
+static inline size_t arcos_fail_message_len(const fail_t *f) {
+  return f->message_len ? f->message_len : strlen(f->message);
+}
 
 static inline uint64_t item_pos(uint32_t part, uint32_t seq) {
   return ((uint64_t)part << 32) | seq;

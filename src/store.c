@@ -17,7 +17,7 @@ enum { C_RECORDS, C_STORED, C_DUP, C_FAIL, C_SKIPPED, C_ALERTS, C_JSONL_B, C_DLQ
 
 static const char *const alert_names[] = {"integrity_violation", "low_quality", "clock_skew"};
 
-static void line_result(arcos_buf_t *b, const job_t *job, const item_t *it) {
+void arcos_line_result(arcos_buf_t *b, const job_t *job, const item_t *it) {
   static const char *const comp[] = {"completeness", "integrity", "provenance", "freshness",
                                      "signal"};
   arcos_buf_putc(b, '{');
@@ -45,7 +45,7 @@ static void line_result(arcos_buf_t *b, const job_t *job, const item_t *it) {
   arcos_buf_printf(b, ",\"line\":%llu}\n", (unsigned long long)it->line);
 }
 
-static void line_dlq(arcos_buf_t *b, const job_t *job, const fail_t *f) {
+void arcos_line_dlq(arcos_buf_t *b, const job_t *job, const fail_t *f) {
   const char *in = job->plan.inputs[job->plan.parts[f->part].input].display;
   arcos_buf_putc(b, '{');
   arcos_jsonw_key(b, true, "input");
@@ -54,7 +54,7 @@ static void line_dlq(arcos_buf_t *b, const job_t *job, const fail_t *f) {
                    (unsigned long long)f->line, (unsigned long long)f->offset,
                    arcos_stage_name(f->stage), arcos_error_kind_name(f->kind));
   arcos_jsonw_key(b, false, "message");
-  arcos_jsonw_str(b, f->message, strlen(f->message));
+  arcos_jsonw_str(b, f->message, arcos_fail_message_len(f));
   arcos_buf_printf(b, ",\"attempts\":%u", f->attempts);
   arcos_jsonw_key(b, false, "raw");
   arcos_jsonw_str(b, f->raw, f->raw_len);
@@ -66,7 +66,7 @@ static void line_dlq(arcos_buf_t *b, const job_t *job, const fail_t *f) {
   arcos_buf_append(b, "}\n", 2);
 }
 
-static void line_dup(arcos_buf_t *b, const job_t *job, const item_t *it) {
+void arcos_line_dup(arcos_buf_t *b, const job_t *job, const item_t *it) {
   const char *in = job->plan.inputs[job->plan.parts[it->part].input].display;
   const char *first = job->plan.inputs[it->first_input].display;
   arcos_buf_putc(b, '{');
@@ -242,10 +242,6 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
   FILL_STORED(u64[k_] = it->line);
   H5CHECK(arcos_h5_write_blocks(h, "/evidence/line", ARCOS_H5_U64, ev->total, ev->n, ev->off,
                                 ev->cnt, u64));
-  H5CHECK(arcos_h5_attr_string(h, "/evidence/alerts", "bits",
-                               "1=integrity_violation 2=low_quality 4=clock_skew"));
-  H5CHECK(arcos_h5_attr_string(h, "/evidence/timestamp", "invalid",
-                               "-9223372036854775808 marks a missing or invalid timestamp"));
 
   /* /alerts: one row per alert; row = the record's row in /evidence. */
   H5CHECK(arcos_h5_group(h, "/alerts"));
@@ -280,8 +276,6 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
     u8[k] = u8[k] == 1 ? ARCOS_SEV_CRITICAL : u8[k] == 2 ? ARCOS_SEV_HIGH : ARCOS_SEV_MEDIUM;
   H5CHECK(arcos_h5_write_blocks(h, "/alerts/severity", ARCOS_H5_SEVERITY, al->total, al->n,
                                 al->off, al->cnt, u8));
-  H5CHECK(arcos_h5_attr_string(h, "/alerts/kind", "codes",
-                               "1=integrity_violation 2=low_quality 3=clock_skew"));
 
   /* /duplicates */
   H5CHECK(arcos_h5_group(h, "/duplicates"));
@@ -339,6 +333,30 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
     u8[i] = job->fails[i].stage;
   H5CHECK(arcos_h5_write_blocks(h, "/errors/stage", ARCOS_H5_U8, er->total, er->n, er->off,
                                 er->cnt, u8));
+
+  H5CHECK(arcos_store_h5_common(job, h, paths));
+  int crc = arcos_h5_close(&h);
+  if (rc == ARCOS_OK)
+    rc = crc;
+  free(sp);
+  free(sl);
+  free(u64);
+  free(u32);
+  free(u8);
+  free(i64);
+  return rc;
+}
+
+int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths) {
+  MPI_Comm comm = job->ctx->comm;
+  int rc = ARCOS_OK;
+  /* What the codes in the tables mean. */
+  H5CHECK(arcos_h5_attr_string(h, "/evidence/alerts", "bits",
+                               "1=integrity_violation 2=low_quality 4=clock_skew"));
+  H5CHECK(arcos_h5_attr_string(h, "/evidence/timestamp", "invalid",
+                               "-9223372036854775808 marks a missing or invalid timestamp"));
+  H5CHECK(arcos_h5_attr_string(h, "/alerts/kind", "codes",
+                               "1=integrity_violation 2=low_quality 3=clock_skew"));
   H5CHECK(arcos_h5_attr_string(h, "/errors/kind", "codes", "1=parse 2=invalid 3=stage 4=io"));
   H5CHECK(arcos_h5_attr_string(h, "/errors/stage", "codes",
                                "0=ingestion 1=analysis 2=scoring 3=alert_generation 4=storage"));
@@ -404,16 +422,6 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
   bool conserved =
       t->input == t->stored + t->duplicates + t->dead_lettered + t->skipped + t->dropped;
   H5CHECK(arcos_h5_attr_i64(h, "/", "records_conserved", conserved ? 1 : 0));
-
-  int crc = arcos_h5_close(&h);
-  if (rc == ARCOS_OK)
-    rc = crc;
-  free(sp);
-  free(sl);
-  free(u64);
-  free(u32);
-  free(u8);
-  free(i64);
   return rc;
 }
 
@@ -455,16 +463,16 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
         for (int a = 0; a < 3; a++)
           c[C_ALERTS] += (it->alerts >> a) & 1u;
         if (paths->results_jsonl != NULL)
-          line_result(&jsonl, job, it);
+          arcos_line_result(&jsonl, job, it);
       } else {
         c[C_DUP]++;
-        line_dup(&dup, job, it);
+        arcos_line_dup(&dup, job, it);
       }
     }
     for (size_t i = job->part_fail_first[p], e = fails_end(job, p); i < e; i++) {
       c[C_FAIL]++;
       if (want_dlq)
-        line_dlq(&dlq, job, &job->fails[i]);
+        arcos_line_dlq(&dlq, job, &job->fails[i]);
     }
     c[C_JSONL_B] = jsonl.len - off_jsonl[p];
     c[C_DLQ_B] = dlq.len - off_dlq[p];

@@ -67,6 +67,22 @@ int arcos_h5_write_strings(arcos_h5_t *h, const char *path, uint64_t total, size
                            const uint64_t *offsets, const uint64_t *counts,
                            const char *const *strs, const uint32_t *lens);
 
+/* Writing a column in rounds (for outputs larger than memory): create the dataset(s)
+ * once, then write this round's blocks into them; every rank calls each round, with
+ * no blocks when it has none. Covering every element is then the caller's duty. */
+int arcos_h5_create_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
+                           uint64_t total);
+int arcos_h5_write_into(arcos_h5_t *h, const char *path, arcos_h5_type_t type, uint64_t total,
+                        size_t nblocks, const uint64_t *offsets, const uint64_t *counts,
+                        const void *buf);
+/* A string column in rounds: `rows` rows and `bytes` bytes in all; the caller gives
+ * each block's first byte (byte_offsets[i]), known from its own prefix sums. */
+int arcos_h5_create_strings(arcos_h5_t *h, const char *path, uint64_t rows, uint64_t bytes);
+int arcos_h5_write_strings_into(arcos_h5_t *h, const char *path, uint64_t rows, uint64_t bytes,
+                                size_t nblocks, const uint64_t *offsets, const uint64_t *counts,
+                                const uint64_t *byte_offsets, const char *const *strs,
+                                const uint32_t *lens);
+
 /* Attributes on an existing object ("/" for the file). Values must be identical on
  * all ranks; they are written once. */
 int arcos_h5_attr_string(arcos_h5_t *h, const char *obj, const char *name, const char *value);
