@@ -44,6 +44,8 @@ static const opt_t options[] = {
      "continue an interrupted run in --output from its checkpoint"},
     {"checkpoint", OPT_BOOL, OFF(checkpoint), 0, 0, NULL, NULL, NULL,
      "journal finished partitions for --resume (default true; --checkpoint=false)"},
+    {"max_memory_mb", OPT_I64, OFF(max_memory_mb), 0, 1e9, NULL, NULL, "MB",
+     "per-rank memory for data, spilling to disk beyond it (default: no limit)"},
     {"max_time", OPT_F64, OFF(max_time), 0, 1e9, NULL, NULL, "S",
      "stop after S seconds with a checkpoint and exit 75 (default: no limit)"},
     {"reference_time", OPT_TIME, OFF(reference_time), 0, 0, NULL, NULL, "TIME",

@@ -247,6 +247,8 @@ int arcos_plan_build(const char *const *paths, size_t npaths, const arcos_plan_o
   uint64_t target = opts->partition_bytes;
   if (target == 0) {
     target = jsonl_bytes / ((uint64_t)workers * per_rank);
+    if (opts->max_auto_bytes > 0 && target > opts->max_auto_bytes)
+      target = opts->max_auto_bytes;
     if (target < MIN_AUTO_PARTITION)
       target = MIN_AUTO_PARTITION;
   }

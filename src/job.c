@@ -82,40 +82,44 @@ static double percentile(const double *v, size_t n, double p) {
 }
 
 /* Per-rank statistics summed (or min/max-ed) at rank 0. */
-enum { S_SCORE_SUM, S_ALERT_CRIT, S_ALERT_HIGH, S_ALERT_MED, S_ERR_PARSE, S_ERR_INVALID,
-       S_ERR_STAGE, S_ERR_IO, S_HIST, S_COUNT = S_HIST + 10 };
-
-typedef struct {
-  uint64_t sum[S_COUNT];
-  int64_t min, max;
-} stats_t;
-
-static void local_stats(const job_t *job, stats_t *s) {
+void arcos_stats_init(stats_t *s) {
   memset(s, 0, sizeof *s);
   s->min = 101;
   s->max = -1;
-  for (size_t i = 0; i < job->nitems; i++) {
-    const item_t *it = &job->items[i];
-    if (it->status != ITEM_STORED)
-      continue;
-    s->sum[S_SCORE_SUM] += it->score;
-    if (it->score < s->min)
-      s->min = it->score;
-    if (it->score > s->max)
-      s->max = it->score;
-    s->sum[S_HIST + (it->score >= 100 ? 9 : it->score / 10)]++;
-    if (it->alerts & ARCOS_ALERT_INTEGRITY_VIOLATION)
-      s->sum[S_ALERT_CRIT]++;
-    if (it->alerts & ARCOS_ALERT_LOW_QUALITY)
-      s->sum[S_ALERT_HIGH]++;
-    if (it->alerts & ARCOS_ALERT_CLOCK_SKEW)
-      s->sum[S_ALERT_MED]++;
+}
+
+void arcos_stats_item(stats_t *s, const item_t *it) {
+  if (it->status != ITEM_STORED)
+    return;
+  s->sum[S_SCORE_SUM] += it->score;
+  if (it->score < s->min)
+    s->min = it->score;
+  if (it->score > s->max)
+    s->max = it->score;
+  s->sum[S_HIST + (it->score >= 100 ? 9 : it->score / 10)]++;
+  if (it->alerts & ARCOS_ALERT_INTEGRITY_VIOLATION)
+    s->sum[S_ALERT_CRIT]++;
+  if (it->alerts & ARCOS_ALERT_LOW_QUALITY)
+    s->sum[S_ALERT_HIGH]++;
+  if (it->alerts & ARCOS_ALERT_CLOCK_SKEW)
+    s->sum[S_ALERT_MED]++;
+}
+
+void arcos_stats_fail(stats_t *s, const fail_t *f) {
+  if (f->kind >= ARCOS_KIND_PARSE && f->kind <= ARCOS_KIND_IO)
+    s->sum[S_ERR_PARSE + f->kind - ARCOS_KIND_PARSE]++;
+}
+
+static void local_stats(const job_t *job, stats_t *s) {
+  if (job->spill) { /* gathered while the outputs were written */
+    *s = job->spill_stats;
+    return;
   }
-  for (size_t i = 0; i < job->nfails; i++) {
-    int k = job->fails[i].kind;
-    if (k >= ARCOS_KIND_PARSE && k <= ARCOS_KIND_IO)
-      s->sum[S_ERR_PARSE + k - ARCOS_KIND_PARSE]++;
-  }
+  arcos_stats_init(s);
+  for (size_t i = 0; i < job->nitems; i++)
+    arcos_stats_item(s, &job->items[i]);
+  for (size_t i = 0; i < job->nfails; i++)
+    arcos_stats_fail(s, &job->fails[i]);
 }
 
 /* The first SAMPLE_MAX failures in global order, gathered at rank 0 as a JSON array. */
@@ -365,6 +369,8 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   int exit_code = ARCOS_EXIT_OK;
   out_files_t of;
 
+  collect_rusage(&job.m);
+  job.baseline_rss_mb = job.m.rss_mb; /* MPI, HDF5 and the libraries, before any data */
   int64_t ref = cfg->reference_time_set ? cfg->reference_time : arcos_epoch_now();
   MPI_Bcast(&ref, 1, MPI_INT64_T, 0, ctx->comm);
   job.reference_time = ref;
@@ -392,6 +398,12 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     }
   }
   if (streaming) {
+    if (cfg->max_memory_mb > 0 || cfg->resume) {
+      if (ctx->rank == 0)
+        fprintf(ctx->err, "arcos-scale: --max-memory-mb and --resume need file inputs; a "
+                          "stream is held until it ends and cannot be replayed\n");
+      return ARCOS_EXIT_USAGE;
+    }
     if (prepare_output(ctx, &of) != ARCOS_OK)
       return ARCOS_EXIT_FAILED;
     job.arena = arcos_arena_create();
@@ -436,8 +448,10 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
                           "unreadable; rerun with --force to start again\n", cfg->output);
       resume[0] = 1;
     } else if (rc == ARCOS_OK && !resume[1]) {
-      arcos_plan_opts_t po = {(uint64_t)cfg->partition_bytes,
-                              (uint64_t)cfg->partitions_per_rank, workers};
+      arcos_plan_opts_t po = {.partition_bytes = (uint64_t)cfg->partition_bytes,
+                              .per_rank = (uint64_t)cfg->partitions_per_rank,
+                              .workers = workers,
+                              .max_auto_bytes = (uint64_t)cfg->max_memory_mb << 18};
       rc = arcos_plan_build((const char *const *)cfg->inputs, cfg->ninputs, &po, &job.plan, &d);
       if (rc != ARCOS_OK)
         fprintf(ctx->err, "arcos-scale: %s: %s\n", d.source, d.text);
@@ -469,7 +483,47 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
       arcos_job_parts_reserve(&job, job.plan.nparts + 1) != ARCOS_OK)
     ARCOS_OOM_ABORT(ctx->comm);
 
-  if (cfg->checkpoint && arcos_ckpt_setup(&job, resume[0] != 0) != ARCOS_OK) {
+  if (cfg->max_memory_mb > 0) {
+    /* Bounded memory: records go to disk partition by partition (spill.c). */
+    job.spill = true;
+    job.budget = (uint64_t)cfg->max_memory_mb << 20;
+    size_t np0 = job.plan.nparts;
+    job.part_nitems = calloc(np0 + 1, sizeof *job.part_nitems);
+    job.part_nfails = calloc(np0 + 1, sizeof *job.part_nfails);
+    job.part_idbytes = calloc(np0 + 1, sizeof *job.part_idbytes);
+    job.base_line = calloc(np0 + 1, sizeof *job.base_line);
+    job.part_status = calloc(np0 + 1, sizeof *job.part_status);
+    if (job.part_nitems == NULL || job.part_nfails == NULL || job.part_idbytes == NULL ||
+        job.base_line == NULL || job.part_status == NULL)
+      ARCOS_OOM_ABORT(ctx->comm);
+    /* The fixed costs: two read buffers and one partition's records (about half of its
+     * bytes) must fit, or the run would exceed the limit it was given. */
+    uint64_t biggest = 0, need_part = 0;
+    for (size_t p = 0; p < np0; p++) {
+      uint64_t bytes = job.plan.parts[p].end - job.plan.parts[p].start, cost = bytes / 2;
+      int fmt = job.plan.inputs[job.plan.parts[p].input].format;
+      if (fmt == ARCOS_FMT_JSONL_GZ)
+        cost = bytes * 5 / 2; /* inflates about 5 times */
+      else if (fmt == ARCOS_FMT_JSON)
+        cost = bytes * 3 / 2; /* the whole document is read */
+      if (cost > need_part) {
+        need_part = cost;
+        biggest = bytes;
+      }
+    }
+    uint64_t need = ((uint64_t)16 << 20) + need_part;
+    if (need > job.budget) {
+      if (ctx->rank == 0)
+        fprintf(ctx->err, "arcos-scale: --max-memory-mb %lld is too small for this job: it "
+                          "needs at least %llu MB per rank (read buffers and one partition of "
+                          "%llu bytes); raise it, or lower --partition-bytes\n",
+                (long long)cfg->max_memory_mb, (unsigned long long)((need >> 20) + 1),
+                (unsigned long long)biggest);
+      exit_code = ARCOS_EXIT_FAILED;
+      goto cleanup;
+    }
+  }
+  if ((cfg->checkpoint || job.spill) && arcos_ckpt_setup(&job, resume[0] != 0) != ARCOS_OK) {
     exit_code = ARCOS_EXIT_FAILED;
     goto cleanup;
   }
@@ -512,7 +566,7 @@ processed:;
 
   arcos_fix_lines(&job);
   if (cfg->guarantee == ARCOS_GUARANTEE_EXACTLY_ONCE) {
-    rc = arcos_exactly_once(&job);
+    rc = job.spill ? arcos_spill_exactly_once(&job) : arcos_exactly_once(&job);
     if (rc == ARCOS_ERANGE) {
       if (ctx->rank == 0)
         fprintf(ctx->err, "arcos-scale: the exactly-once exchange would move over 2 GiB between "
@@ -532,7 +586,7 @@ processed:;
                           .dropped_jsonl = job.streaming ? of.tmp[O_DROPPED] : NULL,
                           .config_json = config_text};
   collect_rusage(&job.m);
-  rc = arcos_outputs_write(&job, &paths);
+  rc = job.spill ? arcos_spill_outputs(&job, &paths) : arcos_outputs_write(&job, &paths);
   free(config_text);
   if (rc != ARCOS_OK) {
     json_decref(config_json);
@@ -663,6 +717,10 @@ processed:;
     json_t *ru = json_object();
     json_object_set_new(ru, "cpu_percent", jreal(wall > 0 ? 100.0 * cpu_sum / ((double)ctx->size * wall) : 0.0));
     json_object_set_new(ru, "max_rss_mb", jreal(rss_max));
+    json_object_set_new(ru, "baseline_rss_mb", jreal(job.baseline_rss_mb));
+    json_object_set_new(ru, "max_memory_mb", json_integer(cfg->max_memory_mb));
+    json_object_set_new(ru, "spill", json_boolean(job.spill));
+    json_object_set_new(ru, "exactly_once_rounds", json_integer(job.spill ? job.buckets : 1));
     json_object_set_new(ru, "total_rss_mb", jreal(rss_sum));
     json_object_set_new(ru, "ranks", json_integer(ctx->size));
     json_object_set_new(ru, "workers", json_integer(job.plan.workers));
@@ -753,6 +811,15 @@ cleanup:
   arcos_ckpt_close(&job, false);
   free(job.part_state);
   free(job.skips);
+  if (job.part_status != NULL)
+    for (size_t p = 0; p < job.plan.nparts; p++)
+      free(job.part_status[p]);
+  free(job.part_status);
+  free(job.part_nitems);
+  free(job.part_nfails);
+  free(job.part_idbytes);
+  free(job.base_line);
+  free(job.dups);
   arcos_ring_destroy(&job.ring);
   arcos_arena_destroy(&job.arena);
   free(job.items);

@@ -53,6 +53,15 @@ typedef struct {
   char host[64];
 } rank_metrics_t;
 
+/* Statistics of stored records and failures, summed over ranks for the report. */
+enum { S_SCORE_SUM, S_ALERT_CRIT, S_ALERT_HIGH, S_ALERT_MED, S_ERR_PARSE, S_ERR_INVALID,
+       S_ERR_STAGE, S_ERR_IO, S_HIST, S_COUNT = S_HIST + 10 };
+
+typedef struct {
+  uint64_t sum[S_COUNT];
+  int64_t min, max;
+} stats_t;
+
 /* The conservation terms of SPEC §4, identical on every rank once computed. */
 typedef struct {
   uint64_t input, stored, duplicates, dead_lettered, skipped, dropped;
@@ -100,6 +109,20 @@ typedef struct {
     uint64_t first_line, last_line, records;
   } *skips;
   size_t nskips;
+  /* bounded memory (spill.c): records live in their segments, not in memory */
+  bool spill;
+  uint64_t budget;       /* bytes the job's data may use per rank */
+  uint64_t *part_nitems, *part_nfails, *part_idbytes; /* per partition (own ones) */
+  uint64_t *base_line;   /* per partition: first line number of a JSON Lines range - 1 */
+  uint8_t **part_status; /* per own partition, per item: ITEM_STORED or ITEM_DUPLICATE */
+  struct dupinfo {
+    uint32_t part, idx, first_input;
+    uint64_t first_line;
+  } *dups;
+  size_t ndups, dups_cap;
+  uint32_t buckets; /* exactly-once rounds */
+  stats_t spill_stats;
+  double baseline_rss_mb; /* RSS before any data: what --max-memory-mb comes on top of */
   int64_t reference_time;
   arcos_ring_t *ring;
   totals_t totals; /* set by arcos_outputs_write */
@@ -183,6 +206,18 @@ int arcos_store_h5_common(job_t *job, struct arcos_h5 *h, const output_paths_t *
 static inline size_t arcos_fail_message_len(const fail_t *f) {
   return f->message_len ? f->message_len : strlen(f->message);
 }
+
+typedef struct dupinfo dupinfo_t;
+
+void arcos_stats_init(stats_t *s);
+void arcos_stats_item(stats_t *s, const item_t *it);
+void arcos_stats_fail(stats_t *s, const fail_t *f);
+
+/* spill.c: bounded memory */
+void arcos_spill_release(job_t *job, size_t part);
+int arcos_spill_note_loaded(job_t *job, size_t part);
+int arcos_spill_exactly_once(job_t *job);
+int arcos_spill_outputs(job_t *job, const output_paths_t *paths);
 
 static inline uint64_t item_pos(uint32_t part, uint32_t seq) {
   return ((uint64_t)part << 32) | seq;

@@ -460,7 +460,7 @@ int arcos_pipeline_run(job_t *job) {
       continue;
     uint8_t state = job->part_state != NULL ? job->part_state[part] : 0;
     if (state == 2) {
-      rc = arcos_ckpt_load(job, part);
+      rc = job->spill ? arcos_spill_note_loaded(job, part) : arcos_ckpt_load(job, part);
       job->m.partitions++;
       continue;
     }
@@ -482,6 +482,8 @@ int arcos_pipeline_run(job_t *job) {
     }
     if (rc == ARCOS_OK)
       rc = arcos_ckpt_commit(job, part);
+    if (rc == ARCOS_OK && job->spill)
+      arcos_spill_release(job, part);
     if (rc == ARCOS_OK && arcos_stop_requested(job)) {
       job->interrupted = true;
       break;
@@ -510,6 +512,9 @@ int arcos_fix_lines(job_t *job) {
     }
     uint64_t base = 1 + run;
     run += all[p];
+    if (job->base_line != NULL)
+      job->base_line[p] =
+          job->plan.inputs[part->input].format == ARCOS_FMT_JSONL ? base : 0;
     if (part->rank != job->ctx->rank ||
         job->plan.inputs[part->input].format != ARCOS_FMT_JSONL)
       continue;

@@ -44,6 +44,7 @@ typedef struct {
   bool resume;       /* continue an interrupted run from its checkpoint */
   bool checkpoint;   /* journal finished partitions so --resume can continue (true) */
   double max_time;   /* seconds; then checkpoint and exit 75 (0 = no limit) */
+  int64_t max_memory_mb; /* per rank, on top of the process baseline (0 = no limit) */
   int64_t reference_time; /* epoch seconds; job start unless reference_time_set */
   bool reference_time_set;
   int guarantee;          /* arcos_guarantee_t */

@@ -52,6 +52,7 @@ typedef struct {
 typedef struct {
   uint64_t partition_bytes; /* 0 = automatic */
   uint64_t per_rank;        /* partitions per working rank */
+  uint64_t max_auto_bytes;  /* cap on the automatic size (bounded memory), 0 = none */
   int workers;              /* ranks that take partitions (>= 1) */
 } arcos_plan_opts_t;
 

@@ -90,7 +90,7 @@ int main(void) {
   /* Planning: a forced tiny partition size yields more partitions than records, in
    * order, tiling the file, each assigned to a rank below the worker count. */
   const char *paths[] = {path};
-  arcos_plan_opts_t po = {3, 4, 3};
+  arcos_plan_opts_t po = {.partition_bytes = 3, .per_rank = 4, .workers = 3};
   arcos_plan_t plan;
   arcos_detail_t d;
   arcos_detail_clear(&d);
