@@ -18,6 +18,7 @@ static const char *const guarantee_names[] = {"exactly-once", "at-least-once", "
                                               NULL};
 static const char *const on_error_names[] = {"dlq", "skip", "retry", NULL};
 static const char *const backpressure_names[] = {"throttle", "drop", NULL};
+static const char *const progress_style_names[] = {"auto", "bar", "lines", NULL};
 
 typedef struct {
   const char *key; /* job-config key; "a.b" is member b of object a */
@@ -40,6 +41,10 @@ static const opt_t options[] = {
      "write into an existing output directory"},
     {"jsonl", OPT_BOOL, OFF(jsonl), 0, 0, NULL, NULL, NULL, "also write results.jsonl"},
     {"quiet", OPT_BOOL, OFF(quiet), 0, 0, NULL, NULL, NULL, "no summary on standard output"},
+    {"progress_interval", OPT_F64, OFF(progress_interval), 0, 86400, NULL, NULL, "S",
+     "seconds between progress lines on rank 0 (default 2; 0 = none)"},
+    {"progress_style", OPT_ENUM, OFF(progress_style), 0, 0, progress_style_names, NULL, "S",
+     "auto (a bar when stderr is a terminal; under mpirun it is a pipe) | bar | lines"},
     {"resume", OPT_BOOL, OFF(resume), 0, 0, NULL, NULL, NULL,
      "continue an interrupted run in --output from its checkpoint"},
     {"checkpoint", OPT_BOOL, OFF(checkpoint), 0, 0, NULL, NULL, NULL,
@@ -143,6 +148,7 @@ void arcos_config_init(arcos_config_t *cfg) {
   cfg->partitions_per_rank = 4;
   cfg->max_error_rate = -1.0;
   cfg->checkpoint = true;
+  cfg->progress_interval = 2.0;
   cfg->retry_backoff_ms = 1.0;
   cfg->backpressure = ARCOS_BACKPRESSURE_THROTTLE;
   cfg->max_in_flight = 2;

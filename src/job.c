@@ -530,6 +530,7 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   if (cfg->max_time > 0)
     job.deadline = t_start + cfg->max_time;
   arcos_install_stop_signals();
+  job.progress = arcos_progress_create(&job);
 
   /* Read and run the stages on this rank's partitions (or load them from the
    * checkpoint). */
@@ -540,6 +541,9 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   } else if (rc != ARCOS_OK) {
     ARCOS_OOM_ABORT(ctx->comm);
   }
+  /* Waiting here for the slowest rank is idle time: it measures imbalance. */
+  job.m.idle_s += arcos_progress_finish(&job);
+  arcos_progress_destroy(&job.progress);
   int stop[2] = {job.interrupted, rc != ARCOS_OK}, any_stop[2] = {0, 0};
   MPI_Allreduce(stop, any_stop, 2, MPI_INT, MPI_MAX, ctx->comm);
   if (any_stop[1]) {
@@ -559,10 +563,6 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
 
 processed:;
   size_t np = job.plan.nparts;
-  /* Waiting here for the slowest rank is idle time: it measures imbalance. */
-  double t0 = arcos_now();
-  MPI_Barrier(ctx->comm);
-  job.m.idle_s += arcos_now() - t0;
 
   arcos_fix_lines(&job);
   if (cfg->guarantee == ARCOS_GUARANTEE_EXACTLY_ONCE) {
@@ -808,6 +808,7 @@ processed:;
   arcos_ckpt_close(&job, exit_code == ARCOS_EXIT_OK || exit_code == ARCOS_EXIT_ERROR_RATE);
 
 cleanup:
+  arcos_progress_destroy(&job.progress);
   arcos_ckpt_close(&job, false);
   free(job.part_state);
   free(job.skips);

@@ -67,9 +67,13 @@ typedef struct {
   uint64_t input, stored, duplicates, dead_lettered, skipped, dropped;
 } totals_t;
 
+typedef struct arcos_progress arcos_progress_t;
+
 typedef struct {
   const arcos_ctx_t *ctx;
   const arcos_config_t *cfg;
+  arcos_progress_t *progress; /* NULL when quiet */
+  uint64_t done_records, done_bytes; /* this rank's progress in finished partitions */
   arcos_plan_t plan;
   arcos_arena_t *arena;
   item_t *items;
@@ -208,6 +212,14 @@ static inline size_t arcos_fail_message_len(const fail_t *f) {
 }
 
 typedef struct dupinfo dupinfo_t;
+
+/* progress.c */
+arcos_progress_t *arcos_progress_create(job_t *job);
+void arcos_progress_tick(job_t *job, uint64_t records, uint64_t bytes);
+/* Collective: every rank calls it when its processing is done; rank 0 keeps printing
+ * until all have. Returns the seconds this rank waited. */
+double arcos_progress_finish(job_t *job);
+void arcos_progress_destroy(arcos_progress_t **p);
 
 void arcos_stats_init(stats_t *s);
 void arcos_stats_item(stats_t *s, const item_t *it);

@@ -221,8 +221,15 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
   arcos_pipeline_t *s = arg;
   job_t *job = s->job;
   const arcos_config_t *cfg = job->cfg;
-  if ((s->seq & 63) == 0 && arcos_stop_requested(job))
-    return ARCOS_EINTERRUPTED; /* the partition is abandoned and redone on --resume */
+  if ((s->seq & 63) == 0) {
+    if (arcos_stop_requested(job))
+      return ARCOS_EINTERRUPTED; /* the partition is abandoned and redone on --resume */
+    const arcos_partition_t *pt = &job->plan.parts[s->part];
+    uint64_t in_part = raw->offset > pt->start ? raw->offset - pt->start : 0;
+    if (in_part > pt->end - pt->start)
+      in_part = pt->end - pt->start;
+    arcos_progress_tick(job, job->done_records + s->seq, job->done_bytes + in_part);
+  }
   arcos_raw_t r = *raw;
   if (r.offset == 0 && r.len >= 3 && memcmp(r.text, "\xEF\xBB\xBF", 3) == 0) {
     r.text += 3; /* a UTF-8 byte order mark at the start of a file is tolerated */
@@ -383,6 +390,8 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
   job->m.busy_s += arcos_now() - t0 - st.io_s;
   job->m.partitions++;
   job->m.items += job->part_records[part];
+  job->done_records += job->part_records[part];
+  job->done_bytes += job->plan.parts[part].end - job->plan.parts[part].start;
   return rc;
 }
 

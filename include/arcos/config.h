@@ -41,6 +41,8 @@ typedef struct {
   bool force;        /* overwrite an existing output directory */
   bool jsonl;        /* also write results.jsonl */
   bool quiet;        /* no progress or summary on stdout */
+  double progress_interval; /* seconds between progress lines on rank 0 (2; 0 = none) */
+  int progress_style;       /* 0 auto (a bar on a terminal), 1 bar, 2 lines */
   bool resume;       /* continue an interrupted run from its checkpoint */
   bool checkpoint;   /* journal finished partitions so --resume can continue (true) */
   double max_time;   /* seconds; then checkpoint and exit 75 (0 = no limit) */
