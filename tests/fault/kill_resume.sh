@@ -51,7 +51,7 @@ for np in $RANKS; do
       "trial $np/$trial (kill at ${delay_ms} ms, victim $victim)"
     assert_eq "$(json_get "$o/report.json" .records.conserved)" true "trial $np/$trial conservation"
     h5dump -H "$o/results.h5" >/dev/null || fail "trial $np/$trial: results.h5 does not open"
-    ls -A "$o" | grep -q '\.tmp$' && fail "trial $np/$trial: temporary files left"
+    ls -A "$o" | grep -c '\.tmp$' >/dev/null && fail "trial $np/$trial: temporary files left"
     passed=$((passed + 1))
   done
 done

@@ -16,7 +16,7 @@ expect_exit() { # CODE MESSAGE-REGEX CMD...
 mpi 2 "$ARCOS_BIN" run "$f" --output "$O" --quiet
 [ -s "$O/report.json" ] && [ -s "$O/results.h5" ] && [ -e "$O/dlq.jsonl" ] || fail "outputs missing"
 [ ! -e "$O/results.jsonl" ] || fail "results.jsonl written without --jsonl"
-ls -A "$O" | grep -q '\.tmp$' && fail "temporary files left behind"
+ls -A "$O" | grep -c '\.tmp$' >/dev/null && fail "temporary files left behind"
 h5dump -H "$O/results.h5" >"$ARCOS_TMP/schema.txt"
 for d in id_chars id_offset id_length type_chars source_chars timestamp score completeness \
   integrity provenance freshness signal alert_severity input line; do
@@ -37,8 +37,9 @@ expect_exit 2 "on_error.*not one of" "$ARCOS_BIN" run "$f" --on-error explode
 echo '{"bogus_key": 1}' >"$ARCOS_TMP/bad.json"
 expect_exit 2 "unknown key 'bogus_key'" "$ARCOS_BIN" run "$f" --config "$ARCOS_TMP/bad.json"
 expect_exit 2 "unknown command" "$ARCOS_BIN" frobnicate
-"$ARCOS_BIN" --version | grep -Eq '^arcos-scale [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
-"$ARCOS_BIN" run --help | grep -q -- '--on-error' || fail "run --help lists options"
+[[ "$("$ARCOS_BIN" --version)" =~ ^arcos-scale\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version"
+"$ARCOS_BIN" run --help >"$ARCOS_TMP/help.txt"
+grep -q -- '--on-error' "$ARCOS_TMP/help.txt" || fail "run --help lists options"
 
 # Precedence: flag > environment > config > default.
 echo '{"batch_size": 7, "reference_time": "2026-01-01T00:00:00Z"}' >"$ARCOS_TMP/job.json"
