@@ -222,13 +222,15 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
   job_t *job = s->job;
   const arcos_config_t *cfg = job->cfg;
   if ((s->seq & 63) == 0) {
-    if (arcos_stop_requested(job))
+    if (!job->streaming && arcos_stop_requested(job))
       return ARCOS_EINTERRUPTED; /* the partition is abandoned and redone on --resume */
-    const arcos_partition_t *pt = &job->plan.parts[s->part];
-    uint64_t in_part = raw->offset > pt->start ? raw->offset - pt->start : 0;
-    if (in_part > pt->end - pt->start)
-      in_part = pt->end - pt->start;
-    arcos_progress_tick(job, job->done_records + s->seq, job->done_bytes + in_part);
+    if (job->progress != NULL) { /* file mode only: streaming has no plan yet */
+      const arcos_partition_t *pt = &job->plan.parts[s->part];
+      uint64_t in_part = raw->offset > pt->start ? raw->offset - pt->start : 0;
+      if (in_part > pt->end - pt->start)
+        in_part = pt->end - pt->start;
+      arcos_progress_tick(job, job->done_records + s->seq, job->done_bytes + in_part);
+    }
   }
   arcos_raw_t r = *raw;
   if (r.offset == 0 && r.len >= 3 && memcmp(r.text, "\xEF\xBB\xBF", 3) == 0) {
