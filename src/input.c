@@ -493,7 +493,7 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
   arcos_buf_reset(buf);
   for (;;) {
     /* Consume complete lines in buf. */
-    for (;;) {
+    while (scan < buf->len) {
       char *nl = memchr(buf->data + scan, '\n', buf->len - scan);
       if (nl == NULL)
         break;

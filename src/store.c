@@ -514,8 +514,9 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
     int ok = 1;
     if (job->ctx->rank == 0) {
       FILE *f = fopen(paths->dropped_jsonl, "wb");
-      ok = f != NULL && fwrite(job->dropped_lines.data, 1, job->dropped_lines.len, f) ==
-                            job->dropped_lines.len;
+      ok = f != NULL && (job->dropped_lines.len == 0 ||
+                         fwrite(job->dropped_lines.data, 1, job->dropped_lines.len, f) ==
+                             job->dropped_lines.len);
       if (f != NULL && fclose(f) != 0)
         ok = 0;
     }
