@@ -122,6 +122,35 @@ static void local_stats(const job_t *job, stats_t *s) {
     arcos_stats_fail(s, &job->fails[i]);
 }
 
+/* Gather every rank's `count` elements of `type` at rank 0, in rank order. Returns a
+ * new buffer on rank 0 (NULL elsewhere) and the total number of elements. */
+static void *gather_at_root(MPI_Comm comm, const void *mine, int count, MPI_Datatype type,
+                            size_t elem, int *total_out) {
+  int rank, size;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  int *counts = malloc((size_t)size * 2 * sizeof *counts);
+  if (counts == NULL)
+    ARCOS_OOM_ABORT(comm);
+  int *displ = counts + size;
+  MPI_Gather(&count, 1, MPI_INT, counts, 1, MPI_INT, 0, comm);
+  char *all = NULL;
+  int total = 0;
+  if (rank == 0) {
+    for (int r = 0; r < size; r++) {
+      displ[r] = total;
+      total += counts[r];
+    }
+    all = malloc(((size_t)total + 1) * elem);
+    if (all == NULL)
+      ARCOS_OOM_ABORT(comm);
+  }
+  MPI_Gatherv(mine, count, type, all, counts, displ, type, 0, comm);
+  free(counts);
+  *total_out = total;
+  return all;
+}
+
 /* The first SAMPLE_MAX failures in global order, gathered at rank 0 as a JSON array. */
 static json_t *error_sample(const job_t *job) {
   arcos_buf_t b = {0};
@@ -139,26 +168,9 @@ static json_t *error_sample(const job_t *job) {
     arcos_buf_append(&b, &len, 2);
     arcos_buf_append(&b, f->message, len);
   }
-  int size = job->ctx->size, mine = (int)b.len;
-  int *counts = malloc((size_t)size * 2 * sizeof *counts);
-  if (counts == NULL)
-    ARCOS_OOM_ABORT(job->ctx->comm);
-  int *displ = counts + size;
-  MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, job->ctx->comm);
-  char *all = NULL;
-  int total = 0;
-  if (job->ctx->rank == 0) {
-    for (int r = 0; r < size; r++) {
-      displ[r] = total;
-      total += counts[r];
-    }
-    all = malloc((size_t)total + 1);
-    if (all == NULL)
-      ARCOS_OOM_ABORT(job->ctx->comm);
-  }
-  MPI_Gatherv(b.data, mine, MPI_BYTE, all, counts, displ, MPI_BYTE, 0, job->ctx->comm);
+  int size = job->ctx->size, total = 0;
+  char *all = gather_at_root(job->ctx->comm, b.data, (int)b.len, MPI_BYTE, 1, &total);
   arcos_buf_free(&b);
-  free(counts);
   if (job->ctx->rank != 0)
     return NULL;
   typedef struct {
@@ -210,26 +222,9 @@ static json_t *error_sample(const job_t *job) {
 
 /* Batch latencies of every rank, gathered at rank 0 and sorted. */
 static double *gather_latencies(const job_t *job, size_t *n_out) {
-  int size = job->ctx->size, mine = (int)job->nlatency;
-  int *counts = malloc((size_t)size * 2 * sizeof *counts);
-  if (counts == NULL)
-    ARCOS_OOM_ABORT(job->ctx->comm);
-  int *displ = counts + size;
-  MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, job->ctx->comm);
-  double *all = NULL;
   int total = 0;
-  if (job->ctx->rank == 0) {
-    for (int r = 0; r < size; r++) {
-      displ[r] = total;
-      total += counts[r];
-    }
-    all = malloc(((size_t)total + 1) * sizeof *all);
-    if (all == NULL)
-      ARCOS_OOM_ABORT(job->ctx->comm);
-  }
-  MPI_Gatherv(job->latency_ms, mine, MPI_DOUBLE, all, counts, displ, MPI_DOUBLE, 0,
-              job->ctx->comm);
-  free(counts);
+  double *all = gather_at_root(job->ctx->comm, job->latency_ms, (int)job->nlatency, MPI_DOUBLE,
+                               sizeof(double), &total);
   if (all != NULL)
     qsort(all, (size_t)total, sizeof *all, cmp_double);
   *n_out = (size_t)total;
@@ -238,11 +233,8 @@ static double *gather_latencies(const job_t *job, size_t *n_out) {
 
 /* at-most-once: ranges not redone after a crash, gathered at rank 0 in global order. */
 static json_t *skipped_ranges(const job_t *job) {
-  int size = job->ctx->size;
-  int mine = (int)(job->nskips * 4);
   uint64_t *buf = malloc((job->nskips * 4 + 1) * sizeof *buf);
-  int *counts = malloc((size_t)size * 2 * sizeof *counts);
-  if (buf == NULL || counts == NULL)
+  if (buf == NULL)
     ARCOS_OOM_ABORT(job->ctx->comm);
   for (size_t i = 0; i < job->nskips; i++) {
     buf[4 * i] = job->skips[i].part;
@@ -250,22 +242,10 @@ static json_t *skipped_ranges(const job_t *job) {
     buf[4 * i + 2] = job->skips[i].last_line;
     buf[4 * i + 3] = job->skips[i].records;
   }
-  int *displ = counts + size;
-  MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, job->ctx->comm);
-  uint64_t *all = NULL;
   int total = 0;
-  if (job->ctx->rank == 0) {
-    for (int r = 0; r < size; r++) {
-      displ[r] = total;
-      total += counts[r];
-    }
-    all = malloc(((size_t)total + 1) * sizeof *all);
-    if (all == NULL)
-      ARCOS_OOM_ABORT(job->ctx->comm);
-  }
-  MPI_Gatherv(buf, mine, MPI_UINT64_T, all, counts, displ, MPI_UINT64_T, 0, job->ctx->comm);
+  uint64_t *all = gather_at_root(job->ctx->comm, buf, (int)(job->nskips * 4), MPI_UINT64_T,
+                                 sizeof *buf, &total);
   free(buf);
-  free(counts);
   if (job->ctx->rank != 0)
     return NULL;
   json_t *arr = json_array();
