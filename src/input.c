@@ -395,7 +395,12 @@ static ssize_t source_read(source_t *s, char *dst, size_t n, const char **msg) {
     if (got == 0) {
       int errnum = 0;
       const char *m = gzerror(s->gz, &errnum);
-      if (errnum != Z_OK && errnum != Z_BUF_ERROR) {
+      if (errnum == Z_BUF_ERROR) {
+        /* zlib's only Z_BUF_ERROR when reading: the input ended inside the stream */
+        *msg = "gzip stream ends early (truncated file?)";
+        return -1;
+      }
+      if (errnum != Z_OK) {
         *msg = m;
         return -1;
       }
