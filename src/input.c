@@ -424,8 +424,13 @@ static ssize_t source_read(source_t *s, char *dst, size_t n, const char **msg) {
   return got;
 }
 
-static bool is_blank(const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++)
+/* A line of only spaces, tabs and CRs; the UTF-8 byte order mark that the pipeline
+ * skips at the start of a file (offset 0) does not make a line non-blank. */
+static bool is_blank(const char *s, size_t n, uint64_t offset) {
+  size_t i = 0;
+  if (offset == 0 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+    i = 3;
+  for (; i < n; i++)
     if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
       return false;
   return true;
@@ -457,7 +462,7 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
         st->newlines++;
       if (skipping) {
         skipping = false;
-      } else if (!is_blank(buf->data + scan, end - scan)) {
+      } else if (!is_blank(buf->data + scan, end - scan, rec_off)) {
         arcos_raw_t r = {buf->data + scan, end - scan, line, rec_off};
         st->records++;
         int rc = fn(arg, &r);
@@ -496,7 +501,7 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
   }
   /* A last line without a final newline. */
   if (buf->len > scan && !skipping && buf_off + scan < limit &&
-      !is_blank(buf->data + scan, buf->len - scan)) {
+      !is_blank(buf->data + scan, buf->len - scan, buf_off + scan)) {
     arcos_raw_t r = {buf->data + scan, buf->len - scan, line, buf_off + scan};
     st->records++;
     return fn(arg, &r);
