@@ -116,6 +116,10 @@ static int collect_dir(const char *dir, str_list_t *out, arcos_detail_t *d) {
     snprintf(p, len, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", e->d_name);
     struct stat st;
     if (stat(p, &st) != 0) {
+      if (errno == ENOENT && format_of(p) < 0) {
+        free(p); /* a dangling symlink with a name we would ignore anyway */
+        continue;
+      }
       rc = arcos_detail_set(d, ARCOS_EIO, p, 0, "cannot stat: %s", strerror(errno));
       free(p);
       break;
