@@ -558,8 +558,10 @@ static size_t skip_ws(const char *s, size_t i, size_t n) {
 }
 
 /* End (exclusive) of the JSON value starting at i, by bracket depth and string
- * state; n when the text ends first. The value itself is validated by the parser. */
-static size_t value_end(const char *s, size_t i, size_t n) {
+ * state; n, with *cut set, when the text ends first. i itself when a ',', ']' or '}'
+ * stands where the value belongs. The value itself is validated by the parser. */
+static size_t value_end(const char *s, size_t i, size_t n, bool *cut) {
+  *cut = false;
   int depth = 0;
   bool in_str = false;
   for (; i < n; i++) {
@@ -586,7 +588,37 @@ static size_t value_end(const char *s, size_t i, size_t n) {
     } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'))
       return i;
   }
+  *cut = true;
   return n;
+}
+
+/* After the records array has closed (i just past its ']'): only whitespace may
+ * follow, or, inside the seed's object, further members and the closing '}'.
+ * Returns where the document stops being well-formed, or SIZE_MAX when it ends
+ * properly. Member values are delimited, not validated. */
+static size_t doc_tail(const char *s, size_t i, size_t n, bool in_object) {
+  bool cut = false;
+  i = skip_ws(s, i, n);
+  if (in_object) {
+    while (i < n && s[i] == ',') {
+      size_t k = skip_ws(s, i + 1, n);
+      size_t e = k < n && s[k] == '"' ? value_end(s, k, n, &cut) : k;
+      if (e == k || cut)
+        return i;
+      k = skip_ws(s, e, n);
+      if (k >= n || s[k] != ':')
+        return i;
+      k = skip_ws(s, k + 1, n);
+      e = value_end(s, k, n, &cut);
+      if (e == k || cut)
+        return i;
+      i = skip_ws(s, e, n);
+    }
+    if (i >= n || s[i] != '}')
+      return i;
+    i = skip_ws(s, i + 1, n);
+  }
+  return i < n ? i : SIZE_MAX;
 }
 
 static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record_fn fn,
@@ -607,12 +639,13 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
     i = skip_ws(s, i + 3, n);
   if (i >= n)
     return ARCOS_OK; /* an empty document holds no records */
-  if (s[i] == '{') {
+  bool in_object = s[i] == '{';
+  if (in_object) {
     /* The seed's workload object: find the top-level "evidence_items" array. */
     size_t j = skip_ws(s, i + 1, n);
-    bool found = false;
+    bool found = false, cut = false;
     while (j < n && s[j] == '"') {
-      size_t kend = value_end(s, j, n);
+      size_t kend = value_end(s, j, n, &cut);
       bool is_items = kend - j == 16 && memcmp(s + j, "\"evidence_items\"", 16) == 0;
       j = skip_ws(s, kend, n);
       if (j >= n || s[j] != ':')
@@ -623,7 +656,7 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
         i = j;
         break;
       }
-      j = skip_ws(s, value_end(s, j, n), n);
+      j = skip_ws(s, value_end(s, j, n, &cut), n);
       if (j < n && s[j] == ',')
         j = skip_ws(s, j + 1, n);
     }
@@ -640,38 +673,51 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
     st->records++;
     return onerror(arg, &r, ARCOS_EPARSE, "a .json input must hold a JSON array of records");
   }
+  /* Elements one by one; where the structure breaks, the rest of the document is one
+   * parse error record (the broken part) and the records before it stand. */
   uint64_t element = 1;
+  const char *broken = NULL;
   i = skip_ws(s, i + 1, n);
-  if (i < n && s[i] == ']')
-    return ARCOS_OK;
-  while (i < n) {
-    size_t e = value_end(s, i, n);
-    if (e == i) { /* a stray ',' or ']' where a value belongs */
-      e = i + 1;
-    }
-    arcos_raw_t r = {s + i, e - i, element++, i};
-    st->records++;
-    rc = fn(arg, &r);
-    if (rc != 0)
-      return rc;
-    i = skip_ws(s, e, n);
-    if (i < n && s[i] == ',') {
-      i = skip_ws(s, i + 1, n);
-      continue;
-    }
-    if (i < n && s[i] == ']')
-      return ARCOS_OK;
-    if (i < n) {
-      /* Garbage between elements: report the rest of the document as one record. */
-      arcos_raw_t g = {s + i, n - i, element, i};
+  bool closed = i < n && s[i] == ']';
+  if (closed)
+    i++;
+  while (!closed && broken == NULL) {
+    bool cut = false;
+    size_t e = value_end(s, i, n, &cut);
+    if (cut) {
+      broken = "the JSON array is not closed (file truncated?)";
+    } else if (e == i) {
+      broken = "expected an array element (an empty element or a ',' before ']')";
+    } else {
+      arcos_raw_t r = {s + i, e - i, element++, i};
       st->records++;
-      return onerror(arg, &g, ARCOS_EPARSE, "expected ',' or ']' between array elements");
+      rc = fn(arg, &r);
+      if (rc != 0)
+        return rc;
+      i = skip_ws(s, e, n);
+      if (i < n && s[i] == ',') {
+        i = skip_ws(s, i + 1, n);
+      } else if (i < n && s[i] == ']') {
+        closed = true;
+        i++;
+      } else {
+        broken = i < n ? "expected ',' or ']' between array elements"
+                       : "the JSON array is not closed (file truncated?)";
+      }
     }
   }
-  /* The text ended inside the array: the records seen so far stand. */
-  arcos_raw_t t = {"", 0, element, n};
+  if (broken == NULL) {
+    size_t t = doc_tail(s, i, n, in_object);
+    if (t == SIZE_MAX)
+      return ARCOS_OK;
+    i = t;
+    broken = in_object ? "the evidence_items object does not end properly after its array "
+                         "(file truncated, or text after the object?)"
+                       : "unexpected text after the closing ']' of the array";
+  }
+  arcos_raw_t g = {s + i, n - i, element, i};
   st->records++;
-  return onerror(arg, &t, ARCOS_EPARSE, "the JSON array is not closed (file truncated?)");
+  return onerror(arg, &g, ARCOS_EPARSE, broken);
 }
 
 int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part,
