@@ -35,12 +35,13 @@ jq -e 'type == "object" and (.description | type) == "string"' "$exp" >/dev/null
 # Work in a scratch copy, so that paths in the outputs are short and relative.
 work=$ARCOS_TMP/case
 cp -a "$case_dir" "$work"
-cd "$work"
+cd "$work" || fail "$name: cannot enter $work"
 if [ -f setup.sh ]; then
   bash setup.sh || fail "$name: setup.sh failed"
 fi
 
 # One jq call for the whole expectation (jq 1.6 takes ~50 ms to start).
+desc='' want_exit=0 has_inputs=false inputs=() args=()
 eval "$(jq -r '@sh "desc=\(.description) want_exit=\(.exit // 0) has_inputs=\(has("inputs"))",
                @sh "inputs=(\(.inputs // []))", @sh "args=(\(.args // []))"' "$exp")"
 echo "bad.$name: $desc"
