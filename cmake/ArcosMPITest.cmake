@@ -20,16 +20,16 @@ function(arcos_add_mpi_test)
                        SKIP_RETURN_CODE 77 ENVIRONMENT "${ARCOS_MPI_ENV}")
 endfunction()
 
-# arcos_add_script_test(NAME n SCRIPT file.sh [LABELS ...] [TIMEOUT s])
-# The script gets ARCOS_BIN (the arcos-scale binary), ARCOS_MPIEXEC, ARCOS_SRC,
-# ARCOS_BUILD and a private scratch directory ARCOS_TMP.
+# arcos_add_script_test(NAME n SCRIPT file.sh [ARGS ...] [LABELS ...] [TIMEOUT s])
+# The script gets its ARGS, ARCOS_BIN (the arcos-scale binary), ARCOS_MPIEXEC,
+# ARCOS_SRC, ARCOS_BUILD and a private scratch directory ARCOS_TMP.
 function(arcos_add_script_test)
-  cmake_parse_arguments(T "" "NAME;SCRIPT;TIMEOUT" "LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "NAME;SCRIPT;TIMEOUT" "ARGS;LABELS" ${ARGN})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
   set(tmp ${PROJECT_BINARY_DIR}/test-tmp/${T_NAME})
-  add_test(NAME ${T_NAME} COMMAND bash ${T_SCRIPT})
+  add_test(NAME ${T_NAME} COMMAND bash ${T_SCRIPT} ${T_ARGS})
   set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
       SKIP_RETURN_CODE 77
       ENVIRONMENT "${ARCOS_MPI_ENV};ARCOS_BIN=$<TARGET_FILE:arcos-scale>;ARCOS_MPIEXEC=${MPIEXEC_EXECUTABLE};ARCOS_SRC=${PROJECT_SOURCE_DIR};ARCOS_BUILD=${PROJECT_BINARY_DIR};ARCOS_TMP=${tmp};ARCOS_TESTS_BIN=${PROJECT_BINARY_DIR}/tests")

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arcos/util.h"
+#include "jsonw.h"
 
 typedef enum { OPT_BOOL, OPT_I32, OPT_I64, OPT_F64, OPT_STRING, OPT_ENUM, OPT_TIME } opt_kind_t;
 
@@ -519,7 +520,7 @@ json_t *arcos_config_to_json(const arcos_config_t *cfg) {
   json_t *scoring = json_object();
   json_t *inputs = json_array();
   for (size_t i = 0; i < cfg->ninputs; i++)
-    json_array_append_new(inputs, json_string(cfg->inputs[i]));
+    json_array_append_new(inputs, arcos_jsonw_string(cfg->inputs[i], strlen(cfg->inputs[i])));
   json_object_set_new(root, "inputs", inputs);
   const char *base = (const char *)cfg;
   for (size_t i = 0; i < NOPTIONS; i++) {

@@ -118,6 +118,10 @@ static int collect_dir(const char *dir, str_list_t *out, arcos_detail_t *d) {
     snprintf(p, len, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", e->d_name);
     struct stat st;
     if (stat(p, &st) != 0) {
+      if (errno == ENOENT && format_of(p) < 0) {
+        free(p); /* a dangling symlink with a name we would ignore anyway */
+        continue;
+      }
       rc = arcos_detail_set(d, ARCOS_EIO, p, 0, "cannot stat: %s", strerror(errno));
       free(p);
       break;
@@ -448,7 +452,12 @@ static ssize_t source_read(source_t *s, char *dst, size_t n, const char **msg) {
     if (got == 0) {
       int errnum = 0;
       const char *m = gzerror(s->gz, &errnum);
-      if (errnum != Z_OK && errnum != Z_BUF_ERROR) {
+      if (errnum == Z_BUF_ERROR) {
+        /* zlib's only Z_BUF_ERROR when reading: the input ended inside the stream */
+        *msg = "gzip stream ends early (truncated file?)";
+        return -1;
+      }
+      if (errnum != Z_OK) {
         *msg = m;
         return -1;
       }
@@ -472,8 +481,13 @@ static ssize_t source_read(source_t *s, char *dst, size_t n, const char **msg) {
   return got;
 }
 
-static bool is_blank(const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++)
+/* A line of only spaces, tabs and CRs; the UTF-8 byte order mark that the pipeline
+ * skips at the start of a file (offset 0) does not make a line non-blank. */
+static bool is_blank(const char *s, size_t n, uint64_t offset) {
+  size_t i = 0;
+  if (offset == 0 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+    i = 3;
+  for (; i < n; i++)
     if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
       return false;
   return true;
@@ -505,7 +519,7 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
         st->newlines++;
       if (skipping) {
         skipping = false;
-      } else if (!is_blank(buf->data + scan, end - scan)) {
+      } else if (!is_blank(buf->data + scan, end - scan, rec_off)) {
         arcos_raw_t r = {buf->data + scan, end - scan, line, rec_off};
         st->records++;
         int rc = fn(arg, &r);
@@ -544,7 +558,7 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
   }
   /* A last line without a final newline. */
   if (buf->len > scan && !skipping && buf_off + scan < limit &&
-      !is_blank(buf->data + scan, buf->len - scan)) {
+      !is_blank(buf->data + scan, buf->len - scan, buf_off + scan)) {
     arcos_raw_t r = {buf->data + scan, buf->len - scan, line, buf_off + scan};
     st->records++;
     return fn(arg, &r);
@@ -597,8 +611,10 @@ static size_t skip_ws(const char *s, size_t i, size_t n) {
 }
 
 /* End (exclusive) of the JSON value starting at i, by bracket depth and string
- * state; n when the text ends first. The value itself is validated by the parser. */
-static size_t value_end(const char *s, size_t i, size_t n) {
+ * state; n, with *cut set, when the text ends first. i itself when a ',', ']' or '}'
+ * stands where the value belongs. The value itself is validated by the parser. */
+static size_t value_end(const char *s, size_t i, size_t n, bool *cut) {
+  *cut = false;
   int depth = 0;
   bool in_str = false;
   for (; i < n; i++) {
@@ -625,7 +641,37 @@ static size_t value_end(const char *s, size_t i, size_t n) {
     } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'))
       return i;
   }
+  *cut = true;
   return n;
+}
+
+/* After the records array has closed (i just past its ']'): only whitespace may
+ * follow, or, inside the seed's object, further members and the closing '}'.
+ * Returns where the document stops being well-formed, or SIZE_MAX when it ends
+ * properly. Member values are delimited, not validated. */
+static size_t doc_tail(const char *s, size_t i, size_t n, bool in_object) {
+  bool cut = false;
+  i = skip_ws(s, i, n);
+  if (in_object) {
+    while (i < n && s[i] == ',') {
+      size_t k = skip_ws(s, i + 1, n);
+      size_t e = k < n && s[k] == '"' ? value_end(s, k, n, &cut) : k;
+      if (e == k || cut)
+        return i;
+      k = skip_ws(s, e, n);
+      if (k >= n || s[k] != ':')
+        return i;
+      k = skip_ws(s, k + 1, n);
+      e = value_end(s, k, n, &cut);
+      if (e == k || cut)
+        return i;
+      i = skip_ws(s, e, n);
+    }
+    if (i >= n || s[i] != '}')
+      return i;
+    i = skip_ws(s, i + 1, n);
+  }
+  return i < n ? i : SIZE_MAX;
 }
 
 static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record_fn fn,
@@ -646,12 +692,13 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
     i = skip_ws(s, i + 3, n);
   if (i >= n)
     return ARCOS_OK; /* an empty document holds no records */
-  if (s[i] == '{') {
+  bool in_object = s[i] == '{';
+  if (in_object) {
     /* The seed's workload object: find the top-level "evidence_items" array. */
     size_t j = skip_ws(s, i + 1, n);
-    bool found = false;
+    bool found = false, cut = false;
     while (j < n && s[j] == '"') {
-      size_t kend = value_end(s, j, n);
+      size_t kend = value_end(s, j, n, &cut);
       bool is_items = kend - j == 16 && memcmp(s + j, "\"evidence_items\"", 16) == 0;
       j = skip_ws(s, kend, n);
       if (j >= n || s[j] != ':')
@@ -662,7 +709,7 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
         i = j;
         break;
       }
-      j = skip_ws(s, value_end(s, j, n), n);
+      j = skip_ws(s, value_end(s, j, n, &cut), n);
       if (j < n && s[j] == ',')
         j = skip_ws(s, j + 1, n);
     }
@@ -679,38 +726,51 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
     st->records++;
     return onerror(arg, &r, ARCOS_EPARSE, "a .json input must hold a JSON array of records");
   }
+  /* Elements one by one; where the structure breaks, the rest of the document is one
+   * parse error record (the broken part) and the records before it stand. */
   uint64_t element = 1;
+  const char *broken = NULL;
   i = skip_ws(s, i + 1, n);
-  if (i < n && s[i] == ']')
-    return ARCOS_OK;
-  while (i < n) {
-    size_t e = value_end(s, i, n);
-    if (e == i) { /* a stray ',' or ']' where a value belongs */
-      e = i + 1;
-    }
-    arcos_raw_t r = {s + i, e - i, element++, i};
-    st->records++;
-    rc = fn(arg, &r);
-    if (rc != 0)
-      return rc;
-    i = skip_ws(s, e, n);
-    if (i < n && s[i] == ',') {
-      i = skip_ws(s, i + 1, n);
-      continue;
-    }
-    if (i < n && s[i] == ']')
-      return ARCOS_OK;
-    if (i < n) {
-      /* Garbage between elements: report the rest of the document as one record. */
-      arcos_raw_t g = {s + i, n - i, element, i};
+  bool closed = i < n && s[i] == ']';
+  if (closed)
+    i++;
+  while (!closed && broken == NULL) {
+    bool cut = false;
+    size_t e = value_end(s, i, n, &cut);
+    if (cut) {
+      broken = "the JSON array is not closed (file truncated?)";
+    } else if (e == i) {
+      broken = "expected an array element (an empty element or a ',' before ']')";
+    } else {
+      arcos_raw_t r = {s + i, e - i, element++, i};
       st->records++;
-      return onerror(arg, &g, ARCOS_EPARSE, "expected ',' or ']' between array elements");
+      rc = fn(arg, &r);
+      if (rc != 0)
+        return rc;
+      i = skip_ws(s, e, n);
+      if (i < n && s[i] == ',') {
+        i = skip_ws(s, i + 1, n);
+      } else if (i < n && s[i] == ']') {
+        closed = true;
+        i++;
+      } else {
+        broken = i < n ? "expected ',' or ']' between array elements"
+                       : "the JSON array is not closed (file truncated?)";
+      }
     }
   }
-  /* The text ended inside the array: the records seen so far stand. */
-  arcos_raw_t t = {"", 0, element, n};
+  if (broken == NULL) {
+    size_t t = doc_tail(s, i, n, in_object);
+    if (t == SIZE_MAX)
+      return ARCOS_OK;
+    i = t;
+    broken = in_object ? "the evidence_items object does not end properly after its array "
+                         "(file truncated, or text after the object?)"
+                       : "unexpected text after the closing ']' of the array";
+  }
+  arcos_raw_t g = {s + i, n - i, element, i};
   st->records++;
-  return onerror(arg, &t, ARCOS_EPARSE, "the JSON array is not closed (file truncated?)");
+  return onerror(arg, &g, ARCOS_EPARSE, broken);
 }
 
 int arcos_read_buffer(const char *text, size_t len, uint64_t first_line, uint64_t base_offset,

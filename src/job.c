@@ -12,6 +12,7 @@
 
 #include "arcos/job.h"
 #include "job_internal.h"
+#include "jsonw.h"
 
 #define SAMPLE_MAX 20
 
@@ -208,7 +209,8 @@ static json_t *error_sample(const job_t *job) {
   json_t *arr = json_array();
   for (size_t i = 0; i < ns && i < SAMPLE_MAX; i++) {
     json_t *o = json_object();
-    json_object_set_new(o, "input", json_string(job->plan.inputs[s[i].input].display));
+    const char *in = job->plan.inputs[s[i].input].display;
+    json_object_set_new(o, "input", arcos_jsonw_string(in, strlen(in)));
     json_object_set_new(o, "line", json_integer((json_int_t)s[i].line));
     json_object_set_new(o, "kind", json_string(arcos_error_kind_name(s[i].kind)));
     json_object_set_new(o, "stage", json_string(arcos_stage_name(s[i].stage)));

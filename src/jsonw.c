@@ -142,3 +142,14 @@ void arcos_jsonw_base64(arcos_buf_t *b, const char *s, size_t n) {
   }
   arcos_buf_putc(b, '"');
 }
+
+json_t *arcos_jsonw_string(const char *s, size_t n) {
+  json_t *v = json_stringn(s, n);
+  if (v != NULL || s == NULL)
+    return v;
+  arcos_buf_t b = {0};
+  arcos_jsonw_str(&b, s, n);
+  v = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
+  arcos_buf_free(&b);
+  return v;
+}

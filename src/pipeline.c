@@ -237,6 +237,8 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
     r.text += 3; /* a UTF-8 byte order mark at the start of a file is tolerated */
     r.len -= 3;
   }
+  if (r.len > 0 && r.text[r.len - 1] == '\r')
+    r.len--; /* the CR of a \r\n ending is not part of the record (max_record_bytes) */
   if (s->in_batch == 0)
     s->batch_t0 = arcos_now();
   s->in_batch++;

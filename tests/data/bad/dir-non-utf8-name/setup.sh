@@ -1,0 +1,1 @@
+mv input/renamed.jsonl "input/$(printf '\377').jsonl"
