@@ -5,4 +5,4 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../jobs/setup.sh"
 arcos_install_packages
 arcos_build
-ctest --test-dir "$ARCOS_ROOT/build" --output-on-failure -LE 'bench|long' "$@"
+ctest --test-dir "$ARCOS_ROOT/build" --output-on-failure -j "$(nproc)" -LE 'bench|long' "$@"
