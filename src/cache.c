@@ -603,8 +603,11 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
   if (rbuf == NULL)
     goto done;
 
-  /* Host side: apply in arrival order (source rank, then queue order), answer each. */
+  /* Host side: apply in arrival order (source rank, then queue order), answer each.
+   * A claim's answer is given after the whole round is applied, against the smallest
+   * position of the round: one round over all claims is then final by itself. */
   int64_t off = 0;
+  arcos_buf_t deferred = {0}; /* pairs of int64: reply offset, request offset */
   for (int r = 0; r < size; r++) {
     size_t start = reply.len;
     for (int64_t end = off + rcount[r]; off < end;) {
@@ -624,6 +627,17 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
                      vlen, rnow, ttl, &rv, &rvlen);
       if (!p[1])
         rvlen = 0; /* only the primary's answer carries a value */
+      int defer = p[0] == OP_CLAIM && p[1] && (st == ARCOS_CACHE_WON || st == ARCOS_CACHE_LOST);
+      if (defer) {
+        int64_t pair[2] = {(int64_t)reply.len, off};
+        static const unsigned char zero[CLAIM_VLEN];
+        rv = zero;
+        rvlen = CLAIM_VLEN;
+        if (arcos_buf_append(&deferred, pair, sizeof pair) != 0) {
+          fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
+          MPI_Abort(c->comm, 1);
+        }
+      }
       uint8_t st8 = (uint8_t)st;
       uint32_t rl = (uint32_t)rvlen;
       if (arcos_buf_append(&reply, &st8, 1) != 0 || arcos_buf_append(&reply, &rl, 4) != 0 ||
@@ -635,6 +649,29 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
     }
     tmp[r] = (int64_t)(reply.len - start);
   }
+  for (size_t d = 0; d < deferred.len; d += 2 * sizeof(int64_t)) {
+    int64_t pair[2];
+    memcpy(pair, deferred.data + d, sizeof pair);
+    const char *p = rbuf + pair[1];
+    uint32_t node, klen;
+    int64_t rnow;
+    uint64_t h, pos, held;
+    memcpy(&node, p + 2, 4);
+    memcpy(&klen, p + 6, 4);
+    memcpy(&rnow, p + 14, 8);
+    memcpy(&h, p + 30, 8);
+    memcpy(&pos, p + REQ_FIXED + klen, 8);
+    char *q = reply.data + pair[0];
+    const cache_entry_t *e = cache_table_find(&c->tables[node], h, p + REQ_FIXED, klen, rnow);
+    if (e == NULL || e->vlen != CLAIM_VLEN) {
+      q[0] = ARCOS_CACHE_UNAVAILABLE; /* only if an expiry or a refusal intervened */
+      continue;
+    }
+    memcpy(&held, cache_entry_value(e), 8);
+    q[0] = held == pos ? ARCOS_CACHE_WON : ARCOS_CACHE_LOST;
+    memcpy(q + REP_FIXED, cache_entry_value(e), CLAIM_VLEN);
+  }
+  arcos_buf_free(&deferred);
 
   int64_t rep_total = 0;
   reply_in = exchange(c->comm, size, reply.data, tmp, rcount, &rep_total, &rc);

@@ -107,11 +107,15 @@ int arcos_cache_result(const arcos_cache_batch_t *b, size_t i, const void **val,
  *
  * arcos_cache_claim sends (id, pos, input, line) for each claim; the owner keeps, per
  * id, the claim with the smallest pos (a later, smaller pos replaces a larger one; an
- * equal pos is the same record again and wins again). Its answers are tentative: a
- * batch that comes later may hold a smaller position. After the last claim batch of
- * every rank, arcos_cache_claim_resolve reads the final winner of each id and fills
- * duplicate/first_input/first_line; the answer then depends only on the set of
- * claims, never on batch order, batch size or rank count. Both are collective. */
+ * equal pos is the same record again and wins again). The owner answers after the
+ * whole round is applied, so each answer reflects the smallest position of every
+ * round so far: when every rank claims all its ids in one round (what
+ * src/exactly_once.c does today) the answers are final. With several rounds they are
+ * tentative (a later round may bring a smaller position), and after the last claim
+ * round of every rank arcos_cache_claim_resolve reads the final winner of each id and
+ * fills duplicate/first_input/first_line; the answer then depends only on the set of
+ * claims, never on batch order, batch size or rank count. Both are collective (a rank
+ * with nothing to claim passes n = 0). */
 typedef struct {
   const char *id; /* in, borrowed */
   uint32_t id_len;
