@@ -807,6 +807,92 @@ void arcos_cache_memo_key(const void *data, size_t len, const void *checksum, si
   memcpy(key + 16, s.digest, 8);
 }
 
+static size_t skip_ws(const char *t, size_t i, size_t n) {
+  while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+    i++;
+  return i;
+}
+
+/* Index just past the string starting at t[i] == '"', or n when unterminated;
+ * *escaped tells whether it held a backslash. */
+static size_t skip_string(const char *t, size_t i, size_t n, int *escaped) {
+  *escaped = 0;
+  for (i++; i < n; i++) {
+    if (t[i] == '\\') {
+      *escaped = 1;
+      i++;
+    } else if (t[i] == '"') {
+      return i + 1;
+    }
+  }
+  return n;
+}
+
+/* Index just past the value starting at t[i], or n when malformed. Scalars run to the
+ * next delimiter; their validity is jansson's business, not the memo's. */
+static size_t skip_value(const char *t, size_t i, size_t n) {
+  int esc, depth = 0;
+  if (i >= n)
+    return n;
+  if (t[i] == '"')
+    return skip_string(t, i, n, &esc);
+  if (t[i] != '{' && t[i] != '[') {
+    while (i < n && t[i] != ',' && t[i] != '}' && t[i] != ']' && t[i] != ' ' && t[i] != '\t' &&
+           t[i] != '\n' && t[i] != '\r')
+      i++;
+    return i;
+  }
+  for (; i < n; i++) {
+    if (t[i] == '"') {
+      i = skip_string(t, i, n, &esc) - 1;
+    } else if (t[i] == '{' || t[i] == '[') {
+      depth++;
+    } else if (t[i] == '}' || t[i] == ']') {
+      if (--depth == 0)
+        return i + 1;
+    }
+  }
+  return n;
+}
+
+int arcos_json_raw_member(const char *text, size_t len, const char *name, size_t nlen,
+                          size_t *off, size_t *vlen) {
+  size_t i = skip_ws(text, 0, len);
+  int found = 0, esc;
+  if (i >= len || text[i] != '{')
+    return -1;
+  i = skip_ws(text, i + 1, len);
+  if (i < len && text[i] == '}')
+    return 0;
+  while (i < len) {
+    if (text[i] != '"')
+      return -1;
+    size_t kend = skip_string(text, i, len, &esc);
+    if (kend >= len || esc)
+      return -1;
+    int match = kend - i - 2 == nlen && memcmp(text + i + 1, name, nlen) == 0;
+    i = skip_ws(text, kend, len);
+    if (i >= len || text[i] != ':')
+      return -1;
+    i = skip_ws(text, i + 1, len);
+    size_t vend = skip_value(text, i, len);
+    if (vend >= len || vend == i)
+      return -1;
+    if (match) {
+      *off = i;
+      *vlen = vend - i;
+      found = 1;
+    }
+    i = skip_ws(text, vend, len);
+    if (i < len && text[i] == '}')
+      return found;
+    if (i >= len || text[i] != ',')
+      return -1;
+    i = skip_ws(text, i + 1, len);
+  }
+  return -1;
+}
+
 int arcos_cache_memo_lookup(arcos_cache_t *c, const unsigned char *keys, size_t n,
                             int8_t *verdict) {
   arcos_cache_batch_t *b = arcos_cache_batch_create();

@@ -137,6 +137,12 @@ int arcos_cache_claim_resolve(arcos_cache_t *cache, arcos_cache_claim_t *claims,
 #define ARCOS_CACHE_MEMO_KEY_LEN 24
 void arcos_cache_memo_key(const void *data, size_t len, const void *checksum, size_t clen,
                           unsigned char key[ARCOS_CACHE_MEMO_KEY_LEN]);
+/* The raw text of top-level member `name` of the JSON object in text[0..len), for the
+ * memo key: *off and *vlen give the value's bytes (the last occurrence, as jansson
+ * keeps it). Returns 1 found, 0 absent, -1 when it cannot tell cheaply (not an object,
+ * malformed, or a top-level key with escapes): then do not use the memo. */
+int arcos_json_raw_member(const char *text, size_t len, const char *name, size_t nlen,
+                          size_t *off, size_t *vlen);
 /* Collective: verdict[i] for keys[i] (n keys, ARCOS_CACHE_MEMO_KEY_LEN bytes each). */
 int arcos_cache_memo_lookup(arcos_cache_t *cache, const unsigned char *keys, size_t n,
                             int8_t *verdict);

@@ -258,6 +258,30 @@ static void test_memo_key(void) {
   CHECK_STR_EQ(arcos_cache_status_name(99), "unknown");
 }
 
+static void test_raw_member(void) {
+  size_t off = 0, n = 0;
+  const char *t = "{\"id\": 1, \"data\": {\"a\": [1, \"}]\\\"\"], \"b\": null} , \"checksum\": \"ab\"}";
+  CHECK_INT_EQ(arcos_json_raw_member(t, strlen(t), "data", 4, &off, &n), 1);
+  const char *want = "{\"a\": [1, \"}]\\\"\"], \"b\": null}";
+  CHECK_MEM_EQ(t + off, n, want, strlen(want));
+  CHECK_INT_EQ(arcos_json_raw_member(t, strlen(t), "checksum", 8, &off, &n), 1);
+  CHECK_MEM_EQ(t + off, n, "\"ab\"", 4);
+  CHECK_INT_EQ(arcos_json_raw_member(t, strlen(t), "id", 2, &off, &n), 1);
+  CHECK_MEM_EQ(t + off, n, "1", 1);
+  CHECK_INT_EQ(arcos_json_raw_member(t, strlen(t), "dat", 3, &off, &n), 0);
+  /* The last occurrence wins, as in jansson. */
+  const char *dup = " {\"data\":1,\"data\":[2]}\r";
+  CHECK_INT_EQ(arcos_json_raw_member(dup, strlen(dup), "data", 4, &off, &n), 1);
+  CHECK_MEM_EQ(dup + off, n, "[2]", 3);
+  CHECK_INT_EQ(arcos_json_raw_member("{}", 2, "data", 4, &off, &n), 0);
+  /* Cases it declines: escaped keys (could spell "data"), not an object, truncation. */
+  const char *esc = "{\"d\\u0061ta\": 1}";
+  CHECK_INT_EQ(arcos_json_raw_member(esc, strlen(esc), "data", 4, &off, &n), -1);
+  CHECK_INT_EQ(arcos_json_raw_member("[1]", 3, "data", 4, &off, &n), -1);
+  CHECK_INT_EQ(arcos_json_raw_member("{\"data\": {\"a\": 1", 15, "data", 4, &off, &n), -1);
+  CHECK_INT_EQ(arcos_json_raw_member("{\"data\" 1}", 10, "data", 4, &off, &n), -1);
+}
+
 int main(void) {
   test_table_growth();
   test_table_collisions();
@@ -274,6 +298,7 @@ int main(void) {
   test_replica_placement(h);
   test_remove_readd(h);
   test_memo_key();
+  test_raw_member();
   free(h);
   return CHECK_DONE();
 }
