@@ -814,19 +814,28 @@ static size_t skip_ws(const char *t, size_t i, size_t n) {
 }
 
 /* Index just past the string starting at t[i] == '"', or n when unterminated;
- * *escaped tells whether it held a backslash. */
+ * *escaped tells whether it held a backslash. memchr finds the quotes fast. */
 static size_t skip_string(const char *t, size_t i, size_t n, int *escaped) {
   *escaped = 0;
-  for (i++; i < n; i++) {
-    if (t[i] == '\\') {
+  for (i++; i < n;) {
+    const char *q = memchr(t + i, '"', n - i);
+    if (q == NULL)
+      return n;
+    size_t e = (size_t)(q - t), bs = 0;
+    if (!*escaped && memchr(t + i, '\\', e - i) != NULL)
       *escaped = 1;
-      i++;
-    } else if (t[i] == '"') {
-      return i + 1;
-    }
+    while (e - bs > i && t[e - bs - 1] == '\\')
+      bs++;
+    if (bs % 2 == 0)
+      return e + 1;
+    i = e + 1; /* an escaped quote */
   }
   return n;
 }
+
+/* Bytes that matter inside a container: quotes and brackets. */
+static const unsigned char structural[256] = {['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1,
+                                              [']'] = 1};
 
 /* Index just past the value starting at t[i], or n when malformed. Scalars run to the
  * next delimiter; their validity is jansson's business, not the memo's. */
@@ -842,14 +851,19 @@ static size_t skip_value(const char *t, size_t i, size_t n) {
       i++;
     return i;
   }
-  for (; i < n; i++) {
-    if (t[i] == '"') {
-      i = skip_string(t, i, n, &esc) - 1;
-    } else if (t[i] == '{' || t[i] == '[') {
+  while (i < n) {
+    unsigned char ch = (unsigned char)t[i];
+    if (!structural[ch]) {
+      i++;
+    } else if (ch == '"') {
+      i = skip_string(t, i, n, &esc);
+    } else if (ch == '{' || ch == '[') {
       depth++;
-    } else if (t[i] == '}' || t[i] == ']') {
+      i++;
+    } else {
+      i++;
       if (--depth == 0)
-        return i + 1;
+        return i;
     }
   }
   return n;
