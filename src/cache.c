@@ -784,7 +784,12 @@ int arcos_cache_claim_resolve(arcos_cache_t *c, arcos_cache_claim_t *claims, siz
     if (!x->unavailable) {
       uint64_t pos;
       memcpy(&pos, v, 8);
-      if (pos != x->pos) {
+      /* The owner always keeps the minimum, so a larger winner means this claim's
+       * entry was lost with a failed node (R = 1) and a later occurrence took its
+       * place: the guarantee degraded for this id; keep this one, say so. */
+      if (pos > x->pos) {
+        x->unavailable = 1;
+      } else if (pos != x->pos) {
         x->duplicate = 1;
         memcpy(&x->first_input, (const char *)v + 8, 4);
         memcpy(&x->first_line, (const char *)v + 12, 8);

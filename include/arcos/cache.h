@@ -123,7 +123,8 @@ typedef struct {
   uint32_t input; /* in: where this occurrence is */
   uint64_t line;
   uint8_t duplicate;    /* out: 1 when another claim of the id has a smaller pos */
-  uint8_t unavailable;  /* out: the id's entry was lost (R = 1 failover); treated as won */
+  uint8_t unavailable;  /* out: the id's entry was lost with a failed node (R = 1), so
+                         * the answer is not guaranteed; reported as won (not duplicate) */
   uint32_t first_input; /* out: the winner (== input, line when not a duplicate) */
   uint64_t first_line;
 } arcos_cache_claim_t;

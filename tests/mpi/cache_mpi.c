@@ -2,6 +2,7 @@
  *   cache_mpi ops              batched get/set/set_if_absent/delete, TTL, memory bound
  *   cache_mpi failover R       take node 1 (then node 0) out of service
  *   cache_mpi claim            the seen-set API against arcos_exactly_once
+ *   cache_mpi eo               arcos_exactly_once_cache against arcos_exactly_once
  *   cache_mpi memo             the checksum memo on payloads that repeat
  * Every rank checks its own answers; the exit code is non-zero when any rank failed
  * (agreed by allreduce). Lines starting with "digest" are compared across rank counts
@@ -15,6 +16,7 @@
 #include "arcos/cache.h"
 #include "arcos/evidence.h"
 #include "arcos/ring.h"
+#include "exactly_once_cache.h"
 #include "job_internal.h"
 
 static int rank, size, failures;
@@ -427,6 +429,71 @@ static void scenario_claim(void) {
   arcos_ring_destroy(&job.ring);
 }
 
+/* arcos_exactly_once_cache against arcos_exactly_once on the same items: rounds of
+ * several sizes, a node failure mid-run (R = 2, 3: identical; R = 1: degraded and
+ * counted). */
+static void scenario_eo(void) {
+  arcos_ctx_t ctx = {.comm = MPI_COMM_WORLD, .rank = rank, .size = size};
+  arcos_partition_t parts[NPARTS];
+  memset(parts, 0, sizeof parts);
+  job_t job;
+  build_job(&job, &ctx, parts);
+  job.ring = arcos_ring_create(size > 3 ? size : 3, 0);
+  EXPECT_EQ(arcos_exactly_once(&job), 0);
+  item_t *ref = malloc((job.nitems + 1) * sizeof *ref);
+  memcpy(ref, job.items, job.nitems * sizeof *ref);
+  struct {
+    int R;
+    size_t round_items;
+    int fail_node;
+    double fail_at;
+  } runs[] = {{2, 0, -1, 0}, {2, 97, 1, 0.5}, {2, 0, 1, 0.5}, {3, 50, 0, 0.3}, {2, 200, 2, 1.0},
+              {1, 97, 1, 0.5}};
+  for (size_t run = 0; run < sizeof runs / sizeof runs[0]; run++) {
+    for (size_t i = 0; i < job.nitems; i++)
+      job.items[i].status = ITEM_STORED;
+    arcos_cache_options_t o = {.vnodes = 256, .replication = runs[run].R};
+    arcos_cache_t *c = arcos_cache_create(MPI_COMM_WORLD, &o);
+    arcos_eo_cache_opts_t eo = {runs[run].round_items, runs[run].fail_node, runs[run].fail_at};
+    uint64_t unav = 99;
+    EXPECT_EQ(arcos_exactly_once_cache(&job, c, &eo, &unav), 0);
+    uint64_t diff = 0;
+    for (size_t i = 0; i < job.nitems; i++) {
+      const item_t *a = &job.items[i], *b = &ref[i];
+      diff += a->status != b->status ||
+              (a->status == ITEM_DUPLICATE &&
+               (a->first_input != b->first_input || a->first_line != b->first_line));
+    }
+    diff = allsum(diff);
+    arcos_cache_stats_t st;
+    arcos_cache_stats(c, &st);
+    if (rank == 0)
+      printf("eo run %zu: R %d round_items %zu fail %d at %.1f: differences %" PRIu64
+             " unavailable %" PRIu64 " lost %" PRIu64 " rerouted %" PRIu64 "\n",
+             run, runs[run].R, runs[run].round_items, runs[run].fail_node, runs[run].fail_at,
+             diff, unav, st.lost, st.rerouted);
+    if (runs[run].R >= 2) {
+      EXPECT_EQ(diff, 0);
+      EXPECT_EQ(unav, 0);
+      EXPECT_EQ(st.lost, 0);
+    } else {
+      EXPECT(st.lost > 0 && unav > 0);
+    }
+    arcos_cache_stats_free(&st);
+    arcos_cache_destroy(&c);
+  }
+  /* A node that is not in service is refused on every rank. */
+  arcos_cache_options_t o = {.nodes = 3, .vnodes = 64};
+  arcos_cache_t *c = arcos_cache_create(MPI_COMM_WORLD, &o);
+  arcos_eo_cache_opts_t bad = {0, 7, 0.5};
+  EXPECT_EQ(arcos_exactly_once_cache(&job, c, &bad, NULL), ARCOS_EUSAGE);
+  arcos_cache_destroy(&c);
+  free(ref);
+  free(job.items);
+  arcos_arena_destroy(&job.arena);
+  arcos_ring_destroy(&job.ring);
+}
+
 /* ---- memo --------------------------------------------------------------------------- */
 
 static void scenario_memo(void) {
@@ -503,12 +570,14 @@ int main(int argc, char **argv) {
     scenario_failover(argc > 2 ? atoi(argv[2]) : 2);
   else if (strcmp(what, "claim") == 0)
     scenario_claim();
+  else if (strcmp(what, "eo") == 0)
+    scenario_eo();
   else if (strcmp(what, "memo") == 0)
     scenario_memo();
   else
     known = 0;
   if (!known && rank == 0)
-    fprintf(stderr, "usage: cache_mpi ops|failover R|claim|memo\n");
+    fprintf(stderr, "usage: cache_mpi ops|failover R|claim|eo|memo\n");
   int bad = failures > 0 || !known, any = 0;
   MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   MPI_Finalize();
