@@ -254,11 +254,13 @@ arcos_cache_t *arcos_cache_create(MPI_Comm comm, const arcos_cache_options_t *op
   arcos_cache_options_t o = {0};
   if (opt != NULL)
     o = *opt;
+  /* Duplicated first and on every rank: MPI_Comm_dup is collective. */
+  MPI_Comm dup = MPI_COMM_NULL;
+  MPI_Comm_dup(comm, &dup);
   arcos_cache_t *c = calloc(1, sizeof *c);
   int ok = c != NULL;
   if (ok) {
-    c->comm = MPI_COMM_NULL;
-    MPI_Comm_dup(comm, &c->comm);
+    c->comm = dup;
     MPI_Comm_rank(c->comm, &c->rank);
     MPI_Comm_size(c->comm, &c->size);
     c->nodes = o.nodes > 0 ? o.nodes : (c->size > 3 ? c->size : 3);
@@ -285,6 +287,8 @@ arcos_cache_t *arcos_cache_create(MPI_Comm comm, const arcos_cache_options_t *op
   int all_ok = 0;
   MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
   if (!all_ok) {
+    if (c == NULL)
+      MPI_Comm_free(&dup); /* after the allreduce, as on the other ranks */
     free_cache(c);
     return NULL;
   }
