@@ -168,6 +168,31 @@ static void scenario_ops(void) {
   arcos_cache_destroy(&c);
   EXPECT(c == NULL);
 
+  /* Bad options fail on every rank alike. */
+  arcos_cache_options_t bad = {.replication = ARCOS_CACHE_MAX_REPLICATION + 1};
+  EXPECT(arcos_cache_create(MPI_COMM_WORLD, &bad) == NULL);
+  bad = (arcos_cache_options_t){.nodes = -1};
+  EXPECT(arcos_cache_create(MPI_COMM_WORLD, &bad) == NULL);
+
+  /* Keys over ARCOS_CACHE_MAX_KEY are refused without a message; the rest of the batch
+   * runs. Defaults: max(3, ranks) nodes, R = 2. */
+  c = arcos_cache_create(MPI_COMM_WORLD, NULL);
+  EXPECT_EQ(arcos_cache_nodes(c), size > 3 ? size : 3);
+  EXPECT_EQ(arcos_cache_vnodes(c), ARCOS_RING_DEFAULT_VNODES);
+  b = arcos_cache_batch_create();
+  static char huge[ARCOS_CACHE_MAX_KEY + 1];
+  arcos_cache_batch_set(b, huge, sizeof huge, "v", 1, 0);
+  arcos_cache_batch_set(b, "ok", 2, "v", 1, 0);
+  EXPECT_EQ(arcos_cache_batch_size(b), 2);
+  EXPECT_EQ(arcos_cache_exec(c, b), 0);
+  EXPECT_EQ(arcos_cache_result(b, 0, NULL, NULL), ARCOS_CACHE_TOO_BIG);
+  EXPECT_EQ(arcos_cache_result(b, 1, NULL, NULL), ARCOS_CACHE_STORED);
+  int reps[ARCOS_CACHE_MAX_REPLICATION];
+  EXPECT_EQ(arcos_cache_replicas(c, "ok", 2, reps), 2);
+  EXPECT(reps[0] != reps[1] && arcos_cache_host_rank(c, reps[0]) == reps[0] % size);
+  arcos_cache_batch_destroy(&b);
+  arcos_cache_destroy(&c);
+
   /* A memory bound: 64 KiB per rank takes some writes and refuses the rest. */
   arcos_cache_options_t small = {.nodes = 3, .vnodes = 64, .max_bytes = 65536};
   c = arcos_cache_create(MPI_COMM_WORLD, &small);
