@@ -24,5 +24,6 @@ rc2=$?
 set -e
 assert_eq "$rc" 2 "exit code for --nodes 1"
 assert_eq "$rc2" 2 "exit code without --nodes"
-"$ARCOS_BIN" cache-check --help | grep -q "usage: arcos-scale cache-check" || fail "--help"
+"$ARCOS_BIN" cache-check --help > "$ARCOS_TMP/help.txt" || fail "--help exit code"
+grep -q "usage: arcos-scale cache-check" "$ARCOS_TMP/help.txt" || fail "--help"
 echo "PASS"
