@@ -11,6 +11,8 @@ static void usage(FILE *out) {
         "  run [INPUT...] [options]      score evidence on every MPI rank (mpirun -np N ...)\n"
         "  generate --out DIR --records N [options]\n"
         "                                write deterministic synthetic evidence\n"
+        "  cache-check --nodes N --keys K [--vnodes V]\n"
+        "                                key balance and movement of the cache ring\n"
         "\n"
         "  arcos-scale COMMAND --help    options of a command\n"
         "  arcos-scale --version\n"
@@ -37,6 +39,8 @@ int main(int argc, char **argv) {
     return arcos_cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "generate") == 0)
     return arcos_cmd_generate(argc - 1, argv + 1);
+  if (strcmp(cmd, "cache-check") == 0)
+    return arcos_cmd_cache_check(argc - 1, argv + 1);
   fprintf(stderr, "arcos-scale: unknown command '%s'\n\n", cmd);
   usage(stderr);
   return 2;
