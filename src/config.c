@@ -76,6 +76,14 @@ static const opt_t options[] = {
      "logical cache nodes on the ring (default max(3, ranks))"},
     {"vnodes", OPT_I64, OFF(vnodes), 0, 1e6, NULL, NULL, "N",
      "virtual nodes per cache node (default: the ring's)"},
+    {"cache_replication", OPT_I64, OFF(cache_replication), 1, 8, NULL, NULL, "R",
+     "copies of each cache entry on distinct nodes (default 2)"},
+    {"fail_cache_node", OPT_I64, OFF(fail_cache_node), -1, 1e6, NULL, NULL, "K",
+     "test: take cache node K out of service during exactly-once (default -1: none)"},
+    {"fail_at", OPT_F64, OFF(fail_at), 0, 1, NULL, NULL, "F",
+     "... after this fraction of the exactly-once rounds (default 0.5)"},
+    {"cache_round_items", OPT_I64, OFF(cache_round_items), 0, 1e12, NULL, NULL, "N",
+     "exactly-once claims per rank per round (default: automatic)"},
     {"max_error_rate", OPT_F64, OFF(max_error_rate), 0, 1, NULL, NULL, "F",
      "fail with exit 3 when (dead_lettered + skipped) / input exceeds F"},
     {"retry_backoff_ms", OPT_F64, OFF(retry_backoff_ms), 0, 60000, NULL, NULL, "MS",
@@ -149,6 +157,9 @@ void arcos_config_init(arcos_config_t *cfg) {
   cfg->partitions_per_rank = 4;
   cfg->max_error_rate = -1.0;
   cfg->checkpoint = true;
+  cfg->cache_replication = 2;
+  cfg->fail_cache_node = -1;
+  cfg->fail_at = 0.5;
   cfg->progress_interval = 2.0;
   cfg->retry_backoff_ms = 1.0;
   cfg->backpressure = ARCOS_BACKPRESSURE_THROTTLE;

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "arcos/job.h"
+#include "arcos/cache.h"
+#include "exactly_once_cache.h"
 #include "job_internal.h"
 #include "jsonw.h"
 
@@ -391,7 +393,12 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     job.arena = arcos_arena_create();
     int nodes0 = cfg->cache_nodes > 0 ? (int)cfg->cache_nodes : (ctx->size > 3 ? ctx->size : 3);
     job.ring = arcos_ring_create(nodes0, (int)cfg->vnodes);
-    if (job.arena == NULL || job.ring == NULL || arcos_job_parts_reserve(&job, 64) != ARCOS_OK)
+    arcos_cache_options_t copt0 = {.nodes = nodes0,
+                                   .vnodes = (int)cfg->vnodes,
+                                   .replication = (int)cfg->cache_replication};
+    job.cache = arcos_cache_create(ctx->comm, &copt0);
+    if (job.arena == NULL || job.ring == NULL || job.cache == NULL ||
+        arcos_job_parts_reserve(&job, 64) != ARCOS_OK)
       ARCOS_OOM_ABORT(ctx->comm);
     rc = arcos_stream_run(&job);
     if (rc == ARCOS_EIO) {
@@ -461,7 +468,11 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   job.arena = arcos_arena_create();
   int nodes = cfg->cache_nodes > 0 ? (int)cfg->cache_nodes : (ctx->size > 3 ? ctx->size : 3);
   job.ring = arcos_ring_create(nodes, (int)cfg->vnodes);
-  if (job.arena == NULL || job.ring == NULL ||
+  arcos_cache_options_t copt = {.nodes = nodes,
+                                .vnodes = (int)cfg->vnodes,
+                                .replication = (int)cfg->cache_replication};
+  job.cache = arcos_cache_create(ctx->comm, &copt);
+  if (job.arena == NULL || job.ring == NULL || job.cache == NULL ||
       arcos_job_parts_reserve(&job, job.plan.nparts + 1) != ARCOS_OK)
     ARCOS_OOM_ABORT(ctx->comm);
 
@@ -548,7 +559,27 @@ processed:;
 
   arcos_fix_lines(&job);
   if (cfg->guarantee == ARCOS_GUARANTEE_EXACTLY_ONCE) {
-    rc = job.spill ? arcos_spill_exactly_once(&job) : arcos_exactly_once(&job);
+    if (job.spill || job.cache == NULL) {
+      /* bounded memory: per-bucket rounds whose seen-set is freed after each round */
+      rc = job.spill ? arcos_spill_exactly_once(&job) : arcos_exactly_once(&job);
+    } else {
+      /* the seen-set lives on the replicated cache; with a node failure requested,
+       * claims go in rounds so that the failure happens mid-way */
+      arcos_eo_cache_opts_t eo = {.round_items = (size_t)cfg->cache_round_items,
+                                  .fail_node = (int)cfg->fail_cache_node,
+                                  .fail_at = cfg->fail_at};
+      if (eo.fail_node >= 0 && eo.round_items == 0)
+        eo.round_items = 4096;
+      rc = arcos_exactly_once_cache(&job, job.cache, &eo, &job.eo_unavailable);
+      if (rc == ARCOS_EUSAGE) {
+        if (ctx->rank == 0)
+          fprintf(ctx->err, "arcos-scale: --fail-cache-node %lld is not a cache node in service "
+                            "(there are %d nodes; one must remain)\n",
+                  (long long)cfg->fail_cache_node, arcos_cache_nodes(job.cache));
+        exit_code = ARCOS_EXIT_USAGE;
+        goto cleanup;
+      }
+    }
     if (rc == ARCOS_ERANGE) {
       if (ctx->rank == 0)
         fprintf(ctx->err, "arcos-scale: the exactly-once exchange would move over 2 GiB between "
@@ -595,6 +626,9 @@ processed:;
     gbmax[0] = job.batch_max_seen;
     gbmax[1] = job.batch_final;
   }
+  arcos_cache_stats_t cstats;
+  memset(&cstats, 0, sizeof cstats);
+  bool have_cstats = job.cache != NULL && arcos_cache_stats(job.cache, &cstats) == ARCOS_OK;
   json_t *sample = error_sample(&job);
   json_t *skips = skipped_ranges(&job);
   size_t nlat = 0;
@@ -746,6 +780,21 @@ processed:;
     json_object_set_new(sj, "dropped", json_integer((json_int_t)job.dropped));
     json_object_set_new(sj, "dropped_batches", json_integer((json_int_t)job.dropped_batches));
     json_object_set_new(rep, "stream", sj);
+    if (have_cstats) {
+      json_t *cj = arcos_cache_stats_json(&cstats, ctx->size);
+      if (cj != NULL) {
+        json_object_set_new(cj, "unavailable_claims", json_integer((json_int_t)job.eo_unavailable));
+        json_object_set_new(cj, "exactly_once_on_cache",
+                            json_boolean(!job.spill && cfg->guarantee == ARCOS_GUARANTEE_EXACTLY_ONCE));
+        json_object_set_new(rep, "cache", cj);
+      }
+      if (cstats.lost > 0 || job.eo_unavailable > 0)
+        fprintf(ctx->err, "arcos-scale: warning: %llu cache entries were lost with a failed node "
+                          "(replication %d) and %llu records could not be checked against the "
+                          "seen-set: exactly-once is degraded for them (see report.json cache)\n",
+                (unsigned long long)cstats.lost, cstats.replication,
+                (unsigned long long)job.eo_unavailable);
+    }
     json_object_set_new(rep, "throughput", jreal(wall > 0 ? (double)t->input / wall : 0.0));
     json_object_set_new(rep, "error_count", json_integer((json_int_t)errors));
     json_object_set_new(rep, "scalability_recommendations",
@@ -782,6 +831,8 @@ processed:;
   }
   json_decref(config_json);
   json_decref(skips);
+  if (have_cstats)
+    arcos_cache_stats_free(&cstats);
   free(rm);
   free(lat);
   MPI_Bcast(&exit_code, 1, MPI_INT, 0, ctx->comm);
@@ -790,6 +841,7 @@ processed:;
   arcos_ckpt_close(&job, exit_code == ARCOS_EXIT_OK || exit_code == ARCOS_EXIT_ERROR_RATE);
 
 cleanup:
+  arcos_cache_destroy(&job.cache);
   arcos_progress_destroy(&job.progress);
   arcos_ckpt_close(&job, false);
   free(job.part_state);

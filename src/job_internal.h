@@ -129,6 +129,8 @@ typedef struct {
   double baseline_rss_mb; /* RSS before any data: what --max-memory-mb comes on top of */
   int64_t reference_time;
   arcos_ring_t *ring;
+  struct arcos_cache *cache; /* the distributed cache (seen-set of exactly-once) */
+  uint64_t eo_unavailable;   /* ids whose seen-set entry was lost (replication 1) */
   totals_t totals; /* set by arcos_outputs_write */
 } job_t;
 

@@ -59,6 +59,10 @@ typedef struct {
   int64_t max_workers;         /* ranks that take partitions, 0 = all; env ARCOS_MAX_WORKERS */
   int64_t cache_nodes;         /* logical cache nodes, 0 = max(3, ranks); env ARCOS_CACHE_NODES */
   int64_t vnodes;              /* virtual nodes per cache node, 0 = ring default */
+  int64_t cache_replication;   /* copies of each cache entry (2) */
+  int64_t fail_cache_node;     /* test: take this cache node out of service (-1 = none) */
+  double fail_at;              /* ... after this fraction of the exactly-once rounds (0.5) */
+  int64_t cache_round_items;   /* exactly-once claims per rank per round (0 = automatic) */
   double max_error_rate;       /* fraction of input; < 0 = no limit */
   double retry_backoff_ms;     /* first retry waits this long, doubling each time (1) */
   char *inject_fault;          /* fault-injection spec (fault.h), NULL = none */
