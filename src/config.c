@@ -83,7 +83,7 @@ static const opt_t options[] = {
     {"fail_at", OPT_F64, OFF(fail_at), 0, 1, NULL, NULL, "F",
      "... after this fraction of the exactly-once rounds (default 0.5)"},
     {"cache_round_items", OPT_I64, OFF(cache_round_items), 0, 1e12, NULL, NULL, "N",
-     "exactly-once claims per rank per round (default: automatic)"},
+     "exactly-once claims per rank per round (default 65536; 4096 with --fail-cache-node)"},
     {"max_error_rate", OPT_F64, OFF(max_error_rate), 0, 1, NULL, NULL, "F",
      "fail with exit 3 when (dead_lettered + skipped) / input exceeds F"},
     {"retry_backoff_ms", OPT_F64, OFF(retry_backoff_ms), 0, 60000, NULL, NULL, "MS",

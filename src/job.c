@@ -568,8 +568,8 @@ processed:;
       arcos_eo_cache_opts_t eo = {.round_items = (size_t)cfg->cache_round_items,
                                   .fail_node = (int)cfg->fail_cache_node,
                                   .fail_at = cfg->fail_at};
-      if (eo.fail_node >= 0 && eo.round_items == 0)
-        eo.round_items = 4096;
+      if (eo.round_items == 0) /* bounds the exchange buffers of one round */
+        eo.round_items = eo.fail_node >= 0 ? 4096 : 65536;
       rc = arcos_exactly_once_cache(&job, job.cache, &eo, &job.eo_unavailable);
       if (rc == ARCOS_EUSAGE) {
         if (ctx->rank == 0)
