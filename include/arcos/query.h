@@ -16,6 +16,7 @@
 #define ARCOS_QUERY_H
 
 #include <jansson.h>
+#include <mpi.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -113,5 +114,38 @@ json_t *arcos_qplan_json(const arcos_qplan_t *plan);
 /* Human-readable plan for --explain. */
 void arcos_query_explain(FILE *out, const arcos_graph_t *g, const arcos_query_t *q,
                          const arcos_query_result_t *res);
+
+/* Recommendations grounded in the measured numbers ("new" array of strings): the
+ * seed's rules (over 10,000 nodes -> partitioning, a slow query -> indexes, edges >
+ * 3 x nodes -> density) with the figures that triggered them, plus estimate-vs-actual
+ * misses, truncated results and error records. results/queries hold nq entries. */
+json_t *arcos_query_recommendations(const arcos_graph_stats_t *st, const arcos_query_t *queries,
+                                    const arcos_query_result_t *results, size_t nq);
+
+/* A whole query job: load the graph, run every query, write DIR/queries.jsonl (and
+ * the graph's error records to DIR/dlq.jsonl, a summary to DIR/report.json), print
+ * plans with explain. Collective. Used by `arcos-scale query` and by `run`. */
+typedef struct {
+  const char *graph;
+  const char *queries;
+  const char *output;  /* directory */
+  bool create_output;  /* create it, refusing an existing one unless force */
+  bool force;
+  bool explain;
+  bool write_report;   /* DIR/report.json (the query command; run writes its own) */
+  /* Stored evidence for with_scores: this rank's share (may be empty). */
+  const char *const *score_ids;
+  const size_t *score_lens;
+  const double *score_values;
+  size_t nscores;
+  /* Out, rank 0, may be NULL: report entries queries[] and optimization_recommendations
+   * ("new" arrays). */
+  json_t **report_queries;
+  json_t **recommendations;
+} arcos_query_job_t;
+
+/* Returns a SPEC §9 exit code, identical on every rank: 0, 1 (graph unreadable, output
+ * not writable), 2 (bad queries file or usage). Messages go to err (rank 0). */
+int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE *err);
 
 #endif

@@ -11,6 +11,8 @@ static void usage(FILE *out) {
         "  run [INPUT...] [options]      score evidence on every MPI rank (mpirun -np N ...)\n"
         "  generate --out DIR --records N [options]\n"
         "                                write deterministic synthetic evidence\n"
+        "  query --graph PATH --queries FILE [--explain] [--output DIR]\n"
+        "                                run graph queries (mpirun -np N ...)\n"
         "\n"
         "  arcos-scale COMMAND --help    options of a command\n"
         "  arcos-scale --version\n"
@@ -37,6 +39,8 @@ int main(int argc, char **argv) {
     return arcos_cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "generate") == 0)
     return arcos_cmd_generate(argc - 1, argv + 1);
+  if (strcmp(cmd, "query") == 0)
+    return arcos_cmd_query(argc - 1, argv + 1);
   fprintf(stderr, "arcos-scale: unknown command '%s'\n\n", cmd);
   usage(stderr);
   return 2;
