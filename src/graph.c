@@ -228,7 +228,7 @@ static int read_jsonl_share(arcos_graph_t *g, const char *path, int input, elem_
   bool eof = start >= end;
   while (rc == ARCOS_OK) {
     for (;;) {
-      char *nl = memchr(buf.data + scan, '\n', buf.len - scan);
+      char *nl = buf.len > scan ? memchr(buf.data + scan, '\n', buf.len - scan) : NULL;
       size_t lend;
       if (nl != NULL)
         lend = (size_t)(nl - buf.data);
@@ -674,7 +674,8 @@ static int global_table(arcos_graph_t *g, char **local, size_t nlocal, char ***o
   for (size_t i = 0; rc == ARCOS_OK && i < total; i += strlen(all + i) + 1)
     names[k++] = arcos_arena_strndup(g->arena, all + i, strlen(all + i));
   if (rc == ARCOS_OK) {
-    qsort(names, k, sizeof *names, cmp_cstr);
+    if (k > 1)
+      qsort(names, k, sizeof *names, cmp_cstr);
     size_t u = 0;
     for (size_t i = 0; i < k; i++)
       if (u == 0 || strcmp(names[u - 1], names[i]) != 0)
@@ -711,7 +712,8 @@ static int build_vertices(arcos_graph_t *g, const arcos_buf_t *recv, char ***vla
   size_t nr = 0;
   int rc = split_recs(recv, 3, 0, &r, &nr);
   if (rc == ARCOS_OK) {
-    qsort(r, nr, sizeof *r, cmp_rec);
+    if (nr > 1)
+      qsort(r, nr, sizeof *r, cmp_rec);
     g->ids = calloc(nr + 1, sizeof *g->ids);
     g->id_len = calloc(nr + 1, sizeof *g->id_len);
     g->props = calloc(nr + 1, sizeof *g->props);
@@ -766,7 +768,8 @@ static int build_vertices(arcos_graph_t *g, const arcos_buf_t *recv, char ***vla
   free(r);
   g->n = n;
   if (rc == ARCOS_OK) {
-    qsort(labels, nlab, sizeof *labels, cmp_cstr);
+    if (nlab > 1)
+      qsort(labels, nlab, sizeof *labels, cmp_cstr);
     size_t u = 0;
     for (size_t i = 0; i < nlab; i++)
       if (u == 0 || strcmp(labels[u - 1], labels[i]) != 0)
@@ -821,30 +824,43 @@ typedef struct {
   uint64_t v, type, nbr;
 } trip_t;
 
-static int cmp_trip(const void *a, const void *b) {
+static int cmp_type_nbr(const void *a, const void *b) {
   const trip_t *x = a, *y = b;
-  if (x->v != y->v)
-    return x->v < y->v ? -1 : 1;
   if (x->type != y->type)
     return x->type < y->type ? -1 : 1;
   return x->nbr < y->nbr ? -1 : x->nbr > y->nbr;
 }
 
+/* Counting sort by vertex, then each vertex's (short) list by type and neighbour. */
 static int build_csr(uint32_t n, trip_t *t, size_t nt, uint64_t **off, uint64_t **nbr,
                      uint32_t **type) {
-  qsort(t, nt, sizeof *t, cmp_trip);
-  *off = calloc((size_t)n + 1, sizeof **off);
+  *off = calloc((size_t)n + 2, sizeof **off);
   *nbr = malloc((nt + 1) * sizeof **nbr);
   *type = malloc((nt + 1) * sizeof **type);
-  if (*off == NULL || *nbr == NULL || *type == NULL)
+  trip_t *sorted = malloc((nt + 1) * sizeof *sorted);
+  uint64_t *fill = calloc((size_t)n + 1, sizeof *fill);
+  if (*off == NULL || *nbr == NULL || *type == NULL || sorted == NULL || fill == NULL) {
+    free(sorted);
+    free(fill);
     return ARCOS_ENOMEM;
-  for (size_t i = 0; i < nt; i++) {
-    (*off)[t[i].v + 1]++;
-    (*nbr)[i] = t[i].nbr;
-    (*type)[i] = (uint32_t)t[i].type;
   }
+  for (size_t i = 0; i < nt; i++)
+    (*off)[t[i].v + 1]++;
   for (uint32_t v = 0; v < n; v++)
     (*off)[v + 1] += (*off)[v];
+  for (size_t i = 0; i < nt; i++)
+    sorted[(*off)[t[i].v] + fill[t[i].v]++] = t[i];
+  for (uint32_t v = 0; v < n; v++) {
+    size_t k = (size_t)((*off)[v + 1] - (*off)[v]);
+    if (k > 1)
+      qsort(sorted + (*off)[v], k, sizeof *sorted, cmp_type_nbr);
+  }
+  for (size_t i = 0; i < nt; i++) {
+    (*nbr)[i] = sorted[i].nbr;
+    (*type)[i] = (uint32_t)sorted[i].type;
+  }
+  free(sorted);
+  free(fill);
   return ARCOS_OK;
 }
 
@@ -855,7 +871,8 @@ static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
   /* owner(rel id): first of each id wins; forward to owner(target). */
   rc = split_recs(recv, 4, 0, &r, &nr);
   if (rc == ARCOS_OK)
-    qsort(r, nr, sizeof *r, cmp_rec);
+    if (nr > 1)
+      qsort(r, nr, sizeof *r, cmp_rec);
   for (size_t i = 0; rc == ARCOS_OK && i < nr; i++) {
     if (i > 0 && r[i].idn == r[i - 1].idn && memcmp(r[i].id, r[i - 1].id, r[i].idn) == 0) {
       rc = add_error(g, "duplicate_relationship", IN_RELS, (int64_t)r[i].line, r[i].id,
@@ -947,7 +964,8 @@ static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
   free(r);
   r = NULL;
   if (rc == ARCOS_OK) {
-    qsort(tnames, ntn, sizeof *tnames, cmp_cstr);
+    if (ntn > 1)
+      qsort(tnames, ntn, sizeof *tnames, cmp_cstr);
     size_t u = 0;
     for (size_t i = 0; i < ntn; i++)
       if (u == 0 || strcmp(tnames[u - 1], tnames[i]) != 0)
@@ -1277,7 +1295,8 @@ json_t *arcos_graph_errors_gather(const arcos_graph_t *g) {
       items[i] = json_pack("{s:s, s:s, s:I, s:s, s:s}", "kind", e->kind, "input", e->input,
                            "line", (json_int_t)e->line, "key", "", "error", e->text);
   }
-  qsort(items, n, sizeof *items, cmp_err_json);
+  if (n > 1)
+    qsort(items, n, sizeof *items, cmp_err_json);
   for (size_t i = 0; i < n; i++)
     json_array_append_new(arr, items[i]);
   free(items);

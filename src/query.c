@@ -490,7 +490,7 @@ static bool matches(const arcos_graph_t *g, const arcos_query_t *q, int label, u
 /* Top-down level: expand cur, send remote neighbours to their owners. */
 static int level_top_down(exec_t *x, const arcos_query_t *q, const bool *allowed, uint64_t *visited,
                           const uint32_t *cur, size_t ncur, uint32_t *next, size_t *nnext,
-                          arcos_buf_t *send, arcos_buf_t *recv, int *cnt) {
+                          arcos_buf_t *send, arcos_buf_t *recv, int *cnt, uint64_t *sent) {
   const arcos_graph_t *g = x->g;
   size_t nn = 0;
   int rc = ARCOS_OK;
@@ -512,9 +512,13 @@ static int level_top_down(exec_t *x, const arcos_query_t *q, const bool *allowed
             bit_set(visited, l);
             next[nn++] = (uint32_t)l;
           }
+        } else if (sent != NULL && bit_get(sent, u)) {
+          continue; /* already on its way to the owner this level */
         } else if (arcos_buf_append(&send[arcos_graph_gid_owner(g, u)], &u, sizeof u)) {
           rc = ARCOS_ENOMEM; /* still take part in the exchange below */
           break;
+        } else if (sent != NULL) {
+          bit_set(sent, u);
         }
       }
     }
@@ -557,8 +561,14 @@ static int level_top_down(exec_t *x, const arcos_query_t *q, const bool *allowed
     }
   }
   arcos_buf_free(&flat);
-  for (int p = 0; p < P; p++)
+  for (int p = 0; p < P; p++) {
+    for (size_t off = 0; sent != NULL && off + 8 <= send[p].len; off += 8) {
+      uint64_t u;
+      memcpy(&u, send[p].data + off, sizeof u);
+      sent[u >> 6] = 0; /* clear the word: only bits set this level live there */
+    }
     arcos_buf_reset(&send[p]);
+  }
   *nnext = nn;
   return all;
 }
@@ -631,8 +641,11 @@ static int run_traverse(exec_t *x, const arcos_query_t *q, arcos_qplan_t *plan, 
   arcos_buf_t recv = {0};
   int *cnt = calloc((size_t)P * 4, sizeof(int));
   uint64_t *front_local = NULL, *front_global = NULL;
-  int rc = (allowed && cur && next && send && cnt) ? ARCOS_OK : ARCOS_ENOMEM;
-  mem_add(x, (T + 1) * sizeof *allowed + 2 * ((size_t)x->n + 1) * sizeof *cur);
+  /* Remote targets already sent this level (multi-rank only): one bit per gid. */
+  uint64_t *sent = P > 1 ? calloc(gw + 1, sizeof *sent) : NULL;
+  int rc = (allowed && cur && next && send && cnt && (P == 1 || sent)) ? ARCOS_OK : ARCOS_ENOMEM;
+  mem_add(x, (T + 1) * sizeof *allowed + 2 * ((size_t)x->n + 1) * sizeof *cur +
+                 (P > 1 ? (gw + 1) * sizeof *sent : 0));
   if (rc == ARCOS_OK)
     allowed_types(g, q, allowed);
   size_t ncur = 0, nnext = 0;
@@ -682,7 +695,7 @@ static int run_traverse(exec_t *x, const arcos_query_t *q, arcos_qplan_t *plan, 
       size_t before = 0;
       for (int p = 0; p < P; p++)
         before += send[p].cap;
-      rc = level_top_down(x, q, allowed, visited, cur, ncur, next, &nnext, send, &recv, cnt);
+      rc = level_top_down(x, q, allowed, visited, cur, ncur, next, &nnext, send, &recv, cnt, sent);
       size_t after = 0;
       for (int p = 0; p < P; p++)
         after += send[p].cap;
@@ -707,6 +720,7 @@ static int run_traverse(exec_t *x, const arcos_query_t *q, arcos_qplan_t *plan, 
   free(cnt);
   free(front_local);
   free(front_global);
+  free(sent);
   return rc;
 }
 
@@ -744,11 +758,16 @@ int arcos_query_execute(const arcos_graph_t *g, const arcos_query_t *q, const ar
   int rc = hits && visited ? ARCOS_OK : ARCOS_ENOMEM;
   MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MIN, x.comm);
   size_t nhits = 0;
+  uint64_t reached_edges = 0;
   if (rc == ARCOS_OK && q->type == ARCOS_Q_TRAVERSE) {
     rc = run_traverse(&x, q, &res->plan, visited);
-    for (uint32_t v = 0; rc == ARCOS_OK && v < x.n; v++)
-      if (bit_get(visited, v) && matches(g, q, label, v))
+    for (uint32_t v = 0; rc == ARCOS_OK && v < x.n; v++) {
+      if (!bit_get(visited, v))
+        continue;
+      reached_edges += arcos_graph_out(g, v).count;
+      if (matches(g, q, label, v))
         hits[nhits++] = v;
+    }
   } else if (rc == ARCOS_OK) {
     if (res->plan.strategy == ARCOS_STRATEGY_INDEX) {
       if (label >= 0) {
@@ -782,8 +801,9 @@ int arcos_query_execute(const arcos_graph_t *g, const arcos_query_t *q, const ar
   }
   mem_add(&x, pack.cap);
   MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MIN, x.comm);
-  uint64_t work[3] = {nhits, x.nodes, x.edges}, gwork[3];
-  MPI_Allreduce(work, gwork, 3, MPI_UINT64_T, MPI_SUM, x.comm);
+  uint64_t work[4] = {nhits, x.nodes, x.edges, reached_edges}, gwork[4];
+  MPI_Allreduce(work, gwork, 4, MPI_UINT64_T, MPI_SUM, x.comm);
+  res->reached_edges = gwork[3];
   res->count = gwork[0];
   res->plan.actual_nodes = res->nodes_visited = gwork[1];
   res->plan.actual_edges = res->edges_traversed = gwork[2];
@@ -823,7 +843,8 @@ int arcos_query_execute(const arcos_graph_t *g, const arcos_query_t *q, const ar
       off += 4 + l + sizeof(double);
     }
     if (ptr != NULL) {
-      qsort(ptr, k, sizeof *ptr, cmp_idstr);
+      if (k > 1)
+        qsort(ptr, k, sizeof *ptr, cmp_idstr);
       size_t keep = q->limit >= 0 && (uint64_t)q->limit < k ? (size_t)q->limit : k;
       res->nodes = calloc(keep + 1, sizeof *res->nodes);
       res->scores = calloc(keep + 1, sizeof *res->scores);

@@ -97,6 +97,8 @@ typedef struct {
   arcos_qplan_t plan;
   double query_time;  /* seconds, max over ranks */
   uint64_t nodes_visited, edges_traversed;
+  uint64_t reached_edges; /* traverse: out-edges (all types) of the reached vertices, the
+                             TEPS numerator of graph500 for an undirected traversal */
   uint64_t memory_usage; /* bytes of working memory the query used, summed over ranks */
 } arcos_query_result_t;
 
