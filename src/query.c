@@ -269,22 +269,62 @@ static uint64_t allowed_types(const arcos_graph_t *g, const arcos_query_t *q, bo
   return e;
 }
 
+/* Degrees of the start nodes this rank owns: {found, all edges, allowed edges} in the
+ * query's direction(s). */
+static void start_degrees(const arcos_graph_t *g, const arcos_query_t *q, const bool *allowed,
+                          double out[3]) {
+  MPI_Comm comm = arcos_graph_comm(g);
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  double loc[3] = {0, 0, 0};
+  for (size_t i = 0; i < q->nstart; i++) {
+    size_t len = strlen(q->start_nodes[i]);
+    if (arcos_graph_owner_of(g, q->start_nodes[i], len) != rank)
+      continue;
+    bool repeat = false;
+    for (size_t j = 0; j < i && j < 1000 && !repeat; j++)
+      repeat = strcmp(q->start_nodes[i], q->start_nodes[j]) == 0;
+    int64_t v = repeat ? -1 : arcos_graph_local_find(g, q->start_nodes[i], len);
+    if (v < 0)
+      continue;
+    loc[0]++;
+    for (int side = 0; side < 2; side++) {
+      if ((side == 0 && q->direction == ARCOS_DIR_IN) || (side == 1 && q->direction == ARCOS_DIR_OUT))
+        continue;
+      arcos_graph_adj_t a = side == 0 ? arcos_graph_out(g, (uint32_t)v) : arcos_graph_in(g, (uint32_t)v);
+      loc[1] += (double)a.count;
+      for (uint64_t e = 0; e < a.count; e++)
+        loc[2] += allowed == NULL || allowed[a.type[e]];
+    }
+  }
+  MPI_Allreduce(loc, out, 3, MPI_DOUBLE, MPI_SUM, comm);
+}
+
+/* Top-down: the first level is exact (the start nodes' own degrees, one allreduce);
+ * later levels grow by the mean degree over the allowed types, capped by the graph.
+ * Bottom-up: every level examines each vertex and, on average, half its edges. */
 static void plan_traverse(const arcos_graph_t *g, const arcos_query_t *q, arcos_qplan_t *p) {
   const arcos_graph_stats_t *st = arcos_graph_stats(g);
   int T = arcos_graph_type_count(g);
   bool *allowed = calloc((size_t)T + 1, sizeof *allowed);
   double N = (double)st->nodes;
   double E = allowed != NULL ? (double)allowed_types(g, q, allowed) : (double)st->edges;
+  double Eall = (double)st->edges;
+  double sd[3];
+  start_degrees(g, q, allowed, sd);
   free(allowed);
-  if (q->direction == ARCOS_DIR_BOTH)
+  if (q->direction == ARCOS_DIR_BOTH) {
     E *= 2;
-  double dbar = N > 0 ? E / N : 0;
-  double s = (double)q->nstart < N ? (double)q->nstart : N;
-  double f = s, reach = s, expanded = 0;
+    Eall *= 2;
+  }
+  double dbar = N > 0 ? E / N : 0, dall = N > 0 ? Eall / N : 0;
+  double s = sd[0];
+  double f = s, reach = s, expanded = 0, examined = 0;
   int64_t levels = 0;
   for (int64_t k = 1; k <= q->max_depth && reach < N && f >= 0.5; k++) {
     expanded += f;
-    double nf = f * dbar;
+    examined += k == 1 ? sd[1] : f * dall;
+    double nf = k == 1 ? sd[2] : f * dbar;
     if (nf > N - reach)
       nf = N - reach;
     reach += nf;
@@ -293,8 +333,8 @@ static void plan_traverse(const arcos_graph_t *g, const arcos_query_t *q, arcos_
   }
   if (levels == 0 && q->max_depth > 0)
     levels = 1; /* one level to find that nothing is reachable */
-  double td_nodes = reach, td_edges = expanded * dbar;
-  double bu_nodes = (double)levels * N, bu_edges = (double)levels * E * 0.5;
+  double td_nodes = expanded > 0 ? expanded : s, td_edges = examined;
+  double bu_nodes = (double)levels * N, bu_edges = (double)levels * Eall * 0.5;
   double td_cost = W_TD_NODE * td_nodes + W_TD_EDGE * td_edges;
   double bu_cost = W_BU_NODE * bu_nodes + W_BU_EDGE * bu_edges + s;
   int forced = q->strategy;
@@ -316,10 +356,12 @@ static void plan_traverse(const arcos_graph_t *g, const arcos_query_t *q, arcos_
              p->cost, p->alt_cost, arcos_strategy_name(index ? 2 : 1), N, dbar);
   else
     snprintf(p->reason, sizeof p->reason,
-             "%s is cheaper: top-down from %.0f start node(s) reaches about %.0f of %.0f nodes "
-             "in %" PRId64 " level(s) at %.2f edges per node (cost %.0f), a bottom-up scan "
-             "costs %.0f; levels may switch direction when the frontier grows or shrinks",
-             index ? "index_scan" : "full_scan", s, td_nodes, N, levels, dbar, td_cost, bu_cost);
+             "%s is cheaper: top-down from %.0f start node(s) with %.0f matching edges expands "
+             "about %.0f of %.0f nodes in %" PRId64 " level(s) at %.2f allowed edges per node "
+             "(cost %.0f); a bottom-up scan of every node per level costs %.0f; levels may "
+             "switch direction when the frontier grows or shrinks",
+             index ? "index_scan" : "full_scan", s, sd[2], td_nodes, N, levels, dbar, td_cost,
+             bu_cost);
 }
 
 static void plan_match(const arcos_graph_t *g, const arcos_query_t *q, arcos_qplan_t *p) {

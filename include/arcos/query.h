@@ -73,8 +73,8 @@ typedef struct {
   char reason[400];
 } arcos_qplan_t;
 
-/* Cost-based plan of q on g (local and deterministic: it reads only global
- * statistics, so every rank computes the same plan). */
+/* Cost-based plan of q on g. Collective (one allreduce of the start nodes' degrees);
+ * otherwise it reads only global statistics, so every rank computes the same plan. */
 void arcos_query_plan(const arcos_graph_t *g, const arcos_query_t *q, arcos_qplan_t *plan);
 
 /* Scores of stored evidence attached to the graph's vertices. */
