@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arcos/util.h"
+#include "graph_internal.h"
 
 /* Cost weights, in units of one random adjacency access with a visited check (a
  * top-down edge). A bottom-up edge is a bit test in a bitmap scanned in order, a
@@ -536,20 +537,24 @@ static int level_top_down(exec_t *x, const arcos_query_t *q, const bool *allowed
   const arcos_graph_t *g = x->g;
   size_t nn = 0;
   int rc = ARCOS_OK;
-  for (size_t i = 0; i < ncur && rc == ARCOS_OK; i++) {
-    uint32_t v = cur[i];
-    x->nodes++;
-    for (int side = 0; side < 2; side++) {
-      if ((side == 0 && q->direction == ARCOS_DIR_IN) || (side == 1 && q->direction == ARCOS_DIR_OUT))
-        continue;
-      arcos_graph_adj_t a = side == 0 ? arcos_graph_out(g, v) : arcos_graph_in(g, v);
-      x->edges += a.count;
-      for (uint64_t e = 0; e < a.count; e++) {
-        if (!allowed[a.type[e]])
+  const uint64_t base = x->base, n = x->n;
+  uint64_t examined = 0;
+  for (int side = 0; side < 2 && rc == ARCOS_OK; side++) {
+    if ((side == 0 && q->direction == ARCOS_DIR_IN) || (side == 1 && q->direction == ARCOS_DIR_OUT))
+      continue;
+    const uint64_t *off = side == 0 ? g->out_off : g->in_off;
+    const uint64_t *nbr = side == 0 ? g->out_nbr : g->in_nbr;
+    const uint32_t *type = side == 0 ? g->out_type : g->in_type;
+    for (size_t i = 0; i < ncur && rc == ARCOS_OK; i++) {
+      uint32_t v = cur[i];
+      uint64_t e0 = off[v], e1 = off[v + 1];
+      examined += e1 - e0;
+      for (uint64_t e = e0; e < e1; e++) {
+        if (allowed != NULL && !allowed[type[e]])
           continue;
-        uint64_t u = a.nbr[e];
-        if (u >= x->base && u - x->base < x->n) {
-          uint64_t l = u - x->base;
+        uint64_t u = nbr[e];
+        if (u - base < n) { /* unsigned: also false for u < base */
+          uint64_t l = u - base;
           if (!bit_get(visited, l)) {
             bit_set(visited, l);
             next[nn++] = (uint32_t)l;
@@ -565,6 +570,8 @@ static int level_top_down(exec_t *x, const arcos_query_t *q, const bool *allowed
       }
     }
   }
+  x->nodes += ncur;
+  x->edges += examined;
   int P = x->size;
   int *sc = cnt, *sd = cnt + P, *rcn = cnt + 2 * P, *rd = cnt + 3 * P;
   arcos_buf_t flat = {0};
@@ -632,28 +639,43 @@ static void level_bottom_up(exec_t *x, const arcos_query_t *q, const bool *allow
     rc[p] = (int)((arcos_graph_gid_base(g, p + 1) - arcos_graph_gid_base(g, p)) / 64);
   }
   MPI_Allgatherv(front_local, (int)lw, MPI_UINT64_T, front_global, rc, rd, MPI_UINT64_T, x->comm);
+  /* Out-traversal reaches v through an in-edge of v; in-traversal through an out-edge.
+   * Whole words of visited vertices are skipped at once. */
   size_t nn = 0;
-  for (uint32_t v = 0; v < x->n; v++) {
-    if (bit_get(visited, v))
+  uint64_t checked = 0, examined = 0;
+  const bool use_in = q->direction != ARCOS_DIR_IN, use_out = q->direction != ARCOS_DIR_OUT;
+  const uint32_t n = x->n;
+  for (uint32_t w0 = 0; w0 < n; w0 += 64) {
+    uint64_t word = visited[w0 >> 6];
+    if (word == UINT64_MAX)
       continue;
-    x->nodes++;
-    bool found = false;
-    for (int side = 0; side < 2 && !found; side++) {
-      /* Out-traversal reaches v through an in-edge of v; in-traversal through an out-edge. */
-      if ((side == 0 && q->direction == ARCOS_DIR_IN) || (side == 1 && q->direction == ARCOS_DIR_OUT))
+    uint32_t wend = n - w0 < 64 ? n - w0 : 64;
+    for (uint32_t b = 0; b < wend; b++) {
+      if ((word >> b) & 1)
         continue;
-      arcos_graph_adj_t a = side == 0 ? arcos_graph_in(g, v) : arcos_graph_out(g, v);
-      for (uint64_t e = 0; e < a.count; e++) {
-        x->edges++;
-        if (allowed[a.type[e]] && bit_get(front_global, a.nbr[e])) {
-          found = true;
-          break;
+      uint32_t v = w0 + b;
+      checked++;
+      bool found = false;
+      for (int side = 0; side < 2 && !found; side++) {
+        if ((side == 0 && !use_in) || (side == 1 && !use_out))
+          continue;
+        const uint64_t *off = side == 0 ? g->in_off : g->out_off;
+        const uint64_t *nbr = side == 0 ? g->in_nbr : g->out_nbr;
+        const uint32_t *type = side == 0 ? g->in_type : g->out_type;
+        for (uint64_t e = off[v], e1 = off[v + 1]; e < e1; e++) {
+          examined++;
+          if ((allowed == NULL || allowed[type[e]]) && bit_get(front_global, nbr[e])) {
+            found = true;
+            break;
+          }
         }
       }
+      if (found)
+        next[nn++] = v;
     }
-    if (found)
-      next[nn++] = v;
   }
+  x->nodes += checked;
+  x->edges += examined;
   for (size_t i = 0; i < nn; i++)
     bit_set(visited, next[i]);
   *nnext = nn;
@@ -688,8 +710,12 @@ static int run_traverse(exec_t *x, const arcos_query_t *q, arcos_qplan_t *plan, 
   int rc = (allowed && cur && next && send && cnt && (P == 1 || sent)) ? ARCOS_OK : ARCOS_ENOMEM;
   mem_add(x, (T + 1) * sizeof *allowed + 2 * ((size_t)x->n + 1) * sizeof *cur +
                  (P > 1 ? (gw + 1) * sizeof *sent : 0));
-  if (rc == ARCOS_OK)
+  bool all_types = true;
+  if (rc == ARCOS_OK) {
     allowed_types(g, q, allowed);
+    for (int t = 0; t < T; t++)
+      all_types = all_types && allowed[t];
+  }
   size_t ncur = 0, nnext = 0;
   for (size_t i = 0; rc == ARCOS_OK && i < q->nstart; i++) {
     size_t len = strlen(q->start_nodes[i]);
@@ -731,13 +757,14 @@ static int run_traverse(exec_t *x, const arcos_query_t *q, arcos_qplan_t *plan, 
         rc = ok;
         break;
       }
-      level_bottom_up(x, q, allowed, visited, cur, ncur, next, &nnext, front_local, front_global,
-                      cnt);
+      level_bottom_up(x, q, all_types ? NULL : allowed, visited, cur, ncur, next, &nnext,
+                      front_local, front_global, cnt);
     } else {
       size_t before = 0;
       for (int p = 0; p < P; p++)
         before += send[p].cap;
-      rc = level_top_down(x, q, allowed, visited, cur, ncur, next, &nnext, send, &recv, cnt, sent);
+      rc = level_top_down(x, q, all_types ? NULL : allowed, visited, cur, ncur, next, &nnext, send,
+                          &recv, cnt, sent);
       size_t after = 0;
       for (int p = 0; p < P; p++)
         after += send[p].cap;
