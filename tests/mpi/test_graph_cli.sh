@@ -68,4 +68,28 @@ expect_exit 1 "no graph found" mpi 2 "$ARCOS_BIN" query --graph "$ARCOS_TMP/none
 expect_exit 1 "already exists.*--force" mpi 1 "$ARCOS_BIN" query --graph "$G/graph" --queries "$Q" --output "$ARCOS_TMP/np1"
 expect_exit 0 "" mpi 1 "$ARCOS_BIN" query --graph "$G/graph" --queries "$Q" --output "$ARCOS_TMP/np1" --force
 ls -A "$ARCOS_TMP/np1" | grep -q '\.tmp$' && fail "temporary files left behind"
+# Generators: the evidence is byte-identical with and without --graph-nodes; the graph
+# is deterministic; its stored evidence nodes are records of the evidence file.
+"$ARCOS_BIN" generate --out "$ARCOS_TMP/gen-plain" --records 500 --seed 9 2>/dev/null
+assert_same_file "$G/evidence.jsonl" "$ARCOS_TMP/gen-plain/evidence.jsonl" "evidence with --graph-nodes"
+assert_same_file "$G/manifest.json" "$ARCOS_TMP/gen-plain/manifest.json" "manifest with --graph-nodes"
+"$ARCOS_BIN" generate --out "$ARCOS_TMP/gen2" --records 500 --graph-nodes 600 --seed 9 2>/dev/null
+for f in nodes.jsonl relationships.jsonl; do
+  assert_same_file "$G/graph/$f" "$ARCOS_TMP/gen2/graph/$f" "graph $f twice"
+done
+jq -r 'select(.label == "Evidence" and .properties.stored) | .id' "$G/graph/nodes.jsonl" | sort >"$ARCOS_TMP/evn.txt"
+jq -rR 'fromjson? | objects | .id | strings' "$G/evidence.jsonl" | sort -u >"$ARCOS_TMP/evr.txt"
+[ -s "$ARCOS_TMP/evn.txt" ] || fail "no stored evidence nodes"
+[ -z "$(comm -23 "$ARCOS_TMP/evn.txt" "$ARCOS_TMP/evr.txt")" ] || fail "evidence nodes that are no record"
+for t in SUPPORTS REFUTES DERIVED_FROM IN_CONTEXT_OF; do
+  grep -q "\"type\":\"$t\"" "$G/graph/relationships.jsonl" || fail "no $t relationship"
+done
+"$ARCOS_BIN" generate --out "$ARCOS_TMP/rmat" --graph-kind rmat --scale 6 --edge-factor 4 2>/dev/null
+assert_eq "$(wc -l <"$ARCOS_TMP/rmat/graph/nodes.jsonl") $(wc -l <"$ARCOS_TMP/rmat/graph/relationships.jsonl")" \
+  "64 256" "R-MAT scale 6, edge factor 4"
+[ ! -e "$ARCOS_TMP/rmat/evidence.jsonl" ] || fail "rmat without --records wrote evidence"
+mpi 2 "$ARCOS_BIN" query --graph "$ARCOS_TMP/rmat/graph" --queries "$Q" --output "$ARCOS_TMP/rmat-q" 2>/dev/null
+expect_exit 2 "graph-kind" "$ARCOS_BIN" generate --out "$ARCOS_TMP/x" --graph-kind tree
+expect_exit 0 "" "$ARCOS_BIN" query --help
+grep -q -- "--explain" "$ARCOS_TMP/stdout" || fail "query --help"
 echo "graph cli: ok"
