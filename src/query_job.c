@@ -138,12 +138,10 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
   arcos_scores_t *scores =
       arcos_scores_attach(g, job->score_ids, job->score_lens, job->score_values, job->nscores);
   arcos_query_result_t *res = calloc(ql.n + 1, sizeof *res);
-  int code = 0;
-  if (scores == NULL || res == NULL) {
-    code = 1;
-    if (rank == 0)
-      fprintf(err, "arcos-scale: out of memory attaching scores\n");
-  }
+  int code = scores == NULL || res == NULL ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &code, 1, MPI_INT, MPI_MAX, comm); /* all run the queries or none */
+  if (code != 0 && rank == 0)
+    fprintf(err, "arcos-scale: out of memory before the queries\n");
   double t0 = arcos_now();
   for (size_t i = 0; code == 0 && i < ql.n; i++) {
     rc = arcos_query_execute(g, &ql.q[i], scores, -1, &res[i]);
