@@ -159,9 +159,150 @@ static int owner_rank(const arcos_graph_t *g, const char *id, size_t len) {
 
 /* ---- reading shares of the input ---- */
 
-/* A parsed element handed to the collector with its position. */
-typedef int (*elem_fn)(arcos_graph_t *g, void *arg, json_t *value, const char *key,
-                       size_t keylen, uint64_t rel_line);
+/* The fields of one node or relationship, from jansson or from the fast path. */
+enum { F_ID, F_LABEL, F_TYPE, F_SOURCE, F_TARGET, F_COUNT };
+static const char *const field_names[F_COUNT] = {"id", "label", "type", "source_id", "target_id"};
+
+typedef struct {
+  bool is_object;
+  int st[F_COUNT]; /* 1 a string of 1..256 bytes, 0 absent, -1 wrong type or length */
+  const char *s[F_COUNT];
+  size_t n[F_COUNT];
+  int props;       /* 0 absent, null or {}; 1 a non-empty object; -1 not an object */
+  char *props_text; /* with props == 1 for nodes: compact JSON, sorted keys ("new") */
+} elem_t;
+
+typedef int (*elem_fn)(arcos_graph_t *g, void *arg, elem_t *e, const char *key, size_t keylen,
+                       uint64_t rel_line);
+
+static int elem_from_json(json_t *v, bool want_props_text, elem_t *e) {
+  memset(e, 0, sizeof *e);
+  e->is_object = json_is_object(v);
+  if (!e->is_object)
+    return ARCOS_OK;
+  for (int k = 0; k < F_COUNT; k++) {
+    json_t *f = json_object_get(v, field_names[k]);
+    if (f == NULL)
+      continue;
+    if (!json_is_string(f)) {
+      e->st[k] = -1;
+      continue;
+    }
+    e->s[k] = json_string_value(f);
+    e->n[k] = json_string_length(f);
+    e->st[k] = (e->n[k] == 0 || e->n[k] > ID_MAX) ? -1 : 1;
+  }
+  json_t *p = json_object_get(v, "properties");
+  if (p == NULL || json_is_null(p) || (json_is_object(p) && json_object_size(p) == 0))
+    e->props = 0;
+  else if (!json_is_object(p))
+    e->props = -1;
+  else
+    e->props = 1;
+  if (e->props == 1 && want_props_text) {
+    e->props_text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    if (e->props_text == NULL)
+      return ARCOS_ENOMEM;
+  }
+  return ARCOS_OK;
+}
+
+/* Fast path for the common flat line: an object whose values are printable-ASCII
+ * strings without escapes, with "properties" {} or null. Returns false for anything
+ * else (numbers, escapes, nested objects, a repeated key, non-ASCII, trailing text),
+ * and the caller parses the line with jansson, so both paths give the same fields. */
+static bool elem_fast(const char *s, size_t n, elem_t *e) {
+  memset(e, 0, sizeof *e);
+  size_t i = 0;
+#define WS() while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) i++
+  WS();
+  if (i >= n || s[i] != '{')
+    return false;
+  i++;
+  WS();
+  bool seen_props = false;
+  if (i < n && s[i] == '}') {
+    i++;
+  } else {
+    for (;;) {
+      if (i >= n || s[i] != '"')
+        return false;
+      size_t k0 = ++i;
+      while (i < n && s[i] != '"') {
+        if (s[i] == '\\' || (unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+          return false;
+        i++;
+      }
+      if (i >= n)
+        return false;
+      size_t kn = i - k0;
+      const char *key = s + k0;
+      i++;
+      WS();
+      if (i >= n || s[i] != ':')
+        return false;
+      i++;
+      WS();
+      int which = -1;
+      for (int k = 0; k < F_COUNT && which < 0; k++)
+        if (strlen(field_names[k]) == kn && memcmp(field_names[k], key, kn) == 0)
+          which = k;
+      bool is_props = kn == 10 && memcmp(key, "properties", 10) == 0;
+      if ((which >= 0 && e->st[which] != 0) || (is_props && seen_props))
+        return false; /* a repeated key: jansson decides which wins */
+      if (i < n && s[i] == '"') {
+        size_t v0 = ++i;
+        while (i < n && s[i] != '"') {
+          if (s[i] == '\\' || (unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return false;
+          i++;
+        }
+        if (i >= n)
+          return false;
+        if (which >= 0) {
+          e->s[which] = s + v0;
+          e->n[which] = i - v0;
+          e->st[which] = (e->n[which] == 0 || e->n[which] > ID_MAX) ? -1 : 1;
+        }
+        if (is_props)
+          e->props = -1;
+        i++;
+      } else if (i < n && s[i] == '{') {
+        i++;
+        WS();
+        if (i >= n || s[i] != '}')
+          return false;
+        i++;
+        if (which >= 0)
+          e->st[which] = -1;
+      } else if (n - i >= 4 && memcmp(s + i, "null", 4) == 0) {
+        i += 4;
+        if (which >= 0)
+          e->st[which] = -1;
+      } else {
+        return false;
+      }
+      seen_props = seen_props || is_props;
+      WS();
+      if (i < n && s[i] == ',') {
+        i++;
+        WS();
+        continue;
+      }
+      if (i < n && s[i] == '}') {
+        i++;
+        break;
+      }
+      return false;
+    }
+  }
+  WS();
+#undef WS
+  if (i != n)
+    return false;
+  e->is_object = true;
+  return true;
+}
 
 /* Lines whose first byte lies in this rank's byte range [start, end) of a JSON Lines
  * file. Line numbers passed on are relative to the range start (newlines seen before
@@ -216,7 +357,10 @@ static int read_jsonl_share(arcos_graph_t *g, const char *path, int input, elem_
         bool blank = true;
         for (size_t i = 0; i < n && blank; i++)
           blank = s[i] == ' ' || s[i] == '\t' || s[i] == '\r';
-        if (!blank) {
+        elem_t e;
+        if (!blank && elem_fast(s, n, &e)) {
+          rc = fn(g, arg, &e, NULL, 0, nl_seen);
+        } else if (!blank) {
           json_error_t je;
           json_t *v = json_loadb(s, n, 0, &je);
           if (v == NULL) {
@@ -224,7 +368,9 @@ static int read_jsonl_share(arcos_graph_t *g, const char *path, int input, elem_
             snprintf(text, sizeof text, "not valid JSON: %s", je.text);
             rc = add_error(g, "parse", input, (int64_t)nl_seen, "", 0, text);
           } else {
-            rc = fn(g, arg, v, NULL, 0, nl_seen);
+            rc = elem_from_json(v, input == IN_NODES, &e);
+            rc = rc ? rc : fn(g, arg, &e, NULL, 0, nl_seen);
+            free(e.props_text);
             json_decref(v);
           }
         }
@@ -346,7 +492,10 @@ static int read_json_object(arcos_graph_t *g, const char *path, int input, elem_
       rc = add_error(g, "parse", input, (int64_t)member, json_string_value(k),
                      json_string_length(k), text);
     } else {
-      rc = fn(g, arg, v, json_string_value(k), json_string_length(k), member);
+      elem_t e;
+      rc = elem_from_json(v, input == IN_NODES, &e);
+      rc = rc ? rc : fn(g, arg, &e, json_string_value(k), json_string_length(k), member);
+      free(e.props_text);
       json_decref(v);
     }
     json_decref(k);
@@ -368,18 +517,6 @@ done:
 
 /* ---- element validation ---- */
 
-/* A string member: 1 ok, 0 absent, -1 wrong type or bad length. */
-static int str_member(json_t *o, const char *name, const char **s, size_t *n) {
-  json_t *v = json_object_get(o, name);
-  if (v == NULL)
-    return 0;
-  if (!json_is_string(v))
-    return -1;
-  *s = json_string_value(v);
-  *n = json_string_length(v);
-  return (*n == 0 || *n > ID_MAX) ? -1 : 1;
-}
-
 typedef struct {
   int input;
   arcos_buf_t *send; /* per destination rank */
@@ -388,9 +525,11 @@ typedef struct {
 
 /* Check `id` (or the key of a keyed object). Returns 1 with *id set, or 0 after
  * recording an error. */
-static int element_id(arcos_graph_t *g, collect_t *c, json_t *v, const char *key,
+static int element_id(arcos_graph_t *g, collect_t *c, const elem_t *e, const char *key,
                       size_t keylen, int64_t line, const char **id, size_t *idn, int *rc) {
-  int has = str_member(v, "id", id, idn);
+  int has = e->st[F_ID];
+  *id = e->s[F_ID];
+  *idn = e->n[F_ID];
   if (has < 0) {
     *rc = add_error(g, "invalid", c->input, line, key ? key : "", keylen,
                     "\"id\" must be a non-empty string of at most 256 bytes");
@@ -417,88 +556,64 @@ static int element_id(arcos_graph_t *g, collect_t *c, json_t *v, const char *key
   return 1;
 }
 
-/* Properties as compact JSON text with sorted keys ("" when none). */
-static int props_text(json_t *v, char **out, int *bad) {
-  *out = NULL;
-  *bad = 0;
-  json_t *p = json_object_get(v, "properties");
-  if (p == NULL || json_is_null(p))
-    return ARCOS_OK;
-  if (!json_is_object(p)) {
-    *bad = 1;
-    return ARCOS_OK;
-  }
-  if (json_object_size(p) == 0)
-    return ARCOS_OK;
-  *out = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-  return *out == NULL ? ARCOS_ENOMEM : ARCOS_OK;
-}
-
-static int collect_node(arcos_graph_t *g, void *arg, json_t *v, const char *key,
-                        size_t keylen, uint64_t rel_line) {
+static int collect_node(arcos_graph_t *g, void *arg, elem_t *e, const char *key, size_t keylen,
+                        uint64_t rel_line) {
   collect_t *c = arg;
   int rc = ARCOS_OK;
   int64_t line = (int64_t)rel_line;
-  if (!json_is_object(v))
+  if (!e->is_object)
     return add_error(g, "invalid", c->input, line, key ? key : "", keylen,
                      "a node must be a JSON object");
-  const char *id, *label;
-  size_t idn, labeln;
-  if (!element_id(g, c, v, key, keylen, line, &id, &idn, &rc))
+  const char *id;
+  size_t idn;
+  if (!element_id(g, c, e, key, keylen, line, &id, &idn, &rc))
     return rc;
-  int hl = str_member(v, "label", &label, &labeln);
-  if (hl <= 0)
+  if (e->st[F_LABEL] <= 0)
     return add_error(g, "invalid", c->input, line, id, idn,
-                     hl == 0 ? "missing field \"label\""
-                             : "\"label\" must be a non-empty string of at most 256 bytes");
-  char *pt;
-  int bad;
-  if (props_text(v, &pt, &bad) != ARCOS_OK)
-    return ARCOS_ENOMEM;
-  if (bad)
-    return add_error(g, "invalid", c->input, line, id, idn,
-                     "\"properties\" must be an object");
+                     e->st[F_LABEL] == 0
+                         ? "missing field \"label\""
+                         : "\"label\" must be a non-empty string of at most 256 bytes");
+  if (e->props < 0)
+    return add_error(g, "invalid", c->input, line, id, idn, "\"properties\" must be an object");
+  const char *pt = e->props == 1 && e->props_text != NULL ? e->props_text : "";
   arcos_buf_t *b = &c->send[owner_rank(g, id, idn)];
   rc = put_u64(b, (uint64_t)line);
   rc = rc ? rc : put_str(b, id, idn);
-  rc = rc ? rc : put_str(b, label, labeln);
-  rc = rc ? rc : put_str(b, pt ? pt : "", pt ? strlen(pt) : 0);
-  free(pt);
+  rc = rc ? rc : put_str(b, e->s[F_LABEL], e->n[F_LABEL]);
+  rc = rc ? rc : put_str(b, pt, strlen(pt));
   c->records++;
   return rc;
 }
 
-static int collect_rel(arcos_graph_t *g, void *arg, json_t *v, const char *key,
-                       size_t keylen, uint64_t rel_line) {
+static int collect_rel(arcos_graph_t *g, void *arg, elem_t *e, const char *key, size_t keylen,
+                       uint64_t rel_line) {
   collect_t *c = arg;
   int rc = ARCOS_OK;
   int64_t line = (int64_t)rel_line;
-  if (!json_is_object(v))
+  if (!e->is_object)
     return add_error(g, "invalid", c->input, line, key ? key : "", keylen,
                      "a relationship must be a JSON object");
-  const char *id, *f[3];
-  size_t idn, fn[3];
-  static const char *const names[3] = {"type", "source_id", "target_id"};
-  if (!element_id(g, c, v, key, keylen, line, &id, &idn, &rc))
+  const char *id;
+  size_t idn;
+  if (!element_id(g, c, e, key, keylen, line, &id, &idn, &rc))
     return rc;
-  for (int k = 0; k < 3; k++) {
-    int h = str_member(v, names[k], &f[k], &fn[k]);
-    if (h <= 0) {
+  for (int k = F_TYPE; k <= F_TARGET; k++) {
+    if (e->st[k] <= 0) {
       char text[128];
       snprintf(text, sizeof text,
-               h == 0 ? "missing field \"%s\"" : "\"%s\" must be a non-empty string of at most 256 bytes",
-               names[k]);
+               e->st[k] == 0 ? "missing field \"%s\""
+                             : "\"%s\" must be a non-empty string of at most 256 bytes",
+               field_names[k]);
       return add_error(g, "invalid", c->input, line, id, idn, text);
     }
   }
-  json_t *p = json_object_get(v, "properties");
-  if (p != NULL && !json_is_null(p) && !json_is_object(p))
+  if (e->props < 0)
     return add_error(g, "invalid", c->input, line, id, idn, "\"properties\" must be an object");
   arcos_buf_t *b = &c->send[owner_rank(g, id, idn)];
   rc = put_u64(b, (uint64_t)line);
   rc = rc ? rc : put_str(b, id, idn);
-  for (int k = 0; k < 3 && rc == ARCOS_OK; k++)
-    rc = put_str(b, f[k], fn[k]);
+  for (int k = F_TYPE; k <= F_TARGET && rc == ARCOS_OK; k++)
+    rc = put_str(b, e->s[k], e->n[k]);
   c->records++;
   return rc;
 }

@@ -149,9 +149,14 @@ static void write_graph(const ref_graph_t *r, const char *dir, bool jsonl) {
   for (int i = 0; i < r->nedges; i++) {
     char rid[32];
     snprintf(rid, sizeof rid, "rel-%d", i);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:{s:i}}", "id", rid, "type",
-                          TYPES[r->e[i].type], "source_id", r->id[r->e[i].src], "target_id",
-                          r->id[r->e[i].dst], "properties", "w", i);
+    /* Three shapes so that both the loader's fast path (flat strings, {} or no
+     * properties) and jansson (a number inside) read relationships. */
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", rid, "type", TYPES[r->e[i].type],
+                          "source_id", r->id[r->e[i].src], "target_id", r->id[r->e[i].dst]);
+    if (i % 3 == 0)
+      json_object_set_new(o, "properties", json_pack("{s:i}", "w", i));
+    else if (i % 3 == 1)
+      json_object_set_new(o, "properties", json_object());
     char *s = json_dumps(o, JSON_COMPACT);
     if (jsonl)
       fprintf(f, "%s\n", s);
