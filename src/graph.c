@@ -154,7 +154,27 @@ static int exchange(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
 }
 
 static int owner_rank(const arcos_graph_t *g, const char *id, size_t len) {
+  if (g->size == 1)
+    return 0;
   return arcos_ring_host_rank(arcos_ring_owner_key(g->ring, id, len), g->size);
+}
+
+/* The id -> vertex hash table, at most half full. Without memory for it lookups
+ * bisect the sorted ids instead (same answers). */
+static void build_id_hash(arcos_graph_t *g) {
+  uint64_t cap = 16;
+  while (cap < 2 * (uint64_t)g->n)
+    cap *= 2;
+  g->htab = calloc(cap, sizeof *g->htab);
+  if (g->htab == NULL)
+    return;
+  g->hmask = cap - 1;
+  for (uint32_t v = 0; v < g->n; v++) {
+    uint64_t h = arcos_hash64(g->ids[v], g->id_len[v]) & g->hmask;
+    while (g->htab[h] != 0)
+      h = (h + 1) & g->hmask;
+    g->htab[h] = v + 1;
+  }
 }
 
 /* ---- reading shares of the input ---- */
@@ -879,6 +899,14 @@ int arcos_graph_gid_owner(const arcos_graph_t *g, uint64_t gid) {
 }
 
 int64_t arcos_graph_local_find(const arcos_graph_t *g, const char *id, size_t len) {
+  if (g->htab != NULL) {
+    for (uint64_t h = arcos_hash64(id, len) & g->hmask; g->htab[h] != 0; h = (h + 1) & g->hmask) {
+      uint32_t v = g->htab[h] - 1;
+      if (g->id_len[v] == len && memcmp(g->ids[v], id, len) == 0)
+        return v;
+    }
+    return -1;
+  }
   int64_t lo = 0, hi = (int64_t)g->n - 1;
   while (lo <= hi) {
     int64_t mid = lo + (hi - lo) / 2;
@@ -1213,6 +1241,7 @@ int arcos_graph_load(MPI_Comm comm, const char *path, arcos_graph_t **out, arcos
     rc = build_vertices(g, &recv, &vlabel);
   if (rc != ARCOS_OK)
     goto fail;
+  build_id_hash(g);
   uint64_t padded = ((uint64_t)g->n + 63) / 64 * 64;
   MPI_Allgather(&padded, 1, MPI_UINT64_T, g->gid_base + 1, 1, MPI_UINT64_T, comm);
   for (int q = 0; q < g->size; q++)
@@ -1276,6 +1305,7 @@ void arcos_graph_destroy(arcos_graph_t **gp) {
   free(g->out_type);
   free(g->in_type);
   free(g->errs);
+  free(g->htab);
   arcos_ring_destroy(&g->ring);
   arcos_arena_destroy(&g->arena);
   free(g);
@@ -1332,7 +1362,7 @@ size_t arcos_graph_memory_bytes(const arcos_graph_t *g) {
          (size_t)g->n * (sizeof(char *) + sizeof(uint32_t) * 2 + sizeof(int) + sizeof(json_t *) +
                          2 * sizeof(uint64_t)) +
          (size_t)(g->nout + g->nin) * (sizeof(uint64_t) + sizeof(uint32_t)) + g->props_bytes +
-         g->nerrs * sizeof(arcos_graph_error_t);
+         g->nerrs * sizeof(arcos_graph_error_t) + (g->htab ? (g->hmask + 1) * 4 : 0);
 }
 
 static int cmp_err_json(const void *a, const void *b) {

@@ -41,6 +41,8 @@ struct arcos_graph {
   arcos_graph_error_t *errs;
   size_t nerrs, caperrs;
   size_t props_bytes;
+  uint32_t *htab;      /* id -> local vertex + 1 (0: empty), open addressing; NULL: bisect */
+  uint64_t hmask;
 };
 
 #endif
