@@ -62,7 +62,9 @@ int main(int argc, char **argv) {
     MPI_Finalize();
     return 1;
   }
-  for (int s = ARCOS_STRATEGY_INDEX; s >= ARCOS_STRATEGY_AUTO; s = s == ARCOS_STRATEGY_INDEX ? ARCOS_STRATEGY_FULL : s == ARCOS_STRATEGY_FULL ? ARCOS_STRATEGY_AUTO : -1) {
+  static const int order[] = {ARCOS_STRATEGY_INDEX, ARCOS_STRATEGY_FULL, ARCOS_STRATEGY_AUTO};
+  for (size_t si = 0; si < sizeof order / sizeof *order; si++) {
+    int s = order[si];
     double inv = 0, tsum = 0, cinv = 0;
     int n = 0;
     for (size_t i = 0; i < ql.n; i++) {

@@ -974,7 +974,7 @@ static int build_csr(uint32_t n, trip_t *t, size_t nt, uint64_t **off, uint64_t 
 }
 
 static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
-  int P = g->size, rc = ARCOS_OK;
+  int rc = ARCOS_OK;
   rec_t *r = NULL;
   size_t nr = 0;
   /* owner(rel id): first of each id wins; forward to owner(target). */
@@ -1115,7 +1115,6 @@ static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
     rc = build_csr(g->n, in, nin, &g->in_off, &g->in_nbr, &g->in_type);
   g->nin = nin;
   free(in);
-  (void)P;
   return agree(g->comm, rc);
 }
 

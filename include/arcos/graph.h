@@ -96,7 +96,7 @@ typedef struct {
 } arcos_graph_adj_t;
 arcos_graph_adj_t arcos_graph_out(const arcos_graph_t *g, uint32_t v);
 arcos_graph_adj_t arcos_graph_in(const arcos_graph_t *g, uint32_t v);
-/* Global sum of out-degrees (edges) of vertices with label -1: all. */
+/* Out-edges stored on this rank (the sum over ranks is stats->edges). */
 uint64_t arcos_graph_local_edges(const arcos_graph_t *g);
 
 /* 64-bit words of this rank's share of a global bitmap, and of all ranks' shares
