@@ -174,9 +174,16 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
     arcos_buf_reset(&b);
     for (size_t i = 0; i < json_array_size(errs); i++)
       append_line(&b, json_array_get(errs, i));
-    if (code == 0 && (json_array_size(errs) > 0 || job->write_report) &&
-        write_atomic(job->output, "dlq.jsonl", &b, err) != ARCOS_OK)
+    if (code == 0 && job->dlq_append != NULL) {
+      FILE *f = fopen(job->dlq_append, "a");
+      if (f == NULL || fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0) {
+        fprintf(err, "arcos-scale: cannot append to %s: %s\n", job->dlq_append, strerror(errno));
+        code = 1;
+      }
+    } else if (code == 0 && (json_array_size(errs) > 0 || job->write_report) &&
+               write_atomic(job->output, "dlq.jsonl", &b, err) != ARCOS_OK) {
       code = 1;
+    }
     if (code == 0 && job->write_report) {
       json_t *rep = json_pack(
           "{s:{s:s, s:I, s:I, s:I, s:I, s:I, s:f}, s:O, s:O, s:f}", "graph", "path", job->graph,

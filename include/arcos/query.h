@@ -135,6 +135,8 @@ typedef struct {
   bool force;
   bool explain;
   bool write_report;   /* DIR/report.json (the query command; run writes its own) */
+  const char *dlq_append; /* append graph error records to this file instead of
+                             writing DIR/dlq.jsonl (run: its DLQ before the rename) */
   /* Stored evidence for with_scores: this rank's share (may be empty). */
   const char *const *score_ids;
   const size_t *score_lens;
