@@ -38,6 +38,10 @@ typedef struct {
 static const opt_t options[] = {
     {"output", OPT_STRING, OFF(output), 0, 0, NULL, NULL, "DIR",
      "output directory (default results/)"},
+    {"graph", OPT_STRING, OFF(graph), 0, 0, NULL, NULL, "DIR",
+     "graph directory to query after the pipeline (docs/graph.md)"},
+    {"queries", OPT_STRING, OFF(queries), 0, 0, NULL, NULL, "FILE",
+     "graph queries file (with --graph); results in queries.jsonl"},
     {"force", OPT_BOOL, OFF(force), 0, 0, NULL, NULL, NULL,
      "write into an existing output directory"},
     {"jsonl", OPT_BOOL, OFF(jsonl), 0, 0, NULL, NULL, NULL, "also write results.jsonl"},
@@ -177,6 +181,8 @@ void arcos_config_free(arcos_config_t *cfg) {
   free(cfg->output);
   free(cfg->config_path);
   free(cfg->inject_fault);
+  free(cfg->graph);
+  free(cfg->queries);
   memset(cfg, 0, sizeof *cfg);
 }
 

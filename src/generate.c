@@ -993,6 +993,9 @@ void arcos_gen_options_default(arcos_gen_options_t *opt) {
   opt->format = ARCOS_GEN_JSONL;
   opt->files = 1;
   opt->end_time = DEFAULT_END_TIME;
+  opt->graph_kind = ARCOS_GEN_GRAPH_ASSURANCE;
+  opt->scale = 16;
+  opt->edge_factor = 16;
 }
 
 arcos_gen_t *arcos_gen_create(const arcos_gen_options_t *opt) {
@@ -1159,7 +1162,9 @@ int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
     flag[flen] = '\0';
     static const char *const known[] = {"--out",        "--records", "--duplicate-rate",
                                         "--bad-rate",   "--tamper-rate", "--seed",
-                                        "--format",     "--files",   "--end-time"};
+                                        "--format",     "--files",   "--end-time",
+                                        "--graph-nodes", "--graph-kind", "--scale",
+                                        "--edge-factor"};
     bool is_known = false;
     for (size_t k = 0; k < COUNT_OF(known); k++)
       is_known = is_known || strcmp(flag, known[k]) == 0;
@@ -1207,6 +1212,29 @@ int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
                                 "--format: expected jsonl, jsonl.gz, json or items, got '%s'",
                                 value);
       opt->format = (arcos_gen_format_t)f;
+    } else if (strcmp(flag, "--graph-nodes") == 0) {
+      rc = parse_u64(flag, value, &opt->graph_nodes, d);
+      if (rc == ARCOS_OK && opt->graph_nodes > 100000000)
+        return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "--graph-nodes: at most 10^8");
+    } else if (strcmp(flag, "--graph-kind") == 0) {
+      if (strcmp(value, "assurance") == 0)
+        opt->graph_kind = ARCOS_GEN_GRAPH_ASSURANCE;
+      else if (strcmp(value, "rmat") == 0)
+        opt->graph_kind = ARCOS_GEN_GRAPH_RMAT;
+      else
+        return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
+                                "--graph-kind: expected assurance or rmat, got '%s'", value);
+    } else if (strcmp(flag, "--scale") == 0 || strcmp(flag, "--edge-factor") == 0) {
+      uint64_t k = 0;
+      rc = parse_u64(flag, value, &k, d);
+      bool sc = strcmp(flag, "--scale") == 0;
+      if (rc == ARCOS_OK && (k < 1 || k > (sc ? 26u : 64u)))
+        return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "%s: must be from 1 to %d", flag,
+                                sc ? 26 : 64);
+      if (sc)
+        opt->scale = (int)k;
+      else
+        opt->edge_factor = (int)k;
     } else if (strcmp(flag, "--end-time") == 0) {
       if (arcos_rfc3339_parse(value, strlen(value), &opt->end_time) != ARCOS_OK)
         return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
@@ -1220,8 +1248,13 @@ int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
   if (*out_dir == NULL)
     return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
                             "--out: required (a directory, or - for standard output)");
-  if (!have_records)
+  if (!have_records && opt->graph_kind != ARCOS_GEN_GRAPH_RMAT)
     return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "--records: required");
+  if (opt->graph_kind == ARCOS_GEN_GRAPH_RMAT && opt->graph_nodes == 0)
+    opt->graph_nodes = (uint64_t)1 << opt->scale;
+  if (opt->graph_nodes > 0 && strcmp(*out_dir, "-") == 0)
+    return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
+                            "--graph-nodes: needs an output directory, not -");
   if (strcmp(*out_dir, "-") == 0 && opt->files != 1)
     return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
                             "--files: standard output (--out -) takes a single stream");
@@ -1249,6 +1282,15 @@ void arcos_gen_usage(FILE *out) {
         "  --end-time T           RFC 3339; timestamps span the two years before it, about\n"
         "                         0.5 % lie 2-10 days after it (default 2026-11-01T00:00:00Z;\n"
         "                         run with --reference-time T to see them as clock_skew)\n"
+        "  --graph-nodes M        also write DIR/graph/{nodes,relationships}.jsonl: an\n"
+        "                         assurance graph of about M nodes (goals, claims,\n"
+        "                         sub-claims, context, evidence whose ids are the stored\n"
+        "                         records' ids; SUPPORTS, REFUTES, DERIVED_FROM,\n"
+        "                         IN_CONTEXT_OF)\n"
+        "  --graph-kind rmat      write an R-MAT (Kronecker) graph instead, for benchmarks;\n"
+        "                         --records is then optional\n"
+        "  --scale S              R-MAT: 2^S vertices (default 16)\n"
+        "  --edge-factor F        R-MAT: F x 2^S edges (default 16)\n"
         "  --help                 this text\n",
         out);
 }

@@ -13,6 +13,7 @@
 #include "arcos/job.h"
 #include "arcos/cache.h"
 #include "exactly_once_cache.h"
+#include "job_graph_internal.h"
 #include "job_internal.h"
 #include "jsonw.h"
 
@@ -460,6 +461,11 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     arcos_plan_free(&job.plan);
     return rc == ARCOS_EUSAGE ? ARCOS_EXIT_USAGE : ARCOS_EXIT_FAILED;
   }
+  exit_code = arcos_job_graph_check(ctx);
+  if (exit_code != ARCOS_EXIT_OK) {
+    arcos_plan_free(&job.plan);
+    return exit_code;
+  }
   if (prepare_output(ctx, &of) != ARCOS_OK) {
     arcos_plan_free(&job.plan);
     return ARCOS_EXIT_FAILED;
@@ -604,6 +610,12 @@ processed:;
   if (rc != ARCOS_OK) {
     json_decref(config_json);
     exit_code = ARCOS_EXIT_FAILED;
+    goto cleanup;
+  }
+  json_t *graph_queries = NULL, *graph_recs = NULL;
+  exit_code = arcos_job_graph_run(ctx, &job, of.tmp[O_DLQ], &graph_queries, &graph_recs);
+  if (exit_code != ARCOS_EXIT_OK) {
+    json_decref(config_json);
     goto cleanup;
   }
 
@@ -799,7 +811,10 @@ processed:;
     json_object_set_new(rep, "error_count", json_integer((json_int_t)errors));
     json_object_set_new(rep, "scalability_recommendations",
                         recommendations(eff, bal, 100.0 * error_rate, wall, ctx->size, np));
-    json_object_set_new(rep, "optimization_recommendations", json_array());
+    if (graph_queries != NULL)
+      json_object_set_new(rep, "queries", graph_queries);
+    json_object_set_new(rep, "optimization_recommendations",
+                        graph_recs != NULL ? graph_recs : json_array());
     json_object_set_new(rep, "config", config_json);
     config_json = NULL;
     rc = write_json_atomic(rep, of.tmp[O_REPORT], of.final[O_REPORT], ctx->err);

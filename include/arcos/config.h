@@ -38,6 +38,8 @@ typedef struct {
   size_t ninputs;
   char *output;      /* output directory, default "results" */
   char *config_path; /* --config, NULL if none */
+  char *graph;       /* --graph: graph directory queried after the pipeline, NULL if none */
+  char *queries;     /* --queries: queries file (with --graph), NULL if none */
   bool force;        /* overwrite an existing output directory */
   bool jsonl;        /* also write results.jsonl */
   bool quiet;        /* no progress or summary on stdout */

@@ -39,7 +39,14 @@ typedef struct {
   arcos_gen_format_t format; /* ARCOS_GEN_JSONL */
   int files;                 /* 1: split into this many files, contiguous, in order */
   int64_t end_time;          /* 2026-11-01T00:00:00Z: timestamps lie in the 2 years before */
+  /* Graph (docs/graph.md); none of these changes the evidence output. */
+  uint64_t graph_nodes;      /* 0: no graph; else an assurance graph of about this many nodes */
+  int graph_kind;            /* ARCOS_GEN_GRAPH_ASSURANCE or ARCOS_GEN_GRAPH_RMAT */
+  int scale;                 /* R-MAT: 2^scale vertices (default 16) */
+  int edge_factor;           /* R-MAT: edges per vertex (default 16) */
 } arcos_gen_options_t;
+
+enum { ARCOS_GEN_GRAPH_ASSURANCE = 0, ARCOS_GEN_GRAPH_RMAT = 1 };
 
 void arcos_gen_options_default(arcos_gen_options_t *opt);
 
@@ -135,6 +142,13 @@ json_t *arcos_gen_manifest(const arcos_gen_options_t *opt, const arcos_gen_count
  * ARCOS_EEXISTS. counts (may be NULL) receives the final counts. */
 int arcos_generate(const arcos_gen_options_t *opt, const char *out_dir, FILE *out,
                    arcos_gen_counts_t *counts, arcos_detail_t *detail);
+
+/* Write the graph the options ask for into out_dir/graph/ (nodes.jsonl,
+ * relationships.jsonl, each under a temporary name, renamed when complete). The
+ * assurance graph's Evidence nodes carry the ids of the records a run stores (string
+ * ids, first occurrences), re-derived by running the record generator again, so the
+ * evidence files are untouched. Returns 0 or ARCOS_EIO / ARCOS_ENOMEM with detail. */
+int arcos_gen_graph(const arcos_gen_options_t *opt, const char *out_dir, arcos_detail_t *detail);
 
 /* Usage text of `arcos-scale generate`. */
 void arcos_gen_usage(FILE *out);

@@ -13,6 +13,8 @@ static void usage(FILE *out) {
         "                                write deterministic synthetic evidence\n"
         "  cache-check --nodes N --keys K [--vnodes V]\n"
         "                                key balance and movement of the cache ring\n"
+        "  query --graph PATH --queries FILE [--explain] [--output DIR]\n"
+        "                                run graph queries (mpirun -np N ...)\n"
         "\n"
         "  arcos-scale COMMAND --help    options of a command\n"
         "  arcos-scale --version\n"
@@ -41,6 +43,8 @@ int main(int argc, char **argv) {
     return arcos_cmd_generate(argc - 1, argv + 1);
   if (strcmp(cmd, "cache-check") == 0)
     return arcos_cmd_cache_check(argc - 1, argv + 1);
+  if (strcmp(cmd, "query") == 0)
+    return arcos_cmd_query(argc - 1, argv + 1);
   fprintf(stderr, "arcos-scale: unknown command '%s'\n\n", cmd);
   usage(stderr);
   return 2;

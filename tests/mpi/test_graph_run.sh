@@ -1,0 +1,53 @@
+# run --graph --queries: queries after the pipeline with this run's scores. The scores
+# in queries.jsonl are those of results.jsonl (null for nodes that are no stored
+# evidence), the same at 1 and 3 ranks; report.json has queries[] and
+# optimization_recommendations; graph error records join dlq.jsonl without touching
+# the evidence conservation; a bad queries file stops the run before any work.
+source "$(dirname "$0")/lib.sh"
+S="$ARCOS_SRC/inputs/sample"
+args=(--graph "$S/graph" --queries "$S/queries.json" --jsonl --quiet --reference-time 2026-11-01T00:00:00Z)
+for np in 1 3; do
+  mpi "$np" "$ARCOS_BIN" run "$S/evidence" "${args[@]}" --output "$ARCOS_TMP/np$np" 2>/dev/null
+  jq -c '{id, count, nodes, scores, score_min, score_mean}' "$ARCOS_TMP/np$np/queries.jsonl" >"$ARCOS_TMP/q$np.txt"
+done
+assert_same_file "$ARCOS_TMP/q1.txt" "$ARCOS_TMP/q3.txt" "queries at 1 vs 3 ranks"
+O="$ARCOS_TMP/np3"
+# Join check: every score in queries.jsonl is the node's score in results.jsonl.
+jq -r '.scores // {} | to_entries[] | "\(.key) \(.value)"' "$O/queries.jsonl" | sort -u >"$ARCOS_TMP/qs.txt"
+[ "$(grep -vc ' null$' "$ARCOS_TMP/qs.txt")" -gt 5 ] || fail "too few scored nodes to check the join"
+jq -r '"\(.id) \(.score)"' "$O/results.jsonl" | sort -u >"$ARCOS_TMP/rs.txt"
+while read -r id score; do
+  want=$(awk -v id="$id" '$1 == id { print $2; exit }' "$ARCOS_TMP/rs.txt")
+  assert_eq "$score" "${want:-null}" "score of $id"
+done <"$ARCOS_TMP/qs.txt"
+# score_min / score_mean over the listed scored nodes.
+jq -e 'select(.scores != null) | [.scores[] | select(. != null)] as $s |
+       if ($s | length) == 0 then .score_min == null and .score_mean == null
+       else .score_min == ($s | min) and ((.score_mean - (($s | add) / ($s | length))) | fabs) < 1e-9 end' \
+  "$O/queries.jsonl" | grep -qv true && fail "score_min/score_mean"
+jq -e '(.queries | length) == 6 and (.queries[0] | has("performance_metrics")) and
+       (.optimization_recommendations | length) >= 1 and .records.conserved' "$O/report.json" >/dev/null ||
+  fail "report.json queries / optimization_recommendations"
+# Graph error records go to dlq.jsonl after the evidence ones.
+B="$ARCOS_TMP/badgraph"
+mkdir -p "$B"
+cp "$S/graph/nodes.jsonl" "$S/graph/relationships.jsonl" "$B/"
+echo '{"id":"x1","type":"SUPPORTS","source_id":"goal-0","target_id":"nowhere"}' >>"$B/relationships.jsonl"
+mpi 2 "$ARCOS_BIN" run "$S/evidence" --graph "$B" --queries "$S/queries.json" --quiet \
+  --reference-time 2026-11-01T00:00:00Z --output "$ARCOS_TMP/bad" 2>/dev/null
+base=$(wc -l <"$ARCOS_TMP/np1/dlq.jsonl")
+assert_eq "$(wc -l <"$ARCOS_TMP/bad/dlq.jsonl")" "$((base + 1))" "dlq lines: evidence + graph"
+assert_eq "$(tail -1 "$ARCOS_TMP/bad/dlq.jsonl" | jq -r .kind)" dangling_relationship "graph error record"
+assert_eq "$(jq -r .records.conserved "$ARCOS_TMP/bad/report.json")" true "conservation"
+# Usage errors come before any work.
+rc=0
+mpi 1 "$ARCOS_BIN" run "$S/evidence" --graph "$S/graph" --output "$ARCOS_TMP/u1" 2>"$ARCOS_TMP/err" || rc=$?
+assert_eq "$rc" 2 "--graph without --queries"
+echo '[{"id": 1}]' >"$ARCOS_TMP/badq.json"
+rc=0
+mpi 2 "$ARCOS_BIN" run "$S/evidence" --graph "$S/graph" --queries "$ARCOS_TMP/badq.json" \
+  --output "$ARCOS_TMP/u2" 2>"$ARCOS_TMP/err" || rc=$?
+assert_eq "$rc" 2 "bad queries file"
+grep -q 'badq.json.*"id"' "$ARCOS_TMP/err" || fail "message names the file and field: $(cat "$ARCOS_TMP/err")"
+[ ! -e "$ARCOS_TMP/u2" ] || fail "output directory created despite a bad queries file"
+echo "graph in run: ok"
