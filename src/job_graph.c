@@ -14,6 +14,13 @@ int arcos_job_graph_check(const arcos_ctx_t *ctx) {
       fprintf(ctx->err, "arcos-scale: --graph and --queries go together\n");
     return ARCOS_EXIT_USAGE;
   }
+  if (cfg->max_memory_mb > 0) {
+    /* with_scores joins the run's stored records, which a spilling run keeps on disk */
+    if (ctx->rank == 0)
+      fprintf(ctx->err, "arcos-scale: --graph/--queries cannot be combined with "
+                        "--max-memory-mb yet; run the queries with `arcos-scale query`\n");
+    return ARCOS_EXIT_USAGE;
+  }
   arcos_query_list_t ql;
   arcos_detail_t d;
   arcos_detail_clear(&d);
