@@ -493,8 +493,11 @@ int arcos_pipeline_run(job_t *job) {
       rc = ARCOS_OK;
       break;
     }
-    if (rc == ARCOS_OK)
-      rc = arcos_ckpt_commit(job, part);
+    if (rc == ARCOS_OK) {
+      double tc = arcos_now();
+      rc = arcos_ckpt_commit(job, part); /* the segment and its journal line: I/O */
+      job->m.io_s += arcos_now() - tc;
+    }
     if (rc == ARCOS_OK && job->spill)
       arcos_spill_release(job, part);
     if (rc == ARCOS_OK && arcos_stop_requested(job)) {
