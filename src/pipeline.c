@@ -340,7 +340,7 @@ static int on_dlq_line(void *arg, const arcos_raw_t *raw) {
   }
   arcos_buf_reset(&dr->text);
   arcos_buf_append(&dr->text, json_string_value(rawv), json_string_length(rawv));
-  arcos_raw_t r = {dr->text.data, dr->text.len, raw->line, raw->offset};
+  arcos_raw_t r = {dr->text.data, dr->text.len, raw->line, raw->offset, NULL};
   json_decref(entry);
   return on_record(dr->s, &r);
 }
