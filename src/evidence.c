@@ -67,6 +67,16 @@
  *   timestamp is valid and timestamp - reference_time > future_tolerance_s. severity is
  *   the highest of them.
  *
+ * Archive rows (arcos_ev_extract / arcos_ev_from_fields): convert keeps, per record,
+ *   the facts the components test (data meaningful, provenance object/tool, the signal
+ *   input of the record's type as a tri-state or a number, the claimed checksum as a
+ *   string, the canonical text of `data`, the record's length); a run over the archive
+ *   gives them to components() as the text path does after ingest, so both paths share
+ *   one implementation of every rule. Checksum verification on the fields path is the
+ *   same test (64 lower-case hex == SHA-256 of the canonical text) over the stored text.
+ *   A stored ingestion error comes back with its original kind and message; the length
+ *   check against max_record_bytes is repeated with the run's limit.
+ *
  * Performance (the floor is ~6.5 us/record for parse + canonical + SHA-256): one
  * EVP_MD_CTX with a pre-fetched EVP_MD, one canonical buffer and one member-sort
  * scratch are reused for every record; nothing is allocated per record outside
@@ -388,13 +398,19 @@ static bool data_meaningful(const json_t *d) {
   }
 }
 
+/* 1 for '0'-'9' and 'a'-'f': a table, because this check runs for every record. */
+static const unsigned char LOWER_HEX[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+};
+
 static bool is_lower_hex64(const char *s, size_t len) {
   if (len != 64)
     return false;
+  unsigned ok = 1;
   for (int i = 0; i < 64; i++)
-    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-      return false;
-  return true;
+    ok &= LOWER_HEX[(unsigned char)s[i]];
+  return ok != 0;
 }
 
 /* The claimed checksum as (pointer, length): its string value, or "" when it is not a

@@ -36,6 +36,7 @@ struct arcos_h5 {
   uint64_t chunk_rows;   /* 0: contiguous datasets; else chunk of numeric columns */
   uint64_t chunk_bytes;  /* chunk of ARCOS_H5_CHAR datasets (string bytes) */
   int deflate;           /* deflate level 1..9 of chunked datasets, 0 none */
+  int char_deflate;      /* the same for ARCOS_H5_CHAR datasets */
   H5E_auto2_t old_func;  /* HDF5 automatic error printing, restored on close */
   void *old_data;
   char err[512];         /* last error text on this rank, "" when none */
@@ -236,20 +237,25 @@ int arcos_h5_close(arcos_h5_t **hp) {
 }
 
 int arcos_h5_set_chunking(arcos_h5_t *h, uint64_t chunk_rows, uint64_t chunk_bytes,
-                          int deflate) {
+                          int deflate, int char_deflate) {
+  if (char_deflate < 0)
+    char_deflate = deflate;
   uint64_t sig = fnv1a(SIG_INIT, &chunk_rows, sizeof chunk_rows);
   sig = fnv1a(sig, &chunk_bytes, sizeof chunk_bytes);
   sig = fnv1a(sig, &deflate, sizeof deflate);
+  sig = fnv1a(sig, &char_deflate, sizeof char_deflate);
   int rc = ARCOS_OK;
-  if (deflate < 0 || deflate > 9 || (chunk_rows > 0 && chunk_bytes == 0)) {
+  if (deflate < 0 || deflate > 9 || char_deflate > 9 || (chunk_rows > 0 && chunk_bytes == 0)) {
     rc = ARCOS_EUSAGE;
-    set_err(h, "chunking: deflate level %d must be 0..9 and chunk sizes > 0", deflate);
+    set_err(h, "chunking: deflate levels %d/%d must be 0..9 and chunk sizes > 0", deflate,
+            char_deflate);
   }
   rc = agree(h, rc, sig, "arcos_h5_set_chunking");
   if (rc == ARCOS_OK) {
     h->chunk_rows = chunk_rows;
     h->chunk_bytes = chunk_bytes;
     h->deflate = chunk_rows > 0 ? deflate : 0;
+    h->char_deflate = chunk_rows > 0 ? char_deflate : 0;
   }
   return rc;
 }
@@ -478,10 +484,11 @@ static int write_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type, u
     if (chunk > total)
       chunk = total;
     H5_TRY(H5Pset_chunk(dcpl, 1, &chunk), "H5Pset_chunk", path, agree_args);
-    if (h->deflate > 0) {
+    int level = type == ARCOS_H5_CHAR ? h->char_deflate : h->deflate;
+    if (level > 0) {
       if (elem > 1)
         H5_TRY(H5Pset_shuffle(dcpl), "H5Pset_shuffle", path, agree_args);
-      H5_TRY(H5Pset_deflate(dcpl, (unsigned)h->deflate), "H5Pset_deflate", path, agree_args);
+      H5_TRY(H5Pset_deflate(dcpl, (unsigned)level), "H5Pset_deflate", path, agree_args);
     }
   }
   H5_TRY(dxpl = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path, agree_args);

@@ -24,7 +24,8 @@
 typedef struct {
   uint64_t chunk_rows;     /* rows per chunk of the row columns (default 65536) */
   uint64_t chunk_bytes;    /* bytes per chunk of string data (default 1 MiB) */
-  int deflate;             /* deflate level 0..9 (default 4) */
+  int deflate;             /* deflate level 0..9 (default 6) */
+  int data_deflate;        /* level for /records/data_chars; -1 (default): `deflate` */
   size_t max_record_bytes; /* longer records are stored as invalid (default 1 MiB) */
   uint64_t per_rank;       /* partitions per rank when reading the inputs (default 4) */
 } arcos_convert_opts_t;

@@ -46,10 +46,12 @@ const char *arcos_h5_errmsg(const arcos_h5_t *h);
  * contiguous, uncompressed datasets; otherwise datasets are chunked, chunk_rows
  * elements per chunk (chunk_bytes for ARCOS_H5_CHAR datasets, the bytes of string
  * columns; a chunk never exceeds the dataset), and compressed with deflate at level
- * `deflate` (1..9; 0 = no compression), multi-byte types with the shuffle filter first.
- * Empty datasets stay contiguous. Collective; the arguments must match on all ranks. */
+ * `deflate` (1..9; 0 = no compression), multi-byte types with the shuffle filter first;
+ * ARCOS_H5_CHAR datasets (string bytes) at level `char_deflate` instead (-1: the same
+ * as deflate). Empty datasets stay contiguous. Collective; the arguments must match on
+ * all ranks. */
 int arcos_h5_set_chunking(arcos_h5_t *h, uint64_t chunk_rows, uint64_t chunk_bytes,
-                          int deflate);
+                          int deflate, int char_deflate);
 
 /* Create a group (parents must exist), e.g. "/evidence". */
 int arcos_h5_group(arcos_h5_t *h, const char *path);
