@@ -67,6 +67,16 @@
  *   timestamp is valid and timestamp - reference_time > future_tolerance_s. severity is
  *   the highest of them.
  *
+ * Archive rows (arcos_ev_extract / arcos_ev_from_fields): convert keeps, per record,
+ *   the facts the components test (data meaningful, provenance object/tool, the signal
+ *   input of the record's type as a tri-state or a number, the claimed checksum as a
+ *   string, the canonical text of `data`, the record's length); a run over the archive
+ *   gives them to components() as the text path does after ingest, so both paths share
+ *   one implementation of every rule. Checksum verification on the fields path is the
+ *   same test (64 lower-case hex == SHA-256 of the canonical text) over the stored text.
+ *   A stored ingestion error comes back with its original kind and message; the length
+ *   check against max_record_bytes is repeated with the run's limit.
+ *
  * Performance (the floor is ~6.5 us/record for parse + canonical + SHA-256): one
  * EVP_MD_CTX with a pre-fetched EVP_MD, one canonical buffer and one member-sort
  * scratch are reused for every record; nothing is allocated per record outside
@@ -101,7 +111,10 @@ struct arcos_evidence_ctx {
   const json_t *data;       /* NULL when absent */
   const json_t *provenance; /* NULL when absent */
   const json_t *checksum;   /* NULL when absent or null */
+  size_t record_len;        /* bytes of the current record's text */
   char id_buf[24];          /* an integer id as decimal text */
+  /* Or the current record came from an archive row (arcos_ev_from_fields). */
+  const arcos_ev_fields_t *fields;
 };
 
 void arcos_scoring_defaults(arcos_scoring_t *s) {
@@ -266,6 +279,7 @@ static void release_record(arcos_evidence_ctx_t *ctx) {
   json_decref(ctx->root);
   ctx->root = NULL;
   ctx->data = ctx->provenance = ctx->checksum = NULL;
+  ctx->fields = NULL;
 }
 
 /* A string member as (pointer, length), or "" when missing or not a string. */
@@ -362,6 +376,7 @@ int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len,
     rec->checksum_present = true;
   }
   ctx->root = root;
+  ctx->record_len = len;
   return ARCOS_OK;
 }
 
@@ -383,32 +398,63 @@ static bool data_meaningful(const json_t *d) {
   }
 }
 
-static bool is_lower_hex64(const json_t *v) {
-  if (!json_is_string(v) || json_string_length(v) != 64)
+/* 1 for '0'-'9' and 'a'-'f': a table, because this check runs for every record. */
+static const unsigned char LOWER_HEX[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+};
+
+static bool is_lower_hex64(const char *s, size_t len) {
+  if (len != 64)
     return false;
-  const char *s = json_string_value(v);
+  unsigned ok = 1;
   for (int i = 0; i < 64; i++)
-    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-      return false;
-  return true;
+    ok &= LOWER_HEX[(unsigned char)s[i]];
+  return ok != 0;
 }
 
+/* The claimed checksum as (pointer, length): its string value, or "" when it is not a
+ * string (present but never verified). */
+static void checksum_claim(const json_t *v, const char **s, size_t *len) {
+  *s = json_is_string(v) ? json_string_value(v) : "";
+  *len = json_is_string(v) ? json_string_length(v) : 0;
+}
+
+/* Both paths: the claim verifies when it is 64 lower-case hex digits equal to
+ * SHA-256(canonical text). */
+static int verify_digest(arcos_evidence_ctx_t *ctx, const char *claim, const char *text,
+                         size_t len, bool *verified) {
+  unsigned char digest[32];
+  int rc = sha256(ctx, text, len, digest);
+  if (rc != ARCOS_OK)
+    return rc;
+  char hex[65];
+  to_hex(digest, hex);
+  *verified = memcmp(hex, claim, 64) == 0;
+  return ARCOS_OK;
+}
+
+/* Text path: the canonical text is only computed for a well-formed claim. */
 static int verify_checksum(arcos_evidence_ctx_t *ctx, bool *verified) {
   *verified = false;
-  if (!is_lower_hex64(ctx->checksum))
+  const char *claim;
+  size_t claim_len;
+  checksum_claim(ctx->checksum, &claim, &claim_len);
+  if (!is_lower_hex64(claim, claim_len))
     return ARCOS_OK;
   arcos_buf_reset(&ctx->canon);
   int rc = arcos_canonical_append_with(&ctx->canon, ctx->data, &ctx->scratch);
   if (rc != ARCOS_OK)
     return rc;
-  unsigned char digest[32];
-  rc = sha256(ctx, ctx->canon.data, ctx->canon.len, digest);
-  if (rc != ARCOS_OK)
-    return rc;
-  char hex[65];
-  to_hex(digest, hex);
-  *verified = memcmp(hex, json_string_value(ctx->checksum), 64) == 0;
-  return ARCOS_OK;
+  return verify_digest(ctx, claim, ctx->canon.data, ctx->canon.len, verified);
+}
+
+/* Fields path: the canonical text is stored. */
+static int verify_fields(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f, bool *verified) {
+  *verified = false;
+  if (!is_lower_hex64(f->checksum, f->checksum_len))
+    return ARCOS_OK;
+  return verify_digest(ctx, f->checksum, f->data, f->data_len, verified);
 }
 
 static int64_t sat_sub(int64_t a, int64_t b) {
@@ -469,71 +515,173 @@ static bool type_is(const arcos_evidence_t *rec, const char *name) {
   return rec->type_len == n && memcmp(rec->type, name, n) == 0;
 }
 
-static int signal_component(const arcos_scoring_t *sc, const json_t *data,
-                            const arcos_evidence_t *rec) {
+/* The record facts the components need besides arcos_evidence_t, from the JSON tree
+ * (the text path and arcos_ev_extract): provenance and the signal inputs of the
+ * record's type. */
+static void facts_from_json(const json_t *data, const json_t *p, const arcos_evidence_t *rec,
+                            arcos_ev_fields_t *f) {
+  f->data_meaningful = data_meaningful(data);
+  f->provenance_object = json_is_object(p) && json_object_size(p) != 0;
+  f->provenance_tool = f->provenance_object && (json_object_get(p, "collector") != NULL ||
+                                                json_object_get(p, "tool") != NULL);
+  f->passed = ARCOS_EV_TRI_MISSING;
+  f->line_coverage_present = false;
+  f->line_coverage = 0.0;
+  f->critical_high = ARCOS_EV_TRI_MISSING;
   if (!json_is_object(data))
-    return sc->signal_neutral;
+    return;
   number_t a = {0}, b = {0};
   if (type_is(rec, "test_result")) {
-    const json_t *passed = json_object_get(data, "passed");
-    if (!as_number(passed, &a)) /* bools are numbers here: true 1, false 0 */
+    if (as_number(json_object_get(data, "passed"), &a)) { /* bools: true 1, false 0 */
+      bool truthy = a.is_int ? a.i != 0 : a.d != 0.0;
+      f->passed = truthy ? ARCOS_EV_TRI_TRUE : ARCOS_EV_TRI_FALSE;
+    }
+  } else if (type_is(rec, "coverage")) {
+    if (as_number(json_object_get(data, "line_coverage"), &a)) {
+      f->line_coverage_present = true;
+      f->line_coverage = a.d;
+    }
+  } else if (type_is(rec, "security_scan")) {
+    if (as_number(json_object_get(data, "critical"), &a) &&
+        as_number(json_object_get(data, "high"), &b)) {
+      bool zero;
+      if (a.is_int && b.is_int) {
+        /* Python ints do not overflow: an int64 overflow means a non-zero sum. */
+        bool overflow =
+            (b.i > 0 && a.i > INT64_MAX - b.i) || (b.i < 0 && a.i < INT64_MIN - b.i);
+        zero = !overflow && a.i + b.i == 0;
+      } else {
+        zero = a.d + b.d == 0.0;
+      }
+      f->critical_high = zero ? ARCOS_EV_TRI_TRUE : ARCOS_EV_TRI_FALSE;
+    }
+  }
+}
+
+static int signal_component(const arcos_scoring_t *sc, const arcos_ev_fields_t *f,
+                            const arcos_evidence_t *rec) {
+  if (type_is(rec, "test_result")) {
+    if (f->passed == ARCOS_EV_TRI_MISSING)
       return sc->signal_neutral;
-    bool truthy = a.is_int ? a.i != 0 : a.d != 0.0;
-    return truthy ? sc->signal_max : 0;
+    return f->passed == ARCOS_EV_TRI_TRUE ? sc->signal_max : 0;
   }
   if (type_is(rec, "coverage")) {
-    if (!as_number(json_object_get(data, "line_coverage"), &a))
+    if (!f->line_coverage_present)
       return sc->signal_neutral;
-    if (a.d >= sc->coverage_high)
+    if (f->line_coverage >= sc->coverage_high)
       return sc->signal_max;
-    return a.d >= sc->coverage_low ? sc->signal_partial : 0;
+    return f->line_coverage >= sc->coverage_low ? sc->signal_partial : 0;
   }
   if (type_is(rec, "security_scan")) {
-    if (!as_number(json_object_get(data, "critical"), &a) ||
-        !as_number(json_object_get(data, "high"), &b))
+    if (f->critical_high == ARCOS_EV_TRI_MISSING)
       return sc->signal_neutral;
-    bool zero;
-    if (a.is_int && b.is_int) {
-      /* Python ints do not overflow: an int64 overflow means a non-zero sum. */
-      bool overflow = (b.i > 0 && a.i > INT64_MAX - b.i) || (b.i < 0 && a.i < INT64_MIN - b.i);
-      zero = !overflow && a.i + b.i == 0;
-    } else {
-      zero = a.d + b.d == 0.0;
-    }
-    return zero ? sc->signal_max : 0;
+    return f->critical_high == ARCOS_EV_TRI_TRUE ? sc->signal_max : 0;
   }
   return sc->signal_neutral;
 }
 
 static uint8_t clamp_u8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
 
-int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
-  if (ctx->root == NULL)
-    return ARCOS_EINTERNAL; /* no successfully ingested record */
+/* The five components from the facts, shared by the text and the fields path. */
+static void components(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec,
+                       const arcos_ev_fields_t *f, bool verified) {
   const arcos_scoring_t *sc = &ctx->scoring;
   int criteria = 1 + (rec->type_len != 0) + (rec->source_len != 0) + rec->timestamp_valid +
-                 data_meaningful(ctx->data);
+                 f->data_meaningful;
   rec->completeness = clamp_u8(criteria * sc->completeness_each);
-
-  bool verified = false;
-  if (rec->checksum_present) {
-    int rc = verify_checksum(ctx, &verified);
-    if (rc != ARCOS_OK)
-      return rc;
-  }
   rec->verified = verified;
   rec->integrity = clamp_u8(verified ? sc->integrity : 0);
-
   int provenance = 0;
-  const json_t *p = ctx->provenance;
-  if (json_is_object(p) && json_object_size(p) != 0) {
+  if (f->provenance_object) {
     provenance = sc->provenance_object;
-    if (json_object_get(p, "collector") != NULL || json_object_get(p, "tool") != NULL)
+    if (f->provenance_tool)
       provenance += sc->provenance_tool;
   }
   rec->provenance = clamp_u8(provenance);
   rec->freshness = clamp_u8(freshness_component(sc, ctx->reference_time, rec));
-  rec->signal = clamp_u8(signal_component(sc, ctx->data, rec));
+  rec->signal = clamp_u8(signal_component(sc, f, rec));
+}
+
+int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
+  bool verified = false;
+  int rc = ARCOS_OK;
+  if (ctx->fields != NULL) {
+    if (rec->checksum_present)
+      rc = verify_fields(ctx, ctx->fields, &verified);
+    if (rc != ARCOS_OK)
+      return rc;
+    components(ctx, rec, ctx->fields, verified);
+    return ARCOS_OK;
+  }
+  if (ctx->root == NULL)
+    return ARCOS_EINTERNAL; /* no successfully ingested record */
+  if (rec->checksum_present)
+    rc = verify_checksum(ctx, &verified);
+  if (rc != ARCOS_OK)
+    return rc;
+  arcos_ev_fields_t f;
+  facts_from_json(ctx->data, ctx->provenance, rec, &f);
+  components(ctx, rec, &f, verified);
+  return ARCOS_OK;
+}
+
+int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
+                     arcos_ev_fields_t *f) {
+  if (ctx->root == NULL)
+    return ARCOS_EINTERNAL;
+  memset(f, 0, sizeof *f);
+  f->id = rec->id;
+  f->id_len = rec->id_len;
+  f->type = rec->type;
+  f->type_len = rec->type_len;
+  f->source = rec->source;
+  f->source_len = rec->source_len;
+  f->timestamp = rec->timestamp;
+  f->timestamp_valid = rec->timestamp_valid;
+  f->record_len = ctx->record_len;
+  arcos_buf_reset(&ctx->canon);
+  int rc = arcos_canonical_append_with(&ctx->canon, ctx->data, &ctx->scratch);
+  if (rc != ARCOS_OK)
+    return rc;
+  f->data = ctx->canon.data;
+  f->data_len = ctx->canon.len;
+  f->checksum_present = rec->checksum_present;
+  checksum_claim(ctx->checksum, &f->checksum, &f->checksum_len);
+  facts_from_json(ctx->data, ctx->provenance, rec, f);
+  return ARCOS_OK;
+}
+
+int arcos_ev_from_fields(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f,
+                         arcos_evidence_t *rec, arcos_detail_t *detail) {
+  memset(rec, 0, sizeof *rec);
+  rec->id = rec->type = rec->source = "";
+  release_record(ctx);
+  /* As arcos_ev_ingest: the length first (with this run's limit), then what parsing
+   * found when the archive was made. */
+  if (f->record_len > ctx->max_record_bytes)
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "record is %zu bytes, over max_record_bytes %zu; split the record "
+                            "or raise max_record_bytes",
+                            (size_t)f->record_len, ctx->max_record_bytes);
+  if (f->error_kind == ARCOS_KIND_PARSE || f->error_kind == ARCOS_KIND_INVALID)
+    return arcos_detail_set(detail, f->error_kind == ARCOS_KIND_PARSE ? ARCOS_EPARSE
+                                                                      : ARCOS_EINVALID,
+                            NULL, 0, "%s", f->error_message != NULL ? f->error_message : "");
+  if (f->id_len == 0 || f->id_len > ID_MAX_BYTES)
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "archive row has an id of %zu bytes (1..%d allowed); the archive "
+                            "is damaged: convert the input again",
+                            f->id_len, ID_MAX_BYTES);
+  rec->id = f->id;
+  rec->id_len = f->id_len;
+  rec->type = f->type;
+  rec->type_len = f->type_len;
+  rec->source = f->source;
+  rec->source_len = f->source_len;
+  rec->timestamp_valid = f->timestamp_valid;
+  rec->timestamp = f->timestamp_valid ? f->timestamp : 0;
+  rec->checksum_present = f->checksum_present;
+  ctx->fields = f;
   return ARCOS_OK;
 }
 

@@ -33,6 +33,10 @@ struct arcos_h5 {
   int size;
   hid_t file;
   hid_t severity;        /* enum over uint8, used as memory and file type */
+  uint64_t chunk_rows;   /* 0: contiguous datasets; else chunk of numeric columns */
+  uint64_t chunk_bytes;  /* chunk of ARCOS_H5_CHAR datasets (string bytes) */
+  int deflate;           /* deflate level 1..9 of chunked datasets, 0 none */
+  int char_deflate;      /* the same for ARCOS_H5_CHAR datasets */
   H5E_auto2_t old_func;  /* HDF5 automatic error printing, restored on close */
   void *old_data;
   char err[512];         /* last error text on this rank, "" when none */
@@ -229,6 +233,30 @@ int arcos_h5_close(arcos_h5_t **hp) {
   MPI_Comm_free(&h->comm);
   free(h);
   *hp = NULL;
+  return rc;
+}
+
+int arcos_h5_set_chunking(arcos_h5_t *h, uint64_t chunk_rows, uint64_t chunk_bytes,
+                          int deflate, int char_deflate) {
+  if (char_deflate < 0)
+    char_deflate = deflate;
+  uint64_t sig = fnv1a(SIG_INIT, &chunk_rows, sizeof chunk_rows);
+  sig = fnv1a(sig, &chunk_bytes, sizeof chunk_bytes);
+  sig = fnv1a(sig, &deflate, sizeof deflate);
+  sig = fnv1a(sig, &char_deflate, sizeof char_deflate);
+  int rc = ARCOS_OK;
+  if (deflate < 0 || deflate > 9 || char_deflate > 9 || (chunk_rows > 0 && chunk_bytes == 0)) {
+    rc = ARCOS_EUSAGE;
+    set_err(h, "chunking: deflate levels %d/%d must be 0..9 and chunk sizes > 0", deflate,
+            char_deflate);
+  }
+  rc = agree(h, rc, sig, "arcos_h5_set_chunking");
+  if (rc == ARCOS_OK) {
+    h->chunk_rows = chunk_rows;
+    h->chunk_bytes = chunk_bytes;
+    h->deflate = chunk_rows > 0 ? deflate : 0;
+    h->char_deflate = chunk_rows > 0 ? char_deflate : 0;
+  }
   return rc;
 }
 
@@ -449,6 +477,20 @@ static int write_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type, u
   H5_TRY(dcpl = H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path, agree_args);
   /* The blocks cover the whole column (checked below); fill values would write it twice. */
   H5_TRY(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time", path, agree_args);
+  if (h->chunk_rows > 0 && total > 0) {
+    /* Chunked and compressed (arcos_h5_set_chunking): parallel HDF5 1.10 writes filtered
+     * chunks collectively, each chunk assembled by one rank. */
+    hsize_t chunk = type == ARCOS_H5_CHAR ? h->chunk_bytes : h->chunk_rows;
+    if (chunk > total)
+      chunk = total;
+    H5_TRY(H5Pset_chunk(dcpl, 1, &chunk), "H5Pset_chunk", path, agree_args);
+    int level = type == ARCOS_H5_CHAR ? h->char_deflate : h->deflate;
+    if (level > 0) {
+      if (elem > 1)
+        H5_TRY(H5Pset_shuffle(dcpl), "H5Pset_shuffle", path, agree_args);
+      H5_TRY(H5Pset_deflate(dcpl, (unsigned)level), "H5Pset_deflate", path, agree_args);
+    }
+  }
   H5_TRY(dxpl = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path, agree_args);
   H5_TRY(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", path, agree_args);
 
@@ -839,4 +881,251 @@ int arcos_h5_attr_u64(arcos_h5_t *h, const char *obj, const char *name, uint64_t
 
 int arcos_h5_attr_f64(arcos_h5_t *h, const char *obj, const char *name, double value) {
   return write_attr(h, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, sizeof value);
+}
+
+/* ---- Reading: one rank on its own, serial driver, read only ---- */
+
+#define H5R_MAX_DSETS 64
+
+struct arcos_h5r {
+  hid_t file;
+  hid_t dapl; /* dataset access: a chunk cache large enough for a few chunks */
+  struct {
+    char *name;
+    hid_t id;
+    uint64_t len;
+  } dset[H5R_MAX_DSETS];
+  int ndset;
+  H5E_auto2_t old_func;
+  void *old_data;
+  char err[512];
+};
+
+static void r_err(arcos_h5r_t *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void r_err(arcos_h5r_t *h, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(h->err, sizeof h->err, fmt, ap);
+  va_end(ap);
+}
+
+const char *arcos_h5r_errmsg(const arcos_h5r_t *h) { return h != NULL ? h->err : ""; }
+
+int arcos_h5r_open_msg(const char *path, arcos_h5r_t **out, char *errbuf, size_t errlen) {
+  *out = NULL;
+  arcos_h5r_t *h = calloc(1, sizeof *h);
+  if (h == NULL)
+    return ARCOS_ENOMEM;
+  h->dapl = H5I_INVALID_HID;
+  H5Eget_auto2(H5E_DEFAULT, &h->old_func, &h->old_data);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  int rc = ARCOS_OK;
+  htri_t is = H5Fis_hdf5(path);
+  if (is <= 0) {
+    r_err(h, "not an HDF5 file (or unreadable)");
+    rc = ARCOS_EINVALID;
+  } else if ((h->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+    r_err(h, "cannot open the HDF5 file");
+    rc = ARCOS_EIO;
+  } else if ((h->dapl = H5Pcreate(H5P_DATASET_ACCESS)) < 0 ||
+             H5Pset_chunk_cache(h->dapl, 521, (size_t)4 << 20, 0.75) < 0) {
+    r_err(h, "H5Pset_chunk_cache failed");
+    rc = ARCOS_EHDF5;
+  }
+  if (rc != ARCOS_OK) {
+    if (errbuf != NULL && errlen > 0)
+      snprintf(errbuf, errlen, "%s", h->err);
+    if (is > 0 && h->file >= 0)
+      H5Fclose(h->file);
+    if (h->dapl >= 0)
+      H5Pclose(h->dapl);
+    H5Eset_auto2(H5E_DEFAULT, h->old_func, h->old_data);
+    free(h);
+    return rc;
+  }
+  *out = h;
+  return ARCOS_OK;
+}
+
+int arcos_h5r_open(const char *path, arcos_h5r_t **out) {
+  return arcos_h5r_open_msg(path, out, NULL, 0);
+}
+
+void arcos_h5r_close(arcos_h5r_t **hp) {
+  if (hp == NULL || *hp == NULL)
+    return;
+  arcos_h5r_t *h = *hp;
+  for (int i = 0; i < h->ndset; i++) {
+    H5Dclose(h->dset[i].id);
+    free(h->dset[i].name);
+  }
+  H5Pclose(h->dapl);
+  H5Fclose(h->file);
+  H5Eset_auto2(H5E_DEFAULT, h->old_func, h->old_data);
+  free(h);
+  *hp = NULL;
+}
+
+/* The open dataset `path` (opened and remembered on first use), or -1. */
+static int r_dset(arcos_h5r_t *h, const char *path, int *slot) {
+  for (int i = 0; i < h->ndset; i++)
+    if (strcmp(h->dset[i].name, path) == 0) {
+      *slot = i;
+      return ARCOS_OK;
+    }
+  htri_t ex = H5Lexists(h->file, path, H5P_DEFAULT);
+  if (ex <= 0) {
+    /* H5Lexists fails when a parent group is missing: the same answer. */
+    r_err(h, "dataset %s is missing", path);
+    return ARCOS_ENOENT;
+  }
+  hid_t d = H5Dopen2(h->file, path, h->dapl);
+  if (d < 0) {
+    r_err(h, "%s is not a dataset", path);
+    return ARCOS_EINVALID;
+  }
+  hid_t sp = H5Dget_space(d);
+  hsize_t dims[2] = {0, 0};
+  int nd = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+  if (sp >= 0)
+    H5Sclose(sp);
+  if (nd != 1) {
+    H5Dclose(d);
+    r_err(h, "%s is not a 1-D dataset", path);
+    return ARCOS_EINVALID;
+  }
+  if (h->ndset == H5R_MAX_DSETS) { /* forget the oldest */
+    H5Dclose(h->dset[0].id);
+    free(h->dset[0].name);
+    memmove(&h->dset[0], &h->dset[1], (size_t)(H5R_MAX_DSETS - 1) * sizeof h->dset[0]);
+    h->ndset--;
+  }
+  char *name = strdup(path);
+  if (name == NULL) {
+    H5Dclose(d);
+    return ARCOS_ENOMEM;
+  }
+  h->dset[h->ndset].name = name;
+  h->dset[h->ndset].id = d;
+  h->dset[h->ndset].len = (uint64_t)dims[0];
+  *slot = h->ndset++;
+  return ARCOS_OK;
+}
+
+int arcos_h5r_length(arcos_h5r_t *h, const char *path, uint64_t *n) {
+  int slot = 0;
+  int rc = r_dset(h, path, &slot);
+  if (rc == ARCOS_OK)
+    *n = h->dset[slot].len;
+  return rc;
+}
+
+int arcos_h5r_read(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint64_t off,
+                   uint64_t count, void *buf) {
+  int slot = 0;
+  int rc = r_dset(h, path, &slot);
+  if (rc != ARCOS_OK)
+    return rc;
+  if (off > h->dset[slot].len || count > h->dset[slot].len - off) {
+    r_err(h, "%s: elements [%" PRIu64 ", +%" PRIu64 ") are beyond its %" PRIu64 " elements", path,
+          off, count, h->dset[slot].len);
+    return ARCOS_ERANGE;
+  }
+  if (count == 0)
+    return ARCOS_OK;
+  hid_t mem;
+  switch (type) {
+  case ARCOS_H5_U8:
+  case ARCOS_H5_CHAR:
+  case ARCOS_H5_SEVERITY:
+    mem = H5T_NATIVE_UINT8;
+    break;
+  case ARCOS_H5_U32:
+    mem = H5T_NATIVE_UINT32;
+    break;
+  case ARCOS_H5_U64:
+    mem = H5T_NATIVE_UINT64;
+    break;
+  case ARCOS_H5_I64:
+    mem = H5T_NATIVE_INT64;
+    break;
+  case ARCOS_H5_F64:
+    mem = H5T_NATIVE_DOUBLE;
+    break;
+  default:
+    return ARCOS_EUSAGE;
+  }
+  hid_t d = h->dset[slot].id;
+  hid_t fs = H5Dget_space(d);
+  hsize_t start = off, cnt = count;
+  hid_t ms = H5Screate_simple(1, &cnt, NULL);
+  if (fs < 0 || ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &cnt, NULL) < 0 ||
+      H5Dread(d, mem, ms, fs, H5P_DEFAULT, buf) < 0) {
+    r_err(h, "%s: reading elements [%" PRIu64 ", +%" PRIu64 ") failed (corrupt or truncated file?)",
+          path, off, count);
+    rc = ARCOS_EIO;
+  }
+  if (ms >= 0)
+    H5Sclose(ms);
+  if (fs >= 0)
+    H5Sclose(fs);
+  return rc;
+}
+
+static int r_attr(arcos_h5r_t *h, const char *obj, const char *name, hid_t *a) {
+  htri_t ex = H5Aexists_by_name(h->file, obj, name, H5P_DEFAULT);
+  if (ex <= 0) {
+    r_err(h, "attribute %s of %s is missing", name, obj);
+    return ARCOS_ENOENT;
+  }
+  *a = H5Aopen_by_name(h->file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+  if (*a < 0) {
+    r_err(h, "cannot open attribute %s of %s", name, obj);
+    return ARCOS_EIO;
+  }
+  return ARCOS_OK;
+}
+
+int arcos_h5r_attr_string(arcos_h5r_t *h, const char *obj, const char *name, char **out) {
+  *out = NULL;
+  hid_t a = H5I_INVALID_HID;
+  int rc = r_attr(h, obj, name, &a);
+  if (rc != ARCOS_OK)
+    return rc;
+  hid_t t = H5Aget_type(a);
+  if (t < 0 || H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) != 0) {
+    r_err(h, "attribute %s of %s is not a fixed-length string", name, obj);
+    rc = ARCOS_EINVALID;
+  } else {
+    size_t n = H5Tget_size(t);
+    char *s = calloc(n + 1, 1);
+    if (s == NULL)
+      rc = ARCOS_ENOMEM;
+    else if (H5Aread(a, t, s) < 0) {
+      free(s);
+      r_err(h, "cannot read attribute %s of %s", name, obj);
+      rc = ARCOS_EIO;
+    } else
+      *out = s;
+  }
+  if (t >= 0)
+    H5Tclose(t);
+  H5Aclose(a);
+  return rc;
+}
+
+int arcos_h5r_attr_i64(arcos_h5r_t *h, const char *obj, const char *name, int64_t *out) {
+  hid_t a = H5I_INVALID_HID;
+  int rc = r_attr(h, obj, name, &a);
+  if (rc != ARCOS_OK)
+    return rc;
+  hid_t t = H5Aget_type(a);
+  if (t < 0 || H5Tget_class(t) != H5T_INTEGER || H5Aread(a, H5T_NATIVE_INT64, out) < 0) {
+    r_err(h, "attribute %s of %s is not an integer", name, obj);
+    rc = ARCOS_EINVALID;
+  }
+  if (t >= 0)
+    H5Tclose(t);
+  H5Aclose(a);
+  return rc;
 }

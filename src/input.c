@@ -8,6 +8,8 @@
  * reduction) to turn relative lines into absolute ones. */
 #include "arcos/input.h"
 
+#include "arcos/archive.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 
 #define CHUNK ((size_t)4 << 20)
 #define MIN_AUTO_PARTITION ((uint64_t)1 << 20)
+#define ARCHIVE_ROW_WEIGHT 30
 
 const char *arcos_format_name(int fmt) {
   switch (fmt) {
@@ -31,6 +34,8 @@ const char *arcos_format_name(int fmt) {
     return "json";
   case ARCOS_FMT_STDIN:
     return "stdin";
+  case ARCOS_FMT_H5:
+    return "h5";
   default:
     return "unknown";
   }
@@ -49,7 +54,19 @@ static int format_of(const char *path) {
     return ARCOS_FMT_JSONL_GZ;
   if (ends_with(path, ".json"))
     return ARCOS_FMT_JSON;
+  if (ends_with(path, ".h5") || ends_with(path, ".hdf5"))
+    return ARCOS_FMT_H5;
   return -1;
+}
+
+static bool has_hdf5_magic(const char *path) {
+  unsigned char m[8] = {0};
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return false;
+  ssize_t n = read(fd, m, 8);
+  close(fd);
+  return n == 8 && memcmp(m, "\211HDF\r\n\032\n", 8) == 0;
 }
 
 static bool has_gzip_magic(const char *path) {
@@ -65,6 +82,7 @@ static bool has_gzip_magic(const char *path) {
 typedef struct {
   arcos_input_t *v;
   size_t n, cap;
+  uint64_t row_quantum; /* smallest chunk_rows of the archives seen (0: none) */
 } input_list_t;
 
 static int push_input(input_list_t *l, const char *path, const char *display, uint64_t size,
@@ -82,6 +100,8 @@ static int push_input(input_list_t *l, const char *path, const char *display, ui
   in->display = strdup(display);
   in->size = size;
   in->format = fmt;
+  in->row_first = 0;
+  in->rows = 0;
   if (in->path == NULL || in->display == NULL) {
     free(in->path);
     free(in->display);
@@ -89,6 +109,25 @@ static int push_input(input_list_t *l, const char *path, const char *display, ui
   }
   l->n++;
   return ARCOS_OK;
+}
+
+/* An evidence archive becomes one input per original file recorded in it (path: the
+ * archive; display, size: the original's), so outputs name the original inputs. */
+static int push_archive(input_list_t *l, const char *path, arcos_detail_t *d) {
+  arcos_archive_info_t info;
+  int rc = arcos_archive_probe(path, &info, d);
+  if (rc == ARCOS_OK && (l->row_quantum == 0 || info.chunk_rows < l->row_quantum))
+    l->row_quantum = info.chunk_rows;
+  for (size_t i = 0; rc == ARCOS_OK && i < info.nsources; i++) {
+    const arcos_archive_source_t *s = &info.sources[i];
+    rc = push_input(l, path, s->display, s->size, ARCOS_FMT_H5);
+    if (rc == ARCOS_OK) {
+      l->v[l->n - 1].row_first = s->first_row;
+      l->v[l->n - 1].rows = s->rows;
+    }
+  }
+  arcos_archive_info_free(&info);
+  return rc;
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -186,7 +225,9 @@ static int expand_inputs(const char *const *paths, size_t npaths, input_list_t *
           rc = arcos_detail_set(d, ARCOS_EIO, files.v[k], 0, "cannot stat: %s", strerror(errno));
         if (rc == ARCOS_OK)
           rc = check_readable(files.v[k], d);
-        if (rc == ARCOS_OK)
+        if (rc == ARCOS_OK && format_of(files.v[k]) == ARCOS_FMT_H5)
+          rc = push_archive(list, files.v[k], d);
+        else if (rc == ARCOS_OK)
           rc = push_input(list, files.v[k], files.v[k], (uint64_t)fs.st_size,
                           format_of(files.v[k]));
         free(files.v[k]);
@@ -202,9 +243,14 @@ static int expand_inputs(const char *const *paths, size_t npaths, input_list_t *
     if (rc != ARCOS_OK)
       return rc;
     int fmt = format_of(p);
-    if (fmt < 0) /* an explicitly named file: JSON Lines unless it is gzip */
-      fmt = has_gzip_magic(p) ? ARCOS_FMT_JSONL_GZ : ARCOS_FMT_JSONL;
-    rc = push_input(list, p, p, (uint64_t)st.st_size, fmt);
+    if (fmt < 0) /* an explicitly named file: JSON Lines unless it is gzip or HDF5 */
+      fmt = has_gzip_magic(p)    ? ARCOS_FMT_JSONL_GZ
+            : has_hdf5_magic(p) ? ARCOS_FMT_H5
+                                : ARCOS_FMT_JSONL;
+    if (fmt == ARCOS_FMT_H5)
+      rc = push_archive(list, p, d);
+    else
+      rc = push_input(list, p, p, (uint64_t)st.st_size, fmt);
     if (rc != ARCOS_OK)
       return rc;
   }
@@ -241,11 +287,13 @@ int arcos_plan_build(const char *const *paths, size_t npaths, const arcos_plan_o
   }
   int workers = opts->workers > 0 ? opts->workers : 1;
   plan->workers = workers;
-  uint64_t jsonl_bytes = 0;
+  uint64_t jsonl_bytes = 0, archive_rows = 0;
   for (size_t i = 0; i < list.n; i++) {
     plan->total_bytes += list.v[i].size;
     if (list.v[i].format == ARCOS_FMT_JSONL)
       jsonl_bytes += list.v[i].size;
+    if (list.v[i].format == ARCOS_FMT_H5)
+      archive_rows += list.v[i].rows;
   }
   uint64_t per_rank = opts->per_rank > 0 ? opts->per_rank : 4;
   uint64_t target = opts->partition_bytes;
@@ -256,12 +304,22 @@ int arcos_plan_build(const char *const *paths, size_t npaths, const arcos_plan_o
     if (target < MIN_AUTO_PARTITION)
       target = MIN_AUTO_PARTITION;
   }
+  /* Archives: row ranges of about archive_rows / (workers x per_rank) rows, cut at
+   * multiples of that size in archive row numbers, a multiple of the archives'
+   * (smallest) chunk size so that ranges start at chunk boundaries. */
+  uint64_t quantum = list.row_quantum > 0 ? list.row_quantum : 1;
+  uint64_t target_rows = archive_rows / ((uint64_t)workers * per_rank);
+  target_rows = (target_rows + quantum - 1) / quantum * quantum;
+  if (target_rows == 0)
+    target_rows = quantum;
   size_t cap = 0;
   for (size_t i = 0; i < list.n; i++) {
     const arcos_input_t *in = &list.v[i];
     uint64_t n = 1;
     if (in->format == ARCOS_FMT_JSONL && in->size > target)
       n = (in->size + target - 1) / target;
+    if (in->format == ARCOS_FMT_H5 && in->rows > 0)
+      n = (in->row_first + in->rows - 1) / target_rows - in->row_first / target_rows + 1;
     if (plan->nparts + n > cap) {
       cap = (plan->nparts + n) * 2;
       arcos_partition_t *g = realloc(plan->parts, cap * sizeof *g);
@@ -278,6 +336,13 @@ int arcos_plan_build(const char *const *paths, size_t npaths, const arcos_plan_o
       p->end = in->size * (k + 1) / n;
       /* gzip inflates about 5x and cannot be split: weigh it by what it will produce */
       p->weight = (p->end - p->start) * (in->format == ARCOS_FMT_JSONL_GZ ? 5 : 1) + 1;
+      if (in->format == ARCOS_FMT_H5) {
+        uint64_t base = in->row_first / target_rows + k;
+        p->start = k == 0 ? in->row_first : base * target_rows;
+        p->end = k + 1 == n ? in->row_first + in->rows : (base + 1) * target_rows;
+        /* an archive row costs about what 30 bytes of JSON Lines do (docs/performance.md) */
+        p->weight = (p->end - p->start) * ARCHIVE_ROW_WEIGHT + 1;
+      }
       p->rank = 0;
     }
   }
@@ -326,14 +391,16 @@ void arcos_plan_free(arcos_plan_t *plan) {
 }
 
 /* Wire form (broadcast and checkpoint file): [ninputs][nparts][workers][total] then per
- * input [format][size][pathlen][path][displaylen][display], then the partition array. */
+ * input [format][size][pathlen][displaylen][row_first][rows][path][display], then the
+ * partition array. */
 int arcos_plan_serialize(const arcos_plan_t *plan, arcos_buf_t *b) {
   int64_t hdr[4] = {(int64_t)plan->ninputs, (int64_t)plan->nparts, plan->workers,
                     (int64_t)plan->total_bytes};
   int rc = arcos_buf_append(b, hdr, sizeof hdr);
   for (size_t i = 0; rc == ARCOS_OK && i < plan->ninputs; i++) {
     const arcos_input_t *in = &plan->inputs[i];
-    uint64_t f[4] = {(uint64_t)in->format, in->size, strlen(in->path), strlen(in->display)};
+    uint64_t f[6] = {(uint64_t)in->format, in->size, strlen(in->path), strlen(in->display),
+                     in->row_first, in->rows};
     rc = arcos_buf_append(b, f, sizeof f);
     if (rc == ARCOS_OK)
       rc = arcos_buf_append(b, in->path, f[2]);
@@ -365,7 +432,7 @@ int arcos_plan_deserialize(const char *data, size_t len, arcos_plan_t *plan) {
     return ARCOS_ENOMEM;
   }
   for (size_t i = 0; i < plan->ninputs; i++) {
-    uint64_t f[4];
+    uint64_t f[6];
     if ((size_t)(end - p) < sizeof f)
       goto bad;
     memcpy(f, p, sizeof f);
@@ -375,6 +442,8 @@ int arcos_plan_deserialize(const char *data, size_t len, arcos_plan_t *plan) {
     arcos_input_t *in = &plan->inputs[i];
     in->format = (int)f[0];
     in->size = f[1];
+    in->row_first = f[4];
+    in->rows = f[5];
     in->path = strndup(p, f[2]);
     p += f[2];
     in->display = strndup(p, f[3]);
@@ -520,7 +589,7 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
       if (skipping) {
         skipping = false;
       } else if (!is_blank(buf->data + scan, end - scan, rec_off)) {
-        arcos_raw_t r = {buf->data + scan, end - scan, line, rec_off};
+        arcos_raw_t r = {buf->data + scan, end - scan, line, rec_off, NULL};
         st->records++;
         int rc = fn(arg, &r);
         if (rc != 0)
@@ -548,7 +617,7 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
     st->io_s += arcos_now() - t0;
     if (got < 0) {
       /* What was read of the current line, with the failure, becomes one error record. */
-      arcos_raw_t r = {buf->data, buf->len, line, buf_off};
+      arcos_raw_t r = {buf->data, buf->len, line, buf_off, NULL};
       st->records++;
       return onerror(arg, &r, ARCOS_EIO, msg != NULL ? msg : "read failed");
     }
@@ -559,7 +628,7 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
   /* A last line without a final newline. */
   if (buf->len > scan && !skipping && buf_off + scan < limit &&
       !is_blank(buf->data + scan, buf->len - scan, buf_off + scan)) {
-    arcos_raw_t r = {buf->data + scan, buf->len - scan, line, buf_off + scan};
+    arcos_raw_t r = {buf->data + scan, buf->len - scan, line, buf_off + scan, NULL};
     st->records++;
     return fn(arg, &r);
   }
@@ -571,7 +640,7 @@ static int read_jsonl_range(const arcos_input_t *in, const arcos_partition_t *pa
                             void *arg, arcos_read_stats_t *st) {
   source_t src = {.fd = open(in->path, O_RDONLY), .gz = NULL, .pos = part->start};
   if (src.fd < 0) {
-    arcos_raw_t r = {"", 0, 0, part->start};
+    arcos_raw_t r = {"", 0, 0, part->start, NULL};
     st->records++;
     return onerror(arg, &r, ARCOS_EIO, strerror(errno));
   }
@@ -592,7 +661,7 @@ static int read_jsonl_gz(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
                          arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
   source_t src = {.fd = -1, .gz = gzopen(in->path, "rb"), .pos = 0};
   if (src.gz == NULL) {
-    arcos_raw_t r = {"", 0, 1, 0};
+    arcos_raw_t r = {"", 0, 1, 0, NULL};
     st->records++;
     return onerror(arg, &r, ARCOS_EIO, errno ? strerror(errno) : "cannot open gzip file");
   }
@@ -681,7 +750,7 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
   int rc = arcos_read_file(in->path, buf);
   st->io_s += arcos_now() - t0;
   if (rc != ARCOS_OK) {
-    arcos_raw_t r = {"", 0, 1, 0};
+    arcos_raw_t r = {"", 0, 1, 0, NULL};
     st->records++;
     return onerror(arg, &r, ARCOS_EIO, "cannot read file");
   }
@@ -714,7 +783,7 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
         j = skip_ws(s, j + 1, n);
     }
     if (!found) {
-      arcos_raw_t r = {s, n, 1, 0};
+      arcos_raw_t r = {s, n, 1, 0, NULL};
       st->records++;
       return onerror(arg, &r, ARCOS_EPARSE,
                      "a .json input must be an array of records or an object with an "
@@ -722,7 +791,7 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
     }
   }
   if (s[i] != '[') {
-    arcos_raw_t r = {s, n, 1, 0};
+    arcos_raw_t r = {s, n, 1, 0, NULL};
     st->records++;
     return onerror(arg, &r, ARCOS_EPARSE, "a .json input must hold a JSON array of records");
   }
@@ -742,7 +811,7 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
     } else if (e == i) {
       broken = "expected an array element (an empty element or a ',' before ']')";
     } else {
-      arcos_raw_t r = {s + i, e - i, element++, i};
+      arcos_raw_t r = {s + i, e - i, element++, i, NULL};
       st->records++;
       rc = fn(arg, &r);
       if (rc != 0)
@@ -768,7 +837,7 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
                          "(file truncated, or text after the object?)"
                        : "unexpected text after the closing ']' of the array";
   }
-  arcos_raw_t g = {s + i, n - i, element, i};
+  arcos_raw_t g = {s + i, n - i, element, i, NULL};
   st->records++;
   return onerror(arg, &g, ARCOS_EPARSE, broken);
 }
@@ -799,6 +868,8 @@ int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part
     return read_jsonl_gz(in, scratch, fn, onerror, arg, stats);
   case ARCOS_FMT_JSON:
     return read_json_doc(in, scratch, fn, onerror, arg, stats);
+  case ARCOS_FMT_H5:
+    return arcos_archive_read_rows(in->path, part->start, part->end, fn, onerror, arg, stats);
   default:
     return ARCOS_EINTERNAL;
   }

@@ -248,7 +248,9 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
   arcos_detail_clear(&d);
   int hard = ARCOS_OK;
   item_t *it = NULL;
-  int rc = arcos_ev_ingest(s->ev, r.text, r.len, &ev, &d);
+  /* Archive rows arrive with their fields extracted: no text to parse. */
+  int rc = raw->fields != NULL ? arcos_ev_from_fields(s->ev, raw->fields, &ev, &d)
+                               : arcos_ev_ingest(s->ev, r.text, r.len, &ev, &d);
   if (rc != ARCOS_OK) {
     int kind = rc == ARCOS_EPARSE ? ARCOS_KIND_PARSE : ARCOS_KIND_INVALID;
     hard = add_fail(s, raw, kind, ARCOS_STAGE_INGESTION, 1,
@@ -340,7 +342,7 @@ static int on_dlq_line(void *arg, const arcos_raw_t *raw) {
   }
   arcos_buf_reset(&dr->text);
   arcos_buf_append(&dr->text, json_string_value(rawv), json_string_length(rawv));
-  arcos_raw_t r = {dr->text.data, dr->text.len, raw->line, raw->offset};
+  arcos_raw_t r = {dr->text.data, dr->text.len, raw->line, raw->offset, NULL};
   json_decref(entry);
   return on_record(dr->s, &r);
 }

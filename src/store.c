@@ -383,7 +383,7 @@ int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths
     H5CHECK(arcos_h5_write_strings(h, "/inputs/path", ni, nb, &zero, &cnt, ip, il));
     H5CHECK(arcos_h5_write_blocks(h, "/inputs/size", ARCOS_H5_U64, ni, nb, &zero, &cnt, isz));
     H5CHECK(arcos_h5_write_blocks(h, "/inputs/format", ARCOS_H5_U8, ni, nb, &zero, &cnt, ifmt));
-    H5CHECK(arcos_h5_attr_string(h, "/inputs/format", "codes", "0=jsonl 1=jsonl.gz 2=json"));
+    H5CHECK(arcos_h5_attr_string(h, "/inputs/format", "codes", "0=jsonl 1=jsonl.gz 2=json 4=h5"));
     free(ip);
     free(il);
     free(isz);

@@ -94,6 +94,46 @@ typedef struct {
 
 typedef struct arcos_evidence_ctx arcos_evidence_ctx_t;
 
+/* Tri-state of a signal input (SPEC §2 signal component). */
+typedef enum {
+  ARCOS_EV_TRI_MISSING = 0, /* absent, not a number/bool, or `data` not an object */
+  ARCOS_EV_TRI_FALSE = 1,   /* test_result: passed is false/zero; security_scan: sum != 0 */
+  ARCOS_EV_TRI_TRUE = 2,    /* test_result: passed is true/non-zero; security_scan: sum == 0 */
+} arcos_ev_tri_t;
+
+/* Everything the analysis, scoring and alert stages need from one record, with no
+ * JSON left to parse: what an HDF5 evidence archive stores per row (archive.h).
+ * Strings are borrowed (not NUL-terminated). The signal inputs are filled only for
+ * the record's own type (test_result: passed; coverage: line_coverage;
+ * security_scan: critical_high) and are MISSING / absent otherwise. */
+typedef struct {
+  const char *id; /* normalised */
+  size_t id_len;
+  const char *type;
+  size_t type_len;
+  const char *source;
+  size_t source_len;
+  int64_t timestamp;
+  bool timestamp_valid;
+  uint64_t record_len;  /* bytes of the record's text (checked against max_record_bytes) */
+  bool data_meaningful; /* `data` present and not null, "", {} or [] */
+  const char *data;     /* canonical text of `data` ("null" when absent) */
+  size_t data_len;
+  bool checksum_present;
+  const char *checksum; /* the claimed checksum when it is a string, else "" */
+  size_t checksum_len;
+  bool provenance_object; /* `provenance` is a non-empty object */
+  bool provenance_tool;   /* ... with a "collector" or "tool" key */
+  uint8_t passed;         /* arcos_ev_tri_t */
+  bool line_coverage_present;
+  double line_coverage;   /* as Python compares it (bools as 0/1) */
+  uint8_t critical_high;  /* arcos_ev_tri_t: TRUE when critical + high == 0 */
+  /* A record that failed ingestion when the archive was made: error_kind is
+   * ARCOS_KIND_PARSE or ARCOS_KIND_INVALID and error_message says why; 0 otherwise. */
+  uint8_t error_kind;
+  const char *error_message;
+} arcos_ev_fields_t;
+
 /* scoring is copied. max_record_bytes: longer records are invalid (default 1 MiB). */
 arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring,
                                             int64_t reference_time, size_t max_record_bytes);
@@ -105,6 +145,18 @@ void arcos_evidence_destroy(arcos_evidence_ctx_t **ctx);
  * (detail->source/line are left for the caller). */
 int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len,
                     arcos_evidence_t *rec, arcos_detail_t *detail);
+/* After a successful arcos_ev_ingest(): the record's fields for an archive, including
+ * the canonical text of `data` (computed here; valid until the next call on ctx). */
+int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
+                     arcos_ev_fields_t *fields);
+/* Stage 1 from pre-extracted fields (an archive row) instead of text: the ingestion
+ * result arcos_ev_ingest() would give for the same record, with the same return codes
+ * and messages (a stored ingestion error is returned as ARCOS_EPARSE / ARCOS_EINVALID
+ * with its message; a record longer than max_record_bytes is invalid). The following
+ * arcos_ev_analyze() works from the fields (SHA-256 over the stored canonical text).
+ * fields must stay valid until the record's stages are done. */
+int arcos_ev_from_fields(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *fields,
+                         arcos_evidence_t *rec, arcos_detail_t *detail);
 /* Stage 2, analysis: completeness, integrity (canonical + SHA-256), provenance,
  * freshness and type signal components. */
 int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec);

@@ -42,6 +42,17 @@ int arcos_h5_close(arcos_h5_t **h);
  * that did not fail itself it says that another rank failed. */
 const char *arcos_h5_errmsg(const arcos_h5_t *h);
 
+/* Layout of the datasets written from now on: chunk_rows == 0 (the default) writes
+ * contiguous, uncompressed datasets; otherwise datasets are chunked, chunk_rows
+ * elements per chunk (chunk_bytes for ARCOS_H5_CHAR datasets, the bytes of string
+ * columns; a chunk never exceeds the dataset), and compressed with deflate at level
+ * `deflate` (1..9; 0 = no compression), multi-byte types with the shuffle filter first;
+ * ARCOS_H5_CHAR datasets (string bytes) at level `char_deflate` instead (-1: the same
+ * as deflate). Empty datasets stay contiguous. Collective; the arguments must match on
+ * all ranks. */
+int arcos_h5_set_chunking(arcos_h5_t *h, uint64_t chunk_rows, uint64_t chunk_bytes,
+                          int deflate, int char_deflate);
+
 /* Create a group (parents must exist), e.g. "/evidence". */
 int arcos_h5_group(arcos_h5_t *h, const char *path);
 
@@ -89,5 +100,30 @@ int arcos_h5_attr_string(arcos_h5_t *h, const char *obj, const char *name, const
 int arcos_h5_attr_i64(arcos_h5_t *h, const char *obj, const char *name, int64_t value);
 int arcos_h5_attr_u64(arcos_h5_t *h, const char *obj, const char *name, uint64_t value);
 int arcos_h5_attr_f64(arcos_h5_t *h, const char *obj, const char *name, double value);
+
+/* ---- Reading (not collective) ----
+ * Any rank opens a file on its own (serial driver, read only) and reads element
+ * ranges of 1-D datasets; datasets stay open (with a 4 MiB chunk cache each) until
+ * close, so reading consecutive ranges decompresses every chunk once. Functions return
+ * 0 or a negative ARCOS_E* code, and keep a message for arcos_h5r_errmsg (HDF5's error
+ * stack is not printed). */
+typedef struct arcos_h5r arcos_h5r_t;
+
+int arcos_h5r_open(const char *path, arcos_h5r_t **out);
+/* The error message after a failed arcos_h5r_open is returned in errbuf (may be NULL). */
+int arcos_h5r_open_msg(const char *path, arcos_h5r_t **out, char *errbuf, size_t errlen);
+void arcos_h5r_close(arcos_h5r_t **h);
+const char *arcos_h5r_errmsg(const arcos_h5r_t *h);
+/* Number of elements of 1-D dataset `path`; ARCOS_ENOENT when it does not exist,
+ * ARCOS_EINVALID when it is not a 1-D dataset. */
+int arcos_h5r_length(arcos_h5r_t *h, const char *path, uint64_t *n);
+/* Read count elements from element offset off into buf, converted to `type`'s memory
+ * type (ARCOS_H5_SEVERITY and ARCOS_H5_CHAR read as uint8). */
+int arcos_h5r_read(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint64_t off,
+                   uint64_t count, void *buf);
+/* Scalar attributes of object obj ("/" for the file). A string is returned malloc'ed
+ * in *out. ARCOS_ENOENT when the attribute does not exist. */
+int arcos_h5r_attr_string(arcos_h5r_t *h, const char *obj, const char *name, char **out);
+int arcos_h5r_attr_i64(arcos_h5r_t *h, const char *obj, const char *name, int64_t *out);
 
 #endif

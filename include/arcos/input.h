@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "arcos/error.h"
+#include "arcos/evidence.h"
 #include "arcos/util.h"
 
 typedef enum {
@@ -21,6 +22,7 @@ typedef enum {
   ARCOS_FMT_JSONL_GZ,  /* .jsonl.gz, .ndjson.gz, or gzip magic */
   ARCOS_FMT_JSON,      /* .json: an array of records or {"evidence_items": [...]} */
   ARCOS_FMT_STDIN,     /* "-": JSON Lines dealt in batches by rank 0 (streaming mode) */
+  ARCOS_FMT_H5,        /* .h5, .hdf5, or HDF5 magic: an evidence archive made by convert */
 } arcos_format_t;
 
 const char *arcos_format_name(int fmt);
@@ -30,11 +32,16 @@ typedef struct {
   char *display;  /* the path as given, or the file found in a directory */
   uint64_t size;  /* bytes on disk */
   int format;     /* arcos_format_t */
+  /* ARCOS_FMT_H5: one input per original file recorded in the archive (display is its
+   * original name, size its original size); its rows are [row_first, row_first + rows)
+   * of the archive at path. */
+  uint64_t row_first;
+  uint64_t rows;
 } arcos_input_t;
 
 typedef struct {
   uint32_t input;   /* index into the plan's inputs */
-  uint64_t start;   /* byte range [start, end) of the file */
+  uint64_t start;   /* byte range [start, end) of the file; archives: row range */
   uint64_t end;
   uint64_t weight;  /* estimated work, for the assignment */
   int32_t rank;     /* rank that processes it */
@@ -80,6 +87,9 @@ typedef struct {
                       of newlines before the record inside the partition); gzip: the
                       1-based line; JSON: the 1-based element index */
   uint64_t offset; /* byte offset of the record in the file (gzip: decompressed) */
+  /* Archives: the record's pre-extracted fields (then line is the absolute original
+   * line); NULL for text records. */
+  const arcos_ev_fields_t *fields;
 } arcos_raw_t;
 
 /* Called for every record; returning non-zero stops the reader with that code. */

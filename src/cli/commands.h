@@ -6,5 +6,6 @@ int arcos_cmd_run(int argc, char **argv);
 int arcos_cmd_generate(int argc, char **argv);
 int arcos_cmd_cache_check(int argc, char **argv);
 int arcos_cmd_query(int argc, char **argv);
+int arcos_cmd_convert(int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ static void usage(FILE *out) {
         "                                key balance and movement of the cache ring\n"
         "  query --graph PATH --queries FILE [--explain] [--output DIR]\n"
         "                                run graph queries (mpirun -np N ...)\n"
+        "  convert INPUT... --out ARCHIVE.h5\n"
+        "                                evidence inputs to an HDF5 evidence archive (mpirun)\n"
         "\n"
         "  arcos-scale COMMAND --help    options of a command\n"
         "  arcos-scale --version\n"
@@ -39,6 +41,8 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "run") == 0)
     return arcos_cmd_run(argc - 1, argv + 1);
+  if (strcmp(cmd, "convert") == 0)
+    return arcos_cmd_convert(argc - 1, argv + 1);
   if (strcmp(cmd, "generate") == 0)
     return arcos_cmd_generate(argc - 1, argv + 1);
   if (strcmp(cmd, "cache-check") == 0)

@@ -47,7 +47,7 @@ static const uint64_t want_line[] = {1, 3, 5, 6, 9};
 
 static void run_cuts(const char *path, size_t size, size_t step) {
   arcos_plan_t plan = {0};
-  arcos_input_t in = {(char *)path, (char *)path, size, ARCOS_FMT_JSONL};
+  arcos_input_t in = {(char *)path, (char *)path, size, ARCOS_FMT_JSONL, 0, 0};
   plan.inputs = &in;
   plan.ninputs = 1;
   got_t all = {0};

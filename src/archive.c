@@ -1,0 +1,937 @@
+/* HDF5 evidence archives: convert (collective write) and row-range reading.
+ * See include/arcos/archive.h and docs/formats.md ("HDF5 evidence archives").
+ *
+ * Convert: rank 0 plans the inputs exactly as `run` does and broadcasts the plan; every
+ * rank reads its partitions with the run's readers, ingests each record once
+ * (arcos_ev_ingest) and keeps its fields (arcos_ev_extract) in per-column buffers;
+ * JSON Lines line numbers are made absolute with one MPI_Allreduce of per-partition
+ * newline counts, and each partition's first row with one MPI_Allreduce of per-partition
+ * row counts (prefix sums). Then every column is written collectively (arcos_h5, one
+ * H5Dwrite per dataset, chunked + deflate), rows in global order, so the file's content
+ * does not depend on the number of ranks. The file is written as DIR/.NAME.tmp and
+ * renamed by rank 0 when closed.
+ *
+ * Reading: rows are read in slices of the archive's chunk size, every column of a
+ * slice with one hyperslab read; string columns are checked (offsets contiguous,
+ * inside their chars) before any row of the slice is delivered. */
+#include "arcos/archive.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arcos/evidence.h"
+#include "arcos/h5.h"
+#include "arcos/util.h"
+
+/* ---- The /records columns ---- */
+
+enum {
+  C_INPUT,
+  C_LINE,
+  C_OFFSET,
+  C_LENGTH,
+  C_ERROR_KIND,
+  C_ERROR_READER,
+  C_ID,
+  C_TYPE,
+  C_SOURCE,
+  C_TIMESTAMP,
+  C_TIMESTAMP_VALID,
+  C_DATA,
+  C_DATA_MEANINGFUL,
+  C_CHECKSUM,
+  C_CHECKSUM_PRESENT,
+  C_PROVENANCE_OBJECT,
+  C_PROVENANCE_TOOL,
+  C_PASSED,
+  C_LINE_COVERAGE,
+  C_LINE_COVERAGE_PRESENT,
+  C_CRITICAL_HIGH,
+  C_ERROR_MESSAGE,
+  C_RAW,
+  C_COUNT
+};
+
+#define T_STRING (-1)
+
+static const struct {
+  const char *name;
+  int type; /* arcos_h5_type_t, or T_STRING */
+  size_t size;
+} COLS[C_COUNT] = {
+    [C_INPUT] = {"input", ARCOS_H5_U32, 4},
+    [C_LINE] = {"line", ARCOS_H5_U64, 8},
+    [C_OFFSET] = {"byte_offset", ARCOS_H5_U64, 8},
+    [C_LENGTH] = {"length", ARCOS_H5_U64, 8},
+    [C_ERROR_KIND] = {"error_kind", ARCOS_H5_U8, 1},
+    [C_ERROR_READER] = {"error_reader", ARCOS_H5_U8, 1},
+    [C_ID] = {"id", T_STRING, 0},
+    [C_TYPE] = {"type", T_STRING, 0},
+    [C_SOURCE] = {"source", T_STRING, 0},
+    [C_TIMESTAMP] = {"timestamp", ARCOS_H5_I64, 8},
+    [C_TIMESTAMP_VALID] = {"timestamp_valid", ARCOS_H5_U8, 1},
+    [C_DATA] = {"data", T_STRING, 0},
+    [C_DATA_MEANINGFUL] = {"data_meaningful", ARCOS_H5_U8, 1},
+    [C_CHECKSUM] = {"checksum", T_STRING, 0},
+    [C_CHECKSUM_PRESENT] = {"checksum_present", ARCOS_H5_U8, 1},
+    [C_PROVENANCE_OBJECT] = {"provenance_object", ARCOS_H5_U8, 1},
+    [C_PROVENANCE_TOOL] = {"provenance_tool", ARCOS_H5_U8, 1},
+    [C_PASSED] = {"passed", ARCOS_H5_U8, 1},
+    [C_LINE_COVERAGE] = {"line_coverage", ARCOS_H5_F64, 8},
+    [C_LINE_COVERAGE_PRESENT] = {"line_coverage_present", ARCOS_H5_U8, 1},
+    [C_CRITICAL_HIGH] = {"critical_high", ARCOS_H5_U8, 1},
+    [C_ERROR_MESSAGE] = {"error_message", T_STRING, 0},
+    [C_RAW] = {"raw", T_STRING, 0},
+};
+
+/* A column being built (rank-local rows): numeric values back to back in `v`; strings
+ * as bytes in `v` plus uint32 lengths in `lens`. */
+typedef struct {
+  arcos_buf_t v;
+  arcos_buf_t lens;
+} col_t;
+
+void arcos_convert_defaults(arcos_convert_opts_t *o) {
+  *o = (arcos_convert_opts_t){.chunk_rows = 65536,
+                              .chunk_bytes = (uint64_t)1 << 20,
+                              .deflate = 6,
+                              .data_deflate = -1,
+                              .max_record_bytes = (size_t)1 << 20,
+                              .per_rank = 4};
+}
+
+/* ---- Convert ---- */
+
+typedef struct {
+  col_t col[C_COUNT];
+  uint64_t rows;
+  uint32_t input; /* current partition's input */
+  arcos_evidence_ctx_t *ev;
+  int fatal; /* an extraction failure that stops convert */
+  char fatal_msg[256];
+} conv_t;
+
+static int put(conv_t *c, int k, const void *p, size_t n) {
+  return arcos_buf_append(&c->col[k].v, p, n);
+}
+
+static int put_u8(conv_t *c, int k, unsigned v) {
+  uint8_t b = (uint8_t)v;
+  return put(c, k, &b, 1);
+}
+
+static int put_str(conv_t *c, int k, const char *s, size_t n) {
+  if (n > UINT32_MAX)
+    return ARCOS_ERANGE;
+  uint32_t len = (uint32_t)n;
+  int rc = arcos_buf_append(&c->col[k].lens, &len, sizeof len);
+  if (rc == ARCOS_OK && n > 0)
+    rc = arcos_buf_append(&c->col[k].v, s, n);
+  return rc;
+}
+
+/* Append one row. f == NULL for an error row (kind, reader flag, message, raw). */
+static int put_row(conv_t *c, const arcos_raw_t *raw, uint64_t length,
+                   const arcos_ev_fields_t *f, int kind, bool reader, const char *message) {
+  static const arcos_ev_fields_t none = {.id = "", .type = "", .source = "", .data = "",
+                                         .checksum = ""};
+  const arcos_ev_fields_t *r = f != NULL ? f : &none;
+  uint32_t input = c->input;
+  uint64_t line = raw->line, offset = raw->offset;
+  int64_t ts = r->timestamp_valid ? r->timestamp : 0;
+  double cov = r->line_coverage;
+  int rc = put(c, C_INPUT, &input, 4);
+  rc = rc ? rc : put(c, C_LINE, &line, 8);
+  rc = rc ? rc : put(c, C_OFFSET, &offset, 8);
+  rc = rc ? rc : put(c, C_LENGTH, &length, 8);
+  rc = rc ? rc : put_u8(c, C_ERROR_KIND, (unsigned)kind);
+  rc = rc ? rc : put_u8(c, C_ERROR_READER, reader);
+  rc = rc ? rc : put_str(c, C_ID, r->id, r->id_len);
+  rc = rc ? rc : put_str(c, C_TYPE, r->type, r->type_len);
+  rc = rc ? rc : put_str(c, C_SOURCE, r->source, r->source_len);
+  rc = rc ? rc : put(c, C_TIMESTAMP, &ts, 8);
+  rc = rc ? rc : put_u8(c, C_TIMESTAMP_VALID, r->timestamp_valid);
+  rc = rc ? rc : put_str(c, C_DATA, r->data, r->data_len);
+  rc = rc ? rc : put_u8(c, C_DATA_MEANINGFUL, r->data_meaningful);
+  rc = rc ? rc : put_str(c, C_CHECKSUM, r->checksum, r->checksum_len);
+  rc = rc ? rc : put_u8(c, C_CHECKSUM_PRESENT, r->checksum_present);
+  rc = rc ? rc : put_u8(c, C_PROVENANCE_OBJECT, r->provenance_object);
+  rc = rc ? rc : put_u8(c, C_PROVENANCE_TOOL, r->provenance_tool);
+  rc = rc ? rc : put_u8(c, C_PASSED, r->passed);
+  rc = rc ? rc : put(c, C_LINE_COVERAGE, &cov, 8);
+  rc = rc ? rc : put_u8(c, C_LINE_COVERAGE_PRESENT, r->line_coverage_present);
+  rc = rc ? rc : put_u8(c, C_CRITICAL_HIGH, r->critical_high);
+  rc = rc ? rc : put_str(c, C_ERROR_MESSAGE, message, message != NULL ? strlen(message) : 0);
+  rc = rc ? rc : put_str(c, C_RAW, f == NULL ? raw->text : "", f == NULL ? raw->len : 0);
+  if (rc == ARCOS_OK)
+    c->rows++;
+  return rc;
+}
+
+/* As the pipeline does: ingestion of the record text (a UTF-8 byte order mark at the
+ * start of a file is skipped); the raw text kept for failures is the original. */
+static int conv_record(void *arg, const arcos_raw_t *raw) {
+  conv_t *c = arg;
+  arcos_raw_t r = *raw;
+  if (r.offset == 0 && r.len >= 3 && memcmp(r.text, "\xEF\xBB\xBF", 3) == 0) {
+    r.text += 3;
+    r.len -= 3;
+  }
+  arcos_evidence_t ev;
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  int rc = arcos_ev_ingest(c->ev, r.text, r.len, &ev, &d);
+  if (rc != ARCOS_OK) {
+    int kind = rc == ARCOS_EPARSE ? ARCOS_KIND_PARSE : ARCOS_KIND_INVALID;
+    return put_row(c, raw, r.len, NULL, kind, false, d.text[0] ? d.text : arcos_strerror(rc));
+  }
+  arcos_ev_fields_t f;
+  rc = arcos_ev_extract(c->ev, &ev, &f);
+  if (rc != ARCOS_OK) {
+    c->fatal = rc;
+    snprintf(c->fatal_msg, sizeof c->fatal_msg,
+             "line %" PRIu64 ": the canonical form of \"data\" failed: %s", raw->line,
+             arcos_strerror(rc));
+    return rc;
+  }
+  return put_row(c, raw, r.len, &f, ARCOS_KIND_NONE, false, NULL);
+}
+
+static int conv_reader_error(void *arg, const arcos_raw_t *raw, int code, const char *message) {
+  conv_t *c = arg;
+  int kind = code == ARCOS_EIO ? ARCOS_KIND_IO : ARCOS_KIND_PARSE;
+  return put_row(c, raw, raw->len, NULL, kind, true, message);
+}
+
+static void conv_free(conv_t *c) {
+  for (int k = 0; k < C_COUNT; k++) {
+    arcos_buf_free(&c->col[k].v);
+    arcos_buf_free(&c->col[k].lens);
+  }
+  arcos_evidence_destroy(&c->ev);
+}
+
+/* DIR/.NAME.tmp for out = DIR/NAME. */
+static char *temp_name(const char *out) {
+  const char *slash = strrchr(out, '/');
+  size_t dlen = slash != NULL ? (size_t)(slash - out + 1) : 0;
+  size_t n = strlen(out) + 8;
+  char *t = malloc(n);
+  if (t != NULL)
+    snprintf(t, n, "%.*s.%s.tmp", (int)dlen, out, out + dlen);
+  return t;
+}
+
+/* Write every column of /records and the /inputs table; all collective. */
+static int write_archive(arcos_h5_t *h, const arcos_plan_t *plan, conv_t *c, uint64_t total,
+                         size_t nblocks, const uint64_t *boff, const uint64_t *bcnt,
+                         const arcos_convert_opts_t *o, const uint64_t *src_first,
+                         const uint64_t *src_rows, int rank) {
+  int rc = arcos_h5_group(h, "/records");
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_set_chunking(h, o->chunk_rows, o->chunk_bytes, o->deflate, -1);
+  const char **ptrs = NULL;
+  if (rc == ARCOS_OK) {
+    ptrs = malloc((c->rows > 0 ? c->rows : 1) * sizeof *ptrs);
+    if (ptrs == NULL)
+      rc = ARCOS_ENOMEM; /* arcos_h5 agrees on it at the next call */
+  }
+  char path[128];
+  for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
+    snprintf(path, sizeof path, "/records/%s", COLS[k].name);
+    /* The bytes of claimed checksums are random hex: deflate only takes them from 8 to
+     * about 4.5 bits a character, and inflating them cost 40 % of reading an archive;
+     * they stay chunked but uncompressed (their offsets and lengths are compressed).
+     * --data-deflate gives the bytes of the canonical data text their own level (0:
+     * uncompressed, the fastest to read; see docs/performance.md). */
+    int char_level = k == C_CHECKSUM ? 0 : k == C_DATA ? o->data_deflate : -1;
+    rc = arcos_h5_set_chunking(h, o->chunk_rows, o->chunk_bytes, o->deflate, char_level);
+    if (rc != ARCOS_OK)
+      break;
+    if (COLS[k].type == T_STRING) {
+      const uint32_t *lens = (const uint32_t *)c->col[k].lens.data;
+      size_t pos = 0;
+      for (uint64_t i = 0; i < c->rows; i++) {
+        ptrs[i] = c->col[k].v.data != NULL ? c->col[k].v.data + pos : "";
+        pos += lens[i];
+      }
+      rc = arcos_h5_write_strings(h, path, total, nblocks, boff, bcnt,
+                                  (const char *const *)ptrs, lens);
+    } else {
+      rc = arcos_h5_write_blocks(h, path, (arcos_h5_type_t)COLS[k].type, total, nblocks, boff,
+                                 bcnt, c->col[k].v.data);
+    }
+  }
+  free(ptrs);
+  /* /inputs: small, contiguous; rank 0 writes every row. */
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_set_chunking(h, 0, 0, 0, 0);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_group(h, "/inputs");
+  uint64_t ni = plan->ninputs;
+  uint64_t zero = 0, cnt = rank == 0 ? ni : 0;
+  size_t nb = rank == 0 ? 1 : 0;
+  const char **paths = calloc(ni + 1, sizeof *paths);
+  uint32_t *plens = calloc(ni + 1, sizeof *plens);
+  uint64_t *sizes = calloc(ni + 1, sizeof *sizes);
+  uint8_t *fmts = calloc(ni + 1, 1);
+  if (paths == NULL || plens == NULL || sizes == NULL || fmts == NULL) {
+    free(paths);
+    free(plens);
+    free(sizes);
+    free(fmts);
+    return ARCOS_ENOMEM;
+  }
+  for (uint64_t i = 0; i < ni; i++) {
+    paths[i] = plan->inputs[i].display;
+    plens[i] = (uint32_t)strlen(plan->inputs[i].display);
+    sizes[i] = plan->inputs[i].size;
+    fmts[i] = (uint8_t)plan->inputs[i].format;
+  }
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_write_strings(h, "/inputs/path", ni, nb, &zero, &cnt, paths, plens);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_write_blocks(h, "/inputs/size", ARCOS_H5_U64, ni, nb, &zero, &cnt, sizes);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_write_blocks(h, "/inputs/format", ARCOS_H5_U8, ni, nb, &zero, &cnt, fmts);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_attr_string(h, "/inputs/format", "codes", "0=jsonl 1=jsonl.gz 2=json");
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_write_blocks(h, "/inputs/first_row", ARCOS_H5_U64, ni, nb, &zero, &cnt,
+                               src_first);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_write_blocks(h, "/inputs/rows", ARCOS_H5_U64, ni, nb, &zero, &cnt, src_rows);
+  free(paths);
+  free(plens);
+  free(sizes);
+  free(fmts);
+  /* Attributes: what a reader checks first. */
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_attr_string(h, "/", "arcos_format", ARCOS_ARCHIVE_FORMAT);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_attr_i64(h, "/", "arcos_format_version", ARCOS_ARCHIVE_VERSION);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_attr_string(h, "/", "arcos_version", ARCOS_VERSION);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_attr_u64(h, "/", "records", total);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_attr_u64(h, "/", "inputs", ni);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_attr_u64(h, "/", "chunk_rows", o->chunk_rows);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_attr_u64(h, "/", "max_record_bytes", (uint64_t)o->max_record_bytes);
+  if (rc == ARCOS_OK) {
+    arcos_buf_t files = {0};
+    for (uint64_t i = 0; i < ni && rc == ARCOS_OK; i++)
+      rc = arcos_buf_printf(&files, "%s%s", i ? "\n" : "", plan->inputs[i].display);
+    if (rc == ARCOS_OK)
+      rc = arcos_buf_terminate(&files);
+    /* Every rank holds the same plan, so the same text. */
+    rc = arcos_h5_attr_string(h, "/", "source_files", rc == ARCOS_OK ? files.data : "");
+    arcos_buf_free(&files);
+  }
+  return rc;
+}
+
+int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninputs,
+                          const arcos_convert_opts_t *opts, const char *out,
+                          arcos_convert_stats_t *stats, arcos_detail_t *d) {
+  int rank, size;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  memset(stats, 0, sizeof *stats);
+  arcos_convert_opts_t o;
+  if (opts != NULL)
+    o = *opts;
+  else
+    arcos_convert_defaults(&o);
+  if (o.chunk_rows == 0)
+    o.chunk_rows = 65536;
+  if (o.chunk_bytes == 0)
+    o.chunk_bytes = (uint64_t)1 << 20;
+
+  /* Plan exactly as `run` does (rank 0), then broadcast. */
+  arcos_plan_t plan;
+  memset(&plan, 0, sizeof plan);
+  int rc = ARCOS_OK;
+  if (rank == 0) {
+    arcos_plan_opts_t po = {.partition_bytes = 0, .per_rank = o.per_rank, .workers = size};
+    rc = arcos_plan_build(inputs, ninputs, &po, &plan, d);
+    for (size_t i = 0; rc == ARCOS_OK && i < plan.ninputs; i++)
+      if (plan.inputs[i].format == ARCOS_FMT_H5)
+        rc = arcos_detail_set(d, ARCOS_EUSAGE, plan.inputs[i].path, 0,
+                              "is already an evidence archive; convert reads JSON Lines, gzip "
+                              "JSON Lines and .json documents");
+  }
+  rc = arcos_plan_bcast(comm, rc, &plan);
+  if (rc != ARCOS_OK) {
+    arcos_plan_free(&plan);
+    return rc;
+  }
+  size_t np = plan.nparts;
+  conv_t c;
+  memset(&c, 0, sizeof c);
+  c.ev = arcos_evidence_create(NULL, 0, o.max_record_bytes);
+  uint64_t *newlines = calloc(np + 1, sizeof *newlines);
+  uint64_t *rows = calloc(np + 1, sizeof *rows);
+  uint64_t *first_local = calloc(np + 1, sizeof *first_local);
+  uint64_t *all = calloc(np + 1, sizeof *all);
+  uint64_t *boff = calloc(np + 1, sizeof *boff), *bcnt = calloc(np + 1, sizeof *bcnt);
+  uint64_t *src_first = calloc(plan.ninputs + 1, sizeof *src_first);
+  uint64_t *src_rows = calloc(plan.ninputs + 1, sizeof *src_rows);
+  arcos_buf_t scratch = {0};
+  if (c.ev == NULL || newlines == NULL || rows == NULL || first_local == NULL || all == NULL ||
+      boff == NULL || bcnt == NULL || src_first == NULL || src_rows == NULL)
+    rc = ARCOS_ENOMEM;
+
+  /* 1. Read and ingest this rank's partitions, in global order. */
+  double t0 = arcos_now();
+  for (size_t p = 0; p < np && rc == ARCOS_OK; p++) {
+    if (plan.parts[p].rank != rank)
+      continue;
+    c.input = plan.parts[p].input;
+    first_local[p] = c.rows;
+    arcos_read_stats_t st = {0};
+    int r = arcos_read_partition(&plan, &plan.parts[p], &scratch, conv_record, conv_reader_error,
+                                 &c, &st);
+    newlines[p] = st.newlines;
+    rows[p] = c.rows - first_local[p];
+    /* Reader failures (EIO/EPARSE) were stored as rows; anything else stops convert. */
+    if (r != ARCOS_OK && r != ARCOS_EIO && r != ARCOS_EPARSE)
+      rc = r;
+    stats->input_bytes += plan.parts[p].end - plan.parts[p].start;
+  }
+  arcos_buf_free(&scratch);
+  double read_s = arcos_now() - t0;
+  int agreed = rc;
+  MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MIN, comm);
+  if (agreed != ARCOS_OK) {
+    if (rc != ARCOS_OK)
+      fprintf(stderr, "arcos-scale convert [rank %d]: %s\n", rank,
+              c.fatal ? c.fatal_msg : arcos_strerror(rc));
+    arcos_detail_set(d, agreed, out, 0, "reading the inputs failed (%s)", arcos_strerror(agreed));
+    rc = agreed;
+    goto done;
+  }
+
+  /* 2. Absolute JSON Lines line numbers and the global first row of every partition. */
+  MPI_Allreduce(newlines, all, (int)np, MPI_UINT64_T, MPI_SUM, comm);
+  {
+    uint64_t run = 0;
+    uint32_t input = UINT32_MAX;
+    for (size_t p = 0; p < np; p++) {
+      const arcos_partition_t *part = &plan.parts[p];
+      if (part->input != input) {
+        input = part->input;
+        run = 0;
+      }
+      uint64_t base = 1 + run;
+      run += all[p];
+      if (part->rank != rank || plan.inputs[part->input].format != ARCOS_FMT_JSONL)
+        continue;
+      uint64_t *line = (uint64_t *)c.col[C_LINE].v.data;
+      for (uint64_t i = first_local[p]; i < first_local[p] + rows[p]; i++)
+        line[i] += base;
+    }
+  }
+  MPI_Allreduce(rows, all, (int)np, MPI_UINT64_T, MPI_SUM, comm);
+  uint64_t total = 0;
+  size_t nblocks = 0;
+  for (size_t p = 0; p < np; p++) {
+    uint32_t in = plan.parts[p].input;
+    if (p == 0 || plan.parts[p - 1].input != in)
+      src_first[in] = total;
+    src_rows[in] += all[p];
+    if (plan.parts[p].rank == rank && rows[p] > 0) {
+      boff[nblocks] = total;
+      bcnt[nblocks++] = rows[p];
+    }
+    total += all[p];
+  }
+  /* Inputs without a partition (none today) keep first_row at the running total. */
+  stats->records = total;
+  stats->inputs = plan.ninputs;
+  {
+    uint64_t mine[2] = {0, 0}, sum[2];
+    const uint8_t *kind = (const uint8_t *)c.col[C_ERROR_KIND].v.data;
+    for (uint64_t i = 0; i < c.rows; i++)
+      mine[0] += kind[i] != 0;
+    mine[1] = stats->input_bytes;
+    MPI_Allreduce(mine, sum, 2, MPI_UINT64_T, MPI_SUM, comm);
+    stats->errors = sum[0];
+    stats->input_bytes = sum[1];
+    MPI_Allreduce(&read_s, &stats->read_s, 1, MPI_DOUBLE, MPI_MAX, comm);
+  }
+
+  /* 3. Collective write under a temporary name, then rename. */
+  t0 = arcos_now();
+  char *tmp = temp_name(out);
+  int have = tmp != NULL, all_have = 0;
+  MPI_Allreduce(&have, &all_have, 1, MPI_INT, MPI_MIN, comm);
+  if (!all_have) {
+    free(tmp);
+    rc = ARCOS_ENOMEM;
+    goto done;
+  }
+  arcos_h5_t *h = NULL;
+  rc = arcos_h5_create(comm, tmp, &h, d);
+  if (rc == ARCOS_OK) {
+    rc = write_archive(h, &plan, &c, total, nblocks, boff, bcnt, &o, src_first, src_rows, rank);
+    if (rc != ARCOS_OK)
+      arcos_detail_set(d, rc, out, 0, "writing the archive failed: %s", arcos_h5_errmsg(h));
+    int crc = arcos_h5_close(&h);
+    if (rc == ARCOS_OK)
+      rc = crc;
+  }
+  if (rank == 0) {
+    if (rc == ARCOS_OK && rename(tmp, out) != 0)
+      rc = arcos_detail_set(d, ARCOS_EIO, out, 0, "cannot rename %s into place: %s", tmp,
+                            strerror(errno));
+    if (rc != ARCOS_OK)
+      remove(tmp);
+  }
+  MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+  free(tmp);
+  stats->write_s = arcos_now() - t0;
+
+done:
+  conv_free(&c);
+  free(newlines);
+  free(rows);
+  free(first_local);
+  free(all);
+  free(boff);
+  free(bcnt);
+  free(src_first);
+  free(src_rows);
+  arcos_plan_free(&plan);
+  return rc;
+}
+
+/* ---- Probe (rank 0, at planning) ---- */
+
+void arcos_archive_info_free(arcos_archive_info_t *info) {
+  for (size_t i = 0; i < info->nsources; i++)
+    free(info->sources[i].display);
+  free(info->sources);
+  memset(info, 0, sizeof *info);
+}
+
+static int bad(arcos_detail_t *d, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int bad(arcos_detail_t *d, const char *path, const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return arcos_detail_set(d, ARCOS_EINVALID, path, 0,
+                          "%s; the archive is damaged or was not written by arcos-scale "
+                          "convert: convert the inputs again",
+                          msg);
+}
+
+/* A string column of n rows: its three datasets have the right lengths and the last
+ * row ends at the end of the chars. */
+static int check_string_column(arcos_h5r_t *h, const char *path, const char *group,
+                               const char *name, uint64_t n, arcos_detail_t *d) {
+  char ds[3][160];
+  snprintf(ds[0], sizeof ds[0], "%s/%s_chars", group, name);
+  snprintf(ds[1], sizeof ds[1], "%s/%s_offset", group, name);
+  snprintf(ds[2], sizeof ds[2], "%s/%s_length", group, name);
+  uint64_t len[3];
+  for (int k = 0; k < 3; k++) {
+    int rc = arcos_h5r_length(h, ds[k], &len[k]);
+    if (rc != ARCOS_OK)
+      return arcos_detail_set(d, ARCOS_EINVALID, path, 0,
+                              "%s; the archive is damaged or was not written by arcos-scale "
+                              "convert",
+                              arcos_h5r_errmsg(h));
+  }
+  for (int k = 1; k < 3; k++)
+    if (len[k] != n)
+      return bad(d, path, "%s has %" PRIu64 " rows, the archive declares %" PRIu64, ds[k], len[k],
+                 n);
+  uint64_t end = 0;
+  if (n > 0) {
+    uint64_t off = 0;
+    uint32_t l = 0;
+    if (arcos_h5r_read(h, ds[1], ARCOS_H5_U64, n - 1, 1, &off) != ARCOS_OK ||
+        arcos_h5r_read(h, ds[2], ARCOS_H5_U32, n - 1, 1, &l) != ARCOS_OK)
+      return arcos_detail_set(d, ARCOS_EINVALID, path, 0, "%s", arcos_h5r_errmsg(h));
+    end = off + l;
+  }
+  if (end != len[0])
+    return bad(d, path, "%s holds %" PRIu64 " bytes, its rows end at byte %" PRIu64, ds[0],
+               len[0], end);
+  return ARCOS_OK;
+}
+
+int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_detail_t *d) {
+  memset(info, 0, sizeof *info);
+  arcos_h5r_t *h = NULL;
+  char err[512] = "";
+  int rc = arcos_h5r_open_msg(path, &h, err, sizeof err);
+  if (rc != ARCOS_OK)
+    return arcos_detail_set(d, ARCOS_EINVALID, path, 0,
+                            "cannot read as an HDF5 evidence archive: %s", err);
+  char *fmt = NULL;
+  int64_t version = 0, records = 0, ninputs = 0, chunk = 0;
+  if (arcos_h5r_attr_string(h, "/", "arcos_format", &fmt) != ARCOS_OK ||
+      strcmp(fmt, ARCOS_ARCHIVE_FORMAT) != 0) {
+    rc = arcos_detail_set(d, ARCOS_EINVALID, path, 0,
+                          "is an HDF5 file but not an arcos-scale evidence archive (no "
+                          "attribute arcos_format = \"%s\"); make one with arcos-scale convert",
+                          ARCOS_ARCHIVE_FORMAT);
+    goto out;
+  }
+  if (arcos_h5r_attr_i64(h, "/", "arcos_format_version", &version) != ARCOS_OK ||
+      version != ARCOS_ARCHIVE_VERSION) {
+    rc = arcos_detail_set(d, ARCOS_EINVALID, path, 0,
+                          "archive format version %" PRId64 " is not supported (this build "
+                          "reads version %d); convert the inputs again with this build",
+                          version, ARCOS_ARCHIVE_VERSION);
+    goto out;
+  }
+  if (arcos_h5r_attr_i64(h, "/", "records", &records) != ARCOS_OK ||
+      arcos_h5r_attr_i64(h, "/", "inputs", &ninputs) != ARCOS_OK ||
+      arcos_h5r_attr_i64(h, "/", "chunk_rows", &chunk) != ARCOS_OK || records < 0 ||
+      ninputs < 0 || chunk <= 0) {
+    rc = arcos_detail_set(d, ARCOS_EINVALID, path, 0,
+                          "archive attributes records/inputs/chunk_rows are missing or "
+                          "negative; the archive is damaged: convert the inputs again");
+    goto out;
+  }
+  uint64_t n = (uint64_t)records;
+  for (int k = 0; k < C_COUNT; k++) {
+    if (COLS[k].type == T_STRING) {
+      rc = check_string_column(h, path, "/records", COLS[k].name, n, d);
+    } else {
+      char ds[128];
+      snprintf(ds, sizeof ds, "/records/%s", COLS[k].name);
+      uint64_t len = 0;
+      rc = arcos_h5r_length(h, ds, &len);
+      if (rc != ARCOS_OK)
+        rc = arcos_detail_set(d, ARCOS_EINVALID, path, 0,
+                              "%s; the archive is damaged or was not written by arcos-scale "
+                              "convert",
+                              arcos_h5r_errmsg(h));
+      else if (len != n)
+        rc = bad(d, path, "%s has %" PRIu64 " rows, the archive declares %" PRIu64, ds, len, n);
+    }
+    if (rc != ARCOS_OK)
+      goto out;
+  }
+  /* The /inputs table: rows of consecutive inputs tile /records. */
+  uint64_t ni = (uint64_t)ninputs;
+  rc = check_string_column(h, path, "/inputs", "path", ni, d);
+  if (rc != ARCOS_OK)
+    goto out;
+  info->sources = calloc(ni + 1, sizeof *info->sources);
+  uint64_t *u = calloc(3 * ni + 1, sizeof *u);
+  uint8_t *f8 = calloc(ni + 1, 1);
+  uint64_t *poff = calloc(ni + 1, sizeof *poff);
+  uint32_t *plen = calloc(ni + 1, sizeof *plen);
+  uint64_t clen = 0;
+  arcos_h5r_length(h, "/inputs/path_chars", &clen);
+  char *chars = malloc(clen + 1);
+  if (info->sources == NULL || u == NULL || f8 == NULL || poff == NULL || plen == NULL ||
+      chars == NULL) {
+    rc = ARCOS_ENOMEM;
+  } else {
+    info->nsources = ni;
+    const char *cols[3] = {"/inputs/size", "/inputs/first_row", "/inputs/rows"};
+    for (int k = 0; k < 3 && rc == ARCOS_OK; k++) {
+      uint64_t len = 0;
+      if (arcos_h5r_length(h, cols[k], &len) != ARCOS_OK || len != ni ||
+          arcos_h5r_read(h, cols[k], ARCOS_H5_U64, 0, ni, u + (size_t)k * ni) != ARCOS_OK)
+        rc = bad(d, path, "%s is missing or does not have %" PRIu64 " rows (%" PRIu64 ")",
+                 cols[k], ni, len);
+    }
+    uint64_t flen = 0;
+    if (rc == ARCOS_OK &&
+        (arcos_h5r_length(h, "/inputs/format", &flen) != ARCOS_OK || flen != ni ||
+         arcos_h5r_read(h, "/inputs/format", ARCOS_H5_U8, 0, ni, f8) != ARCOS_OK ||
+         arcos_h5r_read(h, "/inputs/path_offset", ARCOS_H5_U64, 0, ni, poff) != ARCOS_OK ||
+         arcos_h5r_read(h, "/inputs/path_length", ARCOS_H5_U32, 0, ni, plen) != ARCOS_OK ||
+         arcos_h5r_read(h, "/inputs/path_chars", ARCOS_H5_CHAR, 0, clen, chars) != ARCOS_OK))
+      rc = bad(d, path, "%s cannot be read (%" PRIu64 " of %" PRIu64 " rows)", "/inputs", flen,
+               ni);
+    uint64_t next = 0;
+    for (uint64_t i = 0; i < ni && rc == ARCOS_OK; i++) {
+      arcos_archive_source_t *s = &info->sources[i];
+      s->size = u[i];
+      s->first_row = u[ni + i];
+      s->rows = u[2 * ni + i];
+      s->format = f8[i];
+      if (s->first_row != next || s->rows > n - next) {
+        rc = bad(d, path, "%s: an input's rows start at %" PRIu64 ", expected %" PRIu64,
+                 "/inputs/first_row", s->first_row, next);
+        break;
+      }
+      next += s->rows;
+      if (poff[i] > clen || plen[i] > clen - poff[i]) {
+        rc = bad(d, path, "%s: a path lies outside its %" PRIu64 " bytes (%" PRIu64 ")",
+                 "/inputs/path", clen, poff[i]);
+        break;
+      }
+      s->display = strndup(chars + poff[i], plen[i]);
+      if (s->display == NULL)
+        rc = ARCOS_ENOMEM;
+    }
+    if (rc == ARCOS_OK && next != n)
+      rc = bad(d, path, "%s: the inputs hold %" PRIu64 " rows, the archive declares %" PRIu64,
+               "/inputs/rows", next, n);
+  }
+  free(u);
+  free(f8);
+  free(poff);
+  free(plen);
+  free(chars);
+  info->records = n;
+  info->chunk_rows = (uint64_t)chunk;
+out:
+  free(fmt);
+  arcos_h5r_close(&h);
+  if (rc != ARCOS_OK)
+    arcos_archive_info_free(info);
+  return rc;
+}
+
+/* ---- Reading rows ---- */
+
+typedef struct {
+  arcos_buf_t v;      /* values (numeric) or chars (string) */
+  uint64_t *off;      /* string offsets of the slice */
+  uint32_t *len;      /* string lengths of the slice */
+  bool have_next;     /* next_off is known (rows already read in this range) */
+  uint64_t next_off;  /* offset of the row after the last one read */
+} rcol_t;
+
+/* Read one string column's rows [first, first + n) into c. Only the first offset of a
+ * row range is read (reading any offset inflates its whole chunk): the rows are
+ * contiguous (offset[i + 1] == offset[i] + length[i], which the
+ * writer guarantees and the probe checks at the end), so the others follow from the
+ * lengths, and the chars read is bounded by the dataset (a damaged length fails it). */
+static int read_string_slice(arcos_h5r_t *h, const char *name, uint64_t first, uint64_t n,
+                             rcol_t *c, char *err, size_t errn) {
+  char ds[128];
+  snprintf(ds, sizeof ds, "/records/%s_offset", name);
+  int rc = ARCOS_OK;
+  if (c->have_next)
+    c->off[0] = c->next_off;
+  else if (n > 0)
+    rc = arcos_h5r_read(h, ds, ARCOS_H5_U64, first, 1, c->off);
+  snprintf(ds, sizeof ds, "/records/%s_length", name);
+  if (rc == ARCOS_OK)
+    rc = arcos_h5r_read(h, ds, ARCOS_H5_U32, first, n, c->len);
+  if (rc != ARCOS_OK) {
+    snprintf(err, errn, "%s", arcos_h5r_errmsg(h));
+    return rc;
+  }
+  for (uint64_t i = 0; i + 1 < n; i++)
+    c->off[i + 1] = c->off[i] + c->len[i];
+  uint64_t bytes = n > 0 ? c->off[n - 1] + c->len[n - 1] - c->off[0] : 0;
+  arcos_buf_reset(&c->v);
+  if (arcos_buf_reserve(&c->v, (size_t)bytes + 1) != ARCOS_OK)
+    return ARCOS_ENOMEM;
+  snprintf(ds, sizeof ds, "/records/%s_chars", name);
+  if (bytes > 0) {
+    rc = arcos_h5r_read(h, ds, ARCOS_H5_CHAR, c->off[0], bytes, c->v.data);
+    if (rc != ARCOS_OK) {
+      snprintf(err, errn, "%s", arcos_h5r_errmsg(h));
+      return rc;
+    }
+  }
+  c->v.len = (size_t)bytes;
+  c->next_off = c->off[0] + bytes;
+  c->have_next = true;
+  return ARCOS_OK;
+}
+
+/* Rows [row, row + n) cannot be read (a damaged chunk): each becomes one io error
+ * record, with its line and byte offset when those columns can still be read (else
+ * line 0 and the row number as byte offset), so that every row is accounted for. */
+static int damaged_rows(arcos_h5r_t *h, const char *path, uint64_t row, uint64_t n,
+                        const char *err, arcos_reader_error_fn onerror, void *arg,
+                        arcos_read_stats_t *st, arcos_buf_t *lines, arcos_buf_t *offsets) {
+  char m[700];
+  snprintf(m, sizeof m, "archive %s: rows %" PRIu64 "..%" PRIu64 " unreadable: %s", path, row,
+           row + n - 1, err);
+  bool known = h != NULL && lines != NULL &&
+               arcos_h5r_read(h, "/records/line", ARCOS_H5_U64, row, n, lines->data) == ARCOS_OK &&
+               arcos_h5r_read(h, "/records/byte_offset", ARCOS_H5_U64, row, n, offsets->data) ==
+                   ARCOS_OK;
+  int rc = ARCOS_OK;
+  for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++) {
+    arcos_raw_t r = {"", 0, known ? ((uint64_t *)lines->data)[i] : 0,
+                     known ? ((uint64_t *)offsets->data)[i] : row + i, NULL};
+    st->records++;
+    rc = onerror(arg, &r, ARCOS_EIO, m);
+  }
+  return rc;
+}
+
+#define STR(k, i) (cols[k].v.data + (cols[k].off[i] - cols[k].off[0]))
+
+int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arcos_record_fn fn,
+                            arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
+  if (first >= end)
+    return ARCOS_OK;
+  double t0 = arcos_now();
+  arcos_h5r_t *h = NULL;
+  char err[600] = "";
+  int rc = arcos_h5r_open_msg(path, &h, err, sizeof err);
+  int64_t chunk = 0;
+  if (rc == ARCOS_OK && arcos_h5r_attr_i64(h, "/", "chunk_rows", &chunk) != ARCOS_OK)
+    chunk = 65536;
+  if (chunk <= 0 || chunk > (1 << 22))
+    chunk = 65536;
+  uint64_t slice = (uint64_t)chunk;
+  rcol_t cols[C_COUNT];
+  memset(cols, 0, sizeof cols);
+  for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
+    if (COLS[k].type == T_STRING) {
+      cols[k].off = malloc(slice * sizeof *cols[k].off);
+      cols[k].len = malloc(slice * sizeof *cols[k].len);
+      if (cols[k].off == NULL || cols[k].len == NULL)
+        rc = ARCOS_ENOMEM;
+    } else if (arcos_buf_reserve(&cols[k].v, slice * COLS[k].size) != ARCOS_OK) {
+      rc = ARCOS_ENOMEM;
+    }
+  }
+  arcos_buf_t msg = {0};
+  st->io_s += arcos_now() - t0;
+  uint64_t row = first;
+  while (rc == ARCOS_OK && row < end) {
+    /* Slices end at multiples of the chunk size: each chunk is decompressed once. */
+    uint64_t stop = (row / slice + 1) * slice;
+    if (stop > end)
+      stop = end;
+    uint64_t n = stop - row;
+    t0 = arcos_now();
+    /* error_kind first: the columns only stored failures use (reader flag, message, raw
+     * text) are read only for slices that hold one (byte_offset is always read: a valid
+     * row can still fail at run time, e.g. a smaller max_record_bytes); `input` is never
+     * read (the partition's input says it). */
+    rc = arcos_h5r_read(h, "/records/error_kind", ARCOS_H5_U8, row, n, cols[C_ERROR_KIND].v.data);
+    if (rc != ARCOS_OK)
+      snprintf(err, sizeof err, "%s", arcos_h5r_errmsg(h));
+    bool any_error = false;
+    for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++)
+      any_error |= ((const uint8_t *)cols[C_ERROR_KIND].v.data)[i] != 0;
+    for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
+      if (k == C_INPUT || k == C_ERROR_KIND)
+        continue;
+      if (!any_error && (k == C_ERROR_READER || k == C_ERROR_MESSAGE || k == C_RAW)) {
+        cols[k].have_next = false; /* skipped: the next read of it starts afresh */
+        continue;
+      }
+      if (COLS[k].type == T_STRING) {
+        rc = read_string_slice(h, COLS[k].name, row, n, &cols[k], err, sizeof err);
+      } else {
+        char ds[128];
+        snprintf(ds, sizeof ds, "/records/%s", COLS[k].name);
+        rc = arcos_h5r_read(h, ds, (arcos_h5_type_t)COLS[k].type, row, n, cols[k].v.data);
+        if (rc != ARCOS_OK)
+          snprintf(err, sizeof err, "%s", arcos_h5r_errmsg(h));
+      }
+    }
+    st->io_s += arcos_now() - t0;
+    if (rc == ARCOS_EIO || rc == ARCOS_EINVALID || rc == ARCOS_ERANGE || rc == ARCOS_ENOENT) {
+      rc = damaged_rows(h, path, row, n, err, onerror, arg, st, &cols[C_LINE].v,
+                        &cols[C_OFFSET].v);
+      for (int k = 0; k < C_COUNT; k++)
+        cols[k].have_next = false; /* read the next slice's offsets again */
+      row = stop;
+      continue;
+    }
+    if (rc != ARCOS_OK)
+      break;
+    const uint64_t *line = (const uint64_t *)cols[C_LINE].v.data;
+    const uint64_t *offset = (const uint64_t *)cols[C_OFFSET].v.data;
+    const uint64_t *length = (const uint64_t *)cols[C_LENGTH].v.data;
+    const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].v.data;
+    const uint8_t *reader = (const uint8_t *)cols[C_ERROR_READER].v.data;
+    const int64_t *ts = (const int64_t *)cols[C_TIMESTAMP].v.data;
+    const uint8_t *tsv = (const uint8_t *)cols[C_TIMESTAMP_VALID].v.data;
+    const uint8_t *meaningful = (const uint8_t *)cols[C_DATA_MEANINGFUL].v.data;
+    const uint8_t *cpresent = (const uint8_t *)cols[C_CHECKSUM_PRESENT].v.data;
+    const uint8_t *pobj = (const uint8_t *)cols[C_PROVENANCE_OBJECT].v.data;
+    const uint8_t *ptool = (const uint8_t *)cols[C_PROVENANCE_TOOL].v.data;
+    const uint8_t *passed = (const uint8_t *)cols[C_PASSED].v.data;
+    const double *cov = (const double *)cols[C_LINE_COVERAGE].v.data;
+    const uint8_t *covp = (const uint8_t *)cols[C_LINE_COVERAGE_PRESENT].v.data;
+    const uint8_t *crit = (const uint8_t *)cols[C_CRITICAL_HIGH].v.data;
+    for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++) {
+      arcos_ev_fields_t f;
+      arcos_raw_t r = {"", 0, line[i], offset[i], NULL};
+      st->records++;
+      if (kind[i] != ARCOS_KIND_NONE) {
+        arcos_buf_reset(&msg);
+        if (arcos_buf_append(&msg, STR(C_ERROR_MESSAGE, i), cols[C_ERROR_MESSAGE].len[i]) !=
+                ARCOS_OK ||
+            arcos_buf_terminate(&msg) != ARCOS_OK) {
+          rc = ARCOS_ENOMEM;
+          break;
+        }
+        r.text = STR(C_RAW, i);
+        r.len = cols[C_RAW].len[i];
+        if (reader[i] || (kind[i] != ARCOS_KIND_PARSE && kind[i] != ARCOS_KIND_INVALID)) {
+          rc = onerror(arg, &r, kind[i] == ARCOS_KIND_IO ? ARCOS_EIO : ARCOS_EPARSE, msg.data);
+          if (rc == ARCOS_EIO || rc == ARCOS_EPARSE)
+            rc = ARCOS_OK; /* the stored failure was delivered; the next rows follow */
+          continue;
+        }
+        memset(&f, 0, sizeof f);
+        f.id = f.type = f.source = f.data = f.checksum = "";
+        f.error_kind = kind[i];
+        f.error_message = msg.data;
+        f.record_len = length[i];
+        r.fields = &f;
+        rc = fn(arg, &r);
+        continue;
+      }
+      f = (arcos_ev_fields_t){
+          .id = STR(C_ID, i),
+          .id_len = cols[C_ID].len[i],
+          .type = STR(C_TYPE, i),
+          .type_len = cols[C_TYPE].len[i],
+          .source = STR(C_SOURCE, i),
+          .source_len = cols[C_SOURCE].len[i],
+          .timestamp = ts[i],
+          .timestamp_valid = tsv[i] != 0,
+          .record_len = length[i],
+          .data_meaningful = meaningful[i] != 0,
+          .data = STR(C_DATA, i),
+          .data_len = cols[C_DATA].len[i],
+          .checksum_present = cpresent[i] != 0,
+          .checksum = STR(C_CHECKSUM, i),
+          .checksum_len = cols[C_CHECKSUM].len[i],
+          .provenance_object = pobj[i] != 0,
+          .provenance_tool = ptool[i] != 0,
+          .passed = passed[i],
+          .line_coverage_present = covp[i] != 0,
+          .line_coverage = cov[i],
+          .critical_high = crit[i],
+      };
+      r.fields = &f;
+      rc = fn(arg, &r);
+    }
+    row = stop;
+  }
+  if (h == NULL && rc != ARCOS_ENOMEM) /* the file cannot be opened (any more) */
+    rc = damaged_rows(NULL, path, first, end - first, err, onerror, arg, st, NULL, NULL);
+  arcos_buf_free(&msg);
+  for (int k = 0; k < C_COUNT; k++) {
+    arcos_buf_free(&cols[k].v);
+    free(cols[k].off);
+    free(cols[k].len);
+  }
+  arcos_h5r_close(&h);
+  return rc;
+}
