@@ -101,6 +101,15 @@ fail_t *arcos_job_new_fail(job_t *job) {
   return &job->fails[job->nfails];
 }
 
+/* Input bytes a partition stands for (archive partitions are row ranges). */
+static uint64_t part_bytes(const job_t *job, size_t part) {
+  const arcos_partition_t *pt = &job->plan.parts[part];
+  const arcos_input_t *in = &job->plan.inputs[pt->input];
+  if (in->format == ARCOS_FMT_H5)
+    return in->rows > 0 ? (pt->end - pt->start) * in->size / in->rows : 0;
+  return pt->end - pt->start;
+}
+
 static void sleep_ms(double ms) {
   if (ms <= 0)
     return;
@@ -226,10 +235,15 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
       return ARCOS_EINTERRUPTED; /* the partition is abandoned and redone on --resume */
     if (job->progress != NULL) { /* file mode only: streaming has no plan yet */
       const arcos_partition_t *pt = &job->plan.parts[s->part];
-      uint64_t in_part = raw->offset > pt->start ? raw->offset - pt->start : 0;
-      if (in_part > pt->end - pt->start)
-        in_part = pt->end - pt->start;
-      arcos_progress_tick(job, job->done_records + s->seq, job->done_bytes + in_part);
+      const arcos_input_t *in = &job->plan.inputs[pt->input];
+      uint64_t in_part;
+      if (in->format == ARCOS_FMT_H5) /* row ranges: count rows, weigh them in bytes */
+        in_part = in->rows > 0 ? (uint64_t)s->seq * in->size / in->rows : 0;
+      else
+        in_part = raw->offset > pt->start ? raw->offset - pt->start : 0;
+      uint64_t span = part_bytes(job, s->part);
+      arcos_progress_tick(job, job->done_records + s->seq,
+                          job->done_bytes + (in_part < span ? in_part : span));
     }
   }
   arcos_raw_t r = *raw;
@@ -397,7 +411,7 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
   job->m.partitions++;
   job->m.items += job->part_records[part];
   job->done_records += job->part_records[part];
-  job->done_bytes += job->plan.parts[part].end - job->plan.parts[part].start;
+  job->done_bytes += part_bytes(job, part);
   return rc;
 }
 
