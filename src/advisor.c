@@ -10,40 +10,23 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ops_internal.h"
+
 const char *const arcos_advisor_rules[] = {
     "low_efficiency", "load_imbalance", "long_run",      "idle_ranks",
     "memory_pressure", "error_rate",    "io_bound",      "low_memo_hit",
     "small_batches",  "large_graph",    "slow_query",    "dense_graph", NULL};
 
-/* The value at a dotted path ("a.b.c"), or NULL. */
-static const json_t *at(const json_t *root, const char *path) {
-  char key[64];
-  const json_t *v = root;
-  while (v != NULL && *path != '\0') {
-    const char *dot = strchr(path, '.');
-    size_t n = dot ? (size_t)(dot - path) : strlen(path);
-    if (n >= sizeof key)
-      return NULL;
-    memcpy(key, path, n);
-    key[n] = '\0';
-    v = json_is_object(v) ? json_object_get(v, key) : NULL;
-    path += n + (dot ? 1 : 0);
-  }
-  return v;
-}
+static const json_t *at(const json_t *root, const char *path) { return arcos_ops_at(root, path); }
 
-/* A number at path; false when absent or not a number. */
+/* A number at path; false when absent, not a number or not finite. */
 static bool num(const json_t *root, const char *path, double *out) {
-  const json_t *v = at(root, path);
-  if (!json_is_number(v))
-    return false;
-  *out = json_number_value(v);
-  return isfinite(*out);
+  *out = arcos_ops_num(root, path, NAN);
+  return !isnan(*out);
 }
 
 static double num_or(const json_t *root, const char *path, double dflt) {
-  double v;
-  return num(root, path, &v) ? v : dflt;
+  return arcos_ops_num(root, path, dflt);
 }
 
 typedef struct {
