@@ -208,7 +208,7 @@ static void rank_bars(page_t *p, const json_t *rep) {
 
 /* Vertical bars with labels under them (histogram, alerts). */
 static void bars(page_t *p, const char *aria, size_t n, const double *v, const char *const *labels,
-                 const char *const *colors) {
+                 const char *const *colors, size_t ncolors) {
   double vmax = 0;
   for (size_t i = 0; i < n; i++)
     vmax = fmax(vmax, v[i]);
@@ -222,7 +222,7 @@ static void bars(page_t *p, const char *aria, size_t n, const double *v, const c
   for (size_t i = 0; i < n; i++) {
     double h = hmax * v[i] / vmax, x = 10 + (bw + gap) * (double)i, y = 16 + hmax - h;
     put(p, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" fill=\"%s\"/>\n", x, y, bw,
-        h, colors[n > 5 ? 0 : i]);
+        h, colors[i % ncolors]);
     put(p, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.0f</text>\n", x + bw / 2, y - 3,
         v[i]);
     put(p, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x + bw / 2,
@@ -274,7 +274,7 @@ static void throughput(page_t *p, const json_t *rep) {
       labels[i] = lab[i];
     }
     put(p, "<p>Records per second of each rank:</p>\n");
-    bars(p, "records per second per rank", n, v, labels, col);
+    bars(p, "records per second per rank", n, v, labels, col, 1);
   }
 }
 
@@ -291,7 +291,7 @@ static void histogram(page_t *p, const json_t *rep) {
   double v[10];
   for (size_t i = 0; i < 10; i++)
     v[i] = json_number_value(json_array_get(h, i));
-  bars(p, "score histogram", 10, v, labels, col);
+  bars(p, "score histogram", 10, v, labels, col, 1);
   const json_t *mean = arcos_ops_at(rep, "scores.mean");
   if (json_is_number(mean))
     put(p, "<p>mean %.1f, min %.0f, max %.0f</p>\n", json_number_value(mean),
@@ -308,7 +308,7 @@ static void alerts(page_t *p, const json_t *rep) {
     v[i] = num(rep, path);
   }
   put(p, "<h2>Alerts by severity</h2>\n");
-  bars(p, "alerts by severity", 3, v, labels, col);
+  bars(p, "alerts by severity", 3, v, labels, col, 3);
   const json_t *bk = arcos_ops_at(rep, "errors.by_kind");
   if (json_is_object(bk)) {
     put(p, "<p>Failed records by kind:");
