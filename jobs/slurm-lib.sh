@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # the arrays are used by the scripts that source this
 # Shared by the jobs/slurm-* scripts (sourced, not run). SLURM copies a batch script
 # to its spool directory, so the scripts find the checkout through ARCOS_ROOT, which
 # defaults to the directory sbatch was called from (SLURM_SUBMIT_DIR).

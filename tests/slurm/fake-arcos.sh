@@ -7,7 +7,7 @@
 set -u
 [ "${1:-}" = run ] || exit 2
 shift
-out= resume=0 force=0
+out='' resume=0 force=0
 while [ $# -gt 0 ]; do
   case $1 in
   --help) echo "  --resume   continue from the checkpoint journal"; exit 0 ;;

@@ -7,7 +7,7 @@
 source "$ARCOS_SLURM_BASE/env.sh"
 export ARCOS_ROOT=$ARCOS_SRC
 export ARCOS_BIN
-cd "$ARCOS_TMP"
+cd "$ARCOS_TMP" || fail "no scratch directory $ARCOS_TMP"
 
 # submit ARGS...: sbatch from the test's scratch directory; prints the job id.
 submit() {
