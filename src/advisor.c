@@ -142,14 +142,19 @@ static void rules_processing(adv_t *a, const json_t *rep) {
     limit_src = "the per-rank memory limit";
   }
   double rss;
+  /* --max-memory-mb bounds the data on top of the fixed baseline (MPI, HDF5, libc) */
+  double baseline = limit_src[0] == '-'
+                        ? num_or(rep, "processing_metrics.resource_utilization.baseline_rss_mb", 0)
+                        : 0;
   if (limit > 0 && num(rep, "processing_metrics.resource_utilization.max_rss_mb", &rss) &&
-      rss > ARCOS_ADV_MEMORY_SHARE_MAX * limit) {
+      (rss -= baseline) > ARCOS_ADV_MEMORY_SHARE_MAX * limit) {
     double batch = num_or(rep, "config.batch_size", 100);
     add(a, true, "memory_pressure", "--max-memory-mb",
-        "peak memory is %.0f MB per rank, %.0f%% of %s (%.0f MB; > %.0f%%): run on more ranks so "
-        "each holds less, lower --batch-size (now %.0f), or raise --max-memory-mb if the node "
-        "has the memory",
-        rss, 100.0 * rss / limit, limit_src, limit, 100.0 * ARCOS_ADV_MEMORY_SHARE_MAX, batch);
+        "peak memory is %.0f MB per rank%s, %.0f%% of %s (%.0f MB; > %.0f%%): run on more ranks "
+        "so each holds less, lower --batch-size (now %.0f), or raise --max-memory-mb if the "
+        "node has the memory",
+        rss, baseline > 0 ? " above the baseline" : "", 100.0 * rss / limit, limit_src, limit,
+        100.0 * ARCOS_ADV_MEMORY_SHARE_MAX, batch);
   }
   double records = num_or(rep, "records.input", 0);
   double batches = num_or(rep, "processing_metrics.latency_ms.batches", 0);

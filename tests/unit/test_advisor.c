@@ -196,6 +196,19 @@ int main(void) {
   CHECK(text != NULL && strstr(text, "of --max-memory-mb (110 MB") != NULL);
   json_decref(r);
 
+  /* --max-memory-mb counts on top of the baseline RSS: 100 - 30 = 70 MB of 100 is fine */
+  r = base();
+  json_object_set_new(json_object_get(r, "config"), "max_memory_mb", json_integer(100));
+  json_object_set_new(json_object_get(json_object_get(r, "processing_metrics"), "resource_utilization"),
+                      "baseline_rss_mb", json_real(30));
+  fired(r, names, sizeof names, &text);
+  CHECK_STR_EQ(names, "");
+  set(r, "processing_metrics.resource_utilization.max_rss_mb", 115);
+  fired(r, names, sizeof names, &text);
+  CHECK_STR_EQ(names, "memory_pressure");
+  CHECK(text != NULL && strstr(text, "85 MB per rank above the baseline, 85%") != NULL);
+  json_decref(r);
+
   /* Many small batches that each take long enough are not overhead-bound. */
   r = base();
   set(r, "processing_metrics.latency_ms.batches", 1000);
