@@ -51,7 +51,8 @@ stop() {
 }
 
 port_busy() { # a listener on 6817 or 6818 (hex 1AA1, 1AA2; state 0A = LISTEN)
-  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" {print $2}' | grep -qiE ':1AA[12]$'
+  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+    awk '$4 == "0A" && toupper($2) ~ /:1AA[12]$/ {busy = 1} END {exit !busy}'
 }
 
 start() {
