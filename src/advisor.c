@@ -181,12 +181,10 @@ static void rules_processing(adv_t *a, const json_t *rep) {
           io, total, 100.0 * io / total, 100.0 * ARCOS_ADV_IO_SHARE_MAX);
   }
   {
-    const char *base = at(rep, "cache.memo") != NULL ? "cache.memo" : "cache";
-    char p[64];
-    snprintf(p, sizeof p, "%s.hits", base);
-    double hits = num_or(rep, p, -1);
-    snprintf(p, sizeof p, "%s.misses", base);
-    double misses = num_or(rep, p, -1);
+    /* Only the checksum memo's own figures: the cache's overall hits and misses are
+     * mostly exactly-once claims, whose "hits" are the duplicates. */
+    double hits = num_or(rep, "cache.memo.hits", -1);
+    double misses = num_or(rep, "cache.memo.misses", -1);
     if (hits >= 0 && misses >= 0 && hits + misses >= ARCOS_ADV_MEMO_MIN_LOOKUPS &&
         hits / (hits + misses) < ARCOS_ADV_MEMO_HIT_MIN) {
       double nodes = num_or(rep, "cache.nodes", nranks);
