@@ -79,6 +79,63 @@ static double detect_memory_limit(int ranks_here, const char **source) {
   return 0;
 }
 
+/* Drop the advisor's graph rules and append the query job's recommendations (prior,
+ * an array of strings; NULL when the run had no --graph). */
+static int merge_prior(json_t *adv, const json_t *prior) {
+  if (!json_is_array(prior))
+    return ARCOS_OK;
+  static const char *const graph_rules[] = {"large_graph", "slow_query", "dense_graph"};
+  json_t *advice = json_object_get(adv, "advice");
+  json_t *lists[2] = {json_object_get(adv, "scalability_recommendations"),
+                      json_object_get(adv, "optimization_recommendations")};
+  for (size_t i = json_array_size(advice); i-- > 0;) {
+    json_t *a = json_array_get(advice, i);
+    const char *rule = arcos_ops_str(a, "rule", "");
+    for (size_t g = 0; g < 3; g++) {
+      if (strcmp(rule, graph_rules[g]) != 0)
+        continue;
+      const char *text = arcos_ops_str(a, "text", "");
+      for (int l = 0; l < 2; l++)
+        for (size_t k = json_array_size(lists[l]); k-- > 0;)
+          if (strcmp(json_string_value(json_array_get(lists[l], k)), text) == 0)
+            json_array_remove(lists[l], k);
+      json_array_remove(advice, i);
+      break;
+    }
+  }
+  size_t i;
+  const json_t *t;
+  json_array_foreach(prior, i, t) {
+    if (!json_is_string(t))
+      continue;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:O}", "rule", "graph", "category", "optimization",
+                          "flag", "", "text", (json_t *)t);
+    if (o == NULL || json_array_append_new(advice, o) != 0 ||
+        json_array_append(lists[1], (json_t *)t) != 0)
+      return ARCOS_ENOMEM;
+  }
+  return ARCOS_OK;
+}
+
+/* queries.jsonl beside `html_path` (the query job writes it before the report), as an
+ * array of objects; NULL when there is none. */
+static json_t *load_query_lines(const char *html_path) {
+  char path[4096];
+  const char *slash = strrchr(html_path, '/');
+  int dir = slash ? (int)(slash - html_path) : 1;
+  snprintf(path, sizeof path, "%.*s/queries.jsonl", dir, slash ? html_path : ".");
+  FILE *f = fopen(path, "r");
+  if (f == NULL)
+    return NULL;
+  json_t *lines = json_array();
+  json_error_t e;
+  json_t *q;
+  while (lines != NULL && (q = json_loadf(f, JSON_DISABLE_EOF_CHECK, &e)) != NULL)
+    json_array_append_new(lines, q);
+  fclose(f);
+  return lines;
+}
+
 int arcos_ops_finish(json_t *report, const json_t *query_lines, const char *prom_path,
                      const char *html_path, FILE *err) {
   json_t *ru = (json_t *)arcos_ops_at(report, "processing_metrics.resource_utilization");
@@ -91,20 +148,31 @@ int arcos_ops_finish(json_t *report, const json_t *query_lines, const char *prom
       json_object_set_new(ru, "memory_limit_source", json_string(src));
     }
   }
+  /* With --graph the query job has already set optimization_recommendations from its
+   * graph rules (docs/graph.md), which know the graph's statistics: they replace the
+   * advisor's graph rules and follow its other advice. */
+  json_t *prior = json_incref(json_object_get(report, "optimization_recommendations"));
   json_t *adv = arcos_advise(report);
-  if (adv == NULL || json_object_update(report, adv) != 0) {
+  int rc = adv != NULL ? merge_prior(adv, prior) : ARCOS_ENOMEM;
+  json_decref(prior);
+  if (rc != ARCOS_OK || json_object_update(report, adv) != 0) {
     json_decref(adv);
     fprintf(err, "arcos-scale: out of memory while making recommendations\n");
     return ARCOS_ENOMEM;
   }
   json_decref(adv);
-  int rc = arcos_prom_write(report, prom_path);
+  json_t *lines = NULL;
+  if (query_lines == NULL)
+    query_lines = lines = load_query_lines(html_path);
+  rc = arcos_prom_write(report, prom_path);
   if (rc != ARCOS_OK) {
     fprintf(err, "arcos-scale: cannot write %s: %s\n", prom_path,
             rc == ARCOS_EIO ? strerror(errno) : arcos_strerror(rc));
+    json_decref(lines);
     return rc;
   }
   rc = arcos_html_write(report, query_lines, html_path);
+  json_decref(lines);
   if (rc != ARCOS_OK) {
     fprintf(err, "arcos-scale: cannot write %s: %s\n", html_path,
             rc == ARCOS_EIO ? strerror(errno) : arcos_strerror(rc));

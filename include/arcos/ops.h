@@ -14,10 +14,12 @@
  *   SLURM_MEM_PER_CPU / SLURM_MEM_PER_NODE, else the cgroup's memory.max, else the
  *   host's memory, shared by the ranks on rank 0's host;
  * - sets scalability_recommendations, optimization_recommendations and advice from
- *   arcos_advise();
+ *   arcos_advise(); recommendations already in optimization_recommendations (the query
+ *   job's, with --graph) replace the advisor's graph rules and are kept after its own;
  * - writes metrics.prom to prom_path and report.html to html_path (each atomically;
  *   the job renames them into place with its other outputs). `query_lines` (borrowed,
- *   may be NULL) are queries.jsonl objects whose plans report.html shows.
+ *   may be NULL: then queries.jsonl beside html_path, if any) are the queries.jsonl
+ *   objects whose plans report.html shows.
  * Returns 0, or ARCOS_ENOMEM / ARCOS_EIO after a message on err. */
 int arcos_ops_finish(json_t *report, const json_t *query_lines, const char *prom_path,
                      const char *html_path, FILE *err);

@@ -40,6 +40,24 @@ fi
 out=$(promtool check metrics <"$p" 2>&1) || fail "promtool check metrics failed: $out"
 [ -z "$out" ] || fail "promtool check metrics complained: $out"
 
+# --graph: the query job's recommendations follow the advisor's (which leaves the graph
+# rules to it), and report.html shows every query's plan from queries.jsonl.
+G=$ARCOS_TMP/graph
+mpi 2 "$ARCOS_BIN" run --config "$S/job.json" --graph "$S/graph" --queries "$S/queries.json" \
+  --output "$G" --quiet "$S/evidence"
+jq -e '([.advice[] | select(.rule == "graph") | .text] | length) > 0
+       and ([.advice[] | select(.rule == "graph") | .text] - .optimization_recommendations | length) == 0
+       and ([.advice[] | select(.rule == "slow_query" or .rule == "dense_graph" or .rule == "large_graph")] | length) == 0' \
+  "$G/report.json" >/dev/null || fail "graph recommendations not merged: $(jq -c .advice "$G/report.json")"
+nq=$(wc -l <"$G/queries.jsonl")
+assert_eq "$(grep -c '^<tr><td>[^<]' "$G/report.html")" "$nq" "query plan rows in report.html"
+for id in $(jq -r .id "$G/queries.jsonl"); do
+  grep -q "^<tr><td>$id</td>" "$G/report.html" || fail "query $id has no plan row"
+done
+grep -q "planner's reason" "$G/report.html" || fail "no plan table"
+promtool check metrics <"$G/metrics.prom" || fail "promtool on the --graph run"
+grep -q '^arcos_query_duration_seconds{query=' "$G/metrics.prom" || fail "no per-query metrics"
+
 # --quiet: no summary, same files
 mpi 1 "$ARCOS_BIN" run --config "$S/job.json" --output "$ARCOS_TMP/quiet" --quiet "$S/evidence" >"$ARCOS_TMP/q.out"
 [ ! -s "$ARCOS_TMP/q.out" ] || fail "--quiet printed: $(head -3 "$ARCOS_TMP/q.out")"
