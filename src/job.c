@@ -12,6 +12,7 @@
 
 #include "arcos/job.h"
 #include "arcos/cache.h"
+#include "arcos/ops.h"
 #include "exactly_once_cache.h"
 #include "job_graph_internal.h"
 #include "job_internal.h"
@@ -20,8 +21,9 @@
 #define SAMPLE_MAX 20
 
 static const char *const out_names[] = {"results.jsonl", "dlq.jsonl", "duplicates.jsonl",
-                                        "results.h5", "dropped.jsonl", "report.json"};
-enum { O_JSONL, O_DLQ, O_DUP, O_H5, O_DROPPED, O_REPORT, O_COUNT };
+                                        "results.h5", "dropped.jsonl", "metrics.prom",
+                                        "report.html", "report.json"};
+enum { O_JSONL, O_DLQ, O_DUP, O_H5, O_DROPPED, O_PROM, O_HTML, O_REPORT, O_COUNT };
 
 typedef struct {
   char final[O_COUNT][4096];
@@ -273,42 +275,6 @@ static json_t *skipped_ranges(const job_t *job) {
 
 static json_t *jreal(double v) { return json_real(isfinite(v) ? v : 0.0); }
 
-/* The seed's rules, each quoting the measured number and what to change. */
-static json_t *recommendations(double efficiency, double balance, double error_rate_pct,
-                               double wall, int size, size_t nparts) {
-  json_t *r = json_array();
-  char text[512];
-  if (size > 1 && efficiency < 0.7) {
-    snprintf(text, sizeof text,
-             "parallel efficiency is %.2f (< 0.70): ranks spend %.0f%% of the wall time outside "
-             "the stages; with load balance %.2f, %s",
-             efficiency, (1.0 - efficiency) * 100.0, balance,
-             balance < 0.8 ? "cut inputs finer with --partitions-per-rank or --partition-bytes"
-                           : "give each rank more data (fewer ranks) or convert inputs to HDF5");
-    json_array_append_new(r, json_string(text));
-  }
-  if (error_rate_pct > 5.0) {
-    snprintf(text, sizeof text,
-             "error rate is %.1f%% (> 5%%): inspect dlq.jsonl and errors.sample in the report; "
-             "set --max-error-rate to fail such runs",
-             error_rate_pct);
-    json_array_append_new(r, json_string(text));
-  }
-  if (wall > 60.0) {
-    snprintf(text, sizeof text,
-             "the run took %.0f s (> 60 s): add ranks (mpirun -np N or more SLURM tasks)", wall);
-    json_array_append_new(r, json_string(text));
-  }
-  if ((size_t)size > nparts) {
-    snprintf(text, sizeof text,
-             "%d ranks but only %zu partitions: some ranks had nothing to do; lower "
-             "--partition-bytes or split inputs into more files",
-             size, nparts);
-    json_array_append_new(r, json_string(text));
-  }
-  return r;
-}
-
 static int write_json_atomic(json_t *doc, const char *tmp, const char *final, FILE *err) {
   if (json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0 ||
       rename(tmp, final) != 0) {
@@ -339,8 +305,6 @@ static void print_summary(const arcos_ctx_t *ctx, const job_t *job, const stats_
             (long long)st->max);
   fprintf(o, "  parallel  efficiency %.2f  load balance %.2f  slowest rank %d (busy %.3f s)\n", eff,
           bal, slowest, rm[slowest].busy_s);
-  fprintf(o, "  outputs   %s/ (report.json, results.h5, dlq.jsonl, duplicates.jsonl%s)\n",
-          ctx->cfg->output, ctx->cfg->jsonl ? ", results.jsonl" : "");
 }
 
 int arcos_job_run(const arcos_ctx_t *ctx) {
@@ -561,8 +525,6 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   }
 
 processed:;
-  size_t np = job.plan.nparts;
-
   arcos_fix_lines(&job);
   if (cfg->guarantee == ARCOS_GUARANTEE_EXACTLY_ONCE) {
     if (job.spill || job.cache == NULL) {
@@ -809,16 +771,13 @@ processed:;
     }
     json_object_set_new(rep, "throughput", jreal(wall > 0 ? (double)t->input / wall : 0.0));
     json_object_set_new(rep, "error_count", json_integer((json_int_t)errors));
-    json_object_set_new(rep, "scalability_recommendations",
-                        recommendations(eff, bal, 100.0 * error_rate, wall, ctx->size, np));
     if (graph_queries != NULL)
       json_object_set_new(rep, "queries", graph_queries);
-    json_object_set_new(rep, "optimization_recommendations",
-                        graph_recs != NULL ? graph_recs : json_array());
+    if (graph_recs != NULL) /* arcos_ops_finish adds them after the advisor's */
+      json_object_set_new(rep, "optimization_recommendations", graph_recs);
     json_object_set_new(rep, "config", config_json);
     config_json = NULL;
-    rc = write_json_atomic(rep, of.tmp[O_REPORT], of.final[O_REPORT], ctx->err);
-    json_decref(rep);
+    rc = arcos_ops_finish(rep, NULL, of.tmp[O_PROM], of.tmp[O_HTML], ctx->err);
     /* Everything complete: move the outputs into place, report last. */
     for (int i = 0; i < O_REPORT && rc == ARCOS_OK; i++) {
       if ((i == O_JSONL && !cfg->jsonl) || (i == O_DROPPED && !job.streaming))
@@ -828,8 +787,13 @@ processed:;
         rc = ARCOS_EIO;
       }
     }
-    if (rc == ARCOS_OK && !cfg->quiet)
+    if (rc == ARCOS_OK)
+      rc = write_json_atomic(rep, of.tmp[O_REPORT], of.final[O_REPORT], ctx->err);
+    if (rc == ARCOS_OK && !cfg->quiet) {
       print_summary(ctx, &job, &gst, wall, eff, bal, slowest, rm, conserved);
+      arcos_ops_print_summary(ctx->out, rep, cfg->output);
+    }
+    json_decref(rep);
     if (rc != ARCOS_OK)
       exit_code = ARCOS_EXIT_FAILED;
     else if (!conserved) {

@@ -1,0 +1,22 @@
+/* Helpers shared by the modules that turn the finished report into artefacts
+ * (advisor.c, prom.c, html.c, ops.c). Not part of the public interface. */
+#ifndef ARCOS_OPS_INTERNAL_H
+#define ARCOS_OPS_INTERNAL_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "arcos/util.h"
+
+/* The value at a dotted path of objects ("a.b.c") in root, or NULL (borrowed). */
+const json_t *arcos_ops_at(const json_t *root, const char *path);
+/* The number at path, or dflt when absent, not a number or not finite. */
+double arcos_ops_num(const json_t *root, const char *path, double dflt);
+/* The string at path, or dflt. */
+const char *arcos_ops_str(const json_t *root, const char *path, const char *dflt);
+
+/* Write b to path through path.tmp and rename. Returns 0, ARCOS_EIO (errno kept). */
+int arcos_ops_write_atomic(const char *path, const arcos_buf_t *b);
+
+#endif
