@@ -575,7 +575,8 @@ processed:;
     goto cleanup;
   }
   json_t *graph_queries = NULL, *graph_recs = NULL;
-  exit_code = arcos_job_graph_run(ctx, &job, of.tmp[O_DLQ], &graph_queries, &graph_recs);
+  exit_code = arcos_job_graph_run(ctx, &job, of.tmp[O_DLQ], of.tmp[O_H5], &graph_queries,
+                                  &graph_recs);
   if (exit_code != ARCOS_EXIT_OK) {
     json_decref(config_json);
     goto cleanup;

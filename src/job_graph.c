@@ -35,7 +35,7 @@ int arcos_job_graph_check(const arcos_ctx_t *ctx) {
 }
 
 int arcos_job_graph_run(const arcos_ctx_t *ctx, const job_t *job, const char *dlq_tmp,
-                        json_t **queries, json_t **recs) {
+                        const char *h5_tmp, json_t **queries, json_t **recs) {
   const arcos_config_t *cfg = ctx->cfg;
   *queries = NULL;
   *recs = NULL;
@@ -69,8 +69,21 @@ int arcos_job_graph_run(const arcos_ctx_t *ctx, const job_t *job, const char *dl
                             .score_values = scores,
                             .nscores = n,
                             .report_queries = queries,
-                            .recommendations = recs};
+                            .recommendations = recs,
+                            .quiet = cfg->quiet};
     code = arcos_query_job(ctx->comm, &qj, ctx->out, ctx->err);
+    if (code == ARCOS_EXIT_OK) {
+      /* SPEC §6: every query's result also goes to results.h5 as /queries/<id> */
+      int hrc = ARCOS_OK;
+      if (ctx->rank == 0) {
+        char q[4200];
+        snprintf(q, sizeof q, "%s/queries.jsonl", cfg->output);
+        hrc = arcos_h5_add_queries(h5_tmp, q, ctx->err);
+      }
+      MPI_Bcast(&hrc, 1, MPI_INT, 0, ctx->comm);
+      if (hrc != ARCOS_OK)
+        code = ARCOS_EXIT_FAILED;
+    }
   } else if (ctx->rank == 0) {
     fprintf(ctx->err, "arcos-scale: out of memory before the graph queries\n");
   }

@@ -215,6 +215,9 @@ static inline size_t arcos_fail_message_len(const fail_t *f) {
 
 typedef struct dupinfo dupinfo_t;
 
+/* h5_queries.c: rank 0 adds /queries/<id> to a closed results.h5 from queries.jsonl. */
+int arcos_h5_add_queries(const char *h5_path, const char *queries_jsonl, FILE *err);
+
 /* progress.c */
 arcos_progress_t *arcos_progress_create(job_t *job);
 void arcos_progress_tick(job_t *job, uint64_t records, uint64_t bytes);

@@ -204,7 +204,8 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
       for (size_t i = 0; i < json_array_size(recs); i++)
         fprintf(out, "  - %s\n", json_string_value(json_array_get(recs, i)));
     }
-    fprintf(err,
+    if (!job->quiet)
+      fprintf(err,
             "arcos-scale: graph %llu nodes, %llu edges, %llu error records (loaded in %.3f s); "
             "%zu queries in %.3f s -> %s/queries.jsonl\n",
             (unsigned long long)st->nodes, (unsigned long long)st->edges,

@@ -134,6 +134,7 @@ typedef struct {
   bool create_output;  /* create it, refusing an existing one unless force */
   bool force;
   bool explain;
+  bool quiet; /* no summary line on stderr */
   bool write_report;   /* DIR/report.json (the query command; run writes its own) */
   const char *dlq_append; /* append graph error records to this file instead of
                              writing DIR/dlq.jsonl (run: its DLQ before the rename) */

@@ -39,6 +39,16 @@ base=$(wc -l <"$ARCOS_TMP/np1/dlq.jsonl")
 assert_eq "$(wc -l <"$ARCOS_TMP/bad/dlq.jsonl")" "$((base + 1))" "dlq lines: evidence + graph"
 assert_eq "$(tail -1 "$ARCOS_TMP/bad/dlq.jsonl" | jq -r .kind)" dangling_relationship "graph error record"
 assert_eq "$(jq -r .records.conserved "$ARCOS_TMP/bad/report.json")" true "conservation"
+# SPEC §6: results.h5 holds /queries/<query id> with the same ids and counts.
+for id in $(jq -r .id "$O/queries.jsonl"); do
+  want=$(jq -r --arg id "$id" 'select(.id == $id) | .nodes | join(" ")' "$O/queries.jsonl")
+  h5dump -d "/queries/$id/nodes_chars" -b -o "$ARCOS_TMP/chars.bin" "$O/results.h5" >/dev/null ||
+    fail "/queries/$id missing from results.h5"
+  h5dump -a "/queries/$id/count" "$O/results.h5" >"$ARCOS_TMP/count.txt"
+  grep -c "(0): $(jq -r --arg id "$id" 'select(.id == $id) | .count' "$O/queries.jsonl")\$" \
+    "$ARCOS_TMP/count.txt" >/dev/null || fail "/queries/$id count"
+  [ "$(tr -d '\n' <"$ARCOS_TMP/chars.bin")" == "$(tr -d ' ' <<<"$want")" ] || fail "/queries/$id nodes"
+done
 # Usage errors come before any work.
 rc=0
 mpi 1 "$ARCOS_BIN" run "$S/evidence" --graph "$S/graph" --output "$ARCOS_TMP/u1" 2>"$ARCOS_TMP/err" || rc=$?
