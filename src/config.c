@@ -88,6 +88,9 @@ static const opt_t options[] = {
      "... after this fraction of the exactly-once rounds (default 0.5)"},
     {"cache_round_items", OPT_I64, OFF(cache_round_items), 0, 1e12, NULL, NULL, "N",
      "exactly-once claims per rank per round (default 65536; 4096 with --fail-cache-node)"},
+    {"exactly_once_cache", OPT_BOOL, OFF(exactly_once_cache), 0, 0, NULL, NULL, NULL,
+     "seen-set on the replicated cache (default true; false: one owner exchange, faster, "
+     "no failover)"},
     {"max_error_rate", OPT_F64, OFF(max_error_rate), 0, 1, NULL, NULL, "F",
      "fail with exit 3 when (dead_lettered + skipped) / input exceeds F"},
     {"retry_backoff_ms", OPT_F64, OFF(retry_backoff_ms), 0, 60000, NULL, NULL, "MS",
@@ -162,6 +165,7 @@ void arcos_config_init(arcos_config_t *cfg) {
   cfg->max_error_rate = -1.0;
   cfg->checkpoint = true;
   cfg->cache_replication = 2;
+  cfg->exactly_once_cache = true;
   cfg->fail_cache_node = -1;
   cfg->fail_at = 0.5;
   cfg->progress_interval = 2.0;
@@ -494,6 +498,10 @@ int arcos_config_parse_run(arcos_config_t *cfg, int argc, char **argv, bool *hel
     if (rc != ARCOS_OK)
       return rc;
   }
+  if (cfg->fail_cache_node >= 0 && !cfg->exactly_once_cache)
+    return arcos_detail_set(d, ARCOS_EUSAGE, "fail_cache_node", 0,
+                            "--fail-cache-node needs the seen-set on the cache "
+                            "(--exactly-once-cache=true)");
   if (cfg->inject_fault != NULL) {
     int rc = arcos_faults_parse(cfg->inject_fault, &cfg->faults, d);
     if (rc != ARCOS_OK)

@@ -527,8 +527,9 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
 processed:;
   arcos_fix_lines(&job);
   if (cfg->guarantee == ARCOS_GUARANTEE_EXACTLY_ONCE) {
-    if (job.spill || job.cache == NULL) {
-      /* bounded memory: per-bucket rounds whose seen-set is freed after each round */
+    if (job.spill || job.cache == NULL || !cfg->exactly_once_cache) {
+      /* bounded memory: per-bucket rounds whose seen-set is freed after each round;
+       * --exactly-once-cache=false: one owner exchange, no replicas (faster, no failover) */
       rc = job.spill ? arcos_spill_exactly_once(&job) : arcos_exactly_once(&job);
     } else {
       /* the seen-set lives on the replicated cache; with a node failure requested,
@@ -760,7 +761,8 @@ processed:;
       if (cj != NULL) {
         json_object_set_new(cj, "unavailable_claims", json_integer((json_int_t)job.eo_unavailable));
         json_object_set_new(cj, "exactly_once_on_cache",
-                            json_boolean(!job.spill && cfg->guarantee == ARCOS_GUARANTEE_EXACTLY_ONCE));
+                            json_boolean(!job.spill && cfg->exactly_once_cache &&
+                                         cfg->guarantee == ARCOS_GUARANTEE_EXACTLY_ONCE));
         json_object_set_new(rep, "cache", cj);
       }
       if (cstats.lost > 0 || job.eo_unavailable > 0)

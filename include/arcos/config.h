@@ -65,6 +65,7 @@ typedef struct {
   int64_t fail_cache_node;     /* test: take this cache node out of service (-1 = none) */
   double fail_at;              /* ... after this fraction of the exactly-once rounds (0.5) */
   int64_t cache_round_items;   /* exactly-once claims per rank per round (0 = automatic) */
+  bool exactly_once_cache;     /* keep the seen-set on the replicated cache (true) */
   double max_error_rate;       /* fraction of input; < 0 = no limit */
   double retry_backoff_ms;     /* first retry waits this long, doubling each time (1) */
   char *inject_fault;          /* fault-injection spec (fault.h), NULL = none */
