@@ -19,6 +19,10 @@ for np in 2 3 4; do
   jq -e '.cache.availability < 1 and (.cache.per_node | map(select(.up == false)) | length) == 1' "$r" \
     >/dev/null || fail "the failed node is not reported at $np ranks"
 done
+# Without the cache (one owner exchange, no replicas) the answers are the same.
+mpi 3 "$ARCOS_BIN" run "$f" --output "$ARCOS_TMP/plain" "${args[@]}" --exactly-once-cache=false
+assert_same_file "$ARCOS_TMP/ref/results.jsonl" "$ARCOS_TMP/plain/results.jsonl" "results without the cache"
+assert_same_file "$ARCOS_TMP/ref/duplicates.jsonl" "$ARCOS_TMP/plain/duplicates.jsonl" "duplicates without the cache"
 o=$ARCOS_TMP/r1
 mpi 3 "$ARCOS_BIN" run "$f" --output "$o" "${args[@]}" --fail-cache-node 1 --fail-at 0.5 \
   --cache-round-items 1000 --cache-replication 1 2>"$o.err"
