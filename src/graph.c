@@ -12,6 +12,7 @@
  * Local failures (out of memory, unreadable file) are combined with an allreduce at
  * phase boundaries so all ranks stop together. */
 #include "arcos/graph.h"
+#include "arcos/input.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -431,42 +432,12 @@ static int read_jsonl_share(arcos_graph_t *g, const char *path, int input, elem_
   return rc;
 }
 
-static size_t skip_ws(const char *s, size_t i, size_t n) {
-  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-    i++;
-  return i;
-}
+/* The document scanner of the evidence reader (input.h). */
+static size_t skip_ws(const char *s, size_t i, size_t n) { return arcos_json_skip_ws(s, i, n); }
 
-/* End (exclusive) of the JSON value starting at i, by bracket depth and string
- * state (the value itself is validated by the parser). */
 static size_t value_end(const char *s, size_t i, size_t n) {
-  int depth = 0;
-  bool in_str = false;
-  for (; i < n; i++) {
-    char c = s[i];
-    if (in_str) {
-      if (c == '\\')
-        i++;
-      else if (c == '"') {
-        in_str = false;
-        if (depth == 0)
-          return i + 1;
-      }
-      continue;
-    }
-    if (c == '"')
-      in_str = true;
-    else if (c == '[' || c == '{')
-      depth++;
-    else if (c == ']' || c == '}') {
-      if (depth == 0)
-        return i;
-      if (--depth == 0)
-        return i + 1;
-    } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'))
-      return i;
-  }
-  return n;
+  bool cut;
+  return arcos_json_value_end(s, i, n, &cut);
 }
 
 /* Rank 0 walks the members of a top-level JSON object ("id": {...}) itself, so a

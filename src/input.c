@@ -673,16 +673,13 @@ static int read_jsonl_gz(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
 
 /* ---- JSON documents: an array of records, or {"evidence_items": [...]} ---- */
 
-static size_t skip_ws(const char *s, size_t i, size_t n) {
+size_t arcos_json_skip_ws(const char *s, size_t i, size_t n) {
   while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
     i++;
   return i;
 }
 
-/* End (exclusive) of the JSON value starting at i, by bracket depth and string
- * state; n, with *cut set, when the text ends first. i itself when a ',', ']' or '}'
- * stands where the value belongs. The value itself is validated by the parser. */
-static size_t value_end(const char *s, size_t i, size_t n, bool *cut) {
+size_t arcos_json_value_end(const char *s, size_t i, size_t n, bool *cut) {
   *cut = false;
   int depth = 0;
   bool in_str = false;
@@ -720,25 +717,25 @@ static size_t value_end(const char *s, size_t i, size_t n, bool *cut) {
  * properly. Member values are delimited, not validated. */
 static size_t doc_tail(const char *s, size_t i, size_t n, bool in_object) {
   bool cut = false;
-  i = skip_ws(s, i, n);
+  i = arcos_json_skip_ws(s, i, n);
   if (in_object) {
     while (i < n && s[i] == ',') {
-      size_t k = skip_ws(s, i + 1, n);
-      size_t e = k < n && s[k] == '"' ? value_end(s, k, n, &cut) : k;
+      size_t k = arcos_json_skip_ws(s, i + 1, n);
+      size_t e = k < n && s[k] == '"' ? arcos_json_value_end(s, k, n, &cut) : k;
       if (e == k || cut)
         return i;
-      k = skip_ws(s, e, n);
+      k = arcos_json_skip_ws(s, e, n);
       if (k >= n || s[k] != ':')
         return i;
-      k = skip_ws(s, k + 1, n);
-      e = value_end(s, k, n, &cut);
+      k = arcos_json_skip_ws(s, k + 1, n);
+      e = arcos_json_value_end(s, k, n, &cut);
       if (e == k || cut)
         return i;
-      i = skip_ws(s, e, n);
+      i = arcos_json_skip_ws(s, e, n);
     }
     if (i >= n || s[i] != '}')
       return i;
-    i = skip_ws(s, i + 1, n);
+    i = arcos_json_skip_ws(s, i + 1, n);
   }
   return i < n ? i : SIZE_MAX;
 }
@@ -756,31 +753,31 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
   }
   const char *s = buf->data;
   size_t n = buf->len;
-  size_t i = skip_ws(s, 0, n);
+  size_t i = arcos_json_skip_ws(s, 0, n);
   if (n - i >= 3 && memcmp(s + i, "\xEF\xBB\xBF", 3) == 0)
-    i = skip_ws(s, i + 3, n);
+    i = arcos_json_skip_ws(s, i + 3, n);
   if (i >= n)
     return ARCOS_OK; /* an empty document holds no records */
   bool in_object = s[i] == '{';
   if (in_object) {
     /* The seed's workload object: find the top-level "evidence_items" array. */
-    size_t j = skip_ws(s, i + 1, n);
+    size_t j = arcos_json_skip_ws(s, i + 1, n);
     bool found = false, cut = false;
     while (j < n && s[j] == '"') {
-      size_t kend = value_end(s, j, n, &cut);
+      size_t kend = arcos_json_value_end(s, j, n, &cut);
       bool is_items = kend - j == 16 && memcmp(s + j, "\"evidence_items\"", 16) == 0;
-      j = skip_ws(s, kend, n);
+      j = arcos_json_skip_ws(s, kend, n);
       if (j >= n || s[j] != ':')
         break;
-      j = skip_ws(s, j + 1, n);
+      j = arcos_json_skip_ws(s, j + 1, n);
       if (is_items) {
         found = j < n && s[j] == '[';
         i = j;
         break;
       }
-      j = skip_ws(s, value_end(s, j, n, &cut), n);
+      j = arcos_json_skip_ws(s, arcos_json_value_end(s, j, n, &cut), n);
       if (j < n && s[j] == ',')
-        j = skip_ws(s, j + 1, n);
+        j = arcos_json_skip_ws(s, j + 1, n);
     }
     if (!found) {
       arcos_raw_t r = {s, n, 1, 0, NULL};
@@ -799,13 +796,13 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
    * parse error record (the broken part) and the records before it stand. */
   uint64_t element = 1;
   const char *broken = NULL;
-  i = skip_ws(s, i + 1, n);
+  i = arcos_json_skip_ws(s, i + 1, n);
   bool closed = i < n && s[i] == ']';
   if (closed)
     i++;
   while (!closed && broken == NULL) {
     bool cut = false;
-    size_t e = value_end(s, i, n, &cut);
+    size_t e = arcos_json_value_end(s, i, n, &cut);
     if (cut) {
       broken = "the JSON array is not closed (file truncated?)";
     } else if (e == i) {
@@ -816,9 +813,9 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
       rc = fn(arg, &r);
       if (rc != 0)
         return rc;
-      i = skip_ws(s, e, n);
+      i = arcos_json_skip_ws(s, e, n);
       if (i < n && s[i] == ',') {
-        i = skip_ws(s, i + 1, n);
+        i = arcos_json_skip_ws(s, i + 1, n);
       } else if (i < n && s[i] == ']') {
         closed = true;
         i++;

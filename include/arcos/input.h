@@ -113,6 +113,13 @@ int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part
                          arcos_buf_t *scratch, arcos_record_fn fn,
                          arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *stats);
 
+/* Scanning a JSON document without parsing it (the parser validates each value):
+ * the index past whitespace at i; the end (exclusive) of the value starting at i, by
+ * bracket depth and string state — i itself when a ',', ']' or '}' stands where the
+ * value belongs, n with *cut set when the text ends first. */
+size_t arcos_json_skip_ws(const char *s, size_t i, size_t n);
+size_t arcos_json_value_end(const char *s, size_t i, size_t n, bool *cut);
+
 /* Records of a block of JSON Lines text held in memory (a streaming batch):
  * the same line rules as a file; line numbers start at first_line, offsets at
  * base_offset. */
