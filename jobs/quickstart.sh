@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian machine to a scored sample: install packages, build,
-# run arcos-scale on inputs/sample over N ranks and print the summary.
+# run arcos-scale on inputs/sample (evidence, graph and queries) over N ranks and print
+# the summary.
 #   ARCOS_MAX_WORKERS  ranks to use (default: the number of cores, at least 2)
 #   ARCOS_OUTPUT       output directory (default results/)
 set -euo pipefail
@@ -14,4 +15,5 @@ out=${ARCOS_OUTPUT:-$ARCOS_ROOT/results}
 echo "arcos-scale: running on $np ranks, outputs in $out/"
 mpirun -np "$np" --oversubscribe "$ARCOS_ROOT/build/bin/arcos-scale" run \
   --config "$ARCOS_ROOT/inputs/sample/job.json" --output "$out" --force --jsonl \
+  --graph "$ARCOS_ROOT/inputs/sample/graph" --queries "$ARCOS_ROOT/inputs/sample/queries.json" \
   "$ARCOS_ROOT/inputs/sample/evidence"
