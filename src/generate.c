@@ -577,6 +577,15 @@ static void w_end(rec_writer_t *w) {
     W_LIT(w, "{}");
 }
 
+/* v as exactly `width` decimal digits at text[at]; returns the position after them. */
+static size_t put_digits(char *text, size_t at, uint64_t v, int width) {
+  for (int i = width - 1; i >= 0; i--) {
+    text[at + (size_t)i] = (char)('0' + v % 10);
+    v /= 10;
+  }
+  return at + (size_t)width;
+}
+
 static void w_timestamp(rec_writer_t *w, rng_t *r, int64_t end_time, rec_info_t *info) {
   static const char *const invalid[] = {"yesterday", "2026/03/01 12:00:00", "13/01/2026", "",
                                         "2026-13-45T10:00:00Z"};
@@ -604,16 +613,20 @@ static void w_timestamp(rec_writer_t *w, rng_t *r, int64_t end_time, rec_info_t 
   } else if (u < 0.90) {
     arcos_rfc3339_format(t, text);
     size_t n = strlen(text) - 1; /* drop the Z */
-    if (rng_chance(r, 0.5))
-      snprintf(text + n, sizeof text - n, ".%03" PRId64 "Z", rng_range(r, 0, 999));
-    else
-      snprintf(text + n, sizeof text - n, ".%06" PRId64 "Z", rng_range(r, 0, 999999));
+    int digits = rng_chance(r, 0.5) ? 3 : 6;
+    text[n++] = '.';
+    n = put_digits(text, n, (uint64_t)rng_range(r, 0, digits == 3 ? 999 : 999999), digits);
+    memcpy(text + n, "Z", 2);
   } else {
     int off = PICK(r, offsets_min);
     arcos_rfc3339_format(t + (int64_t)off * 60, text);
     size_t n = strlen(text) - 1;
     int a = off < 0 ? -off : off;
-    snprintf(text + n, sizeof text - n, "%c%02d:%02d", off < 0 ? '-' : '+', a / 60, a % 60);
+    text[n++] = off < 0 ? '-' : '+';
+    n = put_digits(text, n, (uint64_t)(a / 60), 2);
+    text[n++] = ':';
+    n = put_digits(text, n, (uint64_t)(a % 60), 2);
+    text[n] = '\0';
   }
   w_str(w, text);
 }
@@ -638,9 +651,14 @@ static void w_provenance(rec_writer_t *w, rng_t *r, const char *source) {
   } else if (u < 0.90) {
     W_LIT(w, "{\"pipeline\":");
     w_str(w, PICK(r, pipelines));
+    static const char hex[] = "0123456789abcdef";
     char commit[41];
-    for (int i = 0; i < 40; i += 8)
-      snprintf(commit + i, 9, "%08" PRIx32, (uint32_t)rng_next(r));
+    for (int i = 0; i < 40; i += 8) {
+      uint32_t x = (uint32_t)rng_next(r);
+      for (int k = 7; k >= 0; k--, x >>= 4)
+        commit[i + k] = hex[x & 15];
+    }
+    commit[40] = '\0';
     W_LIT(w, ",\"commit\":");
     w_str(w, commit);
     W_LIT(w, "}");
@@ -953,7 +971,10 @@ int arcos_gen_next(arcos_gen_t *g, arcos_buf_t *line, arcos_gen_line_t *info) {
       sb_str(&id, "-");
       sb_u64(&id, n);
       sb_str(&id, "\"");
-      snprintf(key.str_id, sizeof key.str_id, "%.*s", (int)id.n - 2, id.s + 1);
+      /* without the quotes; "ev-" + 2 numbers is at most 43 bytes */
+      size_t k = id.n - 2 < sizeof key.str_id ? id.n - 2 : sizeof key.str_id - 1;
+      memcpy(key.str_id, id.s + 1, k);
+      key.str_id[k] = '\0';
     }
     write_record(g, &r, id.s, id.n, -1, &ri, &w);
     key.type = ri.type;
