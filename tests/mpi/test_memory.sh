@@ -27,6 +27,17 @@ jq -e --argjson lim "$LIMIT" --argjson base "$base" 'all(.ranks[]; .rss_mb < $li
   fail "a rank's peak RSS exceeded $LIMIT MB + baseline $base MB: $(jq -c '[.ranks[].rss_mb]' "$r")"
 free_rss=$(jq '[.ranks[].rss_mb] | max' "$ARCOS_TMP/free/report.json")
 echo "memory: $N records ($(du -m "$f" | cut -f1) MB); peak RSS $(jq -c '[.ranks[].rss_mb]' "$r") MB with --max-memory-mb $LIMIT (baseline $base MB), $free_rss MB without; $(json_get "$r" .processing_metrics.resource_utilization.exactly_once_rounds) exactly-once rounds"
+# Interrupted while spilling, then resumed on another rank count: the same results.
+if [ "$N" -le 200000 ]; then
+  rc=0
+  slow=(--inject-fault "stage=scoring,kind=delay,delay_ms=1,rate=0.02,seed=1") # lasts > 1 s anywhere
+  mpi 2 "$ARCOS_BIN" run "$f" --output "$ARCOS_TMP/cut" "${args[@]}" --max-memory-mb "$LIMIT" \
+    "${slow[@]}" --max-time 0.5 2>/dev/null || rc=$?
+  assert_eq "$rc" 75 "interrupted while spilling"
+  mpi 3 "$ARCOS_BIN" run "$f" --output "$ARCOS_TMP/cut" "${args[@]}" --max-memory-mb "$LIMIT" \
+    "${slow[@]}" --resume
+  assert_same_file "$ARCOS_TMP/free/results.jsonl" "$ARCOS_TMP/cut/results.jsonl" "spilling run resumed"
+fi
 # A limit the job cannot honour fails before any work, with a message.
 rc=0
 mpi 2 "$ARCOS_BIN" run "$f" --output "$ARCOS_TMP/tiny" "${args[@]}" --max-memory-mb 4 2>"$ARCOS_TMP/tiny.err" || rc=$?
