@@ -21,7 +21,8 @@ static void usage(FILE *out) {
         "  arcos-scale COMMAND --help    options of a command\n"
         "  arcos-scale --version\n"
         "\n"
-        "Exit codes: 0 done, 1 failed, 2 usage or config error, 3 --max-error-rate exceeded.\n",
+        "Exit codes: 0 done, 1 failed, 2 usage or config error, 3 --max-error-rate exceeded,\n"
+        "75 stopped by --max-time or SIGTERM/SIGUSR1 after a checkpoint (rerun with --resume).\n",
         out);
 }
 
