@@ -708,6 +708,17 @@ static int cmp_cstr(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Sort names byte-wise and drop repeats in place; returns how many remain. */
+static size_t sort_unique(char **v, size_t n) {
+  if (n > 1)
+    qsort(v, n, sizeof *v, cmp_cstr);
+  size_t u = 0;
+  for (size_t i = 0; i < n; i++)
+    if (u == 0 || strcmp(v[u - 1], v[i]) != 0)
+      v[u++] = v[i];
+  return u;
+}
+
 /* Agree on a global sorted table of names from each rank's local names. */
 static int global_table(arcos_graph_t *g, char **local, size_t nlocal, char ***out, int *count) {
   arcos_buf_t b = {0};
@@ -839,15 +850,8 @@ static int build_vertices(arcos_graph_t *g, const arcos_buf_t *recv, char ***vla
   }
   free(r);
   g->n = n;
-  if (rc == ARCOS_OK) {
-    if (nlab > 1)
-      qsort(labels, nlab, sizeof *labels, cmp_cstr);
-    size_t u = 0;
-    for (size_t i = 0; i < nlab; i++)
-      if (u == 0 || strcmp(labels[u - 1], labels[i]) != 0)
-        labels[u++] = labels[i];
-    nlab = u;
-  }
+  if (rc == ARCOS_OK)
+    nlab = sort_unique(labels, nlab);
   rc = agree(g->comm, rc);
   if (rc == ARCOS_OK)
     rc = global_table(g, labels, nlab, &g->labels, &g->nlabels);
@@ -1043,15 +1047,8 @@ static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
   }
   free(r);
   r = NULL;
-  if (rc == ARCOS_OK) {
-    if (ntn > 1)
-      qsort(tnames, ntn, sizeof *tnames, cmp_cstr);
-    size_t u = 0;
-    for (size_t i = 0; i < ntn; i++)
-      if (u == 0 || strcmp(tnames[u - 1], tnames[i]) != 0)
-        tnames[u++] = tnames[i];
-    ntn = u;
-  }
+  if (rc == ARCOS_OK)
+    ntn = sort_unique(tnames, ntn);
   rc = agree(g->comm, rc);
   if (rc == ARCOS_OK)
     rc = global_table(g, tnames, ntn, &g->types, &g->ntypes);

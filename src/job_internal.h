@@ -134,6 +134,13 @@ typedef struct {
   totals_t totals; /* set by arcos_outputs_write */
 } job_t;
 
+/* Run a step only while every step before it succeeded (rc is the running result). */
+#define ARCOS_THEN(expr)                                                                \
+  do {                                                                                  \
+    if (rc == ARCOS_OK)                                                                 \
+      rc = (expr);                                                                      \
+  } while (0)
+
 /* Out of memory in the middle of a collective phase cannot be agreed on cheaply:
  * stop the whole job with a clear message (the only MPI_Abort besides MPI errors). */
 #define ARCOS_OOM_ABORT(comm)                                                           \

@@ -267,12 +267,6 @@ static int write_at(MPI_File fh, uint64_t off, const arcos_buf_t *b) {
   return ARCOS_OK;
 }
 
-#define H5DO(expr)                                                                      \
-  do {                                                                                  \
-    if (rc == ARCOS_OK)                                                                 \
-      rc = (expr);                                                                      \
-  } while (0)
-
 int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
   MPI_Comm comm = job->ctx->comm;
   size_t np = job->plan.nparts;
@@ -386,35 +380,35 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
                                           "/evidence/provenance", "/evidence/freshness",
                                           "/evidence/signal"};
   uint64_t S = tot[K_STORED], A = tot[K_ALERTS], D = tot[K_DUP], E = tot[K_FAIL];
-  H5DO(arcos_h5_group(h, "/evidence"));
-  H5DO(arcos_h5_create_strings(h, "/evidence/id", S, tot[K_ID_B]));
-  H5DO(arcos_h5_create_strings(h, "/evidence/type", S, tot[K_TYPE_B]));
-  H5DO(arcos_h5_create_strings(h, "/evidence/source", S, tot[K_SOURCE_B]));
-  H5DO(arcos_h5_create_column(h, "/evidence/timestamp", ARCOS_H5_I64, S));
-  H5DO(arcos_h5_create_column(h, "/evidence/score", ARCOS_H5_U8, S));
+  ARCOS_THEN(arcos_h5_group(h, "/evidence"));
+  ARCOS_THEN(arcos_h5_create_strings(h, "/evidence/id", S, tot[K_ID_B]));
+  ARCOS_THEN(arcos_h5_create_strings(h, "/evidence/type", S, tot[K_TYPE_B]));
+  ARCOS_THEN(arcos_h5_create_strings(h, "/evidence/source", S, tot[K_SOURCE_B]));
+  ARCOS_THEN(arcos_h5_create_column(h, "/evidence/timestamp", ARCOS_H5_I64, S));
+  ARCOS_THEN(arcos_h5_create_column(h, "/evidence/score", ARCOS_H5_U8, S));
   for (int c = 0; c < 5; c++)
-    H5DO(arcos_h5_create_column(h, comp_path[c], ARCOS_H5_U8, S));
-  H5DO(arcos_h5_create_column(h, "/evidence/alerts", ARCOS_H5_U8, S));
-  H5DO(arcos_h5_create_column(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, S));
-  H5DO(arcos_h5_create_column(h, "/evidence/input", ARCOS_H5_U32, S));
-  H5DO(arcos_h5_create_column(h, "/evidence/line", ARCOS_H5_U64, S));
-  H5DO(arcos_h5_group(h, "/alerts"));
-  H5DO(arcos_h5_create_column(h, "/alerts/row", ARCOS_H5_U64, A));
-  H5DO(arcos_h5_create_column(h, "/alerts/kind", ARCOS_H5_U8, A));
-  H5DO(arcos_h5_create_column(h, "/alerts/severity", ARCOS_H5_SEVERITY, A));
-  H5DO(arcos_h5_group(h, "/duplicates"));
-  H5DO(arcos_h5_create_strings(h, "/duplicates/id", D, tot[K_DUPID_B]));
-  H5DO(arcos_h5_create_column(h, "/duplicates/input", ARCOS_H5_U32, D));
-  H5DO(arcos_h5_create_column(h, "/duplicates/line", ARCOS_H5_U64, D));
-  H5DO(arcos_h5_create_column(h, "/duplicates/first_input", ARCOS_H5_U32, D));
-  H5DO(arcos_h5_create_column(h, "/duplicates/first_line", ARCOS_H5_U64, D));
-  H5DO(arcos_h5_group(h, "/errors"));
-  H5DO(arcos_h5_create_strings(h, "/errors/message", E, tot[K_MSG_B]));
-  H5DO(arcos_h5_create_column(h, "/errors/input", ARCOS_H5_U32, E));
-  H5DO(arcos_h5_create_column(h, "/errors/line", ARCOS_H5_U64, E));
-  H5DO(arcos_h5_create_column(h, "/errors/byte_offset", ARCOS_H5_U64, E));
-  H5DO(arcos_h5_create_column(h, "/errors/kind", ARCOS_H5_U8, E));
-  H5DO(arcos_h5_create_column(h, "/errors/stage", ARCOS_H5_U8, E));
+    ARCOS_THEN(arcos_h5_create_column(h, comp_path[c], ARCOS_H5_U8, S));
+  ARCOS_THEN(arcos_h5_create_column(h, "/evidence/alerts", ARCOS_H5_U8, S));
+  ARCOS_THEN(arcos_h5_create_column(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, S));
+  ARCOS_THEN(arcos_h5_create_column(h, "/evidence/input", ARCOS_H5_U32, S));
+  ARCOS_THEN(arcos_h5_create_column(h, "/evidence/line", ARCOS_H5_U64, S));
+  ARCOS_THEN(arcos_h5_group(h, "/alerts"));
+  ARCOS_THEN(arcos_h5_create_column(h, "/alerts/row", ARCOS_H5_U64, A));
+  ARCOS_THEN(arcos_h5_create_column(h, "/alerts/kind", ARCOS_H5_U8, A));
+  ARCOS_THEN(arcos_h5_create_column(h, "/alerts/severity", ARCOS_H5_SEVERITY, A));
+  ARCOS_THEN(arcos_h5_group(h, "/duplicates"));
+  ARCOS_THEN(arcos_h5_create_strings(h, "/duplicates/id", D, tot[K_DUPID_B]));
+  ARCOS_THEN(arcos_h5_create_column(h, "/duplicates/input", ARCOS_H5_U32, D));
+  ARCOS_THEN(arcos_h5_create_column(h, "/duplicates/line", ARCOS_H5_U64, D));
+  ARCOS_THEN(arcos_h5_create_column(h, "/duplicates/first_input", ARCOS_H5_U32, D));
+  ARCOS_THEN(arcos_h5_create_column(h, "/duplicates/first_line", ARCOS_H5_U64, D));
+  ARCOS_THEN(arcos_h5_group(h, "/errors"));
+  ARCOS_THEN(arcos_h5_create_strings(h, "/errors/message", E, tot[K_MSG_B]));
+  ARCOS_THEN(arcos_h5_create_column(h, "/errors/input", ARCOS_H5_U32, E));
+  ARCOS_THEN(arcos_h5_create_column(h, "/errors/line", ARCOS_H5_U64, E));
+  ARCOS_THEN(arcos_h5_create_column(h, "/errors/byte_offset", ARCOS_H5_U64, E));
+  ARCOS_THEN(arcos_h5_create_column(h, "/errors/kind", ARCOS_H5_U8, E));
+  ARCOS_THEN(arcos_h5_create_column(h, "/errors/stage", ARCOS_H5_U8, E));
 
   /* Pass B: round r writes every rank's r-th partition. */
   size_t next = 0;
@@ -476,29 +470,29 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
     uint64_t boff;
     FILL(STORED, (sp[n_] = it->id, sl[n_] = it->id_len));
     boff = o[K_ID_B];
-    H5DO(arcos_h5_write_strings_into(h, "/evidence/id", S, tot[K_ID_B], sb, &so, &sc, &boff, sp, sl));
+    ARCOS_THEN(arcos_h5_write_strings_into(h, "/evidence/id", S, tot[K_ID_B], sb, &so, &sc, &boff, sp, sl));
     FILL(STORED, (sp[n_] = it->type, sl[n_] = it->type_len));
     boff = o[K_TYPE_B];
-    H5DO(arcos_h5_write_strings_into(h, "/evidence/type", S, tot[K_TYPE_B], sb, &so, &sc, &boff, sp, sl));
+    ARCOS_THEN(arcos_h5_write_strings_into(h, "/evidence/type", S, tot[K_TYPE_B], sb, &so, &sc, &boff, sp, sl));
     FILL(STORED, (sp[n_] = it->source, sl[n_] = it->source_len));
     boff = o[K_SOURCE_B];
-    H5DO(arcos_h5_write_strings_into(h, "/evidence/source", S, tot[K_SOURCE_B], sb, &so, &sc, &boff, sp, sl));
+    ARCOS_THEN(arcos_h5_write_strings_into(h, "/evidence/source", S, tot[K_SOURCE_B], sb, &so, &sc, &boff, sp, sl));
     FILL(STORED, i64[n_] = it->timestamp_valid ? it->timestamp : INT64_MIN);
-    H5DO(arcos_h5_write_into(h, "/evidence/timestamp", ARCOS_H5_I64, S, sb, &so, &sc, i64));
+    ARCOS_THEN(arcos_h5_write_into(h, "/evidence/timestamp", ARCOS_H5_I64, S, sb, &so, &sc, i64));
     FILL(STORED, u8[n_] = it->score);
-    H5DO(arcos_h5_write_into(h, "/evidence/score", ARCOS_H5_U8, S, sb, &so, &sc, u8));
+    ARCOS_THEN(arcos_h5_write_into(h, "/evidence/score", ARCOS_H5_U8, S, sb, &so, &sc, u8));
     for (int c = 0; c < 5; c++) {
       FILL(STORED, u8[n_] = it->comp[c]);
-      H5DO(arcos_h5_write_into(h, comp_path[c], ARCOS_H5_U8, S, sb, &so, &sc, u8));
+      ARCOS_THEN(arcos_h5_write_into(h, comp_path[c], ARCOS_H5_U8, S, sb, &so, &sc, u8));
     }
     FILL(STORED, u8[n_] = it->alerts);
-    H5DO(arcos_h5_write_into(h, "/evidence/alerts", ARCOS_H5_U8, S, sb, &so, &sc, u8));
+    ARCOS_THEN(arcos_h5_write_into(h, "/evidence/alerts", ARCOS_H5_U8, S, sb, &so, &sc, u8));
     FILL(STORED, u8[n_] = it->severity);
-    H5DO(arcos_h5_write_into(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, S, sb, &so, &sc, u8));
+    ARCOS_THEN(arcos_h5_write_into(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, S, sb, &so, &sc, u8));
     FILL(STORED, u32[n_] = job->plan.parts[it->part].input);
-    H5DO(arcos_h5_write_into(h, "/evidence/input", ARCOS_H5_U32, S, sb, &so, &sc, u32));
+    ARCOS_THEN(arcos_h5_write_into(h, "/evidence/input", ARCOS_H5_U32, S, sb, &so, &sc, u32));
     FILL(STORED, u64[n_] = it->line);
-    H5DO(arcos_h5_write_into(h, "/evidence/line", ARCOS_H5_U64, S, sb, &so, &sc, u64));
+    ARCOS_THEN(arcos_h5_write_into(h, "/evidence/line", ARCOS_H5_U64, S, sb, &so, &sc, u64));
     {
       size_t n_ = 0;
       uint64_t row = so;
@@ -516,43 +510,43 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
         row++;
       }
     }
-    H5DO(arcos_h5_write_into(h, "/alerts/row", ARCOS_H5_U64, A, ab, &ao, &ac, u64));
-    H5DO(arcos_h5_write_into(h, "/alerts/kind", ARCOS_H5_U8, A, ab, &ao, &ac, u8));
+    ARCOS_THEN(arcos_h5_write_into(h, "/alerts/row", ARCOS_H5_U64, A, ab, &ao, &ac, u64));
+    ARCOS_THEN(arcos_h5_write_into(h, "/alerts/kind", ARCOS_H5_U8, A, ab, &ao, &ac, u8));
     for (size_t i = 0; i < na; i++)
       u8[i] = u8[i] == 1 ? ARCOS_SEV_CRITICAL : u8[i] == 2 ? ARCOS_SEV_HIGH : ARCOS_SEV_MEDIUM;
-    H5DO(arcos_h5_write_into(h, "/alerts/severity", ARCOS_H5_SEVERITY, A, ab, &ao, &ac, u8));
+    ARCOS_THEN(arcos_h5_write_into(h, "/alerts/severity", ARCOS_H5_SEVERITY, A, ab, &ao, &ac, u8));
     FILL(DUPL, (sp[n_] = it->id, sl[n_] = it->id_len));
     boff = o[K_DUPID_B];
-    H5DO(arcos_h5_write_strings_into(h, "/duplicates/id", D, tot[K_DUPID_B], db, &dof, &dc, &boff, sp, sl));
+    ARCOS_THEN(arcos_h5_write_strings_into(h, "/duplicates/id", D, tot[K_DUPID_B], db, &dof, &dc, &boff, sp, sl));
     FILL(DUPL, u32[n_] = job->plan.parts[it->part].input);
-    H5DO(arcos_h5_write_into(h, "/duplicates/input", ARCOS_H5_U32, D, db, &dof, &dc, u32));
+    ARCOS_THEN(arcos_h5_write_into(h, "/duplicates/input", ARCOS_H5_U32, D, db, &dof, &dc, u32));
     FILL(DUPL, u64[n_] = it->line);
-    H5DO(arcos_h5_write_into(h, "/duplicates/line", ARCOS_H5_U64, D, db, &dof, &dc, u64));
+    ARCOS_THEN(arcos_h5_write_into(h, "/duplicates/line", ARCOS_H5_U64, D, db, &dof, &dc, u64));
     FILL(DUPL, u32[n_] = it->first_input);
-    H5DO(arcos_h5_write_into(h, "/duplicates/first_input", ARCOS_H5_U32, D, db, &dof, &dc, u32));
+    ARCOS_THEN(arcos_h5_write_into(h, "/duplicates/first_input", ARCOS_H5_U32, D, db, &dof, &dc, u32));
     FILL(DUPL, u64[n_] = it->first_line);
-    H5DO(arcos_h5_write_into(h, "/duplicates/first_line", ARCOS_H5_U64, D, db, &dof, &dc, u64));
+    ARCOS_THEN(arcos_h5_write_into(h, "/duplicates/first_line", ARCOS_H5_U64, D, db, &dof, &dc, u64));
     for (size_t i = 0; i < ne; i++) {
       sp[i] = pb.fails[i].message;
       sl[i] = (uint32_t)arcos_fail_message_len(&pb.fails[i]);
     }
     boff = o[K_MSG_B];
-    H5DO(arcos_h5_write_strings_into(h, "/errors/message", E, tot[K_MSG_B], eb, &eo, &ec, &boff, sp, sl));
+    ARCOS_THEN(arcos_h5_write_strings_into(h, "/errors/message", E, tot[K_MSG_B], eb, &eo, &ec, &boff, sp, sl));
     for (size_t i = 0; i < ne; i++)
       u32[i] = job->plan.parts[pb.fails[i].part].input;
-    H5DO(arcos_h5_write_into(h, "/errors/input", ARCOS_H5_U32, E, eb, &eo, &ec, u32));
+    ARCOS_THEN(arcos_h5_write_into(h, "/errors/input", ARCOS_H5_U32, E, eb, &eo, &ec, u32));
     for (size_t i = 0; i < ne; i++)
       u64[i] = pb.fails[i].line;
-    H5DO(arcos_h5_write_into(h, "/errors/line", ARCOS_H5_U64, E, eb, &eo, &ec, u64));
+    ARCOS_THEN(arcos_h5_write_into(h, "/errors/line", ARCOS_H5_U64, E, eb, &eo, &ec, u64));
     for (size_t i = 0; i < ne; i++)
       u64[i] = pb.fails[i].offset;
-    H5DO(arcos_h5_write_into(h, "/errors/byte_offset", ARCOS_H5_U64, E, eb, &eo, &ec, u64));
+    ARCOS_THEN(arcos_h5_write_into(h, "/errors/byte_offset", ARCOS_H5_U64, E, eb, &eo, &ec, u64));
     for (size_t i = 0; i < ne; i++)
       u8[i] = pb.fails[i].kind;
-    H5DO(arcos_h5_write_into(h, "/errors/kind", ARCOS_H5_U8, E, eb, &eo, &ec, u8));
+    ARCOS_THEN(arcos_h5_write_into(h, "/errors/kind", ARCOS_H5_U8, E, eb, &eo, &ec, u8));
     for (size_t i = 0; i < ne; i++)
       u8[i] = pb.fails[i].stage;
-    H5DO(arcos_h5_write_into(h, "/errors/stage", ARCOS_H5_U8, E, eb, &eo, &ec, u8));
+    ARCOS_THEN(arcos_h5_write_into(h, "/errors/stage", ARCOS_H5_U8, E, eb, &eo, &ec, u8));
 #undef FILL
 #undef STORED
 #undef DUPL
@@ -563,7 +557,7 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
     free(i64);
     free(u8);
   }
-  H5DO(arcos_store_h5_common(job, h, paths));
+  ARCOS_THEN(arcos_store_h5_common(job, h, paths));
   {
     int crc = arcos_h5_close(&h);
     if (rc == ARCOS_OK)

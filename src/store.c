@@ -154,12 +154,6 @@ static void make_blocks(const job_t *job, const uint64_t *all, int col, blocks_t
   }
 }
 
-#define H5CHECK(expr)                                                                   \
-  do {                                                                                  \
-    if (rc == ARCOS_OK)                                                                 \
-      rc = (expr);                                                                      \
-  } while (0)
-
 static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all,
                     const blocks_t *ev, const blocks_t *al, const blocks_t *du,
                     const blocks_t *er) {
@@ -197,7 +191,7 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
     ARCOS_OOM_ABORT(comm);
 
   /* /evidence: one row per stored record in global order. */
-  H5CHECK(arcos_h5_group(h, "/evidence"));
+  ARCOS_THEN(arcos_h5_group(h, "/evidence"));
 #define FILL_STORED(expr)                                                               \
   do {                                                                                  \
     size_t k_ = 0;                                                                      \
@@ -210,41 +204,41 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
     }                                                                                   \
   } while (0)
   FILL_STORED((sp[k_] = it->id, sl[k_] = it->id_len));
-  H5CHECK(arcos_h5_write_strings(h, "/evidence/id", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
+  ARCOS_THEN(arcos_h5_write_strings(h, "/evidence/id", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
   FILL_STORED((sp[k_] = it->type, sl[k_] = it->type_len));
-  H5CHECK(arcos_h5_write_strings(h, "/evidence/type", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
+  ARCOS_THEN(arcos_h5_write_strings(h, "/evidence/type", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
   FILL_STORED((sp[k_] = it->source, sl[k_] = it->source_len));
-  H5CHECK(
+  ARCOS_THEN(
       arcos_h5_write_strings(h, "/evidence/source", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
   FILL_STORED(i64[k_] = it->timestamp_valid ? it->timestamp : INT64_MIN);
-  H5CHECK(arcos_h5_write_blocks(h, "/evidence/timestamp", ARCOS_H5_I64, ev->total, ev->n, ev->off,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/timestamp", ARCOS_H5_I64, ev->total, ev->n, ev->off,
                                 ev->cnt, i64));
   FILL_STORED(u8[k_] = it->score);
-  H5CHECK(arcos_h5_write_blocks(h, "/evidence/score", ARCOS_H5_U8, ev->total, ev->n, ev->off,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/score", ARCOS_H5_U8, ev->total, ev->n, ev->off,
                                 ev->cnt, u8));
   static const char *const comp_path[] = {"/evidence/completeness", "/evidence/integrity",
                                           "/evidence/provenance", "/evidence/freshness",
                                           "/evidence/signal"};
   for (int c = 0; c < 5; c++) {
     FILL_STORED(u8[k_] = it->comp[c]);
-    H5CHECK(arcos_h5_write_blocks(h, comp_path[c], ARCOS_H5_U8, ev->total, ev->n, ev->off, ev->cnt,
+    ARCOS_THEN(arcos_h5_write_blocks(h, comp_path[c], ARCOS_H5_U8, ev->total, ev->n, ev->off, ev->cnt,
                                   u8));
   }
   FILL_STORED(u8[k_] = it->alerts);
-  H5CHECK(arcos_h5_write_blocks(h, "/evidence/alerts", ARCOS_H5_U8, ev->total, ev->n, ev->off,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/alerts", ARCOS_H5_U8, ev->total, ev->n, ev->off,
                                 ev->cnt, u8));
   FILL_STORED(u8[k_] = it->severity);
-  H5CHECK(arcos_h5_write_blocks(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, ev->total, ev->n,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, ev->total, ev->n,
                                 ev->off, ev->cnt, u8));
   FILL_STORED(u32[k_] = job->plan.parts[it->part].input);
-  H5CHECK(arcos_h5_write_blocks(h, "/evidence/input", ARCOS_H5_U32, ev->total, ev->n, ev->off,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/input", ARCOS_H5_U32, ev->total, ev->n, ev->off,
                                 ev->cnt, u32));
   FILL_STORED(u64[k_] = it->line);
-  H5CHECK(arcos_h5_write_blocks(h, "/evidence/line", ARCOS_H5_U64, ev->total, ev->n, ev->off,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/line", ARCOS_H5_U64, ev->total, ev->n, ev->off,
                                 ev->cnt, u64));
 
   /* /alerts: one row per alert; row = the record's row in /evidence. */
-  H5CHECK(arcos_h5_group(h, "/alerts"));
+  ARCOS_THEN(arcos_h5_group(h, "/alerts"));
   {
     size_t k = 0, b = 0;
     uint64_t row = 0, left = 0;
@@ -268,17 +262,17 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
       left--;
     }
   }
-  H5CHECK(arcos_h5_write_blocks(h, "/alerts/row", ARCOS_H5_U64, al->total, al->n, al->off, al->cnt,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/row", ARCOS_H5_U64, al->total, al->n, al->off, al->cnt,
                                 u64));
-  H5CHECK(arcos_h5_write_blocks(h, "/alerts/kind", ARCOS_H5_U8, al->total, al->n, al->off, al->cnt,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/kind", ARCOS_H5_U8, al->total, al->n, al->off, al->cnt,
                                 u8));
   for (size_t k = 0; k < na; k++)
     u8[k] = u8[k] == 1 ? ARCOS_SEV_CRITICAL : u8[k] == 2 ? ARCOS_SEV_HIGH : ARCOS_SEV_MEDIUM;
-  H5CHECK(arcos_h5_write_blocks(h, "/alerts/severity", ARCOS_H5_SEVERITY, al->total, al->n,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/severity", ARCOS_H5_SEVERITY, al->total, al->n,
                                 al->off, al->cnt, u8));
 
   /* /duplicates */
-  H5CHECK(arcos_h5_group(h, "/duplicates"));
+  ARCOS_THEN(arcos_h5_group(h, "/duplicates"));
 #define FILL_DUP(expr)                                                                  \
   do {                                                                                  \
     size_t k_ = 0;                                                                      \
@@ -291,50 +285,50 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
     }                                                                                   \
   } while (0)
   FILL_DUP((sp[k_] = it->id, sl[k_] = it->id_len));
-  H5CHECK(
+  ARCOS_THEN(
       arcos_h5_write_strings(h, "/duplicates/id", du->total, du->n, du->off, du->cnt, sp, sl));
   FILL_DUP(u32[k_] = job->plan.parts[it->part].input);
-  H5CHECK(arcos_h5_write_blocks(h, "/duplicates/input", ARCOS_H5_U32, du->total, du->n, du->off,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/duplicates/input", ARCOS_H5_U32, du->total, du->n, du->off,
                                 du->cnt, u32));
   FILL_DUP(u64[k_] = it->line);
-  H5CHECK(arcos_h5_write_blocks(h, "/duplicates/line", ARCOS_H5_U64, du->total, du->n, du->off,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/duplicates/line", ARCOS_H5_U64, du->total, du->n, du->off,
                                 du->cnt, u64));
   FILL_DUP(u32[k_] = it->first_input);
-  H5CHECK(arcos_h5_write_blocks(h, "/duplicates/first_input", ARCOS_H5_U32, du->total, du->n,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/duplicates/first_input", ARCOS_H5_U32, du->total, du->n,
                                 du->off, du->cnt, u32));
   FILL_DUP(u64[k_] = it->first_line);
-  H5CHECK(arcos_h5_write_blocks(h, "/duplicates/first_line", ARCOS_H5_U64, du->total, du->n,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/duplicates/first_line", ARCOS_H5_U64, du->total, du->n,
                                 du->off, du->cnt, u64));
 
   /* /errors: every failed record, dead-lettered or skipped. */
-  H5CHECK(arcos_h5_group(h, "/errors"));
+  ARCOS_THEN(arcos_h5_group(h, "/errors"));
   for (size_t i = 0; i < job->nfails; i++) {
     sp[i] = job->fails[i].message;
     sl[i] = (uint32_t)strlen(job->fails[i].message);
   }
-  H5CHECK(arcos_h5_write_strings(h, "/errors/message", er->total, er->n, er->off, er->cnt, sp, sl));
+  ARCOS_THEN(arcos_h5_write_strings(h, "/errors/message", er->total, er->n, er->off, er->cnt, sp, sl));
   for (size_t i = 0; i < job->nfails; i++)
     u32[i] = job->plan.parts[job->fails[i].part].input;
-  H5CHECK(arcos_h5_write_blocks(h, "/errors/input", ARCOS_H5_U32, er->total, er->n, er->off,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/input", ARCOS_H5_U32, er->total, er->n, er->off,
                                 er->cnt, u32));
   for (size_t i = 0; i < job->nfails; i++)
     u64[i] = job->fails[i].line;
-  H5CHECK(arcos_h5_write_blocks(h, "/errors/line", ARCOS_H5_U64, er->total, er->n, er->off,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/line", ARCOS_H5_U64, er->total, er->n, er->off,
                                 er->cnt, u64));
   for (size_t i = 0; i < job->nfails; i++)
     u64[i] = job->fails[i].offset;
-  H5CHECK(arcos_h5_write_blocks(h, "/errors/byte_offset", ARCOS_H5_U64, er->total, er->n, er->off,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/byte_offset", ARCOS_H5_U64, er->total, er->n, er->off,
                                 er->cnt, u64));
   for (size_t i = 0; i < job->nfails; i++)
     u8[i] = job->fails[i].kind;
-  H5CHECK(arcos_h5_write_blocks(h, "/errors/kind", ARCOS_H5_U8, er->total, er->n, er->off, er->cnt,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/kind", ARCOS_H5_U8, er->total, er->n, er->off, er->cnt,
                                 u8));
   for (size_t i = 0; i < job->nfails; i++)
     u8[i] = job->fails[i].stage;
-  H5CHECK(arcos_h5_write_blocks(h, "/errors/stage", ARCOS_H5_U8, er->total, er->n, er->off,
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/stage", ARCOS_H5_U8, er->total, er->n, er->off,
                                 er->cnt, u8));
 
-  H5CHECK(arcos_store_h5_common(job, h, paths));
+  ARCOS_THEN(arcos_store_h5_common(job, h, paths));
   int crc = arcos_h5_close(&h);
   if (rc == ARCOS_OK)
     rc = crc;
@@ -351,19 +345,19 @@ int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths
   MPI_Comm comm = job->ctx->comm;
   int rc = ARCOS_OK;
   /* What the codes in the tables mean. */
-  H5CHECK(arcos_h5_attr_string(h, "/evidence/alerts", "bits",
+  ARCOS_THEN(arcos_h5_attr_string(h, "/evidence/alerts", "bits",
                                "1=integrity_violation 2=low_quality 4=clock_skew"));
-  H5CHECK(arcos_h5_attr_string(h, "/evidence/timestamp", "invalid",
+  ARCOS_THEN(arcos_h5_attr_string(h, "/evidence/timestamp", "invalid",
                                "-9223372036854775808 marks a missing or invalid timestamp"));
-  H5CHECK(arcos_h5_attr_string(h, "/alerts/kind", "codes",
+  ARCOS_THEN(arcos_h5_attr_string(h, "/alerts/kind", "codes",
                                "1=integrity_violation 2=low_quality 3=clock_skew"));
-  H5CHECK(arcos_h5_attr_string(h, "/errors/kind", "codes", "1=parse 2=invalid 3=stage 4=io"));
-  H5CHECK(arcos_h5_attr_string(h, "/errors/stage", "codes",
+  ARCOS_THEN(arcos_h5_attr_string(h, "/errors/kind", "codes", "1=parse 2=invalid 3=stage 4=io"));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/errors/stage", "codes",
                                "0=ingestion 1=analysis 2=scoring 3=alert_generation 4=storage"));
-  H5CHECK(arcos_h5_attr_string(h, "/errors", "policy", arcos_on_error_name(job->cfg->on_error)));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/errors", "policy", arcos_on_error_name(job->cfg->on_error)));
 
   /* /inputs: rank 0 writes the table of inputs (index = the input column elsewhere). */
-  H5CHECK(arcos_h5_group(h, "/inputs"));
+  ARCOS_THEN(arcos_h5_group(h, "/inputs"));
   {
     size_t ni = job->plan.ninputs;
     const char **ip = malloc((ni + 1) * sizeof *ip);
@@ -380,10 +374,10 @@ int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths
     }
     uint64_t zero = 0, cnt = ni;
     size_t nb = job->ctx->rank == 0 && ni > 0 ? 1 : 0;
-    H5CHECK(arcos_h5_write_strings(h, "/inputs/path", ni, nb, &zero, &cnt, ip, il));
-    H5CHECK(arcos_h5_write_blocks(h, "/inputs/size", ARCOS_H5_U64, ni, nb, &zero, &cnt, isz));
-    H5CHECK(arcos_h5_write_blocks(h, "/inputs/format", ARCOS_H5_U8, ni, nb, &zero, &cnt, ifmt));
-    H5CHECK(arcos_h5_attr_string(h, "/inputs/format", "codes", "0=jsonl 1=jsonl.gz 2=json 4=h5"));
+    ARCOS_THEN(arcos_h5_write_strings(h, "/inputs/path", ni, nb, &zero, &cnt, ip, il));
+    ARCOS_THEN(arcos_h5_write_blocks(h, "/inputs/size", ARCOS_H5_U64, ni, nb, &zero, &cnt, isz));
+    ARCOS_THEN(arcos_h5_write_blocks(h, "/inputs/format", ARCOS_H5_U8, ni, nb, &zero, &cnt, ifmt));
+    ARCOS_THEN(arcos_h5_attr_string(h, "/inputs/format", "codes", "0=jsonl 1=jsonl.gz 2=json 4=h5"));
     free(ip);
     free(il);
     free(isz);
@@ -391,37 +385,37 @@ int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths
   }
 
   /* /ranks: each rank writes its own row (metrics up to the start of output). */
-  H5CHECK(arcos_h5_group(h, "/ranks"));
+  ARCOS_THEN(arcos_h5_group(h, "/ranks"));
   {
     uint64_t row = (uint64_t)job->ctx->rank, one = 1, n = (uint64_t)job->ctx->size;
     const char *host = job->m.host;
     uint32_t hl = (uint32_t)strlen(host);
-    H5CHECK(arcos_h5_write_strings(h, "/ranks/host", n, 1, &row, &one, &host, &hl));
+    ARCOS_THEN(arcos_h5_write_strings(h, "/ranks/host", n, 1, &row, &one, &host, &hl));
     uint64_t items = job->m.items;
-    H5CHECK(arcos_h5_write_blocks(h, "/ranks/items", ARCOS_H5_U64, n, 1, &row, &one, &items));
+    ARCOS_THEN(arcos_h5_write_blocks(h, "/ranks/items", ARCOS_H5_U64, n, 1, &row, &one, &items));
     const double v[] = {job->m.busy_s, job->m.io_s, job->m.comm_s, job->m.idle_s};
     static const char *const names[] = {"/ranks/busy_s", "/ranks/io_s", "/ranks/comm_s",
                                         "/ranks/idle_s"};
     for (int k = 0; k < 4; k++)
-      H5CHECK(arcos_h5_write_blocks(h, names[k], ARCOS_H5_F64, n, 1, &row, &one, &v[k]));
+      ARCOS_THEN(arcos_h5_write_blocks(h, names[k], ARCOS_H5_F64, n, 1, &row, &one, &v[k]));
   }
 
   /* The job config and the conservation terms as attributes of the file. */
   const totals_t *t = &job->totals;
-  H5CHECK(arcos_h5_attr_string(h, "/", "arcos_version", ARCOS_VERSION));
-  H5CHECK(arcos_h5_attr_string(h, "/", "config", paths->config_json));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/", "arcos_version", ARCOS_VERSION));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/", "config", paths->config_json));
   char ref[32];
   arcos_rfc3339_format(job->reference_time, ref);
-  H5CHECK(arcos_h5_attr_string(h, "/", "reference_time", ref));
-  H5CHECK(arcos_h5_attr_u64(h, "/", "records_input", t->input));
-  H5CHECK(arcos_h5_attr_u64(h, "/", "records_stored", t->stored));
-  H5CHECK(arcos_h5_attr_u64(h, "/", "records_duplicates", t->duplicates));
-  H5CHECK(arcos_h5_attr_u64(h, "/", "records_dead_lettered", t->dead_lettered));
-  H5CHECK(arcos_h5_attr_u64(h, "/", "records_skipped", t->skipped));
-  H5CHECK(arcos_h5_attr_u64(h, "/", "records_dropped", t->dropped));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/", "reference_time", ref));
+  ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_input", t->input));
+  ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_stored", t->stored));
+  ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_duplicates", t->duplicates));
+  ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_dead_lettered", t->dead_lettered));
+  ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_skipped", t->skipped));
+  ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_dropped", t->dropped));
   bool conserved =
       t->input == t->stored + t->duplicates + t->dead_lettered + t->skipped + t->dropped;
-  H5CHECK(arcos_h5_attr_i64(h, "/", "records_conserved", conserved ? 1 : 0));
+  ARCOS_THEN(arcos_h5_attr_i64(h, "/", "records_conserved", conserved ? 1 : 0));
   return rc;
 }
 
