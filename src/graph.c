@@ -913,8 +913,9 @@ typedef struct {
   uint64_t v, type, nbr;
 } trip_t;
 
-/* Each vertex's edges sorted by (type, neighbour): short lists by insertion sort, long
- * ones (hubs) through one scratch array of (type, neighbour) pairs. */
+/* Each vertex's edges sorted by (type, neighbour): lists already in order are left as
+ * they are, short ones by insertion sort, long ones (hubs) through one scratch array
+ * of (type, neighbour) pairs. */
 typedef struct {
   uint64_t type, nbr;
 } tn_t;
@@ -938,6 +939,11 @@ int graph_sort_adjacency(uint32_t n, const uint64_t *off, uint64_t *nbr, uint32_
     uint64_t a = off[v], k = off[v + 1] - a;
     uint64_t *nb = nbr + a;
     uint32_t *ty = type + a;
+    uint64_t run = 1;
+    while (run < k && (ty[run - 1] < ty[run] || (ty[run - 1] == ty[run] && nb[run - 1] <= nb[run])))
+      run++;
+    if (run >= k)
+      continue; /* already in order: an HDF5 graph at 1 rank, most lists at any count */
     if (k <= 16) {
       for (uint64_t i = 1; i < k; i++) {
         uint64_t xn = nb[i];

@@ -975,6 +975,28 @@ static int load_errors(ld_t *L) {
   return rc;
 }
 
+static int open_graph(const char *path, arcos_h5r_t **h, arcos_detail_t *d) {
+  char err[512] = "";
+  int rc = arcos_h5r_open_msg(path, h, err, sizeof err);
+  if (rc != ARCOS_OK)
+    rc = arcos_detail_set(d, ARCOS_EINVALID, path, 0,
+                          "cannot read as an HDF5 graph: %s; --graph takes a graph directory "
+                          "(nodes.jsonl + relationships.jsonl, or nodes.json + "
+                          "relationships.json) or a file made by arcos-scale convert",
+                          err);
+  return rc;
+}
+
+int arcos_graph_probe_file(const char *path, arcos_detail_t *d) {
+  arcos_h5r_t *h = NULL;
+  uint64_t z[Z_COUNT];
+  int rc = open_graph(path, &h, d);
+  if (rc == ARCOS_OK)
+    rc = probe(h, path, z, d);
+  arcos_h5r_close(&h);
+  return rc;
+}
+
 int graph_h5_load(arcos_graph_t *g, const char *path, arcos_detail_t *d) {
   ld_t L;
   memset(&L, 0, sizeof L);
@@ -982,14 +1004,7 @@ int graph_h5_load(arcos_graph_t *g, const char *path, arcos_detail_t *d) {
   L.path = path;
   L.d = d;
   L.send = calloc((size_t)g->size, sizeof *L.send);
-  char err[512] = "";
-  int rc = L.send != NULL ? arcos_h5r_open_msg(path, &L.h, err, sizeof err) : ARCOS_ENOMEM;
-  if (rc != ARCOS_OK && L.send != NULL)
-    rc = arcos_detail_set(d, ARCOS_EINVALID, path, 0,
-                          "cannot read as an HDF5 graph: %s; --graph takes a graph directory "
-                          "(nodes.jsonl + relationships.jsonl, or nodes.json + "
-                          "relationships.json) or a file made by arcos-scale convert",
-                          err);
+  int rc = L.send != NULL ? open_graph(path, &L.h, d) : ARCOS_ENOMEM;
   if (rc == ARCOS_OK)
     rc = probe(L.h, path, L.z, d);
   rc = agree_d(g->comm, g->rank, g->size, rc, d);

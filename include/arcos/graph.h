@@ -83,6 +83,11 @@ typedef struct {
   uint64_t nodes, relationships, errors;
   double load_s, write_s;
 } arcos_graph_convert_stats_t;
+/* Not collective: check an HDF5 graph file's format, declared sizes, dataset types and
+ * lengths without loading it (what `run` does before its pipeline, so that a damaged
+ * file fails at once). 0, or ARCOS_EINVALID/ARCOS_ERANGE with detail naming the file,
+ * what is wrong and what to do. */
+int arcos_graph_probe_file(const char *path, arcos_detail_t *detail);
 int arcos_graph_convert(MPI_Comm comm, const char *dir, const arcos_graph_convert_opts_t *opts,
                         const char *out, arcos_graph_convert_stats_t *stats,
                         arcos_detail_t *detail);
