@@ -790,6 +790,8 @@ static int load_nodes(ld_t *L) {
       json_error_t je;
       g->props[v] = json_loadb(pt, hdr[2], 0, &je);
       if (!json_is_object(g->props[v])) {
+        json_decref(g->props[v]);
+        g->props[v] = NULL;
         rc = bad(L->d, L->path, "node \"%.*s\": its properties are not a JSON object",
                  (int)(hdr[1] > 80 ? 80 : hdr[1]), id);
         break;
@@ -902,14 +904,16 @@ static int load_edges(ld_t *L) {
       memcpy(&nb, L->recv.data + at + 8, sizeof nb);
       bool in = (w[1] & OUT_FLAG) != 0;
       uint32_t v = w[0], t = w[1] & ~OUT_FLAG;
+      if (v >= g->n) {
+        rc = ARCOS_EINTERNAL; /* the loader's own records: cannot happen */
+        break;
+      }
       uint64_t *c = in ? &cur[g->n + v] : &cur[v];
       uint64_t lim = in ? g->in_off[v + 1] : g->out_off[v + 1];
-      if (v >= g->n) {
-        rc = ARCOS_EINTERNAL;
-      } else if (*c >= lim) {
-        rc = bad(L->d, L->path, "node \"%.*s\" has more relationships %s than its declared %s "
+      if (*c >= lim) {
+        rc = bad(L->d, L->path, "node \"%.*s\" has more %s relationships than its declared %s "
                  "(%" PRIu64 ")", (int)(g->id_len[v] > 80 ? 80 : g->id_len[v]), g->ids[v],
-                 in ? "in" : "out", in ? "in_degree" : "out_degree",
+                 in ? "incoming" : "outgoing", in ? "in_degree" : "out_degree",
                  lim - (in ? g->in_off[v] : g->out_off[v]));
       } else {
         (in ? g->in_nbr : g->out_nbr)[*c] = nb;

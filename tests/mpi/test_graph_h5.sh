@@ -128,7 +128,7 @@ v=$(tr -d ' \n' <"$T/od.txt" | tr ',' '\n' | grep -n -m1 -v '^0$' | cut -d: -f1)
 cp "$T/g1.h5" "$T/bad-degree-node.h5"
 "$DMG" "$T/bad-degree-node.h5" add /graph/nodes/out_degree $((v - 1)) -1 || fail "damaging degree-node"
 "$DMG" "$T/bad-degree-node.h5" add /graph/nodes/out_degree "$v" 1 || fail "damaging degree-node"
-expect_refused degree-node "node \".*\" has (more|fewer) relationships.* than its declared" "$T/bad-degree-node.h5"
+expect_refused degree-node "node \".*\" has (more|fewer) .*relationships.* than its declared" "$T/bad-degree-node.h5"
 damaged id-offset "id_offset row 1 .* does not follow the previous row" add /graph/nodes/id_offset 1 1
 damaged version "format version 7 is not supported" attr arcos_format_version 7
 head -c 3000 "$T/g1.h5" >"$T/bad-truncated.h5"
