@@ -15,5 +15,5 @@ cmake --build "$ARCOS_ROOT/build-asan" -j "$(nproc)"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 ctest --test-dir "$ARCOS_ROOT/build-asan" --output-on-failure -j "$(nproc)" \
-  -R 'unit\.|rank_invariance|guarantees|stream|cache_run|archive|graph_run|byte_ranges|resume|error_policy' \
+  -R 'unit\.|rank_invariance|guarantees|stream|cache_run|archive|graph_run|graph_h5|byte_ranges|resume|error_policy' \
   -E 'memory|campaign'
