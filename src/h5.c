@@ -18,6 +18,8 @@
  * call prints the HDF5 error stack (H5Eprint2) with the rank and the call. */
 #include "arcos/h5.h"
 
+#include "zchunk.h"
+
 #include <hdf5.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -894,8 +896,19 @@ struct arcos_h5r {
     char *name;
     hid_t id;
     uint64_t len;
+    /* Direct chunk reads (r_read_chunks) for 1-D datasets chunked with deflate only
+     * and stored in the memory type asked for: fast is -1 before the first read, then
+     * 1 (with the type it was checked against) or 0. */
+    int fast;
+    hid_t fast_mem;
+    uint64_t chunk;       /* elements per chunk */
+    size_t esize;         /* bytes per element */
+    unsigned char *cbuf;  /* the last chunk read, inflated */
+    int64_t cidx;         /* its index, or -1 */
   } dset[H5R_MAX_DSETS];
   int ndset;
+  unsigned char *zbuf; /* a compressed chunk as stored */
+  size_t zcap;
   H5E_auto2_t old_func;
   void *old_data;
   char err[512];
@@ -958,7 +971,9 @@ void arcos_h5r_close(arcos_h5r_t **hp) {
   for (int i = 0; i < h->ndset; i++) {
     H5Dclose(h->dset[i].id);
     free(h->dset[i].name);
+    free(h->dset[i].cbuf);
   }
+  free(h->zbuf);
   H5Pclose(h->dapl);
   H5Fclose(h->file);
   H5Eset_auto2(H5E_DEFAULT, h->old_func, h->old_data);
@@ -997,6 +1012,7 @@ static int r_dset(arcos_h5r_t *h, const char *path, int *slot) {
   if (h->ndset == H5R_MAX_DSETS) { /* forget the oldest */
     H5Dclose(h->dset[0].id);
     free(h->dset[0].name);
+    free(h->dset[0].cbuf);
     memmove(&h->dset[0], &h->dset[1], (size_t)(H5R_MAX_DSETS - 1) * sizeof h->dset[0]);
     h->ndset--;
   }
@@ -1008,6 +1024,9 @@ static int r_dset(arcos_h5r_t *h, const char *path, int *slot) {
   h->dset[h->ndset].name = name;
   h->dset[h->ndset].id = d;
   h->dset[h->ndset].len = (uint64_t)dims[0];
+  h->dset[h->ndset].fast = -1;
+  h->dset[h->ndset].cbuf = NULL;
+  h->dset[h->ndset].cidx = -1;
   *slot = h->ndset++;
   return ARCOS_OK;
 }
@@ -1018,6 +1037,76 @@ int arcos_h5r_length(arcos_h5r_t *h, const char *path, uint64_t *n) {
   if (rc == ARCOS_OK)
     *n = h->dset[slot].len;
   return rc;
+}
+
+/* Whether dataset `slot` can be read chunk by chunk, bypassing HDF5's filter pipeline
+ * (docs/performance.md, "What was tuned"): chunked, deflate its only filter, and the
+ * file type equal to the memory type. Anything else goes through H5Dread. */
+static int r_fast_init(arcos_h5r_t *h, int slot, hid_t mem) {
+  hid_t d = h->dset[slot].id, dcpl = H5Dget_create_plist(d), ft = H5Dget_type(d);
+  hsize_t cdim = 0;
+  unsigned flags = 0, cd[4];
+  size_t ncd = 4;
+  int ok = dcpl >= 0 && ft >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
+           H5Pget_chunk(dcpl, 1, &cdim) == 1 && cdim > 0 && H5Pget_nfilters(dcpl) == 1 &&
+           H5Pget_filter2(dcpl, 0, &flags, &ncd, cd, 0, NULL, NULL) == H5Z_FILTER_DEFLATE &&
+           H5Tequal(ft, mem) > 0;
+  size_t es = ok ? H5Tget_size(ft) : 0;
+  if (ok && (es == 0 || cdim > ((uint64_t)64 << 20) / es))
+    ok = 0;
+  if (dcpl >= 0)
+    H5Pclose(dcpl);
+  if (ft >= 0)
+    H5Tclose(ft);
+  h->dset[slot].fast = ok;
+  h->dset[slot].fast_mem = mem;
+  h->dset[slot].chunk = ok ? (uint64_t)cdim : 0;
+  h->dset[slot].esize = es;
+  return ok;
+}
+
+/* Elements [off, off + count) of a fast dataset: each chunk they touch is read as
+ * stored (H5Dread_chunk), inflated into the slot's reused buffer (zchunk.c, with its
+ * Adler-32 checked) and copied out; the last chunk stays for the next call, which
+ * usually starts inside it. ARCOS_OK, ARCOS_EIO (corrupt), ARCOS_ENOMEM, or 1: a
+ * chunk is not stored (fill values), read this through H5Dread. */
+static int r_read_chunks(arcos_h5r_t *h, int slot, uint64_t off, uint64_t count,
+                         unsigned char *buf) {
+  __typeof__(h->dset[0]) *s = &h->dset[slot];
+  size_t bytes = (size_t)s->chunk * s->esize;
+  if (s->cbuf == NULL && (s->cbuf = malloc(bytes)) == NULL)
+    return ARCOS_ENOMEM;
+  for (uint64_t c = off / s->chunk; c <= (off + count - 1) / s->chunk; c++) {
+    if (s->cidx != (int64_t)c) {
+      hsize_t coff = (hsize_t)(c * s->chunk), csize = 0;
+      uint32_t mask = 0;
+      if (H5Dget_chunk_storage_size(s->id, &coff, &csize) < 0 || csize == 0)
+        return 1;
+      if (csize > h->zcap) {
+        unsigned char *z = realloc(h->zbuf, (size_t)csize);
+        if (z == NULL)
+          return ARCOS_ENOMEM;
+        h->zbuf = z;
+        h->zcap = (size_t)csize;
+      }
+      s->cidx = -1;
+      if (H5Dread_chunk(s->id, H5P_DEFAULT, &coff, &mask, h->zbuf) < 0)
+        return ARCOS_EIO;
+      if (mask & 1) { /* the filter was skipped for this chunk: stored as is */
+        if (csize != bytes)
+          return ARCOS_EIO;
+        memcpy(s->cbuf, h->zbuf, bytes);
+      } else if (arcos_zchunk_inflate(h->zbuf, (size_t)csize, s->cbuf, bytes) != 0) {
+        return ARCOS_EIO;
+      }
+      s->cidx = (int64_t)c;
+    }
+    uint64_t lo = c * s->chunk > off ? c * s->chunk : off;
+    uint64_t hi = (c + 1) * s->chunk < off + count ? (c + 1) * s->chunk : off + count;
+    memcpy(buf + (lo - off) * s->esize, s->cbuf + (lo - c * s->chunk) * s->esize,
+           (size_t)(hi - lo) * s->esize);
+  }
+  return ARCOS_OK;
 }
 
 int arcos_h5r_read(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint64_t off,
@@ -1054,6 +1143,17 @@ int arcos_h5r_read(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint6
     break;
   default:
     return ARCOS_EUSAGE;
+  }
+  if (h->dset[slot].fast < 0 || (h->dset[slot].fast == 1 && h->dset[slot].fast_mem != mem))
+    r_fast_init(h, slot, mem);
+  if (h->dset[slot].fast == 1) {
+    rc = r_read_chunks(h, slot, off, count, buf);
+    if (rc == ARCOS_EIO)
+      r_err(h, "%s: reading elements [%" PRIu64 ", +%" PRIu64
+               ") failed (corrupt or truncated file?)", path, off, count);
+    if (rc != 1)
+      return rc;
+    rc = ARCOS_OK;
   }
   hid_t d = h->dset[slot].id;
   hid_t fs = H5Dget_space(d);
