@@ -900,6 +900,7 @@ struct arcos_h5r {
      * and stored in the memory type asked for: fast is -1 before the first read, then
      * 1 (with the type it was checked against) or 0. */
     int fast;
+    int shuffle; /* the chunks are byte-shuffled before deflate (H5Pset_shuffle) */
     hid_t fast_mem;
     uint64_t chunk;       /* elements per chunk */
     size_t esize;         /* bytes per element */
@@ -909,6 +910,8 @@ struct arcos_h5r {
   int ndset;
   unsigned char *zbuf; /* a compressed chunk as stored */
   size_t zcap;
+  unsigned char *sbuf; /* an inflated chunk still byte-shuffled */
+  size_t scap;
   H5E_auto2_t old_func;
   void *old_data;
   char err[512];
@@ -974,6 +977,7 @@ void arcos_h5r_close(arcos_h5r_t **hp) {
     free(h->dset[i].cbuf);
   }
   free(h->zbuf);
+  free(h->sbuf);
   H5Pclose(h->dapl);
   H5Fclose(h->file);
   H5Eset_auto2(H5E_DEFAULT, h->old_func, h->old_data);
@@ -1040,17 +1044,24 @@ int arcos_h5r_length(arcos_h5r_t *h, const char *path, uint64_t *n) {
 }
 
 /* Whether dataset `slot` can be read chunk by chunk, bypassing HDF5's filter pipeline
- * (docs/performance.md, "What was tuned"): chunked, deflate its only filter, and the
- * file type equal to the memory type. Anything else goes through H5Dread. */
+ * (docs/performance.md, "What was tuned"): chunked, its filters deflate alone or
+ * shuffle then deflate (what arcos_h5 writes), and the file type equal to the memory
+ * type. Anything else goes through H5Dread. */
 static int r_fast_init(arcos_h5r_t *h, int slot, hid_t mem) {
   hid_t d = h->dset[slot].id, dcpl = H5Dget_create_plist(d), ft = H5Dget_type(d);
   hsize_t cdim = 0;
-  unsigned flags = 0, cd[4];
-  size_t ncd = 4;
+  unsigned flags = 0, cd[8];
+  size_t ncd = 8;
+  int nf = dcpl >= 0 ? H5Pget_nfilters(dcpl) : -1;
   int ok = dcpl >= 0 && ft >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
-           H5Pget_chunk(dcpl, 1, &cdim) == 1 && cdim > 0 && H5Pget_nfilters(dcpl) == 1 &&
-           H5Pget_filter2(dcpl, 0, &flags, &ncd, cd, 0, NULL, NULL) == H5Z_FILTER_DEFLATE &&
+           H5Pget_chunk(dcpl, 1, &cdim) == 1 && cdim > 0 && (nf == 1 || nf == 2) &&
+           H5Pget_filter2(dcpl, (unsigned)nf - 1, &flags, &ncd, cd, 0, NULL, NULL) ==
+               H5Z_FILTER_DEFLATE &&
            H5Tequal(ft, mem) > 0;
+  ncd = 8;
+  if (ok && nf == 2)
+    ok = H5Pget_filter2(dcpl, 0, &flags, &ncd, cd, 0, NULL, NULL) == H5Z_FILTER_SHUFFLE;
+  h->dset[slot].shuffle = nf == 2;
   size_t es = ok ? H5Tget_size(ft) : 0;
   if (ok && (es == 0 || cdim > ((uint64_t)64 << 20) / es))
     ok = 0;
@@ -1092,12 +1103,32 @@ static int r_read_chunks(arcos_h5r_t *h, int slot, uint64_t off, uint64_t count,
       s->cidx = -1;
       if (H5Dread_chunk(s->id, H5P_DEFAULT, &coff, &mask, h->zbuf) < 0)
         return ARCOS_EIO;
-      if (mask & 1) { /* the filter was skipped for this chunk: stored as is */
+      /* Filter k skipped for this chunk: bit k of the mask (shuffle 0, deflate last). */
+      unsigned dbit = s->shuffle ? 2u : 1u;
+      bool unshuffle = s->shuffle && !(mask & 1u) && s->esize > 1;
+      if (unshuffle && bytes > h->scap) {
+        unsigned char *t = realloc(h->sbuf, bytes);
+        if (t == NULL)
+          return ARCOS_ENOMEM;
+        h->sbuf = t;
+        h->scap = bytes;
+      }
+      unsigned char *to = unshuffle ? h->sbuf : s->cbuf;
+      if (mask & dbit) { /* not deflated: stored as is */
         if (csize != bytes)
           return ARCOS_EIO;
-        memcpy(s->cbuf, h->zbuf, bytes);
-      } else if (arcos_zchunk_inflate(h->zbuf, (size_t)csize, s->cbuf, bytes) != 0) {
+        memcpy(to, h->zbuf, bytes);
+      } else if (arcos_zchunk_inflate(h->zbuf, (size_t)csize, to, bytes) != 0) {
         return ARCOS_EIO;
+      }
+      if (unshuffle) { /* byte b of element i was stored at b * n + i */
+        size_t n = (size_t)s->chunk, es = s->esize;
+        for (size_t b = 0; b < es; b++) {
+          const unsigned char *src = h->sbuf + b * n;
+          unsigned char *dst = s->cbuf + b;
+          for (size_t i = 0; i < n; i++)
+            dst[i * es] = src[i];
+        }
       }
       s->cidx = (int64_t)c;
     }

@@ -1,7 +1,7 @@
 /* Direct chunk reads (src/zchunk.c, arcos_h5r_read): the SSSE3 Adler-32 equals zlib's
  * on any lengths, alignments and starting values (including the all-0xFF worst case of
  * the 32-bit lane bounds); a deflated dataset reads back equal through arcos_h5r_read,
- * across chunk boundaries; a chunk with one byte flipped fails to read (EIO) instead of
+ * across chunk boundaries, deflated alone or shuffled then deflated; a chunk with one byte flipped fails to read (EIO) instead of
  * giving wrong data; a stream of the wrong size or truncated is refused. */
 #include <hdf5.h>
 #include <stdio.h>
@@ -57,6 +57,20 @@ static int write_file(const char *path, const uint32_t *v) {
   herr_t w = H5Dwrite(d, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
   H5Dclose(d);
   H5Pclose(p);
+  /* "s": the same values as 64-bit, shuffled then deflated (as arcos_h5 writes numbers) */
+  uint64_t *v64 = malloc(N * sizeof *v64);
+  for (int i = 0; v64 != NULL && i < N; i++)
+    v64[i] = (uint64_t)v[i] * 0x10001u;
+  p = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(p, 1, &chunk);
+  H5Pset_shuffle(p);
+  H5Pset_deflate(p, 6);
+  hid_t d2 = H5Dcreate2(f, "s", H5T_STD_U64LE, s, H5P_DEFAULT, p, H5P_DEFAULT);
+  if (v64 == NULL || d2 < 0 || H5Dwrite(d2, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v64) < 0)
+    w = -1;
+  free(v64);
+  H5Dclose(d2);
+  H5Pclose(p);
   H5Sclose(s);
   H5Fclose(f);
   return f >= 0 && d >= 0 && w >= 0 ? 0 : -1;
@@ -77,6 +91,21 @@ static int read_file(const char *path, const uint32_t *v, uint32_t *back) {
       rc = -1;
     at += n;
   }
+  uint64_t *b64 = malloc(N * sizeof *b64);
+  for (uint64_t at = 0; b64 != NULL && at < N && rc == 0;) {
+    uint64_t n = 1 + next() % 100000;
+    if (n > N - at)
+      n = N - at;
+    if (arcos_h5r_read(h, "/s", ARCOS_H5_U64, at, n, b64 + at) != ARCOS_OK)
+      rc = -1;
+    at += n;
+  }
+  for (int i = 0; b64 != NULL && rc == 0 && i < N; i++)
+    if (b64[i] != (uint64_t)v[i] * 0x10001u)
+      rc = 1;
+  if (b64 == NULL)
+    rc = -1;
+  free(b64);
   arcos_h5r_close(&h);
   if (rc != 0)
     return rc;
