@@ -7,6 +7,7 @@
 #   jobs/bench.sh              run the suite, print the table, write bench.json
 #   jobs/bench.sh --plot       the same, then render docs/img/bench-*.svg with gnuplot
 #   jobs/bench.sh --plot-only  only render the charts from an existing bench.json
+#   jobs/bench.sh --markdown   print an existing bench.json as a Markdown table (docs)
 #
 # Sizes (environment):
 #   RECORDS        records of the generated JSON Lines file (default 500000)
@@ -35,11 +36,12 @@ GRAPH_RANKS=${GRAPH_RANKS:-1 2}
 GROWTH=${GROWTH:-100000 1000000}
 MEM_LIMIT_MB=${MEM_LIMIT_MB:-64}
 REF=--reference-time=2026-11-01T00:00:00Z
-plot=0 run=1
+plot=0 run=1 md=0
 for a in "$@"; do
   case $a in
   --plot) plot=1 ;;
   --plot-only) plot=1 run=0 ;;
+  --markdown) md=1 run=0 ;;
   -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
   *) echo "bench.sh: unknown argument $a (see --help)" >&2; exit 2 ;;
   esac
@@ -102,8 +104,30 @@ EOF
   echo "written $PLOT_DIR/bench-scaling.svg $PLOT_DIR/bench-throughput.svg"
 }
 
+markdown() { # bench.json as the table of docs/performance.md
+  jq -r '
+    def r(x; d): if x == null then "–" else (x * pow(10; d) | round / pow(10; d) | tostring) end;
+    def commas: if length > 3 then (.[:-3] | commas) + "," + .[-3:] else . end;
+    def k(x): if x == null then "–" else (x | round | tostring | commas) end;
+    def note: if .group == "scaling" then "×\(r(.ratio_to_floor; 2)) floor; speed-up \(r(.speedup; 2)), efficiency \(r(.efficiency; 2))\(if .oversubscribed then " (oversubscribed)" else "" end)"
+      elif .group == "archive" then "\(r(.ratio_to_jsonl; 2))× JSON Lines at \(.ranks) rank(s); \(k(.records_per_s_per_rank)) per rank; same results: \(.same_results)"
+      elif .group == "stream" then "\(r(.ratio_to_file; 2)) of the file at \(.ranks) rank(s)"
+      elif .group == "graph" then "load \(r(.load_s; 1)) s; \(r(.mteps; 1)) MTEPS (\(r(.ratio_to_gap; 2)) of GAP), top-down \(r(.mteps_top_down; 1))"
+      elif .group == "memory" then "\(r(.rss_mb_small; 1)) → \(r(.rss_mb_large; 1)) MB: \(k(.bytes_per_unique_id)) B per unique id\(if .seen_set_bytes_per_unique_id then " (seen-set \(k(.seen_set_bytes_per_unique_id)) B)" else "" end)\(if .max_memory_mb then "; limit \(.max_memory_mb) MB + baseline \(r(.baseline_rss_mb; 1)) MB" else "" end)"
+      else "" end;
+    "Run \(.date) at commit \(.commit) on \(.host) (\(.cores) cores), \(.records) records; load average \(.load_average_start) at the start, \(.load_average_end) at the end.",
+    "",
+    "| row | records/s | peak RSS per rank | figures |",
+    "|---|---:|---:|---|",
+    (.rows[] | "| \(.what) | \(k(.records_per_s)) | \(if .max_rss_mb_per_rank then "\(r(.max_rss_mb_per_rank; 0)) MB" else "–" end) | \(note) |")' "$J"
+}
+
 if [ "$run" = 0 ]; then
-  plot_charts
+  if [ "$md" = 1 ]; then
+    [ -s "$J" ] || { echo "bench.sh: no $J (run jobs/bench.sh first)" >&2; exit 1; }
+    markdown
+  fi
+  [ "$plot" = 0 ] || plot_charts
   exit 0
 fi
 

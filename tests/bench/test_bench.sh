@@ -1,6 +1,6 @@
 # jobs/bench.sh at a small size (ctest -L bench; not in the default run): the table and
-# bench.json have every row of issue #8 with its figures, and --plot-only renders both
-# charts. No timing thresholds: only that each figure was measured.
+# bench.json have every row of issue #8 with its figures, --markdown prints them all and
+# --plot-only renders both charts. No timing thresholds: only that each figure was measured.
 source "$(dirname "$0")/../mpi/lib.sh"
 out=$ARCOS_TMP/bench.txt
 RECORDS=3000 RANKS="1 2 3" ARCHIVE_RANKS="1 2" STREAM_RANKS=2 SCALE=8 GRAPH_RANKS="1 2" STARTS=2 \
@@ -35,6 +35,9 @@ while IFS= read -r w; do
 done <"$ARCOS_TMP/what.txt"
 assert_eq "$n" 12 "rows in the table"
 grep -c '^load average at end' "$out" >/dev/null || fail "no closing load average"
+# The Markdown table of docs/performance.md from the JSON: a header and one line per row.
+BENCH_DIR=$ARCOS_TMP/b bash "$ARCOS_SRC/jobs/bench.sh" --markdown >"$ARCOS_TMP/table.md"
+assert_eq "$(grep -c '^| ' "$ARCOS_TMP/table.md")" 14 "lines of the Markdown table"
 # Charts from the JSON (gnuplot-nox; skipped with a note when it is not installed).
 if command -v gnuplot >/dev/null; then
   BENCH_DIR=$ARCOS_TMP/b PLOT_DIR=$ARCOS_TMP/img bash "$ARCOS_SRC/jobs/bench.sh" --plot-only
