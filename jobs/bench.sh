@@ -112,7 +112,7 @@ markdown() { # bench.json as the table of docs/performance.md
     def note: if .group == "scaling" then "×\(r(.ratio_to_floor; 2)) floor; speed-up \(r(.speedup; 2)), efficiency \(r(.efficiency; 2))\(if .oversubscribed then " (oversubscribed)" else "" end)"
       elif .group == "archive" then "\(r(.ratio_to_jsonl; 2))× JSON Lines at \(.ranks) rank(s); \(k(.records_per_s_per_rank)) per rank; same results: \(.same_results)"
       elif .group == "stream" then "\(r(.ratio_to_file; 2)) of the file at \(.ranks) rank(s)"
-      elif .group == "graph" then "load \(r(.load_s; 1)) s; \(r(.mteps; 1)) MTEPS (\(r(.ratio_to_gap; 2)) of GAP), top-down \(r(.mteps_top_down; 1))"
+      elif .group == "graph" then "load \(r(.load_s; 1)) s from \(if .form == "h5" then "HDF5" else "JSON Lines" end); \(r(.mteps; 1)) MTEPS wall (\(r(.ratio_to_gap; 2)) of GAP), \(r(.mteps_cpu; 1)) on CPU time; top-down \(r(.mteps_top_down; 1))"
       elif .group == "memory" then "\(r(.rss_mb_small; 1)) → \(r(.rss_mb_large; 1)) MB: \(k(.bytes_per_unique_id)) B per unique id\(if .seen_set_bytes_per_unique_id then " (seen-set \(k(.seen_set_bytes_per_unique_id)) B)" else "" end)\(if .max_memory_mb then "; limit \(.max_memory_mb) MB + baseline \(r(.baseline_rss_mb; 1)) MB" else "" end)"
       else "" end;
     "Run \(.date) at commit \(.commit) on \(.host) (\(.cores) cores), \(.records) records; load average \(.load_average_start) at the start, \(.load_average_end) at the end.",
@@ -223,25 +223,34 @@ x=$(jq -c --argjson j "$j" '. + {file_records_per_s: $j, ratio_to_file: (if $j t
 row "stream.pipe.$STREAM_RANKS" stream "run, named pipe, $STREAM_RANKS rank(s)" "$STREAM_RANKS" "$x"
 
 # 5. Graph: jobs/bench_graph.sh per rank count (load time, BFS MTEPS of the direction-
-#    optimising `auto` strategy); its JSON when it writes one, else its text lines.
+#    optimising `auto` strategy and of top-down `index_scan`). It loads the graph from
+#    HDF5 and prints the path of its JSON as its last line where it does so; an older
+#    one loads JSON Lines and prints text only, which is parsed then.
 #    Peak RSS: GNU time over the whole call (the maximum over its processes).
 if [ "$SCALE" != 0 ]; then
   for np in $GRAPH_RANKS; do
-    log=$DIR/graph-$np.txt
-    rm -f "$DIR/bench_graph.json"
-    RANKS=$np SCALE=$SCALE BENCH_DIR=$DIR /usr/bin/time -f 'maxrss_kb %M' -o "$log.rss" \
-      bash "$ARCOS_ROOT/jobs/bench_graph.sh" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+    log=$DIR/graph-$np
+    RANKS=$np SCALE=$SCALE BENCH_DIR=$DIR STARTS=${STARTS:-8} /usr/bin/time -f 'maxrss_kb %M' \
+      -o "$log.rss" bash "$ARCOS_ROOT/jobs/bench_graph.sh" >"$log.out" 2>"$log.err" ||
+      { cat "$log.out" "$log.err" >&2; exit 1; }
     rss=$(awk '/maxrss_kb/ {printf "%.1f", $2 / 1024}' "$log.rss")
-    if [ -s "$DIR/bench_graph.json" ]; then
-      x=$(jq -c --argjson np "$np" '[.. | objects | select(.ranks? == $np)][0] // {}' "$DIR/bench_graph.json")
+    gj=$(tail -n 1 "$log.out")
+    if [ -n "$gj" ] && [ -s "$gj" ] && jq -e .runs "$gj" >/dev/null 2>&1; then
+      x=$(jq -c --argjson np "$np" '[.runs[] | select(.ranks == $np)] | (map(select(.form == "h5")) + .)[0] // {}
+        | {form: (.form // null), load_s: (.load_s // null),
+           mteps: (.strategies.auto.mteps_wall // null),
+           mteps_top_down: (.strategies.index_scan.mteps_wall // null),
+           mteps_cpu: (.strategies.auto.mteps_cpu // null),
+           rss_mb_after_load: ((.peak_rss_mb_after_load // null) | if type == "array" then max else . end)}' "$gj")
     else
-      load=$(sed -n 's/.*loaded in \([0-9.]*\) s.*/\1/p' "$log" | tail -n 1)
-      auto=$(sed -n 's/^auto .*harmonic mean \([0-9.]*\) MTEPS (wall).*/\1/p' "$log" | tail -n 1)
-      td=$(sed -n 's/^index_scan .*harmonic mean \([0-9.]*\) MTEPS (wall).*/\1/p' "$log" | tail -n 1)
-      edges=$(sed -n 's/.* nodes, \([0-9]*\) edges.*/\1/p' "$log" | tail -n 1)
-      x=$(jq -cn --arg l "${load:-}" --arg a "${auto:-}" --arg t "${td:-}" --arg e "${edges:-}" \
-        '{load_s: ($l | tonumber? // null), mteps: ($a | tonumber? // null),
-          mteps_top_down: ($t | tonumber? // null), edges: ($e | tonumber? // null)}')
+      cat "$log.out" "$log.err" >"$log.txt"
+      load=$(sed -n 's/.*loaded in \([0-9.]*\) s.*/\1/p' "$log.txt" | tail -n 1)
+      auto=$(sed -n 's/^auto .*harmonic mean \([0-9.]*\) MTEPS (wall).*/\1/p' "$log.txt" | tail -n 1)
+      td=$(sed -n 's/^index_scan .*harmonic mean \([0-9.]*\) MTEPS (wall).*/\1/p' "$log.txt" | tail -n 1)
+      cpu=$(sed -n 's/^auto .*MTEPS (wall), \([0-9.]*\) MTEPS (cpu).*/\1/p' "$log.txt" | tail -n 1)
+      x=$(jq -cn --arg l "${load:-}" --arg a "${auto:-}" --arg t "${td:-}" --arg c "${cpu:-}" \
+        '{form: "jsonl", load_s: ($l | tonumber? // null), mteps: ($a | tonumber? // null),
+          mteps_top_down: ($t | tonumber? // null), mteps_cpu: ($c | tonumber? // null)}')
     fi
     x=$(jq -c --argjson rss "$rss" --argjson s "$SCALE" \
       '. + {max_rss_mb_per_rank: $rss, scale: $s, ratio_to_gap: (if .mteps then .mteps / 436 else null end)}' <<<"$x")
@@ -293,7 +302,7 @@ jq -sr --arg l0 "$load0" --arg l1 "$load1" '
     elif .ratio_to_gap then "\(n(.ratio_to_gap; 2)) GAP" else "-" end;
   def extra: if .group == "scaling" then "speed-up \(n(.speedup; 2)), efficiency \(n(.efficiency; 2))\(if .oversubscribed then " (oversubscribed)" else "" end)"
     elif .group == "archive" then "\(k(.records_per_s_per_rank))/s per rank, same results \(.same_results)"
-    elif .group == "graph" then "load \(n(.load_s; 2)) s, \(n(.mteps; 1)) MTEPS (top-down \(n(.mteps_top_down; 1)))"
+    elif .group == "graph" then "load \(n(.load_s; 2)) s (\(.form)), \(n(.mteps; 1)) MTEPS wall, \(n(.mteps_cpu; 1)) CPU (top-down \(n(.mteps_top_down; 1)))"
     elif .group == "memory" then "\(n(.rss_mb_small; 1)) -> \(n(.rss_mb_large; 1)) MB: \(k(.bytes_per_unique_id)) B/unique id (seen-set \(k(.seen_set_bytes_per_unique_id)) B)\(if .max_memory_mb then ", limit+baseline \(n(.max_memory_mb + .baseline_rss_mb; 1)) MB" else "" end)"
     else "" end;
   "load average at start \($l0)",
