@@ -1076,6 +1076,34 @@ static int r_fast_init(arcos_h5r_t *h, int slot, hid_t mem) {
   return ok;
 }
 
+/* Undo HDF5's shuffle filter on a whole chunk of n elements of es bytes: byte b of
+ * element i was stored at b * n + i. 8- and 4-byte elements (every numeric column) are
+ * assembled in a register and stored whole on little-endian machines. */
+static void r_unshuffle(unsigned char *dst, const unsigned char *src, size_t n, size_t es) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (es == 8) {
+    for (size_t i = 0; i < n; i++) {
+      uint64_t v = 0;
+      for (size_t b = 0; b < 8; b++)
+        v |= (uint64_t)src[b * n + i] << (8 * b);
+      memcpy(dst + 8 * i, &v, 8);
+    }
+    return;
+  }
+  if (es == 4) {
+    for (size_t i = 0; i < n; i++) {
+      uint32_t v = (uint32_t)src[i] | (uint32_t)src[n + i] << 8 | (uint32_t)src[2 * n + i] << 16 |
+                   (uint32_t)src[3 * n + i] << 24;
+      memcpy(dst + 4 * i, &v, 4);
+    }
+    return;
+  }
+#endif
+  for (size_t b = 0; b < es; b++)
+    for (size_t i = 0; i < n; i++)
+      dst[i * es + b] = src[b * n + i];
+}
+
 /* Elements [off, off + count) of a fast dataset: each chunk they touch is read as
  * stored (H5Dread_chunk), inflated into the slot's reused buffer (zchunk.c, with its
  * Adler-32 checked) and copied out; the last chunk stays for the next call, which
@@ -1121,15 +1149,8 @@ static int r_read_chunks(arcos_h5r_t *h, int slot, uint64_t off, uint64_t count,
       } else if (arcos_zchunk_inflate(h->zbuf, (size_t)csize, to, bytes) != 0) {
         return ARCOS_EIO;
       }
-      if (unshuffle) { /* byte b of element i was stored at b * n + i */
-        size_t n = (size_t)s->chunk, es = s->esize;
-        for (size_t b = 0; b < es; b++) {
-          const unsigned char *src = h->sbuf + b * n;
-          unsigned char *dst = s->cbuf + b;
-          for (size_t i = 0; i < n; i++)
-            dst[i * es] = src[i];
-        }
-      }
+      if (unshuffle)
+        r_unshuffle(s->cbuf, h->sbuf, (size_t)s->chunk, s->esize);
       s->cidx = (int64_t)c;
     }
     uint64_t lo = c * s->chunk > off ? c * s->chunk : off;
