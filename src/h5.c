@@ -18,6 +18,8 @@
  * call prints the HDF5 error stack (H5Eprint2) with the rank and the call. */
 #include "arcos/h5.h"
 
+#include "zchunk.h"
+
 #include <hdf5.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -894,8 +896,22 @@ struct arcos_h5r {
     char *name;
     hid_t id;
     uint64_t len;
+    /* Direct chunk reads (r_read_chunks) for 1-D datasets chunked with deflate only
+     * and stored in the memory type asked for: fast is -1 before the first read, then
+     * 1 (with the type it was checked against) or 0. */
+    int fast;
+    int shuffle; /* the chunks are byte-shuffled before deflate (H5Pset_shuffle) */
+    hid_t fast_mem;
+    uint64_t chunk;       /* elements per chunk */
+    size_t esize;         /* bytes per element */
+    unsigned char *cbuf;  /* the last chunk read, inflated */
+    int64_t cidx;         /* its index, or -1 */
   } dset[H5R_MAX_DSETS];
   int ndset;
+  unsigned char *zbuf; /* a compressed chunk as stored */
+  size_t zcap;
+  unsigned char *sbuf; /* an inflated chunk still byte-shuffled */
+  size_t scap;
   H5E_auto2_t old_func;
   void *old_data;
   char err[512];
@@ -958,7 +974,10 @@ void arcos_h5r_close(arcos_h5r_t **hp) {
   for (int i = 0; i < h->ndset; i++) {
     H5Dclose(h->dset[i].id);
     free(h->dset[i].name);
+    free(h->dset[i].cbuf);
   }
+  free(h->zbuf);
+  free(h->sbuf);
   H5Pclose(h->dapl);
   H5Fclose(h->file);
   H5Eset_auto2(H5E_DEFAULT, h->old_func, h->old_data);
@@ -997,6 +1016,7 @@ static int r_dset(arcos_h5r_t *h, const char *path, int *slot) {
   if (h->ndset == H5R_MAX_DSETS) { /* forget the oldest */
     H5Dclose(h->dset[0].id);
     free(h->dset[0].name);
+    free(h->dset[0].cbuf);
     memmove(&h->dset[0], &h->dset[1], (size_t)(H5R_MAX_DSETS - 1) * sizeof h->dset[0]);
     h->ndset--;
   }
@@ -1008,6 +1028,9 @@ static int r_dset(arcos_h5r_t *h, const char *path, int *slot) {
   h->dset[h->ndset].name = name;
   h->dset[h->ndset].id = d;
   h->dset[h->ndset].len = (uint64_t)dims[0];
+  h->dset[h->ndset].fast = -1;
+  h->dset[h->ndset].cbuf = NULL;
+  h->dset[h->ndset].cidx = -1;
   *slot = h->ndset++;
   return ARCOS_OK;
 }
@@ -1045,6 +1068,124 @@ int arcos_h5r_length(arcos_h5r_t *h, const char *path, uint64_t *n) {
   return rc;
 }
 
+/* Whether dataset `slot` can be read chunk by chunk, bypassing HDF5's filter pipeline
+ * (docs/performance.md, "What was tuned"): chunked, its filters deflate alone or
+ * shuffle then deflate (what arcos_h5 writes), and the file type equal to the memory
+ * type. Anything else goes through H5Dread. */
+static int r_fast_init(arcos_h5r_t *h, int slot, hid_t mem) {
+  hid_t d = h->dset[slot].id, dcpl = H5Dget_create_plist(d), ft = H5Dget_type(d);
+  hsize_t cdim = 0;
+  unsigned flags = 0, cd[8];
+  size_t ncd = 8;
+  int nf = dcpl >= 0 ? H5Pget_nfilters(dcpl) : -1;
+  int ok = dcpl >= 0 && ft >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
+           H5Pget_chunk(dcpl, 1, &cdim) == 1 && cdim > 0 && (nf == 1 || nf == 2) &&
+           H5Pget_filter2(dcpl, (unsigned)nf - 1, &flags, &ncd, cd, 0, NULL, NULL) ==
+               H5Z_FILTER_DEFLATE &&
+           H5Tequal(ft, mem) > 0;
+  ncd = 8;
+  if (ok && nf == 2)
+    ok = H5Pget_filter2(dcpl, 0, &flags, &ncd, cd, 0, NULL, NULL) == H5Z_FILTER_SHUFFLE;
+  h->dset[slot].shuffle = nf == 2;
+  size_t es = ok ? H5Tget_size(ft) : 0;
+  if (ok && (es == 0 || cdim > ((uint64_t)64 << 20) / es))
+    ok = 0;
+  if (dcpl >= 0)
+    H5Pclose(dcpl);
+  if (ft >= 0)
+    H5Tclose(ft);
+  h->dset[slot].fast = ok;
+  h->dset[slot].fast_mem = mem;
+  h->dset[slot].chunk = ok ? (uint64_t)cdim : 0;
+  h->dset[slot].esize = es;
+  return ok;
+}
+
+/* Undo HDF5's shuffle filter on a whole chunk of n elements of es bytes: byte b of
+ * element i was stored at b * n + i. 8- and 4-byte elements (every numeric column) are
+ * assembled in a register and stored whole on little-endian machines. */
+static void r_unshuffle(unsigned char *dst, const unsigned char *src, size_t n, size_t es) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (es == 8) {
+    for (size_t i = 0; i < n; i++) {
+      uint64_t v = 0;
+      for (size_t b = 0; b < 8; b++)
+        v |= (uint64_t)src[b * n + i] << (8 * b);
+      memcpy(dst + 8 * i, &v, 8);
+    }
+    return;
+  }
+  if (es == 4) {
+    for (size_t i = 0; i < n; i++) {
+      uint32_t v = (uint32_t)src[i] | (uint32_t)src[n + i] << 8 | (uint32_t)src[2 * n + i] << 16 |
+                   (uint32_t)src[3 * n + i] << 24;
+      memcpy(dst + 4 * i, &v, 4);
+    }
+    return;
+  }
+#endif
+  for (size_t b = 0; b < es; b++)
+    for (size_t i = 0; i < n; i++)
+      dst[i * es + b] = src[b * n + i];
+}
+
+/* Elements [off, off + count) of a fast dataset: each chunk they touch is read as
+ * stored (H5Dread_chunk), inflated into the slot's reused buffer (zchunk.c, with its
+ * Adler-32 checked) and copied out; the last chunk stays for the next call, which
+ * usually starts inside it. ARCOS_OK, ARCOS_EIO (corrupt), ARCOS_ENOMEM, or 1: a
+ * chunk is not stored (fill values), read this through H5Dread. */
+static int r_read_chunks(arcos_h5r_t *h, int slot, uint64_t off, uint64_t count,
+                         unsigned char *buf) {
+  __typeof__(h->dset[0]) *s = &h->dset[slot];
+  size_t bytes = (size_t)s->chunk * s->esize;
+  if (s->cbuf == NULL && (s->cbuf = malloc(bytes)) == NULL)
+    return ARCOS_ENOMEM;
+  for (uint64_t c = off / s->chunk; c <= (off + count - 1) / s->chunk; c++) {
+    if (s->cidx != (int64_t)c) {
+      hsize_t coff = (hsize_t)(c * s->chunk), csize = 0;
+      uint32_t mask = 0;
+      if (H5Dget_chunk_storage_size(s->id, &coff, &csize) < 0 || csize == 0)
+        return 1;
+      if (csize > h->zcap) {
+        unsigned char *z = realloc(h->zbuf, (size_t)csize);
+        if (z == NULL)
+          return ARCOS_ENOMEM;
+        h->zbuf = z;
+        h->zcap = (size_t)csize;
+      }
+      s->cidx = -1;
+      if (H5Dread_chunk(s->id, H5P_DEFAULT, &coff, &mask, h->zbuf) < 0)
+        return ARCOS_EIO;
+      /* Filter k skipped for this chunk: bit k of the mask (shuffle 0, deflate last). */
+      unsigned dbit = s->shuffle ? 2u : 1u;
+      bool unshuffle = s->shuffle && !(mask & 1u) && s->esize > 1;
+      if (unshuffle && bytes > h->scap) {
+        unsigned char *t = realloc(h->sbuf, bytes);
+        if (t == NULL)
+          return ARCOS_ENOMEM;
+        h->sbuf = t;
+        h->scap = bytes;
+      }
+      unsigned char *to = unshuffle ? h->sbuf : s->cbuf;
+      if (mask & dbit) { /* not deflated: stored as is */
+        if (csize != bytes)
+          return ARCOS_EIO;
+        memcpy(to, h->zbuf, bytes);
+      } else if (arcos_zchunk_inflate(h->zbuf, (size_t)csize, to, bytes) != 0) {
+        return ARCOS_EIO;
+      }
+      if (unshuffle)
+        r_unshuffle(s->cbuf, h->sbuf, (size_t)s->chunk, s->esize);
+      s->cidx = (int64_t)c;
+    }
+    uint64_t lo = c * s->chunk > off ? c * s->chunk : off;
+    uint64_t hi = (c + 1) * s->chunk < off + count ? (c + 1) * s->chunk : off + count;
+    memcpy(buf + (lo - off) * s->esize, s->cbuf + (lo - c * s->chunk) * s->esize,
+           (size_t)(hi - lo) * s->esize);
+  }
+  return ARCOS_OK;
+}
+
 int arcos_h5r_read(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint64_t off,
                    uint64_t count, void *buf) {
   int slot = 0;
@@ -1079,6 +1220,17 @@ int arcos_h5r_read(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint6
     break;
   default:
     return ARCOS_EUSAGE;
+  }
+  if (h->dset[slot].fast < 0 || (h->dset[slot].fast == 1 && h->dset[slot].fast_mem != mem))
+    r_fast_init(h, slot, mem);
+  if (h->dset[slot].fast == 1) {
+    rc = r_read_chunks(h, slot, off, count, buf);
+    if (rc == ARCOS_EIO)
+      r_err(h, "%s: reading elements [%" PRIu64 ", +%" PRIu64
+               ") failed (corrupt or truncated file?)", path, off, count);
+    if (rc != 1)
+      return rc;
+    rc = ARCOS_OK;
   }
   hid_t d = h->dset[slot].id;
   hid_t fs = H5Dget_space(d);

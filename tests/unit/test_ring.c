@@ -1,5 +1,6 @@
 /* Consistent-hash ring: determinism, balance at the default vnodes, minimal movement
- * when a node leaves, replicas, and the one-node ring. */
+ * when a node leaves, replicas, the one-node ring, and the bucketed lookup against a
+ * plain binary search. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,74 @@ static void test_one_node(const uint64_t *h) {
   }
 }
 
+/* Reference: the ring's points recomputed from their documented encoding (node and
+ * vnode as 8 little-endian bytes, hashed), sorted by (point, node), and searched by a
+ * plain binary search over all of them; the ring's bucketed lookup must agree for
+ * random hashes, the points themselves, their neighbours and the ends of the range. */
+typedef struct {
+  uint64_t point;
+  int node;
+} ref_point_t;
+
+static int cmp_ref(const void *a, const void *b) {
+  const ref_point_t *x = a, *y = b;
+  if (x->point != y->point)
+    return x->point < y->point ? -1 : 1;
+  return (x->node > y->node) - (x->node < y->node);
+}
+
+static int ref_owner(const ref_point_t *p, size_t n, uint64_t hash) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (p[mid].point < hash)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return p[lo == n ? 0 : lo].node;
+}
+
+static void test_lookup_reference(const uint64_t *h) {
+  static const int shapes[][2] = {{1, 1}, {2, 3}, {3, 4096}, {5, 7}, {10, 100}, {4, 0}};
+  for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+    int nodes = shapes[s][0], vn = shapes[s][1] ? shapes[s][1] : ARCOS_RING_DEFAULT_VNODES;
+    arcos_ring_t *r = arcos_ring_create(nodes, shapes[s][1]);
+    size_t n = (size_t)nodes * (size_t)vn;
+    ref_point_t *p = malloc(n * sizeof *p);
+    CHECK(r != NULL && p != NULL);
+    if (r == NULL || p == NULL) {
+      free(p);
+      arcos_ring_destroy(&r);
+      return;
+    }
+    for (int i = 0, k = 0; i < nodes; i++)
+      for (int v = 0; v < vn; v++, k++) {
+        unsigned char enc[8];
+        for (int b = 0; b < 4; b++) {
+          enc[b] = (unsigned char)((unsigned)i >> (8 * b));
+          enc[4 + b] = (unsigned char)((unsigned)v >> (8 * b));
+        }
+        p[k] = (ref_point_t){arcos_hash64(enc, sizeof enc), i};
+      }
+    qsort(p, n, sizeof *p, cmp_ref);
+    long wrong = 0;
+    for (int i = 0; i < 200000; i++)
+      wrong += arcos_ring_owner(r, h[i]) != ref_owner(p, n, h[i]);
+    for (size_t i = 0; i < n; i++) {
+      uint64_t q[3] = {p[i].point, p[i].point - 1, p[i].point + 1};
+      for (int j = 0; j < 3; j++)
+        wrong += arcos_ring_owner(r, q[j]) != ref_owner(p, n, q[j]);
+    }
+    uint64_t ends[4] = {0, 1, UINT64_MAX, UINT64_MAX - 1};
+    for (int j = 0; j < 4; j++)
+      wrong += arcos_ring_owner(r, ends[j]) != ref_owner(p, n, ends[j]);
+    CHECK_INT_EQ(wrong, 0);
+    free(p);
+    arcos_ring_destroy(&r);
+  }
+}
+
 static void test_bad_arguments(void) {
   int dup[2] = {1, 1}, neg[1] = {-1};
   CHECK(arcos_ring_create(0, 0) == NULL);
@@ -174,6 +243,7 @@ int main(void) {
   test_remove_node(h);
   test_replicas(h);
   test_one_node(h);
+  test_lookup_reference(h);
   test_bad_arguments();
   free(h);
   return CHECK_DONE();
