@@ -7,7 +7,7 @@ set -euo pipefail
 
 ARCOS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ARCOS_PACKAGES=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev
-  libhdf5-openmpi-dev hdf5-tools libjansson-dev libssl-dev zlib1g-dev libdeflate-dev libxxhash-dev jq
+  libhdf5-openmpi-dev hdf5-tools libjansson-dev libssl-dev zlib1g-dev libxxhash-dev jq
   prometheus chromium)
 
 arcos_install_packages() {

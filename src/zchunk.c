@@ -11,17 +11,12 @@
  * Here inflate runs raw (no check of its own) straight into the reader's reused chunk
  * buffer, and the Adler-32 of the output is computed with SSSE3 (32 bytes a step) when
  * the CPU has it and compared with the stream's trailer, so a corrupt chunk still
- * fails to read. With libdeflate (optional, found by CMake) the whole-buffer
- * decompressor replaces zlib's inflate: about twice as fast again, same checks. */
+ * fails to read. */
 #include "zchunk.h"
 
 #include <stdint.h>
 #include <string.h>
 #include <zlib.h>
-
-#ifdef ARCOS_HAVE_LIBDEFLATE
-#include <libdeflate.h>
-#endif
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -94,22 +89,6 @@ uint32_t arcos_adler32(uint32_t adler, const void *data, size_t n) {
   return adler32_scalar(adler, data, n);
 }
 
-#ifdef ARCOS_HAVE_LIBDEFLATE
-/* libdeflate inflates a whole buffer of known size about twice as fast as zlib's
- * streaming inflate and checks the header and the Adler-32 itself. One decompressor
- * per process, made on first use (it is freed with the process). */
-int arcos_zchunk_inflate(const void *src, size_t n, void *dst, size_t want) {
-  static struct libdeflate_decompressor *dec;
-  if (dec == NULL && (dec = libdeflate_alloc_decompressor()) == NULL)
-    return -1;
-  size_t in_used = 0, out = 0;
-  if (libdeflate_zlib_decompress_ex(dec, src, n, dst, want, &in_used, &out) !=
-          LIBDEFLATE_SUCCESS ||
-      out != want)
-    return -1;
-  return 0;
-}
-#else
 int arcos_zchunk_inflate(const void *src, size_t n, void *dst, size_t want) {
   const unsigned char *in = src;
   /* zlib header: deflate method, window <= 32 KiB, no preset dictionary, check bits. */
@@ -133,4 +112,3 @@ int arcos_zchunk_inflate(const void *src, size_t n, void *dst, size_t want) {
   uint32_t stored = (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
   return arcos_adler32(1, dst, want) == stored ? 0 : -1;
 }
-#endif
