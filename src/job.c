@@ -472,9 +472,17 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   job.arena = arcos_arena_create();
   int nodes = cfg->cache_nodes > 0 ? (int)cfg->cache_nodes : (ctx->size > 3 ? ctx->size : 3);
   job.ring = arcos_ring_create(nodes, (int)cfg->vnodes);
+  /* Decision (docs/cache.md): under --max-memory-mb the cache holds only the checksum
+   * memo (the seen-set is the spilling exchange), and the memo gets 1/16 of the budget:
+   * half for its entries (the cache refuses writes beyond it: the memo stops learning,
+   * nothing else changes), half for the records waiting for a round. */
+  uint64_t memo_share = cfg->max_memory_mb > 0 && cfg->checksum_memo
+                            ? ((uint64_t)cfg->max_memory_mb << 20) / 16
+                            : 0;
   arcos_cache_options_t copt = {.nodes = nodes,
                                 .vnodes = (int)cfg->vnodes,
-                                .replication = (int)cfg->cache_replication};
+                                .replication = (int)cfg->cache_replication,
+                                .max_bytes = (size_t)(memo_share / 2)};
   job.cache = arcos_cache_create(ctx->comm, &copt);
   if (job.arena == NULL || job.ring == NULL || job.cache == NULL ||
       arcos_job_parts_reserve(&job, job.plan.nparts + 1) != ARCOS_OK)
@@ -483,7 +491,8 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   if (cfg->max_memory_mb > 0) {
     /* Bounded memory: records go to disk partition by partition (spill.c). */
     job.spill = true;
-    job.budget = (uint64_t)cfg->max_memory_mb << 20;
+    job.budget = ((uint64_t)cfg->max_memory_mb << 20) - memo_share;
+    job.memo_pend_max = memo_share / 2;
     size_t np0 = job.plan.nparts;
     job.part_nitems = calloc(np0 + 1, sizeof *job.part_nitems);
     job.part_nfails = calloc(np0 + 1, sizeof *job.part_nfails);

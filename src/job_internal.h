@@ -135,6 +135,7 @@ typedef struct {
   /* checksum memo (memo.h): figures of this rank, and why it is off (NULL when on) */
   bool memo_on;
   const char *memo_off;
+  uint64_t memo_pend_max; /* bytes of records waiting for a round; 0 = the default */
   arcos_memo_stats_t memo;
   totals_t totals; /* set by arcos_outputs_write */
 } job_t;

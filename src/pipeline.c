@@ -43,6 +43,7 @@ struct arcos_pipeline {
   /* checksum memo (file mode): records wait here for the next round */
   arcos_memo_t *memo;
   size_t round_records; /* records per round */
+  size_t pend_max;      /* bytes of waiting record text that end a round early */
   pend_t *pend;
   size_t npend, pend_cap;
   arcos_buf_t pend_text;
@@ -472,6 +473,7 @@ static int flush_pending(arcos_pipeline_t *s) {
     return rc;
   for (size_t k = 0; k < nk; k++)
     s->stored[k] = s->found[k];
+  uint32_t next_seq = s->seq; /* records are processed at their own positions */
   for (size_t i = 0; i < s->npend && rc == ARCOS_OK; i++) {
     const pend_t *pe = &s->pend[i];
     const char *text = s->pend_text.data + pe->text_off;
@@ -503,6 +505,7 @@ static int flush_pending(arcos_pipeline_t *s) {
                                   &learned);
     }
   }
+  s->seq = next_seq;
   s->npend = 0;
   arcos_buf_reset(&s->pend_text);
   return rc;
@@ -532,7 +535,7 @@ static int defer(arcos_pipeline_t *s, const arcos_raw_t *raw, bool is_error, int
   s->npend++;
   s->seq++;
   s->job->part_records[s->part]++;
-  if (s->npend >= s->round_records || s->pend_text.len >= PEND_TEXT_MAX)
+  if (s->npend >= s->round_records || s->pend_text.len >= s->pend_max)
     return flush_pending(s);
   return ARCOS_OK;
 }
@@ -745,6 +748,9 @@ int arcos_pipeline_run(job_t *job) {
       return ARCOS_ENOMEM; /* every rank needs the memo's rounds: this one cannot */
     }
     p->round_records = (size_t)job->cfg->checksum_memo_round;
+    p->pend_max = job->memo_pend_max > 0 && job->memo_pend_max < PEND_TEXT_MAX
+                      ? (size_t)job->memo_pend_max
+                      : PEND_TEXT_MAX;
     job->memo_on = true;
   }
   for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK; part++) {
