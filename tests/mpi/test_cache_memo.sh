@@ -31,6 +31,16 @@ for np in 1 2 3 4; do
     fail "memo figures at $np ranks: $(jq -c .cache.memo "$r")"
 done
 r=$ARCOS_TMP/on-2/report.json
+# metrics.prom carries the same figures (promtool itself runs in tests/ops)
+m=$ARCOS_TMP/on-2/metrics.prom
+assert_eq "$(awk '$1 == "arcos_cache_memo_hits_total" {print $2}' "$m")" "$(json_get "$r" .cache.memo.hits)" \
+  "memo hits in metrics.prom"
+assert_eq "$(awk '$1 == "arcos_cache_memo_skipped_bytes_total" {print $2}' "$m")" \
+  "$(json_get "$r" .cache.memo.bytes_skipped)" "skipped bytes in metrics.prom"
+if command -v promtool >/dev/null 2>&1; then
+  out=$(promtool check metrics <"$m" 2>&1) || fail "promtool: $out"
+  [ -z "$out" ] || fail "promtool complained: $out"
+fi
 echo "memo: 2 ranks: $(jq -c '.cache.memo | {lookups, hits, hit_ratio, batch_hits, rounds}' "$r")"
 
 # Ranks without partitions only join rounds; one rank holds all the work.
