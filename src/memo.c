@@ -46,7 +46,7 @@ void arcos_memo_destroy(arcos_memo_t **pm) {
 arcos_memo_stats_t *arcos_memo_stats(arcos_memo_t *m) { return &m->st; }
 
 int arcos_memo_ref(arcos_memo_t *m, const char *text, size_t len, arcos_memo_ref_t *ref) {
-  size_t doff, dlen, coff = 0, clen = 0;
+  size_t doff = 0, dlen = 0, coff = 0, clen = 0;
   int rc = arcos_json_raw_member(text, len, "data", 4, &doff, &dlen);
   if (rc == 1 && dlen < m->min_bytes) {
     m->st.small++;
