@@ -1,6 +1,7 @@
 /* The checksum memo in the job: see memo.h and docs/cache.md. */
 #include "memo.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,8 +102,20 @@ int arcos_memo_queue_store(arcos_memo_t *m, const unsigned char *key, const arco
  * for ARCOS_ERANGE; ARCOS_ENOMEM is this rank's). */
 static int round_once(arcos_memo_t *m, int done, const unsigned char *keys, size_t n,
                       uint8_t *found, arcos_ev_memo_t *facts) {
-  int all_done = 0;
-  MPI_Allreduce(&done, &all_done, 1, MPI_INT, MPI_LAND, arcos_cache_comm(m->cache));
+  /* The start of a round is where a rank waits for the slower ones. Waiting by
+   * spinning in MPI takes a core's share from the very rank being waited for when
+   * ranks share cores (an oversubscribed or busy node), so the wait yields the CPU
+   * between tests; on a dedicated core sched_yield returns at once. */
+  int all_done = 0, flag = 0;
+  MPI_Request req;
+  MPI_Iallreduce(&done, &all_done, 1, MPI_INT, MPI_LAND, arcos_cache_comm(m->cache), &req);
+  for (unsigned spin = 0;; spin++) {
+    MPI_Test(&req, &flag, MPI_STATUS_IGNORE);
+    if (flag)
+      break;
+    if (spin >= 16)
+      sched_yield();
+  }
   if (all_done)
     return 1;
   int rc = ARCOS_OK;

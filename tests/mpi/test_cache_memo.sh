@@ -30,6 +30,14 @@ for np in 1 2 3 4; do
          and .cache.memo.rounds > 10' "$r" >/dev/null ||
     fail "memo figures at $np ranks: $(jq -c .cache.memo "$r")"
 done
+# results.h5 too (its config attribute names the option, so compare the groups' data)
+if command -v h5dump >/dev/null 2>&1; then
+  for grp in /evidence /alerts /errors /duplicates; do
+    h5dump -g "$grp" "$ARCOS_TMP/ref/results.h5" | tail -n +2 >"$ARCOS_TMP/h5-ref.txt"
+    h5dump -g "$grp" "$ARCOS_TMP/on-3/results.h5" | tail -n +2 >"$ARCOS_TMP/h5-on.txt"
+    assert_same_file "$ARCOS_TMP/h5-ref.txt" "$ARCOS_TMP/h5-on.txt" "results.h5 $grp with the memo at 3 ranks"
+  done
+fi
 r=$ARCOS_TMP/on-2/report.json
 # metrics.prom carries the same figures (promtool itself runs in tests/ops)
 m=$ARCOS_TMP/on-2/metrics.prom
