@@ -188,11 +188,12 @@ static void rules_processing(adv_t *a, const json_t *rep) {
     if (hits >= 0 && misses >= 0 && hits + misses >= ARCOS_ADV_MEMO_MIN_LOOKUPS &&
         hits / (hits + misses) < ARCOS_ADV_MEMO_HIT_MIN) {
       double nodes = num_or(rep, "cache.nodes", nranks);
-      add(a, false, "low_memo_hit", "--cache-nodes",
+      add(a, false, "low_memo_hit", "--checksum-memo=false",
           "the memo hit ratio is %.2f (< %.2f) over %.0f lookups (%.0f hits): verified checksums "
           "are rarely reused; when entries were refused (%.0f) or expired (%.0f) raise "
-          "--cache-nodes (now %.0f) for more capacity, otherwise the inputs simply have few "
-          "repeated records and the memo costs a lookup per record",
+          "--cache-nodes (now %.0f) or --max-memory-mb for more capacity, otherwise the inputs "
+          "have few repeated payloads and each lookup costs more than the hits save: run with "
+          "--checksum-memo=false, or raise --checksum-memo-min-bytes",
           hits / (hits + misses), ARCOS_ADV_MEMO_HIT_MIN, hits + misses, hits,
           num_or(rep, "cache.refused", 0), num_or(rep, "cache.expired", 0), nodes);
     }

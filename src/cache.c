@@ -305,6 +305,7 @@ void arcos_cache_destroy(arcos_cache_t **cache) {
 int arcos_cache_nodes(const arcos_cache_t *c) { return c->nodes; }
 int arcos_cache_vnodes(const arcos_cache_t *c) { return c->vnodes; }
 int arcos_cache_replication(const arcos_cache_t *c) { return c->replication; }
+MPI_Comm arcos_cache_comm(const arcos_cache_t *c) { return c->comm; }
 int arcos_cache_node_up(const arcos_cache_t *c, int node) {
   return node >= 0 && node < c->nodes && c->up[node];
 }

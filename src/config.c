@@ -91,6 +91,13 @@ static const opt_t options[] = {
     {"exactly_once_cache", OPT_BOOL, OFF(exactly_once_cache), 0, 0, NULL, NULL, NULL,
      "seen-set on the replicated cache (default true; false: one owner exchange, faster, "
      "no failover)"},
+    {"checksum_memo", OPT_BOOL, OFF(checksum_memo), 0, 0, NULL, NULL, NULL,
+     "memo of verified checksums on the cache: a repeated data + checksum text skips its "
+     "parse, canonical form and SHA-256 (default true; docs/cache.md)"},
+    {"checksum_memo_min_bytes", OPT_I64, OFF(checksum_memo_min_bytes), 0, 1e9, NULL, NULL, "N",
+     "only `data` texts of at least N bytes use the memo (default 256)"},
+    {"checksum_memo_round", OPT_I64, OFF(checksum_memo_round), 1, 1e7, NULL, NULL, "N",
+     "records per rank per memo round (default 1024)"},
     {"max_error_rate", OPT_F64, OFF(max_error_rate), 0, 1, NULL, NULL, "F",
      "fail with exit 3 when (dead_lettered + skipped) / input exceeds F"},
     {"retry_backoff_ms", OPT_F64, OFF(retry_backoff_ms), 0, 60000, NULL, NULL, "MS",
@@ -166,6 +173,9 @@ void arcos_config_init(arcos_config_t *cfg) {
   cfg->checkpoint = true;
   cfg->cache_replication = 2;
   cfg->exactly_once_cache = true;
+  cfg->checksum_memo = true;
+  cfg->checksum_memo_min_bytes = 256;
+  cfg->checksum_memo_round = 1024;
   cfg->fail_cache_node = -1;
   cfg->fail_at = 0.5;
   cfg->progress_interval = 2.0;

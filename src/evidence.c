@@ -115,6 +115,10 @@ struct arcos_evidence_ctx {
   char id_buf[24];          /* an integer id as decimal text */
   /* Or the current record came from an archive row (arcos_ev_from_fields). */
   const arcos_ev_fields_t *fields;
+  /* Or its `data` was skipped (arcos_ev_ingest_memo): the memo's facts stand in. */
+  bool use_memo;
+  arcos_ev_memo_t memo;
+  arcos_buf_t envelope; /* the record text with `data` replaced, reused */
 };
 
 void arcos_scoring_defaults(arcos_scoring_t *s) {
@@ -219,6 +223,7 @@ void arcos_evidence_destroy(arcos_evidence_ctx_t **pctx) {
   json_decref(ctx->root);
   arcos_canon_scratch_free(&ctx->scratch);
   arcos_buf_free(&ctx->canon);
+  arcos_buf_free(&ctx->envelope);
   EVP_MD_CTX_free(ctx->md);
   EVP_MD_free(ctx->sha256);
   free(ctx);
@@ -280,6 +285,7 @@ static void release_record(arcos_evidence_ctx_t *ctx) {
   ctx->root = NULL;
   ctx->data = ctx->provenance = ctx->checksum = NULL;
   ctx->fields = NULL;
+  ctx->use_memo = false;
 }
 
 /* A string member as (pointer, length), or "" when missing or not a string. */
@@ -326,6 +332,9 @@ static int normalise_id(arcos_evidence_ctx_t *ctx, const json_t *root, arcos_evi
   return ARCOS_OK;
 }
 
+static int ingest_root(arcos_evidence_ctx_t *ctx, json_t *root, size_t len, arcos_evidence_t *rec,
+                       arcos_detail_t *detail);
+
 int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len,
                     arcos_evidence_t *rec, arcos_detail_t *detail) {
   memset(rec, 0, sizeof *rec);
@@ -347,6 +356,12 @@ int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len,
                             "not valid JSON: %s (column %d, byte %d)", err.text, err.column,
                             err.position);
   }
+  return ingest_root(ctx, root, len, rec, detail);
+}
+
+/* Validation and normalisation of a parsed record; takes root over. */
+static int ingest_root(arcos_evidence_ctx_t *ctx, json_t *root, size_t len, arcos_evidence_t *rec,
+                       arcos_detail_t *detail) {
   if (!json_is_object(root)) {
     int rc = arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
                               "record is a JSON %s, not an object; each record must be one "
@@ -515,6 +530,9 @@ static bool type_is(const arcos_evidence_t *rec, const char *name) {
   return rec->type_len == n && memcmp(rec->type, name, n) == 0;
 }
 
+enum { SIG_PASSED = 1, SIG_COVERAGE = 2, SIG_CRITICAL_HIGH = 4 };
+static void signal_facts(const json_t *data, int which, arcos_ev_fields_t *f);
+
 /* The record facts the components need besides arcos_evidence_t, from the JSON tree
  * (the text path and arcos_ev_extract): provenance and the signal inputs of the
  * record's type. */
@@ -524,6 +542,15 @@ static void facts_from_json(const json_t *data, const json_t *p, const arcos_evi
   f->provenance_object = json_is_object(p) && json_object_size(p) != 0;
   f->provenance_tool = f->provenance_object && (json_object_get(p, "collector") != NULL ||
                                                 json_object_get(p, "tool") != NULL);
+  int which = type_is(rec, "test_result")     ? SIG_PASSED
+              : type_is(rec, "coverage")      ? SIG_COVERAGE
+              : type_is(rec, "security_scan") ? SIG_CRITICAL_HIGH
+                                              : 0;
+  signal_facts(data, which, f);
+}
+
+/* The signal inputs of `data` for the types in `which`; the others stay missing. */
+static void signal_facts(const json_t *data, int which, arcos_ev_fields_t *f) {
   f->passed = ARCOS_EV_TRI_MISSING;
   f->line_coverage_present = false;
   f->line_coverage = 0.0;
@@ -531,17 +558,19 @@ static void facts_from_json(const json_t *data, const json_t *p, const arcos_evi
   if (!json_is_object(data))
     return;
   number_t a = {0}, b = {0};
-  if (type_is(rec, "test_result")) {
+  if (which & SIG_PASSED) {
     if (as_number(json_object_get(data, "passed"), &a)) { /* bools: true 1, false 0 */
       bool truthy = a.is_int ? a.i != 0 : a.d != 0.0;
       f->passed = truthy ? ARCOS_EV_TRI_TRUE : ARCOS_EV_TRI_FALSE;
     }
-  } else if (type_is(rec, "coverage")) {
+  }
+  if (which & SIG_COVERAGE) {
     if (as_number(json_object_get(data, "line_coverage"), &a)) {
       f->line_coverage_present = true;
       f->line_coverage = a.d;
     }
-  } else if (type_is(rec, "security_scan")) {
+  }
+  if (which & SIG_CRITICAL_HIGH) {
     if (as_number(json_object_get(data, "critical"), &a) &&
         as_number(json_object_get(data, "high"), &b)) {
       bool zero;
@@ -615,6 +644,21 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
   }
   if (ctx->root == NULL)
     return ARCOS_EINTERNAL; /* no successfully ingested record */
+  if (ctx->use_memo) {
+    /* `data` was not parsed: its facts and the verdict come from the memo. */
+    arcos_ev_fields_t f;
+    memset(&f, 0, sizeof f);
+    f.data_meaningful = ctx->memo.data_meaningful;
+    f.provenance_object = json_is_object(ctx->provenance) && json_object_size(ctx->provenance) != 0;
+    f.provenance_tool = f.provenance_object && (json_object_get(ctx->provenance, "collector") != NULL ||
+                                                json_object_get(ctx->provenance, "tool") != NULL);
+    f.passed = ctx->memo.passed;
+    f.line_coverage_present = ctx->memo.line_coverage_present;
+    f.line_coverage = ctx->memo.line_coverage;
+    f.critical_high = ctx->memo.critical_high;
+    components(ctx, rec, &f, rec->checksum_present && ctx->memo.verified);
+    return ARCOS_OK;
+  }
   if (rec->checksum_present)
     rc = verify_checksum(ctx, &verified);
   if (rc != ARCOS_OK)
@@ -627,7 +671,7 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
 
 int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
                      arcos_ev_fields_t *f) {
-  if (ctx->root == NULL)
+  if (ctx->root == NULL || ctx->use_memo)
     return ARCOS_EINTERNAL;
   memset(f, 0, sizeof *f);
   f->id = rec->id;
@@ -712,5 +756,53 @@ int arcos_ev_alert(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
   }
   rec->alerts = alerts;
   rec->severity = severity;
+  return ARCOS_OK;
+}
+
+int arcos_ev_memo_facts(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
+                        arcos_ev_memo_t *out) {
+  if (ctx->root == NULL || ctx->use_memo)
+    return ARCOS_EINTERNAL; /* only a record whose `data` was parsed */
+  arcos_ev_fields_t f;
+  memset(&f, 0, sizeof f);
+  signal_facts(ctx->data, SIG_PASSED | SIG_COVERAGE | SIG_CRITICAL_HIGH, &f);
+  memset(out, 0, sizeof *out);
+  out->verified = rec->verified;
+  out->data_meaningful = data_meaningful(ctx->data);
+  out->passed = f.passed;
+  out->critical_high = f.critical_high;
+  out->line_coverage_present = f.line_coverage_present;
+  out->line_coverage = f.line_coverage;
+  return ARCOS_OK;
+}
+
+int arcos_ev_ingest_memo(arcos_evidence_ctx_t *ctx, const char *text, size_t len,
+                         size_t data_off, size_t data_len, const arcos_ev_memo_t *memo,
+                         arcos_evidence_t *rec) {
+  memset(rec, 0, sizeof *rec);
+  rec->id = rec->type = rec->source = "";
+  release_record(ctx);
+  if (len > ctx->max_record_bytes || data_off > len || data_len > len - data_off)
+    return ARCOS_EINVALID;
+  /* The span is a complete JSON value (its text once parsed as `data`); any other value
+   * in its place leaves the rest of the record's grammar, and so its validity and
+   * every other member, unchanged. */
+  arcos_buf_reset(&ctx->envelope);
+  if (arcos_buf_append(&ctx->envelope, text, data_off) != 0 ||
+      arcos_buf_append(&ctx->envelope, "0", 1) != 0 ||
+      arcos_buf_append(&ctx->envelope, text + data_off + data_len, len - data_off - data_len) != 0)
+    return ARCOS_ENOMEM;
+  json_t *root = json_loadb(ctx->envelope.data, ctx->envelope.len,
+                            JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+  if (root == NULL)
+    return ARCOS_EPARSE;
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  int rc = ingest_root(ctx, root, len, rec, &d);
+  if (rc != ARCOS_OK)
+    return rc;
+  ctx->use_memo = true;
+  ctx->memo = *memo;
+  ctx->data = NULL; /* the placeholder, never read */
   return ARCOS_OK;
 }

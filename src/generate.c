@@ -129,6 +129,9 @@ static const char *pick_list(rng_t *r, const char *const *list) {
   return list[rng_next(r) % n];
 }
 
+/* Distinct repeated payloads per record type (--payload-repeat-rate). */
+#define GEN_PAYLOADS 16
+
 struct arcos_gen {
   arcos_gen_options_t opt;
   arcos_gen_counts_t counts;
@@ -147,6 +150,8 @@ struct arcos_gen {
   uint64_t recent_n;   /* records put into recent (slot = n % GEN_RECENT) */
   uint64_t pooled;     /* records offered to the reservoir */
   rng_t pool_rng;      /* reservoir replacement decisions */
+  /* --payload-repeat-rate: per type, payloads that later records attach again */
+  json_t *payloads[TYPE_COUNT][GEN_PAYLOADS];
 };
 
 typedef struct pool_slot pool_slot_t;
@@ -376,6 +381,28 @@ static json_t *data_other(rng_t *r, int *err) {
     break;
   }
   return d;
+}
+
+/* --payload-bytes: a per-file "details" list, as a coverage or test report carries,
+ * until the payload is about `bytes` long (each entry is ~64 bytes of JSON). */
+static void pad_payload(json_t *d, rng_t *r, uint64_t bytes, int *err) {
+  json_t *list = json_array();
+  uint64_t entries = bytes / 64;
+  for (uint64_t i = 0; i < entries; i++) {
+    json_t *f = json_object();
+    sb_t path = {0};
+    sb_str(&path, "src/module_");
+    sb_u64(&path, (uint64_t)rng_range(r, 0, 40));
+    sb_str(&path, "/file_");
+    sb_u64(&path, i);
+    sb_str(&path, ".c");
+    put(f, "path", json_stringn(path.s, path.n), err);
+    put(f, "lines", json_integer(rng_range(r, 10, 4000)), err);
+    put(f, "covered", json_integer(rng_range(r, 0, 4000)), err);
+    if (json_array_append_new(list, f) != 0)
+      *err = 1;
+  }
+  put(d, "details", list, err);
 }
 
 /* Empty payloads cost completeness points (SPEC §2) but are still records. */
@@ -700,8 +727,18 @@ static void write_record(arcos_gen_t *g, rng_t *r, const char *id_text, size_t i
   w_timestamp(w, r, g->opt.end_time, info);
 
   int err = 0;
-  json_t *data;
-  if (rng_chance(r, 0.003)) {
+  json_t *data = NULL;
+  /* A repeated payload: one of the type's GEN_PAYLOADS, made by the first record that
+   * draws its slot (no draws at all without --payload-repeat-rate: same bytes as before). */
+  json_t **slot = NULL;
+  if (g->opt.payload_repeat_rate > 0 && rng_chance(r, g->opt.payload_repeat_rate)) {
+    slot = &g->payloads[type][rng_next(r) % GEN_PAYLOADS];
+    if (*slot != NULL)
+      data = json_incref(*slot);
+  }
+  if (data != NULL) {
+    /* the pooled payload */
+  } else if (rng_chance(r, 0.003)) {
     data = data_empty(r);
   } else {
     switch (type) {
@@ -728,6 +765,10 @@ static void write_record(arcos_gen_t *g, rng_t *r, const char *id_text, size_t i
       break;
     }
   }
+  if (g->opt.payload_bytes > 0 && json_is_object(data) && (slot == NULL || *slot == NULL))
+    pad_payload(data, r, g->opt.payload_bytes, &err);
+  if (slot != NULL && *slot == NULL && data != NULL)
+    *slot = json_incref(data);
   if (err)
     w->err = 1;
   w_key(w, "data");
@@ -1048,6 +1089,9 @@ void arcos_gen_destroy(arcos_gen_t **gen) {
     arcos_buf_free(&g->reservoir[i].text);
   arcos_buf_free(&g->canon);
   arcos_evidence_destroy(&g->ev);
+  for (int t = 0; t < TYPE_COUNT; t++)
+    for (int k = 0; k < GEN_PAYLOADS; k++)
+      json_decref(g->payloads[t][k]);
   free(g);
   *gen = NULL;
 }
@@ -1185,7 +1229,8 @@ int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
                                         "--bad-rate",   "--tamper-rate", "--seed",
                                         "--format",     "--files",   "--end-time",
                                         "--graph-nodes", "--graph-kind", "--scale",
-                                        "--edge-factor"};
+                                        "--edge-factor", "--payload-repeat-rate",
+                                        "--payload-bytes"};
     bool is_known = false;
     for (size_t k = 0; k < COUNT_OF(known); k++)
       is_known = is_known || strcmp(flag, known[k]) == 0;
@@ -1214,6 +1259,12 @@ int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
       rc = parse_rate(flag, value, &opt->bad_rate, d);
     } else if (strcmp(flag, "--tamper-rate") == 0) {
       rc = parse_rate(flag, value, &opt->tamper_rate, d);
+    } else if (strcmp(flag, "--payload-repeat-rate") == 0) {
+      rc = parse_rate(flag, value, &opt->payload_repeat_rate, d);
+    } else if (strcmp(flag, "--payload-bytes") == 0) {
+      rc = parse_u64(flag, value, &opt->payload_bytes, d);
+      if (rc == ARCOS_OK && opt->payload_bytes > 262144)
+        return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "--payload-bytes: at most 262144");
     } else if (strcmp(flag, "--seed") == 0) {
       rc = parse_u64(flag, value, &opt->seed, d);
     } else if (strcmp(flag, "--files") == 0) {
@@ -1296,6 +1347,10 @@ void arcos_gen_usage(FILE *out) {
         "  --duplicate-rate F     share of lines repeating an earlier id (default 0.05)\n"
         "  --bad-rate F           share of lines that are not valid records (default 0.01)\n"
         "  --tamper-rate F        share of records with a wrong checksum (default 0.02)\n"
+        "  --payload-repeat-rate F  share of records whose `data` is one of 16 earlier\n"
+        "                         payloads of the same type, byte for byte (default 0)\n"
+        "  --payload-bytes N      grow object payloads to about N bytes with a per-file\n"
+        "                         \"details\" list, as coverage reports (default 0: off)\n"
         "  --seed S               PRNG seed (default 1)\n"
         "  --format FMT           jsonl (default), jsonl.gz, json (an array) or items\n"
         "                         (the seed's {\"evidence_items\": [...]} object)\n"
@@ -1424,6 +1479,10 @@ json_t *arcos_gen_manifest(const arcos_gen_options_t *opt, const arcos_gen_count
   put(args, "duplicate_rate", json_real(opt->duplicate_rate), &err);
   put(args, "bad_rate", json_real(opt->bad_rate), &err);
   put(args, "tamper_rate", json_real(opt->tamper_rate), &err);
+  if (opt->payload_repeat_rate > 0)
+    put(args, "payload_repeat_rate", json_real(opt->payload_repeat_rate), &err);
+  if (opt->payload_bytes > 0)
+    put(args, "payload_bytes", json_integer((json_int_t)opt->payload_bytes), &err);
   put(args, "seed", json_integer((json_int_t)opt->seed), &err);
   put(args, "format", json_string(arcos_gen_format_name(opt->format)), &err);
   put(args, "files", json_integer(opt->files), &err);

@@ -307,6 +307,36 @@ static void print_summary(const arcos_ctx_t *ctx, const job_t *job, const stats_
           bal, slowest, rm[slowest].busy_s);
 }
 
+/* report.json cache.memo (collective; the object on rank 0, NULL elsewhere). */
+static json_t *memo_report(job_t *job) {
+  const arcos_memo_stats_t *m = &job->memo;
+  uint64_t mine[11] = {m->lookups,  m->hits,     m->batch_hits, m->keys_sent,
+                       m->stores,   m->refused,  m->fallbacks,  m->bytes_skipped,
+                       m->small,    m->declined, m->rounds};
+  uint64_t all[11] = {0};
+  double secs[2] = {m->round_s, m->finish_s}, gsecs[2] = {0, 0};
+  MPI_Reduce(mine, all, 11, MPI_UINT64_T, MPI_SUM, 0, job->ctx->comm);
+  MPI_Reduce(secs, gsecs, 2, MPI_DOUBLE, MPI_SUM, 0, job->ctx->comm);
+  if (job->ctx->rank != 0)
+    return NULL;
+  json_t *o = json_object();
+  json_object_set_new(o, "enabled", json_boolean(job->memo_on));
+  if (job->memo_off != NULL)
+    json_object_set_new(o, "off_reason", json_string(job->memo_off));
+  json_object_set_new(o, "min_bytes", json_integer(job->cfg->checksum_memo_min_bytes));
+  json_object_set_new(o, "round_records", json_integer(job->cfg->checksum_memo_round));
+  static const char *const names[11] = {"lookups", "hits", "batch_hits", "keys_sent", "stores",
+                                        "refused", "fallbacks", "bytes_skipped", "small",
+                                        "declined", "rounds"};
+  for (int i = 0; i < 11; i++)
+    json_object_set_new(o, names[i], json_integer((json_int_t)(i == 10 ? m->rounds : all[i])));
+  json_object_set_new(o, "misses", json_integer((json_int_t)(all[0] - all[1])));
+  json_object_set_new(o, "hit_ratio", jreal(all[0] ? (double)all[1] / (double)all[0] : 0.0));
+  json_object_set_new(o, "round_s", jreal(gsecs[0]));
+  json_object_set_new(o, "finish_s", jreal(gsecs[1]));
+  return o;
+}
+
 int arcos_job_run(const arcos_ctx_t *ctx) {
   double t_start = arcos_now();
   const arcos_config_t *cfg = ctx->cfg;
@@ -365,6 +395,10 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     if (job.arena == NULL || job.ring == NULL || job.cache == NULL ||
         arcos_job_parts_reserve(&job, 64) != ARCOS_OK)
       ARCOS_OOM_ABORT(ctx->comm);
+    /* Decision (docs/cache.md): no memo when streaming. Workers take batches from rank 0
+     * point to point under credit flow control; collective memo rounds would tie every
+     * worker to the slowest one and to rank 0's reading, against the backpressure design. */
+    job.memo_off = "streaming mode";
     rc = arcos_stream_run(&job);
     if (rc == ARCOS_EIO) {
       exit_code = ARCOS_EXIT_FAILED;
@@ -438,9 +472,17 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   job.arena = arcos_arena_create();
   int nodes = cfg->cache_nodes > 0 ? (int)cfg->cache_nodes : (ctx->size > 3 ? ctx->size : 3);
   job.ring = arcos_ring_create(nodes, (int)cfg->vnodes);
+  /* Decision (docs/cache.md): under --max-memory-mb the cache holds only the checksum
+   * memo (the seen-set is the spilling exchange), and the memo gets 1/16 of the budget:
+   * half for its entries (the cache refuses writes beyond it: the memo stops learning,
+   * nothing else changes), half for the records waiting for a round. */
+  uint64_t memo_share = cfg->max_memory_mb > 0 && cfg->checksum_memo
+                            ? ((uint64_t)cfg->max_memory_mb << 20) / 16
+                            : 0;
   arcos_cache_options_t copt = {.nodes = nodes,
                                 .vnodes = (int)cfg->vnodes,
-                                .replication = (int)cfg->cache_replication};
+                                .replication = (int)cfg->cache_replication,
+                                .max_bytes = (size_t)(memo_share / 2)};
   job.cache = arcos_cache_create(ctx->comm, &copt);
   if (job.arena == NULL || job.ring == NULL || job.cache == NULL ||
       arcos_job_parts_reserve(&job, job.plan.nparts + 1) != ARCOS_OK)
@@ -449,7 +491,8 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   if (cfg->max_memory_mb > 0) {
     /* Bounded memory: records go to disk partition by partition (spill.c). */
     job.spill = true;
-    job.budget = (uint64_t)cfg->max_memory_mb << 20;
+    job.budget = ((uint64_t)cfg->max_memory_mb << 20) - memo_share;
+    job.memo_pend_max = memo_share / 2;
     size_t np0 = job.plan.nparts;
     job.part_nitems = calloc(np0 + 1, sizeof *job.part_nitems);
     job.part_nfails = calloc(np0 + 1, sizeof *job.part_nfails);
@@ -605,6 +648,7 @@ processed:;
   arcos_cache_stats_t cstats;
   memset(&cstats, 0, sizeof cstats);
   bool have_cstats = job.cache != NULL && arcos_cache_stats(job.cache, &cstats) == ARCOS_OK;
+  json_t *memo_json = memo_report(&job);
   json_t *sample = error_sample(&job);
   json_t *skips = skipped_ranges(&job);
   size_t nlat = 0;
@@ -763,6 +807,9 @@ processed:;
         json_object_set_new(cj, "exactly_once_on_cache",
                             json_boolean(!job.spill && cfg->exactly_once_cache &&
                                          cfg->guarantee == ARCOS_GUARANTEE_EXACTLY_ONCE));
+        if (memo_json != NULL)
+          json_object_set_new(cj, "memo", memo_json);
+        memo_json = NULL;
         json_object_set_new(rep, "cache", cj);
       }
       if (cstats.lost > 0 || job.eo_unavailable > 0)
@@ -813,6 +860,7 @@ processed:;
   }
   json_decref(config_json);
   json_decref(skips);
+  json_decref(memo_json);
   if (have_cstats)
     arcos_cache_stats_free(&cstats);
   free(rm);

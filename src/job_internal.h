@@ -13,6 +13,7 @@
 #include "arcos/job.h"
 #include "arcos/ring.h"
 #include "arcos/util.h"
+#include "memo.h"
 
 enum { ITEM_STORED = 0, ITEM_DUPLICATE = 1 };
 
@@ -131,6 +132,11 @@ typedef struct {
   arcos_ring_t *ring;
   struct arcos_cache *cache; /* the distributed cache (seen-set of exactly-once) */
   uint64_t eo_unavailable;   /* ids whose seen-set entry was lost (replication 1) */
+  /* checksum memo (memo.h): figures of this rank, and why it is off (NULL when on) */
+  bool memo_on;
+  const char *memo_off;
+  uint64_t memo_pend_max; /* bytes of records waiting for a round; 0 = the default */
+  arcos_memo_stats_t memo;
   totals_t totals; /* set by arcos_outputs_write */
 } job_t;
 

@@ -15,6 +15,20 @@
 #include <time.h>
 
 #include "job_internal.h"
+#include "memo.h"
+
+/* A record (or reader error) read but not processed yet: with the checksum memo,
+ * records wait for their round's lookup. Texts live in the pipeline's pend_text. */
+typedef struct {
+  uint32_t seq;
+  bool is_error;
+  int code; /* reader errors */
+  uint64_t line, offset;
+  size_t text_off, len;
+  size_t msg_off; /* reader errors: NUL-terminated message in pend_text */
+  int32_t key;    /* index into the round's distinct keys, -1 = no memo */
+  size_t data_off, data_len;
+} pend_t;
 
 struct arcos_pipeline {
   job_t *job;
@@ -26,7 +40,26 @@ struct arcos_pipeline {
   double batch_size; /* current (adaptive) batch size */
   bool batch_by_call; /* streaming: one batch per arcos_pipeline_buffer call */
   double batch_t0;
+  /* checksum memo (file mode): records wait here for the next round */
+  arcos_memo_t *memo;
+  size_t round_records; /* records per round */
+  size_t pend_max;      /* bytes of waiting record text that end a round early */
+  pend_t *pend;
+  size_t npend, pend_cap;
+  arcos_buf_t pend_text;
+  unsigned char *keys; /* distinct keys of the round */
+  uint8_t *found;
+  arcos_ev_memo_t *facts;
+  uint8_t *stored; /* per distinct key: its verdict was queued or known */
+  size_t flags_cap; /* room in found, stored and facts */
+  size_t nkeys, keys_cap;
+  int32_t *slots; /* open addressing over the round's keys */
+  size_t nslots;
+  double memo_s; /* seconds in memo rounds during the current partition */
 };
+
+/* Bytes of record text a round holds at most, whatever round_records says. */
+#define PEND_TEXT_MAX ((size_t)8 << 20)
 
 static int grow(void **v, size_t *cap, size_t n, size_t elem) {
   if (n < *cap)
@@ -226,10 +259,9 @@ static int run_stage(arcos_pipeline_t *s, int stage, arcos_evidence_t *ev, int a
   return ARCOS_OK;
 }
 
-static int on_record(void *arg, const arcos_raw_t *raw) {
-  arcos_pipeline_t *s = arg;
+/* Every record as it is read: the stop check and the progress line. */
+static int record_prologue(arcos_pipeline_t *s, const arcos_raw_t *raw) {
   job_t *job = s->job;
-  const arcos_config_t *cfg = job->cfg;
   if ((s->seq & 63) == 0) {
     if (!job->streaming && arcos_stop_requested(job))
       return ARCOS_EINTERRUPTED; /* the partition is abandoned and redone on --resume */
@@ -246,6 +278,17 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
                           job->done_bytes + (in_part < span ? in_part : span));
     }
   }
+  return ARCOS_OK;
+}
+
+/* The four compute stages of one record (s->seq is its position). With a memo hit
+ * (hit != NULL) ingestion skips `data`; *learned receives the facts to remember when
+ * the record was verified in full (learned may be NULL). */
+static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw, const pend_t *pe,
+                          const arcos_ev_memo_t *hit, arcos_ev_memo_t *learned,
+                          bool *has_learned) {
+  job_t *job = s->job;
+  const arcos_config_t *cfg = job->cfg;
   arcos_raw_t r = *raw;
   if (r.offset == 0 && r.len >= 3 && memcmp(r.text, "\xEF\xBB\xBF", 3) == 0) {
     r.text += 3; /* a UTF-8 byte order mark at the start of a file is tolerated */
@@ -256,15 +299,26 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
   if (s->in_batch == 0)
     s->batch_t0 = arcos_now();
   s->in_batch++;
-  job->part_records[s->part]++;
   arcos_evidence_t ev;
   arcos_detail_t d;
   arcos_detail_clear(&d);
   int hard = ARCOS_OK;
   item_t *it = NULL;
+  int rc = ARCOS_EINTERNAL;
+  bool full = true; /* `data` parsed and verified here */
+  if (hit != NULL) {
+    rc = arcos_ev_ingest_memo(s->ev, r.text, r.len, pe->data_off, pe->data_len, hit, &ev);
+    if (rc == ARCOS_OK) {
+      full = false;
+      arcos_memo_stats(s->memo)->bytes_skipped += pe->data_len;
+    } else {
+      arcos_memo_stats(s->memo)->fallbacks++;
+    }
+  }
   /* Archive rows arrive with their fields extracted: no text to parse. */
-  int rc = raw->fields != NULL ? arcos_ev_from_fields(s->ev, raw->fields, &ev, &d)
-                               : arcos_ev_ingest(s->ev, r.text, r.len, &ev, &d);
+  if (full)
+    rc = raw->fields != NULL ? arcos_ev_from_fields(s->ev, raw->fields, &ev, &d)
+                             : arcos_ev_ingest(s->ev, r.text, r.len, &ev, &d);
   if (rc != ARCOS_OK) {
     int kind = rc == ARCOS_EPARSE ? ARCOS_KIND_PARSE : ARCOS_KIND_INVALID;
     hard = add_fail(s, raw, kind, ARCOS_STAGE_INGESTION, 1,
@@ -295,6 +349,9 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
         break;
       }
     }
+    /* Analysis ran to the end: what the memo keeps about this `data` is known. */
+    if (full && learned != NULL && (failed_stage < 0 || failed_stage > ARCOS_STAGE_ANALYSIS))
+      *has_learned = arcos_ev_memo_facts(s->ev, &ev, learned) == ARCOS_OK;
     if (failed_stage >= 0) {
       hard = add_fail(s, raw, ARCOS_KIND_STAGE, failed_stage, attempts, msg);
     } else if ((it = arcos_job_new_item(job)) == NULL) {
@@ -323,14 +380,183 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
         job->nitems++;
     }
   }
-  s->seq++;
   if (!s->batch_by_call)
     end_batch(s, false);
   return hard;
 }
 
+/* BOM and CR trimming as process_record does it, for the memo key. */
+static void trimmed(const pend_t *pe, const char *text, const char **t, size_t *n) {
+  *t = text;
+  *n = pe->len;
+  if (pe->offset == 0 && *n >= 3 && memcmp(*t, "\xEF\xBB\xBF", 3) == 0) {
+    *t += 3;
+    *n -= 3;
+  }
+  if (*n > 0 && (*t)[*n - 1] == '\r')
+    (*n)--;
+}
+
+/* The round's distinct keys: index of key k, adding it when new; -1 out of memory. */
+static int32_t key_index(arcos_pipeline_t *s, const unsigned char *k) {
+  uint64_t h;
+  memcpy(&h, k, sizeof h); /* the key starts with XXH3-128: already well mixed */
+  size_t mask = s->nslots - 1;
+  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+    int32_t j = s->slots[i];
+    if (j < 0) {
+      if (grow((void **)&s->keys, &s->keys_cap, s->nkeys, ARCOS_CACHE_MEMO_KEY_LEN) != ARCOS_OK)
+        return -1;
+      memcpy(s->keys + s->nkeys * ARCOS_CACHE_MEMO_KEY_LEN, k, ARCOS_CACHE_MEMO_KEY_LEN);
+      s->slots[i] = (int32_t)s->nkeys;
+      return (int32_t)s->nkeys++;
+    }
+    if (memcmp(s->keys + (size_t)j * ARCOS_CACHE_MEMO_KEY_LEN, k, ARCOS_CACHE_MEMO_KEY_LEN) == 0)
+      return j;
+  }
+}
+
+/* Process the waiting records: one collective memo round for their keys, then the
+ * stages in read order. A record whose key is known (from the cache, or from an
+ * earlier record of this round) skips `data`; the first full verification of a key
+ * queues its facts for the next round. */
+static int flush_pending(arcos_pipeline_t *s) {
+  job_t *job = s->job;
+  arcos_memo_stats_t *ms = arcos_memo_stats(s->memo);
+  size_t want = 2;
+  while (want < 2 * s->npend)
+    want *= 2;
+  if (want > s->nslots) {
+    int32_t *g = realloc(s->slots, want * sizeof *g);
+    if (g == NULL)
+      return ARCOS_ENOMEM;
+    s->slots = g;
+    s->nslots = want;
+  }
+  memset(s->slots, 0xff, s->nslots * sizeof *s->slots);
+  s->nkeys = 0;
+  for (size_t i = 0; i < s->npend; i++) {
+    pend_t *pe = &s->pend[i];
+    pe->key = -1;
+    if (pe->is_error)
+      continue;
+    const char *t;
+    size_t n;
+    trimmed(pe, s->pend_text.data + pe->text_off, &t, &n);
+    arcos_memo_ref_t ref;
+    if (n > (size_t)job->cfg->max_record_bytes || arcos_memo_ref(s->memo, t, n, &ref) != 1)
+      continue;
+    pe->key = key_index(s, ref.key);
+    if (pe->key < 0)
+      return ARCOS_ENOMEM;
+    pe->data_off = ref.data_off; /* in the trimmed text, as process_record sees it */
+    pe->data_len = ref.data_len;
+  }
+  size_t nk = s->nkeys;
+  if (nk > s->flags_cap || s->found == NULL) {
+    size_t c = nk > 64 ? nk * 2 : 128;
+    uint8_t *found = realloc(s->found, 2 * c); /* found, then stored */
+    arcos_ev_memo_t *facts = realloc(s->facts, c * sizeof *facts);
+    if (found != NULL)
+      s->found = found;
+    if (facts != NULL)
+      s->facts = facts;
+    if (found == NULL || facts == NULL)
+      return ARCOS_ENOMEM;
+    s->flags_cap = c;
+  }
+  s->stored = s->found + s->flags_cap;
+  double t0 = arcos_now();
+  int rc = arcos_memo_round(s->memo, s->keys, nk, s->found, s->facts);
+  s->memo_s += arcos_now() - t0;
+  if (rc != ARCOS_OK)
+    return rc;
+  for (size_t k = 0; k < nk; k++)
+    s->stored[k] = s->found[k];
+  uint32_t next_seq = s->seq; /* records are processed at their own positions */
+  for (size_t i = 0; i < s->npend && rc == ARCOS_OK; i++) {
+    const pend_t *pe = &s->pend[i];
+    const char *text = s->pend_text.data + pe->text_off;
+    arcos_raw_t raw = {text, pe->len, pe->line, pe->offset, NULL};
+    s->seq = pe->seq;
+    if (pe->is_error) {
+      int kind = pe->code == ARCOS_EIO ? ARCOS_KIND_IO : ARCOS_KIND_PARSE;
+      rc = add_fail(s, &raw, kind, ARCOS_STAGE_INGESTION, 1, s->pend_text.data + pe->msg_off);
+      continue;
+    }
+    if (pe->key < 0) {
+      rc = process_record(s, &raw, pe, NULL, NULL, NULL);
+      continue;
+    }
+    int32_t k = pe->key;
+    bool known = s->stored[k] != 0;
+    if (known) {
+      ms->hits++;
+      ms->batch_hits += !s->found[k];
+    }
+    arcos_ev_memo_t learned;
+    bool has_learned = false;
+    rc = process_record(s, &raw, pe, known ? &s->facts[k] : NULL, known ? NULL : &learned,
+                        &has_learned);
+    if (rc == ARCOS_OK && has_learned) {
+      s->facts[k] = learned;
+      s->stored[k] = 1;
+      rc = arcos_memo_queue_store(s->memo, s->keys + (size_t)k * ARCOS_CACHE_MEMO_KEY_LEN,
+                                  &learned);
+    }
+  }
+  s->seq = next_seq;
+  s->npend = 0;
+  arcos_buf_reset(&s->pend_text);
+  return rc;
+}
+
+/* Keep a record or reader error for the next memo round; the texts are copied. */
+static int defer(arcos_pipeline_t *s, const arcos_raw_t *raw, bool is_error, int code,
+                 const char *message) {
+  if (grow((void **)&s->pend, &s->pend_cap, s->npend, sizeof *s->pend) != ARCOS_OK)
+    return ARCOS_ENOMEM;
+  pend_t *pe = &s->pend[s->npend];
+  memset(pe, 0, sizeof *pe);
+  pe->seq = s->seq;
+  pe->is_error = is_error;
+  pe->code = code;
+  pe->line = raw->line;
+  pe->offset = raw->offset;
+  pe->text_off = s->pend_text.len;
+  pe->len = raw->len;
+  if (arcos_buf_append(&s->pend_text, raw->text, raw->len) != 0)
+    return ARCOS_ENOMEM;
+  if (is_error) {
+    pe->msg_off = s->pend_text.len;
+    if (arcos_buf_append(&s->pend_text, message, strlen(message) + 1) != 0)
+      return ARCOS_ENOMEM;
+  }
+  s->npend++;
+  s->seq++;
+  s->job->part_records[s->part]++;
+  if (s->npend >= s->round_records || s->pend_text.len >= s->pend_max)
+    return flush_pending(s);
+  return ARCOS_OK;
+}
+
+static int on_record(void *arg, const arcos_raw_t *raw) {
+  arcos_pipeline_t *s = arg;
+  int rc = record_prologue(s, raw);
+  if (rc != ARCOS_OK)
+    return rc;
+  if (s->memo != NULL && raw->fields == NULL)
+    return defer(s, raw, false, 0, NULL);
+  s->job->part_records[s->part]++;
+  rc = process_record(s, raw, NULL, NULL, NULL, NULL);
+  s->seq++;
+  return rc;
+}
+
 static int on_reader_error(void *arg, const arcos_raw_t *raw, int code, const char *message) {
   arcos_pipeline_t *s = arg;
+  if (s->memo != NULL)
+    return defer(s, raw, true, code, message);
   s->job->part_records[s->part]++;
   int kind = code == ARCOS_EIO ? ARCOS_KIND_IO : ARCOS_KIND_PARSE;
   int rc = add_fail(s, raw, kind, ARCOS_STAGE_INGESTION, 1, message);
@@ -383,6 +609,13 @@ void arcos_pipeline_destroy(arcos_pipeline_t **pp) {
   end_batch(p, true);
   arcos_evidence_destroy(&p->ev);
   arcos_buf_free(&p->scratch);
+  arcos_memo_destroy(&p->memo);
+  free(p->pend);
+  arcos_buf_free(&p->pend_text);
+  free(p->keys);
+  free(p->found);
+  free(p->facts);
+  free(p->slots);
   free(p);
   *pp = NULL;
 }
@@ -405,9 +638,17 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
     rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_record,
                               on_reader_error, p, &st);
   }
+  if (p->memo != NULL) {
+    if (rc == ARCOS_OK)
+      rc = flush_pending(p); /* a partition's records are done before it commits */
+    p->npend = 0; /* an abandoned partition's waiting records go with it */
+    arcos_buf_reset(&p->pend_text);
+  }
   job->newlines[part] = st.newlines;
   job->m.io_s += st.io_s;
-  job->m.busy_s += arcos_now() - t0 - st.io_s;
+  job->m.comm_s += p->memo_s; /* memo rounds: exchange, and waiting for the others */
+  job->m.busy_s += arcos_now() - t0 - st.io_s - p->memo_s;
+  p->memo_s = 0;
   job->m.partitions++;
   job->m.items += job->part_records[part];
   job->done_records += job->part_records[part];
@@ -479,11 +720,39 @@ static int skip_partition(arcos_pipeline_t *p, size_t part) {
   return rc;
 }
 
+/* Whether this run uses the checksum memo; the same answer on every rank (config and
+ * plan are). Why not, in job->memo_off (NULL when on). */
+static bool memo_wanted(job_t *job) {
+  const arcos_config_t *cfg = job->cfg;
+  job->memo_off = NULL;
+  if (!cfg->checksum_memo)
+    job->memo_off = "off (--checksum-memo=false)";
+  else if (job->cache == NULL)
+    job->memo_off = "no cache";
+  for (size_t i = 0; i < job->plan.ninputs && job->memo_off == NULL; i++)
+    if (job->plan.inputs[i].format == ARCOS_FMT_H5)
+      job->memo_off = "an HDF5 archive input (it stores the canonical text: only SHA-256 "
+                      "would be saved)";
+  return job->memo_off == NULL;
+}
+
 int arcos_pipeline_run(job_t *job) {
   arcos_pipeline_t *p = arcos_pipeline_create(job);
   if (p == NULL)
     return ARCOS_ENOMEM;
   int rc = ARCOS_OK;
+  if (memo_wanted(job)) {
+    p->memo = arcos_memo_create(job->cache, (size_t)job->cfg->checksum_memo_min_bytes);
+    if (p->memo == NULL) {
+      arcos_pipeline_destroy(&p);
+      return ARCOS_ENOMEM; /* every rank needs the memo's rounds: this one cannot */
+    }
+    p->round_records = (size_t)job->cfg->checksum_memo_round;
+    p->pend_max = job->memo_pend_max > 0 && job->memo_pend_max < PEND_TEXT_MAX
+                      ? (size_t)job->memo_pend_max
+                      : PEND_TEXT_MAX;
+    job->memo_on = true;
+  }
   for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK; part++) {
     if (job->plan.parts[part].rank != job->ctx->rank)
       continue;
@@ -520,6 +789,13 @@ int arcos_pipeline_run(job_t *job) {
       job->interrupted = true;
       break;
     }
+  }
+  if (p->memo != NULL) {
+    /* Whatever ended this rank's work (done, interrupted, failed), the others may still
+     * have rounds to run: join them until everyone is done. */
+    arcos_memo_finish(p->memo);
+    job->memo = *arcos_memo_stats(p->memo);
+    job->m.idle_s += job->memo.finish_s;
   }
   arcos_pipeline_destroy(&p);
   return rc;

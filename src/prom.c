@@ -207,6 +207,20 @@ static void job_metrics(prom_t *p, const json_t *rep) {
          "hits / (hits + misses) of the distributed cache");
   scalar(p, rep, "cache.rerouted", 1, "arcos_cache_rerouted_total", "counter",
          "Cache operations routed around a node out of service");
+  scalar(p, rep, "cache.memo.lookups", 1, "arcos_cache_memo_lookups_total", "counter",
+         "Records that looked their data and checksum text up in the checksum memo");
+  scalar(p, rep, "cache.memo.hits", 1, "arcos_cache_memo_hits_total", "counter",
+         "Records whose data was neither parsed nor verified: the checksum memo knew it");
+  scalar(p, rep, "cache.memo.hit_ratio", 1, "arcos_cache_memo_hit_ratio", "gauge",
+         "hits / lookups of the checksum memo");
+  scalar(p, rep, "cache.memo.bytes_skipped", 1, "arcos_cache_memo_skipped_bytes_total", "counter",
+         "Bytes of data texts that checksum memo hits did not parse or hash");
+  scalar(p, rep, "cache.memo.stores", 1, "arcos_cache_memo_stores_total", "counter",
+         "Verdicts written to the checksum memo");
+  scalar(p, rep, "cache.memo.refused", 1, "arcos_cache_memo_refused_total", "counter",
+         "Checksum memo writes refused by a full cache (memory bound)");
+  scalar(p, rep, "cache.memo.rounds", 1, "arcos_cache_memo_rounds_total", "counter",
+         "Collective checksum memo rounds");
   scalar(p, rep, "graph.nodes", 1, "arcos_graph_nodes", "gauge", "Nodes of the evidence graph");
   scalar(p, rep, "graph.edges", 1, "arcos_graph_edges", "gauge",
          "Relationships of the evidence graph");

@@ -67,6 +67,8 @@ void arcos_cache_destroy(arcos_cache_t **cache);
 int arcos_cache_nodes(const arcos_cache_t *cache);
 int arcos_cache_vnodes(const arcos_cache_t *cache);
 int arcos_cache_replication(const arcos_cache_t *cache);
+/* The cache's own communicator (a duplicate): collectives that pace cache rounds. */
+MPI_Comm arcos_cache_comm(const arcos_cache_t *cache);
 int arcos_cache_node_up(const arcos_cache_t *cache, int node);
 /* Rank hosting logical node `node` (arcos_ring_host_rank). */
 int arcos_cache_host_rank(const arcos_cache_t *cache, int node);

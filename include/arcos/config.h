@@ -66,6 +66,9 @@ typedef struct {
   double fail_at;              /* ... after this fraction of the exactly-once rounds (0.5) */
   int64_t cache_round_items;   /* exactly-once claims per rank per round (0 = automatic) */
   bool exactly_once_cache;     /* keep the seen-set on the replicated cache (true) */
+  bool checksum_memo;          /* memo of verified checksums on the cache (true) */
+  int64_t checksum_memo_min_bytes; /* smallest `data` text that uses the memo (256) */
+  int64_t checksum_memo_round; /* records per rank per memo round (1024) */
   double max_error_rate;       /* fraction of input; < 0 = no limit */
   double retry_backoff_ms;     /* first retry waits this long, doubling each time (1) */
   char *inject_fault;          /* fault-injection spec (fault.h), NULL = none */

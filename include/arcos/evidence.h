@@ -165,6 +165,33 @@ int arcos_ev_score(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec);
 /* Stage 4, alert generation: alerts and severity. */
 int arcos_ev_alert(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec);
 
+/* What the checksum memo (docs/cache.md) remembers about one `data` text and one
+ * claimed checksum text: the verdict and every fact the components take from `data`,
+ * for every record type, so that a record repeating both texts byte for byte needs
+ * neither the canonical form, nor SHA-256, nor a parse of `data`. */
+typedef struct {
+  uint8_t verified;        /* 1: the claim is 64 lower-case hex == SHA-256(canonical) */
+  uint8_t data_meaningful; /* `data` present and not null, "", {} or [] */
+  uint8_t passed;          /* arcos_ev_tri_t of data.passed (test_result rule) */
+  uint8_t critical_high;   /* arcos_ev_tri_t of data.critical + data.high (security_scan) */
+  uint8_t line_coverage_present;
+  double line_coverage;    /* data.line_coverage as Python compares it */
+} arcos_ev_memo_t;
+
+/* After a successful arcos_ev_analyze() of a text record: what the memo keeps. */
+int arcos_ev_memo_facts(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
+                        arcos_ev_memo_t *out);
+/* Stage 1 for a record whose `data` text (text[data_off .. data_off + data_len), the
+ * last top-level "data" member) and claimed checksum text the memo knows: parses the
+ * record with that span replaced by a placeholder, so `data` is not parsed, and the
+ * following arcos_ev_analyze() takes the verdict and the data facts from *memo (copied).
+ * Returns ARCOS_OK, or an error code when the envelope does not ingest: the caller
+ * then ingests the whole text with arcos_ev_ingest(), which gives the exact message
+ * (positions in the shortened text would differ). */
+int arcos_ev_ingest_memo(arcos_evidence_ctx_t *ctx, const char *text, size_t len,
+                         size_t data_off, size_t data_len, const arcos_ev_memo_t *memo,
+                         arcos_evidence_t *rec);
+
 /* The canonical form of SPEC §1 (Python's json.dumps(v, sort_keys=True)), appended
  * to out. v == NULL is written as "null" (an absent `data` member). */
 int arcos_canonical_append(arcos_buf_t *out, const json_t *v);

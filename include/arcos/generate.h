@@ -35,6 +35,9 @@ typedef struct {
   double duplicate_rate; /* 0.05: share of lines that repeat the id of an earlier record */
   double bad_rate;       /* 0.01: share of lines that are not valid records */
   double tamper_rate;    /* 0.02: share of records whose checksum has one digit changed */
+  double payload_repeat_rate; /* 0: share of records whose `data` repeats one of 16
+                              * earlier payloads of the same type (the checksum memo's case) */
+  uint64_t payload_bytes;     /* 0: off; else object payloads grow to about this size */
   uint64_t seed;         /* 1 */
   arcos_gen_format_t format; /* ARCOS_GEN_JSONL */
   int files;                 /* 1: split into this many files, contiguous, in order */

@@ -94,7 +94,7 @@ static const case_t cases[] = {
     {"memory_pressure", {"processing_metrics.resource_utilization.max_rss_mb"}, {900}, {"900 MB", "90%", "--max-memory-mb"}, true},
     {"error_rate", {"processing_metrics.error_rate", "records.dead_lettered"}, {7.5, 750}, {"7.5%", "750 dead-lettered", "--max-error-rate"}, false},
     {"io_bound", {"ranks.0.io_s", "ranks.1.io_s"}, {9.0, 9.0}, {"I/O-bound", "%", "arcos-scale convert"}, false},
-    {"low_memo_hit", {"cache.memo.hits", "cache.memo.misses"}, {200, 800}, {"0.20", "1000 lookups", "--cache-nodes"}, false},
+    {"low_memo_hit", {"cache.memo.hits", "cache.memo.misses"}, {50, 950}, {"0.05", "1000 lookups", "--checksum-memo=false"}, false},
     {"small_batches", {"processing_metrics.latency_ms.batches", "processing_metrics.latency_ms.p50"}, {1000, 0.5}, {"1000 batches", "10.0 records per batch", "--partitions-per-rank 2"}, false},
     {"small_batches", {"processing_metrics.latency_ms.batches", "processing_metrics.latency_ms.p50", "config.batch_size"}, {1000, 0.5, 10}, {"10.0 records per batch", "0.50 ms", "--batch-size (now 10) to 200"}, false},
     {"large_graph", {"graph.nodes", "graph.edges"}, {20000, 30000}, {"20000 nodes", "10000", "mpirun -np"}, true},

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arcos/cache.h"
 #include "arcos/error.h"
 #include "arcos/evidence.h"
 #include "arcos/util.h"
@@ -857,6 +858,160 @@ static void test_score_and_alerts(void) {
   arcos_evidence_destroy(&ctx);
 }
 
+
+/* The checksum memo's path (arcos_ev_ingest_memo): with the facts of a record whose
+ * `data` text is the same, a record ingested without parsing `data` gets the same
+ * components, alerts and verdict as the full path, and never ingests when the full
+ * path does not (a malformed envelope falls back). Mutations of valid records check
+ * the second property around every byte outside `data`. */
+typedef struct {
+  int rc;
+  arcos_evidence_t r;
+} outcome_t;
+
+static outcome_t full_path(arcos_evidence_ctx_t *ctx, const char *t, size_t n, arcos_ev_memo_t *m,
+                           int *has_m) {
+  outcome_t o;
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  o.rc = arcos_ev_ingest(ctx, t, n, &o.r, &d);
+  if (o.rc == ARCOS_OK)
+    o.rc = arcos_ev_analyze(ctx, &o.r);
+  if (o.rc == ARCOS_OK) {
+    arcos_ev_score(ctx, &o.r);
+    arcos_ev_alert(ctx, &o.r);
+  }
+  *has_m = o.rc == ARCOS_OK && arcos_ev_memo_facts(ctx, &o.r, m) == ARCOS_OK;
+  return o;
+}
+
+static outcome_t memo_path(arcos_evidence_ctx_t *ctx, const char *t, size_t n, size_t off,
+                           size_t len, const arcos_ev_memo_t *m) {
+  outcome_t o;
+  o.rc = arcos_ev_ingest_memo(ctx, t, n, off, len, m, &o.r);
+  if (o.rc == ARCOS_OK)
+    o.rc = arcos_ev_analyze(ctx, &o.r);
+  if (o.rc == ARCOS_OK) {
+    arcos_ev_score(ctx, &o.r);
+    arcos_ev_alert(ctx, &o.r);
+  }
+  return o;
+}
+
+static int same_result(const outcome_t *a, const outcome_t *b) {
+  const arcos_evidence_t *x = &a->r, *y = &b->r;
+  return x->id_len == y->id_len && memcmp(x->id, y->id, x->id_len) == 0 &&
+         x->type_len == y->type_len && memcmp(x->type, y->type, x->type_len) == 0 &&
+         x->source_len == y->source_len && memcmp(x->source, y->source, x->source_len) == 0 &&
+         x->timestamp == y->timestamp && x->timestamp_valid == y->timestamp_valid &&
+         x->checksum_present == y->checksum_present && x->verified == y->verified &&
+         x->completeness == y->completeness && x->integrity == y->integrity &&
+         x->provenance == y->provenance && x->freshness == y->freshness &&
+         x->signal == y->signal && x->score == y->score && x->alerts == y->alerts &&
+         x->severity == y->severity;
+}
+
+static void test_memo_path(void) {
+  arcos_evidence_ctx_t *full = new_ctx(), *fast = new_ctx();
+  const char *datas[] = {
+      "{\"passed\": true, \"tests\": 10}", "{\"passed\": 0}", "{\"passed\": \"yes\"}",
+      "{\"line_coverage\": 85.5, \"passed\": false}", "{\"line_coverage\": 60}",
+      "{\"line_coverage\": true}", "{\"critical\": 0, \"high\": 0.0, \"line_coverage\": 10}",
+      "{\"critical\": 1, \"high\": -1}", "{\"critical\": 9223372036854775807, \"high\": 1}",
+      "[1, 2, {\"passed\": true}]", "\"text with \\\"quotes\\\" and } ]\"", "\"\"", "{}", "[]",
+      "null", "0", "-1.5e3", "true", "{\"a\": {\"b\": [\"}\", \"\\\\\"]}, \"passed\": true}"};
+  const char *types[] = {"test_result", "coverage", "security_scan", "build"};
+  int checked = 0, mutated = 0;
+  for (size_t di = 0; di < sizeof datas / sizeof *datas; di++) {
+    /* The right checksum of this data, from the full path's canonical form. */
+    char hex[65];
+    {
+      json_t *v = json_loads(datas[di], JSON_DECODE_ANY, NULL);
+      arcos_buf_t c = {0};
+      arcos_canonical_append(&c, v);
+      arcos_ev_sha256_hex(full, c.data, c.len, hex);
+      arcos_buf_free(&c);
+      json_decref(v);
+    }
+    for (size_t ti = 0; ti < 4; ti++) {
+      for (int form = 0; form < 5; form++) {
+        char rec[2048];
+        const char *cs = form == 0   ? fmt(", \"checksum\": \"%s\"", hex)
+                         : form == 1 ? ", \"checksum\": \"0000\""
+                         : form == 2 ? ", \"checksum\": null"
+                         : form == 3 ? ""
+                                     : ", \"checksum\": 5";
+        char cbuf[128];
+        snprintf(cbuf, sizeof cbuf, "%s", cs);
+        /* a first "data" member that jansson discards, odd spacing */
+        int n = snprintf(rec, sizeof rec,
+                         "{\"id\": \"r%zu\", \"data\": [1], \"type\": \"%s\",\t\"source\":\"ci\", "
+                         "\"timestamp\": \"2025-05-30T00:00:00Z\", \"provenance\": {\"tool\": 1}, "
+                         "\"data\" :  %s %s}",
+                         di, types[ti], datas[di], cbuf);
+        size_t off, len;
+        CHECK_INT_EQ(arcos_json_raw_member(rec, (size_t)n, "data", 4, &off, &len), 1);
+        CHECK_INT_EQ(len, strlen(datas[di]));
+        arcos_ev_memo_t m;
+        int has_m = 0;
+        outcome_t a = full_path(full, rec, (size_t)n, &m, &has_m);
+        CHECK_INT_EQ(a.rc, ARCOS_OK);
+        CHECK(has_m);
+        outcome_t b = memo_path(fast, rec, (size_t)n, off, len, &m);
+        CHECK_INT_EQ(b.rc, ARCOS_OK);
+        CHECK(same_result(&a, &b));
+        checked++;
+        /* The same data text under another type: the memo holds every type's facts. */
+        arcos_ev_memo_t m2;
+        int has2 = 0;
+        for (size_t tj = 0; tj < 4; tj++) {
+          char rec2[2048];
+          int n2 = snprintf(rec2, sizeof rec2, "{\"id\": 7, \"type\": \"%s\", \"data\": %s %s}",
+                            types[tj], datas[di], cbuf);
+          size_t off2, len2;
+          CHECK_INT_EQ(arcos_json_raw_member(rec2, (size_t)n2, "data", 4, &off2, &len2), 1);
+          outcome_t c = full_path(full, rec2, (size_t)n2, &m2, &has2);
+          outcome_t e = memo_path(fast, rec2, (size_t)n2, off2, len2, &m);
+          CHECK(c.rc == ARCOS_OK && e.rc == ARCOS_OK && same_result(&c, &e));
+        }
+        /* Every single-byte change outside the data span: the memo path never ingests
+         * a record the full path rejects, and agrees whenever both ingest. */
+        static const char repl[] = {'x', '"', '}', ',', ' ', ':', '\\', '{', ']', '0'};
+        for (size_t pos = 0; ti == 0 && form < 2 && pos < (size_t)n; pos++) {
+          if (pos >= off && pos < off + len)
+            continue;
+          for (size_t k = 0; k < sizeof repl; k++) {
+            char mut[2048];
+            memcpy(mut, rec, (size_t)n);
+            mut[pos] = repl[k];
+            size_t moff, mlen;
+            size_t coff = 0, clen = 0, mcoff = 0, mclen = 0;
+            int hc = arcos_json_raw_member(rec, (size_t)n, "checksum", 8, &coff, &clen);
+            if (arcos_json_raw_member(mut, (size_t)n, "data", 4, &moff, &mlen) != 1 ||
+                mlen != len || memcmp(mut + moff, datas[di], len) != 0 ||
+                arcos_json_raw_member(mut, (size_t)n, "checksum", 8, &mcoff, &mclen) != hc ||
+                mclen != clen || memcmp(mut + mcoff, rec + coff, clen) != 0)
+              continue; /* another key (data or checksum text): the memo would not hit */
+            arcos_ev_memo_t mm;
+            int hm = 0;
+            outcome_t x = full_path(full, mut, (size_t)n, &mm, &hm);
+            outcome_t y = memo_path(fast, mut, (size_t)n, moff, mlen, &m);
+            if (x.rc != ARCOS_OK)
+              CHECK(y.rc != ARCOS_OK);
+            else if (y.rc == ARCOS_OK)
+              CHECK(same_result(&x, &y));
+            mutated++;
+          }
+        }
+      }
+    }
+  }
+  CHECK(checked == 19 * 4 * 5);
+  CHECK(mutated > 10000);
+  arcos_evidence_destroy(&full);
+  arcos_evidence_destroy(&fast);
+}
+
 int main(void) {
   test_names_and_defaults();
   test_rfc3339();
@@ -870,5 +1025,6 @@ int main(void) {
   test_freshness();
   test_signal();
   test_score_and_alerts();
+  test_memo_path();
   return CHECK_DONE();
 }
