@@ -105,8 +105,9 @@ int main(int argc, char **argv) {
       /* The pipeline has the checksum string from ingestion; here it is the record's
        * last 66 bytes minus the closing brace. */
       arcos_json_raw_member(t, len[b0 + j], "data", 4, &off, &n);
-      arcos_cache_memo_key(t + off, n, t + len[b0 + j] - 66, 64,
-                           keys + j * ARCOS_CACHE_MEMO_KEY_LEN);
+      if (arcos_cache_memo_key(t + off, n, t + len[b0 + j] - 66, 64,
+                               keys + j * ARCOS_CACHE_MEMO_KEY_LEN) != 0)
+        return 1;
     }
     arcos_cache_memo_lookup(cache, keys, (size_t)nb, verdict);
     for (int j = 0; j < nb; j++) {

@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -807,14 +808,30 @@ int arcos_cache_claim_resolve(arcos_cache_t *c, arcos_cache_claim_t *claims, siz
 
 /* ---- checksum memo --------------------------------------------------------------- */
 
-void arcos_cache_memo_key(const void *data, size_t len, const void *checksum, size_t clen,
-                          unsigned char key[ARCOS_CACHE_MEMO_KEY_LEN]) {
-  XXH128_canonical_t d;
-  XXH64_canonical_t s;
-  XXH128_canonicalFromHash(&d, XXH3_128bits(data, len));
-  XXH64_canonicalFromHash(&s, XXH3_64bits(checksum, clen));
-  memcpy(key, d.digest, 16);
-  memcpy(key + 16, s.digest, 8);
+/* SHA-256 of (the data text's length as 8 bytes, the data text, the checksum text).
+ * A cryptographic hash because a hit skips the verification itself: with a fast
+ * non-cryptographic hash (the first design used XXH3) a hostile input could craft a
+ * second `data` text, or a second claimed checksum, with a known-good key and have
+ * its checksum reported verified. The length prefix makes the split unambiguous.
+ * The digest context is fetched once per process (ranks are single-threaded). */
+int arcos_cache_memo_key(const void *data, size_t len, const void *checksum, size_t clen,
+                         unsigned char key[ARCOS_CACHE_MEMO_KEY_LEN]) {
+  static EVP_MD *sha256;
+  static EVP_MD_CTX *md;
+  if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+    return -1;
+  if (md == NULL && (md = EVP_MD_CTX_new()) == NULL)
+    return -1;
+  unsigned char n8[8];
+  uint64_t n = (uint64_t)len;
+  for (int i = 0; i < 8; i++)
+    n8[i] = (unsigned char)(n >> (8 * i));
+  unsigned int out = 0;
+  if (EVP_DigestInit_ex(md, sha256, NULL) != 1 || EVP_DigestUpdate(md, n8, sizeof n8) != 1 ||
+      EVP_DigestUpdate(md, data, len) != 1 || EVP_DigestUpdate(md, checksum, clen) != 1 ||
+      EVP_DigestFinal_ex(md, key, &out) != 1 || out != ARCOS_CACHE_MEMO_KEY_LEN)
+    return -1;
+  return 0;
 }
 
 static size_t skip_ws(const char *t, size_t i, size_t n) {

@@ -61,8 +61,11 @@ int arcos_memo_ref(arcos_memo_t *m, const char *text, size_t len, arcos_memo_ref
     return 0;
   }
   /* An absent checksum is an empty claim: no raw member text is empty. */
-  arcos_cache_memo_key(text + doff, dlen, rc == 1 ? text + coff : "", rc == 1 ? clen : 0,
-                       ref->key);
+  if (arcos_cache_memo_key(text + doff, dlen, rc == 1 ? text + coff : "", rc == 1 ? clen : 0,
+                           ref->key) != 0) {
+    m->st.declined++;
+    return 0;
+  }
   ref->data_off = doff;
   ref->data_len = dlen;
   m->st.lookups++;

@@ -134,12 +134,14 @@ typedef struct {
 int arcos_cache_claim(arcos_cache_t *cache, arcos_cache_claim_t *claims, size_t n);
 int arcos_cache_claim_resolve(arcos_cache_t *cache, arcos_cache_claim_t *claims, size_t n);
 
-/* Memo of verified checksums, keyed by XXH3-128 of the raw `data` text plus the
- * claimed checksum text: a repeated payload with the same claim skips the canonical
- * form and SHA-256. Verdicts: 1 verified, 0 mismatch, -1 unknown (not in the memo). */
-#define ARCOS_CACHE_MEMO_KEY_LEN 24
-void arcos_cache_memo_key(const void *data, size_t len, const void *checksum, size_t clen,
-                          unsigned char key[ARCOS_CACHE_MEMO_KEY_LEN]);
+/* Memo of verified checksums, keyed by SHA-256 of the raw `data` text plus the
+ * claimed checksum text (a hit skips the verification, so the key must resist
+ * crafted collisions). Verdicts: 1 verified, 0 mismatch, -1 unknown (not in the
+ * memo). arcos_cache_memo_key returns 0, or -1 when the digest is unavailable (then
+ * do not use the memo for this record). */
+#define ARCOS_CACHE_MEMO_KEY_LEN 32
+int arcos_cache_memo_key(const void *data, size_t len, const void *checksum, size_t clen,
+                         unsigned char key[ARCOS_CACHE_MEMO_KEY_LEN]);
 /* The raw text of top-level member `name` of the JSON object in text[0..len), for the
  * memo key: *off and *vlen give the value's bytes (the last occurrence, as jansson
  * keeps it). Returns 1 found, 0 absent, -1 when it cannot tell cheaply (not an object,

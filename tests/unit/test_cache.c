@@ -4,6 +4,7 @@
  * batched MPI operations are tested by tests/mpi/test_cache_*.sh. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <openssl/evp.h>
 
 #include "arcos/cache.h"
 #include "arcos/ring.h"
@@ -246,13 +247,24 @@ static void test_memo_key(void) {
   unsigned char a[ARCOS_CACHE_MEMO_KEY_LEN], b[ARCOS_CACHE_MEMO_KEY_LEN],
       c[ARCOS_CACHE_MEMO_KEY_LEN], d[ARCOS_CACHE_MEMO_KEY_LEN];
   const char *data = "{\"coverage\": 81.5}", *sum1 = "ab12", *sum2 = "ab13";
-  arcos_cache_memo_key(data, strlen(data), sum1, 4, a);
-  arcos_cache_memo_key(data, strlen(data), sum1, 4, b);
-  arcos_cache_memo_key(data, strlen(data), sum2, 4, c);
-  arcos_cache_memo_key(data, strlen(data) - 1, sum1, 4, d);
+  CHECK(arcos_cache_memo_key(data, strlen(data), sum1, 4, a) == 0);
+  CHECK(arcos_cache_memo_key(data, strlen(data), sum1, 4, b) == 0);
+  CHECK(arcos_cache_memo_key(data, strlen(data), sum2, 4, c) == 0);
+  CHECK(arcos_cache_memo_key(data, strlen(data) - 1, sum1, 4, d) == 0);
   CHECK(memcmp(a, b, sizeof a) == 0);
   CHECK(memcmp(a, c, sizeof a) != 0);
   CHECK(memcmp(a, d, sizeof a) != 0);
+  /* The split between data and checksum text is part of the key. */
+  CHECK(arcos_cache_memo_key("ab", 2, "c", 1, a) == 0);
+  CHECK(arcos_cache_memo_key("a", 1, "bc", 2, b) == 0);
+  CHECK(memcmp(a, b, sizeof a) != 0);
+  /* Known answer: SHA-256 of 8 length bytes (1, 0, ... 0), "x", "" */
+  CHECK(arcos_cache_memo_key("x", 1, "", 0, a) == 0);
+  static const unsigned char n1x[9] = {1, 0, 0, 0, 0, 0, 0, 0, 'x'};
+  unsigned char want[32];
+  unsigned int wn = 0;
+  CHECK(EVP_Digest(n1x, sizeof n1x, want, &wn, EVP_sha256(), NULL) == 1 && wn == 32);
+  CHECK(memcmp(a, want, 32) == 0);
   CHECK_STR_EQ(arcos_cache_status_name(ARCOS_CACHE_WON), "won");
   CHECK_STR_EQ(arcos_cache_status_name(ARCOS_CACHE_UNAVAILABLE), "unavailable");
   CHECK_STR_EQ(arcos_cache_status_name(99), "unknown");
