@@ -131,9 +131,36 @@ static void read_journals(job_t *job, uint8_t *states, size_t nparts) {
   closedir(dp);
 }
 
+/* The state directory must be a real directory of ours: a symbolic link planted in the
+ * output directory (or a directory of another user) is never followed, read or emptied. */
+static int state_dir_check(const char *output, FILE *err) {
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s/.arcos-state", output);
+  struct stat st;
+  if (lstat(dir, &st) != 0)
+    return errno == ENOENT ? ARCOS_OK : ARCOS_EIO;
+  if (S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+    return ARCOS_OK;
+  fprintf(err, "arcos-scale: %s is %s; it is not followed or used: remove it (or choose "
+               "another --output) and rerun\n", dir,
+          S_ISLNK(st.st_mode)  ? "a symbolic link"
+          : S_ISDIR(st.st_mode) ? "a directory of another user"
+                                : "not a directory");
+  return ARCOS_EEXISTS;
+}
+
 static void remove_state(job_t *job) {
   char dir[4200];
   state_path(job, dir, sizeof dir, "");
+  struct stat st;
+  dir[strlen(dir) - 1] = '\0'; /* no trailing slash: lstat would follow a link */
+  if (lstat(dir, &st) != 0)
+    return;
+  if (!S_ISDIR(st.st_mode)) { /* a planted link: remove the link, never its target */
+    unlink(dir);
+    return;
+  }
+  strcat(dir, "/");
   DIR *dp = opendir(dir);
   if (dp == NULL)
     return;
@@ -159,16 +186,15 @@ int arcos_ckpt_setup(job_t *job, bool resume_found) {
   if (job->part_state == NULL)
     ARCOS_OOM_ABORT(ctx->comm);
   if (ctx->rank == 0) {
-    if (resume_found) {
+    if (resume_found) { /* arcos_ckpt_load_meta checked the directory */
       read_journals(job, job->part_state, np);
     } else {
       char dir[4200], path[4400];
       remove_state(job); /* a fresh run (--force) starts from nothing */
       state_path(job, dir, sizeof dir, "");
-      struct stat st;
       if (mkdir(dir, ARCOS_STATE_DIR_MODE) != 0 && errno != EEXIST)
         rc = ARCOS_EIO;
-      else if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+      else if (state_dir_check(job->cfg->output, ctx->err) != ARCOS_OK) {
         /* a link planted in the output directory is not followed */
         errno = ENOTDIR;
         rc = ARCOS_EIO;
@@ -191,8 +217,9 @@ int arcos_ckpt_setup(job_t *job, bool resume_found) {
       }
       free(text);
       if (rc != ARCOS_OK)
-        fprintf(ctx->err, "arcos-scale: cannot write the checkpoint in %s: %s\n", dir,
-                strerror(errno));
+        fprintf(ctx->err, "arcos-scale: cannot write the checkpoint in %s: %s%s\n", dir,
+                strerror(errno),
+                errno == ENOSPC || errno == EDQUOT ? "; free space and rerun" : "");
     }
   }
   MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->comm);
@@ -237,6 +264,8 @@ int arcos_ckpt_load_meta(const arcos_config_t *cfg, int64_t *reference_time, boo
   char path[4400];
   snprintf(path, sizeof path, "%s/.arcos-state/meta.json", cfg->output);
   *found = false;
+  if (state_dir_check(cfg->output, err) != ARCOS_OK)
+    return ARCOS_EEXISTS;
   json_error_t e;
   json_t *meta = json_load_file(path, 0, &e);
   if (meta == NULL)
