@@ -635,10 +635,34 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
   return ARCOS_OK;
 }
 
+/* The plan cut every input by the size it had at the start. A file that is gone, no
+ * longer readable, or of another size since then (deleted, truncated, replaced, still
+ * being written) cannot be read as planned: ARCOS_ECHANGED stops the run (exit 1, the
+ * finished partitions kept for --resume) instead of silently reading other records.
+ * fd < 0: check the path (open failed with errno); else the open file. */
+static bool input_changed(const arcos_input_t *in, int fd) {
+  if (fd < 0)
+    return errno == ENOENT || errno == EACCES || errno == EPERM;
+  struct stat sb;
+  return fstat(fd, &sb) == 0 && (uint64_t)sb.st_size != in->size;
+}
+
+static bool path_changed(const arcos_input_t *in) {
+  struct stat sb;
+  if (stat(in->path, &sb) != 0)
+    return true;
+  return (uint64_t)sb.st_size != in->size;
+}
+
 static int read_jsonl_range(const arcos_input_t *in, const arcos_partition_t *part,
                             arcos_buf_t *buf, arcos_record_fn fn, arcos_reader_error_fn onerror,
                             void *arg, arcos_read_stats_t *st) {
   source_t src = {.fd = open(in->path, O_RDONLY), .gz = NULL, .pos = part->start};
+  if (input_changed(in, src.fd)) {
+    if (src.fd >= 0)
+      close(src.fd);
+    return ARCOS_ECHANGED;
+  }
   if (src.fd < 0) {
     arcos_raw_t r = {"", 0, 0, part->start, NULL};
     st->records++;
@@ -653,12 +677,16 @@ static int read_jsonl_range(const arcos_input_t *in, const arcos_partition_t *pa
   int rc = ARCOS_OK;
   if (part->start < part->end)
     rc = split_lines(&src, part->start, part->end, skip_first, 0, buf, fn, onerror, arg, st);
+  if (rc == ARCOS_OK && input_changed(in, src.fd)) /* truncated or grown while read */
+    rc = ARCOS_ECHANGED;
   close(src.fd);
   return rc;
 }
 
 static int read_jsonl_gz(const arcos_input_t *in, arcos_buf_t *buf, arcos_record_fn fn,
                          arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
+  if (path_changed(in))
+    return ARCOS_ECHANGED;
   source_t src = {.fd = -1, .gz = gzopen(in->path, "rb"), .pos = 0};
   if (src.gz == NULL) {
     arcos_raw_t r = {"", 0, 1, 0, NULL};
@@ -668,6 +696,8 @@ static int read_jsonl_gz(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
   gzbuffer(src.gz, 1 << 18);
   int rc = split_lines(&src, 0, UINT64_MAX, false, 1, buf, fn, onerror, arg, st);
   gzclose(src.gz);
+  if (rc == ARCOS_OK && path_changed(in))
+    rc = ARCOS_ECHANGED;
   return rc;
 }
 
@@ -744,8 +774,12 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
                          arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
   arcos_buf_reset(buf);
   double t0 = arcos_now();
+  if (path_changed(in))
+    return ARCOS_ECHANGED;
   int rc = arcos_read_file(in->path, buf);
   st->io_s += arcos_now() - t0;
+  if (rc == ARCOS_OK && buf->len != in->size)
+    return ARCOS_ECHANGED;
   if (rc != ARCOS_OK) {
     arcos_raw_t r = {"", 0, 1, 0, NULL};
     st->records++;

@@ -512,7 +512,7 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     fprintf(ctx->err, "arcos-scale: rank %d: cannot read or write the checkpoint in "
                       "%s/.arcos-state (see above; disk full?): free space and rerun with "
                       "--resume (finished partitions are kept)\n", ctx->rank, cfg->output);
-  } else if (rc != ARCOS_OK) {
+  } else if (rc != ARCOS_OK && rc != ARCOS_ECHANGED) { /* ECHANGED: said where it happened */
     ARCOS_OOM_ABORT(ctx->comm);
   }
   /* Waiting here for the slowest rank is idle time: it measures imbalance. */

@@ -9,7 +9,11 @@
  *   - what still fails is dead-lettered (dlq, retry) or counted (skip).
  * Nothing is dropped silently. Batches: latency is measured per batch, and with
  * adaptive sizing the batch size moves toward --target-batch-ms. */
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -404,6 +408,22 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
   } else {
     rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_record,
                               on_reader_error, p, &st);
+  }
+  if (rc == ARCOS_ECHANGED) {
+    const arcos_input_t *in = &job->plan.inputs[job->plan.parts[part].input];
+    struct stat sb;
+    char now[96];
+    if (stat(in->path, &sb) != 0)
+      snprintf(now, sizeof now, "now: %s", strerror(errno));
+    else if (access(in->path, R_OK) != 0)
+      snprintf(now, sizeof now, "now: %s", strerror(errno));
+    else
+      snprintf(now, sizeof now, "now %lld bytes", (long long)sb.st_size);
+    fprintf(job->ctx->err,
+            "arcos-scale: rank %d: input %s changed while the job ran (%llu bytes at the start, "
+            "%s): its records cannot be read as planned; restore it and rerun with --resume "
+            "(finished partitions are kept), or rerun with --force to start again\n",
+            job->ctx->rank, in->display, (unsigned long long)in->size, now);
   }
   job->newlines[part] = st.newlines;
   job->m.io_s += st.io_s;
