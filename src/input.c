@@ -562,6 +562,46 @@ static bool is_blank(const char *s, size_t n, uint64_t offset) {
   return true;
 }
 
+uint64_t arcos_line_cap(uint64_t max_record_bytes) {
+  uint64_t cap = max_record_bytes > UINT64_MAX / 4 ? UINT64_MAX : 4 * max_record_bytes;
+  return cap < ((uint64_t)16 << 20) ? (uint64_t)16 << 20 : cap;
+}
+
+/* The line at buf_off (all of buf, longer than st->max_line) is read through without
+ * being held: buf ends up with the bytes after its newline (or empty at the end of the
+ * source, *eof set). *len receives its length, *nl whether a newline ended it, prefix its
+ * first bytes. Returns 0, or -1 on a read error (*msg). */
+static int read_through_line(source_t *src, arcos_buf_t *buf, char *prefix, size_t *prefix_len,
+                             uint64_t *len, bool *nl, bool *eof, const char **msg,
+                             arcos_read_stats_t *st) {
+  *prefix_len = buf->len < ARCOS_LONG_LINE_PREFIX ? buf->len : ARCOS_LONG_LINE_PREFIX;
+  memcpy(prefix, buf->data, *prefix_len);
+  *len = buf->len;
+  *nl = false;
+  buf->len = 0;
+  for (;;) {
+    double t0 = arcos_now();
+    ssize_t got = source_read(src, buf->data, CHUNK, msg);
+    st->io_s += arcos_now() - t0;
+    if (got < 0)
+      return -1;
+    if (got == 0) {
+      *eof = true;
+      return 0;
+    }
+    char *p = memchr(buf->data, '\n', (size_t)got);
+    if (p != NULL) {
+      size_t k = (size_t)(p - buf->data);
+      *len += k;
+      *nl = true;
+      buf->len = (size_t)got - k - 1;
+      memmove(buf->data, p + 1, buf->len);
+      return 0;
+    }
+    *len += (uint64_t)got;
+  }
+}
+
 /* Walk lines of a source. Records start at offsets < limit; line numbers start at
  * line_base (0: relative to the partition, 1: absolute). For a range that starts
  * mid-file, skip_first drops bytes up to and including the first newline. */
@@ -611,6 +651,43 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
     }
     if (arcos_buf_reserve(buf, CHUNK) != ARCOS_OK)
       return ARCOS_ENOMEM;
+    if (st->max_line > 0 && buf->len > st->max_line) {
+      /* A line too long to hold: read it through, report it with its first bytes. */
+      char prefix[ARCOS_LONG_LINE_PREFIX];
+      size_t plen = 0;
+      uint64_t len = 0, rec_off = buf_off;
+      bool nl = false;
+      const char *msg = NULL;
+      if (!skipping && rec_off >= limit)
+        return ARCOS_OK; /* the next partition's record */
+      if (read_through_line(src, buf, prefix, &plen, &len, &nl, &eof, &msg, st) != 0) {
+        arcos_raw_t r = {prefix, plen, line, rec_off, NULL};
+        st->records++;
+        return onerror(arg, &r, ARCOS_EIO, msg != NULL ? msg : "read failed");
+      }
+      if (nl && rec_off + len < limit)
+        st->newlines++;
+      if (skipping) {
+        skipping = false;
+      } else {
+        char text[256];
+        snprintf(text, sizeof text,
+                 "record is %llu bytes, over max_record_bytes and over %llu bytes, the most "
+                 "a line is held in memory: only its first %zu bytes are kept; split the "
+                 "record",
+                 (unsigned long long)len, (unsigned long long)st->max_line, plen);
+        arcos_raw_t r = {prefix, plen, line, rec_off, NULL};
+        st->records++;
+        int rc = onerror(arg, &r, ARCOS_EINVALID, text);
+        if (rc != 0)
+          return rc;
+      }
+      line++;
+      buf_off = rec_off + len + (nl ? 1 : 0);
+      if (buf_off >= limit && limit != UINT64_MAX)
+        return ARCOS_OK;
+      continue;
+    }
     const char *msg = NULL;
     double t0 = arcos_now();
     ssize_t got = source_read(src, buf->data + buf->len, CHUNK, &msg);

@@ -336,7 +336,9 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
 static int on_reader_error(void *arg, const arcos_raw_t *raw, int code, const char *message) {
   arcos_pipeline_t *s = arg;
   s->job->part_records[s->part]++;
-  int kind = code == ARCOS_EIO ? ARCOS_KIND_IO : ARCOS_KIND_PARSE;
+  int kind = code == ARCOS_EIO       ? ARCOS_KIND_IO
+             : code == ARCOS_EINVALID ? ARCOS_KIND_INVALID
+                                      : ARCOS_KIND_PARSE;
   int rc = add_fail(s, raw, kind, ARCOS_STAGE_INGESTION, 1, message);
   s->seq++;
   return rc;
@@ -398,6 +400,7 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
   job->part_item_first[part] = job->nitems;
   job->part_fail_first[part] = job->nfails;
   arcos_read_stats_t st = {0};
+  st.max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
   double t0 = arcos_now();
   int rc;
   if (job->cfg->from_dlq) {
@@ -483,6 +486,7 @@ static int skip_partition(arcos_pipeline_t *p, size_t part) {
   job_t *job = p->job;
   span_t sp = {0, 0, 0};
   arcos_read_stats_t st = {0};
+  st.max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
   int rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, count_record,
                                 count_error, &sp, &st);
   job->part_item_first[part] = job->nitems;
