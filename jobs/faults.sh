@@ -131,8 +131,9 @@ hit_of() {
 kind_kill() {
   for t in $(seq 1 "$TRIALS"); do
     local np=$((2 + RANDOM % 2)) out
-    out=$(ARCOS_BIN=$BIN ARCOS_TMP=$WORK/kill TRIALS=1 RANKS=$np RECORDS=$RECORDS SEED=$RANDOM \
+    out=$(ARCOS_BIN=$BIN ARCOS_TMP=$WORK/kill-$t TRIALS=1 RANKS=$np RECORDS=$RECORDS SEED=$RANDOM \
       bash "$here/tests/fault/kill_resume.sh" 2>&1) && rc=0 || rc=$?
+    echo "$out" >"$WORK/kill-$t.log"
     if [ "$rc" -eq 0 ]; then
       record kill resumed-identical "$np ranks, $(echo "$out" | grep -m1 -o 'kill at.*' | tr -d ')')"
     else

@@ -149,9 +149,12 @@ static int state_dir_check(const char *output, FILE *err) {
   return ARCOS_EEXISTS;
 }
 
-static void remove_state(job_t *job) {
+/* meta.json goes first: it marks a resumable checkpoint, so a kill in the middle of the
+ * removal leaves no half checkpoint that --resume would try to load (a completed run's
+ * leftover is removed by arcos_ckpt_remove, see job.c). */
+static void remove_state_dir(const char *output) {
   char dir[4200];
-  state_path(job, dir, sizeof dir, "");
+  snprintf(dir, sizeof dir, "%s/.arcos-state/", output);
   struct stat st;
   dir[strlen(dir) - 1] = '\0'; /* no trailing slash: lstat would follow a link */
   if (lstat(dir, &st) != 0)
@@ -161,6 +164,9 @@ static void remove_state(job_t *job) {
     return;
   }
   strcat(dir, "/");
+  char meta[4300];
+  snprintf(meta, sizeof meta, "%smeta.json", dir);
+  unlink(meta);
   DIR *dp = opendir(dir);
   if (dp == NULL)
     return;
@@ -175,6 +181,10 @@ static void remove_state(job_t *job) {
   closedir(dp);
   rmdir(dir);
 }
+
+static void remove_state(job_t *job) { remove_state_dir(job->cfg->output); }
+
+void arcos_ckpt_remove(const char *output) { remove_state_dir(output); }
 
 int arcos_ckpt_setup(job_t *job, bool resume_found) {
   const arcos_ctx_t *ctx = job->ctx;

@@ -423,9 +423,11 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   }
   MPI_Bcast(resume, 2, MPI_INT, 0, ctx->comm);
   if (resume[1]) {
-    if (ctx->rank == 0)
+    if (ctx->rank == 0) {
       fprintf(ctx->err, "arcos-scale: %s holds a completed run; nothing to resume\n",
               cfg->output);
+      arcos_ckpt_remove(cfg->output); /* a kill during its cleanup may have left some */
+    }
     return ARCOS_EXIT_OK;
   }
   MPI_Bcast(&ref, 1, MPI_INT64_T, 0, ctx->comm);

@@ -176,6 +176,9 @@ void arcos_install_stop_signals(void);
 int arcos_ckpt_load_meta(const arcos_config_t *cfg, int64_t *reference_time, bool *found,
                          FILE *err);
 int arcos_ckpt_load_plan(const arcos_config_t *cfg, arcos_plan_t *plan);
+/* Rank 0: remove the state directory under output (what a kill during a completed
+ * run's cleanup left behind). */
+void arcos_ckpt_remove(const char *output);
 int arcos_ckpt_setup(job_t *job, bool resume_found); /* collective */
 int arcos_ckpt_start(job_t *job, size_t part);
 int arcos_ckpt_commit(job_t *job, size_t part);

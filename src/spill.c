@@ -371,7 +371,7 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
   rc = arcos_h5_create(comm, paths->results_h5, &h, &d);
   if (rc != ARCOS_OK) {
     if (job->ctx->rank == 0)
-      fprintf(job->ctx->err, "arcos-scale: %s: %s\n", paths->results_h5, d.text);
+      fprintf(job->ctx->err, "arcos-scale: %s: %s; free space (if the disk is full) and rerun with --resume\n", paths->results_h5, d.text);
     goto close_files;
   }
   static const char *const comp_path[] = {"/evidence/completeness", "/evidence/integrity",

@@ -196,7 +196,7 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
   int rc = arcos_h5_create(comm, paths->results_h5, &h, &d);
   if (rc != ARCOS_OK) {
     if (job->ctx->rank == 0)
-      fprintf(job->ctx->err, "arcos-scale: %s: %s\n", paths->results_h5, d.text);
+      fprintf(job->ctx->err, "arcos-scale: %s: %s; free space (if the disk is full) and rerun with --resume\n", paths->results_h5, d.text);
     return rc;
   }
   (void)all;

@@ -55,4 +55,14 @@ for out in results.jsonl dlq.jsonl duplicates.jsonl results.h5 report.json metri
 done
 (umask 022 && mpi 2 "$ARCOS_BIN" run "$f" --output "$ARCOS_TMP/o" --force "${args[@]}")
 assert_eq "$(stat -c %a "$ARCOS_TMP/o/results.h5")" 644 "mode of results.h5 under umask 022"
-echo "4 passed, 0 failed"
+# A kill while a completed run removes its checkpoint leaves part of it (meta.json goes
+# first): --resume finds the completed run, says so and removes the rest.
+mkdir -p "$ARCOS_TMP/o/.arcos-state"
+echo "done 0" >"$ARCOS_TMP/o/.arcos-state/journal-0.log"
+cp "$ARCOS_TMP/o/results.jsonl" "$ARCOS_TMP/o/.arcos-state/plan.bin"
+mpi 2 "$ARCOS_BIN" run "$f" --output "$ARCOS_TMP/o" --resume "${args[@]}" 2>"$ARCOS_TMP/left.log" ||
+  fail "--resume over a completed run with a partial checkpoint failed"
+grep -c "nothing to resume" "$ARCOS_TMP/left.log" >/dev/null || fail "the completed run was not recognised"
+[ ! -e "$ARCOS_TMP/o/.arcos-state" ] || fail "the leftover checkpoint was not removed"
+assert_same_file "$ARCOS_TMP/ref/results.jsonl" "$ARCOS_TMP/o/results.jsonl" "results after --resume"
+echo "5 passed, 0 failed"
