@@ -9,9 +9,10 @@
 #
 # Kinds:
 #   kill        SIGKILL of mpirun or of one rank at a random moment (tests/fault/kill_resume.sh)
-#   enospc      the output directory is a tmpfs of a random size (2-140 % of a complete
-#               output): the disk fills in the checkpoint, a JSON Lines output, results.h5
-#               or the report, or not at all
+#   enospc      the output directory is a tmpfs of a random size (2-250 % of a complete
+#               output; a run needs about 150 %: the checkpoint and the outputs coexist):
+#               the disk fills in the checkpoint, a JSON Lines output, results.h5 or the
+#               report, or not at all
 #   ckpt_full   a tmpfs of 1-35 %: the disk fills while partitions are checkpointed
 #   input       an input is truncated, deleted, replaced or made unreadable (chmod 000,
 #               the job running as an unprivileged user) at a random moment of the run
@@ -135,7 +136,7 @@ kind_kill() {
       bash "$here/tests/fault/kill_resume.sh" 2>&1) && rc=0 || rc=$?
     echo "$out" >"$WORK/kill-$t.log"
     if [ "$rc" -eq 0 ]; then
-      record kill resumed-identical "$np ranks, $(echo "$out" | grep -m1 -o 'kill at.*' | tr -d ')')"
+      record kill resumed-identical "$np ranks, $(echo "$out" | grep -m1 -o 'kill at.*' | sed 's/)$//')"
     else
       record kill FAILED "$np ranks: $(echo "$out" | grep -m1 FAIL || echo "exit $rc")"
     fi
@@ -243,7 +244,7 @@ for kind in $KINDS; do
   log "kind $kind: $TRIALS trials"
   case $kind in
   kill) kind_kill ;;
-  enospc) [ $can_mount -eq 1 ] && disk_trial enospc 2 140 || skipped+=(enospc) ;;
+  enospc) [ $can_mount -eq 1 ] && disk_trial enospc 2 250 || skipped+=(enospc) ;;
   ckpt_full) [ $can_mount -eq 1 ] && disk_trial ckpt_full 1 35 || skipped+=(ckpt_full) ;;
   input) [ $can_setpriv -eq 1 ] && kind_input || skipped+=(input) ;;
   *) echo "faults.sh: unknown kind $kind" >&2; exit 2 ;;
