@@ -242,21 +242,19 @@ int arcos_ckpt_setup(job_t *job, bool resume_found) {
   job->journal_fd =
       open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, ARCOS_OUT_FILE_MODE);
   if (job->journal_fd >= 0) {
-    /* A resumed journal may end in a line a crash cut short: start on a new line. */
-    struct stat st;
-    char last = '\n';
-    if (fstat(job->journal_fd, &st) == 0 && st.st_size > 0) {
-      int rfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-      if (rfd >= 0) {
-        if (pread(rfd, &last, 1, st.st_size - 1) != 1)
-          last = '\n';
-        close(rfd);
+    /* A resumed journal may end in a line a crash or a full disk cut short ("done 1" of
+     * "done 12"): cut it off. (Completing it with a newline would make it trusted.) */
+    arcos_buf_t b = {0};
+    if (arcos_read_file(path, &b) == ARCOS_OK && b.len > 0 && b.data[b.len - 1] != '\n') {
+      size_t keep = b.len;
+      while (keep > 0 && b.data[keep - 1] != '\n')
+        keep--;
+      if (ftruncate(job->journal_fd, (off_t)keep) != 0) {
+        close(job->journal_fd);
+        job->journal_fd = -1;
       }
     }
-    if (last != '\n' && write(job->journal_fd, "\n", 1) != 1) {
-      close(job->journal_fd);
-      job->journal_fd = -1;
-    }
+    arcos_buf_free(&b);
   }
   int ok = job->journal_fd >= 0, all_ok = 0;
   MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, ctx->comm);

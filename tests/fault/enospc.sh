@@ -5,7 +5,8 @@
 # and a message that names the file and says to free space and rerun with --resume,
 # leave no final output (only the checkpoint), and after the space is freed --resume must
 # give byte-identical results. Trial 1 also cuts a journal line short ("done P" without
-# its newline, as a full disk can), which --resume must not trust.
+# its newline, as a full disk can), which --resume must not trust, and truncates the
+# input before a first --resume, which must refuse it by name.
 # Needs root (mount -t tmpfs); exits 77 (skipped) where it cannot mount.
 [ -n "${ARCOS_TMP:-}" ] && umount "$ARCOS_TMP/m" 2>/dev/null
 source "$(dirname "$0")/../mpi/lib.sh"
@@ -57,6 +58,16 @@ trial checkpoint 300 '\.arcos-state/seg-[0-9]+\.bin: No space left'
 # A journal line cut short by the full disk: "done P" of a partition with no segment.
 for p in $(seq 0 20); do [ -e "$o/.arcos-state/seg-$p.bin" ] || break; done
 printf 'done %d' "$p" >>"$o/.arcos-state/journal-0.log"
+# An input that changed since the plan (here: truncated while the run was stopped) is
+# refused by name when a partition of it is read, then the restored input resumes.
+cp "$f" "$ARCOS_TMP/saved.jsonl"
+: >"$f"
+rc=0
+mpi 2 "$ARCOS_BIN" run "$f" --output "$o" --resume "${args[@]}" 2>"$ARCOS_TMP/changed.log" || rc=$?
+assert_eq "$rc" 1 "resume over a truncated input: exit code"
+grep -c "input .*evidence.jsonl changed while the job ran .*restore it and rerun with --resume" \
+  "$ARCOS_TMP/changed.log" >/dev/null || { cat "$ARCOS_TMP/changed.log" >&2; fail "no message naming the changed input"; }
+cp "$ARCOS_TMP/saved.jsonl" "$f"
 resume checkpoint
 trial jsonl $((ref_kb * 45 / 100)) 'cannot write .*\.(results|dlq)\.jsonl\.tmp .*No space left'
 resume jsonl
