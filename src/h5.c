@@ -45,7 +45,6 @@ struct arcos_h5 {
   char err[512];         /* last error text on this rank, "" when none */
   int resv_fd;           /* rank 0: the file, for reserving its blocks; -1 elsewhere */
   uint64_t reserved;     /* rank 0: bytes reserved so far (reserve()) */
-  char path[4096];
 };
 
 /* Rows and bytes are uint64 in the API; hsize_t must hold them. */
@@ -204,7 +203,6 @@ int arcos_h5_create(MPI_Comm comm, const char *path, arcos_h5_t **out, arcos_det
   h->file = H5I_INVALID_HID;
   h->severity = H5I_INVALID_HID;
   h->resv_fd = -1;
-  snprintf(h->path, sizeof h->path, "%s", path);
   if (MPI_Comm_dup(comm, &h->comm) != MPI_SUCCESS) {
     free(h);
     return arcos_detail_set(detail, ARCOS_EMPI, "h5", 0, "MPI_Comm_dup failed");
