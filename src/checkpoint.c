@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arcos/outfile.h"
 #include "job_internal.h"
 
 #define SEG_MAGIC "ARCSEG01"
@@ -29,28 +30,11 @@ static void state_path(const job_t *job, char *out, size_t n, const char *name) 
   snprintf(out, n, "%s/.arcos-state/%s", job->cfg->output, name);
 }
 
+/* Temporary name, fsync, rename (arcos_out_write_atomic); errno says why on failure. */
 static int write_file_sync(const char *path, const void *data, size_t len) {
-  char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0)
-    return ARCOS_EIO;
-  const char *p = data;
-  size_t left = len;
-  while (left > 0) {
-    ssize_t w = write(fd, p, left);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0) {
-      close(fd);
-      unlink(tmp);
-      return ARCOS_EIO;
-    }
-    p += w;
-    left -= (size_t)w;
-  }
-  if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-    unlink(tmp);
+  int err = arcos_out_write_atomic(path, data, len, true);
+  if (err != 0) {
+    errno = err;
     return ARCOS_EIO;
   }
   return ARCOS_OK;
@@ -71,12 +55,41 @@ static json_t *result_options(const arcos_config_t *cfg) {
   return o;
 }
 
+/* One line per call. A full disk can cut a write short ("done 12" as "done 1"): the
+ * reader trusts only lines that end in a newline, and a short write is reported. */
 static int journal_append(job_t *job, const char *what, size_t part) {
   char line[64];
   int n = snprintf(line, sizeof line, "%s %zu\n", what, part);
-  if (write(job->journal_fd, line, (size_t)n) != n || fsync(job->journal_fd) != 0)
+  ssize_t w;
+  do
+    w = write(job->journal_fd, line, (size_t)n);
+  while (w < 0 && errno == EINTR);
+  if (w != n) {
+    if (w >= 0)
+      errno = ENOSPC;
+    return ARCOS_EIO;
+  }
+  if (fsync(job->journal_fd) != 0)
     return ARCOS_EIO;
   return ARCOS_OK;
+}
+
+/* Parse one journal line ("start P" or "done P" and its newline); -1 if it is not one. */
+static int journal_line(const char *s, size_t len, size_t *part) {
+  int kind;
+  if (len > 5 && memcmp(s, "done ", 5) == 0)
+    kind = 2, s += 5, len -= 5;
+  else if (len > 6 && memcmp(s, "start ", 6) == 0)
+    kind = 1, s += 6, len -= 6;
+  else
+    return -1;
+  size_t v = 0, i = 0;
+  for (; i < len && s[i] >= '0' && s[i] <= '9' && i < 19; i++)
+    v = v * 10 + (size_t)(s[i] - '0');
+  if (i == 0 || i != len)
+    return -1;
+  *part = v;
+  return kind;
 }
 
 /* Rank 0: read every journal in the state directory into states[] (2 done, 1 started). */
@@ -92,27 +105,68 @@ static void read_journals(job_t *job, uint8_t *states, size_t nparts) {
       continue;
     char path[4600];
     snprintf(path, sizeof path, "%s%s", dir, e->d_name);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
+    arcos_buf_t b = {0};
+    if (arcos_read_file(path, &b) != ARCOS_OK) {
+      arcos_buf_free(&b);
       continue;
-    char what[16];
-    size_t part;
-    while (fscanf(f, "%15s %zu", what, &part) == 2) {
-      if (part >= nparts)
+    }
+    /* Only complete lines count: the tail after the last newline is a write that a
+     * crash or a full disk cut short. */
+    for (size_t at = 0; at < b.len;) {
+      const char *nl = memchr(b.data + at, '\n', b.len - at);
+      if (nl == NULL)
+        break;
+      size_t len = (size_t)(nl - (b.data + at)), part = 0;
+      int kind = journal_line(b.data + at, len, &part);
+      at += len + 1;
+      if (kind < 0 || part >= nparts)
         continue;
-      if (strcmp(what, "done") == 0)
+      if (kind == 2)
         states[part] = 2;
-      else if (strcmp(what, "start") == 0 && states[part] == 0)
+      else if (states[part] == 0)
         states[part] = 1;
     }
-    fclose(f);
+    arcos_buf_free(&b);
   }
   closedir(dp);
 }
 
-static void remove_state(job_t *job) {
+/* The state directory must be a real directory of ours: a symbolic link planted in the
+ * output directory (or a directory of another user) is never followed, read or emptied. */
+static int state_dir_check(const char *output, FILE *err) {
   char dir[4200];
-  state_path(job, dir, sizeof dir, "");
+  snprintf(dir, sizeof dir, "%s/.arcos-state", output);
+  struct stat st;
+  if (lstat(dir, &st) != 0)
+    return errno == ENOENT ? ARCOS_OK : ARCOS_EIO;
+  if (S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+    return ARCOS_OK;
+  fprintf(err, "arcos-scale: %s is %s; it is not followed or used: remove it (or choose "
+               "another --output) and rerun\n", dir,
+          S_ISLNK(st.st_mode)  ? "a symbolic link"
+          : S_ISDIR(st.st_mode) ? "a directory of another user"
+                                : "not a directory");
+  return ARCOS_EEXISTS;
+}
+
+/* meta.json goes first: it marks a resumable checkpoint, so a kill in the middle of the
+ * removal leaves no half checkpoint that --resume would try to load (a completed run's
+ * leftover is removed by arcos_ckpt_remove, see job.c). */
+static void remove_state_dir(const char *output) {
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s/.arcos-state/", output);
+  struct stat st;
+  dir[strlen(dir) - 1] = '\0'; /* no trailing slash: lstat would follow a link */
+  if (lstat(dir, &st) != 0)
+    return;
+  if (!S_ISDIR(st.st_mode)) { /* a planted link: remove the link, never its target */
+    unlink(dir);
+    return;
+  }
+  strcat(dir, "/");
+  char meta[4300];
+  snprintf(meta, sizeof meta, "%smeta.json", dir);
+  unlink(meta);
   DIR *dp = opendir(dir);
   if (dp == NULL)
     return;
@@ -128,6 +182,10 @@ static void remove_state(job_t *job) {
   rmdir(dir);
 }
 
+static void remove_state(job_t *job) { remove_state_dir(job->cfg->output); }
+
+void arcos_ckpt_remove(const char *output) { remove_state_dir(output); }
+
 int arcos_ckpt_setup(job_t *job, bool resume_found) {
   const arcos_ctx_t *ctx = job->ctx;
   int rc = ARCOS_OK;
@@ -138,14 +196,19 @@ int arcos_ckpt_setup(job_t *job, bool resume_found) {
   if (job->part_state == NULL)
     ARCOS_OOM_ABORT(ctx->comm);
   if (ctx->rank == 0) {
-    if (resume_found) {
+    if (resume_found) { /* arcos_ckpt_load_meta checked the directory */
       read_journals(job, job->part_state, np);
     } else {
       char dir[4200], path[4400];
       remove_state(job); /* a fresh run (--force) starts from nothing */
       state_path(job, dir, sizeof dir, "");
-      if (mkdir(dir, 0775) != 0 && errno != EEXIST)
+      if (mkdir(dir, ARCOS_STATE_DIR_MODE) != 0 && errno != EEXIST)
         rc = ARCOS_EIO;
+      else if (state_dir_check(job->cfg->output, ctx->err) != ARCOS_OK) {
+        /* a link planted in the output directory is not followed */
+        errno = ENOTDIR;
+        rc = ARCOS_EIO;
+      }
       arcos_buf_t b = {0};
       if (rc == ARCOS_OK && arcos_plan_serialize(&job->plan, &b) == ARCOS_OK) {
         state_path(job, path, sizeof path, "plan.bin");
@@ -164,8 +227,9 @@ int arcos_ckpt_setup(job_t *job, bool resume_found) {
       }
       free(text);
       if (rc != ARCOS_OK)
-        fprintf(ctx->err, "arcos-scale: cannot write the checkpoint in %s: %s\n", dir,
-                strerror(errno));
+        fprintf(ctx->err, "arcos-scale: cannot write the checkpoint in %s: %s%s\n", dir,
+                strerror(errno),
+                errno == ENOSPC || errno == EDQUOT ? "; free space and rerun" : "");
     }
   }
   MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->comm);
@@ -175,7 +239,23 @@ int arcos_ckpt_setup(job_t *job, bool resume_found) {
   char name[64], path[4400];
   snprintf(name, sizeof name, "journal-%d.log", ctx->rank);
   state_path(job, path, sizeof path, name);
-  job->journal_fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+  job->journal_fd =
+      open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, ARCOS_OUT_FILE_MODE);
+  if (job->journal_fd >= 0) {
+    /* A resumed journal may end in a line a crash or a full disk cut short ("done 1" of
+     * "done 12"): cut it off. (Completing it with a newline would make it trusted.) */
+    arcos_buf_t b = {0};
+    if (arcos_read_file(path, &b) == ARCOS_OK && b.len > 0 && b.data[b.len - 1] != '\n') {
+      size_t keep = b.len;
+      while (keep > 0 && b.data[keep - 1] != '\n')
+        keep--;
+      if (ftruncate(job->journal_fd, (off_t)keep) != 0) {
+        close(job->journal_fd);
+        job->journal_fd = -1;
+      }
+    }
+    arcos_buf_free(&b);
+  }
   int ok = job->journal_fd >= 0, all_ok = 0;
   MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, ctx->comm);
   if (!all_ok) {
@@ -192,6 +272,8 @@ int arcos_ckpt_load_meta(const arcos_config_t *cfg, int64_t *reference_time, boo
   char path[4400];
   snprintf(path, sizeof path, "%s/.arcos-state/meta.json", cfg->output);
   *found = false;
+  if (state_dir_check(cfg->output, err) != ARCOS_OK)
+    return ARCOS_EEXISTS;
   json_error_t e;
   json_t *meta = json_load_file(path, 0, &e);
   if (meta == NULL)
@@ -228,8 +310,21 @@ int arcos_ckpt_load_plan(const arcos_config_t *cfg, arcos_plan_t *plan) {
   return rc;
 }
 
+/* Say which file failed and why, once per rank (the caller stops the run). */
+static int ckpt_fail(job_t *job, const char *name) {
+  int e = errno;
+  fprintf(job->ctx->err, "arcos-scale: rank %d: cannot write %s/.arcos-state/%s: %s\n",
+          job->ctx->rank, job->cfg->output, name, strerror(e));
+  errno = e;
+  return ARCOS_EIO;
+}
+
 int arcos_ckpt_start(job_t *job, size_t part) {
-  return job->journal_fd >= 0 ? journal_append(job, "start", part) : ARCOS_OK;
+  if (job->journal_fd < 0)
+    return ARCOS_OK;
+  char name[64];
+  snprintf(name, sizeof name, "journal-%d.log", job->ctx->rank);
+  return journal_append(job, "start", part) == ARCOS_OK ? ARCOS_OK : ckpt_fail(job, name);
 }
 
 /* Segment layout: magic, header of u64 (part, items, fails, newlines, records), then
@@ -301,8 +396,12 @@ int arcos_ckpt_commit(job_t *job, size_t part) {
   state_path(job, path, sizeof path, name);
   int rc = b.data != NULL ? write_file_sync(path, b.data, b.len) : ARCOS_ENOMEM;
   arcos_buf_free(&b);
-  if (rc == ARCOS_OK)
-    rc = journal_append(job, "done", part);
+  if (rc == ARCOS_EIO)
+    return ckpt_fail(job, name);
+  if (rc == ARCOS_OK && journal_append(job, "done", part) != ARCOS_OK) {
+    snprintf(name, sizeof name, "journal-%d.log", job->ctx->rank);
+    return ckpt_fail(job, name);
+  }
   return rc;
 }
 

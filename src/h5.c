@@ -17,15 +17,18 @@
  * HDF5's automatic error printing is switched off while a file is open; a failing
  * call prints the HDF5 error stack (H5Eprint2) with the rank and the call. */
 #include "arcos/h5.h"
+#include "arcos/outfile.h"
 
 #include "zchunk.h"
 
 #include <hdf5.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct arcos_h5 {
   MPI_Comm comm; /* our duplicate: our agreements never match the caller's messages */
@@ -42,6 +45,8 @@ struct arcos_h5 {
   H5E_auto2_t old_func;  /* HDF5 automatic error printing, restored on close */
   void *old_data;
   char err[512];         /* last error text on this rank, "" when none */
+  int resv_fd;           /* rank 0: the file, for reserving its blocks; -1 elsewhere */
+  uint64_t reserved;     /* rank 0: bytes reserved so far (reserve()) */
 };
 
 /* Rows and bytes are uint64 in the API; hsize_t must hold them. */
@@ -141,6 +146,32 @@ static int agree(arcos_h5_t *h, int rc, uint64_t sig, const char *what) {
   return agree_sum(h, rc, sig, 0, NULL, what);
 }
 
+/* Space for the whole file is reserved on disk before HDF5 writes it: rank 0 reserves
+ * each dataset's and attribute's bytes plus an allowance for HDF5's metadata (object
+ * headers, chunk indexes, heaps) before the collective calls that write them, and the
+ * result is agreed as any local step. A full disk then fails a reservation, which every
+ * rank learns in the next agreement, never a write inside a collective HDF5 call: there
+ * one rank's failure leaves the others waiting for ever (seen in the fault campaign,
+ * H5Fclose flushing metadata on a full disk). The blocks are reserved past the end of
+ * the file (FALLOC_FL_KEEP_SIZE), so HDF5 sees an empty file, and the unused rest is
+ * given back when the file is closed. */
+#define RESERVE_BASE ((uint64_t)256 << 10)  /* superblock, root group, small objects */
+#define RESERVE_OBJECT ((uint64_t)16 << 10) /* per dataset or attribute: its headers */
+
+static int reserve(arcos_h5_t *h, uint64_t bytes, const char *what) {
+  if (h->rank != 0 || h->resv_fd < 0)
+    return ARCOS_OK;
+  uint64_t add = bytes + bytes / 32 + RESERVE_OBJECT; /* 3 % for chunk indexes */
+  int e = arcos_out_reserve(h->resv_fd, 0, h->reserved + add, true);
+  if (e != 0) {
+    set_err(h, "no space to write %s (%" PRIu64 " bytes more, %" PRIu64 " reserved): %s",
+            what, add, h->reserved, strerror(e));
+    return ARCOS_EIO;
+  }
+  h->reserved += add;
+  return ARCOS_OK;
+}
+
 const char *arcos_h5_errmsg(const arcos_h5_t *h) {
   return h != NULL ? h->err : "";
 }
@@ -173,6 +204,7 @@ int arcos_h5_create(MPI_Comm comm, const char *path, arcos_h5_t **out, arcos_det
   }
   h->file = H5I_INVALID_HID;
   h->severity = H5I_INVALID_HID;
+  h->resv_fd = -1;
   if (MPI_Comm_dup(comm, &h->comm) != MPI_SUCCESS) {
     free(h);
     return arcos_detail_set(detail, ARCOS_EMPI, "h5", 0, "MPI_Comm_dup failed");
@@ -198,6 +230,18 @@ int arcos_h5_create(MPI_Comm comm, const char *path, arcos_h5_t **out, arcos_det
    * files stay readable by HDF5 1.8 and later. */
   H5_TRY(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST), "H5Pset_libver_bounds",
          path, agree_open);
+
+  /* Rank 0 creates the file itself, as every output: a new file (O_EXCL), never through
+   * a link planted at its name. It stays empty, so H5F_ACC_TRUNC keeps the reservation. */
+  if (h->rank == 0) {
+    h->resv_fd = arcos_out_create(path, ARCOS_OUT_FILE_MODE);
+    if (h->resv_fd < 0) {
+      set_err(h, "cannot create %s: %s", path, strerror(errno));
+      rc = ARCOS_EIO;
+      goto agree_open;
+    }
+    rc = reserve(h, RESERVE_BASE, path);
+  }
 
 agree_open:
   rc = agree(h, rc, sig_str(SIG_INIT, path), "arcos_h5_create");
@@ -229,6 +273,10 @@ int arcos_h5_close(arcos_h5_t **hp) {
   if (h->severity >= 0 && H5Tclose(h->severity) < 0 && rc == ARCOS_OK)
     rc = h5_fail(h, "H5Tclose", "severity");
   rc = agree(h, rc, 0, "arcos_h5_close");
+  if (h->resv_fd >= 0) {
+    arcos_out_trim(h->resv_fd, h->reserved); /* the reserved blocks HDF5 did not use */
+    close(h->resv_fd);
+  }
   H5Eset_auto2(H5E_DEFAULT, h->old_func, h->old_data);
   MPI_Op_free(&h->agree_op);
   MPI_Type_free(&h->agree_type);
@@ -263,7 +311,7 @@ int arcos_h5_set_chunking(arcos_h5_t *h, uint64_t chunk_rows, uint64_t chunk_byt
 }
 
 int arcos_h5_group(arcos_h5_t *h, const char *path) {
-  int rc = agree(h, ARCOS_OK, sig_str(SIG_INIT, path), "arcos_h5_group");
+  int rc = agree(h, reserve(h, 0, path), sig_str(SIG_INIT, path), "arcos_h5_group");
   if (rc != ARCOS_OK)
     return rc;
   hid_t g = H5Gcreate2(h->file, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -495,6 +543,8 @@ static int write_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type, u
   }
   H5_TRY(dxpl = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path, agree_args);
   H5_TRY(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", path, agree_args);
+  if (mode != WRITE_INTO) /* a column written into was reserved when it was created */
+    rc = reserve(h, total * (uint64_t)elem, path);
 
   /* 2. Everyone is ready and called with the same path, type and total. */
 agree_args:;
@@ -829,6 +879,7 @@ static int write_attr(arcos_h5_t *h, const char *obj, const char *name, hid_t ft
   hid_t o = H5I_INVALID_HID, space = H5I_INVALID_HID, a = H5I_INVALID_HID;
   uint64_t sig = sig_str(sig_str(SIG_INIT, obj), name);
   sig = fnv1a(sig, value, vsize);
+  rc = reserve(h, vsize, name);
   rc = agree(h, rc, sig, name);
   if (rc != ARCOS_OK)
     return rc;

@@ -631,6 +631,46 @@ static bool is_blank(const char *s, size_t n, uint64_t offset) {
   return true;
 }
 
+uint64_t arcos_line_cap(uint64_t max_record_bytes) {
+  uint64_t cap = max_record_bytes > UINT64_MAX / 4 ? UINT64_MAX : 4 * max_record_bytes;
+  return cap < ((uint64_t)16 << 20) ? (uint64_t)16 << 20 : cap;
+}
+
+/* The line at buf_off (all of buf, longer than st->max_line) is read through without
+ * being held: buf ends up with the bytes after its newline (or empty at the end of the
+ * source, *eof set). *len receives its length, *nl whether a newline ended it, prefix its
+ * first bytes. Returns 0, or -1 on a read error (*msg). */
+static int read_through_line(source_t *src, arcos_buf_t *buf, char *prefix, size_t *prefix_len,
+                             uint64_t *len, bool *nl, bool *eof, const char **msg,
+                             arcos_read_stats_t *st) {
+  *prefix_len = buf->len < ARCOS_LONG_LINE_PREFIX ? buf->len : ARCOS_LONG_LINE_PREFIX;
+  memcpy(prefix, buf->data, *prefix_len);
+  *len = buf->len;
+  *nl = false;
+  buf->len = 0;
+  for (;;) {
+    double t0 = arcos_now();
+    ssize_t got = source_read(src, buf->data, CHUNK, msg);
+    st->io_s += arcos_now() - t0;
+    if (got < 0)
+      return -1;
+    if (got == 0) {
+      *eof = true;
+      return 0;
+    }
+    char *p = memchr(buf->data, '\n', (size_t)got);
+    if (p != NULL) {
+      size_t k = (size_t)(p - buf->data);
+      *len += k;
+      *nl = true;
+      buf->len = (size_t)got - k - 1;
+      memmove(buf->data, p + 1, buf->len);
+      return 0;
+    }
+    *len += (uint64_t)got;
+  }
+}
+
 /* Walk lines of a source. Records start at offsets < limit; line numbers start at
  * line_base (0: relative to the partition, 1: absolute). For a range that starts
  * mid-file, skip_first drops bytes up to and including the first newline. */
@@ -680,6 +720,43 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
     }
     if (arcos_buf_reserve(buf, CHUNK) != ARCOS_OK)
       return ARCOS_ENOMEM;
+    if (st->max_line > 0 && buf->len > st->max_line) {
+      /* A line too long to hold: read it through, report it with its first bytes. */
+      char prefix[ARCOS_LONG_LINE_PREFIX];
+      size_t plen = 0;
+      uint64_t len = 0, rec_off = buf_off;
+      bool nl = false;
+      const char *msg = NULL;
+      if (!skipping && rec_off >= limit)
+        return ARCOS_OK; /* the next partition's record */
+      if (read_through_line(src, buf, prefix, &plen, &len, &nl, &eof, &msg, st) != 0) {
+        arcos_raw_t r = {prefix, plen, line, rec_off, NULL};
+        st->records++;
+        return onerror(arg, &r, ARCOS_EIO, msg != NULL ? msg : "read failed");
+      }
+      if (nl && rec_off + len < limit)
+        st->newlines++;
+      if (skipping) {
+        skipping = false;
+      } else {
+        char text[256];
+        snprintf(text, sizeof text,
+                 "record is %llu bytes, over max_record_bytes and over %llu bytes, the most "
+                 "a line is held in memory: only its first %zu bytes are kept; split the "
+                 "record",
+                 (unsigned long long)len, (unsigned long long)st->max_line, plen);
+        arcos_raw_t r = {prefix, plen, line, rec_off, NULL};
+        st->records++;
+        int rc = onerror(arg, &r, ARCOS_EINVALID, text);
+        if (rc != 0)
+          return rc;
+      }
+      line++;
+      buf_off = rec_off + len + (nl ? 1 : 0);
+      if (buf_off >= limit && limit != UINT64_MAX)
+        return ARCOS_OK;
+      continue;
+    }
     const char *msg = NULL;
     double t0 = arcos_now();
     ssize_t got = source_read(src, buf->data + buf->len, CHUNK, &msg);
@@ -704,10 +781,34 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
   return ARCOS_OK;
 }
 
+/* The plan cut every input by the size it had at the start. A file that is gone, no
+ * longer readable, or of another size since then (deleted, truncated, replaced, still
+ * being written) cannot be read as planned: ARCOS_ECHANGED stops the run (exit 1, the
+ * finished partitions kept for --resume) instead of silently reading other records.
+ * fd < 0: check the path (open failed with errno); else the open file. */
+static bool input_changed(const arcos_input_t *in, int fd) {
+  if (fd < 0)
+    return errno == ENOENT || errno == EACCES || errno == EPERM;
+  struct stat sb;
+  return fstat(fd, &sb) == 0 && (uint64_t)sb.st_size != in->size;
+}
+
+static bool path_changed(const arcos_input_t *in) {
+  struct stat sb;
+  if (stat(in->path, &sb) != 0)
+    return true;
+  return (uint64_t)sb.st_size != in->size;
+}
+
 static int read_jsonl_range(const arcos_input_t *in, const arcos_partition_t *part,
                             arcos_buf_t *buf, arcos_record_fn fn, arcos_reader_error_fn onerror,
                             void *arg, arcos_read_stats_t *st) {
   source_t src = {.fd = open(in->path, O_RDONLY), .gz = NULL, .pos = part->start};
+  if (input_changed(in, src.fd)) {
+    if (src.fd >= 0)
+      close(src.fd);
+    return ARCOS_ECHANGED;
+  }
   if (src.fd < 0) {
     arcos_raw_t r = {"", 0, 0, part->start, NULL};
     st->records++;
@@ -722,6 +823,8 @@ static int read_jsonl_range(const arcos_input_t *in, const arcos_partition_t *pa
   int rc = ARCOS_OK;
   if (part->start < part->end)
     rc = split_lines(&src, part->start, part->end, skip_first, 0, buf, fn, onerror, arg, st);
+  if (rc == ARCOS_OK && input_changed(in, src.fd)) /* truncated or grown while read */
+    rc = ARCOS_ECHANGED;
   close(src.fd);
   return rc;
 }
@@ -729,6 +832,11 @@ static int read_jsonl_range(const arcos_input_t *in, const arcos_partition_t *pa
 static int read_jsonl_gz(const arcos_input_t *in, arcos_buf_t *buf, arcos_record_fn fn,
                          arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
   source_t src = {.fd = open(in->path, O_RDONLY), .gz = NULL, .pos = 0};
+  if (input_changed(in, src.fd)) {
+    if (src.fd >= 0)
+      close(src.fd);
+    return ARCOS_ECHANGED;
+  }
   if (src.fd < 0) {
     arcos_raw_t r = {"", 0, 1, 0, NULL};
     st->records++;
@@ -756,6 +864,8 @@ static int read_jsonl_gz(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
     /* Not gzip data (as gzread's transparent mode): read the file as it is. */
     rc = split_lines(&src, 0, UINT64_MAX, false, 1, buf, fn, onerror, arg, st);
   }
+  if (rc == ARCOS_OK && input_changed(in, src.fd)) /* truncated or replaced while read */
+    rc = ARCOS_ECHANGED;
   close(src.fd);
   return rc;
 }
@@ -833,8 +943,12 @@ static int read_json_doc(const arcos_input_t *in, arcos_buf_t *buf, arcos_record
                          arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
   arcos_buf_reset(buf);
   double t0 = arcos_now();
+  if (path_changed(in))
+    return ARCOS_ECHANGED;
   int rc = arcos_read_file(in->path, buf);
   st->io_s += arcos_now() - t0;
+  if (rc == ARCOS_OK && buf->len != in->size)
+    return ARCOS_ECHANGED;
   if (rc != ARCOS_OK) {
     arcos_raw_t r = {"", 0, 1, 0, NULL};
     st->records++;

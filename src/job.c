@@ -13,6 +13,7 @@
 #include "arcos/job.h"
 #include "arcos/cache.h"
 #include "arcos/ops.h"
+#include "arcos/outfile.h"
 #include "exactly_once_cache.h"
 #include "job_graph_internal.h"
 #include "job_internal.h"
@@ -275,10 +276,18 @@ static json_t *skipped_ranges(const job_t *job) {
 
 static json_t *jreal(double v) { return json_real(isfinite(v) ? v : 0.0); }
 
-static int write_json_atomic(json_t *doc, const char *tmp, const char *final, FILE *err) {
-  if (json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0 ||
-      rename(tmp, final) != 0) {
-    fprintf(err, "arcos-scale: cannot write %s: %s\n", final, strerror(errno));
+/* report.json: the last file of a run, written whole under a temporary name
+ * (arcos_out_write_atomic: a new file, never through a planted link) and renamed. */
+static int write_json_atomic(json_t *doc, const char *final, FILE *err) {
+  char *text = json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+  int e = text == NULL ? ENOMEM : 0;
+  if (e == 0) {
+    e = arcos_out_write_atomic(final, text, strlen(text), false);
+  }
+  free(text);
+  if (e != 0) {
+    fprintf(err, "arcos-scale: cannot write %s: %s%s\n", final, strerror(e),
+            e == ENOSPC || e == EDQUOT ? "; free space and rerun with --resume" : "");
     return ARCOS_EIO;
   }
   return ARCOS_OK;
@@ -347,6 +356,7 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   job.cfg = cfg;
   int exit_code = ARCOS_EXIT_OK;
   out_files_t of;
+  memset(&of, 0, sizeof of);
 
   collect_rusage(&job.m);
   job.baseline_rss_mb = job.m.rss_mb; /* MPI, HDF5 and the libraries, before any data */
@@ -447,9 +457,11 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   }
   MPI_Bcast(resume, 2, MPI_INT, 0, ctx->comm);
   if (resume[1]) {
-    if (ctx->rank == 0)
+    if (ctx->rank == 0) {
       fprintf(ctx->err, "arcos-scale: %s holds a completed run; nothing to resume\n",
               cfg->output);
+      arcos_ckpt_remove(cfg->output); /* a kill during its cleanup may have left some */
+    }
     return ARCOS_EXIT_OK;
   }
   MPI_Bcast(&ref, 1, MPI_INT64_T, 0, ctx->comm);
@@ -543,8 +555,9 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   rc = arcos_pipeline_run(&job);
   if (rc == ARCOS_EIO) {
     fprintf(ctx->err, "arcos-scale: rank %d: cannot read or write the checkpoint in "
-                      "%s/.arcos-state (disk full?)\n", ctx->rank, cfg->output);
-  } else if (rc != ARCOS_OK) {
+                      "%s/.arcos-state (see above; disk full?): free space and rerun with "
+                      "--resume (finished partitions are kept)\n", ctx->rank, cfg->output);
+  } else if (rc != ARCOS_OK && rc != ARCOS_ECHANGED) { /* ECHANGED: said where it happened */
     ARCOS_OOM_ABORT(ctx->comm);
   }
   /* Waiting here for the slowest rank is idle time: it measures imbalance. */
@@ -828,7 +841,14 @@ processed:;
     json_object_set_new(rep, "config", config_json);
     config_json = NULL;
     rc = arcos_ops_finish(rep, NULL, of.tmp[O_PROM], of.tmp[O_HTML], ctx->err);
-    /* Everything complete: move the outputs into place, report last. */
+    /* Everything complete: move the outputs into place, report last. A run over an
+     * older one (--force) first removes the old report.json, so that a crash between
+     * two renames never leaves a mix of old and new files that looks complete. */
+    if (rc == ARCOS_OK && unlink(of.final[O_REPORT]) != 0 && errno != ENOENT) {
+      fprintf(ctx->err, "arcos-scale: cannot remove the old %s: %s\n", of.final[O_REPORT],
+              strerror(errno));
+      rc = ARCOS_EIO;
+    }
     for (int i = 0; i < O_REPORT && rc == ARCOS_OK; i++) {
       if ((i == O_JSONL && !cfg->jsonl) || (i == O_DROPPED && !job.streaming))
         continue;
@@ -838,7 +858,7 @@ processed:;
       }
     }
     if (rc == ARCOS_OK)
-      rc = write_json_atomic(rep, of.tmp[O_REPORT], of.final[O_REPORT], ctx->err);
+      rc = write_json_atomic(rep, of.final[O_REPORT], ctx->err);
     if (rc == ARCOS_OK && !cfg->quiet) {
       print_summary(ctx, &job, &gst, wall, eff, bal, slowest, rm, conserved);
       arcos_ops_print_summary(ctx->out, rep, cfg->output);
@@ -871,6 +891,11 @@ processed:;
   arcos_ckpt_close(&job, exit_code == ARCOS_EXIT_OK || exit_code == ARCOS_EXIT_ERROR_RATE);
 
 cleanup:
+  /* A failed run leaves its checkpoint for --resume, not the temporary outputs. */
+  if (exit_code == ARCOS_EXIT_FAILED && ctx->rank == 0)
+    for (int i = 0; i < O_COUNT; i++)
+      if (of.tmp[i][0] != '\0')
+        unlink(of.tmp[i]);
   arcos_cache_destroy(&job.cache);
   arcos_progress_destroy(&job.progress);
   arcos_ckpt_close(&job, false);

@@ -182,6 +182,9 @@ void arcos_install_stop_signals(void);
 int arcos_ckpt_load_meta(const arcos_config_t *cfg, int64_t *reference_time, bool *found,
                          FILE *err);
 int arcos_ckpt_load_plan(const arcos_config_t *cfg, arcos_plan_t *plan);
+/* Rank 0: remove the state directory under output (what a kill during a completed
+ * run's cleanup left behind). */
+void arcos_ckpt_remove(const char *output);
 int arcos_ckpt_setup(job_t *job, bool resume_found); /* collective */
 int arcos_ckpt_start(job_t *job, size_t part);
 int arcos_ckpt_commit(job_t *job, size_t part);
@@ -215,6 +218,9 @@ typedef struct {
   const char *config_json; /* effective configuration, stored as an attribute */
 } output_paths_t;
 int arcos_outputs_write(job_t *job, const output_paths_t *paths);
+/* Collective: create the text output `path` (a new file, `bytes` reserved on disk) and
+ * open it for MPI-IO; a failure is reported by rank 0 and returned on every rank. */
+int arcos_text_open(job_t *job, const char *path, uint64_t bytes, MPI_File *fh);
 /* store.c pieces shared with the bounded-memory writer (spill.c). */
 void arcos_line_result(arcos_buf_t *b, const job_t *job, const item_t *it);
 void arcos_line_dlq(arcos_buf_t *b, const job_t *job, const fail_t *f);
@@ -222,6 +228,9 @@ void arcos_line_dup(arcos_buf_t *b, const job_t *job, const item_t *it);
 struct arcos_h5;
 /* /inputs, /ranks, code descriptions and file attributes (collective). */
 int arcos_store_h5_common(job_t *job, struct arcos_h5 *h, const output_paths_t *paths);
+/* Close results.h5 (collective); rank 0 says what failed when rc or the close failed.
+ * Returns rc, or the close's code when rc was ARCOS_OK. */
+int arcos_store_h5_close(job_t *job, const output_paths_t *paths, struct arcos_h5 **h, int rc);
 static inline size_t arcos_fail_message_len(const fail_t *f) {
   return f->message_len ? f->message_len : strlen(f->message);
 }

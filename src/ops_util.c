@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arcos/outfile.h"
 #include "arcos/error.h"
 #include "ops_internal.h"
 
@@ -38,22 +39,9 @@ const char *arcos_ops_str(const json_t *root, const char *path, const char *dflt
 }
 
 int arcos_ops_write_atomic(const char *path, const arcos_buf_t *b) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-    errno = ENAMETOOLONG;
-    return ARCOS_EIO;
-  }
-  FILE *f = fopen(tmp, "w");
-  if (f == NULL)
-    return ARCOS_EIO;
-  bool ok = fwrite(b->data, 1, b->len, f) == b->len;
-  ok = fflush(f) == 0 && ok;
-  int saved = errno;
-  ok = fclose(f) == 0 && ok;
-  if (!ok || rename(tmp, path) != 0) {
-    saved = errno ? errno : saved;
-    unlink(tmp);
-    errno = saved;
+  int e = arcos_out_write_atomic(path, b->data, b->len, false);
+  if (e != 0) {
+    errno = e;
     return ARCOS_EIO;
   }
   return ARCOS_OK;

@@ -9,7 +9,11 @@
  *   - what still fails is dead-lettered (dlq, retry) or counted (skip).
  * Nothing is dropped silently. Batches: latency is measured per batch, and with
  * adaptive sizing the batch size moves toward --target-batch-ms. */
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -400,7 +404,7 @@ static void trimmed(const pend_t *pe, const char *text, const char **t, size_t *
 /* The round's distinct keys: index of key k, adding it when new; -1 out of memory. */
 static int32_t key_index(arcos_pipeline_t *s, const unsigned char *k) {
   uint64_t h;
-  memcpy(&h, k, sizeof h); /* the key starts with XXH3-128: already well mixed */
+  memcpy(&h, k, sizeof h); /* the key is a SHA-256 digest: already well mixed */
   size_t mask = s->nslots - 1;
   for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
     int32_t j = s->slots[i];
@@ -480,7 +484,9 @@ static int flush_pending(arcos_pipeline_t *s) {
     arcos_raw_t raw = {text, pe->len, pe->line, pe->offset, NULL};
     s->seq = pe->seq;
     if (pe->is_error) {
-      int kind = pe->code == ARCOS_EIO ? ARCOS_KIND_IO : ARCOS_KIND_PARSE;
+      int kind = pe->code == ARCOS_EIO       ? ARCOS_KIND_IO
+                 : pe->code == ARCOS_EINVALID ? ARCOS_KIND_INVALID
+                                              : ARCOS_KIND_PARSE;
       rc = add_fail(s, &raw, kind, ARCOS_STAGE_INGESTION, 1, s->pend_text.data + pe->msg_off);
       continue;
     }
@@ -558,7 +564,9 @@ static int on_reader_error(void *arg, const arcos_raw_t *raw, int code, const ch
   if (s->memo != NULL)
     return defer(s, raw, true, code, message);
   s->job->part_records[s->part]++;
-  int kind = code == ARCOS_EIO ? ARCOS_KIND_IO : ARCOS_KIND_PARSE;
+  int kind = code == ARCOS_EIO       ? ARCOS_KIND_IO
+             : code == ARCOS_EINVALID ? ARCOS_KIND_INVALID
+                                      : ARCOS_KIND_PARSE;
   int rc = add_fail(s, raw, kind, ARCOS_STAGE_INGESTION, 1, message);
   s->seq++;
   return rc;
@@ -627,6 +635,7 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
   job->part_item_first[part] = job->nitems;
   job->part_fail_first[part] = job->nfails;
   arcos_read_stats_t st = {0};
+  st.max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
   double t0 = arcos_now();
   int rc;
   if (job->cfg->from_dlq) {
@@ -643,6 +652,22 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
       rc = flush_pending(p); /* a partition's records are done before it commits */
     p->npend = 0; /* an abandoned partition's waiting records go with it */
     arcos_buf_reset(&p->pend_text);
+  }
+  if (rc == ARCOS_ECHANGED) {
+    const arcos_input_t *in = &job->plan.inputs[job->plan.parts[part].input];
+    struct stat sb;
+    char now[96];
+    if (stat(in->path, &sb) != 0)
+      snprintf(now, sizeof now, "now: %s", strerror(errno));
+    else if (access(in->path, R_OK) != 0)
+      snprintf(now, sizeof now, "now: %s", strerror(errno));
+    else
+      snprintf(now, sizeof now, "now %lld bytes", (long long)sb.st_size);
+    fprintf(job->ctx->err,
+            "arcos-scale: rank %d: input %s changed while the job ran (%llu bytes at the start, "
+            "%s): its records cannot be read as planned; restore it and rerun with --resume "
+            "(finished partitions are kept), or rerun with --force to start again\n",
+            job->ctx->rank, in->display, (unsigned long long)in->size, now);
   }
   job->newlines[part] = st.newlines;
   job->m.io_s += st.io_s;
@@ -704,6 +729,7 @@ static int skip_partition(arcos_pipeline_t *p, size_t part) {
   job_t *job = p->job;
   span_t sp = {0, 0, 0};
   arcos_read_stats_t st = {0};
+  st.max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
   int rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, count_record,
                                 count_error, &sp, &st);
   job->part_item_first[part] = job->nitems;

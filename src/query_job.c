@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "arcos/outfile.h"
 #include "arcos/graph.h"
 #include "arcos/query.h"
 #include "arcos/util.h"
@@ -71,13 +72,11 @@ json_t *arcos_query_recommendations(const arcos_graph_stats_t *st, const arcos_q
 
 /* Write text to path via a temporary name. */
 static int write_atomic(const char *dir, const char *name, const arcos_buf_t *b, FILE *err) {
-  char tmp[4096], fin[4096];
-  snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+  char fin[4096];
   snprintf(fin, sizeof fin, "%s/%s", dir, name);
-  FILE *f = fopen(tmp, "w");
-  if (f == NULL || fwrite(b->data, 1, b->len, f) != b->len || fclose(f) != 0 ||
-      rename(tmp, fin) != 0) {
-    fprintf(err, "arcos-scale: cannot write %s: %s\n", fin, strerror(errno));
+  int e = arcos_out_write_atomic(fin, b->data, b->len, false);
+  if (e != 0) {
+    fprintf(err, "arcos-scale: cannot write %s: %s\n", fin, strerror(e));
     return ARCOS_EIO;
   }
   return ARCOS_OK;

@@ -353,16 +353,14 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
   t0 = arcos_now();
   MPI_File fh[3];
   const char *names[3] = {paths->results_jsonl, paths->dlq_jsonl, paths->duplicates_jsonl};
+  const uint64_t bytes[3] = {tot[K_JSONL_B], tot[K_DLQ_B], tot[K_DUP_B]};
   for (int f = 0; f < 3; f++) {
     if (names[f] == NULL)
       continue;
-    if (job->ctx->rank == 0)
-      unlink(names[f]);
-    MPI_Barrier(comm);
-    if (MPI_File_open(comm, names[f], MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL,
-                      &fh[f]) != MPI_SUCCESS) {
-      if (job->ctx->rank == 0)
-        fprintf(job->ctx->err, "arcos-scale: cannot create %s\n", names[f]);
+    if (arcos_text_open(job, names[f], bytes[f], &fh[f]) != ARCOS_OK) {
+      for (int g = 0; g < f; g++)
+        if (names[g] != NULL)
+          MPI_File_close(&fh[g]);
       rc = ARCOS_EIO;
       goto done;
     }
@@ -373,7 +371,7 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
   rc = arcos_h5_create(comm, paths->results_h5, &h, &d);
   if (rc != ARCOS_OK) {
     if (job->ctx->rank == 0)
-      fprintf(job->ctx->err, "arcos-scale: %s: %s\n", paths->results_h5, d.text);
+      fprintf(job->ctx->err, "arcos-scale: %s: %s; free space (if the disk is full) and rerun with --resume\n", paths->results_h5, d.text);
     goto close_files;
   }
   static const char *const comp_path[] = {"/evidence/completeness", "/evidence/integrity",
@@ -558,15 +556,15 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
     free(u8);
   }
   ARCOS_THEN(arcos_store_h5_common(job, h, paths));
-  {
-    int crc = arcos_h5_close(&h);
-    if (rc == ARCOS_OK)
-      rc = crc;
-  }
+  rc = arcos_store_h5_close(job, paths, &h, rc);
 close_files:
-  for (int f = 0; f < 3; f++)
-    if (names[f] != NULL)
-      MPI_File_close(&fh[f]);
+  for (int f = 0; f < 3; f++) {
+    if (names[f] != NULL && MPI_File_close(&fh[f]) != MPI_SUCCESS && rc == ARCOS_OK) {
+      if (job->ctx->rank == 0)
+        fprintf(job->ctx->err, "arcos-scale: closing %s failed\n", names[f]);
+      rc = ARCOS_EIO;
+    }
+  }
   job->m.io_s += arcos_now() - t0;
 done:
   free(pb.items);

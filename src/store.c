@@ -5,11 +5,13 @@
  * partition its place in each file; partitions are in global order, so the files do
  * not depend on the rank count. Text files go through MPI-IO (independent writes at
  * disjoint offsets), results.h5 through the collective HDF5 module. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "arcos/h5.h"
+#include "arcos/outfile.h"
 #include "job_internal.h"
 #include "jsonw.h"
 
@@ -95,18 +97,46 @@ static size_t fails_end(const job_t *job, size_t p) {
   return i;
 }
 
+int arcos_text_open(job_t *job, const char *path, uint64_t bytes, MPI_File *fh) {
+  MPI_Comm comm = job->ctx->comm;
+  int e = 0;
+  if (job->ctx->rank == 0) {
+    /* A new file (never through a link planted at its name), its blocks reserved: a
+     * full disk stops the run here, before any rank writes, with one clear message. */
+    int fd = arcos_out_create(path, ARCOS_OUT_FILE_MODE);
+    if (fd < 0)
+      e = errno;
+    else {
+      e = arcos_out_reserve(fd, 0, bytes, false);
+      if (close(fd) != 0 && e == 0)
+        e = errno;
+    }
+    if (e != 0)
+      fprintf(job->ctx->err, "arcos-scale: cannot write %s (%llu bytes): %s; %s\n", path,
+              (unsigned long long)bytes, strerror(e),
+              e == ENOSPC || e == EDQUOT ? "free space and rerun with --resume"
+                                         : "check the output directory");
+  }
+  MPI_Bcast(&e, 1, MPI_INT, 0, comm);
+  if (e != 0)
+    return ARCOS_EIO;
+  if (MPI_File_open(comm, path, MPI_MODE_WRONLY, MPI_INFO_NULL, fh) != MPI_SUCCESS) {
+    if (job->ctx->rank == 0)
+      fprintf(job->ctx->err, "arcos-scale: cannot open %s; check the output directory\n", path);
+    return ARCOS_EIO;
+  }
+  return ARCOS_OK;
+}
+
 static int write_text(job_t *job, const char *path, const arcos_buf_t *buf,
                       const uint64_t *local_off, const uint64_t *all, int col) {
   MPI_Comm comm = job->ctx->comm;
-  if (job->ctx->rank == 0)
-    unlink(path);
-  MPI_Barrier(comm);
+  uint64_t bytes = 0;
+  for (size_t p = 0; p < job->plan.nparts; p++)
+    bytes += all[p * NC + (size_t)col];
   MPI_File fh;
-  int err = MPI_File_open(comm, path, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh);
-  if (err != MPI_SUCCESS) {
-    fprintf(job->ctx->err, "arcos-scale: cannot create %s; check the output directory\n", path);
+  if (arcos_text_open(job, path, bytes, &fh) != ARCOS_OK)
     return ARCOS_EIO;
-  }
   int ok = 1;
   uint64_t goff = 0;
   for (size_t p = 0; p < job->plan.nparts; p++) {
@@ -125,11 +155,13 @@ static int write_text(job_t *job, const char *path, const arcos_buf_t *buf,
     }
     goff += n;
   }
-  MPI_File_close(&fh);
+  if (MPI_File_close(&fh) != MPI_SUCCESS)
+    ok = 0;
   int all_ok = 0;
   MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
   if (!all_ok && job->ctx->rank == 0)
-    fprintf(job->ctx->err, "arcos-scale: writing %s failed (disk full?)\n", path);
+    fprintf(job->ctx->err, "arcos-scale: writing %s failed (disk full?); free space and rerun "
+                           "with --resume\n", path);
   return all_ok ? ARCOS_OK : ARCOS_EIO;
 }
 
@@ -164,7 +196,7 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
   int rc = arcos_h5_create(comm, paths->results_h5, &h, &d);
   if (rc != ARCOS_OK) {
     if (job->ctx->rank == 0)
-      fprintf(job->ctx->err, "arcos-scale: %s: %s\n", paths->results_h5, d.text);
+      fprintf(job->ctx->err, "arcos-scale: %s: %s; free space (if the disk is full) and rerun with --resume\n", paths->results_h5, d.text);
     return rc;
   }
   (void)all;
@@ -329,9 +361,7 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
                                 er->cnt, u8));
 
   ARCOS_THEN(arcos_store_h5_common(job, h, paths));
-  int crc = arcos_h5_close(&h);
-  if (rc == ARCOS_OK)
-    rc = crc;
+  rc = arcos_store_h5_close(job, paths, &h, rc);
   free(sp);
   free(sl);
   free(u64);
@@ -339,6 +369,18 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
   free(u8);
   free(i64);
   return rc;
+}
+
+int arcos_store_h5_close(job_t *job, const output_paths_t *paths, arcos_h5_t **h, int rc) {
+  if (rc != ARCOS_OK && job->ctx->rank == 0) /* rank 0 reserves the space: its text says why */
+    fprintf(job->ctx->err, "arcos-scale: writing %s failed: %s; free space (if the disk is "
+                           "full) and rerun with --resume\n",
+            paths->results_h5, arcos_h5_errmsg(*h));
+  int crc = arcos_h5_close(h);
+  if (crc != ARCOS_OK && rc == ARCOS_OK && job->ctx->rank == 0)
+    fprintf(job->ctx->err, "arcos-scale: closing %s failed (disk full?); free space and rerun "
+                           "with --resume\n", paths->results_h5);
+  return rc != ARCOS_OK ? rc : crc;
 }
 
 int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths) {
@@ -507,7 +549,11 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
     /* rank 0 read the stream and dropped the batches: it alone holds their ids */
     int ok = 1;
     if (job->ctx->rank == 0) {
-      FILE *f = fopen(paths->dropped_jsonl, "wb");
+      /* written to its temporary name, renamed with the other outputs */
+      int fd = arcos_out_create(paths->dropped_jsonl, ARCOS_OUT_FILE_MODE);
+      FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+      if (f == NULL && fd >= 0)
+        close(fd);
       ok = f != NULL && (job->dropped_lines.len == 0 ||
                          fwrite(job->dropped_lines.data, 1, job->dropped_lines.len, f) ==
                              job->dropped_lines.len);

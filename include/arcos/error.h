@@ -21,7 +21,8 @@
   X(RANGE, -11, "value out of range")                                            \
   X(CONSERVATION, -12, "record conservation violated")                           \
   X(INTERNAL, -13, "internal error")                                             \
-  X(INTERRUPTED, -14, "interrupted by a deadline or signal")
+  X(INTERRUPTED, -14, "interrupted by a deadline or signal")                    \
+  X(CHANGED, -15, "an input changed while the job ran")
 
 typedef enum {
   ARCOS_OK = 0,

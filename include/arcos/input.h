@@ -99,7 +99,18 @@ typedef struct {
   uint64_t records;  /* records delivered */
   uint64_t newlines; /* JSON Lines: newlines inside [start, end) (for line numbering) */
   double io_s;       /* seconds spent reading or decompressing */
+  /* In: a JSON Lines line longer than this is not held in memory (0: no limit): it is
+   * read through and reported to `onerror` as ARCOS_EINVALID with its first
+   * ARCOS_LONG_LINE_PREFIX bytes (arcos_line_cap gives the run's value). */
+  uint64_t max_line;
 } arcos_read_stats_t;
+
+#define ARCOS_LONG_LINE_PREFIX 1024
+/* A line is held in memory up to max(4 x max_record_bytes, 16 MiB): longer ones (a
+ * gzip "bomb" of one line, a file with no newlines) would otherwise take memory in
+ * proportion to their length. Lines between max_record_bytes and the cap are invalid
+ * records as always, kept whole in the DLQ. */
+uint64_t arcos_line_cap(uint64_t max_record_bytes);
 
 /* Read one partition and call fn for each record, in order. Reader-level failures
  * (unreadable file, corrupt gzip, broken JSON document structure) are reported to

@@ -53,6 +53,7 @@ for np in $RANKS; do
     h5dump -H "$o/results.h5" >/dev/null || fail "trial $np/$trial: results.h5 does not open"
     ls -A "$o" | grep -c '\.tmp$' >/dev/null && fail "trial $np/$trial: temporary files left"
     passed=$((passed + 1))
+    echo "trial $np/$trial: ok (kill at ${delay_ms} ms of ${span_ms}, victim $([ "$victim" -eq 0 ] && echo mpirun || echo rank), $tries resume(s))"
   done
 done
 echo "kill/resume: $passed trials passed ($killed kills landed during the run)"

@@ -1,0 +1,44 @@
+/* Output files that are safe against planted links and a full disk (docs/reliability.md).
+ *
+ * Every file the job writes is first created under a temporary name in the output or
+ * state directory and renamed into place when complete. arcos_out_create removes
+ * whatever has that temporary name (a stale file, or a symbolic link planted there:
+ * unlink removes the link, never its target) and creates a new file with
+ * O_CREAT | O_EXCL | O_NOFOLLOW, so no write ever goes through a link. rename() then
+ * replaces a final name without following a link either.
+ *
+ * arcos_out_reserve allocates disk blocks ahead of the writes (fallocate): a disk that
+ * fills up then fails the reservation, before any byte of the file is written, instead
+ * of one rank's write in the middle of a collective HDF5 or MPI-IO call (where the other
+ * ranks would wait for ever). */
+#ifndef ARCOS_OUTFILE_H
+#define ARCOS_OUTFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Mode of every output file and of the checkpoint's files (the umask applies). */
+#define ARCOS_OUT_FILE_MODE 0644
+/* Mode of .arcos-state/ (the checkpoint holds raw input bytes: owner only). */
+#define ARCOS_STATE_DIR_MODE 0700
+
+/* Create a new file at path (see above). Returns an fd, or -1 with errno set. */
+int arcos_out_create(const char *path, mode_t mode);
+
+/* Reserve [off, off + len) of fd on disk. keep_size: do not change the file's size
+ * (blocks past the end are reserved for writes to come). Returns 0, or an errno value
+ * (ENOSPC, EDQUOT, ...). A file system without fallocate counts as success: the
+ * reservation is then best effort. */
+int arcos_out_reserve(int fd, uint64_t off, uint64_t len, bool keep_size);
+
+/* Give back the blocks reserved past the end of the file (up to `reserved` bytes). */
+void arcos_out_trim(int fd, uint64_t reserved);
+
+/* Write data to path atomically: a new temporary file "<path>.tmp" (arcos_out_create),
+ * written, flushed with fsync when do_sync, closed and renamed onto path. Returns 0 or an
+ * errno value; the temporary file is removed on failure. */
+int arcos_out_write_atomic(const char *path, const void *data, size_t len, bool do_sync);
+
+#endif

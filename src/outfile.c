@@ -1,0 +1,72 @@
+/* Output files safe against planted links and a full disk; see include/arcos/outfile.h. */
+#define _GNU_SOURCE
+#include "arcos/outfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int arcos_out_create(const char *path, mode_t mode) {
+  if (unlink(path) != 0 && errno != ENOENT)
+    return -1;
+  return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+}
+
+int arcos_out_reserve(int fd, uint64_t off, uint64_t len, bool keep_size) {
+  if (len == 0)
+    return 0;
+  int r;
+  do
+    r = fallocate(fd, keep_size ? FALLOC_FL_KEEP_SIZE : 0, (off_t)off, (off_t)len);
+  while (r != 0 && errno == EINTR);
+  if (r == 0)
+    return 0;
+  if (errno == EOPNOTSUPP || errno == ENOSYS)
+    return 0; /* no fallocate here: writes will report a full disk themselves */
+  return errno;
+}
+
+void arcos_out_trim(int fd, uint64_t reserved) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || (uint64_t)st.st_size >= reserved)
+    return;
+  /* Past the end of the file: a hole there frees the blocks KEEP_SIZE reserved. */
+  (void)fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, st.st_size,
+                  (off_t)(reserved - (uint64_t)st.st_size));
+  /* ext4 punches no hole past the end; truncating to the same size frees the blocks. */
+  (void)ftruncate(fd, st.st_size);
+}
+
+int arcos_out_write_atomic(const char *path, const void *data, size_t len, bool do_sync) {
+  char tmp[4200];
+  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+    return ENAMETOOLONG;
+  int fd = arcos_out_create(tmp, ARCOS_OUT_FILE_MODE);
+  if (fd < 0)
+    return errno;
+  int err = arcos_out_reserve(fd, 0, len, false);
+  const char *p = data;
+  size_t left = err == 0 ? len : 0;
+  while (left > 0) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      err = w < 0 ? errno : EIO;
+      break;
+    }
+    p += w;
+    left -= (size_t)w;
+  }
+  if (err == 0 && do_sync && fsync(fd) != 0)
+    err = errno;
+  if (close(fd) != 0 && err == 0)
+    err = errno;
+  if (err == 0 && rename(tmp, path) != 0)
+    err = errno;
+  if (err != 0)
+    unlink(tmp);
+  return err;
+}
