@@ -20,7 +20,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define CHUNK ((size_t)4 << 20)
+/* Bytes read at a time. The fuzz build (fuzz/CMakeLists.txt) sets a tiny value so
+ * that short fuzz inputs cross chunk boundaries mid-line. */
+#ifndef ARCOS_INPUT_CHUNK
+#define ARCOS_INPUT_CHUNK ((size_t)4 << 20)
+#endif
+#define CHUNK ((size_t)ARCOS_INPUT_CHUNK)
 #define MIN_AUTO_PARTITION ((uint64_t)1 << 20)
 #define ARCHIVE_ROW_WEIGHT 30
 
