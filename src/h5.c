@@ -424,7 +424,7 @@ static int write_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type, u
     /* HDF5 pairs memory and file elements in increasing file order, so a buffer in any
      * other block order is copied once into file order. Callers that pass blocks in
      * ascending order (the usual case) avoid this copy. */
-    size_t *start = malloc(nblocks * sizeof *start);
+    size_t *start = malloc((nblocks + 1) * sizeof *start); /* never malloc(0): may be NULL */
     sorted = malloc((size_t)n * elem);
     if (start == NULL || sorted == NULL) {
       free(start);
@@ -992,6 +992,48 @@ static int r_dset(arcos_h5r_t *h, const char *path, int *slot) {
   if (nd != 1) {
     H5Dclose(d);
     r_err(h, "%s is not a 1-D dataset", path);
+    return ARCOS_EINVALID;
+  }
+  /* Every element must be stored: our writer allocates every chunk and writes every
+   * element (no fill values). A damaged file can declare fewer stored bytes than its
+   * shape needs (compact or contiguous) or leave chunks unallocated, and HDF5 1.10
+   * then reads past its own buffers while filling (found by fuzz/fuzz_archive;
+   * regression: tests/data/bad/archive-unallocated-chunk). Refuse such a dataset. */
+  hid_t dcpl = H5Dget_create_plist(d);
+  H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+  hsize_t chunk = 0;
+  if (layout == H5D_CHUNKED && H5Pget_chunk(dcpl, 1, &chunk) != 1)
+    chunk = 0;
+  int nfilters = layout == H5D_CHUNKED ? H5Pget_nfilters(dcpl) : 0;
+  if (dcpl >= 0)
+    H5Pclose(dcpl);
+  hid_t ftype = H5Dget_type(d);
+  size_t esize = ftype >= 0 ? H5Tget_size(ftype) : 0;
+  if (ftype >= 0)
+    H5Tclose(ftype);
+  bool stored = esize > 0;
+  if (stored && (layout == H5D_COMPACT || layout == H5D_CONTIGUOUS))
+    stored = H5Dget_storage_size(d) / esize >= dims[0];
+  else if (stored && layout == H5D_CHUNKED && dims[0] > 0) {
+    hsize_t nchunks = 0;
+    hid_t space = H5Dget_space(d); /* HDF5 1.10 refuses H5S_ALL here */
+    stored = chunk > 0 && nfilters >= 0 && space >= 0 &&
+             H5Dget_num_chunks(d, space, &nchunks) >= 0 && nchunks == (dims[0] - 1) / chunk + 1;
+    if (space >= 0)
+      H5Sclose(space);
+    /* Unfiltered chunks are stored whole (edge chunks too); filtered ones at least
+     * take a byte each. */
+    hsize_t bytes = H5Dget_storage_size(d);
+    if (stored && nfilters == 0)
+      stored = bytes / esize / chunk == nchunks && bytes % (esize * chunk) == 0;
+    else if (stored)
+      stored = bytes >= nchunks;
+  } else if (layout != H5D_CHUNKED)
+    stored = false;
+  if (!stored) {
+    H5Dclose(d);
+    r_err(h, "%s: not all of its %" PRIu64 " elements are stored (damaged file?)", path,
+          (uint64_t)dims[0]);
     return ARCOS_EINVALID;
   }
   if (h->ndset == H5R_MAX_DSETS) { /* forget the oldest */
