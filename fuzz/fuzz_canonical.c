@@ -52,8 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FUZZ_CHECK(w != NULL);
   FUZZ_CHECK(arcos_canonical_append(&c2, w) == 0);
   if (c2.len != c1.len || memcmp(c2.data, c1.data, c1.len) != 0)
-    fprintf(stderr, "canonical form is not a fixed point:\n  %.*s\n  %.*s\n", (int)c1.len,
-            c1.data, (int)c2.len, c2.data);
+    fprintf(stderr, "canonical form is not a fixed point:\n  %.*s\n  %.*s\n", (int)c1.len, c1.data,
+            (int)c2.len, c2.data);
   FUZZ_CHECK(c2.len == c1.len && memcmp(c2.data, c1.data, c1.len) == 0);
   json_decref(w);
   json_decref(v);

@@ -120,8 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* The streaming reader over the same bytes in memory. */
   recs_t mem = {0};
   arcos_read_stats_t mst = {0};
-  FUZZ_CHECK(arcos_read_buffer((const char *)file, fsize, 1, 0, &scratch, collect, on_error,
-                               &mem, &mst) == 0);
+  FUZZ_CHECK(arcos_read_buffer((const char *)file, fsize, 1, 0, &scratch, collect, on_error, &mem,
+                               &mst) == 0);
   check_same(&whole, &mem, file);
 
   recs_free(&whole);
