@@ -4,12 +4,18 @@
  * reached vertices / query time (graph500's numerator for an undirected graph stored
  * as directed edges), reported as the harmonic mean over the starts.
  *
- * usage: mpirun -np N arcos-bench-graph GRAPH_DIR [STARTS] */
+ * GRAPH is a graph directory or an HDF5 graph made by `convert`. With JSON_OUT, rank 0
+ * also writes the figures as JSON: ranks, nodes, edges, load_s, the peak RSS of every
+ * rank after the load (getrusage: the loader's peak) and per strategy the BFS count,
+ * mean time and harmonic-mean MTEPS (wall and cpu).
+ *
+ * usage: mpirun -np N arcos-bench-graph GRAPH [STARTS] [JSON_OUT] */
 #include <inttypes.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "arcos/graph.h"
@@ -28,7 +34,7 @@ int main(int argc, char **argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (argc < 2) {
     if (rank == 0)
-      fprintf(stderr, "usage: arcos-bench-graph GRAPH_DIR [STARTS]\n");
+      fprintf(stderr, "usage: arcos-bench-graph GRAPH [STARTS] [JSON_OUT]\n");
     MPI_Finalize();
     return 2;
   }
@@ -43,6 +49,20 @@ int main(int argc, char **argv) {
     return 1;
   }
   const arcos_graph_stats_t *st = arcos_graph_stats(g);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  double rss_mb = (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
+  double *rss = rank == 0 ? calloc((size_t)size, sizeof *rss) : NULL;
+  MPI_Gather(&rss_mb, 1, MPI_DOUBLE, rss, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  json_t *rep = json_pack("{s:s, s:i, s:I, s:I, s:f, s:[]}", "graph", argv[1], "ranks", size,
+                          "nodes", (json_int_t)st->nodes, "edges", (json_int_t)st->edges,
+                          "load_s", st->load_s, "peak_rss_mb_after_load");
+  json_t *strat = json_object();
+  for (int q = 0; rank == 0 && q < size; q++) {
+    json_array_append_new(json_object_get(rep, "peak_rss_mb_after_load"), json_real(rss[q]));
+    printf("rank %d: peak RSS after the load %.1f MB\n", q, rss[q]);
+  }
+  free(rss);
   if (rank == 0)
     printf("graph %s: %" PRIu64 " nodes, %" PRIu64 " edges, %" PRIu64
            " error records, loaded in %.2f s on %d rank(s)\n",
@@ -85,11 +105,20 @@ int main(int argc, char **argv) {
       arcos_query_result_free(&r);
     }
     if (rank == 0 && n > 0)
+      json_object_set_new(strat, arcos_strategy_name(s),
+                          json_pack("{s:i, s:f, s:f, s:f}", "bfs", n, "mean_s", tsum / n,
+                                    "mteps_wall", (double)n / inv / 1e6, "mteps_cpu",
+                                    (double)n / cinv / 1e6));
+    if (rank == 0 && n > 0)
       printf("%-10s %s: %d BFS, mean %.4f s, harmonic mean %.1f MTEPS (wall), %.1f MTEPS (cpu)\n",
              arcos_strategy_name(s), s == ARCOS_STRATEGY_INDEX ? "(top-down)   "
                                      : s == ARCOS_STRATEGY_FULL ? "(bottom-up)  " : "(direction-opt)",
              n, tsum / n, (double)n / inv / 1e6, (double)n / cinv / 1e6);
   }
+  json_object_set_new(rep, "strategies", strat);
+  if (rank == 0 && argc > 3 && json_dump_file(rep, argv[3], JSON_INDENT(2) | JSON_SORT_KEYS) != 0)
+    fprintf(stderr, "cannot write %s\n", argv[3]);
+  json_decref(rep);
   arcos_query_list_free(&ql);
   json_decref(doc);
   arcos_graph_destroy(&g);

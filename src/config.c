@@ -39,7 +39,7 @@ static const opt_t options[] = {
     {"output", OPT_STRING, OFF(output), 0, 0, NULL, NULL, "DIR",
      "output directory (default results/)"},
     {"graph", OPT_STRING, OFF(graph), 0, 0, NULL, NULL, "DIR",
-     "graph directory to query after the pipeline (docs/graph.md)"},
+     "graph directory or HDF5 graph (convert) to query after the pipeline (docs/graph.md)"},
     {"queries", OPT_STRING, OFF(queries), 0, 0, NULL, NULL, "FILE",
      "graph queries file (with --graph); results in queries.jsonl"},
     {"force", OPT_BOOL, OFF(force), 0, 0, NULL, NULL, NULL,

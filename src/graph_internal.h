@@ -45,4 +45,20 @@ struct arcos_graph {
   uint64_t hmask;
 };
 
+/* Shared by graph.c (JSON inputs) and graph_h5.c (HDF5 graphs). */
+int graph_add_error_named(arcos_graph_t *g, const char *kind, const char *input, int64_t line,
+                          const char *key, size_t keylen, const char *text);
+/* Collective personalised all-to-all of byte buffers (send[q] to rank q, reset after);
+ * recv gets every rank's bytes for us in rank order. Returns an agreed code. */
+int graph_exchange(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv);
+void graph_build_id_hash(arcos_graph_t *g);
+/* Collective: label index and global statistics. vlabel: each vertex's label name, or
+ * NULL when g->label already holds the label numbers. */
+int graph_build_indexes(arcos_graph_t *g, char **vlabel);
+/* Sort each vertex's CSR list [off[v], off[v+1]) by (type, neighbour). */
+int graph_sort_adjacency(uint32_t n, const uint64_t *off, uint64_t *nbr, uint32_t *type);
+/* Collective: fill g (already holding comm, rank, size, ring, arena, gid_base) from an
+ * HDF5 graph file. Returns an agreed code; d (on every rank) says why. */
+int graph_h5_load(arcos_graph_t *g, const char *path, arcos_detail_t *d);
+
 #endif

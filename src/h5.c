@@ -1061,6 +1061,31 @@ static int r_dset(arcos_h5r_t *h, const char *path, int *slot) {
   return ARCOS_OK;
 }
 
+int arcos_h5r_check_integer(arcos_h5r_t *h, const char *path, size_t max_bytes) {
+  int slot = 0;
+  int rc = r_dset(h, path, &slot);
+  if (rc != ARCOS_OK)
+    return rc;
+  hid_t t = H5Dget_type(h->dset[slot].id);
+  H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+  size_t bytes = t >= 0 ? H5Tget_size(t) : 0;
+  if (t >= 0)
+    H5Tclose(t);
+  if (cls != H5T_INTEGER) {
+    const char *what = cls == H5T_FLOAT    ? "floating-point numbers"
+                       : cls == H5T_STRING ? "strings"
+                       : cls == H5T_COMPOUND ? "compound records"
+                                             : "no integers";
+    r_err(h, "%s holds %s, expected integers", path, what);
+    return ARCOS_EINVALID;
+  }
+  if (bytes == 0 || bytes > max_bytes) {
+    r_err(h, "%s holds %zu-byte integers, expected at most %zu bytes", path, bytes, max_bytes);
+    return ARCOS_EINVALID;
+  }
+  return ARCOS_OK;
+}
+
 int arcos_h5r_length(arcos_h5r_t *h, const char *path, uint64_t *n) {
   int slot = 0;
   int rc = r_dset(h, path, &slot);

@@ -500,13 +500,107 @@ int arcos_plan_bcast(MPI_Comm comm, int root_rc, arcos_plan_t *plan) {
 
 /* ---- JSON Lines (plain byte range, or gzip as a whole) ---- */
 
+#define ZIN_SIZE ((size_t)1 << 18) /* compressed bytes read at a time */
+
+/* A gzip file read with zlib's inflate directly rather than gzread: gzread returns
+ * nothing of a read that fails part-way, so whole good members decompressed in the
+ * same read as a corrupt one would be lost with it. Here a read hands on the bytes
+ * of every member that passed its CRC-32 and length check, and the error comes on
+ * the next read. A truncated file hands on all it inflated (correct, only short);
+ * what a corrupt member gave in the failing read is dropped (it may be silently
+ * altered data); a member larger than one read (CHUNK) is checked only at
+ * its end, so its earlier reads are processed before the check, as by any streaming
+ * gzip reader. */
 typedef struct {
-  int fd;        /* plain file, or -1 */
-  gzFile gz;     /* gzip stream, or NULL */
+  z_stream zs;
+  unsigned char *in; /* compressed input buffer (ZIN_SIZE) */
+  uint64_t in_pos;   /* next compressed offset to read from the file */
+  bool in_eof;       /* the compressed file is read to its end */
+  bool member_end;   /* a gzip member ended; another may follow */
+  bool done;         /* no more data (clean end, or trailing non-gzip bytes ignored) */
+  const char *err;   /* a failure to report on the next read, or NULL */
+} gz_state_t;
+
+typedef struct {
+  int fd;        /* plain file, or the gzip file's descriptor */
+  gz_state_t *gz; /* gzip state, or NULL */
   uint64_t pos;  /* next file (or decompressed) offset to read */
   const char *mem; /* in-memory text (a streaming batch), or NULL */
   size_t mem_len;
 } source_t;
+
+/* Top up the compressed buffer when fewer than two bytes are left in it (two: the
+ * gzip magic of a following member). Returns false with *msg on a read error. */
+static bool gz_fill(source_t *s, const char **msg) {
+  gz_state_t *g = s->gz;
+  if (g->in_eof || g->zs.avail_in >= 2)
+    return true;
+  if (g->zs.avail_in > 0)
+    memmove(g->in, g->zs.next_in, g->zs.avail_in);
+  g->zs.next_in = g->in;
+  ssize_t got;
+  do {
+    got = pread(s->fd, g->in + g->zs.avail_in, ZIN_SIZE - g->zs.avail_in, (off_t)g->in_pos);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) {
+    *msg = strerror(errno);
+    return false;
+  }
+  if (got == 0)
+    g->in_eof = true;
+  g->in_pos += (uint64_t)got;
+  g->zs.avail_in += (uInt)got;
+  return true;
+}
+
+static ssize_t gz_source_read(source_t *s, char *dst, size_t n, const char **msg) {
+  gz_state_t *g = s->gz;
+  if (g->err != NULL) {
+    *msg = g->err;
+    return -1;
+  }
+  g->zs.next_out = (Bytef *)dst;
+  g->zs.avail_out = (uInt)n;
+  size_t verified = 0; /* bytes of this read whose gzip member passed its check */
+  bool corrupt = false; /* the member failed its check or holds invalid deflate data */
+  while (g->zs.avail_out > 0 && !g->done && g->err == NULL) {
+    if (!gz_fill(s, msg)) {
+      g->err = *msg;
+      break;
+    }
+    if (g->member_end) {
+      /* Like gzread: a following gzip member is read on; anything else after a
+       * complete member (padding, garbage) is ignored. */
+      if (g->zs.avail_in < 2 || g->zs.next_in[0] != 0x1f || g->zs.next_in[1] != 0x8b) {
+        g->done = true;
+        break;
+      }
+      inflateReset(&g->zs);
+      g->member_end = false;
+    }
+    int rc = inflate(&g->zs, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) {
+      g->member_end = true;
+      verified = n - g->zs.avail_out;
+    } else if (rc == Z_OK || rc == Z_BUF_ERROR) {
+      /* Out of input with room left for output: the file ends inside the stream. */
+      if (g->zs.avail_in == 0 && g->in_eof && g->zs.avail_out > 0)
+        g->err = "gzip stream ends early (truncated file?)";
+    } else {
+      g->err = g->zs.msg != NULL ? g->zs.msg : "corrupt gzip data";
+      corrupt = true;
+    }
+  }
+  size_t produced = n - g->zs.avail_out;
+  if (corrupt)
+    produced = verified; /* drop what the failing member gave in this read: untrusted */
+  if (produced == 0 && g->err != NULL) {
+    *msg = g->err;
+    return -1;
+  }
+  s->pos += produced;
+  return (ssize_t)produced;
+}
 
 /* Read up to n bytes; returns bytes read (0 at end) or -1 with message. */
 static ssize_t source_read(source_t *s, char *dst, size_t n, const char **msg) {
@@ -517,33 +611,8 @@ static ssize_t source_read(source_t *s, char *dst, size_t n, const char **msg) {
     s->pos += k;
     return (ssize_t)k;
   }
-  if (s->gz != NULL) {
-    int got = gzread(s->gz, dst, (unsigned)n);
-    if (got < 0) {
-      int errnum = 0;
-      *msg = gzerror(s->gz, &errnum);
-      return -1;
-    }
-    if (got == 0) {
-      int errnum = 0;
-      const char *m = gzerror(s->gz, &errnum);
-      if (errnum == Z_BUF_ERROR) {
-        /* zlib's only Z_BUF_ERROR when reading: the input ended inside the stream */
-        *msg = "gzip stream ends early (truncated file?)";
-        return -1;
-      }
-      if (errnum != Z_OK) {
-        *msg = m;
-        return -1;
-      }
-      if (!gzeof(s->gz)) {
-        *msg = "gzip stream ends early (truncated file?)";
-        return -1;
-      }
-    }
-    s->pos += (uint64_t)got;
-    return got;
-  }
+  if (s->gz != NULL)
+    return gz_source_read(s, dst, n, msg);
   ssize_t got;
   do {
     got = pread(s->fd, dst, n, (off_t)s->pos);
@@ -665,15 +734,35 @@ static int read_jsonl_range(const arcos_input_t *in, const arcos_partition_t *pa
 
 static int read_jsonl_gz(const arcos_input_t *in, arcos_buf_t *buf, arcos_record_fn fn,
                          arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
-  source_t src = {.fd = -1, .gz = gzopen(in->path, "rb"), .pos = 0};
-  if (src.gz == NULL) {
+  source_t src = {.fd = open(in->path, O_RDONLY), .gz = NULL, .pos = 0};
+  if (src.fd < 0) {
     arcos_raw_t r = {"", 0, 1, 0, NULL};
     st->records++;
-    return onerror(arg, &r, ARCOS_EIO, errno ? strerror(errno) : "cannot open gzip file");
+    return onerror(arg, &r, ARCOS_EIO, strerror(errno));
   }
-  gzbuffer(src.gz, 1 << 18);
-  int rc = split_lines(&src, 0, UINT64_MAX, false, 1, buf, fn, onerror, arg, st);
-  gzclose(src.gz);
+  int rc = ARCOS_OK;
+  unsigned char magic[2] = {0, 0};
+  if (pread(src.fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+    gz_state_t *g = calloc(1, sizeof *g);
+    unsigned char *zin = malloc(ZIN_SIZE);
+    if (g == NULL || zin == NULL || inflateInit2(&g->zs, 15 + 16) != Z_OK) {
+      free(g);
+      free(zin);
+      close(src.fd);
+      return ARCOS_ENOMEM;
+    }
+    g->in = zin;
+    g->zs.next_in = zin;
+    src.gz = g;
+    rc = split_lines(&src, 0, UINT64_MAX, false, 1, buf, fn, onerror, arg, st);
+    inflateEnd(&g->zs);
+    free(zin);
+    free(g);
+  } else {
+    /* Not gzip data (as gzread's transparent mode): read the file as it is. */
+    rc = split_lines(&src, 0, UINT64_MAX, false, 1, buf, fn, onerror, arg, st);
+  }
+  close(src.fd);
   return rc;
 }
 

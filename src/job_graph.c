@@ -2,6 +2,7 @@
  * job (src/query_job.c). */
 #include <stdlib.h>
 
+#include "arcos/graph.h"
 #include "arcos/query.h"
 #include "job_graph_internal.h"
 
@@ -31,7 +32,18 @@ int arcos_job_graph_check(const arcos_ctx_t *ctx) {
     return ARCOS_EXIT_USAGE;
   }
   arcos_query_list_free(&ql);
-  return ARCOS_EXIT_OK;
+  /* A damaged HDF5 graph fails now, not after the pipeline (the full checks run when
+   * it is loaded). */
+  int bad = 0;
+  if (ctx->rank == 0 && arcos_graph_detect(cfg->graph) == ARCOS_GRAPH_HDF5) {
+    arcos_detail_clear(&d);
+    if (arcos_graph_probe_file(cfg->graph, &d) != ARCOS_OK) {
+      fprintf(ctx->err, "arcos-scale: graph %s: %s\n", d.source, d.text);
+      bad = 1;
+    }
+  }
+  MPI_Bcast(&bad, 1, MPI_INT, 0, ctx->comm);
+  return bad ? ARCOS_EXIT_FAILED : ARCOS_EXIT_OK;
 }
 
 int arcos_job_graph_run(const arcos_ctx_t *ctx, const job_t *job, const char *dlq_tmp,

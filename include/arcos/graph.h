@@ -51,13 +51,46 @@ typedef struct {
   double load_s;              /* wall time of the load (max over ranks) */
 } arcos_graph_stats_t;
 
-/* Collective. Reads the graph directory `path`. Returns 0, or (identically on every
+/* What `path` holds: ARCOS_GRAPH_DIR (a directory with nodes.jsonl +
+ * relationships.jsonl or nodes.json + relationships.json), ARCOS_GRAPH_HDF5 (an HDF5
+ * file; whether it is a sound graph is checked when loading), or 0. Not collective. */
+enum { ARCOS_GRAPH_DIR = 1, ARCOS_GRAPH_HDF5 = 2 };
+int arcos_graph_detect(const char *path);
+
+/* Collective. Reads the graph directory or HDF5 graph file `path`. Returns 0, or (identically on every
  * rank) ARCOS_ENOENT when no graph files are found, ARCOS_EIO when they cannot be
  * read, ARCOS_ENOMEM, with detail naming the file. Bad elements are error records, not
  * failures. *out receives the graph ("new"; destroy with arcos_graph_destroy). */
 int arcos_graph_load(MPI_Comm comm, const char *path, arcos_graph_t **out,
                      arcos_detail_t *detail);
 void arcos_graph_destroy(arcos_graph_t **g);
+
+/* HDF5 graphs (docs/formats.md, "HDF5 graphs"): `arcos-scale convert GRAPH_DIR --out
+ * FILE.h5` loads the directory as --graph does (error records included), gathers the
+ * graph on rank 0 and writes it there with nodes sorted byte-wise by id, labels and
+ * types as sorted dictionaries, relationships as node-index arrays sorted by (source,
+ * type, target), degrees and sizes declared, the error records kept. Collective;
+ * returns an agreed code, rank 0's detail says why. Writes under a temporary name and
+ * renames when complete. */
+#define ARCOS_GRAPH_FORMAT "arcos-graph"
+#define ARCOS_GRAPH_VERSION 1
+typedef struct {
+  uint64_t chunk_rows;  /* elements per chunk of the integer arrays */
+  uint64_t chunk_bytes; /* bytes per chunk of string data */
+  int deflate;          /* 0..9 */
+} arcos_graph_convert_opts_t;
+typedef struct {
+  uint64_t nodes, relationships, errors;
+  double load_s, write_s;
+} arcos_graph_convert_stats_t;
+/* Not collective: check an HDF5 graph file's format, declared sizes, dataset types and
+ * lengths without loading it (what `run` does before its pipeline, so that a damaged
+ * file fails at once). 0, or ARCOS_EINVALID/ARCOS_ERANGE with detail naming the file,
+ * what is wrong and what to do. */
+int arcos_graph_probe_file(const char *path, arcos_detail_t *detail);
+int arcos_graph_convert(MPI_Comm comm, const char *dir, const arcos_graph_convert_opts_t *opts,
+                        const char *out, arcos_graph_convert_stats_t *stats,
+                        arcos_detail_t *detail);
 
 const arcos_graph_stats_t *arcos_graph_stats(const arcos_graph_t *g);
 MPI_Comm arcos_graph_comm(const arcos_graph_t *g);

@@ -117,6 +117,11 @@ const char *arcos_h5r_errmsg(const arcos_h5r_t *h);
 /* Number of elements of 1-D dataset `path`; ARCOS_ENOENT when it does not exist,
  * ARCOS_EINVALID when it is not a 1-D dataset. */
 int arcos_h5r_length(arcos_h5r_t *h, const char *path, uint64_t *n);
+/* Check that 1-D dataset `path` holds integers of at most max_bytes bytes each (what
+ * an ARCOS_H5_U8/U32/U64/I64 read converts without loss of meaning): ARCOS_EINVALID
+ * with a message naming the dataset and its type class otherwise. HDF5 would
+ * otherwise convert floating-point or string data silently or fail deep in a read. */
+int arcos_h5r_check_integer(arcos_h5r_t *h, const char *path, size_t max_bytes);
 /* Read count elements from element offset off into buf, converted to `type`'s memory
  * type (ARCOS_H5_SEVERITY and ARCOS_H5_CHAR read as uint8). */
 int arcos_h5r_read(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint64_t off,

@@ -25,7 +25,7 @@ export LSAN_OPTIONS=suppressions=$ARCOS_ROOT/tests/sanitizers/lsan.supp:print_su
 if [ "$mode" = ci ]; then
   tests='unit\.|fuzz\.replay|rank_invariance|test_archive|error_policy'
 else
-  tests='unit\.|fuzz\.replay|rank_invariance|guarantees|stream|cache_run|archive|graph_run|byte_ranges|resume|error_policy'
+  tests='unit\.|fuzz\.replay|rank_invariance|guarantees|stream|cache_run|archive|graph_run|graph_h5|byte_ranges|resume|error_policy'
 fi
 ctest --test-dir "$ARCOS_ROOT/build-asan" --output-on-failure -j "$(nproc)" -R "$tests" \
   -E 'memory|campaign'
