@@ -768,7 +768,10 @@ static int damaged_rows(arcos_h5r_t *h, const char *path, uint64_t row, uint64_t
                    ARCOS_OK;
   int rc = ARCOS_OK;
   for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++) {
+    /* known implies lines and offsets are non-NULL (checked above) */
+    // cppcheck-suppress nullPointer
     arcos_raw_t r = {"", 0, known ? ((uint64_t *)lines->data)[i] : 0,
+                     // cppcheck-suppress nullPointer
                      known ? ((uint64_t *)offsets->data)[i] : row + i, NULL};
     st->records++;
     rc = onerror(arg, &r, ARCOS_EIO, m);
@@ -864,6 +867,8 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
     const uint8_t *pobj = (const uint8_t *)cols[C_PROVENANCE_OBJECT].v.data;
     const uint8_t *ptool = (const uint8_t *)cols[C_PROVENANCE_TOOL].v.data;
     const uint8_t *passed = (const uint8_t *)cols[C_PASSED].v.data;
+    /* the column buffer was malloc'ed for doubles (suitably aligned) and filled by HDF5 */
+    // cppcheck-suppress invalidPointerCast
     const double *cov = (const double *)cols[C_LINE_COVERAGE].v.data;
     const uint8_t *covp = (const uint8_t *)cols[C_LINE_COVERAGE_PRESENT].v.data;
     const uint8_t *crit = (const uint8_t *)cols[C_CRITICAL_HIGH].v.data;

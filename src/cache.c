@@ -72,7 +72,7 @@ cache_entry_t *cache_table_find(cache_table_t *t, uint64_t hash, const void *key
 
 static int grow(cache_table_t *t) {
   size_t ncap = t->cap ? t->cap * 2 : 16;
-  cache_entry_t **ns = calloc(ncap, sizeof *ns);
+  cache_entry_t **ns = calloc(ncap, sizeof *ns); // NOLINT(bugprone-sizeof-expression): an array of pointers
   if (ns == NULL)
     return ARCOS_ENOMEM;
   for (size_t i = 0; i < t->cap; i++) {
@@ -85,7 +85,7 @@ static int grow(cache_table_t *t) {
     ns[j] = e;
   }
   free(t->slots);
-  t->bytes += (ncap - t->cap) * sizeof *ns;
+  t->bytes += (ncap - t->cap) * sizeof *ns; // NOLINT(bugprone-sizeof-expression): an array of pointers
   t->slots = ns;
   t->cap = ncap;
   return ARCOS_OK;

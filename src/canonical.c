@@ -121,7 +121,8 @@ static bool shortest_digits_fast(double x, decimal_t *dec, int *min_p) {
     double nearest = floor(y + 0.5);
     int hits = 0;
     double found = 0;
-    for (double c = nearest - 1; c <= nearest + 1; c += 1) {
+    for (int delta = -1; delta <= 1; delta++) {
+      double c = nearest + delta; /* exact: |nearest| < 2^50 */
       if (c >= 1 && c / pow10[k] == x) {
         hits++;
         found = c;
@@ -424,8 +425,9 @@ static int put_object(arcos_buf_t *out, const json_t *v, arcos_canon_scratch_t *
   for (size_t i = base; rc == ARCOS_OK && i < base + n; i++) {
     if (i != base)
       rc = arcos_buf_append(out, ", ", 2);
+    /* items[base, base + n) were all set by the loop above */
     if (rc == ARCOS_OK)
-      rc = put_string(out, s->items[i].key, s->items[i].key_len);
+      rc = put_string(out, s->items[i].key, s->items[i].key_len); // NOLINT(clang-analyzer-core.CallAndMessage)
     if (rc == ARCOS_OK)
       rc = arcos_buf_append(out, ": ", 2);
     if (rc == ARCOS_OK)

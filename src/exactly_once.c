@@ -132,8 +132,8 @@ int arcos_exactly_once(job_t *job) {
         table[slot] = (uint32_t)e;
         break;
       }
-      entry_t *y = &entries[t];
-      if (y->hash == x->hash && y->len == x->len && memcmp(y->id, x->id, x->len) == 0) {
+      entry_t *y = &entries[t]; /* t < e: an entry already parsed in this loop */
+      if (y->hash == x->hash && y->len == x->len && memcmp(y->id, x->id, x->len) == 0) { // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult)
         if (x->pos < y->pos)
           table[slot] = (uint32_t)e;
         break;

@@ -814,9 +814,9 @@ static int build_vertices(arcos_graph_t *g, const arcos_buf_t *recv, char ***vla
   if (rc == ARCOS_OK) {
     if (nr > 1)
       qsort(r, nr, sizeof *r, cmp_rec);
-    g->ids = calloc(nr + 1, sizeof *g->ids);
+    g->ids = calloc(nr + 1, sizeof *g->ids); // NOLINT(bugprone-sizeof-expression): an array of pointers
     g->id_len = calloc(nr + 1, sizeof *g->id_len);
-    g->props = calloc(nr + 1, sizeof *g->props);
+    g->props = calloc(nr + 1, sizeof *g->props); // NOLINT(bugprone-sizeof-expression): an array of pointers
     g->label = calloc(nr + 1, sizeof *g->label);
     if (!g->ids || !g->id_len || !g->props || !g->label)
       rc = ARCOS_ENOMEM;
@@ -1261,8 +1261,10 @@ int arcos_graph_load(MPI_Comm comm, const char *path, arcos_graph_t **out, arcos
   arcos_graph_t *g = calloc(1, sizeof *g);
   int rc = g == NULL ? ARCOS_ENOMEM : ARCOS_OK;
   rc = agree(comm, rc);
-  if (rc != ARCOS_OK)
+  if (rc != ARCOS_OK) {
+    free(g); /* allocated here when another rank failed */
     return arcos_detail_set(d, rc, "graph", 0, "out of memory");
+  }
   g->comm = comm;
   MPI_Comm_rank(comm, &g->rank);
   MPI_Comm_size(comm, &g->size);
@@ -1478,7 +1480,7 @@ json_t *arcos_graph_errors_gather(const arcos_graph_t *g) {
   if (g->rank != 0)
     return NULL;
   size_t n = total / sizeof *all;
-  json_t **items = malloc((n + 1) * sizeof *items);
+  json_t **items = malloc((n + 1) * sizeof *items); // NOLINT(bugprone-sizeof-expression): an array of pointers
   json_t *arr = json_array();
   for (size_t i = 0; i < n; i++) {
     arcos_graph_error_t *e = &all[i];
@@ -1489,7 +1491,7 @@ json_t *arcos_graph_errors_gather(const arcos_graph_t *g) {
                            "line", (json_int_t)e->line, "key", "", "error", e->text);
   }
   if (n > 1)
-    qsort(items, n, sizeof *items, cmp_err_json);
+    qsort(items, n, sizeof *items, cmp_err_json); // NOLINT(bugprone-sizeof-expression): an array of pointers
   for (size_t i = 0; i < n; i++)
     json_array_append_new(arr, items[i]);
   free(items);

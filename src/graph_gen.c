@@ -97,8 +97,7 @@ static int stored_ids(const arcos_gen_options_t *opt, uint64_t want, char ***ids
     return ARCOS_ENOMEM;
   arcos_buf_t line = {0};
   arcos_gen_line_t info;
-  int rc;
-  while (*got < want && (rc = arcos_gen_next(gen, &line, &info)) == ARCOS_OK) {
+  while (*got < want && arcos_gen_next(gen, &line, &info) == ARCOS_OK) {
     if (info.kind != ARCOS_GEN_RECORD)
       continue;
     json_t *o = json_loadb(line.data, line.len, 0, NULL);

@@ -430,7 +430,7 @@ arcos_scores_t *arcos_scores_attach(const arcos_graph_t *g, const char *const *i
       rc = ARCOS_ENOMEM;
   }
   arcos_buf_t flat = {0}, recv = {0};
-  int all;
+  int all = rc;
   MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, comm);
   if (all == ARCOS_OK) {
     int *sd = cnt + P, *rcn = cnt + 2 * P, *rd = cnt + 3 * P;
@@ -593,7 +593,7 @@ static int level_top_down(exec_t *x, const arcos_query_t *q, const bool *allowed
   arcos_buf_reset(recv);
   if (arcos_buf_reserve(recv, rtot + 8))
     rc = ARCOS_ENOMEM;
-  int all;
+  int all = rc;
   MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, x->comm);
   if (all == ARCOS_OK) {
     MPI_Alltoallv(flat.data, sc, sd, MPI_BYTE, recv->data, rcn, rd, MPI_BYTE, x->comm);

