@@ -68,8 +68,8 @@ static const opt_t options[] = {
      "retries of a transient failure (default 3)"},
     {"batch_size", OPT_I64, OFF(batch_size), 1, 1000000, NULL, "ARCOS_BATCH_SIZE", "N",
      "records per batch (default 100)"},
-    {"max_record_bytes", OPT_I64, OFF(max_record_bytes), 16, 1073741824.0, NULL, NULL,
-     "BYTES", "longer records are invalid (default 1048576)"},
+    {"max_record_bytes", OPT_I64, OFF(max_record_bytes), 16, 1073741824.0, NULL, NULL, "BYTES",
+     "longer records are invalid (default 1048576)"},
     {"partition_bytes", OPT_I64, OFF(partition_bytes), 0, 1e15, NULL, NULL, "BYTES",
      "target size of a JSON Lines partition (default: automatic)"},
     {"partitions_per_rank", OPT_I64, OFF(partitions_per_rank), 1, 4096, NULL, NULL, "N",
@@ -93,7 +93,8 @@ static const opt_t options[] = {
      "no failover)"},
     {"checksum_memo", OPT_BOOL, OFF(checksum_memo), 0, 0, NULL, NULL, NULL,
      "memo of verified checksums on the cache: a repeated data + checksum text skips its "
-     "parse, canonical form and SHA-256 (default true; docs/cache.md)"},
+     "parse, canonical form and SHA-256 (default false: it pays off when payloads repeat; "
+     "docs/cache.md)"},
     {"checksum_memo_min_bytes", OPT_I64, OFF(checksum_memo_min_bytes), 0, 1e9, NULL, NULL, "N",
      "only `data` texts of at least N bytes use the memo (default 256)"},
     {"checksum_memo_round", OPT_I64, OFF(checksum_memo_round), 1, 1e7, NULL, NULL, "N",
@@ -173,7 +174,7 @@ void arcos_config_init(arcos_config_t *cfg) {
   cfg->checkpoint = true;
   cfg->cache_replication = 2;
   cfg->exactly_once_cache = true;
-  cfg->checksum_memo = true;
+  cfg->checksum_memo = false;
   cfg->checksum_memo_min_bytes = 256;
   cfg->checksum_memo_round = 1024;
   cfg->fail_cache_node = -1;
@@ -223,8 +224,8 @@ static const opt_t *find_flag(const char *flag) {
 
 /* Apply a textual value (flag, environment or config string). `origin` names where it
  * came from for the error message. */
-static int set_from_text(arcos_config_t *cfg, const opt_t *o, const char *text,
-                         const char *origin, arcos_detail_t *d, int errcode) {
+static int set_from_text(arcos_config_t *cfg, const opt_t *o, const char *text, const char *origin,
+                         arcos_detail_t *d, int errcode) {
   char *base = (char *)cfg;
   void *field = base + o->offset;
   char *end = NULL;
@@ -235,8 +236,8 @@ static int set_from_text(arcos_config_t *cfg, const opt_t *o, const char *text,
     else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0 || strcmp(text, "no") == 0)
       *(bool *)field = false;
     else
-      return arcos_detail_set(d, errcode, origin, 0, "%s: expected true or false, got '%s'",
-                              o->key, text);
+      return arcos_detail_set(d, errcode, origin, 0, "%s: expected true or false, got '%s'", o->key,
+                              text);
     return ARCOS_OK;
   }
   case OPT_I32:
@@ -244,8 +245,8 @@ static int set_from_text(arcos_config_t *cfg, const opt_t *o, const char *text,
     errno = 0;
     long long v = strtoll(text, &end, 10);
     if (errno != 0 || end == text || *end != '\0')
-      return arcos_detail_set(d, errcode, origin, 0, "%s: expected an integer, got '%s'",
-                              o->key, text);
+      return arcos_detail_set(d, errcode, origin, 0, "%s: expected an integer, got '%s'", o->key,
+                              text);
     if ((double)v < o->min || (double)v > o->max)
       return arcos_detail_set(d, errcode, origin, 0, "%s: %lld is out of range [%.0f, %.0f]",
                               o->key, v, o->min, o->max);
@@ -262,8 +263,8 @@ static int set_from_text(arcos_config_t *cfg, const opt_t *o, const char *text,
       return arcos_detail_set(d, errcode, origin, 0, "%s: expected a number, got '%s'", o->key,
                               text);
     if (v < o->min || v > o->max)
-      return arcos_detail_set(d, errcode, origin, 0, "%s: %g is out of range [%g, %g]", o->key,
-                              v, o->min, o->max);
+      return arcos_detail_set(d, errcode, origin, 0, "%s: %g is out of range [%g, %g]", o->key, v,
+                              o->min, o->max);
     *(double *)field = v;
     return ARCOS_OK;
   }
@@ -284,8 +285,8 @@ static int set_from_text(arcos_config_t *cfg, const opt_t *o, const char *text,
         return ARCOS_OK;
       }
     }
-    return arcos_detail_set(d, errcode, origin, 0, "%s: '%s' is not one of the choices (see --help)",
-                            o->key, text);
+    return arcos_detail_set(d, errcode, origin, 0,
+                            "%s: '%s' is not one of the choices (see --help)", o->key, text);
   case OPT_TIME: {
     int64_t t = 0;
     errno = 0;
@@ -362,7 +363,8 @@ static int load_object(arcos_config_t *cfg, json_t *obj, const char *prefix, con
     if (prefix[0] == '\0' && strcmp(key, "inputs") == 0) {
       /* Inputs may live in the job file; command-line inputs replace them. */
       if (!json_is_array(v))
-        return arcos_detail_set(d, ARCOS_ECONFIG, path, 0, "key inputs: expected an array of paths");
+        return arcos_detail_set(d, ARCOS_ECONFIG, path, 0,
+                                "key inputs: expected an array of paths");
       continue;
     }
     const opt_t *o = find_key(prefix, key);
@@ -530,8 +532,7 @@ int arcos_config_parse_run(arcos_config_t *cfg, int argc, char **argv, bool *hel
   if (cfg->scoring.fresh_days >= cfg->scoring.stale_days)
     return arcos_detail_set(d, ARCOS_EUSAGE, "scoring", 0,
                             "scoring.fresh_days (%lld) must be below scoring.stale_days (%lld)",
-                            (long long)cfg->scoring.fresh_days,
-                            (long long)cfg->scoring.stale_days);
+                            (long long)cfg->scoring.fresh_days, (long long)cfg->scoring.stale_days);
   return ARCOS_OK;
 }
 

@@ -8,7 +8,8 @@ source "$(dirname "$0")/lib.sh"
 "$ARCOS_BIN" generate --out "$ARCOS_TMP/g" --records 6000 --files 3 --payload-repeat-rate 0.5 \
   --payload-bytes 600 --duplicate-rate 0.1 --bad-rate 0.03 --tamper-rate 0.1 --seed 41 >/dev/null
 g=$ARCOS_TMP/g
-args=(--jsonl --quiet --reference-time 2026-11-01T00:00:00Z)
+# the memo is off by default: on for every run here, off (a later flag wins) for the references
+args=(--jsonl --quiet --reference-time 2026-11-01T00:00:00Z --checksum-memo=true)
 mpi 1 "$ARCOS_BIN" run "$g" --output "$ARCOS_TMP/ref" "${args[@]}" --checksum-memo=false
 assert_eq "$(json_get "$ARCOS_TMP/ref/report.json" .cache.memo.enabled)" false "memo off"
 assert_eq "$(json_get "$ARCOS_TMP/ref/report.json" .cache.memo.lookups)" 0 "no lookups when off"
