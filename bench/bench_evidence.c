@@ -59,10 +59,10 @@ static void build_corpus(corpus_t *c, size_t n, int full_precision, arcos_eviden
     char hex[65], ts[32];
     arcos_ev_sha256_hex(ctx, canon.data, canon.len, hex);
     arcos_rfc3339_format(REF - (int64_t)(i % 400) * 86400 - (int64_t)(i % 86400), ts);
-    json_t *rec = json_pack("{s:s+,s:s,s:s,s:s,s:o,s:{s:s,s:s},s:s}", "id", "ev-",
-                            "placeholder", "type", types[i % 4], "source", "ci/jenkins",
-                            "timestamp", ts, "data", data, "provenance", "collector", "civ-arcos",
-                            "host", "build-01", "checksum", hex);
+    json_t *rec = json_pack("{s:s+,s:s,s:s,s:s,s:o,s:{s:s,s:s},s:s}", "id", "ev-", "placeholder",
+                            "type", types[i % 4], "source", "ci/jenkins", "timestamp", ts, "data",
+                            data, "provenance", "collector", "civ-arcos", "host", "build-01",
+                            "checksum", hex);
     char id[32];
     snprintf(id, sizeof id, "ev-%08zu", i);
     json_object_set_new(rec, "id", json_string(id));
@@ -127,8 +127,8 @@ int main(int argc, char **argv) {
     qsort(stages, (size_t)repeats, sizeof(double), cmp_double);
     printf("%s reals: %zu records, mean %.0f bytes, %zu verified\n",
            fp ? "full-precision" : "short", n, (double)c.text.len / (double)n - 1, verified);
-    printf("  jansson parse+decref          median %.2f us/record (min %.2f)\n",
-           parse[repeats / 2], parse[0]);
+    printf("  jansson parse+decref          median %.2f us/record (min %.2f)\n", parse[repeats / 2],
+           parse[0]);
     printf("  ingest+analyze+score+alert    median %.2f us/record (min %.2f) = %.0f records/s\n",
            stages[repeats / 2], stages[0], 1e6 / stages[repeats / 2]);
     arcos_buf_free(&c.text);

@@ -55,8 +55,8 @@ int main(int argc, char **argv) {
   double *rss = rank == 0 ? calloc((size_t)size, sizeof *rss) : NULL;
   MPI_Gather(&rss_mb, 1, MPI_DOUBLE, rss, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   json_t *rep = json_pack("{s:s, s:i, s:I, s:I, s:f, s:[]}", "graph", argv[1], "ranks", size,
-                          "nodes", (json_int_t)st->nodes, "edges", (json_int_t)st->edges,
-                          "load_s", st->load_s, "peak_rss_mb_after_load");
+                          "nodes", (json_int_t)st->nodes, "edges", (json_int_t)st->edges, "load_s",
+                          st->load_s, "peak_rss_mb_after_load");
   json_t *strat = json_object();
   for (int q = 0; rank == 0 && q < size; q++) {
     json_array_append_new(json_object_get(rep, "peak_rss_mb_after_load"), json_real(rss[q]));
@@ -100,7 +100,8 @@ int main(int argc, char **argv) {
         tsum += r.query_time;
         n++;
         if (rank == 0 && s == ARCOS_STRATEGY_AUTO && i == 0)
-          printf("  start %s: %" PRIu64 " reached, levels %s\n", ql.q[i].id, r.count, r.plan.levels);
+          printf("  start %s: %" PRIu64 " reached, levels %s\n", ql.q[i].id, r.count,
+                 r.plan.levels);
       }
       arcos_query_result_free(&r);
     }
@@ -111,8 +112,10 @@ int main(int argc, char **argv) {
                                     (double)n / cinv / 1e6));
     if (rank == 0 && n > 0)
       printf("%-10s %s: %d BFS, mean %.4f s, harmonic mean %.1f MTEPS (wall), %.1f MTEPS (cpu)\n",
-             arcos_strategy_name(s), s == ARCOS_STRATEGY_INDEX ? "(top-down)   "
-                                     : s == ARCOS_STRATEGY_FULL ? "(bottom-up)  " : "(direction-opt)",
+             arcos_strategy_name(s),
+             s == ARCOS_STRATEGY_INDEX  ? "(top-down)   "
+             : s == ARCOS_STRATEGY_FULL ? "(bottom-up)  "
+                                        : "(direction-opt)",
              n, tsum / n, (double)n / inv / 1e6, (double)n / cinv / 1e6);
   }
   json_object_set_new(rep, "strategies", strat);

@@ -124,10 +124,12 @@ int main(int argc, char **argv) {
   double est = t_stages - (double)hits * per_verify + t_memo;
   printf("records %ld (verified %ld), memo hits %ld (ratio %.3f)\n", nrec, verified, hits,
          (double)hits / (double)nrec);
-  printf("stages 1-2 today:        %.3f s  (%.2f us/record)\n", t_stages, 1e6 * t_stages / (double)nrec);
+  printf("stages 1-2 today:        %.3f s  (%.2f us/record)\n", t_stages,
+         1e6 * t_stages / (double)nrec);
   printf("canonical + SHA-256:     %.3f s  (%.2f us/record, what a hit skips)\n", t_verify,
          1e6 * per_verify);
-  printf("memo key + lookup/store: %.3f s  (%.2f us/record)\n", t_memo, 1e6 * t_memo / (double)nrec);
+  printf("memo key + lookup/store: %.3f s  (%.2f us/record)\n", t_memo,
+         1e6 * t_memo / (double)nrec);
   printf("stages 1-2 with memo:    %.3f s  (estimate), speed-up %.2fx\n", est, t_stages / est);
 
   for (long i = 0; i < nrec; i++)

@@ -14,7 +14,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 [ -x "$ARCOS_ROOT/build/bin/arcos-bench-graph" ] || arcos_build
-BIN=$ARCOS_ROOT/build/bin
+BIN=${ARCOS_BIN_DIR:-$ARCOS_ROOT/build/bin}
 DIR=${BENCH_DIR:-$ARCOS_ROOT/build/bench}
 SCALE=${SCALE:-20}
 RANKS=${RANKS:-1 2}

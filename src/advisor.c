@@ -12,10 +12,19 @@
 
 #include "ops_internal.h"
 
-const char *const arcos_advisor_rules[] = {
-    "low_efficiency", "load_imbalance", "long_run",      "idle_ranks",
-    "memory_pressure", "error_rate",    "io_bound",      "low_memo_hit",
-    "small_batches",  "large_graph",    "slow_query",    "dense_graph", NULL};
+const char *const arcos_advisor_rules[] = {"low_efficiency",
+                                           "load_imbalance",
+                                           "long_run",
+                                           "idle_ranks",
+                                           "memory_pressure",
+                                           "error_rate",
+                                           "io_bound",
+                                           "low_memo_hit",
+                                           "small_batches",
+                                           "large_graph",
+                                           "slow_query",
+                                           "dense_graph",
+                                           NULL};
 
 static const json_t *at(const json_t *root, const char *path) { return arcos_ops_at(root, path); }
 

@@ -135,10 +135,10 @@ static int put_str(conv_t *c, int k, const char *s, size_t n) {
 }
 
 /* Append one row. f == NULL for an error row (kind, reader flag, message, raw). */
-static int put_row(conv_t *c, const arcos_raw_t *raw, uint64_t length,
-                   const arcos_ev_fields_t *f, int kind, bool reader, const char *message) {
-  static const arcos_ev_fields_t none = {.id = "", .type = "", .source = "", .data = "",
-                                         .checksum = ""};
+static int put_row(conv_t *c, const arcos_raw_t *raw, uint64_t length, const arcos_ev_fields_t *f,
+                   int kind, bool reader, const char *message) {
+  static const arcos_ev_fields_t none = {
+      .id = "", .type = "", .source = "", .data = "", .checksum = ""};
   const arcos_ev_fields_t *r = f != NULL ? f : &none;
   uint32_t input = c->input;
   uint64_t line = raw->line, offset = raw->offset;
@@ -259,11 +259,11 @@ static int write_archive(arcos_h5_t *h, const arcos_plan_t *plan, conv_t *c, uin
         ptrs[i] = c->col[k].v.data != NULL ? c->col[k].v.data + pos : "";
         pos += lens[i];
       }
-      rc = arcos_h5_write_strings(h, path, total, nblocks, boff, bcnt,
-                                  (const char *const *)ptrs, lens);
+      rc = arcos_h5_write_strings(h, path, total, nblocks, boff, bcnt, (const char *const *)ptrs,
+                                  lens);
     } else {
-      rc = arcos_h5_write_blocks(h, path, (arcos_h5_type_t)COLS[k].type, total, nblocks, boff,
-                                 bcnt, c->col[k].v.data);
+      rc = arcos_h5_write_blocks(h, path, (arcos_h5_type_t)COLS[k].type, total, nblocks, boff, bcnt,
+                                 c->col[k].v.data);
     }
   }
   free(ptrs);
@@ -566,8 +566,8 @@ static int check_string_column(arcos_h5r_t *h, const char *path, const char *gro
     end = off + l;
   }
   if (end != len[0])
-    return bad(d, path, "%s holds %" PRIu64 " bytes, its rows end at byte %" PRIu64, ds[0],
-               len[0], end);
+    return bad(d, path, "%s holds %" PRIu64 " bytes, its rows end at byte %" PRIu64, ds[0], len[0],
+               end);
   return ARCOS_OK;
 }
 
@@ -599,8 +599,8 @@ int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_deta
   }
   if (arcos_h5r_attr_i64(h, "/", "records", &records) != ARCOS_OK ||
       arcos_h5r_attr_i64(h, "/", "inputs", &ninputs) != ARCOS_OK ||
-      arcos_h5r_attr_i64(h, "/", "chunk_rows", &chunk) != ARCOS_OK || records < 0 ||
-      ninputs < 0 || chunk <= 0) {
+      arcos_h5r_attr_i64(h, "/", "chunk_rows", &chunk) != ARCOS_OK || records < 0 || ninputs < 0 ||
+      chunk <= 0) {
     rc = arcos_detail_set(d, ARCOS_EINVALID, path, 0,
                           "archive attributes records/inputs/chunk_rows are missing or "
                           "negative; the archive is damaged: convert the inputs again");
@@ -649,8 +649,8 @@ int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_deta
       uint64_t len = 0;
       if (arcos_h5r_length(h, cols[k], &len) != ARCOS_OK || len != ni ||
           arcos_h5r_read(h, cols[k], ARCOS_H5_U64, 0, ni, u + (size_t)k * ni) != ARCOS_OK)
-        rc = bad(d, path, "%s is missing or does not have %" PRIu64 " rows (%" PRIu64 ")",
-                 cols[k], ni, len);
+        rc = bad(d, path, "%s is missing or does not have %" PRIu64 " rows (%" PRIu64 ")", cols[k],
+                 ni, len);
     }
     uint64_t flen = 0;
     if (rc == ARCOS_OK &&
@@ -659,8 +659,7 @@ int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_deta
          arcos_h5r_read(h, "/inputs/path_offset", ARCOS_H5_U64, 0, ni, poff) != ARCOS_OK ||
          arcos_h5r_read(h, "/inputs/path_length", ARCOS_H5_U32, 0, ni, plen) != ARCOS_OK ||
          arcos_h5r_read(h, "/inputs/path_chars", ARCOS_H5_CHAR, 0, clen, chars) != ARCOS_OK))
-      rc = bad(d, path, "%s cannot be read (%" PRIu64 " of %" PRIu64 " rows)", "/inputs", flen,
-               ni);
+      rc = bad(d, path, "%s cannot be read (%" PRIu64 " of %" PRIu64 " rows)", "/inputs", flen, ni);
     uint64_t next = 0;
     for (uint64_t i = 0; i < ni && rc == ARCOS_OK; i++) {
       arcos_archive_source_t *s = &info->sources[i];
@@ -705,11 +704,11 @@ out:
 /* ---- Reading rows ---- */
 
 typedef struct {
-  arcos_buf_t v;      /* values (numeric) or chars (string) */
-  uint64_t *off;      /* string offsets of the slice */
-  uint32_t *len;      /* string lengths of the slice */
-  bool have_next;     /* next_off is known (rows already read in this range) */
-  uint64_t next_off;  /* offset of the row after the last one read */
+  arcos_buf_t v;     /* values (numeric) or chars (string) */
+  uint64_t *off;     /* string offsets of the slice */
+  uint32_t *len;     /* string lengths of the slice */
+  bool have_next;    /* next_off is known (rows already read in this range) */
+  uint64_t next_off; /* offset of the row after the last one read */
 } rcol_t;
 
 /* Read one string column's rows [first, first + n) into c. Only the first offset of a
@@ -756,9 +755,9 @@ static int read_string_slice(arcos_h5r_t *h, const char *name, uint64_t first, u
 /* Rows [row, row + n) cannot be read (a damaged chunk): each becomes one io error
  * record, with its line and byte offset when those columns can still be read (else
  * line 0 and the row number as byte offset), so that every row is accounted for. */
-static int damaged_rows(arcos_h5r_t *h, const char *path, uint64_t row, uint64_t n,
-                        const char *err, arcos_reader_error_fn onerror, void *arg,
-                        arcos_read_stats_t *st, arcos_buf_t *lines, arcos_buf_t *offsets) {
+static int damaged_rows(arcos_h5r_t *h, const char *path, uint64_t row, uint64_t n, const char *err,
+                        arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st,
+                        arcos_buf_t *lines, arcos_buf_t *offsets) {
   char m[700];
   snprintf(m, sizeof m, "archive %s: rows %" PRIu64 "..%" PRIu64 " unreadable: %s", path, row,
            row + n - 1, err);
@@ -846,8 +845,7 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
     }
     st->io_s += arcos_now() - t0;
     if (rc == ARCOS_EIO || rc == ARCOS_EINVALID || rc == ARCOS_ERANGE || rc == ARCOS_ENOENT) {
-      rc = damaged_rows(h, path, row, n, err, onerror, arg, st, &cols[C_LINE].v,
-                        &cols[C_OFFSET].v);
+      rc = damaged_rows(h, path, row, n, err, onerror, arg, st, &cols[C_LINE].v, &cols[C_OFFSET].v);
       for (int k = 0; k < C_COUNT; k++)
         cols[k].have_next = false; /* read the next slice's offsets again */
       row = stop;

@@ -72,7 +72,8 @@ cache_entry_t *cache_table_find(cache_table_t *t, uint64_t hash, const void *key
 
 static int grow(cache_table_t *t) {
   size_t ncap = t->cap ? t->cap * 2 : 16;
-  cache_entry_t **ns = calloc(ncap, sizeof *ns); // NOLINT(bugprone-sizeof-expression): an array of pointers
+  cache_entry_t **ns = calloc(
+      ncap, sizeof *ns); // NOLINT(bugprone-sizeof-expression): an array of pointers
   if (ns == NULL)
     return ARCOS_ENOMEM;
   for (size_t i = 0; i < t->cap; i++) {
@@ -85,7 +86,8 @@ static int grow(cache_table_t *t) {
     ns[j] = e;
   }
   free(t->slots);
-  t->bytes += (ncap - t->cap) * sizeof *ns; // NOLINT(bugprone-sizeof-expression): an array of pointers
+  t->bytes += (ncap - t->cap) *
+              sizeof *ns; // NOLINT(bugprone-sizeof-expression): an array of pointers
   t->slots = ns;
   t->cap = ncap;
   return ARCOS_OK;
@@ -100,8 +102,8 @@ size_t cache_table_put_cost(const cache_table_t *t, size_t klen, size_t vlen) {
   return c;
 }
 
-int cache_table_put(cache_table_t *t, uint64_t hash, const void *key, size_t klen,
-                    const void *val, size_t vlen, int64_t expires) {
+int cache_table_put(cache_table_t *t, uint64_t hash, const void *key, size_t klen, const void *val,
+                    size_t vlen, int64_t expires) {
   cache_entry_t *e = malloc(cache_entry_bytes(klen, vlen));
   if (e == NULL)
     return ARCOS_ENOMEM;
@@ -204,9 +206,9 @@ struct arcos_cache_batch {
 };
 
 const char *arcos_cache_status_name(int status) {
-  static const char *const names[] = {"pending", "hit",  "miss",     "stored",  "deleted",
-                                      "not_found", "won", "lost", "full", "too_big",
-                                      "unavailable"};
+  static const char *const names[] = {"pending", "hit",       "miss",       "stored",
+                                      "deleted", "not_found", "won",        "lost",
+                                      "full",    "too_big",   "unavailable"};
   if (status < 0 || status > ARCOS_CACHE_UNAVAILABLE)
     return "unknown";
   return names[status];
@@ -321,7 +323,9 @@ int arcos_cache_replicas(const arcos_cache_t *c, const void *key, size_t len,
 
 /* ---- batches --------------------------------------------------------------------- */
 
-arcos_cache_batch_t *arcos_cache_batch_create(void) { return calloc(1, sizeof(arcos_cache_batch_t)); }
+arcos_cache_batch_t *arcos_cache_batch_create(void) {
+  return calloc(1, sizeof(arcos_cache_batch_t));
+}
 
 void arcos_cache_batch_destroy(arcos_cache_batch_t **batch) {
   if (batch == NULL || *batch == NULL)
@@ -373,8 +377,8 @@ static long batch_add(arcos_cache_batch_t *b, int kind, const void *key, size_t 
 long arcos_cache_batch_get(arcos_cache_batch_t *b, const void *key, size_t len) {
   return batch_add(b, OP_GET, key, len, NULL, 0, 0);
 }
-long arcos_cache_batch_set(arcos_cache_batch_t *b, const void *key, size_t len,
-                           const void *val, size_t vlen, int64_t ttl_s) {
+long arcos_cache_batch_set(arcos_cache_batch_t *b, const void *key, size_t len, const void *val,
+                           size_t vlen, int64_t ttl_s) {
   return batch_add(b, OP_SET, key, len, val, vlen, ttl_s);
 }
 long arcos_cache_batch_set_if_absent(arcos_cache_batch_t *b, const void *key, size_t len,
@@ -385,8 +389,7 @@ long arcos_cache_batch_delete(arcos_cache_batch_t *b, const void *key, size_t le
   return batch_add(b, OP_DELETE, key, len, NULL, 0, 0);
 }
 
-int arcos_cache_result(const arcos_cache_batch_t *b, size_t i, const void **val,
-                       size_t *vlen) {
+int arcos_cache_result(const arcos_cache_batch_t *b, size_t i, const void **val, size_t *vlen) {
   if (i >= b->n)
     return ARCOS_CACHE_PENDING;
   const op_t *op = &b->ops[i];
@@ -473,8 +476,7 @@ static int has_room(arcos_cache_t *c, cache_table_t *t, size_t klen, size_t vlen
 }
 
 static int put_checked(arcos_cache_t *c, cache_table_t *t, uint64_t hash, const char *key,
-                       size_t klen, const char *val, size_t vlen, int64_t expires,
-                       int64_t now) {
+                       size_t klen, const char *val, size_t vlen, int64_t expires, int64_t now) {
   if (!has_room(c, t, klen, vlen, now) ||
       cache_table_put(t, hash, key, klen, val, vlen, expires) != ARCOS_OK) {
     c->refused++;
@@ -534,8 +536,8 @@ static int apply(arcos_cache_t *c, int kind, cache_table_t *t, uint64_t hash, co
 static int is_write(int kind) { return kind != OP_GET; }
 
 /* Destinations of an op: every live replica for writes, the first for reads. */
-static int op_dests(const arcos_cache_t *c, const arcos_cache_batch_t *b, const op_t *op,
-                    int *dest, uint64_t *hash) {
+static int op_dests(const arcos_cache_t *c, const arcos_cache_batch_t *b, const op_t *op, int *dest,
+                    uint64_t *hash) {
   *hash = arcos_hash64(b->data.data + op->koff, op->klen);
   int n = arcos_ring_replicas(c->live, *hash, dest, c->replication);
   return is_write(op->kind) ? n : (n > 0 ? 1 : 0);
@@ -629,8 +631,8 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
       memcpy(&h, p + 30, 8);
       const void *rv;
       size_t rvlen;
-      int st = apply(c, p[0], &c->tables[node], h, p + REQ_FIXED, klen, p + REQ_FIXED + klen,
-                     vlen, rnow, ttl, &rv, &rvlen);
+      int st = apply(c, p[0], &c->tables[node], h, p + REQ_FIXED, klen, p + REQ_FIXED + klen, vlen,
+                     rnow, ttl, &rv, &rvlen);
       if (!p[1])
         rvlen = 0; /* only the primary's answer carries a value */
       int defer = p[0] == OP_CLAIM && p[1] && (st == ARCOS_CACHE_WON || st == ARCOS_CACHE_LOST);
@@ -861,8 +863,8 @@ static size_t skip_string(const char *t, size_t i, size_t n, int *escaped) {
 }
 
 /* Bytes that matter inside a container: quotes and brackets. */
-static const unsigned char structural[256] = {['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1,
-                                              [']'] = 1};
+static const unsigned char structural[256] = {
+    ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1};
 
 /* Index just past the value starting at t[i], or n when malformed. Scalars run to the
  * next delimiter; their validity is jansson's business, not the memo's. */
@@ -896,8 +898,8 @@ static size_t skip_value(const char *t, size_t i, size_t n) {
   return n;
 }
 
-int arcos_json_raw_member(const char *text, size_t len, const char *name, size_t nlen,
-                          size_t *off, size_t *vlen) {
+int arcos_json_raw_member(const char *text, size_t len, const char *name, size_t nlen, size_t *off,
+                          size_t *vlen) {
   size_t i = skip_ws(text, 0, len);
   int found = 0, esc;
   if (i >= len || text[i] != '{')
@@ -942,7 +944,8 @@ int arcos_cache_memo_lookup(arcos_cache_t *c, const unsigned char *keys, size_t 
     MPI_Abort(c->comm, 1);
   }
   for (size_t i = 0; i < n; i++)
-    if (arcos_cache_batch_get(b, keys + i * ARCOS_CACHE_MEMO_KEY_LEN, ARCOS_CACHE_MEMO_KEY_LEN) < 0) {
+    if (arcos_cache_batch_get(b, keys + i * ARCOS_CACHE_MEMO_KEY_LEN, ARCOS_CACHE_MEMO_KEY_LEN) <
+        0) {
       fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
       MPI_Abort(c->comm, 1);
     }
@@ -1165,8 +1168,8 @@ int arcos_cache_stats(arcos_cache_t *c, arcos_cache_stats_t *st) {
   memcpy(st->node_keys, buf + 2 * nn, nn * sizeof *buf);
   memcpy(st->node_bytes, buf + 3 * nn, nn * sizeof *buf);
   free(buf);
-  uint64_t loc[7] = {c->hits, c->misses, c->ops, c->rerouted, c->refused, expired,
-                     c->re_replicated};
+  uint64_t loc[7] = {c->hits,    c->misses, c->ops,          c->rerouted,
+                     c->refused, expired,   c->re_replicated};
   uint64_t sum[7];
   MPI_Allreduce(loc, sum, 7, MPI_UINT64_T, MPI_SUM, c->comm);
   st->hits = sum[0];
@@ -1184,7 +1187,8 @@ int arcos_cache_stats(arcos_cache_t *c, arcos_cache_stats_t *st) {
   memcpy(st->node_up, c->up, nn);
   st->nlost_sample = c->nlost_sample;
   memcpy(st->lost_sample, c->lost_sample, sizeof st->lost_sample);
-  st->hit_ratio = st->hits + st->misses > 0 ? (double)st->hits / (double)(st->hits + st->misses) : 0;
+  st->hit_ratio = st->hits + st->misses > 0 ? (double)st->hits / (double)(st->hits + st->misses)
+                                            : 0;
   double mean = 0;
   for (size_t k = 0; k < nn; k++) {
     st->keys += st->node_keys[k];
@@ -1199,8 +1203,7 @@ int arcos_cache_stats(arcos_cache_t *c, arcos_cache_stats_t *st) {
       if (dev > st->balance)
         st->balance = dev;
     }
-  st->availability =
-      c->rounds > 0 ? (double)c->up_rounds / ((double)c->rounds * c->nodes) : 1.0;
+  st->availability = c->rounds > 0 ? (double)c->up_rounds / ((double)c->rounds * c->nodes) : 1.0;
   return ARCOS_OK;
 }
 

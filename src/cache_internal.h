@@ -19,7 +19,7 @@ typedef struct {
   cache_entry_t **slots; /* cap slots, NULL = empty */
   size_t cap;            /* power of two, 0 before the first insert */
   size_t count;
-  size_t bytes;   /* accounted: entry headers + keys + values + cap slot pointers */
+  size_t bytes;     /* accounted: entry headers + keys + values + cap slot pointers */
   uint64_t expired; /* entries dropped because they had expired */
 } cache_table_t;
 
@@ -40,8 +40,8 @@ void cache_table_free(cache_table_t *t);
 cache_entry_t *cache_table_find(cache_table_t *t, uint64_t hash, const void *key, size_t klen,
                                 int64_t now);
 /* Insert or replace. Returns 0 or ARCOS_ENOMEM (the table is unchanged then). */
-int cache_table_put(cache_table_t *t, uint64_t hash, const void *key, size_t klen,
-                    const void *val, size_t vlen, int64_t expires);
+int cache_table_put(cache_table_t *t, uint64_t hash, const void *key, size_t klen, const void *val,
+                    size_t vlen, int64_t expires);
 /* 1 when an entry (live or not) was removed, else 0. */
 int cache_table_remove(cache_table_t *t, uint64_t hash, const void *key, size_t klen);
 /* Remove every expired entry; returns how many. */

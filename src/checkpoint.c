@@ -43,7 +43,7 @@ static int write_file_sync(const char *path, const void *data, size_t len) {
 /* The options that decide the results; a resume must not change them. */
 static json_t *result_options(const arcos_config_t *cfg) {
   json_t *all = arcos_config_to_json(cfg);
-  static const char *const keys[] = {"inputs", "guarantee", "on_error", "max_retries",
+  static const char *const keys[] = {"inputs",           "guarantee",    "on_error", "max_retries",
                                      "max_record_bytes", "inject_fault", "from_dlq", "scoring"};
   json_t *o = json_object();
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -141,9 +141,11 @@ static int state_dir_check(const char *output, FILE *err) {
     return errno == ENOENT ? ARCOS_OK : ARCOS_EIO;
   if (S_ISDIR(st.st_mode) && st.st_uid == geteuid())
     return ARCOS_OK;
-  fprintf(err, "arcos-scale: %s is %s; it is not followed or used: remove it (or choose "
-               "another --output) and rerun\n", dir,
-          S_ISLNK(st.st_mode)  ? "a symbolic link"
+  fprintf(err,
+          "arcos-scale: %s is %s; it is not followed or used: remove it (or choose "
+          "another --output) and rerun\n",
+          dir,
+          S_ISLNK(st.st_mode)   ? "a symbolic link"
           : S_ISDIR(st.st_mode) ? "a directory of another user"
                                 : "not a directory");
   return ARCOS_EEXISTS;
@@ -163,7 +165,9 @@ static void remove_state_dir(const char *output) {
     unlink(dir);
     return;
   }
-  strcat(dir, "/");
+  size_t dl = strlen(dir); /* one shorter than before: room for the slash */
+  dir[dl] = '/';
+  dir[dl + 1] = '\0';
   char meta[4300];
   snprintf(meta, sizeof meta, "%smeta.json", dir);
   unlink(meta);
@@ -239,8 +243,8 @@ int arcos_ckpt_setup(job_t *job, bool resume_found) {
   char name[64], path[4400];
   snprintf(name, sizeof name, "journal-%d.log", ctx->rank);
   state_path(job, path, sizeof path, name);
-  job->journal_fd =
-      open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, ARCOS_OUT_FILE_MODE);
+  job->journal_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                         ARCOS_OUT_FILE_MODE);
   if (job->journal_fd >= 0) {
     /* A resumed journal may end in a line a crash or a full disk cut short ("done 1" of
      * "done 12"): cut it off. (Completing it with a newline would make it trusted.) */
@@ -284,14 +288,18 @@ int arcos_ckpt_load_meta(const arcos_config_t *cfg, int64_t *reference_time, boo
   int64_t ref = json_integer_value(json_object_get(meta, "reference_time"));
   json_decref(meta);
   if (!same) {
-    fprintf(err, "arcos-scale: --resume: the inputs or result options differ from the "
-                 "interrupted run (see %s); rerun with the same options, or without --resume "
-                 "and with --force to start again\n", path);
+    fprintf(err,
+            "arcos-scale: --resume: the inputs or result options differ from the "
+            "interrupted run (see %s); rerun with the same options, or without --resume "
+            "and with --force to start again\n",
+            path);
     return ARCOS_EUSAGE;
   }
   if (cfg->reference_time_set && cfg->reference_time != ref) {
-    fprintf(err, "arcos-scale: --resume: --reference-time differs from the interrupted "
-                 "run's (%lld)\n", (long long)ref);
+    fprintf(err,
+            "arcos-scale: --resume: --reference-time differs from the interrupted "
+            "run's (%lld)\n",
+            (long long)ref);
     return ARCOS_EUSAGE;
   }
   *reference_time = ref;

@@ -8,8 +8,8 @@ const char *arcos_strerror(int code) {
   switch (code) {
   case ARCOS_OK:
     return "success";
-#define ARCOS_ERR_TEXT_(name, c, text) \
-  case ARCOS_E##name:                  \
+#define ARCOS_ERR_TEXT_(name, c, text)                                                             \
+  case ARCOS_E##name:                                                                              \
     return text;
     ARCOS_ERRNO_MAP(ARCOS_ERR_TEXT_)
 #undef ARCOS_ERR_TEXT_
@@ -23,8 +23,8 @@ void arcos_detail_clear(arcos_detail_t *d) {
     memset(d, 0, sizeof *d);
 }
 
-int arcos_detail_set(arcos_detail_t *d, int code, const char *source, int64_t line,
-                     const char *fmt, ...) {
+int arcos_detail_set(arcos_detail_t *d, int code, const char *source, int64_t line, const char *fmt,
+                     ...) {
   if (d == NULL || d->code != 0)
     return code;
   d->code = code;

@@ -3,13 +3,12 @@
  *
  * Decisions (project-wide; keep this block in sync with docs/):
  *
- * Canonical form (canonical.c, which explains the real-number algorithm): Python's json.dumps(data, sort_keys=True) byte for
- *   byte, written by walking the jansson tree: keys sorted by code point (byte-wise
- *   UTF-8 comparison using key lengths), separators ", " and ": ", "{}"/"[]" when
- *   empty, ensure_ascii escapes (\" \\ \n \r \t \b \f, other bytes < 0x20 and DEL as
- *   \u00XX, non-ASCII as lower-case \uXXXX, surrogate pairs above U+FFFF, '/' not
- *   escaped), integers in decimal, reals as Python repr() (arcos_format_double),
- *   true/false/null. An absent `data` is canonicalised as null.
+ * Canonical form (canonical.c, which explains the real-number algorithm): Python's json.dumps(data,
+ * sort_keys=True) byte for byte, written by walking the jansson tree: keys sorted by code point
+ * (byte-wise UTF-8 comparison using key lengths), separators ", " and ": ", "{}"/"[]" when empty,
+ * ensure_ascii escapes (\" \\ \n \r \t \b \f, other bytes < 0x20 and DEL as \u00XX, non-ASCII as
+ * lower-case \uXXXX, surrogate pairs above U+FFFF, '/' not escaped), integers in decimal, reals as
+ * Python repr() (arcos_format_double), true/false/null. An absent `data` is canonicalised as null.
  *
  * Parsing: json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL). The text must be exactly one
  *   JSON value (whitespace around it, and so a trailing CR, is allowed; anything else
@@ -60,12 +59,11 @@
  *     thresholds after conversion to double (exact below 2^53).
  *   score: the sum of the five components.
  *   Components and score are uint8_t: weights are clamped to 0..255, the day counts
- *   to 0..10^6 and future_tolerance_s to 0..10^6 days when the context is created (the config module is where bad
- *   values should be refused); the score saturates at 255.
- * Alerts: integrity_violation (critical) when a checksum is present and not verified;
- *   low_quality (high) when score < alert_threshold; clock_skew (medium) when the
- *   timestamp is valid and timestamp - reference_time > future_tolerance_s. severity is
- *   the highest of them.
+ *   to 0..10^6 and future_tolerance_s to 0..10^6 days when the context is created (the config
+ * module is where bad values should be refused); the score saturates at 255. Alerts:
+ * integrity_violation (critical) when a checksum is present and not verified; low_quality (high)
+ * when score < alert_threshold; clock_skew (medium) when the timestamp is valid and timestamp -
+ * reference_time > future_tolerance_s. severity is the highest of them.
  *
  * Archive rows (arcos_ev_extract / arcos_ev_from_fields): convert keeps, per record,
  *   the facts the components test (data meaningful, provenance object/tool, the signal
@@ -82,8 +80,8 @@
  * scratch are reused for every record; nothing is allocated per record outside
  * jansson, except the provider context that OpenSSL 3.0 re-creates inside every
  * EVP_DigestInit_ex (one small malloc per verified checksum, about 25 ns; jansson
- * makes some 40 per record). The record's json_t is kept until the next ingest (or destroy), and the
- * strings in arcos_evidence_t point into it, or into the context (integer ids).
+ * makes some 40 per record). The record's json_t is kept until the next ingest (or destroy), and
+ * the strings in arcos_evidence_t point into it, or into the context (integer ids).
  */
 #include "arcos/evidence.h"
 
@@ -102,9 +100,9 @@ struct arcos_evidence_ctx {
   arcos_scoring_t scoring;
   int64_t reference_time;
   size_t max_record_bytes;
-  EVP_MD *sha256;     /* fetched once: an implicit fetch per init costs time */
-  EVP_MD_CTX *md;     /* reused for every digest */
-  arcos_buf_t canon;  /* canonical text of the current record's data, reused */
+  EVP_MD *sha256;    /* fetched once: an implicit fetch per init costs time */
+  EVP_MD_CTX *md;    /* reused for every digest */
+  arcos_buf_t canon; /* canonical text of the current record's data, reused */
   arcos_canon_scratch_t scratch;
   /* The current record, from a successful arcos_ev_ingest() until the next one. */
   json_t *root;
@@ -179,7 +177,9 @@ const char *arcos_stage_name(int stage) {
 
 static int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-static int64_t clamp_i64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+static int64_t clamp_i64(int64_t v, int64_t lo, int64_t hi) {
+  return v < lo ? lo : v > hi ? hi : v;
+}
 
 static void clamp_scoring(arcos_scoring_t *s) {
   s->completeness_each = clamp_int(s->completeness_each, 0, WEIGHT_MAX);
@@ -195,8 +195,8 @@ static void clamp_scoring(arcos_scoring_t *s) {
   s->future_tolerance_s = clamp_i64(s->future_tolerance_s, 0, DAYS_MAX * INT64_C(86400));
 }
 
-arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring,
-                                            int64_t reference_time, size_t max_record_bytes) {
+arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring, int64_t reference_time,
+                                            size_t max_record_bytes) {
   arcos_evidence_ctx_t *ctx = calloc(1, sizeof *ctx);
   if (ctx == NULL)
     return NULL;
@@ -335,8 +335,8 @@ static int normalise_id(arcos_evidence_ctx_t *ctx, const json_t *root, arcos_evi
 static int ingest_root(arcos_evidence_ctx_t *ctx, json_t *root, size_t len, arcos_evidence_t *rec,
                        arcos_detail_t *detail);
 
-int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len,
-                    arcos_evidence_t *rec, arcos_detail_t *detail) {
+int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len, arcos_evidence_t *rec,
+                    arcos_detail_t *detail) {
   memset(rec, 0, sizeof *rec);
   rec->id = rec->type = rec->source = "";
   release_record(ctx);
@@ -437,8 +437,8 @@ static void checksum_claim(const json_t *v, const char **s, size_t *len) {
 
 /* Both paths: the claim verifies when it is 64 lower-case hex digits equal to
  * SHA-256(canonical text). */
-static int verify_digest(arcos_evidence_ctx_t *ctx, const char *claim, const char *text,
-                         size_t len, bool *verified) {
+static int verify_digest(arcos_evidence_ctx_t *ctx, const char *claim, const char *text, size_t len,
+                         bool *verified) {
   unsigned char digest[32];
   int rc = sha256(ctx, text, len, digest);
   if (rc != ARCOS_OK)
@@ -576,8 +576,7 @@ static void signal_facts(const json_t *data, int which, arcos_ev_fields_t *f) {
       bool zero;
       if (a.is_int && b.is_int) {
         /* Python ints do not overflow: an int64 overflow means a non-zero sum. */
-        bool overflow =
-            (b.i > 0 && a.i > INT64_MAX - b.i) || (b.i < 0 && a.i < INT64_MIN - b.i);
+        bool overflow = (b.i > 0 && a.i > INT64_MAX - b.i) || (b.i < 0 && a.i < INT64_MIN - b.i);
         zero = !overflow && a.i + b.i == 0;
       } else {
         zero = a.d + b.d == 0.0;
@@ -612,8 +611,8 @@ static int signal_component(const arcos_scoring_t *sc, const arcos_ev_fields_t *
 static uint8_t clamp_u8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
 
 /* The five components from the facts, shared by the text and the fields path. */
-static void components(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec,
-                       const arcos_ev_fields_t *f, bool verified) {
+static void components(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec, const arcos_ev_fields_t *f,
+                       bool verified) {
   const arcos_scoring_t *sc = &ctx->scoring;
   int criteria = 1 + (rec->type_len != 0) + (rec->source_len != 0) + rec->timestamp_valid +
                  f->data_meaningful;
@@ -650,8 +649,9 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
     memset(&f, 0, sizeof f);
     f.data_meaningful = ctx->memo.data_meaningful;
     f.provenance_object = json_is_object(ctx->provenance) && json_object_size(ctx->provenance) != 0;
-    f.provenance_tool = f.provenance_object && (json_object_get(ctx->provenance, "collector") != NULL ||
-                                                json_object_get(ctx->provenance, "tool") != NULL);
+    f.provenance_tool = f.provenance_object &&
+                        (json_object_get(ctx->provenance, "collector") != NULL ||
+                         json_object_get(ctx->provenance, "tool") != NULL);
     f.passed = ctx->memo.passed;
     f.line_coverage_present = ctx->memo.line_coverage_present;
     f.line_coverage = ctx->memo.line_coverage;
@@ -669,8 +669,7 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
   return ARCOS_OK;
 }
 
-int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
-                     arcos_ev_fields_t *f) {
+int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec, arcos_ev_fields_t *f) {
   if (ctx->root == NULL || ctx->use_memo)
     return ARCOS_EINTERNAL;
   memset(f, 0, sizeof *f);
@@ -708,9 +707,9 @@ int arcos_ev_from_fields(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f,
                             "or raise max_record_bytes",
                             (size_t)f->record_len, ctx->max_record_bytes);
   if (f->error_kind == ARCOS_KIND_PARSE || f->error_kind == ARCOS_KIND_INVALID)
-    return arcos_detail_set(detail, f->error_kind == ARCOS_KIND_PARSE ? ARCOS_EPARSE
-                                                                      : ARCOS_EINVALID,
-                            NULL, 0, "%s", f->error_message != NULL ? f->error_message : "");
+    return arcos_detail_set(detail,
+                            f->error_kind == ARCOS_KIND_PARSE ? ARCOS_EPARSE : ARCOS_EINVALID, NULL,
+                            0, "%s", f->error_message != NULL ? f->error_message : "");
   if (f->id_len == 0 || f->id_len > ID_MAX_BYTES)
     return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
                             "archive row has an id of %zu bytes (1..%d allowed); the archive "
@@ -776,9 +775,8 @@ int arcos_ev_memo_facts(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
   return ARCOS_OK;
 }
 
-int arcos_ev_ingest_memo(arcos_evidence_ctx_t *ctx, const char *text, size_t len,
-                         size_t data_off, size_t data_len, const arcos_ev_memo_t *memo,
-                         arcos_evidence_t *rec) {
+int arcos_ev_ingest_memo(arcos_evidence_ctx_t *ctx, const char *text, size_t len, size_t data_off,
+                         size_t data_len, const arcos_ev_memo_t *memo, arcos_evidence_t *rec) {
   memset(rec, 0, sizeof *rec);
   rec->id = rec->type = rec->source = "";
   release_record(ctx);
@@ -792,8 +790,8 @@ int arcos_ev_ingest_memo(arcos_evidence_ctx_t *ctx, const char *text, size_t len
       arcos_buf_append(&ctx->envelope, "0", 1) != 0 ||
       arcos_buf_append(&ctx->envelope, text + data_off + data_len, len - data_off - data_len) != 0)
     return ARCOS_ENOMEM;
-  json_t *root = json_loadb(ctx->envelope.data, ctx->envelope.len,
-                            JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+  json_t *root = json_loadb(ctx->envelope.data, ctx->envelope.len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+                            NULL);
   if (root == NULL)
     return ARCOS_EPARSE;
   arcos_detail_t d;

@@ -133,7 +133,9 @@ int arcos_exactly_once(job_t *job) {
         break;
       }
       entry_t *y = &entries[t]; /* t < e: an entry already parsed in this loop */
-      if (y->hash == x->hash && y->len == x->len && memcmp(y->id, x->id, x->len) == 0) { // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult)
+      // NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): y was set above
+      bool same = y->hash == x->hash && y->len == x->len && memcmp(y->id, x->id, x->len) == 0;
+      if (same) {
         if (x->pos < y->pos)
           table[slot] = (uint32_t)e;
         break;

@@ -11,9 +11,11 @@ int arcos_exactly_once_cache(job_t *job, arcos_cache_t *cache, const arcos_eo_ca
     ARCOS_OOM_ABORT(comm);
   for (size_t i = 0; i < n; i++) {
     const item_t *it = &job->items[i];
-    cl[i] = (arcos_cache_claim_t){.id = it->id, .id_len = it->id_len,
+    cl[i] = (arcos_cache_claim_t){.id = it->id,
+                                  .id_len = it->id_len,
                                   .pos = item_pos(it->part, it->seq),
-                                  .input = job->plan.parts[it->part].input, .line = it->line};
+                                  .input = job->plan.parts[it->part].input,
+                                  .line = it->line};
   }
 
   /* Every rank takes part in every round, with an empty slice when it is done. */

@@ -27,12 +27,14 @@ static int parse_one(char *spec, arcos_fault_t *f, arcos_detail_t *d) {
     errno = 0;
     if (strcmp(k, "stage") == 0) {
       for (int s = ARCOS_STAGE_INGESTION; s <= ARCOS_STAGE_ALERT; s++)
-        if (strcmp(v, arcos_stage_name(s)) == 0 || (s == ARCOS_STAGE_ALERT && strcmp(v, "alert") == 0))
+        if (strcmp(v, arcos_stage_name(s)) == 0 ||
+            (s == ARCOS_STAGE_ALERT && strcmp(v, "alert") == 0))
           f->stage = s;
       if (f->stage < 0)
         return arcos_detail_set(d, ARCOS_EUSAGE, "--inject-fault", 0,
                                 "--inject-fault: unknown stage '%s' (ingestion, analysis, "
-                                "scoring, alert_generation)", v);
+                                "scoring, alert_generation)",
+                                v);
     } else if (strcmp(k, "kind") == 0) {
       if (strcmp(v, "transient") == 0)
         f->kind = ARCOS_FAULT_TRANSIENT;
@@ -43,7 +45,8 @@ static int parse_one(char *spec, arcos_fault_t *f, arcos_detail_t *d) {
       else
         return arcos_detail_set(d, ARCOS_EUSAGE, "--inject-fault", 0,
                                 "--inject-fault: kind must be transient, permanent or delay, "
-                                "not '%s'", v);
+                                "not '%s'",
+                                v);
     } else if (strcmp(k, "rate") == 0) {
       f->rate = strtod(v, &end);
       if (errno != 0 || end == v || *end != '\0' || !(f->rate >= 0.0 && f->rate <= 1.0))
@@ -62,7 +65,8 @@ static int parse_one(char *spec, arcos_fault_t *f, arcos_detail_t *d) {
     } else {
       return arcos_detail_set(d, ARCOS_EUSAGE, "--inject-fault", 0,
                               "--inject-fault: unknown key '%s' (stage, rate, kind, seed, "
-                              "delay_ms)", k);
+                              "delay_ms)",
+                              k);
     }
   }
   if (f->stage < 0)

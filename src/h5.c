@@ -21,8 +21,8 @@
 
 #include "zchunk.h"
 
-#include <hdf5.h>
 #include <errno.h>
+#include <hdf5.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,22 +31,22 @@
 #include <unistd.h>
 
 struct arcos_h5 {
-  MPI_Comm comm; /* our duplicate: our agreements never match the caller's messages */
+  MPI_Comm comm;           /* our duplicate: our agreements never match the caller's messages */
   MPI_Datatype agree_type; /* agree_t */
   MPI_Op agree_op;
   int rank;
   int size;
   hid_t file;
-  hid_t severity;        /* enum over uint8, used as memory and file type */
-  uint64_t chunk_rows;   /* 0: contiguous datasets; else chunk of numeric columns */
-  uint64_t chunk_bytes;  /* chunk of ARCOS_H5_CHAR datasets (string bytes) */
-  int deflate;           /* deflate level 1..9 of chunked datasets, 0 none */
-  int char_deflate;      /* the same for ARCOS_H5_CHAR datasets */
-  H5E_auto2_t old_func;  /* HDF5 automatic error printing, restored on close */
+  hid_t severity;       /* enum over uint8, used as memory and file type */
+  uint64_t chunk_rows;  /* 0: contiguous datasets; else chunk of numeric columns */
+  uint64_t chunk_bytes; /* chunk of ARCOS_H5_CHAR datasets (string bytes) */
+  int deflate;          /* deflate level 1..9 of chunked datasets, 0 none */
+  int char_deflate;     /* the same for ARCOS_H5_CHAR datasets */
+  H5E_auto2_t old_func; /* HDF5 automatic error printing, restored on close */
   void *old_data;
-  char err[512];         /* last error text on this rank, "" when none */
-  int resv_fd;           /* rank 0: the file, for reserving its blocks; -1 elsewhere */
-  uint64_t reserved;     /* rank 0: bytes reserved so far (reserve()) */
+  char err[512];     /* last error text on this rank, "" when none */
+  int resv_fd;       /* rank 0: the file, for reserving its blocks; -1 elsewhere */
+  uint64_t reserved; /* rank 0: bytes reserved so far (reserve()) */
 };
 
 /* Rows and bytes are uint64 in the API; hsize_t must hold them. */
@@ -65,19 +65,18 @@ static void set_err(arcos_h5_t *h, const char *fmt, ...) {
 /* Report a failed HDF5 call: our line, then HDF5's own error stack. */
 static int h5_fail(arcos_h5_t *h, const char *call, const char *what) {
   set_err(h, "%s(%s) failed on rank %d", call, what, h->rank);
-  fprintf(stderr, "arcos h5 [rank %d]: %s(%s) failed; HDF5 error stack:\n", h->rank, call,
-          what);
+  fprintf(stderr, "arcos h5 [rank %d]: %s(%s) failed; HDF5 error stack:\n", h->rank, call, what);
   H5Eprint2(H5E_DEFAULT, stderr);
   return ARCOS_EHDF5;
 }
 
 /* Run an HDF5 call that returns hid_t or herr_t; on < 0 set rc and go to the label. */
-#define H5_TRY(expr, call, what, label)                                                 \
-  do {                                                                                  \
-    if ((expr) < 0) {                                                                   \
-      rc = h5_fail(h, call, what);                                                      \
-      goto label;                                                                       \
-    }                                                                                   \
+#define H5_TRY(expr, call, what, label)                                                            \
+  do {                                                                                             \
+    if ((expr) < 0) {                                                                              \
+      rc = h5_fail(h, call, what);                                                                 \
+      goto label;                                                                                  \
+    }                                                                                              \
   } while (0)
 
 /* FNV-1a over bytes, for the argument signature compared across ranks. */
@@ -164,17 +163,15 @@ static int reserve(arcos_h5_t *h, uint64_t bytes, const char *what) {
   uint64_t add = bytes + bytes / 32 + RESERVE_OBJECT; /* 3 % for chunk indexes */
   int e = arcos_out_reserve(h->resv_fd, 0, h->reserved + add, true);
   if (e != 0) {
-    set_err(h, "no space to write %s (%" PRIu64 " bytes more, %" PRIu64 " reserved): %s",
-            what, add, h->reserved, strerror(e));
+    set_err(h, "no space to write %s (%" PRIu64 " bytes more, %" PRIu64 " reserved): %s", what, add,
+            h->reserved, strerror(e));
     return ARCOS_EIO;
   }
   h->reserved += add;
   return ARCOS_OK;
 }
 
-const char *arcos_h5_errmsg(const arcos_h5_t *h) {
-  return h != NULL ? h->err : "";
-}
+const char *arcos_h5_errmsg(const arcos_h5_t *h) { return h != NULL ? h->err : ""; }
 
 /* Build the severity enum {none=0, medium=1, high=2, critical=3} over uint8. */
 static hid_t severity_type(void) {
@@ -223,8 +220,7 @@ int arcos_h5_create(MPI_Comm comm, const char *path, arcos_h5_t **out, arcos_det
   H5_TRY(H5Pset_fapl_mpio(fapl, h->comm, MPI_INFO_NULL), "H5Pset_fapl_mpio", path, agree_open);
   /* Every call in this module is collective, so metadata can be read once and
    * broadcast and written collectively instead of by every rank. */
-  H5_TRY(H5Pset_all_coll_metadata_ops(fapl, 1), "H5Pset_all_coll_metadata_ops", path,
-         agree_open);
+  H5_TRY(H5Pset_all_coll_metadata_ops(fapl, 1), "H5Pset_all_coll_metadata_ops", path, agree_open);
   H5_TRY(H5Pset_coll_metadata_write(fapl, 1), "H5Pset_coll_metadata_write", path, agree_open);
   /* The 1.8 format stores attributes over 64 KiB densely (a job config may be larger);
    * files stay readable by HDF5 1.8 and later. */
@@ -286,8 +282,8 @@ int arcos_h5_close(arcos_h5_t **hp) {
   return rc;
 }
 
-int arcos_h5_set_chunking(arcos_h5_t *h, uint64_t chunk_rows, uint64_t chunk_bytes,
-                          int deflate, int char_deflate) {
+int arcos_h5_set_chunking(arcos_h5_t *h, uint64_t chunk_rows, uint64_t chunk_bytes, int deflate,
+                          int char_deflate) {
   if (char_deflate < 0)
     char_deflate = deflate;
   uint64_t sig = fnv1a(SIG_INIT, &chunk_rows, sizeof chunk_rows);
@@ -445,8 +441,9 @@ static int write_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type, u
       continue;
     if (offsets[i] > total || counts[i] > total - offsets[i]) {
       rc = ARCOS_ERANGE;
-      set_err(h, "%s: block %zu [%" PRIu64 ", +%" PRIu64 ") is outside the %" PRIu64
-                 " elements of the dataset",
+      set_err(h,
+              "%s: block %zu [%" PRIu64 ", +%" PRIu64 ") is outside the %" PRIu64
+              " elements of the dataset",
               path, i, offsets[i], counts[i], total);
       goto agree_args;
     }
@@ -553,8 +550,8 @@ agree_args:;
   if (rc == ARCOS_OK && mode == WRITE_WHOLE && (uint64_t)written != total) {
     /* Rows no block covers would hold whatever the collective write's buffers held. */
     rc = ARCOS_EUSAGE;
-    set_err(h, "%s: the blocks of all ranks hold %" PRId64 " elements, the dataset %" PRIu64,
-            path, written, total);
+    set_err(h, "%s: the blocks of all ranks hold %" PRId64 " elements, the dataset %" PRIu64, path,
+            written, total);
   }
   if (rc != ARCOS_OK)
     goto cleanup;
@@ -592,14 +589,13 @@ cleanup:
   return agree(h, rc, 0, path);
 }
 
-int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
-                          uint64_t total, size_t nblocks, const uint64_t *offsets,
-                          const uint64_t *counts, const void *buf) {
+int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type, uint64_t total,
+                          size_t nblocks, const uint64_t *offsets, const uint64_t *counts,
+                          const void *buf) {
   return write_column(h, path, type, total, nblocks, offsets, counts, buf, WRITE_WHOLE);
 }
 
-int arcos_h5_create_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
-                           uint64_t total) {
+int arcos_h5_create_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type, uint64_t total) {
   return write_column(h, path, type, total, 0, NULL, NULL, NULL, CREATE_ONLY);
 }
 
@@ -682,8 +678,7 @@ int arcos_h5_write_strings_into(arcos_h5_t *h, const char *path, uint64_t rows, 
   if (rc == ARCOS_OK)
     rc = arcos_h5_write_into(h, name[2], ARCOS_H5_U32, rows, nblocks, offsets, counts, lens);
   if (rc == ARCOS_OK)
-    rc = arcos_h5_write_into(h, name[0], ARCOS_H5_CHAR, bytes, nblocks, byte_offsets, bcnt,
-                             chars);
+    rc = arcos_h5_write_into(h, name[0], ARCOS_H5_CHAR, bytes, nblocks, byte_offsets, bcnt, chars);
   free(rowoff);
   free(bcnt);
   free(chars);
@@ -703,8 +698,8 @@ static int strblock_cmp(const void *a, const void *b) {
 }
 
 int arcos_h5_write_strings(arcos_h5_t *h, const char *path, uint64_t total, size_t nblocks,
-                           const uint64_t *offsets, const uint64_t *counts,
-                           const char *const *strs, const uint32_t *lens) {
+                           const uint64_t *offsets, const uint64_t *counts, const char *const *strs,
+                           const uint32_t *lens) {
   int rc = ARCOS_OK;
   char name[3][1024];
   strblock_t *mine = NULL, *all = NULL;
@@ -806,8 +801,8 @@ gather_counts:
   rc = agree(h, rc, 0, path);
   if (rc != ARCOS_OK)
     goto cleanup;
-  if (MPI_Allgatherv(mine, 2 * nmine, MPI_UINT64_T, all, nall, displs, MPI_UINT64_T,
-                     h->comm) != MPI_SUCCESS) {
+  if (MPI_Allgatherv(mine, 2 * nmine, MPI_UINT64_T, all, nall, displs, MPI_UINT64_T, h->comm) !=
+      MPI_SUCCESS) {
     rc = ARCOS_EMPI;
     set_err(h, "%s: MPI_Allgatherv failed", path);
     goto cleanup;
@@ -858,8 +853,7 @@ gather_counts:
   if (rc == ARCOS_OK)
     rc = arcos_h5_write_blocks(h, name[2], ARCOS_H5_U32, total, nblocks, offsets, counts, lens);
   if (rc == ARCOS_OK)
-    rc = arcos_h5_write_blocks(h, name[0], ARCOS_H5_CHAR, total_bytes, nblocks, boff, bcnt,
-                               chars);
+    rc = arcos_h5_write_blocks(h, name[0], ARCOS_H5_CHAR, total_bytes, nblocks, boff, bcnt, chars);
   if (rc == ARCOS_OK)
     rc = string_layout_attr(h, path, name[0]);
 
@@ -876,8 +870,8 @@ cleanup:
 }
 
 /* Write one scalar attribute; value/mem describe the value, ftype its file type. */
-static int write_attr(arcos_h5_t *h, const char *obj, const char *name, hid_t ftype,
-                      hid_t mtype, const void *value, size_t vsize) {
+static int write_attr(arcos_h5_t *h, const char *obj, const char *name, hid_t ftype, hid_t mtype,
+                      const void *value, size_t vsize) {
   int rc = ARCOS_OK;
   hid_t o = H5I_INVALID_HID, space = H5I_INVALID_HID, a = H5I_INVALID_HID;
   uint64_t sig = sig_str(sig_str(SIG_INIT, obj), name);
@@ -956,10 +950,10 @@ struct arcos_h5r {
     int fast;
     int shuffle; /* the chunks are byte-shuffled before deflate (H5Pset_shuffle) */
     hid_t fast_mem;
-    uint64_t chunk;       /* elements per chunk */
-    size_t esize;         /* bytes per element */
-    unsigned char *cbuf;  /* the last chunk read, inflated */
-    int64_t cidx;         /* its index, or -1 */
+    uint64_t chunk;      /* elements per chunk */
+    size_t esize;        /* bytes per element */
+    unsigned char *cbuf; /* the last chunk read, inflated */
+    int64_t cidx;        /* its index, or -1 */
   } dset[H5R_MAX_DSETS];
   int ndset;
   unsigned char *zbuf; /* a compressed chunk as stored */
@@ -1091,8 +1085,8 @@ static int r_dset(arcos_h5r_t *h, const char *path, int *slot) {
     hsize_t nchunks = 0;
     hid_t space = H5Dget_space(d); /* HDF5 1.10 refuses H5S_ALL here */
     stored = chunk > 0 && chunk <= dims[0] && chunk <= ((hsize_t)1 << 40) / esize &&
-             nfilters >= 0 && space >= 0 &&
-             H5Dget_num_chunks(d, space, &nchunks) >= 0 && nchunks == (dims[0] - 1) / chunk + 1;
+             nfilters >= 0 && space >= 0 && H5Dget_num_chunks(d, space, &nchunks) >= 0 &&
+             nchunks == (dims[0] - 1) / chunk + 1;
     if (space >= 0)
       H5Sclose(space);
     /* Unfiltered chunks are stored whole (edge chunks too). Filtered (deflated) ones
@@ -1146,8 +1140,8 @@ int arcos_h5r_check_integer(arcos_h5r_t *h, const char *path, size_t max_bytes) 
   if (t >= 0)
     H5Tclose(t);
   if (cls != H5T_INTEGER) {
-    const char *what = cls == H5T_FLOAT    ? "floating-point numbers"
-                       : cls == H5T_STRING ? "strings"
+    const char *what = cls == H5T_FLOAT      ? "floating-point numbers"
+                       : cls == H5T_STRING   ? "strings"
                        : cls == H5T_COMPOUND ? "compound records"
                                              : "no integers";
     r_err(h, "%s holds %s, expected integers", path, what);
@@ -1326,8 +1320,9 @@ int arcos_h5r_read(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint6
   if (h->dset[slot].fast == 1) {
     rc = r_read_chunks(h, slot, off, count, buf);
     if (rc == ARCOS_EIO)
-      r_err(h, "%s: reading elements [%" PRIu64 ", +%" PRIu64
-               ") failed (corrupt or truncated file?)", path, off, count);
+      r_err(h,
+            "%s: reading elements [%" PRIu64 ", +%" PRIu64 ") failed (corrupt or truncated file?)",
+            path, off, count);
     if (rc != 1)
       return rc;
     rc = ARCOS_OK;

@@ -41,7 +41,8 @@ static int dataset(hid_t g, const char *name, hid_t ftype, hid_t mtype, size_t n
   hsize_t dims = n;
   hid_t sp = H5Screate_simple(1, &dims, NULL);
   hid_t d = H5Dcreate2(g, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  int rc = d >= 0 && (n == 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) ? 0 : -1;
+  int rc = d >= 0 && (n == 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) ? 0
+                                                                                             : -1;
   if (d >= 0)
     H5Dclose(d);
   H5Sclose(sp);

@@ -48,12 +48,23 @@ static void text(page_t *p, const char *s) {
   for (; *s; s++) {
     const char *rep = NULL;
     switch (*s) {
-    case '&': rep = "&amp;"; break;
-    case '<': rep = "&lt;"; break;
-    case '>': rep = "&gt;"; break;
-    case '"': rep = "&quot;"; break;
-    case '\'': rep = "&#39;"; break;
-    default: break;
+    case '&':
+      rep = "&amp;";
+      break;
+    case '<':
+      rep = "&lt;";
+      break;
+    case '>':
+      rep = "&gt;";
+      break;
+    case '"':
+      rep = "&quot;";
+      break;
+    case '\'':
+      rep = "&#39;";
+      break;
+    default:
+      break;
     }
     int rc = rep ? arcos_buf_append(p->b, rep, strlen(rep)) : arcos_buf_putc(p->b, *s);
     if (rc != ARCOS_OK) {
@@ -117,13 +128,14 @@ static void cards(page_t *p, const json_t *rep) {
   card(p, "error rate", v, er > 5 ? "bad" : "ok");
   const json_t *cons = arcos_ops_at(rep, "records.conserved");
   if (json_is_boolean(cons))
-    card(p, "records conserved", json_is_true(cons) ? "yes" : "NO", json_is_true(cons) ? "ok" : "bad");
+    card(p, "records conserved", json_is_true(cons) ? "yes" : "NO",
+         json_is_true(cons) ? "ok" : "bad");
   put(p, "</div>\n");
 }
 
 static void outcomes_table(page_t *p, const json_t *rep) {
-  static const char *const k[] = {"input", "stored", "duplicates", "dead_lettered", "skipped",
-                                  "dropped"};
+  static const char *const k[] = {"input",         "stored",  "duplicates",
+                                  "dead_lettered", "skipped", "dropped"};
   put(p, "<h2>Records</h2>\n<table><tr>");
   for (int i = 0; i < 6; i++)
     put(p, "<th>%s</th>", k[i]);
@@ -161,8 +173,9 @@ static void rank_bars(page_t *p, const json_t *rep) {
   put(p, "<p class=\"legend\">");
   for (int k = 0; k < 4; k++)
     put(p, "<span style=\"background:%s\"></span>%s", phase_color[k], phase_name[k]);
-  put(p, "</p>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-         "role=\"img\" aria-label=\"time per rank\">\n",
+  put(p,
+      "</p>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+      "role=\"img\" aria-label=\"time per rank\">\n",
       x0 + wbar + 90, h);
   json_array_foreach(ranks, i, r) {
     double y = 6 + row * (double)i, x = x0, total = 0;
@@ -176,16 +189,17 @@ static void rank_bars(page_t *p, const json_t *rep) {
       total += t;
       if (w <= 0)
         continue;
-      put(p, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" fill=\"%s\">"
-             "<title>rank %.0f %s %.3f s</title></rect>\n",
+      put(p,
+          "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" fill=\"%s\">"
+          "<title>rank %.0f %s %.3f s</title></rect>\n",
           x, y, w, row - 6, phase_color[k], num(r, "rank"), phase_name[k], t);
       x += w;
     }
     put(p, "<text x=\"%.2f\" y=\"%.1f\">%.3f s</text>\n", x + 6, y + 15, total);
   }
   double axis_y = 6 + row * (double)n + 4;
-  put(p, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#868e96\"/>\n", x0,
-      axis_y, x0 + wbar, axis_y);
+  put(p, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#868e96\"/>\n", x0, axis_y,
+      x0 + wbar, axis_y);
   put(p, "<text x=\"%.0f\" y=\"%.1f\">0</text><text x=\"%.0f\" y=\"%.1f\">%.3f s</text>\n", x0,
       axis_y + 16, x0 + wbar - 40, axis_y + 16, tmax);
   put(p, "</svg>\n");
@@ -216,8 +230,9 @@ static void bars(page_t *p, const char *aria, size_t n, const double *v, const c
     vmax = 1;
   const double bw = n > 5 ? 56 : 90, gap = 10, hmax = 160;
   double width = 20 + (bw + gap) * (double)n;
-  put(p, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
-         "aria-label=\"%s\">\n",
+  put(p,
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+      "aria-label=\"%s\">\n",
       width, hmax + 50, aria);
   for (size_t i = 0; i < n; i++) {
     double h = hmax * v[i] / vmax, x = 10 + (bw + gap) * (double)i, y = 16 + hmax - h;
@@ -225,8 +240,8 @@ static void bars(page_t *p, const char *aria, size_t n, const double *v, const c
         h, colors[i % ncolors]);
     put(p, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.0f</text>\n", x + bw / 2, y - 3,
         v[i]);
-    put(p, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x + bw / 2,
-        hmax + 34, labels[i]);
+    put(p, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x + bw / 2, hmax + 34,
+        labels[i]);
   }
   put(p, "<line x1=\"8\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#868e96\"/>\n</svg>\n",
       hmax + 16, width - 6, hmax + 16);
@@ -240,7 +255,8 @@ static void throughput(page_t *p, const json_t *rep) {
       num(rep, "processing_metrics.total_processing_time"));
   put(p, "<tr><th>input bytes</th><td class=\"n\">%.0f</td></tr>",
       num(rep, "processing_metrics.resource_utilization.input_bytes"));
-  put(p, "<tr><th>ranks / working ranks / partitions</th><td class=\"n\">%.0f / %.0f / %.0f</td></tr>",
+  put(p,
+      "<tr><th>ranks / working ranks / partitions</th><td class=\"n\">%.0f / %.0f / %.0f</td></tr>",
       num(rep, "processing_metrics.resource_utilization.ranks"),
       num(rep, "processing_metrics.resource_utilization.workers"),
       num(rep, "processing_metrics.resource_utilization.partitions"));
@@ -248,13 +264,15 @@ static void throughput(page_t *p, const json_t *rep) {
       num(rep, "processing_metrics.resource_utilization.cpu_percent"));
   put(p, "<tr><th>peak RSS (largest rank)</th><td class=\"n\">%.1f MB</td></tr>",
       num(rep, "processing_metrics.resource_utilization.max_rss_mb"));
-  put(p, "<tr><th>batch latency p50 / p95 / p99 / max</th><td class=\"n\">%.2f / %.2f / %.2f / "
-         "%.2f ms (%.0f batches)</td></tr>",
+  put(p,
+      "<tr><th>batch latency p50 / p95 / p99 / max</th><td class=\"n\">%.2f / %.2f / %.2f / "
+      "%.2f ms (%.0f batches)</td></tr>",
       num(rep, "processing_metrics.latency_ms.p50"), num(rep, "processing_metrics.latency_ms.p95"),
       num(rep, "processing_metrics.latency_ms.p99"), num(rep, "processing_metrics.latency_ms.max"),
       num(rep, "processing_metrics.latency_ms.batches"));
-  put(p, "<tr><th>batch size initial / final / min / max</th><td class=\"n\">%.0f / %.0f / %.0f / "
-         "%.0f</td></tr>",
+  put(p,
+      "<tr><th>batch size initial / final / min / max</th><td class=\"n\">%.0f / %.0f / %.0f / "
+      "%.0f</td></tr>",
       num(rep, "stream.batch_size.initial"), num(rep, "stream.batch_size.final"),
       num(rep, "stream.batch_size.min"), num(rep, "stream.batch_size.max"));
   put(p, "</table>\n");
@@ -404,13 +422,15 @@ static void config(page_t *p, const json_t *rep) {
 
 int arcos_html_render(const json_t *report, const json_t *queries_lines, arcos_buf_t *b) {
   page_t p = {b, ARCOS_OK};
-  put(&p, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width\">\n"
-          "<title>arcos-scale report</title>\n<style>%s</style></head><body>\n",
+  put(&p,
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width\">\n"
+      "<title>arcos-scale report</title>\n<style>%s</style></head><body>\n",
       css);
   put(&p, "<h1>arcos-scale run report</h1>\n<div class=\"sub\">version ");
   text(&p, arcos_ops_str(report, "version", "?"));
-  put(&p, " &middot; %.0f rank(s) &middot; output <code>", num(report, "processing_metrics.resource_utilization.ranks"));
+  put(&p, " &middot; %.0f rank(s) &middot; output <code>",
+      num(report, "processing_metrics.resource_utilization.ranks"));
   text(&p, arcos_ops_str(report, "config.output", "?"));
   put(&p, "</code> &middot; reference time ");
   const json_t *rt = arcos_ops_at(report, "config.reference_time");

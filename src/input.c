@@ -249,7 +249,7 @@ static int expand_inputs(const char *const *paths, size_t npaths, input_list_t *
       return rc;
     int fmt = format_of(p);
     if (fmt < 0) /* an explicitly named file: JSON Lines unless it is gzip or HDF5 */
-      fmt = has_gzip_magic(p)    ? ARCOS_FMT_JSONL_GZ
+      fmt = has_gzip_magic(p)   ? ARCOS_FMT_JSONL_GZ
             : has_hdf5_magic(p) ? ARCOS_FMT_H5
                                 : ARCOS_FMT_JSONL;
     if (fmt == ARCOS_FMT_H5)
@@ -405,8 +405,8 @@ int arcos_plan_serialize(const arcos_plan_t *plan, arcos_buf_t *b) {
   int rc = arcos_buf_append(b, hdr, sizeof hdr);
   for (size_t i = 0; rc == ARCOS_OK && i < plan->ninputs; i++) {
     const arcos_input_t *in = &plan->inputs[i];
-    uint64_t f[6] = {(uint64_t)in->format, in->size, strlen(in->path), strlen(in->display),
-                     in->row_first, in->rows};
+    uint64_t f[6] = {(uint64_t)in->format, in->size,      strlen(in->path),
+                     strlen(in->display),  in->row_first, in->rows};
     rc = arcos_buf_append(b, f, sizeof f);
     if (rc == ARCOS_OK)
       rc = arcos_buf_append(b, in->path, f[2]);
@@ -522,9 +522,9 @@ typedef struct {
 } gz_state_t;
 
 typedef struct {
-  int fd;        /* plain file, or the gzip file's descriptor */
-  gz_state_t *gz; /* gzip state, or NULL */
-  uint64_t pos;  /* next file (or decompressed) offset to read */
+  int fd;          /* plain file, or the gzip file's descriptor */
+  gz_state_t *gz;  /* gzip state, or NULL */
+  uint64_t pos;    /* next file (or decompressed) offset to read */
   const char *mem; /* in-memory text (a streaming batch), or NULL */
   size_t mem_len;
 } source_t;
@@ -561,7 +561,7 @@ static ssize_t gz_source_read(source_t *s, char *dst, size_t n, const char **msg
   }
   g->zs.next_out = (Bytef *)dst;
   g->zs.avail_out = (uInt)n;
-  size_t verified = 0; /* bytes of this read whose gzip member passed its check */
+  size_t verified = 0;  /* bytes of this read whose gzip member passed its check */
   bool corrupt = false; /* the member failed its check or holds invalid deflate data */
   while (g->zs.avail_out > 0 && !g->done && g->err == NULL) {
     if (!gz_fill(s, msg)) {
@@ -685,7 +685,7 @@ static int split_lines(source_t *src, uint64_t begin, uint64_t limit, bool skip_
                        arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
   uint64_t buf_off = begin; /* file offset of buf->data[0] */
   uint64_t line = line_base;
-  size_t scan = 0;          /* where the current line starts in buf */
+  size_t scan = 0; /* where the current line starts in buf */
   bool eof = false;
   bool skipping = skip_first;
   arcos_buf_reset(buf);
@@ -1056,16 +1056,16 @@ int arcos_read_buffer(const char *text, size_t len, uint64_t first_line, uint64_
   if (len == 0)
     return ARCOS_OK;
   arcos_read_stats_t st = {0};
-  int rc = split_lines(&src, base_offset, UINT64_MAX, false, first_line, scratch, fn, onerror,
-                       arg, &st);
+  int rc = split_lines(&src, base_offset, UINT64_MAX, false, first_line, scratch, fn, onerror, arg,
+                       &st);
   stats->records += st.records;
   stats->newlines += st.newlines;
   return rc;
 }
 
 int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part,
-                         arcos_buf_t *scratch, arcos_record_fn fn,
-                         arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *stats) {
+                         arcos_buf_t *scratch, arcos_record_fn fn, arcos_reader_error_fn onerror,
+                         void *arg, arcos_read_stats_t *stats) {
   const arcos_input_t *in = &plan->inputs[part->input];
   switch (in->format) {
   case ARCOS_FMT_JSONL:

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arcos/job.h"
 #include "arcos/cache.h"
+#include "arcos/job.h"
 #include "arcos/ops.h"
 #include "arcos/outfile.h"
 #include "exactly_once_cache.h"
@@ -21,9 +21,9 @@
 
 #define SAMPLE_MAX 20
 
-static const char *const out_names[] = {"results.jsonl", "dlq.jsonl", "duplicates.jsonl",
-                                        "results.h5", "dropped.jsonl", "metrics.prom",
-                                        "report.html", "report.json"};
+static const char *const out_names[] = {"results.jsonl", "dlq.jsonl",     "duplicates.jsonl",
+                                        "results.h5",    "dropped.jsonl", "metrics.prom",
+                                        "report.html",   "report.json"};
 enum { O_JSONL, O_DLQ, O_DUP, O_H5, O_DROPPED, O_PROM, O_HTML, O_REPORT, O_COUNT };
 
 typedef struct {
@@ -263,7 +263,8 @@ static json_t *skipped_ranges(const job_t *job) {
       if (all[i] != p)
         continue;
       json_t *o = json_object();
-      json_object_set_new(o, "input", json_string(job->plan.inputs[job->plan.parts[p].input].display));
+      json_object_set_new(o, "input",
+                          json_string(job->plan.inputs[job->plan.parts[p].input].display));
       json_object_set_new(o, "first_line", json_integer((json_int_t)all[i + 1]));
       json_object_set_new(o, "last_line", json_integer((json_int_t)all[i + 2]));
       json_object_set_new(o, "records", json_integer((json_int_t)all[i + 3]));
@@ -293,15 +294,19 @@ static int write_json_atomic(json_t *doc, const char *final, FILE *err) {
   return ARCOS_OK;
 }
 
-static void print_summary(const arcos_ctx_t *ctx, const job_t *job, const stats_t *st,
-                          double wall, double eff, double bal, int slowest,
-                          const rank_metrics_t *rm, bool conserved) {
+static void print_summary(const arcos_ctx_t *ctx, const job_t *job, const stats_t *st, double wall,
+                          double eff, double bal, int slowest, const rank_metrics_t *rm,
+                          bool conserved) {
   const totals_t *t = &job->totals;
   FILE *o = ctx->out;
-  fprintf(o, "arcos-scale run: %llu records from %zu input(s) on %d rank(s) in %.2f s (%.0f records/s)\n",
-          (unsigned long long)t->input, job->plan.ninputs, ctx->size, wall,
-          wall > 0 ? (double)t->input / wall : 0.0);
-  fprintf(o, "  records   stored %llu  duplicates %llu  dead-lettered %llu  skipped %llu  dropped %llu  conserved: %s\n",
+  fprintf(
+      o,
+      "arcos-scale run: %llu records from %zu input(s) on %d rank(s) in %.2f s (%.0f records/s)\n",
+      (unsigned long long)t->input, job->plan.ninputs, ctx->size, wall,
+      wall > 0 ? (double)t->input / wall : 0.0);
+  fprintf(o,
+          "  records   stored %llu  duplicates %llu  dead-lettered %llu  skipped %llu  dropped "
+          "%llu  conserved: %s\n",
           (unsigned long long)t->stored, (unsigned long long)t->duplicates,
           (unsigned long long)t->dead_lettered, (unsigned long long)t->skipped,
           (unsigned long long)t->dropped, conserved ? "yes" : "NO");
@@ -319,9 +324,9 @@ static void print_summary(const arcos_ctx_t *ctx, const job_t *job, const stats_
 /* report.json cache.memo (collective; the object on rank 0, NULL elsewhere). */
 static json_t *memo_report(job_t *job) {
   const arcos_memo_stats_t *m = &job->memo;
-  uint64_t mine[11] = {m->lookups,  m->hits,     m->batch_hits, m->keys_sent,
-                       m->stores,   m->refused,  m->fallbacks,  m->bytes_skipped,
-                       m->small,    m->declined, m->rounds};
+  uint64_t mine[11] = {m->lookups, m->hits,     m->batch_hits, m->keys_sent,
+                       m->stores,  m->refused,  m->fallbacks,  m->bytes_skipped,
+                       m->small,   m->declined, m->rounds};
   uint64_t all[11] = {0};
   double secs[2] = {m->round_s, m->finish_s}, gsecs[2] = {0, 0};
   MPI_Reduce(mine, all, 11, MPI_UINT64_T, MPI_SUM, 0, job->ctx->comm);
@@ -334,9 +339,9 @@ static json_t *memo_report(job_t *job) {
     json_object_set_new(o, "off_reason", json_string(job->memo_off));
   json_object_set_new(o, "min_bytes", json_integer(job->cfg->checksum_memo_min_bytes));
   json_object_set_new(o, "round_records", json_integer(job->cfg->checksum_memo_round));
-  static const char *const names[11] = {"lookups", "hits", "batch_hits", "keys_sent", "stores",
-                                        "refused", "fallbacks", "bytes_skipped", "small",
-                                        "declined", "rounds"};
+  static const char *const names[11] = {"lookups", "hits",     "batch_hits", "keys_sent",
+                                        "stores",  "refused",  "fallbacks",  "bytes_skipped",
+                                        "small",   "declined", "rounds"};
   for (int i = 0; i < 11; i++)
     json_object_set_new(o, names[i], json_integer((json_int_t)(i == 10 ? m->rounds : all[i])));
   json_object_set_new(o, "misses", json_integer((json_int_t)(all[0] - all[1])));
@@ -398,9 +403,8 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     job.arena = arcos_arena_create();
     int nodes0 = cfg->cache_nodes > 0 ? (int)cfg->cache_nodes : (ctx->size > 3 ? ctx->size : 3);
     job.ring = arcos_ring_create(nodes0, (int)cfg->vnodes);
-    arcos_cache_options_t copt0 = {.nodes = nodes0,
-                                   .vnodes = (int)cfg->vnodes,
-                                   .replication = (int)cfg->cache_replication};
+    arcos_cache_options_t copt0 = {
+        .nodes = nodes0, .vnodes = (int)cfg->vnodes, .replication = (int)cfg->cache_replication};
     job.cache = arcos_cache_create(ctx->comm, &copt0);
     if (job.arena == NULL || job.ring == NULL || job.cache == NULL ||
         arcos_job_parts_reserve(&job, 64) != ARCOS_OK)
@@ -442,8 +446,10 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
       if (rc == ARCOS_OK)
         rc = arcos_plan_assign(&job.plan, workers);
       if (rc != ARCOS_OK)
-        fprintf(ctx->err, "arcos-scale: --resume: the checkpoint in %s/.arcos-state is "
-                          "unreadable; rerun with --force to start again\n", cfg->output);
+        fprintf(ctx->err,
+                "arcos-scale: --resume: the checkpoint in %s/.arcos-state is "
+                "unreadable; rerun with --force to start again\n",
+                cfg->output);
       resume[0] = 1;
     } else if (rc == ARCOS_OK && !resume[1]) {
       arcos_plan_opts_t po = {.partition_bytes = (uint64_t)cfg->partition_bytes,
@@ -458,8 +464,7 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   MPI_Bcast(resume, 2, MPI_INT, 0, ctx->comm);
   if (resume[1]) {
     if (ctx->rank == 0) {
-      fprintf(ctx->err, "arcos-scale: %s holds a completed run; nothing to resume\n",
-              cfg->output);
+      fprintf(ctx->err, "arcos-scale: %s holds a completed run; nothing to resume\n", cfg->output);
       arcos_ckpt_remove(cfg->output); /* a kill during its cleanup may have left some */
     }
     return ARCOS_EXIT_OK;
@@ -532,9 +537,10 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
     uint64_t need = ((uint64_t)16 << 20) + need_part;
     if (need > job.budget) {
       if (ctx->rank == 0)
-        fprintf(ctx->err, "arcos-scale: --max-memory-mb %lld is too small for this job: it "
-                          "needs at least %llu MB per rank (read buffers and one partition of "
-                          "%llu bytes); raise it, or lower --partition-bytes\n",
+        fprintf(ctx->err,
+                "arcos-scale: --max-memory-mb %lld is too small for this job: it "
+                "needs at least %llu MB per rank (read buffers and one partition of "
+                "%llu bytes); raise it, or lower --partition-bytes\n",
                 (long long)cfg->max_memory_mb, (unsigned long long)((need >> 20) + 1),
                 (unsigned long long)biggest);
       exit_code = ARCOS_EXIT_FAILED;
@@ -554,9 +560,11 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
    * checkpoint). */
   rc = arcos_pipeline_run(&job);
   if (rc == ARCOS_EIO) {
-    fprintf(ctx->err, "arcos-scale: rank %d: cannot read or write the checkpoint in "
-                      "%s/.arcos-state (see above; disk full?): free space and rerun with "
-                      "--resume (finished partitions are kept)\n", ctx->rank, cfg->output);
+    fprintf(ctx->err,
+            "arcos-scale: rank %d: cannot read or write the checkpoint in "
+            "%s/.arcos-state (see above; disk full?): free space and rerun with "
+            "--resume (finished partitions are kept)\n",
+            ctx->rank, cfg->output);
   } else if (rc != ARCOS_OK && rc != ARCOS_ECHANGED) { /* ECHANGED: said where it happened */
     ARCOS_OOM_ABORT(ctx->comm);
   }
@@ -571,10 +579,10 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   }
   if (any_stop[0]) {
     if (ctx->rank == 0)
-      fprintf(ctx->err, "arcos-scale: interrupted (%s) after %.1f s; finished partitions are "
-                        "journaled in %s/.arcos-state: rerun with --resume to continue\n",
-              cfg->max_time > 0 && arcos_now() - t_start >= cfg->max_time ? "--max-time"
-                                                                           : "signal",
+      fprintf(ctx->err,
+              "arcos-scale: interrupted (%s) after %.1f s; finished partitions are "
+              "journaled in %s/.arcos-state: rerun with --resume to continue\n",
+              cfg->max_time > 0 && arcos_now() - t_start >= cfg->max_time ? "--max-time" : "signal",
               arcos_now() - t_start, cfg->output);
     exit_code = ARCOS_EXIT_INTERRUPTED;
     goto cleanup;
@@ -598,8 +606,9 @@ processed:;
       rc = arcos_exactly_once_cache(&job, job.cache, &eo, &job.eo_unavailable);
       if (rc == ARCOS_EUSAGE) {
         if (ctx->rank == 0)
-          fprintf(ctx->err, "arcos-scale: --fail-cache-node %lld is not a cache node in service "
-                            "(there are %d nodes; one must remain)\n",
+          fprintf(ctx->err,
+                  "arcos-scale: --fail-cache-node %lld is not a cache node in service "
+                  "(there are %d nodes; one must remain)\n",
                   (long long)cfg->fail_cache_node, arcos_cache_nodes(job.cache));
         exit_code = ARCOS_EXIT_USAGE;
         goto cleanup;
@@ -673,8 +682,8 @@ processed:;
   MPI_Gather(&job.m, (int)sizeof job.m, MPI_BYTE, rm, (int)sizeof job.m, MPI_BYTE, 0, ctx->comm);
 
   const totals_t *t = &job.totals;
-  bool conserved =
-      t->input == t->stored + t->duplicates + t->dead_lettered + t->skipped + t->dropped;
+  bool conserved = t->input ==
+                   t->stored + t->duplicates + t->dead_lettered + t->skipped + t->dropped;
   uint64_t errors = t->dead_lettered + t->skipped;
   double error_rate = t->input > 0 ? (double)errors / (double)t->input : 0.0;
 
@@ -697,10 +706,11 @@ processed:;
     json_t *rep = json_object();
     json_object_set_new(rep, "version", json_string(ARCOS_VERSION));
     json_t *pe = json_object();
-    json_object_set_new(pe, "total_processed", json_integer((json_int_t)(t->stored + t->duplicates)));
-    json_object_set_new(pe, "success_rate",
-                        jreal(t->input ? 100.0 * (double)(t->stored + t->duplicates) / (double)t->input
-                                       : 100.0));
+    json_object_set_new(pe, "total_processed",
+                        json_integer((json_int_t)(t->stored + t->duplicates)));
+    json_object_set_new(
+        pe, "success_rate",
+        jreal(t->input ? 100.0 * (double)(t->stored + t->duplicates) / (double)t->input : 100.0));
     json_object_set_new(rep, "processed_evidence", pe);
     json_t *rec = json_object();
     json_object_set_new(rec, "input", json_integer((json_int_t)t->input));
@@ -759,12 +769,12 @@ processed:;
     json_object_set_new(lj, "p95", jreal(percentile(lat, nlat, 95)));
     json_object_set_new(lj, "p99", jreal(percentile(lat, nlat, 99)));
     json_object_set_new(lj, "max", jreal(nlat ? lat[nlat - 1] : 0.0));
-    json_object_set_new(lj, "per_record_mean",
-                        jreal(t->input ? lat_sum / (double)t->input : 0.0));
+    json_object_set_new(lj, "per_record_mean", jreal(t->input ? lat_sum / (double)t->input : 0.0));
     json_object_set_new(lj, "batches", json_integer((json_int_t)nlat));
     json_object_set_new(pm, "latency_ms", lj);
     json_t *ru = json_object();
-    json_object_set_new(ru, "cpu_percent", jreal(wall > 0 ? 100.0 * cpu_sum / ((double)ctx->size * wall) : 0.0));
+    json_object_set_new(ru, "cpu_percent",
+                        jreal(wall > 0 ? 100.0 * cpu_sum / ((double)ctx->size * wall) : 0.0));
     json_object_set_new(ru, "max_rss_mb", jreal(rss_max));
     json_object_set_new(ru, "baseline_rss_mb", jreal(job.baseline_rss_mb));
     json_object_set_new(ru, "max_memory_mb", json_integer(cfg->max_memory_mb));
@@ -796,7 +806,8 @@ processed:;
     }
     json_object_set_new(rep, "ranks", ranks);
     json_t *sj = json_object();
-    json_object_set_new(sj, "processed_count", json_integer((json_int_t)(t->stored + t->duplicates)));
+    json_object_set_new(sj, "processed_count",
+                        json_integer((json_int_t)(t->stored + t->duplicates)));
     json_object_set_new(sj, "error_count", json_integer((json_int_t)errors));
     json_object_set_new(sj, "throughput", jreal(wall > 0 ? (double)t->input / wall : 0.0));
     json_t *bs = json_object();
@@ -807,7 +818,8 @@ processed:;
     json_object_set_new(bs, "adaptive", json_boolean(!cfg->fixed_batch));
     json_object_set_new(sj, "batch_size", bs);
     json_object_set_new(sj, "mode", json_string(job.streaming ? "stdin" : "files"));
-    json_object_set_new(sj, "backpressure", json_string(arcos_backpressure_name(cfg->backpressure)));
+    json_object_set_new(sj, "backpressure",
+                        json_string(arcos_backpressure_name(cfg->backpressure)));
     json_object_set_new(sj, "max_in_flight", json_integer(cfg->max_in_flight));
     json_object_set_new(sj, "throttle_s", jreal(job.throttle_s));
     json_object_set_new(sj, "dropped", json_integer((json_int_t)job.dropped));
@@ -826,9 +838,10 @@ processed:;
         json_object_set_new(rep, "cache", cj);
       }
       if (cstats.lost > 0 || job.eo_unavailable > 0)
-        fprintf(ctx->err, "arcos-scale: warning: %llu cache entries were lost with a failed node "
-                          "(replication %d) and %llu records could not be checked against the "
-                          "seen-set: exactly-once is degraded for them (see report.json cache)\n",
+        fprintf(ctx->err,
+                "arcos-scale: warning: %llu cache entries were lost with a failed node "
+                "(replication %d) and %llu records could not be checked against the "
+                "seen-set: exactly-once is degraded for them (see report.json cache)\n",
                 (unsigned long long)cstats.lost, cstats.replication,
                 (unsigned long long)job.eo_unavailable);
     }
@@ -867,13 +880,15 @@ processed:;
     if (rc != ARCOS_OK)
       exit_code = ARCOS_EXIT_FAILED;
     else if (!conserved) {
-      fprintf(ctx->err, "arcos-scale: conservation violated: input %llu != stored + duplicates + "
-                        "dead_lettered + skipped + dropped; this is a bug, please report it\n",
+      fprintf(ctx->err,
+              "arcos-scale: conservation violated: input %llu != stored + duplicates + "
+              "dead_lettered + skipped + dropped; this is a bug, please report it\n",
               (unsigned long long)t->input);
       exit_code = ARCOS_EXIT_FAILED;
     } else if (cfg->max_error_rate >= 0 && error_rate > cfg->max_error_rate) {
-      fprintf(ctx->err, "arcos-scale: error rate %.4f exceeds --max-error-rate %.4f (outputs "
-                        "written; see dlq.jsonl)\n",
+      fprintf(ctx->err,
+              "arcos-scale: error rate %.4f exceeds --max-error-rate %.4f (outputs "
+              "written; see dlq.jsonl)\n",
               error_rate, cfg->max_error_rate);
       exit_code = ARCOS_EXIT_ERROR_RATE;
     }

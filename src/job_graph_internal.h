@@ -16,7 +16,6 @@ int arcos_job_graph_check(const arcos_ctx_t *ctx);
  * report's queries[] and optimization_recommendations ("new"; NULL without --graph).
  * Collective; returns a SPEC §9 exit code. */
 int arcos_job_graph_run(const arcos_ctx_t *ctx, const job_t *job, const char *dlq_tmp,
-                        const char *h5_tmp,
-                        json_t **queries, json_t **recs);
+                        const char *h5_tmp, json_t **queries, json_t **recs);
 
 #endif

@@ -28,8 +28,8 @@ typedef struct {
   uint8_t timestamp_valid;
   uint8_t comp[5]; /* completeness, integrity, provenance, freshness, signal */
   uint8_t score, alerts, severity;
-  uint8_t status;        /* ITEM_STORED or ITEM_DUPLICATE */
-  uint32_t first_input;  /* duplicates: where the stored occurrence is */
+  uint8_t status;       /* ITEM_STORED or ITEM_DUPLICATE */
+  uint32_t first_input; /* duplicates: where the stored occurrence is */
   uint64_t first_line;
 } item_t;
 
@@ -39,9 +39,9 @@ typedef struct {
   uint64_t line, offset;
   uint8_t kind, stage;
   uint16_t attempts;
-  const char *message; /* NUL-terminated, except when borrowed from a segment */
+  const char *message;  /* NUL-terminated, except when borrowed from a segment */
   uint32_t message_len; /* set only when borrowed from a segment */
-  const char *raw; /* NULL unless the DLQ needs it */
+  const char *raw;      /* NULL unless the DLQ needs it */
   uint32_t raw_len;
 } fail_t;
 
@@ -55,8 +55,18 @@ typedef struct {
 } rank_metrics_t;
 
 /* Statistics of stored records and failures, summed over ranks for the report. */
-enum { S_SCORE_SUM, S_ALERT_CRIT, S_ALERT_HIGH, S_ALERT_MED, S_ERR_PARSE, S_ERR_INVALID,
-       S_ERR_STAGE, S_ERR_IO, S_HIST, S_COUNT = S_HIST + 10 };
+enum {
+  S_SCORE_SUM,
+  S_ALERT_CRIT,
+  S_ALERT_HIGH,
+  S_ALERT_MED,
+  S_ERR_PARSE,
+  S_ERR_INVALID,
+  S_ERR_STAGE,
+  S_ERR_IO,
+  S_HIST,
+  S_COUNT = S_HIST + 10
+};
 
 typedef struct {
   uint64_t sum[S_COUNT];
@@ -73,7 +83,7 @@ typedef struct arcos_progress arcos_progress_t;
 typedef struct {
   const arcos_ctx_t *ctx;
   const arcos_config_t *cfg;
-  arcos_progress_t *progress; /* NULL when quiet */
+  arcos_progress_t *progress;        /* NULL when quiet */
   uint64_t done_records, done_bytes; /* this rank's progress in finished partitions */
   arcos_plan_t plan;
   arcos_arena_t *arena;
@@ -82,7 +92,7 @@ typedef struct {
   fail_t *fails;
   size_t nfails, fails_cap;
   /* per partition (all partitions; only own ones are non-zero) */
-  uint64_t *newlines;    /* newlines inside [start, end) of JSON Lines ranges */
+  uint64_t *newlines; /* newlines inside [start, end) of JSON Lines ranges */
   uint64_t *part_records;
   size_t *part_item_first, *part_fail_first;
   /* batch latencies in ms */
@@ -99,9 +109,9 @@ typedef struct {
   int64_t batch_final, batch_min_seen, batch_max_seen;
   /* streaming mode (rank 0) */
   bool streaming;
-  uint64_t dropped;         /* records dropped under --backpressure drop (all ranks know) */
+  uint64_t dropped; /* records dropped under --backpressure drop (all ranks know) */
   uint64_t dropped_batches;
-  double throttle_s;        /* rank 0 waited for a free rank with input pending */
+  double throttle_s;         /* rank 0 waited for a free rank with input pending */
   arcos_buf_t dropped_lines; /* rank 0: dropped.jsonl text */
   /* checkpoint (checkpoint.c) */
   uint8_t *part_state; /* per partition: 0 to do, 1 started, 2 done (from the journals) */
@@ -112,18 +122,18 @@ typedef struct {
   struct skip_range {
     uint32_t part;
     uint64_t first_line, last_line, records;
-  } *skips;
+  } * skips;
   size_t nskips;
   /* bounded memory (spill.c): records live in their segments, not in memory */
   bool spill;
-  uint64_t budget;       /* bytes the job's data may use per rank */
+  uint64_t budget;                                    /* bytes the job's data may use per rank */
   uint64_t *part_nitems, *part_nfails, *part_idbytes; /* per partition (own ones) */
   uint64_t *base_line;   /* per partition: first line number of a JSON Lines range - 1 */
   uint8_t **part_status; /* per own partition, per item: ITEM_STORED or ITEM_DUPLICATE */
   struct dupinfo {
     uint32_t part, idx, first_input;
     uint64_t first_line;
-  } *dups;
+  } * dups;
   size_t ndups, dups_cap;
   uint32_t buckets; /* exactly-once rounds */
   stats_t spill_stats;
@@ -141,19 +151,21 @@ typedef struct {
 } job_t;
 
 /* Run a step only while every step before it succeeded (rc is the running result). */
-#define ARCOS_THEN(expr)                                                                \
-  do {                                                                                  \
-    if (rc == ARCOS_OK)                                                                 \
-      rc = (expr);                                                                      \
+#define ARCOS_THEN(expr)                                                                           \
+  do {                                                                                             \
+    if (rc == ARCOS_OK)                                                                            \
+      rc = (expr);                                                                                 \
   } while (0)
 
 /* Out of memory in the middle of a collective phase cannot be agreed on cheaply:
  * stop the whole job with a clear message (the only MPI_Abort besides MPI errors). */
-#define ARCOS_OOM_ABORT(comm)                                                           \
-  do {                                                                                  \
-    fprintf(stderr, "arcos-scale: out of memory at %s:%d; lower the input per rank "   \
-                    "or run on more ranks\n", __FILE__, __LINE__);                      \
-    MPI_Abort((comm), 1);                                                               \
+#define ARCOS_OOM_ABORT(comm)                                                                      \
+  do {                                                                                             \
+    fprintf(stderr,                                                                                \
+            "arcos-scale: out of memory at %s:%d; lower the input per rank "                       \
+            "or run on more ranks\n",                                                              \
+            __FILE__, __LINE__);                                                                   \
+    MPI_Abort((comm), 1);                                                                          \
   } while (0)
 
 /* pipeline.c: the stages over records, one evidence context reused throughout. */
@@ -215,7 +227,7 @@ typedef struct {
   const char *duplicates_jsonl;
   const char *results_h5;
   const char *dropped_jsonl; /* streaming only, else NULL */
-  const char *config_json; /* effective configuration, stored as an attribute */
+  const char *config_json;   /* effective configuration, stored as an attribute */
 } output_paths_t;
 int arcos_outputs_write(job_t *job, const output_paths_t *paths);
 /* Collective: create the text output `path` (a new file, `bytes` reserved on disk) and

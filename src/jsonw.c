@@ -10,7 +10,7 @@
 static const char hexd[] = "0123456789abcdef";
 
 static void put_u(arcos_buf_t *b, unsigned cp) {
-  char e[6] = {'\\', 'u', hexd[(cp >> 12) & 15], hexd[(cp >> 8) & 15], hexd[(cp >> 4) & 15],
+  char e[6] = {'\\',         'u', hexd[(cp >> 12) & 15], hexd[(cp >> 8) & 15], hexd[(cp >> 4) & 15],
                hexd[cp & 15]};
   arcos_buf_append(b, e, 6);
 }

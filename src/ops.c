@@ -2,8 +2,8 @@
 #include "arcos/ops.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,8 +191,9 @@ void arcos_ops_print_summary(FILE *out, const json_t *report, const char *output
       slow = r;
   }
   if (slow != NULL)
-    fprintf(out, "  slowest   rank %.0f on %s: busy %.3f s, I/O %.3f s, comm %.3f s, idle %.3f s, "
-                 "%.0f records\n",
+    fprintf(out,
+            "  slowest   rank %.0f on %s: busy %.3f s, I/O %.3f s, comm %.3f s, idle %.3f s, "
+            "%.0f records\n",
             arcos_ops_num(slow, "rank", 0), arcos_ops_str(slow, "host", "?"),
             arcos_ops_num(slow, "busy_s", 0), arcos_ops_num(slow, "io_s", 0),
             arcos_ops_num(slow, "comm_s", 0), arcos_ops_num(slow, "idle_s", 0),

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arcos/outfile.h"
 #include "arcos/error.h"
+#include "arcos/outfile.h"
 #include "ops_internal.h"
 
 const json_t *arcos_ops_at(const json_t *root, const char *path) {

@@ -12,11 +12,11 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "job_internal.h"
 #include "memo.h"
@@ -41,7 +41,7 @@ struct arcos_pipeline {
   uint32_t part;
   uint32_t seq;
   size_t in_batch;
-  double batch_size; /* current (adaptive) batch size */
+  double batch_size;  /* current (adaptive) batch size */
   bool batch_by_call; /* streaming: one batch per arcos_pipeline_buffer call */
   double batch_t0;
   /* checksum memo (file mode): records wait here for the next round */
@@ -54,7 +54,7 @@ struct arcos_pipeline {
   unsigned char *keys; /* distinct keys of the round */
   uint8_t *found;
   arcos_ev_memo_t *facts;
-  uint8_t *stored; /* per distinct key: its verdict was queued or known */
+  uint8_t *stored;  /* per distinct key: its verdict was queued or known */
   size_t flags_cap; /* room in found, stored and facts */
   size_t nkeys, keys_cap;
   int32_t *slots; /* open addressing over the round's keys */
@@ -150,7 +150,8 @@ static uint64_t part_bytes(const job_t *job, size_t part) {
 static void sleep_ms(double ms) {
   if (ms <= 0)
     return;
-  struct timespec ts = {(time_t)(ms / 1000.0), (long)((ms - (double)(time_t)(ms / 1000.0) * 1000.0) * 1e6)};
+  struct timespec ts = {(time_t)(ms / 1000.0),
+                        (long)((ms - (double)(time_t)(ms / 1000.0) * 1000.0) * 1e6)};
   while (nanosleep(&ts, &ts) != 0)
     ;
 }
@@ -195,8 +196,8 @@ static void end_batch(arcos_pipeline_t *s, bool force) {
     return;
   double now = arcos_now();
   double ms = (now - s->batch_t0) * 1e3;
-  if (grow((void **)&job->latency_ms, &job->latency_cap, job->nlatency,
-           sizeof *job->latency_ms) == ARCOS_OK)
+  if (grow((void **)&job->latency_ms, &job->latency_cap, job->nlatency, sizeof *job->latency_ms) ==
+      ARCOS_OK)
     job->latency_ms[job->nlatency++] = ms;
   job->m.batches++;
   if (!s->batch_by_call) {
@@ -289,8 +290,7 @@ static int record_prologue(arcos_pipeline_t *s, const arcos_raw_t *raw) {
  * (hit != NULL) ingestion skips `data`; *learned receives the facts to remember when
  * the record was verified in full (learned may be NULL). */
 static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw, const pend_t *pe,
-                          const arcos_ev_memo_t *hit, arcos_ev_memo_t *learned,
-                          bool *has_learned) {
+                          const arcos_ev_memo_t *hit, arcos_ev_memo_t *learned, bool *has_learned) {
   job_t *job = s->job;
   const arcos_config_t *cfg = job->cfg;
   arcos_raw_t r = *raw;
@@ -328,8 +328,8 @@ static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw, const pen
     hard = add_fail(s, raw, kind, ARCOS_STAGE_INGESTION, 1,
                     d.text[0] ? d.text : arcos_strerror(rc));
   } else {
-    bool may_retry =
-        cfg->on_error == ARCOS_ON_ERROR_RETRY && cfg->guarantee != ARCOS_GUARANTEE_AT_MOST_ONCE;
+    bool may_retry = cfg->on_error == ARCOS_ON_ERROR_RETRY &&
+                     cfg->guarantee != ARCOS_GUARANTEE_AT_MOST_ONCE;
     char msg[160];
     int failed_stage = -1, attempts = 0;
     for (int stage = ARCOS_STAGE_INGESTION; stage <= ARCOS_STAGE_ALERT && failed_stage < 0;
@@ -484,7 +484,7 @@ static int flush_pending(arcos_pipeline_t *s) {
     arcos_raw_t raw = {text, pe->len, pe->line, pe->offset, NULL};
     s->seq = pe->seq;
     if (pe->is_error) {
-      int kind = pe->code == ARCOS_EIO       ? ARCOS_KIND_IO
+      int kind = pe->code == ARCOS_EIO        ? ARCOS_KIND_IO
                  : pe->code == ARCOS_EINVALID ? ARCOS_KIND_INVALID
                                               : ARCOS_KIND_PARSE;
       rc = add_fail(s, &raw, kind, ARCOS_STAGE_INGESTION, 1, s->pend_text.data + pe->msg_off);
@@ -564,7 +564,7 @@ static int on_reader_error(void *arg, const arcos_raw_t *raw, int code, const ch
   if (s->memo != NULL)
     return defer(s, raw, true, code, message);
   s->job->part_records[s->part]++;
-  int kind = code == ARCOS_EIO       ? ARCOS_KIND_IO
+  int kind = code == ARCOS_EIO        ? ARCOS_KIND_IO
              : code == ARCOS_EINVALID ? ARCOS_KIND_INVALID
                                       : ARCOS_KIND_PARSE;
   int rc = add_fail(s, raw, kind, ARCOS_STAGE_INGESTION, 1, message);
@@ -650,16 +650,14 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
   if (p->memo != NULL) {
     if (rc == ARCOS_OK)
       rc = flush_pending(p); /* a partition's records are done before it commits */
-    p->npend = 0; /* an abandoned partition's waiting records go with it */
+    p->npend = 0;            /* an abandoned partition's waiting records go with it */
     arcos_buf_reset(&p->pend_text);
   }
   if (rc == ARCOS_ECHANGED) {
     const arcos_input_t *in = &job->plan.inputs[job->plan.parts[part].input];
     struct stat sb;
     char now[96];
-    if (stat(in->path, &sb) != 0)
-      snprintf(now, sizeof now, "now: %s", strerror(errno));
-    else if (access(in->path, R_OK) != 0)
+    if (stat(in->path, &sb) != 0 || access(in->path, R_OK) != 0)
       snprintf(now, sizeof now, "now: %s", strerror(errno));
     else
       snprintf(now, sizeof now, "now %lld bytes", (long long)sb.st_size);
@@ -695,8 +693,8 @@ int arcos_pipeline_buffer(arcos_pipeline_t *p, size_t part, const char *text, si
   arcos_read_stats_t st = {0};
   double t0 = arcos_now();
   p->batch_t0 = t0;
-  rc = arcos_read_buffer(text, len, first_line, offset, &p->scratch, on_record, on_reader_error,
-                         p, &st);
+  rc = arcos_read_buffer(text, len, first_line, offset, &p->scratch, on_record, on_reader_error, p,
+                         &st);
   end_batch(p, true);
   job->m.busy_s += arcos_now() - t0;
   job->m.partitions++;
@@ -847,10 +845,8 @@ int arcos_fix_lines(job_t *job) {
     uint64_t base = 1 + run;
     run += all[p];
     if (job->base_line != NULL)
-      job->base_line[p] =
-          job->plan.inputs[part->input].format == ARCOS_FMT_JSONL ? base : 0;
-    if (part->rank != job->ctx->rank ||
-        job->plan.inputs[part->input].format != ARCOS_FMT_JSONL)
+      job->base_line[p] = job->plan.inputs[part->input].format == ARCOS_FMT_JSONL ? base : 0;
+    if (part->rank != job->ctx->rank || job->plan.inputs[part->input].format != ARCOS_FMT_JSONL)
       continue;
     for (size_t i = job->part_item_first[p]; i < job->nitems && job->items[i].part == p; i++)
       job->items[i].line += base;

@@ -89,13 +89,13 @@ static void print_line(job_t *job, arcos_progress_t *p, double now) {
     for (int i = 0; i < 30; i++)
       bar[i] = i < fill ? '#' : '-';
     bar[30] = '\0';
-    fprintf(err, "\r[%s] %5.1f%%  %llu records  %.0f records/s  ETA %.0f s   ", bar,
-            100.0 * frac, (unsigned long long)records, rate, eta);
+    fprintf(err, "\r[%s] %5.1f%%  %llu records  %.0f records/s  ETA %.0f s   ", bar, 100.0 * frac,
+            (unsigned long long)records, rate, eta);
   } else {
     char ts[32];
     arcos_rfc3339_format(arcos_epoch_now(), ts);
-    fprintf(err, "%s arcos-scale: %llu records, %.1f%% of input, %.0f records/s, ETA %.0f s\n",
-            ts, (unsigned long long)records, 100.0 * frac, rate, eta);
+    fprintf(err, "%s arcos-scale: %llu records, %.1f%% of input, %.0f records/s, ETA %.0f s\n", ts,
+            (unsigned long long)records, 100.0 * frac, rate, eta);
   }
   fflush(err);
   p->printed = true;

@@ -108,8 +108,8 @@ static void job_metrics(prom_t *p, const json_t *rep) {
 
   scalar(p, rep, "records.input", 1, "arcos_records_input_total", "counter",
          "Evidence records read from the inputs");
-  static const char *const outcomes[] = {"stored", "duplicates", "dead_lettered", "skipped",
-                                         "dropped", NULL};
+  static const char *const outcomes[] = {"stored",  "duplicates", "dead_lettered",
+                                         "skipped", "dropped",    NULL};
   by_label(p, rep, "records", outcomes, "outcome", "arcos_records_total", "counter",
            "Evidence records by outcome (input = sum over outcomes)");
   const json_t *cons = arcos_ops_at(rep, "records.conserved");
@@ -142,8 +142,8 @@ static void job_metrics(prom_t *p, const json_t *rep) {
          "(dead_lettered + skipped) / input");
   scalar(p, rep, "processing_metrics.total_processing_time", 1, "arcos_duration_seconds", "gauge",
          "Wall time of the run");
-  scalar(p, rep, "processing_metrics.throughput", 1, "arcos_throughput_records_per_second",
-         "gauge", "Input records per second of wall time");
+  scalar(p, rep, "processing_metrics.throughput", 1, "arcos_throughput_records_per_second", "gauge",
+         "Input records per second of wall time");
   scalar(p, rep, "processing_metrics.parallel_efficiency", 1, "arcos_parallel_efficiency_ratio",
          "gauge", "Sum of busy time / (ranks x wall time)");
   scalar(p, rep, "processing_metrics.load_balance", 1, "arcos_load_balance_ratio", "gauge",
@@ -264,12 +264,11 @@ static void rank_metrics(prom_t *p, const json_t *rep) {
       {"busy_s", "arcos_rank_busy_seconds_total", "counter",
        "Time a rank spent in the stages (parse, score, store)", 1},
       {"io_s", "arcos_rank_io_seconds_total", "counter", "Time a rank spent reading input", 1},
-      {"comm_s", "arcos_rank_comm_seconds_total", "counter",
-       "Time a rank spent in MPI exchanges", 1},
+      {"comm_s", "arcos_rank_comm_seconds_total", "counter", "Time a rank spent in MPI exchanges",
+       1},
       {"idle_s", "arcos_rank_idle_seconds_total", "counter",
        "Time a rank waited for others (imbalance)", 1},
-      {"cpu_s", "arcos_rank_cpu_seconds_total", "counter", "CPU time (user + system) of a rank",
-       1},
+      {"cpu_s", "arcos_rank_cpu_seconds_total", "counter", "CPU time (user + system) of a rank", 1},
       {"wall_s", "arcos_rank_wall_seconds", "gauge", "Wall time of a rank", 1},
       {"rss_mb", "arcos_rank_max_rss_bytes", "gauge", "Peak resident set size of a rank",
        1048576.0},
@@ -283,8 +282,7 @@ static void rank_metrics(prom_t *p, const json_t *rep) {
     json_array_foreach(ranks, i, r) {
       char l[256], host[160];
       escape_label(arcos_ops_str(r, "host", ""), host, sizeof host);
-      snprintf(l, sizeof l, "rank=\"%.0f\",host=\"%s\"", arcos_ops_num(r, "rank", (double)i),
-               host);
+      snprintf(l, sizeof l, "rank=\"%.0f\",host=\"%s\"", arcos_ops_num(r, "rank", (double)i), host);
       sample(p, fields[f].name, l, arcos_ops_num(r, fields[f].key, 0) * fields[f].scale);
     }
   }

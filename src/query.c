@@ -29,7 +29,9 @@ const char *arcos_strategy_name(int s) {
   return s == ARCOS_STRATEGY_INDEX ? "index_scan" : s == ARCOS_STRATEGY_FULL ? "full_scan" : "auto";
 }
 const char *arcos_qtype_name(int t) { return t == ARCOS_Q_MATCH ? "match" : "traverse"; }
-static const char *dir_name(int d) { return d == ARCOS_DIR_IN ? "in" : d == ARCOS_DIR_BOTH ? "both" : "out"; }
+static const char *dir_name(int d) {
+  return d == ARCOS_DIR_IN ? "in" : d == ARCOS_DIR_BOTH ? "both" : "out";
+}
 
 /* ---- parsing ---- */
 
@@ -83,8 +85,8 @@ static int parse_one(json_t *o, const char *source, size_t pos, arcos_query_t *q
   q->limit = -1;
   if (!json_is_object(o))
     return QERR("query %zu: expected an object", pos);
-  static const char *const known[] = {"id", "type", "start_nodes", "pattern", "limit",
-                                      "strategy", "with_scores"};
+  static const char *const known[] = {"id",    "type",     "start_nodes", "pattern",
+                                      "limit", "strategy", "with_scores"};
   const char *key;
   json_t *v;
   json_object_foreach(o, key, v) {
@@ -107,14 +109,14 @@ static int parse_one(json_t *o, const char *source, size_t pos, arcos_query_t *q
   else if (strcmp(json_string_value(v), "match") == 0)
     q->type = ARCOS_Q_MATCH;
   else
-    return QERR("query %zu (%s): \"type\" must be \"traverse\" or \"match\", got \"%s\"", pos,
-                qid, json_string_value(v));
+    return QERR("query %zu (%s): \"type\" must be \"traverse\" or \"match\", got \"%s\"", pos, qid,
+                json_string_value(v));
   v = json_object_get(o, "start_nodes");
   if (q->type == ARCOS_Q_TRAVERSE) {
     if (!json_is_array(v) || json_array_size(v) == 0 ||
         str_list(v, &q->start_nodes, &q->nstart) != ARCOS_OK)
-      return QERR("query %zu (%s): traverse needs \"start_nodes\": a non-empty array of ids",
-                  pos, qid);
+      return QERR("query %zu (%s): traverse needs \"start_nodes\": a non-empty array of ids", pos,
+                  qid);
   } else if (v != NULL) {
     return QERR("query %zu (%s): \"start_nodes\" belongs to traverse queries", pos, qid);
   }
@@ -290,9 +292,11 @@ static void start_degrees(const arcos_graph_t *g, const arcos_query_t *q, const 
       continue;
     loc[0]++;
     for (int side = 0; side < 2; side++) {
-      if ((side == 0 && q->direction == ARCOS_DIR_IN) || (side == 1 && q->direction == ARCOS_DIR_OUT))
+      if ((side == 0 && q->direction == ARCOS_DIR_IN) ||
+          (side == 1 && q->direction == ARCOS_DIR_OUT))
         continue;
-      arcos_graph_adj_t a = side == 0 ? arcos_graph_out(g, (uint32_t)v) : arcos_graph_in(g, (uint32_t)v);
+      arcos_graph_adj_t a = side == 0 ? arcos_graph_out(g, (uint32_t)v)
+                                      : arcos_graph_in(g, (uint32_t)v);
       loc[1] += (double)a.count;
       for (uint64_t e = 0; e < a.count; e++)
         loc[2] += allowed == NULL || allowed[a.type[e]];
@@ -385,8 +389,8 @@ static void plan_match(const arcos_graph_t *g, const arcos_query_t *q, arcos_qpl
              "no label in the pattern, so no index applies: every node is examined%s",
              q->strategy == ARCOS_STRATEGY_INDEX ? " (index_scan was asked for)" : "");
   else if (q->strategy != ARCOS_STRATEGY_AUTO)
-    snprintf(p->reason, sizeof p->reason, "forced by the query; label \"%s\" holds %.0f of %.0f nodes",
-             q->label, L, N);
+    snprintf(p->reason, sizeof p->reason,
+             "forced by the query; label \"%s\" holds %.0f of %.0f nodes", q->label, L, N);
   else
     snprintf(p->reason, sizeof p->reason,
              "label \"%s\" holds %.0f of %.0f nodes: the label index examines only those (cost "
@@ -804,8 +808,9 @@ static int cmp_idstr(const void *a, const void *b) {
   return lx < ly ? -1 : lx > ly;
 }
 
-int arcos_query_execute(const arcos_graph_t *g, const arcos_query_t *q, const arcos_scores_t *scores,
-                        int strategy_override, arcos_query_result_t *res) {
+int arcos_query_execute(const arcos_graph_t *g, const arcos_query_t *q,
+                        const arcos_scores_t *scores, int strategy_override,
+                        arcos_query_result_t *res) {
   double t0 = arcos_now();
   memset(res, 0, sizeof *res);
   res->score_min = res->score_mean = NAN;
@@ -999,7 +1004,8 @@ json_t *arcos_query_result_json(const arcos_query_t *q, const arcos_query_result
       json_object_set_new(sc, r->nodes[i], number(r->scores[i]));
     json_object_set_new(o, "scores", sc);
     json_object_set_new(o, "score_min", number(r->score_min));
-    json_object_set_new(o, "score_mean", isnan(r->score_mean) ? json_null() : json_real(r->score_mean));
+    json_object_set_new(o, "score_mean",
+                        isnan(r->score_mean) ? json_null() : json_real(r->score_mean));
   }
   json_object_set_new(o, "plan", arcos_qplan_json(&r->plan));
   json_t *pm = json_object();
@@ -1040,7 +1046,7 @@ void arcos_query_explain(FILE *out, const arcos_graph_t *g, const arcos_query_t 
   if (p->alt_cost > 0 || p->alt_nodes > 0)
     fprintf(out, "  other  %-10s estimated %.0f nodes, %.0f edges, cost %.1f\n",
             arcos_strategy_name(p->strategy == ARCOS_STRATEGY_INDEX ? ARCOS_STRATEGY_FULL
-                                                                      : ARCOS_STRATEGY_INDEX),
+                                                                    : ARCOS_STRATEGY_INDEX),
             p->alt_nodes, p->alt_edges, p->alt_cost);
   fprintf(out, "  reason: %s\n", p->reason);
   if (p->levels[0] != '\0') {

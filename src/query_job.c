@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "arcos/outfile.h"
 #include "arcos/graph.h"
+#include "arcos/outfile.h"
 #include "arcos/query.h"
 #include "arcos/util.h"
 
@@ -55,8 +55,9 @@ json_t *arcos_query_recommendations(const arcos_graph_stats_t *st, const arcos_q
       json_array_append_new(a, json_string(t));
     }
     if (r->truncated) {
-      snprintf(t, sizeof t, "Query %s returned %zu of %llu results (limit): raise \"limit\" to see all.",
-               q->id, r->nnodes, (unsigned long long)r->count);
+      snprintf(t, sizeof t,
+               "Query %s returned %zu of %llu results (limit): raise \"limit\" to see all.", q->id,
+               r->nnodes, (unsigned long long)r->count);
       json_array_append_new(a, json_string(t));
     }
   }
@@ -134,8 +135,8 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
     return 1;
   }
   const arcos_graph_stats_t *st = arcos_graph_stats(g);
-  arcos_scores_t *scores =
-      arcos_scores_attach(g, job->score_ids, job->score_lens, job->score_values, job->nscores);
+  arcos_scores_t *scores = arcos_scores_attach(g, job->score_ids, job->score_lens,
+                                               job->score_values, job->nscores);
   arcos_query_result_t *res = calloc(ql.n + 1, sizeof *res);
   int code = scores == NULL || res == NULL ? 1 : 0;
   MPI_Allreduce(MPI_IN_PLACE, &code, 1, MPI_INT, MPI_MAX, comm); /* all run the queries or none */
@@ -184,12 +185,12 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
       code = 1;
     }
     if (code == 0 && job->write_report) {
-      json_t *rep = json_pack(
-          "{s:{s:s, s:I, s:I, s:I, s:I, s:I, s:f}, s:O, s:O, s:f}", "graph", "path", job->graph,
-          "nodes", (json_int_t)st->nodes, "edges", (json_int_t)st->edges, "errors",
-          (json_int_t)st->errors, "max_out_degree", (json_int_t)st->max_out_degree,
-          "max_in_degree", (json_int_t)st->max_in_degree, "load_time", st->load_s, "queries", rq,
-          "optimization_recommendations", recs, "total_query_time", qt);
+      json_t *rep = json_pack("{s:{s:s, s:I, s:I, s:I, s:I, s:I, s:f}, s:O, s:O, s:f}", "graph",
+                              "path", job->graph, "nodes", (json_int_t)st->nodes, "edges",
+                              (json_int_t)st->edges, "errors", (json_int_t)st->errors,
+                              "max_out_degree", (json_int_t)st->max_out_degree, "max_in_degree",
+                              (json_int_t)st->max_in_degree, "load_time", st->load_s, "queries", rq,
+                              "optimization_recommendations", recs, "total_query_time", qt);
       arcos_buf_reset(&b);
       char *s = rep != NULL ? json_dumps(rep, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
       if (s == NULL || arcos_buf_printf(&b, "%s\n", s) != ARCOS_OK ||
@@ -205,10 +206,10 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
     }
     if (!job->quiet)
       fprintf(err,
-            "arcos-scale: graph %llu nodes, %llu edges, %llu error records (loaded in %.3f s); "
-            "%zu queries in %.3f s -> %s/queries.jsonl\n",
-            (unsigned long long)st->nodes, (unsigned long long)st->edges,
-            (unsigned long long)st->errors, st->load_s, ql.n, qt, job->output);
+              "arcos-scale: graph %llu nodes, %llu edges, %llu error records (loaded in %.3f s); "
+              "%zu queries in %.3f s -> %s/queries.jsonl\n",
+              (unsigned long long)st->nodes, (unsigned long long)st->edges,
+              (unsigned long long)st->errors, st->load_s, ql.n, qt, job->output);
     if (job->report_queries != NULL)
       *job->report_queries = json_incref(rq);
     if (job->recommendations != NULL)

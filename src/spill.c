@@ -143,8 +143,8 @@ int arcos_spill_exactly_once(job_t *job) {
         if (job->dups == NULL)
           ARCOS_OOM_ABORT(comm);
       }
-      job->dups[job->ndups++] =
-          (dupinfo_t){where[i].part, where[i].idx, it->first_input, it->first_line};
+      job->dups[job->ndups++] = (dupinfo_t){where[i].part, where[i].idx, it->first_input,
+                                            it->first_line};
     }
   }
   job->nitems = 0;
@@ -155,8 +155,23 @@ int arcos_spill_exactly_once(job_t *job) {
 
 /* ---- outputs in rounds ---- */
 
-enum { K_RECORDS, K_STORED, K_DUP, K_FAIL, K_SKIPPED, K_ALERTS, K_JSONL_B, K_DLQ_B, K_DUP_B,
-       K_ID_B, K_TYPE_B, K_SOURCE_B, K_DUPID_B, K_MSG_B, NK };
+enum {
+  K_RECORDS,
+  K_STORED,
+  K_DUP,
+  K_FAIL,
+  K_SKIPPED,
+  K_ALERTS,
+  K_JSONL_B,
+  K_DLQ_B,
+  K_DUP_B,
+  K_ID_B,
+  K_TYPE_B,
+  K_SOURCE_B,
+  K_DUPID_B,
+  K_MSG_B,
+  NK
+};
 
 /* The duplicate record k of partition p: where its first occurrence is. */
 static const dupinfo_t *find_dup(const job_t *job, size_t p, uint32_t k) {
@@ -374,7 +389,9 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
   rc = arcos_h5_create(comm, paths->results_h5, &h, &d);
   if (rc != ARCOS_OK) {
     if (job->ctx->rank == 0)
-      fprintf(job->ctx->err, "arcos-scale: %s: %s; free space (if the disk is full) and rerun with --resume\n", paths->results_h5, d.text);
+      fprintf(job->ctx->err,
+              "arcos-scale: %s: %s; free space (if the disk is full) and rerun with --resume\n",
+              paths->results_h5, d.text);
     goto close_files;
   }
   static const char *const comp_path[] = {"/evidence/completeness", "/evidence/integrity",
@@ -443,7 +460,8 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
       break;
     }
     /* columns of this partition's rows */
-    size_t ns = (size_t)k[K_STORED], nd = (size_t)k[K_DUP], ne = pb.nfails, na = (size_t)k[K_ALERTS];
+    size_t ns = (size_t)k[K_STORED], nd = (size_t)k[K_DUP], ne = pb.nfails,
+           na = (size_t)k[K_ALERTS];
     size_t nmax = ns + nd + ne + na + 1;
     const char **sp = malloc(nmax * sizeof *sp);
     uint32_t *sl = malloc(nmax * sizeof *sl), *u32 = malloc(nmax * sizeof *u32);
@@ -455,29 +473,32 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
     uint64_t so = o[K_STORED], sc = ns, ao = o[K_ALERTS], ac = na, dof = o[K_DUP], dc = nd;
     uint64_t eo = o[K_FAIL], ec = ne;
     size_t sb = ns ? 1 : 0, ab = na ? 1 : 0, db = nd ? 1 : 0, eb = ne ? 1 : 0;
-#define FILL(cond, expr)                                                                \
-  do {                                                                                  \
-    size_t n_ = 0;                                                                      \
-    for (size_t i = 0; i < pb.nitems; i++) {                                            \
-      const item_t *it = &pb.items[i];                                                  \
-      if (cond) {                                                                       \
-        expr;                                                                           \
-        n_++;                                                                           \
-      }                                                                                 \
-    }                                                                                   \
+#define FILL(cond, expr)                                                                           \
+  do {                                                                                             \
+    size_t n_ = 0;                                                                                 \
+    for (size_t i = 0; i < pb.nitems; i++) {                                                       \
+      const item_t *it = &pb.items[i];                                                             \
+      if (cond) {                                                                                  \
+        expr;                                                                                      \
+        n_++;                                                                                      \
+      }                                                                                            \
+    }                                                                                              \
   } while (0)
 #define STORED (it->status == ITEM_STORED)
 #define DUPL (it->status == ITEM_DUPLICATE)
     uint64_t boff;
     FILL(STORED, (sp[n_] = it->id, sl[n_] = it->id_len));
     boff = o[K_ID_B];
-    ARCOS_THEN(arcos_h5_write_strings_into(h, "/evidence/id", S, tot[K_ID_B], sb, &so, &sc, &boff, sp, sl));
+    ARCOS_THEN(arcos_h5_write_strings_into(h, "/evidence/id", S, tot[K_ID_B], sb, &so, &sc, &boff,
+                                           sp, sl));
     FILL(STORED, (sp[n_] = it->type, sl[n_] = it->type_len));
     boff = o[K_TYPE_B];
-    ARCOS_THEN(arcos_h5_write_strings_into(h, "/evidence/type", S, tot[K_TYPE_B], sb, &so, &sc, &boff, sp, sl));
+    ARCOS_THEN(arcos_h5_write_strings_into(h, "/evidence/type", S, tot[K_TYPE_B], sb, &so, &sc,
+                                           &boff, sp, sl));
     FILL(STORED, (sp[n_] = it->source, sl[n_] = it->source_len));
     boff = o[K_SOURCE_B];
-    ARCOS_THEN(arcos_h5_write_strings_into(h, "/evidence/source", S, tot[K_SOURCE_B], sb, &so, &sc, &boff, sp, sl));
+    ARCOS_THEN(arcos_h5_write_strings_into(h, "/evidence/source", S, tot[K_SOURCE_B], sb, &so, &sc,
+                                           &boff, sp, sl));
     FILL(STORED, i64[n_] = it->timestamp_valid ? it->timestamp : INT64_MIN);
     ARCOS_THEN(arcos_h5_write_into(h, "/evidence/timestamp", ARCOS_H5_I64, S, sb, &so, &sc, i64));
     FILL(STORED, u8[n_] = it->score);
@@ -489,7 +510,8 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
     FILL(STORED, u8[n_] = it->alerts);
     ARCOS_THEN(arcos_h5_write_into(h, "/evidence/alerts", ARCOS_H5_U8, S, sb, &so, &sc, u8));
     FILL(STORED, u8[n_] = it->severity);
-    ARCOS_THEN(arcos_h5_write_into(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, S, sb, &so, &sc, u8));
+    ARCOS_THEN(
+        arcos_h5_write_into(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, S, sb, &so, &sc, u8));
     FILL(STORED, u32[n_] = job->plan.parts[it->part].input);
     ARCOS_THEN(arcos_h5_write_into(h, "/evidence/input", ARCOS_H5_U32, S, sb, &so, &sc, u32));
     FILL(STORED, u64[n_] = it->line);
@@ -518,21 +540,25 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
     ARCOS_THEN(arcos_h5_write_into(h, "/alerts/severity", ARCOS_H5_SEVERITY, A, ab, &ao, &ac, u8));
     FILL(DUPL, (sp[n_] = it->id, sl[n_] = it->id_len));
     boff = o[K_DUPID_B];
-    ARCOS_THEN(arcos_h5_write_strings_into(h, "/duplicates/id", D, tot[K_DUPID_B], db, &dof, &dc, &boff, sp, sl));
+    ARCOS_THEN(arcos_h5_write_strings_into(h, "/duplicates/id", D, tot[K_DUPID_B], db, &dof, &dc,
+                                           &boff, sp, sl));
     FILL(DUPL, u32[n_] = job->plan.parts[it->part].input);
     ARCOS_THEN(arcos_h5_write_into(h, "/duplicates/input", ARCOS_H5_U32, D, db, &dof, &dc, u32));
     FILL(DUPL, u64[n_] = it->line);
     ARCOS_THEN(arcos_h5_write_into(h, "/duplicates/line", ARCOS_H5_U64, D, db, &dof, &dc, u64));
     FILL(DUPL, u32[n_] = it->first_input);
-    ARCOS_THEN(arcos_h5_write_into(h, "/duplicates/first_input", ARCOS_H5_U32, D, db, &dof, &dc, u32));
+    ARCOS_THEN(
+        arcos_h5_write_into(h, "/duplicates/first_input", ARCOS_H5_U32, D, db, &dof, &dc, u32));
     FILL(DUPL, u64[n_] = it->first_line);
-    ARCOS_THEN(arcos_h5_write_into(h, "/duplicates/first_line", ARCOS_H5_U64, D, db, &dof, &dc, u64));
+    ARCOS_THEN(
+        arcos_h5_write_into(h, "/duplicates/first_line", ARCOS_H5_U64, D, db, &dof, &dc, u64));
     for (size_t i = 0; i < ne; i++) {
       sp[i] = pb.fails[i].message;
       sl[i] = (uint32_t)arcos_fail_message_len(&pb.fails[i]);
     }
     boff = o[K_MSG_B];
-    ARCOS_THEN(arcos_h5_write_strings_into(h, "/errors/message", E, tot[K_MSG_B], eb, &eo, &ec, &boff, sp, sl));
+    ARCOS_THEN(arcos_h5_write_strings_into(h, "/errors/message", E, tot[K_MSG_B], eb, &eo, &ec,
+                                           &boff, sp, sl));
     for (size_t i = 0; i < ne; i++)
       u32[i] = job->plan.parts[pb.fails[i].part].input;
     ARCOS_THEN(arcos_h5_write_into(h, "/errors/input", ARCOS_H5_U32, E, eb, &eo, &ec, u32));

@@ -160,8 +160,10 @@ static int write_text(job_t *job, const char *path, const arcos_buf_t *buf,
   int all_ok = 0;
   MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
   if (!all_ok && job->ctx->rank == 0)
-    fprintf(job->ctx->err, "arcos-scale: writing %s failed (disk full?); free space and rerun "
-                           "with --resume\n", path);
+    fprintf(job->ctx->err,
+            "arcos-scale: writing %s failed (disk full?); free space and rerun "
+            "with --resume\n",
+            path);
   return all_ok ? ARCOS_OK : ARCOS_EIO;
 }
 
@@ -196,7 +198,9 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
   int rc = arcos_h5_create(comm, paths->results_h5, &h, &d);
   if (rc != ARCOS_OK) {
     if (job->ctx->rank == 0)
-      fprintf(job->ctx->err, "arcos-scale: %s: %s; free space (if the disk is full) and rerun with --resume\n", paths->results_h5, d.text);
+      fprintf(job->ctx->err,
+              "arcos-scale: %s: %s; free space (if the disk is full) and rerun with --resume\n",
+              paths->results_h5, d.text);
     return rc;
   }
   (void)all;
@@ -224,50 +228,51 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
 
   /* /evidence: one row per stored record in global order. */
   ARCOS_THEN(arcos_h5_group(h, "/evidence"));
-#define FILL_STORED(expr)                                                               \
-  do {                                                                                  \
-    size_t k_ = 0;                                                                      \
-    for (size_t i = 0; i < job->nitems; i++) {                                          \
-      const item_t *it = &job->items[i];                                                \
-      if (it->status == ITEM_STORED) {                                                  \
-        expr;                                                                           \
-        k_++;                                                                           \
-      }                                                                                 \
-    }                                                                                   \
+#define FILL_STORED(expr)                                                                          \
+  do {                                                                                             \
+    size_t k_ = 0;                                                                                 \
+    for (size_t i = 0; i < job->nitems; i++) {                                                     \
+      const item_t *it = &job->items[i];                                                           \
+      if (it->status == ITEM_STORED) {                                                             \
+        expr;                                                                                      \
+        k_++;                                                                                      \
+      }                                                                                            \
+    }                                                                                              \
   } while (0)
   FILL_STORED((sp[k_] = it->id, sl[k_] = it->id_len));
   ARCOS_THEN(arcos_h5_write_strings(h, "/evidence/id", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
   FILL_STORED((sp[k_] = it->type, sl[k_] = it->type_len));
-  ARCOS_THEN(arcos_h5_write_strings(h, "/evidence/type", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
+  ARCOS_THEN(
+      arcos_h5_write_strings(h, "/evidence/type", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
   FILL_STORED((sp[k_] = it->source, sl[k_] = it->source_len));
   ARCOS_THEN(
       arcos_h5_write_strings(h, "/evidence/source", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
   FILL_STORED(i64[k_] = it->timestamp_valid ? it->timestamp : INT64_MIN);
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/timestamp", ARCOS_H5_I64, ev->total, ev->n, ev->off,
-                                ev->cnt, i64));
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/timestamp", ARCOS_H5_I64, ev->total, ev->n,
+                                   ev->off, ev->cnt, i64));
   FILL_STORED(u8[k_] = it->score);
   ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/score", ARCOS_H5_U8, ev->total, ev->n, ev->off,
-                                ev->cnt, u8));
+                                   ev->cnt, u8));
   static const char *const comp_path[] = {"/evidence/completeness", "/evidence/integrity",
                                           "/evidence/provenance", "/evidence/freshness",
                                           "/evidence/signal"};
   for (int c = 0; c < 5; c++) {
     FILL_STORED(u8[k_] = it->comp[c]);
-    ARCOS_THEN(arcos_h5_write_blocks(h, comp_path[c], ARCOS_H5_U8, ev->total, ev->n, ev->off, ev->cnt,
-                                  u8));
+    ARCOS_THEN(arcos_h5_write_blocks(h, comp_path[c], ARCOS_H5_U8, ev->total, ev->n, ev->off,
+                                     ev->cnt, u8));
   }
   FILL_STORED(u8[k_] = it->alerts);
   ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/alerts", ARCOS_H5_U8, ev->total, ev->n, ev->off,
-                                ev->cnt, u8));
+                                   ev->cnt, u8));
   FILL_STORED(u8[k_] = it->severity);
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, ev->total, ev->n,
-                                ev->off, ev->cnt, u8));
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, ev->total,
+                                   ev->n, ev->off, ev->cnt, u8));
   FILL_STORED(u32[k_] = job->plan.parts[it->part].input);
   ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/input", ARCOS_H5_U32, ev->total, ev->n, ev->off,
-                                ev->cnt, u32));
+                                   ev->cnt, u32));
   FILL_STORED(u64[k_] = it->line);
   ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/line", ARCOS_H5_U64, ev->total, ev->n, ev->off,
-                                ev->cnt, u64));
+                                   ev->cnt, u64));
 
   /* /alerts: one row per alert; row = the record's row in /evidence. */
   ARCOS_THEN(arcos_h5_group(h, "/alerts"));
@@ -294,43 +299,43 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
       left--;
     }
   }
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/row", ARCOS_H5_U64, al->total, al->n, al->off, al->cnt,
-                                u64));
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/kind", ARCOS_H5_U8, al->total, al->n, al->off, al->cnt,
-                                u8));
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/row", ARCOS_H5_U64, al->total, al->n, al->off,
+                                   al->cnt, u64));
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/kind", ARCOS_H5_U8, al->total, al->n, al->off,
+                                   al->cnt, u8));
   for (size_t k = 0; k < na; k++)
     u8[k] = u8[k] == 1 ? ARCOS_SEV_CRITICAL : u8[k] == 2 ? ARCOS_SEV_HIGH : ARCOS_SEV_MEDIUM;
   ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/severity", ARCOS_H5_SEVERITY, al->total, al->n,
-                                al->off, al->cnt, u8));
+                                   al->off, al->cnt, u8));
 
   /* /duplicates */
   ARCOS_THEN(arcos_h5_group(h, "/duplicates"));
-#define FILL_DUP(expr)                                                                  \
-  do {                                                                                  \
-    size_t k_ = 0;                                                                      \
-    for (size_t i = 0; i < job->nitems; i++) {                                          \
-      const item_t *it = &job->items[i];                                                \
-      if (it->status == ITEM_DUPLICATE) {                                               \
-        expr;                                                                           \
-        k_++;                                                                           \
-      }                                                                                 \
-    }                                                                                   \
+#define FILL_DUP(expr)                                                                             \
+  do {                                                                                             \
+    size_t k_ = 0;                                                                                 \
+    for (size_t i = 0; i < job->nitems; i++) {                                                     \
+      const item_t *it = &job->items[i];                                                           \
+      if (it->status == ITEM_DUPLICATE) {                                                          \
+        expr;                                                                                      \
+        k_++;                                                                                      \
+      }                                                                                            \
+    }                                                                                              \
   } while (0)
   FILL_DUP((sp[k_] = it->id, sl[k_] = it->id_len));
   ARCOS_THEN(
       arcos_h5_write_strings(h, "/duplicates/id", du->total, du->n, du->off, du->cnt, sp, sl));
   FILL_DUP(u32[k_] = job->plan.parts[it->part].input);
   ARCOS_THEN(arcos_h5_write_blocks(h, "/duplicates/input", ARCOS_H5_U32, du->total, du->n, du->off,
-                                du->cnt, u32));
+                                   du->cnt, u32));
   FILL_DUP(u64[k_] = it->line);
   ARCOS_THEN(arcos_h5_write_blocks(h, "/duplicates/line", ARCOS_H5_U64, du->total, du->n, du->off,
-                                du->cnt, u64));
+                                   du->cnt, u64));
   FILL_DUP(u32[k_] = it->first_input);
   ARCOS_THEN(arcos_h5_write_blocks(h, "/duplicates/first_input", ARCOS_H5_U32, du->total, du->n,
-                                du->off, du->cnt, u32));
+                                   du->off, du->cnt, u32));
   FILL_DUP(u64[k_] = it->first_line);
   ARCOS_THEN(arcos_h5_write_blocks(h, "/duplicates/first_line", ARCOS_H5_U64, du->total, du->n,
-                                du->off, du->cnt, u64));
+                                   du->off, du->cnt, u64));
 
   /* /errors: every failed record, dead-lettered or skipped. */
   ARCOS_THEN(arcos_h5_group(h, "/errors"));
@@ -338,27 +343,28 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
     sp[i] = job->fails[i].message;
     sl[i] = (uint32_t)strlen(job->fails[i].message);
   }
-  ARCOS_THEN(arcos_h5_write_strings(h, "/errors/message", er->total, er->n, er->off, er->cnt, sp, sl));
+  ARCOS_THEN(
+      arcos_h5_write_strings(h, "/errors/message", er->total, er->n, er->off, er->cnt, sp, sl));
   for (size_t i = 0; i < job->nfails; i++)
     u32[i] = job->plan.parts[job->fails[i].part].input;
   ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/input", ARCOS_H5_U32, er->total, er->n, er->off,
-                                er->cnt, u32));
+                                   er->cnt, u32));
   for (size_t i = 0; i < job->nfails; i++)
     u64[i] = job->fails[i].line;
   ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/line", ARCOS_H5_U64, er->total, er->n, er->off,
-                                er->cnt, u64));
+                                   er->cnt, u64));
   for (size_t i = 0; i < job->nfails; i++)
     u64[i] = job->fails[i].offset;
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/byte_offset", ARCOS_H5_U64, er->total, er->n, er->off,
-                                er->cnt, u64));
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/byte_offset", ARCOS_H5_U64, er->total, er->n,
+                                   er->off, er->cnt, u64));
   for (size_t i = 0; i < job->nfails; i++)
     u8[i] = job->fails[i].kind;
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/kind", ARCOS_H5_U8, er->total, er->n, er->off, er->cnt,
-                                u8));
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/kind", ARCOS_H5_U8, er->total, er->n, er->off,
+                                   er->cnt, u8));
   for (size_t i = 0; i < job->nfails; i++)
     u8[i] = job->fails[i].stage;
   ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/stage", ARCOS_H5_U8, er->total, er->n, er->off,
-                                er->cnt, u8));
+                                   er->cnt, u8));
 
   ARCOS_THEN(arcos_store_h5_common(job, h, paths));
   rc = arcos_store_h5_close(job, paths, &h, rc);
@@ -373,13 +379,16 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
 
 int arcos_store_h5_close(job_t *job, const output_paths_t *paths, arcos_h5_t **h, int rc) {
   if (rc != ARCOS_OK && job->ctx->rank == 0) /* rank 0 reserves the space: its text says why */
-    fprintf(job->ctx->err, "arcos-scale: writing %s failed: %s; free space (if the disk is "
-                           "full) and rerun with --resume\n",
+    fprintf(job->ctx->err,
+            "arcos-scale: writing %s failed: %s; free space (if the disk is "
+            "full) and rerun with --resume\n",
             paths->results_h5, arcos_h5_errmsg(*h));
   int crc = arcos_h5_close(h);
   if (crc != ARCOS_OK && rc == ARCOS_OK && job->ctx->rank == 0)
-    fprintf(job->ctx->err, "arcos-scale: closing %s failed (disk full?); free space and rerun "
-                           "with --resume\n", paths->results_h5);
+    fprintf(job->ctx->err,
+            "arcos-scale: closing %s failed (disk full?); free space and rerun "
+            "with --resume\n",
+            paths->results_h5);
   return rc != ARCOS_OK ? rc : crc;
 }
 
@@ -388,14 +397,14 @@ int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths
   int rc = ARCOS_OK;
   /* What the codes in the tables mean. */
   ARCOS_THEN(arcos_h5_attr_string(h, "/evidence/alerts", "bits",
-                               "1=integrity_violation 2=low_quality 4=clock_skew"));
+                                  "1=integrity_violation 2=low_quality 4=clock_skew"));
   ARCOS_THEN(arcos_h5_attr_string(h, "/evidence/timestamp", "invalid",
-                               "-9223372036854775808 marks a missing or invalid timestamp"));
+                                  "-9223372036854775808 marks a missing or invalid timestamp"));
   ARCOS_THEN(arcos_h5_attr_string(h, "/alerts/kind", "codes",
-                               "1=integrity_violation 2=low_quality 3=clock_skew"));
+                                  "1=integrity_violation 2=low_quality 3=clock_skew"));
   ARCOS_THEN(arcos_h5_attr_string(h, "/errors/kind", "codes", "1=parse 2=invalid 3=stage 4=io"));
   ARCOS_THEN(arcos_h5_attr_string(h, "/errors/stage", "codes",
-                               "0=ingestion 1=analysis 2=scoring 3=alert_generation 4=storage"));
+                                  "0=ingestion 1=analysis 2=scoring 3=alert_generation 4=storage"));
   ARCOS_THEN(arcos_h5_attr_string(h, "/errors", "policy", arcos_on_error_name(job->cfg->on_error)));
 
   /* /inputs: rank 0 writes the table of inputs (index = the input column elsewhere). */
@@ -419,7 +428,8 @@ int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths
     ARCOS_THEN(arcos_h5_write_strings(h, "/inputs/path", ni, nb, &zero, &cnt, ip, il));
     ARCOS_THEN(arcos_h5_write_blocks(h, "/inputs/size", ARCOS_H5_U64, ni, nb, &zero, &cnt, isz));
     ARCOS_THEN(arcos_h5_write_blocks(h, "/inputs/format", ARCOS_H5_U8, ni, nb, &zero, &cnt, ifmt));
-    ARCOS_THEN(arcos_h5_attr_string(h, "/inputs/format", "codes", "0=jsonl 1=jsonl.gz 2=json 4=h5"));
+    ARCOS_THEN(
+        arcos_h5_attr_string(h, "/inputs/format", "codes", "0=jsonl 1=jsonl.gz 2=json 4=h5"));
     free(ip);
     free(il);
     free(isz);
@@ -455,8 +465,8 @@ int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths
   ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_dead_lettered", t->dead_lettered));
   ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_skipped", t->skipped));
   ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_dropped", t->dropped));
-  bool conserved =
-      t->input == t->stored + t->duplicates + t->dead_lettered + t->skipped + t->dropped;
+  bool conserved = t->input ==
+                   t->stored + t->duplicates + t->dead_lettered + t->skipped + t->dropped;
   ARCOS_THEN(arcos_h5_attr_i64(h, "/", "records_conserved", conserved ? 1 : 0));
   return rc;
 }

@@ -68,8 +68,8 @@ int arcos_rfc3339_parse(const char *s, size_t len, int64_t *epoch) {
   int year = digits(s, 4), month = digits(s + 5, 2), day = digits(s + 8, 2);
   int hour = digits(s + 11, 2), minute = digits(s + 14, 2), second = digits(s + 17, 2);
   if (year < 0 || s[4] != '-' || month < 0 || s[7] != '-' || day < 0 ||
-      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || hour < 0 || s[13] != ':' ||
-      minute < 0 || s[16] != ':' || second < 0)
+      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || hour < 0 || s[13] != ':' || minute < 0 ||
+      s[16] != ':' || second < 0)
     return ARCOS_EINVALID;
   size_t i = 19;
   if (s[i] == '.') {
@@ -120,8 +120,8 @@ void arcos_rfc3339_format(int64_t epoch, char *out) {
   /* |year| < 3e11 for any int64 epoch, so at most 29 characters: out's 32 bytes
    * suffice; the wider local buffer only keeps -Wformat-truncation quiet. */
   char tmp[64];
-  snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
-           hms / 3600, hms / 60 % 60, hms % 60);
+  snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d, hms / 3600,
+           hms / 60 % 60, hms % 60);
   size_t n = strlen(tmp);
   if (n > 31)
     n = 31;

@@ -48,7 +48,8 @@ __attribute__((target("ssse3"))) static uint32_t adler32_ssse3(uint32_t adler,
                                                                const unsigned char *p, size_t n) {
   uint32_t s1 = adler & 0xffff, s2 = adler >> 16;
   const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi16(1);
-  const __m128i tap1 = _mm_setr_epi8(32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17);
+  const __m128i tap1 = _mm_setr_epi8(32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18,
+                                     17);
   const __m128i tap2 = _mm_setr_epi8(16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1);
   while (n >= 32) {
     size_t blocks = n / 32;

@@ -8,14 +8,14 @@
 #include <jansson.h>
 
 /* Thresholds; a rule fires strictly beyond them. */
-#define ARCOS_ADV_EFFICIENCY_MIN 0.7    /* processing_metrics.parallel_efficiency */
-#define ARCOS_ADV_ERROR_RATE_PCT 5.0    /* processing_metrics.error_rate (percent) */
-#define ARCOS_ADV_WALL_MAX_S 60.0       /* processing_metrics.total_processing_time */
-#define ARCOS_ADV_BALANCE_MIN 0.8       /* processing_metrics.load_balance */
-#define ARCOS_ADV_IO_SHARE_MAX 0.5      /* Σ io_s / Σ (busy+io+comm+idle) over ranks */
-#define ARCOS_ADV_IO_MIN_S 1.0          /* ... and at least this much I/O time in all */
-#define ARCOS_ADV_MEMORY_SHARE_MAX 0.8  /* max_rss_mb / per-rank memory limit */
-#define ARCOS_ADV_MEMO_HIT_MIN 0.15     /* cache.memo hit ratio (break-even 0.1-0.15, cache.md) ... */
+#define ARCOS_ADV_EFFICIENCY_MIN 0.7   /* processing_metrics.parallel_efficiency */
+#define ARCOS_ADV_ERROR_RATE_PCT 5.0   /* processing_metrics.error_rate (percent) */
+#define ARCOS_ADV_WALL_MAX_S 60.0      /* processing_metrics.total_processing_time */
+#define ARCOS_ADV_BALANCE_MIN 0.8      /* processing_metrics.load_balance */
+#define ARCOS_ADV_IO_SHARE_MAX 0.5     /* Σ io_s / Σ (busy+io+comm+idle) over ranks */
+#define ARCOS_ADV_IO_MIN_S 1.0         /* ... and at least this much I/O time in all */
+#define ARCOS_ADV_MEMORY_SHARE_MAX 0.8 /* max_rss_mb / per-rank memory limit */
+#define ARCOS_ADV_MEMO_HIT_MIN 0.15 /* cache.memo hit ratio (break-even 0.1-0.15, cache.md) ... */
 #define ARCOS_ADV_MEMO_MIN_LOOKUPS 1000 /* ... over at least this many lookups */
 #define ARCOS_ADV_BATCH_MIN_RECORDS 50  /* mean records per batch ... */
 #define ARCOS_ADV_BATCH_MIN_BATCHES 20  /* ... over at least this many batches ... */

@@ -77,7 +77,6 @@ void arcos_archive_info_free(arcos_archive_info_t *info);
  * as the original reader did. Unreadable rows (a damaged file) go to onerror as
  * ARCOS_EIO, one per row, so that every row is accounted for. */
 int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arcos_record_fn fn,
-                            arcos_reader_error_fn onerror, void *arg,
-                            arcos_read_stats_t *stats);
+                            arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *stats);
 
 #endif

@@ -87,8 +87,8 @@ size_t arcos_cache_batch_size(const arcos_cache_batch_t *batch);
 
 long arcos_cache_batch_get(arcos_cache_batch_t *b, const void *key, size_t len);
 /* ttl_s > 0: the value expires ttl_s seconds of wall time after the write; 0: never. */
-long arcos_cache_batch_set(arcos_cache_batch_t *b, const void *key, size_t len,
-                           const void *val, size_t vlen, int64_t ttl_s);
+long arcos_cache_batch_set(arcos_cache_batch_t *b, const void *key, size_t len, const void *val,
+                           size_t vlen, int64_t ttl_s);
 long arcos_cache_batch_set_if_absent(arcos_cache_batch_t *b, const void *key, size_t len,
                                      const void *val, size_t vlen, int64_t ttl_s);
 long arcos_cache_batch_delete(arcos_cache_batch_t *b, const void *key, size_t len);
@@ -102,8 +102,7 @@ int arcos_cache_exec(arcos_cache_t *cache, arcos_cache_batch_t *batch);
 /* Status of operation i after exec; for a get that hit (and a set_if_absent that
  * found a value) val and vlen borrow the value until the batch is reset. val and vlen
  * may be NULL. */
-int arcos_cache_result(const arcos_cache_batch_t *b, size_t i, const void **val,
-                       size_t *vlen);
+int arcos_cache_result(const arcos_cache_batch_t *b, size_t i, const void **val, size_t *vlen);
 
 /* Exactly-once seen-set: "the smallest global position wins".
  *
@@ -146,14 +145,14 @@ int arcos_cache_memo_key(const void *data, size_t len, const void *checksum, siz
  * memo key: *off and *vlen give the value's bytes (the last occurrence, as jansson
  * keeps it). Returns 1 found, 0 absent, -1 when it cannot tell cheaply (not an object,
  * malformed, or a top-level key with escapes): then do not use the memo. */
-int arcos_json_raw_member(const char *text, size_t len, const char *name, size_t nlen,
-                          size_t *off, size_t *vlen);
+int arcos_json_raw_member(const char *text, size_t len, const char *name, size_t nlen, size_t *off,
+                          size_t *vlen);
 /* Collective: verdict[i] for keys[i] (n keys, ARCOS_CACHE_MEMO_KEY_LEN bytes each). */
 int arcos_cache_memo_lookup(arcos_cache_t *cache, const unsigned char *keys, size_t n,
                             int8_t *verdict);
 /* Collective: remember verdict[i] (0 or 1) for keys[i]; ttl_s as for set. */
-int arcos_cache_memo_store(arcos_cache_t *cache, const unsigned char *keys,
-                           const int8_t *verdict, size_t n, int64_t ttl_s);
+int arcos_cache_memo_store(arcos_cache_t *cache, const unsigned char *keys, const int8_t *verdict,
+                           size_t n, int64_t ttl_s);
 
 /* Take logical node `node` out of service (collective, every rank passes the same
  * node). Its entries are dropped, as if its host had lost them; keys it held are
@@ -168,22 +167,22 @@ int arcos_cache_fail_node(arcos_cache_t *cache, int node);
 /* Whole-cache figures, identical on every rank after arcos_cache_stats. */
 typedef struct {
   int nodes, vnodes, replication, live_nodes;
-  uint64_t hits, misses; /* get and set_if_absent lookups, counted once per operation */
-  uint64_t ops;          /* operations executed */
-  uint64_t rerouted;     /* operations whose key's ring owner was out of service */
-  uint64_t refused;      /* ARCOS_CACHE_FULL / TOO_BIG answers */
-  uint64_t expired;      /* entries dropped because their TTL passed */
-  uint64_t lost;         /* entries with no surviving copy after a failure */
+  uint64_t hits, misses;  /* get and set_if_absent lookups, counted once per operation */
+  uint64_t ops;           /* operations executed */
+  uint64_t rerouted;      /* operations whose key's ring owner was out of service */
+  uint64_t refused;       /* ARCOS_CACHE_FULL / TOO_BIG answers */
+  uint64_t expired;       /* entries dropped because their TTL passed */
+  uint64_t lost;          /* entries with no surviving copy after a failure */
   uint64_t re_replicated; /* copies made to restore R after failures */
-  uint64_t keys;         /* stored copies over all nodes */
-  uint64_t bytes;        /* accounted bytes over all ranks */
-  double hit_ratio;      /* hits / (hits + misses), 0 when none */
-  double balance;        /* max |keys(node) - mean| / mean over live nodes */
-  double availability;   /* node-rounds in service / node-rounds, over exec rounds */
-  uint64_t *node_keys;   /* [nodes]: stored copies per node (owned by the stats) */
-  uint64_t *node_bytes;  /* [nodes] */
-  uint8_t *node_up;      /* [nodes] */
-  int nlost_sample;      /* how many of lost_sample are set */
+  uint64_t keys;          /* stored copies over all nodes */
+  uint64_t bytes;         /* accounted bytes over all ranks */
+  double hit_ratio;       /* hits / (hits + misses), 0 when none */
+  double balance;         /* max |keys(node) - mean| / mean over live nodes */
+  double availability;    /* node-rounds in service / node-rounds, over exec rounds */
+  uint64_t *node_keys;    /* [nodes]: stored copies per node (owned by the stats) */
+  uint64_t *node_bytes;   /* [nodes] */
+  uint8_t *node_up;       /* [nodes] */
+  int nlost_sample;       /* how many of lost_sample are set */
   char lost_sample[ARCOS_CACHE_LOST_SAMPLE][80]; /* printable keys of lost entries */
 } arcos_cache_stats_t;
 

@@ -36,25 +36,25 @@ typedef struct {
   /* positional inputs, in command-line order (owned) */
   char **inputs;
   size_t ninputs;
-  char *output;      /* output directory, default "results" */
-  char *config_path; /* --config, NULL if none */
-  char *graph;       /* --graph: graph directory queried after the pipeline, NULL if none */
-  char *queries;     /* --queries: queries file (with --graph), NULL if none */
-  bool force;        /* overwrite an existing output directory */
-  bool jsonl;        /* also write results.jsonl */
-  bool quiet;        /* no progress or summary on stdout */
+  char *output;             /* output directory, default "results" */
+  char *config_path;        /* --config, NULL if none */
+  char *graph;              /* --graph: graph directory queried after the pipeline, NULL if none */
+  char *queries;            /* --queries: queries file (with --graph), NULL if none */
+  bool force;               /* overwrite an existing output directory */
+  bool jsonl;               /* also write results.jsonl */
+  bool quiet;               /* no progress or summary on stdout */
   double progress_interval; /* seconds between progress lines on rank 0 (2; 0 = none) */
   int progress_style;       /* 0 auto (a bar on a terminal), 1 bar, 2 lines */
-  bool resume;       /* continue an interrupted run from its checkpoint */
-  bool checkpoint;   /* journal finished partitions so --resume can continue (true) */
-  double max_time;   /* seconds; then checkpoint and exit 75 (0 = no limit) */
-  int64_t max_memory_mb; /* per rank, on top of the process baseline (0 = no limit) */
-  int64_t reference_time; /* epoch seconds; job start unless reference_time_set */
+  bool resume;              /* continue an interrupted run from its checkpoint */
+  bool checkpoint;          /* journal finished partitions so --resume can continue (true) */
+  double max_time;          /* seconds; then checkpoint and exit 75 (0 = no limit) */
+  int64_t max_memory_mb;    /* per rank, on top of the process baseline (0 = no limit) */
+  int64_t reference_time;   /* epoch seconds; job start unless reference_time_set */
   bool reference_time_set;
-  int guarantee;          /* arcos_guarantee_t */
-  int on_error;           /* arcos_on_error_t */
-  int max_retries;        /* 3 */
-  int64_t batch_size;     /* 100, env ARCOS_BATCH_SIZE */
+  int guarantee;               /* arcos_guarantee_t */
+  int on_error;                /* arcos_on_error_t */
+  int max_retries;             /* 3 */
+  int64_t batch_size;          /* 100, env ARCOS_BATCH_SIZE */
   int64_t max_record_bytes;    /* 1 MiB */
   int64_t partition_bytes;     /* target JSON Lines partition size, 0 = automatic */
   int64_t partitions_per_rank; /* over-decomposition factor, 4 */
@@ -68,18 +68,18 @@ typedef struct {
   bool exactly_once_cache;     /* keep the seen-set on the replicated cache (true) */
   bool checksum_memo;          /* memo of verified checksums on the cache (true) */
   int64_t checksum_memo_min_bytes; /* smallest `data` text that uses the memo (256) */
-  int64_t checksum_memo_round; /* records per rank per memo round (1024) */
-  double max_error_rate;       /* fraction of input; < 0 = no limit */
-  double retry_backoff_ms;     /* first retry waits this long, doubling each time (1) */
-  char *inject_fault;          /* fault-injection spec (fault.h), NULL = none */
-  arcos_faults_t faults;       /* inject_fault, parsed */
-  bool from_dlq;               /* inputs are dlq.jsonl files: replay their raw records */
+  int64_t checksum_memo_round;     /* records per rank per memo round (1024) */
+  double max_error_rate;           /* fraction of input; < 0 = no limit */
+  double retry_backoff_ms;         /* first retry waits this long, doubling each time (1) */
+  char *inject_fault;              /* fault-injection spec (fault.h), NULL = none */
+  arcos_faults_t faults;           /* inject_fault, parsed */
+  bool from_dlq;                   /* inputs are dlq.jsonl files: replay their raw records */
   /* streaming (run -) and batching */
-  int backpressure;            /* arcos_backpressure_t */
-  int64_t max_in_flight;       /* batches a worker rank may hold (2) */
-  double target_batch_ms;      /* adaptive batches aim at this processing time (50) */
+  int backpressure;             /* arcos_backpressure_t */
+  int64_t max_in_flight;        /* batches a worker rank may hold (2) */
+  double target_batch_ms;       /* adaptive batches aim at this processing time (50) */
   int64_t batch_min, batch_max; /* adaptive range (10, 10000) */
-  bool fixed_batch;            /* keep batch_size fixed */
+  bool fixed_batch;             /* keep batch_size fixed */
   arcos_scoring_t scoring;
 } arcos_config_t;
 

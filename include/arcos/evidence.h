@@ -82,7 +82,7 @@ typedef struct {
   size_t type_len;
   const char *source; /* "" when absent or not a string */
   size_t source_len;
-  int64_t timestamp;    /* epoch seconds, fraction truncated; valid only if timestamp_valid */
+  int64_t timestamp; /* epoch seconds, fraction truncated; valid only if timestamp_valid */
   bool timestamp_valid;
   bool checksum_present; /* a non-null "checksum" member exists */
   bool verified;         /* checksum present and equal to SHA-256(canonical(data)) */
@@ -126,8 +126,8 @@ typedef struct {
   bool provenance_tool;   /* ... with a "collector" or "tool" key */
   uint8_t passed;         /* arcos_ev_tri_t */
   bool line_coverage_present;
-  double line_coverage;   /* as Python compares it (bools as 0/1) */
-  uint8_t critical_high;  /* arcos_ev_tri_t: TRUE when critical + high == 0 */
+  double line_coverage;  /* as Python compares it (bools as 0/1) */
+  uint8_t critical_high; /* arcos_ev_tri_t: TRUE when critical + high == 0 */
   /* A record that failed ingestion when the archive was made: error_kind is
    * ARCOS_KIND_PARSE or ARCOS_KIND_INVALID and error_message says why; 0 otherwise. */
   uint8_t error_kind;
@@ -135,16 +135,16 @@ typedef struct {
 } arcos_ev_fields_t;
 
 /* scoring is copied. max_record_bytes: longer records are invalid (default 1 MiB). */
-arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring,
-                                            int64_t reference_time, size_t max_record_bytes);
+arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring, int64_t reference_time,
+                                            size_t max_record_bytes);
 void arcos_evidence_destroy(arcos_evidence_ctx_t **ctx);
 
 /* Stage 1, ingestion: parse text[0..len) (one JSON value, surrounding whitespace and
  * a trailing CR allowed), validate and normalise into *rec. Returns 0, ARCOS_EPARSE
  * (kind parse) or ARCOS_EINVALID (kind invalid); detail->text then says what is wrong
  * (detail->source/line are left for the caller). */
-int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len,
-                    arcos_evidence_t *rec, arcos_detail_t *detail);
+int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len, arcos_evidence_t *rec,
+                    arcos_detail_t *detail);
 /* After a successful arcos_ev_ingest(): the record's fields for an archive, including
  * the canonical text of `data` (computed here; valid until the next call on ctx). */
 int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
@@ -175,7 +175,7 @@ typedef struct {
   uint8_t passed;          /* arcos_ev_tri_t of data.passed (test_result rule) */
   uint8_t critical_high;   /* arcos_ev_tri_t of data.critical + data.high (security_scan) */
   uint8_t line_coverage_present;
-  double line_coverage;    /* data.line_coverage as Python compares it */
+  double line_coverage; /* data.line_coverage as Python compares it */
 } arcos_ev_memo_t;
 
 /* After a successful arcos_ev_analyze() of a text record: what the memo keeps. */
@@ -188,9 +188,8 @@ int arcos_ev_memo_facts(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
  * Returns ARCOS_OK, or an error code when the envelope does not ingest: the caller
  * then ingests the whole text with arcos_ev_ingest(), which gives the exact message
  * (positions in the shortened text would differ). */
-int arcos_ev_ingest_memo(arcos_evidence_ctx_t *ctx, const char *text, size_t len,
-                         size_t data_off, size_t data_len, const arcos_ev_memo_t *memo,
-                         arcos_evidence_t *rec);
+int arcos_ev_ingest_memo(arcos_evidence_ctx_t *ctx, const char *text, size_t len, size_t data_off,
+                         size_t data_len, const arcos_ev_memo_t *memo, arcos_evidence_t *rec);
 
 /* The canonical form of SPEC §1 (Python's json.dumps(v, sort_keys=True)), appended
  * to out. v == NULL is written as "null" (an absent `data` member). */

@@ -15,7 +15,11 @@
 
 #include "arcos/error.h"
 
-typedef enum { ARCOS_FAULT_TRANSIENT = 0, ARCOS_FAULT_PERMANENT, ARCOS_FAULT_DELAY } arcos_fault_kind_t;
+typedef enum {
+  ARCOS_FAULT_TRANSIENT = 0,
+  ARCOS_FAULT_PERMANENT,
+  ARCOS_FAULT_DELAY
+} arcos_fault_kind_t;
 
 typedef struct {
   int stage; /* arcos_stage_t: ingestion, analysis, scoring, alert_generation */

@@ -31,22 +31,22 @@ const char *arcos_gen_format_name(int format);      /* "jsonl", "jsonl.gz", "jso
 const char *arcos_gen_format_extension(int format); /* ".jsonl", ".jsonl.gz", ".json", ".json" */
 
 typedef struct {
-  uint64_t records;      /* lines written in all, duplicates and bad lines included */
-  double duplicate_rate; /* 0.05: share of lines that repeat the id of an earlier record */
-  double bad_rate;       /* 0.01: share of lines that are not valid records */
-  double tamper_rate;    /* 0.02: share of records whose checksum has one digit changed */
+  uint64_t records;           /* lines written in all, duplicates and bad lines included */
+  double duplicate_rate;      /* 0.05: share of lines that repeat the id of an earlier record */
+  double bad_rate;            /* 0.01: share of lines that are not valid records */
+  double tamper_rate;         /* 0.02: share of records whose checksum has one digit changed */
   double payload_repeat_rate; /* 0: share of records whose `data` repeats one of 16
-                              * earlier payloads of the same type (the checksum memo's case) */
+                               * earlier payloads of the same type (the checksum memo's case) */
   uint64_t payload_bytes;     /* 0: off; else object payloads grow to about this size */
-  uint64_t seed;         /* 1 */
-  arcos_gen_format_t format; /* ARCOS_GEN_JSONL */
-  int files;                 /* 1: split into this many files, contiguous, in order */
-  int64_t end_time;          /* 2026-11-01T00:00:00Z: timestamps lie in the 2 years before */
+  uint64_t seed;              /* 1 */
+  arcos_gen_format_t format;  /* ARCOS_GEN_JSONL */
+  int files;                  /* 1: split into this many files, contiguous, in order */
+  int64_t end_time;           /* 2026-11-01T00:00:00Z: timestamps lie in the 2 years before */
   /* Graph (docs/graph.md); none of these changes the evidence output. */
-  uint64_t graph_nodes;      /* 0: no graph; else an assurance graph of about this many nodes */
-  int graph_kind;            /* ARCOS_GEN_GRAPH_ASSURANCE or ARCOS_GEN_GRAPH_RMAT */
-  int scale;                 /* R-MAT: 2^scale vertices (default 16) */
-  int edge_factor;           /* R-MAT: edges per vertex (default 16) */
+  uint64_t graph_nodes; /* 0: no graph; else an assurance graph of about this many nodes */
+  int graph_kind;       /* ARCOS_GEN_GRAPH_ASSURANCE or ARCOS_GEN_GRAPH_RMAT */
+  int scale;            /* R-MAT: 2^scale vertices (default 16) */
+  int edge_factor;      /* R-MAT: edges per vertex (default 16) */
 } arcos_gen_options_t;
 
 enum { ARCOS_GEN_GRAPH_ASSURANCE = 0, ARCOS_GEN_GRAPH_RMAT = 1 };
@@ -57,20 +57,20 @@ void arcos_gen_options_default(arcos_gen_options_t *opt);
  * `invalid`; JSON-array formats only use invalid kinds (a parse error there would
  * break the whole array). */
 typedef enum {
-  ARCOS_GEN_RECORD = 0,     /* a valid record with a new id: stored under exactly-once */
-  ARCOS_GEN_DUP_EXACT,      /* a byte-exact copy of an earlier valid record */
-  ARCOS_GEN_DUP_CHANGED,    /* an earlier valid record's id with other data */
-  ARCOS_GEN_BAD_TRUNCATED,  /* a record cut short */
-  ARCOS_GEN_BAD_TRAILING,   /* a record followed by garbage */
-  ARCOS_GEN_BAD_NOT_JSON,   /* text that is no JSON at all */
-  ARCOS_GEN_BAD_ARRAY,      /* valid JSON, not an object: an array */
-  ARCOS_GEN_BAD_NUMBER,     /* ... a number */
-  ARCOS_GEN_BAD_STRING,     /* ... a string */
-  ARCOS_GEN_BAD_MISSING_ID, /* an object without "id" */
-  ARCOS_GEN_BAD_ID_NULL,    /* "id": null */
-  ARCOS_GEN_BAD_ID_FLOAT,   /* "id": 12.5 */
-  ARCOS_GEN_BAD_ID_BOOL,    /* "id": true/false */
-  ARCOS_GEN_BAD_ID_EMPTY,   /* "id": "" */
+  ARCOS_GEN_RECORD = 0,      /* a valid record with a new id: stored under exactly-once */
+  ARCOS_GEN_DUP_EXACT,       /* a byte-exact copy of an earlier valid record */
+  ARCOS_GEN_DUP_CHANGED,     /* an earlier valid record's id with other data */
+  ARCOS_GEN_BAD_TRUNCATED,   /* a record cut short */
+  ARCOS_GEN_BAD_TRAILING,    /* a record followed by garbage */
+  ARCOS_GEN_BAD_NOT_JSON,    /* text that is no JSON at all */
+  ARCOS_GEN_BAD_ARRAY,       /* valid JSON, not an object: an array */
+  ARCOS_GEN_BAD_NUMBER,      /* ... a number */
+  ARCOS_GEN_BAD_STRING,      /* ... a string */
+  ARCOS_GEN_BAD_MISSING_ID,  /* an object without "id" */
+  ARCOS_GEN_BAD_ID_NULL,     /* "id": null */
+  ARCOS_GEN_BAD_ID_FLOAT,    /* "id": 12.5 */
+  ARCOS_GEN_BAD_ID_BOOL,     /* "id": true/false */
+  ARCOS_GEN_BAD_ID_EMPTY,    /* "id": "" */
   ARCOS_GEN_BAD_ID_TOO_LONG, /* a 300-byte id (the limit is 256) */
   ARCOS_GEN_KIND_COUNT
 } arcos_gen_kind_t;
@@ -130,8 +130,8 @@ int arcos_gen_options_check(const arcos_gen_options_t *opt, arcos_detail_t *deta
 /* Parse generate's command line (argv[0] is the command name) into *opt and *out_dir
  * (borrowed from argv; "-" means standard output). *help is set when --help was given.
  * Returns 0 or ARCOS_EUSAGE with detail->text naming the flag. */
-int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt,
-                         const char **out_dir, bool *help, arcos_detail_t *detail);
+int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt, const char **out_dir,
+                         bool *help, arcos_detail_t *detail);
 
 /* The manifest object ("new" reference): args, lines, unique_ids, duplicates,
  * bad_lines {total, parse, invalid, kinds}, tampered, no_checksum, clock_skew, files. */

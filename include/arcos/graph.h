@@ -34,21 +34,21 @@ typedef struct arcos_graph arcos_graph_t;
 
 /* One refused input element. */
 typedef struct {
-  char kind[24];     /* "parse", "invalid", "duplicate_node", "duplicate_relationship",
-                        "dangling_relationship" */
-  char input[64];    /* "nodes.jsonl", "relationships.json", ... */
-  int64_t line;      /* 1-based line (JSON Lines) or member position (JSON object) */
-  char key[128];     /* the node or relationship id when known, else "" */
-  char text[192];    /* what is wrong */
+  char kind[24];  /* "parse", "invalid", "duplicate_node", "duplicate_relationship",
+                     "dangling_relationship" */
+  char input[64]; /* "nodes.jsonl", "relationships.json", ... */
+  int64_t line;   /* 1-based line (JSON Lines) or member position (JSON object) */
+  char key[128];  /* the node or relationship id when known, else "" */
+  char text[192]; /* what is wrong */
 } arcos_graph_error_t;
 
 /* Global statistics, identical on every rank after a load (MPI_Allreduce). */
 typedef struct {
-  uint64_t nodes, edges;      /* valid nodes and relationships */
-  uint64_t errors;            /* error records on all ranks */
+  uint64_t nodes, edges; /* valid nodes and relationships */
+  uint64_t errors;       /* error records on all ranks */
   uint64_t max_out_degree, max_in_degree;
   uint64_t out_degree_hist[32]; /* vertices with out-degree in [2^(k-1), 2^k); [0]: 0 */
-  double load_s;              /* wall time of the load (max over ranks) */
+  double load_s;                /* wall time of the load (max over ranks) */
 } arcos_graph_stats_t;
 
 /* What `path` holds: ARCOS_GRAPH_DIR (a directory with nodes.jsonl +
@@ -57,12 +57,11 @@ typedef struct {
 enum { ARCOS_GRAPH_DIR = 1, ARCOS_GRAPH_HDF5 = 2 };
 int arcos_graph_detect(const char *path);
 
-/* Collective. Reads the graph directory or HDF5 graph file `path`. Returns 0, or (identically on every
- * rank) ARCOS_ENOENT when no graph files are found, ARCOS_EIO when they cannot be
- * read, ARCOS_ENOMEM, with detail naming the file. Bad elements are error records, not
- * failures. *out receives the graph ("new"; destroy with arcos_graph_destroy). */
-int arcos_graph_load(MPI_Comm comm, const char *path, arcos_graph_t **out,
-                     arcos_detail_t *detail);
+/* Collective. Reads the graph directory or HDF5 graph file `path`. Returns 0, or (identically on
+ * every rank) ARCOS_ENOENT when no graph files are found, ARCOS_EIO when they cannot be read,
+ * ARCOS_ENOMEM, with detail naming the file. Bad elements are error records, not failures. *out
+ * receives the graph ("new"; destroy with arcos_graph_destroy). */
+int arcos_graph_load(MPI_Comm comm, const char *path, arcos_graph_t **out, arcos_detail_t *detail);
 void arcos_graph_destroy(arcos_graph_t **g);
 
 /* HDF5 graphs (docs/formats.md, "HDF5 graphs"): `arcos-scale convert GRAPH_DIR --out
@@ -102,8 +101,8 @@ int arcos_graph_label_find(const arcos_graph_t *g, const char *name); /* -1 if n
 uint64_t arcos_graph_label_nodes(const arcos_graph_t *g, int label);  /* global count */
 int arcos_graph_type_count(const arcos_graph_t *g);
 const char *arcos_graph_type_name(const arcos_graph_t *g, int type);
-int arcos_graph_type_find(const arcos_graph_t *g, const char *name);  /* -1 if none */
-uint64_t arcos_graph_type_edges(const arcos_graph_t *g, int type);    /* global count */
+int arcos_graph_type_find(const arcos_graph_t *g, const char *name); /* -1 if none */
+uint64_t arcos_graph_type_edges(const arcos_graph_t *g, int type);   /* global count */
 
 /* This rank's vertices: 0..local_count-1, ids sorted byte-wise. */
 uint32_t arcos_graph_local_count(const arcos_graph_t *g);

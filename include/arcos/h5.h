@@ -50,8 +50,8 @@ const char *arcos_h5_errmsg(const arcos_h5_t *h);
  * ARCOS_H5_CHAR datasets (string bytes) at level `char_deflate` instead (-1: the same
  * as deflate). Empty datasets stay contiguous. Collective; the arguments must match on
  * all ranks. */
-int arcos_h5_set_chunking(arcos_h5_t *h, uint64_t chunk_rows, uint64_t chunk_bytes,
-                          int deflate, int char_deflate);
+int arcos_h5_set_chunking(arcos_h5_t *h, uint64_t chunk_rows, uint64_t chunk_bytes, int deflate,
+                          int char_deflate);
 
 /* Create a group (parents must exist), e.g. "/evidence". */
 int arcos_h5_group(arcos_h5_t *h, const char *path);
@@ -60,14 +60,14 @@ int arcos_h5_group(arcos_h5_t *h, const char *path);
  * block i is counts[i] elements at global element offset offsets[i]; buf holds the
  * blocks' elements back to back in block order. The blocks of all ranks together must
  * cover every element exactly once: they must not overlap, and their counts must add up
- * to total (checked; ARCOS_EUSAGE otherwise). A rank may contribute no blocks (nblocks == 0, buf may be NULL); blocks with count 0
- * are ignored. Blocks in ascending offset order are written straight from buf; any
- * other order costs one copy of this rank's elements. One collective H5Dwrite.
- * ARCOS_H5_CHAR data is raw bytes (no NUL terminators); ARCOS_H5_SEVERITY data is one
+ * to total (checked; ARCOS_EUSAGE otherwise). A rank may contribute no blocks (nblocks == 0, buf
+ * may be NULL); blocks with count 0 are ignored. Blocks in ascending offset order are written
+ * straight from buf; any other order costs one copy of this rank's elements. One collective
+ * H5Dwrite. ARCOS_H5_CHAR data is raw bytes (no NUL terminators); ARCOS_H5_SEVERITY data is one
  * uint8 per element holding 0..3. */
-int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
-                          uint64_t total, size_t nblocks, const uint64_t *offsets,
-                          const uint64_t *counts, const void *buf);
+int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type, uint64_t total,
+                          size_t nblocks, const uint64_t *offsets, const uint64_t *counts,
+                          const void *buf);
 
 /* Write a string column `path` (creating path_chars, path_offset, path_length).
  * Row blocks as in arcos_h5_write_blocks (offsets/counts in rows, total rows);
@@ -75,14 +75,13 @@ int arcos_h5_write_blocks(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
  * lens[i] is 0; rows are bytes, not NUL-terminated). The module computes
  * every row's byte offset itself (one MPI_Allgather of per-block byte counts). */
 int arcos_h5_write_strings(arcos_h5_t *h, const char *path, uint64_t total, size_t nblocks,
-                           const uint64_t *offsets, const uint64_t *counts,
-                           const char *const *strs, const uint32_t *lens);
+                           const uint64_t *offsets, const uint64_t *counts, const char *const *strs,
+                           const uint32_t *lens);
 
 /* Writing a column in rounds (for outputs larger than memory): create the dataset(s)
  * once, then write this round's blocks into them; every rank calls each round, with
  * no blocks when it has none. Covering every element is then the caller's duty. */
-int arcos_h5_create_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type,
-                           uint64_t total);
+int arcos_h5_create_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type, uint64_t total);
 int arcos_h5_write_into(arcos_h5_t *h, const char *path, arcos_h5_type_t type, uint64_t total,
                         size_t nblocks, const uint64_t *offsets, const uint64_t *counts,
                         const void *buf);

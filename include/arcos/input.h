@@ -28,10 +28,10 @@ typedef enum {
 const char *arcos_format_name(int fmt);
 
 typedef struct {
-  char *path;     /* path to open */
-  char *display;  /* the path as given, or the file found in a directory */
-  uint64_t size;  /* bytes on disk */
-  int format;     /* arcos_format_t */
+  char *path;    /* path to open */
+  char *display; /* the path as given, or the file found in a directory */
+  uint64_t size; /* bytes on disk */
+  int format;    /* arcos_format_t */
   /* ARCOS_FMT_H5: one input per original file recorded in the archive (display is its
    * original name, size its original size); its rows are [row_first, row_first + rows)
    * of the archive at path. */
@@ -40,11 +40,11 @@ typedef struct {
 } arcos_input_t;
 
 typedef struct {
-  uint32_t input;   /* index into the plan's inputs */
-  uint64_t start;   /* byte range [start, end) of the file; archives: row range */
+  uint32_t input; /* index into the plan's inputs */
+  uint64_t start; /* byte range [start, end) of the file; archives: row range */
   uint64_t end;
-  uint64_t weight;  /* estimated work, for the assignment */
-  int32_t rank;     /* rank that processes it */
+  uint64_t weight; /* estimated work, for the assignment */
+  int32_t rank;    /* rank that processes it */
 } arcos_partition_t;
 
 typedef struct {
@@ -121,8 +121,8 @@ typedef int (*arcos_reader_error_fn)(void *arg, const arcos_raw_t *rec, int code
                                      const char *message);
 
 int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part,
-                         arcos_buf_t *scratch, arcos_record_fn fn,
-                         arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *stats);
+                         arcos_buf_t *scratch, arcos_record_fn fn, arcos_reader_error_fn onerror,
+                         void *arg, arcos_read_stats_t *stats);
 
 /* Scanning a JSON document without parsing it (the parser validates each value):
  * the index past whitespace at i; the end (exclusive) of the value starting at i, by

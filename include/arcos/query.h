@@ -25,7 +25,11 @@
 #include "arcos/graph.h"
 
 typedef enum { ARCOS_Q_TRAVERSE = 0, ARCOS_Q_MATCH } arcos_qtype_t;
-typedef enum { ARCOS_STRATEGY_AUTO = 0, ARCOS_STRATEGY_INDEX, ARCOS_STRATEGY_FULL } arcos_strategy_t;
+typedef enum {
+  ARCOS_STRATEGY_AUTO = 0,
+  ARCOS_STRATEGY_INDEX,
+  ARCOS_STRATEGY_FULL
+} arcos_strategy_t;
 typedef enum { ARCOS_DIR_OUT = 0, ARCOS_DIR_IN, ARCOS_DIR_BOTH } arcos_direction_t;
 
 typedef struct {
@@ -33,7 +37,7 @@ typedef struct {
   arcos_qtype_t type;
   char **start_nodes; /* traverse */
   size_t nstart;
-  char **rels;        /* allowed relationship types; nrels == 0: all */
+  char **rels; /* allowed relationship types; nrels == 0: all */
   size_t nrels;
   arcos_direction_t direction; /* default out */
   char *label;                 /* NULL: any */
@@ -64,12 +68,12 @@ void arcos_query_list_free(arcos_query_list_t *list);
 
 /* The plan: chosen strategy, estimates from the cost model, work actually done. */
 typedef struct {
-  arcos_strategy_t strategy;     /* index_scan or full_scan: what ran first */
+  arcos_strategy_t strategy; /* index_scan or full_scan: what ran first */
   double estimated_nodes, estimated_edges;
-  double alt_nodes, alt_edges;   /* the estimate of the strategy not chosen */
+  double alt_nodes, alt_edges; /* the estimate of the strategy not chosen */
   double cost, alt_cost;
   uint64_t actual_nodes, actual_edges; /* vertices and edges examined, all ranks */
-  char levels[72];               /* per BFS level: 'T' top-down, 'B' bottom-up */
+  char levels[72];                     /* per BFS level: 'T' top-down, 'B' bottom-up */
   char reason[400];
 } arcos_qplan_t;
 
@@ -87,19 +91,19 @@ arcos_scores_t *arcos_scores_attach(const arcos_graph_t *g, const char *const *i
 void arcos_scores_destroy(arcos_scores_t **s);
 
 typedef struct {
-  uint64_t count;     /* matching nodes, before limit */
+  uint64_t count; /* matching nodes, before limit */
   bool truncated;
   /* Rank 0 only: the result ids, sorted byte-wise, after limit. */
   char **nodes;
   size_t nnodes;
-  double *scores;     /* with_scores: per node, NaN when not stored evidence */
+  double *scores;               /* with_scores: per node, NaN when not stored evidence */
   double score_min, score_mean; /* over the listed nodes with a score; NaN if none */
   arcos_qplan_t plan;
-  double query_time;  /* seconds, max over ranks */
+  double query_time; /* seconds, max over ranks */
   uint64_t nodes_visited, edges_traversed;
   uint64_t reached_edges; /* traverse: out-edges (all types) of the reached vertices, the
                              TEPS numerator of graph500 for an undirected traversal */
-  uint64_t memory_usage; /* bytes of working memory the query used, summed over ranks */
+  uint64_t memory_usage;  /* bytes of working memory the query used, summed over ranks */
 } arcos_query_result_t;
 
 /* Collective. strategy_override >= 0 replaces q->strategy (tests). scores may be NULL
@@ -130,12 +134,12 @@ json_t *arcos_query_recommendations(const arcos_graph_stats_t *st, const arcos_q
 typedef struct {
   const char *graph;
   const char *queries;
-  const char *output;  /* directory */
-  bool create_output;  /* create it, refusing an existing one unless force */
+  const char *output; /* directory */
+  bool create_output; /* create it, refusing an existing one unless force */
   bool force;
   bool explain;
-  bool quiet; /* no summary line on stderr */
-  bool write_report;   /* DIR/report.json (the query command; run writes its own) */
+  bool quiet;             /* no summary line on stderr */
+  bool write_report;      /* DIR/report.json (the query command; run writes its own) */
   const char *dlq_append; /* append graph error records to this file instead of
                              writing DIR/dlq.jsonl (run: its DLQ before the rename) */
   /* Stored evidence for with_scores: this rank's share (may be empty). */

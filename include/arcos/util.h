@@ -14,22 +14,22 @@ typedef struct {
   size_t cap;
 } arcos_buf_t;
 
-int arcos_buf_reserve(arcos_buf_t *b, size_t extra);   /* room for extra more bytes */
+int arcos_buf_reserve(arcos_buf_t *b, size_t extra); /* room for extra more bytes */
 int arcos_buf_append(arcos_buf_t *b, const void *p, size_t n);
 int arcos_buf_putc(arcos_buf_t *b, char c);
 int arcos_buf_printf(arcos_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Keeps data[len] == '\0' readable without counting it in len. */
 int arcos_buf_terminate(arcos_buf_t *b);
-void arcos_buf_reset(arcos_buf_t *b);                  /* len = 0, memory kept */
+void arcos_buf_reset(arcos_buf_t *b); /* len = 0, memory kept */
 void arcos_buf_free(arcos_buf_t *b);
 
 /* Bump allocator: blocks of at least 1 MiB, freed all at once. */
 typedef struct arcos_arena arcos_arena_t;
 arcos_arena_t *arcos_arena_create(void);
 void arcos_arena_destroy(arcos_arena_t **a);
-void *arcos_arena_alloc(arcos_arena_t *a, size_t n);             /* 8-byte aligned */
+void *arcos_arena_alloc(arcos_arena_t *a, size_t n);                  /* 8-byte aligned */
 char *arcos_arena_strndup(arcos_arena_t *a, const char *s, size_t n); /* NUL-terminated */
-size_t arcos_arena_bytes(const arcos_arena_t *a);               /* bytes reserved */
+size_t arcos_arena_bytes(const arcos_arena_t *a);                     /* bytes reserved */
 
 /* Seconds on a monotonic clock. */
 double arcos_now(void);

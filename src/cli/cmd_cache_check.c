@@ -167,8 +167,8 @@ int arcos_cmd_cache_check(int argc, char **argv) {
            moved_join_other, dt);
   } else {
     printf("cache-check: %d nodes, %d vnodes each, %ld keys (\"ev-000001\" ...)\n", n, vn, o.keys);
-    printf("keys per node: min %ld, max %ld, mean %.1f, max deviation from the mean %.2f %%\n",
-           mn, mx, mean, 100 * worst);
+    printf("keys per node: min %ld, max %ld, mean %.1f, max deviation from the mean %.2f %%\n", mn,
+           mx, mean, 100 * worst);
     for (int k = 0; k < n && n <= 64; k++)
       printf("  node %3d: %9ld  (%+.2f %%)\n", k, count[k], 100 * ((double)count[k] - mean) / mean);
     printf("node %ld leaves: %.2f %% of the keys move (ideal 1/N = %.2f %%, ratio %.3f), "

@@ -78,8 +78,7 @@ int arcos_cmd_convert(int argc, char **argv) {
       quiet = true;
     } else if (strcmp(a, "--out") == 0 || strcmp(a, "--chunk-rows") == 0 ||
                strcmp(a, "--deflate") == 0 || strcmp(a, "--max-record-bytes") == 0 ||
-               strcmp(a, "--data-deflate") == 0 ||
-               strcmp(a, "--partitions-per-rank") == 0) {
+               strcmp(a, "--data-deflate") == 0 || strcmp(a, "--partitions-per-rank") == 0) {
       if (val == NULL) {
         snprintf(err, sizeof err, "%s needs a value", a);
         break;
@@ -116,7 +115,9 @@ int arcos_cmd_convert(int argc, char **argv) {
   } else if (err[0] != '\0' || out == NULL || ninputs == 0) {
     if (rank == 0)
       fprintf(stderr, "arcos-scale convert: %s\n(see arcos-scale convert --help)\n",
-              err[0] ? err : out == NULL ? "--out ARCHIVE.h5 is required" : "no input given");
+              err[0]        ? err
+              : out == NULL ? "--out ARCHIVE.h5 is required"
+                            : "no input given");
     code = 2;
   } else {
     struct stat st;
@@ -165,8 +166,9 @@ int arcos_cmd_convert(int argc, char **argv) {
                   d.text[0] ? d.text : arcos_strerror(rc));
         code = rc == ARCOS_EUSAGE ? 2 : 1;
       } else if (rank == 0 && !quiet) {
-        printf("arcos-scale convert: %s: %" PRIu64 " records (%" PRIu64 " invalid kept) from %" PRIu64
-               " inputs, %" PRIu64 " bytes, in %.2f s (read %.2f s, write %.2f s), %.0f records/s\n",
+        printf("arcos-scale convert: %s: %" PRIu64 " records (%" PRIu64
+               " invalid kept) from %" PRIu64 " inputs, %" PRIu64
+               " bytes, in %.2f s (read %.2f s, write %.2f s), %.0f records/s\n",
                out, cs.records, cs.errors, cs.inputs, cs.input_bytes, dt, cs.read_s, cs.write_s,
                dt > 0 ? (double)cs.records / dt : 0.0);
       }

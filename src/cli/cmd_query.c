@@ -7,22 +7,23 @@
 #include "commands.h"
 
 static void usage(FILE *out) {
-  fputs("usage: arcos-scale query --graph PATH --queries FILE [--explain] [--output DIR] [--force]\n"
-        "       mpirun -np N arcos-scale query ...\n"
-        "\n"
-        "  --graph PATH     graph directory: nodes.jsonl + relationships.jsonl, or the\n"
-        "                   CIV-ARCOS nodes.json + relationships.json (objects keyed by id),\n"
-        "                   or an HDF5 graph made by `arcos-scale convert GRAPH_DIR --out F.h5`\n"
-        "  --queries FILE   JSON array of traverse/match queries (docs/graph.md)\n"
-        "  --explain        print each query's plan: strategy, estimates, actual work, reason\n"
-        "  --output DIR     where queries.jsonl, dlq.jsonl (refused graph elements) and\n"
-        "                   report.json go (default results)\n"
-        "  --force          write into an existing output directory\n"
-        "\n"
-        "Exit codes: 0 done, 1 failed (graph unreadable or a damaged HDF5 graph, output not\n"
-        "writable), 2 usage or a\n"
-        "bad queries file.\n",
-        out);
+  fputs(
+      "usage: arcos-scale query --graph PATH --queries FILE [--explain] [--output DIR] [--force]\n"
+      "       mpirun -np N arcos-scale query ...\n"
+      "\n"
+      "  --graph PATH     graph directory: nodes.jsonl + relationships.jsonl, or the\n"
+      "                   CIV-ARCOS nodes.json + relationships.json (objects keyed by id),\n"
+      "                   or an HDF5 graph made by `arcos-scale convert GRAPH_DIR --out F.h5`\n"
+      "  --queries FILE   JSON array of traverse/match queries (docs/graph.md)\n"
+      "  --explain        print each query's plan: strategy, estimates, actual work, reason\n"
+      "  --output DIR     where queries.jsonl, dlq.jsonl (refused graph elements) and\n"
+      "                   report.json go (default results)\n"
+      "  --force          write into an existing output directory\n"
+      "\n"
+      "Exit codes: 0 done, 1 failed (graph unreadable or a damaged HDF5 graph, output not\n"
+      "writable), 2 usage or a\n"
+      "bad queries file.\n",
+      out);
 }
 
 int arcos_cmd_query(int argc, char **argv) {

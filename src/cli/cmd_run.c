@@ -30,8 +30,8 @@ int arcos_cmd_run(int argc, char **argv) {
     code = 0;
   } else if (rc != ARCOS_OK) {
     if (rank == 0)
-      fprintf(stderr, "arcos-scale run: %s%s%s\n", d.text,
-              rc == ARCOS_ECONFIG ? " in " : "", rc == ARCOS_ECONFIG ? d.source : "");
+      fprintf(stderr, "arcos-scale run: %s%s%s\n", d.text, rc == ARCOS_ECONFIG ? " in " : "",
+              rc == ARCOS_ECONFIG ? d.source : "");
     code = 2;
   } else {
     arcos_ctx_t ctx = {MPI_COMM_WORLD, rank, size, &cfg, stdout, stderr};

@@ -21,21 +21,21 @@
 
 static int rank, size, failures;
 
-#define EXPECT(cond)                                                                    \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      fprintf(stderr, "rank %d: %s:%d: EXPECT(%s) failed\n", rank, __FILE__, __LINE__, #cond); \
-      failures++;                                                                       \
-    }                                                                                   \
+#define EXPECT(cond)                                                                               \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      fprintf(stderr, "rank %d: %s:%d: EXPECT(%s) failed\n", rank, __FILE__, __LINE__, #cond);     \
+      failures++;                                                                                  \
+    }                                                                                              \
   } while (0)
-#define EXPECT_EQ(a, b)                                                                 \
-  do {                                                                                  \
-    long long a_ = (long long)(a), b_ = (long long)(b);                                 \
-    if (a_ != b_) {                                                                     \
-      fprintf(stderr, "rank %d: %s:%d: %s == %s failed: %lld != %lld\n", rank, __FILE__, \
-              __LINE__, #a, #b, a_, b_);                                                \
-      failures++;                                                                       \
-    }                                                                                   \
+#define EXPECT_EQ(a, b)                                                                            \
+  do {                                                                                             \
+    long long a_ = (long long)(a), b_ = (long long)(b);                                            \
+    if (a_ != b_) {                                                                                \
+      fprintf(stderr, "rank %d: %s:%d: %s == %s failed: %lld != %lld\n", rank, __FILE__, __LINE__, \
+              #a, #b, a_, b_);                                                                     \
+      failures++;                                                                                  \
+    }                                                                                              \
   } while (0)
 
 static int64_t fake_now = 1000;
@@ -295,8 +295,8 @@ static void scenario_failover(int R) {
     if (rank == 0)
       printf("failover R=%d after %s: lost %" PRIu64 " rerouted %" PRIu64 " re_replicated %" PRIu64
              " keys %" PRIu64 " live %d availability %.3f misses %" PRIu64 "\n",
-             R, round == 0 ? "node 1" : "node 1 and node 0", st.lost, st.rerouted,
-             st.re_replicated, st.keys, st.live_nodes, st.availability, all_miss);
+             R, round == 0 ? "node 1" : "node 1 and node 0", st.lost, st.rerouted, st.re_replicated,
+             st.keys, st.live_nodes, st.availability, all_miss);
     EXPECT(st.rerouted > 0);
     arcos_cache_stats_free(&st);
     /* A second failure: with R = 2 this only works because R was restored. */
@@ -355,9 +355,11 @@ static void claim_all(arcos_cache_t *c, const job_t *job, arcos_cache_claim_t *c
   size_t n = job->nitems;
   for (size_t i = 0; i < n; i++) {
     const item_t *it = &job->items[i];
-    cl[i] = (arcos_cache_claim_t){.id = it->id, .id_len = it->id_len,
+    cl[i] = (arcos_cache_claim_t){.id = it->id,
+                                  .id_len = it->id_len,
                                   .pos = item_pos(it->part, it->seq),
-                                  .input = job->plan.parts[it->part].input, .line = it->line};
+                                  .input = job->plan.parts[it->part].input,
+                                  .line = it->line};
   }
   /* Every rank takes part in the same number of rounds. */
   size_t per = (n + (size_t)chunks - 1) / (size_t)chunks;
@@ -398,8 +400,7 @@ static void scenario_claim(void) {
     int nodes, R, chunks, fail;
   } runs[] = {{3, 1, 4, 1}, {0, 2, 1, 0}, {0, 2, 7, 0}, {5, 2, 5, 1}, {4, 3, 3, 1}, {3, 1, 4, 0}};
   for (size_t run = 0; run < sizeof runs / sizeof runs[0]; run++) {
-    arcos_cache_options_t o = {.nodes = runs[run].nodes, .vnodes = 256,
-                               .replication = runs[run].R};
+    arcos_cache_options_t o = {.nodes = runs[run].nodes, .vnodes = 256, .replication = runs[run].R};
     arcos_cache_t *c = arcos_cache_create(MPI_COMM_WORLD, &o);
     claim_all(c, &job, cl, runs[run].chunks, runs[run].fail);
     uint64_t diff = 0, dups = 0, unavailable = 0;
@@ -472,8 +473,8 @@ static void scenario_eo(void) {
     size_t round_items;
     int fail_node;
     double fail_at;
-  } runs[] = {{2, 0, -1, 0}, {2, 97, 1, 0.5}, {2, 0, 1, 0.5}, {3, 50, 0, 0.3}, {2, 200, 2, 1.0},
-              {1, 97, 1, 0.5}};
+  } runs[] = {{2, 0, -1, 0},   {2, 97, 1, 0.5},  {2, 0, 1, 0.5},
+              {3, 50, 0, 0.3}, {2, 200, 2, 1.0}, {1, 97, 1, 0.5}};
   for (size_t run = 0; run < sizeof runs / sizeof runs[0]; run++) {
     for (size_t i = 0; i < job.nitems; i++)
       job.items[i].status = ITEM_STORED;
@@ -495,8 +496,8 @@ static void scenario_eo(void) {
     if (rank == 0)
       printf("eo run %zu: R %d round_items %zu fail %d at %.1f: differences %" PRIu64
              " unavailable %" PRIu64 " lost %" PRIu64 " rerouted %" PRIu64 "\n",
-             run, runs[run].R, runs[run].round_items, runs[run].fail_node, runs[run].fail_at,
-             diff, unav, st.lost, st.rerouted);
+             run, runs[run].R, runs[run].round_items, runs[run].fail_node, runs[run].fail_at, diff,
+             unav, st.lost, st.rerouted);
     if (runs[run].R >= 2) {
       EXPECT_EQ(diff, 0);
       EXPECT_EQ(unav, 0);
@@ -547,7 +548,8 @@ static void scenario_memo(void) {
       arcos_ev_sha256_hex(ev, data, (size_t)n, hexes[i]);
       if (id % 2)
         hexes[i][0] = hexes[i][0] == '0' ? '1' : '0';
-      arcos_cache_memo_key(data, (size_t)n, hexes[i], 64, keys + (size_t)i * ARCOS_CACHE_MEMO_KEY_LEN);
+      arcos_cache_memo_key(data, (size_t)n, hexes[i], 64,
+                           keys + (size_t)i * ARCOS_CACHE_MEMO_KEY_LEN);
     }
     EXPECT_EQ(arcos_cache_memo_lookup(c, keys, BATCH, verdict), 0);
     for (int i = 0; i < BATCH; i++) {

@@ -61,7 +61,8 @@ int main(int argc, char **argv) {
       hid_t nd = rc ? -1
                     : H5Dcreate2(f, argv[3], H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT,
                                  H5P_DEFAULT);
-      rc = nd < 0 || (n > 0 && H5Dwrite(nd, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) < 0);
+      rc = nd < 0 ||
+           (n > 0 && H5Dwrite(nd, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) < 0);
       if (nd >= 0)
         H5Dclose(nd);
       H5Sclose(s);

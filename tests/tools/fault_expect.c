@@ -27,7 +27,9 @@ typedef struct {
   size_t n, cap;
 } idset_t;
 
-static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 int main(int argc, char **argv) {
   if (argc != 4) {

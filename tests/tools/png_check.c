@@ -22,7 +22,8 @@ static int paeth(int a, int b, int c) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: png_check FILE.png [--min-colours N] [--min-ink F] [--expect RRGGBB]...\n");
+    fprintf(stderr,
+            "usage: png_check FILE.png [--min-colours N] [--min-ink F] [--expect RRGGBB]...\n");
     return 2;
   }
   long min_colours = 8;
@@ -79,8 +80,8 @@ int main(int argc, char **argv) {
   }
   int bpp = ctype == 6 ? 4 : ctype == 2 ? 3 : 0;
   if (depth != 8 || bpp == 0 || interlace != 0 || w == 0 || h == 0) {
-    fprintf(stderr, "png_check: unsupported PNG (depth %d, colour type %d, interlace %d)\n",
-            depth, ctype, interlace);
+    fprintf(stderr, "png_check: unsupported PNG (depth %d, colour type %d, interlace %d)\n", depth,
+            ctype, interlace);
     return 2;
   }
   size_t stride = (size_t)w * (size_t)bpp;
@@ -100,11 +101,20 @@ int main(int argc, char **argv) {
       int a = x >= (size_t)bpp ? dst[x - bpp] : 0, b = up ? up[x] : 0,
           c = (up && x >= (size_t)bpp) ? up[x - bpp] : 0, v = src[x];
       switch (filter) {
-      case 1: v += a; break;
-      case 2: v += b; break;
-      case 3: v += (a + b) / 2; break;
-      case 4: v += paeth(a, b, c); break;
-      default: break;
+      case 1:
+        v += a;
+        break;
+      case 2:
+        v += b;
+        break;
+      case 3:
+        v += (a + b) / 2;
+        break;
+      case 4:
+        v += paeth(a, b, c);
+        break;
+      default:
+        break;
       }
       dst[x] = (unsigned char)v;
     }

@@ -24,7 +24,8 @@ static const char *const healthy =
     "   \"memo\": {\"hits\": 900, \"misses\": 100}},"
     " \"graph\": {\"nodes\": 500, \"edges\": 800},"
     " \"queries\": [{\"id\": \"q1\", \"strategy\": \"index_scan\","
-    "   \"performance_metrics\": {\"query_time\": 0.01, \"nodes_visited\": 10, \"edges_traversed\": 9}}],"
+    "   \"performance_metrics\": {\"query_time\": 0.01, \"nodes_visited\": 10, "
+    "\"edges_traversed\": 9}}],"
     " \"config\": {\"partitions_per_rank\": 4, \"partition_bytes\": 0, \"batch_size\": 100}}";
 
 static json_t *base(void) {
@@ -87,18 +88,67 @@ typedef struct {
 } case_t;
 
 static const case_t cases[] = {
-    {"low_efficiency", {"processing_metrics.parallel_efficiency"}, {0.5}, {"0.50", "< 0.70", "-np"}, true},
-    {"load_imbalance", {"processing_metrics.load_balance"}, {0.5}, {"0.50", "rank 1", "--partitions-per-rank 16"}, true},
-    {"long_run", {"processing_metrics.total_processing_time"}, {125.0}, {"125 s", "> 60 s", "mpirun -np 8"}, true},
-    {"idle_ranks", {"processing_metrics.resource_utilization.partitions"}, {3}, {"4 working ranks", "only 3 partitions", "--partition-bytes"}, true},
-    {"memory_pressure", {"processing_metrics.resource_utilization.max_rss_mb"}, {900}, {"900 MB", "90%", "--max-memory-mb"}, true},
-    {"error_rate", {"processing_metrics.error_rate", "records.dead_lettered"}, {7.5, 750}, {"7.5%", "750 dead-lettered", "--max-error-rate"}, false},
-    {"io_bound", {"ranks.0.io_s", "ranks.1.io_s"}, {9.0, 9.0}, {"I/O-bound", "%", "arcos-scale convert"}, false},
-    {"low_memo_hit", {"cache.memo.hits", "cache.memo.misses"}, {50, 950}, {"0.05", "1000 lookups", "--checksum-memo=false"}, false},
-    {"small_batches", {"processing_metrics.latency_ms.batches", "processing_metrics.latency_ms.p50"}, {1000, 0.5}, {"1000 batches", "10.0 records per batch", "--partitions-per-rank 2"}, false},
-    {"small_batches", {"processing_metrics.latency_ms.batches", "processing_metrics.latency_ms.p50", "config.batch_size"}, {1000, 0.5, 10}, {"10.0 records per batch", "0.50 ms", "--batch-size (now 10) to 200"}, false},
-    {"large_graph", {"graph.nodes", "graph.edges"}, {20000, 30000}, {"20000 nodes", "10000", "mpirun -np"}, true},
-    {"slow_query", {"queries.0.performance_metrics.query_time"}, {0.25}, {"q1", "0.250 s", "label or relationship filter"}, false},
+    {"low_efficiency",
+     {"processing_metrics.parallel_efficiency"},
+     {0.5},
+     {"0.50", "< 0.70", "-np"},
+     true},
+    {"load_imbalance",
+     {"processing_metrics.load_balance"},
+     {0.5},
+     {"0.50", "rank 1", "--partitions-per-rank 16"},
+     true},
+    {"long_run",
+     {"processing_metrics.total_processing_time"},
+     {125.0},
+     {"125 s", "> 60 s", "mpirun -np 8"},
+     true},
+    {"idle_ranks",
+     {"processing_metrics.resource_utilization.partitions"},
+     {3},
+     {"4 working ranks", "only 3 partitions", "--partition-bytes"},
+     true},
+    {"memory_pressure",
+     {"processing_metrics.resource_utilization.max_rss_mb"},
+     {900},
+     {"900 MB", "90%", "--max-memory-mb"},
+     true},
+    {"error_rate",
+     {"processing_metrics.error_rate", "records.dead_lettered"},
+     {7.5, 750},
+     {"7.5%", "750 dead-lettered", "--max-error-rate"},
+     false},
+    {"io_bound",
+     {"ranks.0.io_s", "ranks.1.io_s"},
+     {9.0, 9.0},
+     {"I/O-bound", "%", "arcos-scale convert"},
+     false},
+    {"low_memo_hit",
+     {"cache.memo.hits", "cache.memo.misses"},
+     {50, 950},
+     {"0.05", "1000 lookups", "--checksum-memo=false"},
+     false},
+    {"small_batches",
+     {"processing_metrics.latency_ms.batches", "processing_metrics.latency_ms.p50"},
+     {1000, 0.5},
+     {"1000 batches", "10.0 records per batch", "--partitions-per-rank 2"},
+     false},
+    {"small_batches",
+     {"processing_metrics.latency_ms.batches", "processing_metrics.latency_ms.p50",
+      "config.batch_size"},
+     {1000, 0.5, 10},
+     {"10.0 records per batch", "0.50 ms", "--batch-size (now 10) to 200"},
+     false},
+    {"large_graph",
+     {"graph.nodes", "graph.edges"},
+     {20000, 30000},
+     {"20000 nodes", "10000", "mpirun -np"},
+     true},
+    {"slow_query",
+     {"queries.0.performance_metrics.query_time"},
+     {0.25},
+     {"q1", "0.250 s", "label or relationship filter"},
+     false},
     {"dense_graph", {"graph.edges"}, {2000}, {"2000 edges", "500 nodes", "4.0 per node"}, false},
 };
 
@@ -142,7 +192,8 @@ int main(void) {
     fprintf(stderr, "%s: %s\n", cases[c].rule, text ? text : "(none)");
     for (int k = 0; k < 3 && cases[c].quotes[k] && text; k++) {
       if (strstr(text, cases[c].quotes[k]) == NULL) {
-        fprintf(stderr, "rule %s: text lacks \"%s\": %s\n", cases[c].rule, cases[c].quotes[k], text);
+        fprintf(stderr, "rule %s: text lacks \"%s\": %s\n", cases[c].rule, cases[c].quotes[k],
+                text);
         CHECK(0);
       }
     }
@@ -200,8 +251,9 @@ int main(void) {
   /* --max-memory-mb counts on top of the baseline RSS: 100 - 30 = 70 MB of 100 is fine */
   r = base();
   json_object_set_new(json_object_get(r, "config"), "max_memory_mb", json_integer(100));
-  json_object_set_new(json_object_get(json_object_get(r, "processing_metrics"), "resource_utilization"),
-                      "baseline_rss_mb", json_real(30));
+  json_object_set_new(
+      json_object_get(json_object_get(r, "processing_metrics"), "resource_utilization"),
+      "baseline_rss_mb", json_real(30));
   fired(r, names, sizeof names, &text);
   CHECK_STR_EQ(names, "");
   set(r, "processing_metrics.resource_utilization.max_rss_mb", 115);

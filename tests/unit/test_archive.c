@@ -40,7 +40,8 @@ static const char *const LINES[] = {
     "{\"id\": \"s2\", \"type\": \"security_scan\", \"data\": {\"critical\": "
     "9223372036854775807, \"high\": 1}}",
     "{\"id\": \"s3\", \"type\": \"security_scan\", \"data\": {\"critical\": 1}}",
-    "{\"id\": \"u1\", \"type\": \"code_review\", \"source\": \"r\", \"data\": \"\\u00e9\\ud83d\\ude00\", "
+    "{\"id\": \"u1\", \"type\": \"code_review\", \"source\": \"r\", \"data\": "
+    "\"\\u00e9\\ud83d\\ude00\", "
     "\"checksum\": \"@SUM@\", \"provenance\": {\"collector\": null}}",
     "{\"id\": \"u2\", \"type\": \"build\", \"data\": [], \"checksum\": 5}",
     "{\"id\": \"u3\", \"timestamp\": \"2026-12-01T00:00:00Z\", \"checksum\": \"@SUM@\"}",
@@ -102,10 +103,9 @@ static void check_same(const result_t *a, const result_t *b, size_t i) {
   CHECK_STR_EQ(a->msg, b->msg);
   CHECK_STR_EQ(a->id, b->id);
   const arcos_evidence_t *x = &a->ev, *y = &b->ev;
-  if (x->score != y->score || x->completeness != y->completeness ||
-      x->integrity != y->integrity || x->provenance != y->provenance ||
-      x->freshness != y->freshness || x->signal != y->signal || x->alerts != y->alerts ||
-      x->severity != y->severity || x->timestamp != y->timestamp ||
+  if (x->score != y->score || x->completeness != y->completeness || x->integrity != y->integrity ||
+      x->provenance != y->provenance || x->freshness != y->freshness || x->signal != y->signal ||
+      x->alerts != y->alerts || x->severity != y->severity || x->timestamp != y->timestamp ||
       x->timestamp_valid != y->timestamp_valid || x->verified != y->verified)
     fprintf(stderr, "record %zu: components differ (score %d vs %d)\n", i, x->score, y->score);
   CHECK_INT_EQ(x->score, y->score);
@@ -238,7 +238,8 @@ int main(int argc, char **argv) {
   CHECK_INT_EQ(want[1].ev.integrity, 25);
   CHECK_INT_EQ(want[1].ev.provenance, 15);
   CHECK_INT_EQ(want[1].ev.signal, 10);
-  CHECK_INT_EQ(want[4].ev.alerts & ARCOS_ALERT_INTEGRITY_VIOLATION, ARCOS_ALERT_INTEGRITY_VIOLATION);
+  CHECK_INT_EQ(want[4].ev.alerts & ARCOS_ALERT_INTEGRITY_VIOLATION,
+               ARCOS_ALERT_INTEGRITY_VIOLATION);
   CHECK_INT_EQ(want[4].ev.signal, 5);  /* 79.99: partial */
   CHECK_INT_EQ(want[7].ev.signal, 10); /* 0 + 0.0 == 0 */
   CHECK_INT_EQ(want[8].ev.signal, 0);  /* int64 overflow: not zero */

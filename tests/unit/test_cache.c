@@ -2,18 +2,16 @@
  * placement rules the cache builds on the ring: replicas on a ring without a node,
  * and that taking a node out and bringing it back moves only that node's keys. The
  * batched MPI operations are tested by tests/mpi/test_cache_*.sh. */
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <openssl/evp.h>
 
 #include "arcos/cache.h"
 #include "arcos/ring.h"
 #include "cache_internal.h"
 #include "check.h"
 
-static size_t key_of(int i, char *buf, size_t n) {
-  return (size_t)snprintf(buf, n, "key-%d", i);
-}
+static size_t key_of(int i, char *buf, size_t n) { return (size_t)snprintf(buf, n, "key-%d", i); }
 
 /* Accounting recomputed from scratch: entries plus slot pointers. */
 static size_t recount(const cache_table_t *t, size_t *count) {
@@ -272,7 +270,8 @@ static void test_memo_key(void) {
 
 static void test_raw_member(void) {
   size_t off = 0, n = 0;
-  const char *t = "{\"id\": 1, \"data\": {\"a\": [1, \"}]\\\"\"], \"b\": null} , \"checksum\": \"ab\"}";
+  const char *t =
+      "{\"id\": 1, \"data\": {\"a\": [1, \"}]\\\"\"], \"b\": null} , \"checksum\": \"ab\"}";
   CHECK_INT_EQ(arcos_json_raw_member(t, strlen(t), "data", 4, &off, &n), 1);
   const char *want = "{\"a\": [1, \"}]\\\"\"], \"b\": null}";
   CHECK_MEM_EQ(t + off, n, want, strlen(want));

@@ -77,8 +77,9 @@ static void canonical_case(const char *in, size_t in_len, const char *expected, 
   bool same = rc == ARCOS_OK && r->out.len == strlen(expected) &&
               memcmp(r->out.data, expected, r->out.len) == 0;
   if (!same && r->mismatches++ < 20)
-    fprintf(stderr, "canonical mismatch (rc %d)\n  input:    %s\n  got:      %.*s\n  expected: %s\n",
-            rc, in, (int)r->out.len, r->out.data != NULL ? r->out.data : "", expected);
+    fprintf(stderr,
+            "canonical mismatch (rc %d)\n  input:    %s\n  got:      %.*s\n  expected: %s\n", rc,
+            in, (int)r->out.len, r->out.data != NULL ? r->out.data : "", expected);
   json_decref(v);
 }
 
@@ -91,8 +92,8 @@ static void sha_case(const char *in, size_t in_len, const char *expected, void *
   if (rc == ARCOS_OK)
     rc = arcos_ev_sha256_hex(r->ctx, r->out.data, r->out.len, hex);
   if ((rc != ARCOS_OK || strcmp(hex, expected) != 0) && r->mismatches++ < 20)
-    fprintf(stderr, "sha256 mismatch (rc %d)\n  input:    %s\n  got:      %s\n  expected: %s\n",
-            rc, in, hex, expected);
+    fprintf(stderr, "sha256 mismatch (rc %d)\n  input:    %s\n  got:      %s\n  expected: %s\n", rc,
+            in, hex, expected);
   json_decref(v);
 }
 
@@ -221,8 +222,8 @@ static void test_api_edges(void) {
 
   /* Malformed UTF-8 can only come from a hand-built tree; it is refused and nothing
    * of the failed value is left in the buffer. */
-  static const char *bad[] = {"\xff", "a\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-                              "\xe0\x80\xaf", "\x80"};
+  static const char *bad[] = {
+      "\xff", "a\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe0\x80\xaf", "\x80"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     arcos_buf_reset(&out);
     arcos_buf_append(&out, "x", 1);

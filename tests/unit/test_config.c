@@ -66,7 +66,8 @@ int main(void) {
   CHECK_INT_EQ(parse(&cfg, 3, a1, &d), 0);
   CHECK_INT_EQ(cfg.batch_size, 9); /* environment over config */
   arcos_config_free(&cfg);
-  const char *a2[] = {"run", "--config", path, "--batch-size=11", "--alert-threshold", "40", "z.jsonl"};
+  const char *a2[] = {"run", "--config", path, "--batch-size=11", "--alert-threshold",
+                      "40",  "z.jsonl"};
   CHECK_INT_EQ(parse(&cfg, 7, a2, &d), 0);
   CHECK_INT_EQ(cfg.batch_size, 11); /* flag over environment */
   CHECK_INT_EQ(cfg.scoring.alert_threshold, 40);
@@ -103,8 +104,8 @@ int main(void) {
     CHECK(d.text[0] != '\0');
     arcos_config_free(&cfg);
   }
-  const char *a3[] = {"run", "--reference-time", "1700000000", "--guarantee", "at-most-once",
-                      "--force", "--jsonl", "-o", "outdir"};
+  const char *a3[] = {"run",     "--reference-time", "1700000000", "--guarantee", "at-most-once",
+                      "--force", "--jsonl",          "-o",         "outdir"};
   CHECK_INT_EQ(parse(&cfg, 9, a3, &d), 0);
   CHECK_INT_EQ(cfg.reference_time, 1700000000);
   CHECK_INT_EQ(cfg.guarantee, ARCOS_GUARANTEE_AT_MOST_ONCE);

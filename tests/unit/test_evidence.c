@@ -309,17 +309,17 @@ static void test_ingest_parse(void) {
   arcos_evidence_ctx_t *ctx = new_ctx();
   arcos_evidence_t rec;
   static const char *parse_errors[] = {
-      "{\"id\": \"a\"",                  /* truncated */
-      "{\"id\": \"a",                    /* truncated in a string */
-      "{\"id\": \"a\"} x",               /* trailing garbage */
-      "{\"id\": \"a\"}{\"id\": \"b\"}",  /* two values */
-      "{\"id\": \"a\"},",                /* trailing comma */
-      "{\"id\": \"\xff\"}",              /* invalid UTF-8 */
-      "{\"id\": \"\xc3\"}",              /* truncated UTF-8 sequence */
-      "{\"id\": \"\xed\xa0\x80\"}",      /* UTF-8 encoded surrogate */
-      "{\"id\": \"\\ud800\"}",           /* lone surrogate escape */
-      "{\"id\": 99999999999999999999}", /* beyond int64 */
-      "{\"id\": \"a\", \"data\": 1e400}", /* beyond double */
+      "{\"id\": \"a\"",                               /* truncated */
+      "{\"id\": \"a",                                 /* truncated in a string */
+      "{\"id\": \"a\"} x",                            /* trailing garbage */
+      "{\"id\": \"a\"}{\"id\": \"b\"}",               /* two values */
+      "{\"id\": \"a\"},",                             /* trailing comma */
+      "{\"id\": \"\xff\"}",                           /* invalid UTF-8 */
+      "{\"id\": \"\xc3\"}",                           /* truncated UTF-8 sequence */
+      "{\"id\": \"\xed\xa0\x80\"}",                   /* UTF-8 encoded surrogate */
+      "{\"id\": \"\\ud800\"}",                        /* lone surrogate escape */
+      "{\"id\": 99999999999999999999}",               /* beyond int64 */
+      "{\"id\": \"a\", \"data\": 1e400}",             /* beyond double */
       "{\"id\": \"a\", \"data\": {\"k\\u0000\": 1}}", /* NUL in a key: jansson cannot */
       "{'id': 'a'}",
       "{\"id\": \"a\" \"type\": \"b\"}",
@@ -386,17 +386,15 @@ static void test_ingest_fields(void) {
   CHECK_MEM_EQ(rec.type, rec.type_len, "coverage", 8);
 
   /* Non-string type/source/timestamp read as absent, no error. */
-  CHECK_INT_EQ(ingest(ctx,
-                      "{\"id\": 7, \"type\": 3, \"source\": null, \"timestamp\": 1740830400}",
-                      &rec),
-               ARCOS_OK);
+  CHECK_INT_EQ(
+      ingest(ctx, "{\"id\": 7, \"type\": 3, \"source\": null, \"timestamp\": 1740830400}", &rec),
+      ARCOS_OK);
   CHECK_STR_EQ(rec.type, "");
   CHECK_INT_EQ(rec.type_len, 0);
   CHECK_STR_EQ(rec.source, "");
   CHECK_INT_EQ(rec.source_len, 0);
   CHECK(!rec.timestamp_valid);
-  CHECK_INT_EQ(ingest(ctx, "{\"id\": 7, \"timestamp\": \"2023-02-29T00:00:00Z\"}", &rec),
-               ARCOS_OK);
+  CHECK_INT_EQ(ingest(ctx, "{\"id\": 7, \"timestamp\": \"2023-02-29T00:00:00Z\"}", &rec), ARCOS_OK);
   CHECK(!rec.timestamp_valid);
   /* Duplicate members: the last one wins, as in Python. */
   CHECK_INT_EQ(ingest(ctx, "{\"id\": \"a\", \"type\": \"x\", \"type\": \"build\"}", &rec),
@@ -445,9 +443,18 @@ static void test_completeness(void) {
     const char *data;
     int points;
   } data[] = {
-      {"0", 12},    {"false", 12}, {"0.0", 12},      {"\"x\"", 12},  {"[0]", 12},
-      {"[[]]", 12}, {"{\"a\": null}", 12}, {"true", 12}, {"null", 6}, {"\"\"", 6},
-      {"{}", 6},    {"[]", 6},
+      {"0", 12},
+      {"false", 12},
+      {"0.0", 12},
+      {"\"x\"", 12},
+      {"[0]", 12},
+      {"[[]]", 12},
+      {"{\"a\": null}", 12},
+      {"true", 12},
+      {"null", 6},
+      {"\"\"", 6},
+      {"{}", 6},
+      {"[]", 6},
   };
   for (size_t i = 0; i < sizeof data / sizeof data[0]; i++) {
     CHECK_INT_EQ(run(ctx, fmt("{\"id\": \"a\", \"data\": %s}", data[i].data), &rec), ARCOS_OK);
@@ -466,9 +473,9 @@ static void test_integrity(void) {
   const char *data = "{\"tests\":10,\"suite\":\"unit \xc3\xa9\xf0\x9f\x98\x80\",\"ratio\":0.1,"
                      "\"passed\":true}";
   const char *sum = "df6ee9f6c4ea342d9edaab7723e7e9192bc699b9cc4566570c7c04a2273991b9";
-  CHECK_INT_EQ(run(ctx, fmt("{\"id\": \"a\", \"data\": %s, \"checksum\": \"%s\"}", data, sum),
-                   &rec),
-               ARCOS_OK);
+  CHECK_INT_EQ(
+      run(ctx, fmt("{\"id\": \"a\", \"data\": %s, \"checksum\": \"%s\"}", data, sum), &rec),
+      ARCOS_OK);
   CHECK(rec.checksum_present);
   CHECK(rec.verified);
   CHECK_INT_EQ(rec.integrity, 25);
@@ -500,9 +507,9 @@ static void test_integrity(void) {
   const char *null_sum = "74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b";
   CHECK_INT_EQ(run(ctx, fmt("{\"id\": \"a\", \"checksum\": \"%s\"}", null_sum), &rec), ARCOS_OK);
   CHECK(rec.verified);
-  CHECK_INT_EQ(run(ctx, fmt("{\"id\": \"a\", \"data\": null, \"checksum\": \"%s\"}", null_sum),
-                   &rec),
-               ARCOS_OK);
+  CHECK_INT_EQ(
+      run(ctx, fmt("{\"id\": \"a\", \"data\": null, \"checksum\": \"%s\"}", null_sum), &rec),
+      ARCOS_OK);
   CHECK(rec.verified);
 
   /* Malformed checksums are present and mismatched. */
@@ -526,11 +533,17 @@ static void test_integrity(void) {
     CHECK_INT_EQ(rec.integrity, 0);
     CHECK(rec.alerts & ARCOS_ALERT_INTEGRITY_VIOLATION);
   }
-  const char *non_strings[] = {"123", "true", "false", "{}", "[]", "0.5",
-                               "[\"df6ee9f6c4ea342d9edaab7723e7e9192bc699b9cc4566570c7c04a2273991b9\"]"};
+  const char *non_strings[] = {
+      "123",
+      "true",
+      "false",
+      "{}",
+      "[]",
+      "0.5",
+      "[\"df6ee9f6c4ea342d9edaab7723e7e9192bc699b9cc4566570c7c04a2273991b9\"]"};
   for (size_t i = 0; i < sizeof non_strings / sizeof non_strings[0]; i++) {
-    CHECK_INT_EQ(run(ctx, fmt("{\"id\": \"a\", \"data\": %s, \"checksum\": %s}", data,
-                              non_strings[i]),
+    CHECK_INT_EQ(run(ctx,
+                     fmt("{\"id\": \"a\", \"data\": %s, \"checksum\": %s}", data, non_strings[i]),
                      &rec),
                  ARCOS_OK);
     CHECK(rec.checksum_present);
@@ -558,9 +571,9 @@ static void test_integrity(void) {
                "{\"k\\u007f/\": \"\\\"\\\\\\n\", \"v\": [1e-07, 1.5e+300, -9007199254740993]}");
   CHECK_INT_EQ(arcos_ev_sha256_hex(ctx, canon.data, canon.len, hex), ARCOS_OK);
   char *dtext = json_dumps(d, JSON_COMPACT);
-  CHECK_INT_EQ(run(ctx, fmt("{\"id\": \"a\", \"data\": %s, \"checksum\": \"%s\"}", dtext, hex),
-                   &rec),
-               ARCOS_OK);
+  CHECK_INT_EQ(
+      run(ctx, fmt("{\"id\": \"a\", \"data\": %s, \"checksum\": \"%s\"}", dtext, hex), &rec),
+      ARCOS_OK);
   CHECK(rec.verified);
   free(dtext);
   arcos_buf_free(&canon);
@@ -621,8 +634,8 @@ static void test_freshness(void) {
   CHECK_INT_EQ(freshness_at(ctx, REF - 200 * DAY, NULL), 9); /* 20 * 165 / 335 = 9.85 */
   CHECK_INT_EQ(freshness_at(ctx, REF - 198 * DAY - DAY / 2, NULL), 9);
   CHECK_INT_EQ(freshness_at(ctx, REF - 197 * DAY - DAY / 2, NULL), 10); /* exactly half */
-  CHECK_INT_EQ(freshness_at(ctx, REF - 348 * DAY, NULL), 1); /* 20 * 17 / 335 = 1.01 */
-  CHECK_INT_EQ(freshness_at(ctx, REF - 349 * DAY, NULL), 0); /* 20 * 16 / 335 = 0.96 */
+  CHECK_INT_EQ(freshness_at(ctx, REF - 348 * DAY, NULL), 1);            /* 20 * 17 / 335 = 1.01 */
+  CHECK_INT_EQ(freshness_at(ctx, REF - 349 * DAY, NULL), 0);            /* 20 * 16 / 335 = 0.96 */
   CHECK_INT_EQ(freshness_at(ctx, REF - 364 * DAY, NULL), 0);
   CHECK_INT_EQ(freshness_at(ctx, REF - 365 * DAY, NULL), 0);
   CHECK_INT_EQ(freshness_at(ctx, REF - 366 * DAY, NULL), 0);
@@ -647,10 +660,9 @@ static void test_freshness(void) {
   CHECK(rec.alerts & ARCOS_ALERT_CLOCK_SKEW);
   /* Fractions are truncated before comparing: ":59.9" counts as ":59", so this is
    * 30 days + 1 s old (19 points), not 30 days + 0.1 s. */
-  CHECK_INT_EQ(run(ctx,
-                   fmt("{\"id\": \"a\", \"timestamp\": \"%.19s.9Z\"}", iso(REF - 30 * DAY - 1)),
-                   &rec),
-               ARCOS_OK);
+  CHECK_INT_EQ(
+      run(ctx, fmt("{\"id\": \"a\", \"timestamp\": \"%.19s.9Z\"}", iso(REF - 30 * DAY - 1)), &rec),
+      ARCOS_OK);
   CHECK_INT_EQ(rec.freshness, 19);
   /* Invalid or missing timestamps: 0 and no clock skew. */
   CHECK_INT_EQ(run(ctx, "{\"id\": \"a\", \"timestamp\": \"2025-06-01\"}", &rec), ARCOS_OK);
@@ -680,8 +692,9 @@ static void test_freshness(void) {
 
 static int signal_of(arcos_evidence_ctx_t *ctx, const char *type, const char *data) {
   arcos_evidence_t rec;
-  const char *text = type != NULL ? fmt("{\"id\": \"a\", \"type\": \"%s\", \"data\": %s}", type, data)
-                                  : fmt("{\"id\": \"a\", \"data\": %s}", data);
+  const char *text = type != NULL
+                         ? fmt("{\"id\": \"a\", \"type\": \"%s\", \"data\": %s}", type, data)
+                         : fmt("{\"id\": \"a\", \"data\": %s}", data);
   int rc = run(ctx, text, &rec);
   CHECK_INT_EQ(rc, ARCOS_OK);
   return rec.signal;
@@ -739,10 +752,8 @@ static void test_signal(void) {
       {"security_scan", "{\"critical\": 9223372036854775807, \"high\": 1}", 0},
       {"security_scan", "{\"critical\": -9223372036854775808, \"high\": -1}", 0},
       /* -2^64 is not 0, though it wraps to 0 in int64 arithmetic. */
-      {"security_scan",
-       "{\"critical\": -9223372036854775808, \"high\": -9223372036854775808}", 0},
-      {"security_scan",
-       "{\"critical\": 9223372036854775807, \"high\": -9223372036854775807}", 10},
+      {"security_scan", "{\"critical\": -9223372036854775808, \"high\": -9223372036854775808}", 0},
+      {"security_scan", "{\"critical\": 9223372036854775807, \"high\": -9223372036854775807}", 10},
       {"security_scan", "{\"critical\": 0}", 5},
       {"security_scan", "{\"high\": 0}", 5},
       {"security_scan", "{\"critical\": \"0\", \"high\": 0}", 5},
@@ -797,8 +808,8 @@ static void test_score_and_alerts(void) {
   CHECK_INT_EQ(rec.severity, ARCOS_SEV_HIGH);
 
   /* Exactly the threshold (30 + 0 + 0 + 20 + 0 = 50) is not low quality; 49 is. */
-#define AT50                                                                      \
-  "{\"id\": \"a\", \"type\": \"test_result\", \"source\": \"ci\", \"timestamp\": \"%s\", " \
+#define AT50                                                                                       \
+  "{\"id\": \"a\", \"type\": \"test_result\", \"source\": \"ci\", \"timestamp\": \"%s\", "         \
   "\"data\": {\"passed\": false}}"
   CHECK_INT_EQ(run(ctx, fmt(AT50, iso(REF - 30 * DAY)), &rec), ARCOS_OK);
   CHECK_INT_EQ(rec.score, 50);
@@ -810,8 +821,8 @@ static void test_score_and_alerts(void) {
   CHECK_INT_EQ(rec.severity, ARCOS_SEV_HIGH);
 
   /* Clock skew alone: 30 + 25 + 15 + 0 + 10 = 80, medium. */
-#define FULL                                                                          \
-  "{\"id\": \"ev-1\", \"type\": \"test_result\", \"source\": \"ci\", \"timestamp\": \"%s\", " \
+#define FULL                                                                                       \
+  "{\"id\": \"ev-1\", \"type\": \"test_result\", \"source\": \"ci\", \"timestamp\": \"%s\", "      \
   "\"data\": %s, \"provenance\": {\"collector\": \"c\"}, \"checksum\": \"%s\"}"
   CHECK_INT_EQ(run(ctx, fmt(FULL, iso(REF + DAY + 1), data, sum), &rec), ARCOS_OK);
   CHECK_INT_EQ(rec.score, 80);
@@ -833,13 +844,13 @@ static void test_score_and_alerts(void) {
   CHECK_INT_EQ(rec.severity, ARCOS_SEV_HIGH);
 
   /* All three: critical. */
-  CHECK_INT_EQ(run(ctx,
-                   fmt("{\"id\": \"a\", \"timestamp\": \"%s\", \"checksum\": \"x\"}",
-                       iso(REF + 2 * DAY)),
-                   &rec),
-               ARCOS_OK);
-  CHECK_INT_EQ(rec.alerts, ARCOS_ALERT_INTEGRITY_VIOLATION | ARCOS_ALERT_LOW_QUALITY |
-                               ARCOS_ALERT_CLOCK_SKEW);
+  CHECK_INT_EQ(
+      run(ctx,
+          fmt("{\"id\": \"a\", \"timestamp\": \"%s\", \"checksum\": \"x\"}", iso(REF + 2 * DAY)),
+          &rec),
+      ARCOS_OK);
+  CHECK_INT_EQ(rec.alerts,
+               ARCOS_ALERT_INTEGRITY_VIOLATION | ARCOS_ALERT_LOW_QUALITY | ARCOS_ALERT_CLOCK_SKEW);
   CHECK_INT_EQ(rec.severity, ARCOS_SEV_CRITICAL);
   arcos_evidence_destroy(&ctx);
 
@@ -857,7 +868,6 @@ static void test_score_and_alerts(void) {
   CHECK_INT_EQ(rec.alerts, 0);
   arcos_evidence_destroy(&ctx);
 }
-
 
 /* The checksum memo's path (arcos_ev_ingest_memo): with the facts of a record whose
  * `data` text is the same, a record ingested without parsing `data` gets the same
@@ -906,20 +916,31 @@ static int same_result(const outcome_t *a, const outcome_t *b) {
          x->timestamp == y->timestamp && x->timestamp_valid == y->timestamp_valid &&
          x->checksum_present == y->checksum_present && x->verified == y->verified &&
          x->completeness == y->completeness && x->integrity == y->integrity &&
-         x->provenance == y->provenance && x->freshness == y->freshness &&
-         x->signal == y->signal && x->score == y->score && x->alerts == y->alerts &&
-         x->severity == y->severity;
+         x->provenance == y->provenance && x->freshness == y->freshness && x->signal == y->signal &&
+         x->score == y->score && x->alerts == y->alerts && x->severity == y->severity;
 }
 
 static void test_memo_path(void) {
   arcos_evidence_ctx_t *full = new_ctx(), *fast = new_ctx();
-  const char *datas[] = {
-      "{\"passed\": true, \"tests\": 10}", "{\"passed\": 0}", "{\"passed\": \"yes\"}",
-      "{\"line_coverage\": 85.5, \"passed\": false}", "{\"line_coverage\": 60}",
-      "{\"line_coverage\": true}", "{\"critical\": 0, \"high\": 0.0, \"line_coverage\": 10}",
-      "{\"critical\": 1, \"high\": -1}", "{\"critical\": 9223372036854775807, \"high\": 1}",
-      "[1, 2, {\"passed\": true}]", "\"text with \\\"quotes\\\" and } ]\"", "\"\"", "{}", "[]",
-      "null", "0", "-1.5e3", "true", "{\"a\": {\"b\": [\"}\", \"\\\\\"]}, \"passed\": true}"};
+  const char *datas[] = {"{\"passed\": true, \"tests\": 10}",
+                         "{\"passed\": 0}",
+                         "{\"passed\": \"yes\"}",
+                         "{\"line_coverage\": 85.5, \"passed\": false}",
+                         "{\"line_coverage\": 60}",
+                         "{\"line_coverage\": true}",
+                         "{\"critical\": 0, \"high\": 0.0, \"line_coverage\": 10}",
+                         "{\"critical\": 1, \"high\": -1}",
+                         "{\"critical\": 9223372036854775807, \"high\": 1}",
+                         "[1, 2, {\"passed\": true}]",
+                         "\"text with \\\"quotes\\\" and } ]\"",
+                         "\"\"",
+                         "{}",
+                         "[]",
+                         "null",
+                         "0",
+                         "-1.5e3",
+                         "true",
+                         "{\"a\": {\"b\": [\"}\", \"\\\\\"]}, \"passed\": true}"};
   const char *types[] = {"test_result", "coverage", "security_scan", "build"};
   int checked = 0, mutated = 0;
   for (size_t di = 0; di < sizeof datas / sizeof *datas; di++) {

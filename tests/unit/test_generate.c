@@ -90,8 +90,8 @@ typedef struct {
 } found_t;
 
 typedef struct {
-  found_t f;     /* counted with jansson, the checksum recomputed here */
-  found_t p;     /* counted by the evidence stages, as a run sees the lines */
+  found_t f; /* counted with jansson, the checksum recomputed here */
+  found_t p; /* counted by the evidence stages, as a run sees the lines */
   idset_t ids, pipeline_ids;
   arcos_evidence_ctx_t *ev;
   arcos_buf_t canon;
@@ -447,24 +447,23 @@ static int parse(const char *const *args, int n, arcos_gen_options_t *o, arcos_d
   return arcos_gen_parse_args(n, argv, o, &out, &help, d);
 }
 
-#define PARSE_FAILS(flag, ...)                                                                 \
-  do {                                                                                         \
-    const char *args_[] = {"generate", __VA_ARGS__};                                            \
-    int rc_ = parse(args_, (int)(sizeof args_ / sizeof args_[0]), &o, &d);                     \
-    CHECK_INT_EQ(rc_, ARCOS_EUSAGE);                                                           \
-    if (strstr(d.text, flag) == NULL) {                                                        \
-      fprintf(stderr, "message does not name %s: %s\n", flag, d.text);                         \
-      CHECK(0);                                                                                \
-    }                                                                                          \
+#define PARSE_FAILS(flag, ...)                                                                     \
+  do {                                                                                             \
+    const char *args_[] = {"generate", __VA_ARGS__};                                               \
+    int rc_ = parse(args_, (int)(sizeof args_ / sizeof args_[0]), &o, &d);                         \
+    CHECK_INT_EQ(rc_, ARCOS_EUSAGE);                                                               \
+    if (strstr(d.text, flag) == NULL) {                                                            \
+      fprintf(stderr, "message does not name %s: %s\n", flag, d.text);                             \
+      CHECK(0);                                                                                    \
+    }                                                                                              \
   } while (0)
 
 static void test_arguments(void) {
   arcos_gen_options_t o;
   arcos_detail_t d;
-  const char *good[] = {"generate",      "--out",     "x",          "--records=10",
-                        "--seed",        "9",         "--format",   "items",
-                        "--files",       "1",         "--bad-rate", "0",
-                        "--end-time",    "2025-01-01T00:00:00Z"};
+  const char *good[] = {
+      "generate", "--out",   "x", "--records=10", "--seed", "9",          "--format",
+      "items",    "--files", "1", "--bad-rate",   "0",      "--end-time", "2025-01-01T00:00:00Z"};
   CHECK_INT_EQ(parse(good, 14, &o, &d), 0);
   CHECK_INT_EQ(o.records, 10);
   CHECK_INT_EQ(o.seed, 9);

@@ -55,9 +55,7 @@ static void make_ids(ref_graph_t *r) {
   }
 }
 
-static void add_edge(ref_graph_t *r, int s, int d, int t) {
-  r->e[r->nedges++] = (edge_t){s, d, t};
-}
+static void add_edge(ref_graph_t *r, int s, int d, int t) { r->e[r->nedges++] = (edge_t){s, d, t}; }
 
 /* shape 0 tree, 1 dense, 2 power-law, 3 cycles + self-loops + multi-edges */
 static void make_graph(ref_graph_t *r, int shape) {
@@ -126,8 +124,8 @@ static void write_graph(const ref_graph_t *r, const char *dir, bool jsonl) {
   if (!jsonl)
     fputs("{\n", f);
   for (int i = 0; i < r->n; i++) {
-    json_t *o = json_pack("{s:s, s:s, s:{s:i, s:s}}", "id", r->id[i], "label",
-                          LABELS[r->label[i]], "properties", "level", r->level[i], "status",
+    json_t *o = json_pack("{s:s, s:s, s:{s:i, s:s}}", "id", r->id[i], "label", LABELS[r->label[i]],
+                          "properties", "level", r->level[i], "status",
                           r->level[i] == 2 ? "bad" : "ok");
     char *s = json_dumps(o, JSON_COMPACT);
     if (jsonl)
@@ -272,8 +270,9 @@ static void random_query(const ref_graph_t *r, json_t **doc, int k) {
   if (!traverse || rndn(2))
     json_object_set_new(p, "label", json_string(rndn(8) ? LABELS[rndn(4)] : "Unknown"));
   if (rndn(3) == 0)
-    json_object_set_new(p, "properties", rndn(2) ? json_pack("{s:i}", "level", (int)rndn(3))
-                                                 : json_pack("{s:s}", "status", "ok"));
+    json_object_set_new(p, "properties",
+                        rndn(2) ? json_pack("{s:i}", "level", (int)rndn(3))
+                                : json_pack("{s:s}", "status", "ok"));
   json_object_set_new(o, "pattern", p);
   if (rndn(3) == 0)
     json_object_set_new(o, "limit", json_integer((json_int_t)rndn(6)));
@@ -368,7 +367,8 @@ static void check_shape(int shape, bool jsonl, const char *dir, int round) {
       }
       CHECK(isnan(mn) ? isnan(res.score_min) : res.score_min == mn);
       CHECK(cnt == 0 ? isnan(res.score_mean) : fabs(res.score_mean - sum / (double)cnt) < 1e-9);
-      CHECK_INT_EQ(res.plan.strategy == ARCOS_STRATEGY_INDEX || res.plan.strategy == ARCOS_STRATEGY_FULL, 1);
+      CHECK_INT_EQ(
+          res.plan.strategy == ARCOS_STRATEGY_INDEX || res.plan.strategy == ARCOS_STRATEGY_FULL, 1);
       if (s != ARCOS_STRATEGY_AUTO && !(q->type == ARCOS_Q_MATCH && q->label == NULL))
         CHECK_INT_EQ(res.plan.strategy, s);
       json_t *line = arcos_query_result_json(q, &res);
@@ -401,16 +401,16 @@ static void write_text(const char *dir, const char *name, const char *text) {
 static void check_bad_inputs(const char *dir) {
   if (rank == 0) {
     write_text(dir, "nodes.jsonl",
-               "{\"id\":\"a\",\"label\":\"Claim\"}\n"                 /* 1 */
+               "{\"id\":\"a\",\"label\":\"Claim\"}\n" /* 1 */
                "{\"id\":\"b\",\"label\":\"Evidence\",\"properties\":{\"k\":1}}\n"
-               "{\"id\":\"a\",\"label\":\"Goal\"}\n"                  /* 3 duplicate */
-               "{\"id\":\"c\"}\n"                                     /* 4 no label */
-               "{\"id\":7,\"label\":\"Claim\"}\n"                     /* 5 wrong type */
-               "not json at all\n"                                    /* 6 parse */
-               "\n"                                                   /* 7 blank */
-               "[1,2]\n"                                              /* 8 not an object */
+               "{\"id\":\"a\",\"label\":\"Goal\"}\n"                     /* 3 duplicate */
+               "{\"id\":\"c\"}\n"                                        /* 4 no label */
+               "{\"id\":7,\"label\":\"Claim\"}\n"                        /* 5 wrong type */
+               "not json at all\n"                                       /* 6 parse */
+               "\n"                                                      /* 7 blank */
+               "[1,2]\n"                                                 /* 8 not an object */
                "{\"id\":\"d\",\"label\":\"Claim\",\"properties\":[1]}\n" /* 9 */
-               "{\"id\":\"e\",\"label\":\"Claim\"}");                 /* 10, no newline */
+               "{\"id\":\"e\",\"label\":\"Claim\"}");                    /* 10, no newline */
     write_text(dir, "relationships.jsonl",
                "{\"id\":\"r1\",\"type\":\"SUPPORTS\",\"source_id\":\"a\",\"target_id\":\"b\"}\n"
                "{\"id\":\"r2\",\"type\":\"SUPPORTS\",\"source_id\":\"a\",\"target_id\":\"zz\"}\n"
@@ -452,7 +452,8 @@ static void check_bad_inputs(const char *dir) {
     for (size_t i = 0; i < json_array_size(errs) && i < 11; i++) {
       json_t *e = json_array_get(errs, i);
       char line[16];
-      snprintf(line, sizeof line, "%lld", (long long)json_integer_value(json_object_get(e, "line")));
+      snprintf(line, sizeof line, "%lld",
+               (long long)json_integer_value(json_object_get(e, "line")));
       CHECK_STR_EQ(json_string_value(json_object_get(e, "input")), want[i][0]);
       CHECK_STR_EQ(line, want[i][1]);
       CHECK_STR_EQ(json_string_value(json_object_get(e, "kind")), want[i][2]);
@@ -468,7 +469,8 @@ static void check_bad_inputs(const char *dir) {
     unlink(strcat(strcpy((char[600]){0}, dir), "/relationships.jsonl"));
     write_text(dir, "nodes.json",
                "{\"a\": {\"label\": \"Claim\"}, \"b\": {\"id\": \"x\", \"label\": \"Claim\"},\n"
-               " \"a\": {\"label\": \"Goal\"}, \"c\": {\"label\": \"Evidence\", \"properties\": {\"q\": [1]}}}");
+               " \"a\": {\"label\": \"Goal\"}, \"c\": {\"label\": \"Evidence\", \"properties\": "
+               "{\"q\": [1]}}}");
     write_text(dir, "relationships.json",
                "{\"r1\": {\"type\": \"SUPPORTS\", \"source_id\": \"c\", \"target_id\": \"a\"},"
                " \"r2\": {\"type\": \"SUPPORTS\", \"source_id\": \"c\", \"target_id\": \"b\"}}");
@@ -515,12 +517,15 @@ static void check_parser(void) {
       "[{\"id\": \"q\", \"type\": \"walk\"}]",
       "[{\"id\": \"q\", \"type\": \"traverse\", \"pattern\": {}}]",
       "[{\"id\": \"q\", \"type\": \"traverse\", \"start_nodes\": []}]",
-      "[{\"id\": \"q\", \"type\": \"traverse\", \"start_nodes\": [\"a\"], \"pattern\": {\"direction\": \"up\"}}]",
-      "[{\"id\": \"q\", \"type\": \"traverse\", \"start_nodes\": [\"a\"], \"pattern\": {\"max_depth\": -1}}]",
+      "[{\"id\": \"q\", \"type\": \"traverse\", \"start_nodes\": [\"a\"], \"pattern\": "
+      "{\"direction\": \"up\"}}]",
+      "[{\"id\": \"q\", \"type\": \"traverse\", \"start_nodes\": [\"a\"], \"pattern\": "
+      "{\"max_depth\": -1}}]",
       "[{\"id\": \"q\", \"type\": \"traverse\", \"start_nodes\": [\"a\"], \"strategy\": \"fast\"}]",
       "[{\"id\": \"q\", \"type\": \"match\", \"pattern\": {\"label\": 3}}]",
       "[{\"id\": \"q\", \"type\": \"match\", \"pattern\": {}, \"limit\": 1.5}]",
-      "[{\"id\": \"q\", \"type\": \"match\", \"pattern\": {}}, {\"id\": \"q\", \"type\": \"match\", \"pattern\": {}}]",
+      "[{\"id\": \"q\", \"type\": \"match\", \"pattern\": {}}, {\"id\": \"q\", \"type\": "
+      "\"match\", \"pattern\": {}}]",
       "[{\"id\": \"q\", \"type\": \"match\", \"pattern\": {}, \"colour\": 1}]",
       "[{\"id\": \"q\", \"type\": \"match\", \"pattern\": {\"relationship\": \"X\"}}]",
   };
@@ -589,10 +594,11 @@ static void check_planner(const char *dir) {
   json_t *many = json_array();
   for (int i = 0; i < 20; i++)
     json_array_append_new(many, json_string(r.id[i]));
-  json_array_append_new(doc, json_pack("{s:s, s:s, s:o, s:{s:i}}", "id", "wide", "type",
-                                       "traverse", "start_nodes", many, "pattern", "max_depth", 3));
-  json_array_append_new(doc, json_pack("{s:s, s:s, s:[s], s:{s:i}}", "id", "narrow", "type",
-                                       "traverse", "start_nodes", r.id[0], "pattern", "max_depth", 0));
+  json_array_append_new(doc, json_pack("{s:s, s:s, s:o, s:{s:i}}", "id", "wide", "type", "traverse",
+                                       "start_nodes", many, "pattern", "max_depth", 3));
+  json_array_append_new(doc,
+                        json_pack("{s:s, s:s, s:[s], s:{s:i}}", "id", "narrow", "type", "traverse",
+                                  "start_nodes", r.id[0], "pattern", "max_depth", 0));
   arcos_query_list_t l;
   CHECK_INT_EQ(arcos_query_parse(doc, "t", &l, &d), 0);
   arcos_qplan_t p;

@@ -20,8 +20,8 @@
 #include "arcos/h5.h"
 #include "check.h"
 
-#define ROWS 3000      /* main table: 429 blocks of 7 rows (over 64 runs a rank) */
-#define SMALL_ROWS 10  /* two blocks: ranks 2 and 3 have none at 3-4 ranks */
+#define ROWS 3000     /* main table: 429 blocks of 7 rows (over 64 runs a rank) */
+#define SMALL_ROWS 10 /* two blocks: ranks 2 and 3 have none at 3-4 ranks */
 #define BLOCK 7
 #define BIG_ATTR 100000 /* over HDF5's 64 KiB compact attribute limit */
 
@@ -122,8 +122,7 @@ static void write_numeric(arcos_h5_t *h, const blocks_t *b, const char *group, u
               {"f64", ARCOS_H5_F64, f64}, {"severity", ARCOS_H5_SEVERITY, sev}};
   for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
     snprintf(p, sizeof p, "%s/%s", group, cols[c].name);
-    CHECK_INT_EQ(arcos_h5_write_blocks(h, p, cols[c].type, rows, b->n, b->off, b->cnt,
-                                       cols[c].buf),
+    CHECK_INT_EQ(arcos_h5_write_blocks(h, p, cols[c].type, rows, b->n, b->off, b->cnt, cols[c].buf),
                  ARCOS_OK);
   }
   free(u8), free(sev), free(u32), free(u64), free(i64), free(f64), free(idx);
@@ -139,8 +138,7 @@ static void write_string_col(arcos_h5_t *h, const blocks_t *b, const char *path,
     lens[r] = val_str(idx[r], bytes + r * 32);
     strs[r] = (const char *)bytes + r * 32;
   }
-  CHECK_INT_EQ(arcos_h5_write_strings(h, path, rows, b->n, b->off, b->cnt, strs, lens),
-               ARCOS_OK);
+  CHECK_INT_EQ(arcos_h5_write_strings(h, path, rows, b->n, b->off, b->cnt, strs, lens), ARCOS_OK);
   free(lens), free(strs), free(bytes), free(idx);
 }
 
@@ -160,9 +158,9 @@ static void write_errors(arcos_h5_t *h, int rank, int size) {
                                      &off, &one, v),
                ARCOS_ERANGE);
   uint64_t ooff[2] = {0, 2}, ocnt[2] = {3, 2};
-  CHECK_INT_EQ(arcos_h5_write_blocks(h, "/bad_overlap", ARCOS_H5_U64, 8, rank == 0 ? 2 : 0, ooff,
-                                     ocnt, v),
-               ARCOS_EUSAGE);
+  CHECK_INT_EQ(
+      arcos_h5_write_blocks(h, "/bad_overlap", ARCOS_H5_U64, 8, rank == 0 ? 2 : 0, ooff, ocnt, v),
+      ARCOS_EUSAGE);
   CHECK_INT_EQ(arcos_h5_write_blocks(h, "/bad_type", (arcos_h5_type_t)99, 0, 0, NULL, NULL, NULL),
                ARCOS_EUSAGE);
   /* Rows 2 and 3 of 4 are in nobody's block (under collective I/O they would hold
@@ -324,8 +322,8 @@ static void check_strings(hid_t f, const char *path, uint64_t rows) {
     if (off[i] != pos || len[i] != n || memcmp(chars + pos, expect, n) != 0) {
       if (bad++ < 5)
         fprintf(stderr, "%s row %llu: offset %llu length %u, expected %llu %u\n", path,
-                (unsigned long long)i, (unsigned long long)off[i], len[i],
-                (unsigned long long)pos, n);
+                (unsigned long long)i, (unsigned long long)off[i], len[i], (unsigned long long)pos,
+                n);
     }
     pos += n;
   }
@@ -384,8 +382,8 @@ static void check_file(const char *path) {
   check_numeric(f, "/empty", 0);
   check_strings(f, "/empty/path", 0);
   free(read_col(f, "/after", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, 0));
-  static const char *const absent[] = {"/bad_range", "/bad_overlap", "/bad_type", "/bad_gap",
-                                       "/bad_total", "/nope"};
+  static const char *const absent[] = {"/bad_range", "/bad_overlap", "/bad_type",
+                                       "/bad_gap",   "/bad_total",   "/nope"};
   for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
     CHECK_INT_EQ(H5Lexists(f, absent[i], H5P_DEFAULT), 0);
 

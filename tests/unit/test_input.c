@@ -31,16 +31,15 @@ static int on_error(void *arg, const arcos_raw_t *r, int code, const char *msg) 
 }
 
 /* Expected records of the test file: text and 1-based line. */
-static const char *const content =
-    "{\"id\":1}\n"
-    "\n"
-    "{\"id\":\"two\"}\r\n"
-    "   \t\r\n"
-    "{\"id\":3,\"data\":\"a\\nb\"}\n"
-    "x\n"
-    "\n"
-    "\n"
-    "{\"id\":\"last\"}";
+static const char *const content = "{\"id\":1}\n"
+                                   "\n"
+                                   "{\"id\":\"two\"}\r\n"
+                                   "   \t\r\n"
+                                   "{\"id\":3,\"data\":\"a\\nb\"}\n"
+                                   "x\n"
+                                   "\n"
+                                   "\n"
+                                   "{\"id\":\"last\"}";
 static const char *const want_text[] = {"{\"id\":1}", "{\"id\":\"two\"}\r",
                                         "{\"id\":3,\"data\":\"a\\nb\"}", "x", "{\"id\":\"last\"}"};
 static const uint64_t want_line[] = {1, 3, 5, 6, 9};

@@ -30,10 +30,16 @@ int main(void) {
   arcos_jsonw_str(&b, "\xc3\xa9\xf0\x9f\x98\x80\"", 7);
   CHECK_STR_EQ(b.data, "\"\\u00e9\\ud83d\\ude00\\\"\"");
   arcos_buf_reset(&b);
-  arcos_jsonw_str(&b, "a\xff" "b\xc3", 4);
+  arcos_jsonw_str(&b,
+                  "a\xff"
+                  "b\xc3",
+                  4);
   CHECK_STR_EQ(b.data, "\"a\\ufffdb\\ufffd\"");
   arcos_buf_reset(&b);
-  arcos_jsonw_base64(&b, "a\xff" "b\xc3", 4);
+  arcos_jsonw_base64(&b,
+                     "a\xff"
+                     "b\xc3",
+                     4);
   CHECK_STR_EQ(b.data, "\"Yf9iww==\"");
   arcos_buf_reset(&b);
   arcos_jsonw_base64(&b, "", 0);
@@ -41,9 +47,9 @@ int main(void) {
   arcos_buf_free(&b);
 
   CHECK(arcos_utf8_valid("caf\xc3\xa9", 5));
-  CHECK(!arcos_utf8_valid("\xc3", 1));            /* truncated */
-  CHECK(!arcos_utf8_valid("\xc0\xaf", 2));        /* overlong */
-  CHECK(!arcos_utf8_valid("\xed\xa0\x80", 3));    /* surrogate */
+  CHECK(!arcos_utf8_valid("\xc3", 1));             /* truncated */
+  CHECK(!arcos_utf8_valid("\xc0\xaf", 2));         /* overlong */
+  CHECK(!arcos_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
   CHECK(!arcos_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
   return CHECK_DONE();
 }

@@ -113,8 +113,8 @@ static void test_replicas(const uint64_t *h) {
   for (int i = 0; i < 10000; i++) {
     int out[NNODES + 2];
     int n = arcos_ring_replicas(r, h[i], out, 3);
-    if (n != 3 || out[0] != arcos_ring_owner(r, h[i]) || out[0] == out[1] ||
-        out[0] == out[2] || out[1] == out[2])
+    if (n != 3 || out[0] != arcos_ring_owner(r, h[i]) || out[0] == out[1] || out[0] == out[2] ||
+        out[1] == out[2])
       bad++;
   }
   CHECK_INT_EQ(bad, 0);

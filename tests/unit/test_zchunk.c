@@ -1,8 +1,9 @@
 /* Direct chunk reads (src/zchunk.c, arcos_h5r_read): the SSSE3 Adler-32 equals zlib's
  * on any lengths, alignments and starting values (including the all-0xFF worst case of
  * the 32-bit lane bounds); a deflated dataset reads back equal through arcos_h5r_read,
- * across chunk boundaries, deflated alone or shuffled then deflated; a chunk with one byte flipped fails to read (EIO) instead of
- * giving wrong data; a stream of the wrong size or truncated is refused. */
+ * across chunk boundaries, deflated alone or shuffled then deflated; a chunk with one byte flipped
+ * fails to read (EIO) instead of giving wrong data; a stream of the wrong size or truncated is
+ * refused. */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +11,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "check.h"
 #include "arcos/error.h"
 #include "arcos/h5.h"
+#include "check.h"
 #include "zchunk.h"
 
 static uint64_t rng = 88172645463325252ull;
@@ -66,7 +67,8 @@ static int write_file(const char *path, const uint32_t *v) {
   H5Pset_shuffle(p);
   H5Pset_deflate(p, 6);
   hid_t d2 = H5Dcreate2(f, "s", H5T_STD_U64LE, s, H5P_DEFAULT, p, H5P_DEFAULT);
-  if (v64 == NULL || d2 < 0 || H5Dwrite(d2, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v64) < 0)
+  if (v64 == NULL || d2 < 0 ||
+      H5Dwrite(d2, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v64) < 0)
     w = -1;
   free(v64);
   H5Dclose(d2);
