@@ -228,17 +228,20 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
 
   /* /evidence: one row per stored record in global order. */
   ARCOS_THEN(arcos_h5_group(h, "/evidence"));
-#define FILL_STORED(expr)                                                                          \
+/* expr once per item of status st, in global order; k_ counts the rows so far. */
+#define FILL_IF(st, expr)                                                                          \
   do {                                                                                             \
     size_t k_ = 0;                                                                                 \
     for (size_t i = 0; i < job->nitems; i++) {                                                     \
       const item_t *it = &job->items[i];                                                           \
-      if (it->status == ITEM_STORED) {                                                             \
+      if (it->status == (st)) {                                                                    \
         expr;                                                                                      \
         k_++;                                                                                      \
       }                                                                                            \
     }                                                                                              \
   } while (0)
+#define FILL_STORED(expr) FILL_IF(ITEM_STORED, expr)
+#define FILL_DUP(expr) FILL_IF(ITEM_DUPLICATE, expr)
   FILL_STORED((sp[k_] = it->id, sl[k_] = it->id_len));
   ARCOS_THEN(arcos_h5_write_strings(h, "/evidence/id", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
   FILL_STORED((sp[k_] = it->type, sl[k_] = it->type_len));
@@ -310,17 +313,6 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
 
   /* /duplicates */
   ARCOS_THEN(arcos_h5_group(h, "/duplicates"));
-#define FILL_DUP(expr)                                                                             \
-  do {                                                                                             \
-    size_t k_ = 0;                                                                                 \
-    for (size_t i = 0; i < job->nitems; i++) {                                                     \
-      const item_t *it = &job->items[i];                                                           \
-      if (it->status == ITEM_DUPLICATE) {                                                          \
-        expr;                                                                                      \
-        k_++;                                                                                      \
-      }                                                                                            \
-    }                                                                                              \
-  } while (0)
   FILL_DUP((sp[k_] = it->id, sl[k_] = it->id_len));
   ARCOS_THEN(
       arcos_h5_write_strings(h, "/duplicates/id", du->total, du->n, du->off, du->cnt, sp, sl));
