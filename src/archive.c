@@ -25,6 +25,7 @@
 
 #include "arcos/evidence.h"
 #include "arcos/h5.h"
+#include "arcos/outfile.h"
 #include "arcos/util.h"
 
 /* ---- The /records columns ---- */
@@ -213,17 +214,6 @@ static void conv_free(conv_t *c) {
     arcos_buf_free(&c->col[k].lens);
   }
   arcos_evidence_destroy(&c->ev);
-}
-
-/* DIR/.NAME.tmp for out = DIR/NAME. */
-static char *temp_name(const char *out) {
-  const char *slash = strrchr(out, '/');
-  size_t dlen = slash != NULL ? (size_t)(slash - out + 1) : 0;
-  size_t n = strlen(out) + 8;
-  char *t = malloc(n);
-  if (t != NULL)
-    snprintf(t, n, "%.*s.%s.tmp", (int)dlen, out, out + dlen);
-  return t;
 }
 
 /* Write every column of /records and the /inputs table; all collective. */
@@ -469,7 +459,7 @@ int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninpu
 
   /* 3. Collective write under a temporary name, then rename. */
   t0 = arcos_now();
-  char *tmp = temp_name(out);
+  char *tmp = arcos_out_temp_name(out);
   int have = tmp != NULL, all_have = 0;
   MPI_Allreduce(&have, &all_have, 1, MPI_INT, MPI_MIN, comm);
   if (!all_have) {

@@ -24,6 +24,13 @@ void cache_table_free(cache_table_t *t) {
   cache_table_init(t);
 }
 
+/* Out of memory inside a collective exchange: the other ranks would wait for ever, so
+ * the whole job stops. */
+static _Noreturn void oom_abort(MPI_Comm comm) {
+  fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
+  MPI_Abort(comm, 1);
+  abort(); /* MPI_Abort does not return; tell the compiler and the analysers so */
+}
 static int entry_is(const cache_entry_t *e, uint64_t hash, const void *key, size_t klen) {
   return e->hash == hash && e->klen == klen && memcmp(e->data, key, klen) == 0;
 }
@@ -428,8 +435,7 @@ static char *exchange(MPI_Comm comm, int size, const char *sbuf, const int64_t *
                       int64_t *rcount, int64_t *rtotal, int *rc) {
   int *ic = malloc((size_t)size * 4 * sizeof *ic);
   if (ic == NULL) {
-    fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-    MPI_Abort(comm, 1);
+    oom_abort(comm);
   }
   int *sc = ic, *sd = ic + size, *rcv = ic + 2 * size, *rd = ic + 3 * size;
   char *rbuf = NULL;
@@ -439,8 +445,7 @@ static char *exchange(MPI_Comm comm, int size, const char *sbuf, const int64_t *
     *rtotal = (int64_t)rd[size - 1] + rcv[size - 1];
     rbuf = malloc((size_t)*rtotal + 1);
     if (rbuf == NULL) {
-      fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-      MPI_Abort(comm, 1);
+      oom_abort(comm);
     }
   }
   int all_ok = 0;
@@ -552,8 +557,7 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
   char *sbuf = NULL, *rbuf = NULL, *reply_in = NULL;
   arcos_buf_t reply = {0};
   if (cnt == NULL || dests == NULL || ndest == NULL) {
-    fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-    MPI_Abort(c->comm, 1);
+    oom_abort(c->comm);
   }
   int64_t *scount = cnt, *rcount = cnt + size, *soff = cnt + 2 * size, *tmp = cnt + 3 * size;
 
@@ -581,8 +585,7 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
   }
   sbuf = malloc((size_t)stotal + 1);
   if (sbuf == NULL) {
-    fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-    MPI_Abort(c->comm, 1);
+    oom_abort(c->comm);
   }
   for (size_t i = 0; i < b->n; i++) {
     const op_t *op = &b->ops[i];
@@ -642,16 +645,14 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
         rv = zero;
         rvlen = CLAIM_VLEN;
         if (arcos_buf_append(&deferred, pair, sizeof pair) != 0) {
-          fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-          MPI_Abort(c->comm, 1);
+          oom_abort(c->comm);
         }
       }
       uint8_t st8 = (uint8_t)st;
       uint32_t rl = (uint32_t)rvlen;
       if (arcos_buf_append(&reply, &st8, 1) != 0 || arcos_buf_append(&reply, &rl, 4) != 0 ||
           (rl > 0 && arcos_buf_append(&reply, rv, rl) != 0)) {
-        fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-        MPI_Abort(c->comm, 1);
+        oom_abort(c->comm);
       }
       off += REQ_FIXED + klen + vlen;
     }
@@ -704,8 +705,7 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
       op->roff = b->results.len;
       op->rlen = rl;
       if (rl > 0 && arcos_buf_append(&b->results, q + REP_FIXED, rl) != 0) {
-        fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-        MPI_Abort(c->comm, 1);
+        oom_abort(c->comm);
       }
     }
     c->ops++;
@@ -736,8 +736,7 @@ done:
 int arcos_cache_claim(arcos_cache_t *c, arcos_cache_claim_t *claims, size_t n) {
   arcos_cache_batch_t *b = arcos_cache_batch_create();
   if (b == NULL) {
-    fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-    MPI_Abort(c->comm, 1);
+    oom_abort(c->comm);
   }
   for (size_t i = 0; i < n; i++) {
     unsigned char v[CLAIM_VLEN];
@@ -745,8 +744,7 @@ int arcos_cache_claim(arcos_cache_t *c, arcos_cache_claim_t *claims, size_t n) {
     memcpy(v + 8, &claims[i].input, 4);
     memcpy(v + 12, &claims[i].line, 8);
     if (batch_add(b, OP_CLAIM, claims[i].id, claims[i].id_len, v, CLAIM_VLEN, 0) < 0) {
-      fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-      MPI_Abort(c->comm, 1);
+      oom_abort(c->comm);
     }
   }
   int rc = arcos_cache_exec(c, b);
@@ -771,13 +769,11 @@ int arcos_cache_claim(arcos_cache_t *c, arcos_cache_claim_t *claims, size_t n) {
 int arcos_cache_claim_resolve(arcos_cache_t *c, arcos_cache_claim_t *claims, size_t n) {
   arcos_cache_batch_t *b = arcos_cache_batch_create();
   if (b == NULL) {
-    fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-    MPI_Abort(c->comm, 1);
+    oom_abort(c->comm);
   }
   for (size_t i = 0; i < n; i++)
     if (arcos_cache_batch_get(b, claims[i].id, claims[i].id_len) < 0) {
-      fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-      MPI_Abort(c->comm, 1);
+      oom_abort(c->comm);
     }
   int rc = arcos_cache_exec(c, b);
   for (size_t i = 0; rc == ARCOS_OK && i < n; i++) {
@@ -940,14 +936,12 @@ int arcos_cache_memo_lookup(arcos_cache_t *c, const unsigned char *keys, size_t 
                             int8_t *verdict) {
   arcos_cache_batch_t *b = arcos_cache_batch_create();
   if (b == NULL) {
-    fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-    MPI_Abort(c->comm, 1);
+    oom_abort(c->comm);
   }
   for (size_t i = 0; i < n; i++)
     if (arcos_cache_batch_get(b, keys + i * ARCOS_CACHE_MEMO_KEY_LEN, ARCOS_CACHE_MEMO_KEY_LEN) <
         0) {
-      fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-      MPI_Abort(c->comm, 1);
+      oom_abort(c->comm);
     }
   int rc = arcos_cache_exec(c, b);
   for (size_t i = 0; i < n; i++) {
@@ -964,15 +958,13 @@ int arcos_cache_memo_store(arcos_cache_t *c, const unsigned char *keys, const in
                            size_t n, int64_t ttl_s) {
   arcos_cache_batch_t *b = arcos_cache_batch_create();
   if (b == NULL) {
-    fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-    MPI_Abort(c->comm, 1);
+    oom_abort(c->comm);
   }
   for (size_t i = 0; i < n; i++) {
     unsigned char v = verdict[i] > 0;
     if (arcos_cache_batch_set_if_absent(b, keys + i * ARCOS_CACHE_MEMO_KEY_LEN,
                                         ARCOS_CACHE_MEMO_KEY_LEN, &v, 1, ttl_s) < 0) {
-      fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-      MPI_Abort(c->comm, 1);
+      oom_abort(c->comm);
     }
   }
   int rc = arcos_cache_exec(c, b);

@@ -32,6 +32,7 @@
 
 #include "arcos/graph.h"
 #include "arcos/h5.h"
+#include "arcos/outfile.h"
 #include "arcos/ring.h"
 #include "arcos/util.h"
 #include "graph_internal.h"
@@ -146,16 +147,6 @@ static int cmp_cnode(const void *a, const void *b) {
   if (c != 0)
     return c;
   return x->idn < y->idn ? -1 : x->idn > y->idn;
-}
-
-static char *temp_name(const char *out) {
-  const char *slash = strrchr(out, '/');
-  size_t dlen = slash != NULL ? (size_t)(slash - out + 1) : 0;
-  size_t n = strlen(out) + 8;
-  char *t = malloc(n);
-  if (t != NULL)
-    snprintf(t, n, "%.*s.%s.tmp", (int)dlen, out, out + dlen);
-  return t;
 }
 
 /* Rank 0's view of the whole graph, in file order. */
@@ -472,7 +463,7 @@ int arcos_graph_convert(MPI_Comm comm, const char *dir, const arcos_graph_conver
   free(cnt);
   arcos_buf_free(&nb);
 
-  char *tmp = temp_name(out);
+  char *tmp = arcos_out_temp_name(out);
   if (rc == ARCOS_OK && tmp == NULL)
     rc = ARCOS_ENOMEM;
   rc = agree_d(comm, rank, size, rc, d);

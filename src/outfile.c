@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,4 +72,14 @@ int arcos_out_write_atomic(const char *path, const void *data, size_t len, bool 
   if (err != 0)
     unlink(tmp);
   return err;
+}
+
+char *arcos_out_temp_name(const char *out) {
+  const char *slash = strrchr(out, '/');
+  size_t dlen = slash != NULL ? (size_t)(slash - out + 1) : 0;
+  size_t n = strlen(out) + 8;
+  char *t = malloc(n);
+  if (t != NULL)
+    snprintf(t, n, "%.*s.%s.tmp", (int)dlen, out, out + dlen);
+  return t;
 }

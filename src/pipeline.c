@@ -389,6 +389,13 @@ static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw, const pen
   return hard;
 }
 
+/* The error kind of a reader's failure code. */
+static int reader_error_kind(int code) {
+  return code == ARCOS_EIO        ? ARCOS_KIND_IO
+         : code == ARCOS_EINVALID ? ARCOS_KIND_INVALID
+                                  : ARCOS_KIND_PARSE;
+}
+
 /* BOM and CR trimming as process_record does it, for the memo key. */
 static void trimmed(const pend_t *pe, const char *text, const char **t, size_t *n) {
   *t = text;
@@ -484,10 +491,8 @@ static int flush_pending(arcos_pipeline_t *s) {
     arcos_raw_t raw = {text, pe->len, pe->line, pe->offset, NULL};
     s->seq = pe->seq;
     if (pe->is_error) {
-      int kind = pe->code == ARCOS_EIO        ? ARCOS_KIND_IO
-                 : pe->code == ARCOS_EINVALID ? ARCOS_KIND_INVALID
-                                              : ARCOS_KIND_PARSE;
-      rc = add_fail(s, &raw, kind, ARCOS_STAGE_INGESTION, 1, s->pend_text.data + pe->msg_off);
+      rc = add_fail(s, &raw, reader_error_kind(pe->code), ARCOS_STAGE_INGESTION, 1,
+                    s->pend_text.data + pe->msg_off);
       continue;
     }
     if (pe->key < 0) {
@@ -564,10 +569,7 @@ static int on_reader_error(void *arg, const arcos_raw_t *raw, int code, const ch
   if (s->memo != NULL)
     return defer(s, raw, true, code, message);
   s->job->part_records[s->part]++;
-  int kind = code == ARCOS_EIO        ? ARCOS_KIND_IO
-             : code == ARCOS_EINVALID ? ARCOS_KIND_INVALID
-                                      : ARCOS_KIND_PARSE;
-  int rc = add_fail(s, raw, kind, ARCOS_STAGE_INGESTION, 1, message);
+  int rc = add_fail(s, raw, reader_error_kind(code), ARCOS_STAGE_INGESTION, 1, message);
   s->seq++;
   return rc;
 }

@@ -36,6 +36,10 @@ int arcos_out_reserve(int fd, uint64_t off, uint64_t len, bool keep_size);
 /* Give back the blocks reserved past the end of the file (up to `reserved` bytes). */
 void arcos_out_trim(int fd, uint64_t reserved);
 
+/* The hidden temporary name DIR/.NAME.tmp of out = DIR/NAME (malloc'd; NULL when out
+ * of memory), for a file renamed into place when complete. */
+char *arcos_out_temp_name(const char *out);
+
 /* Write data to path atomically: a new temporary file "<path>.tmp" (arcos_out_create),
  * written, flushed with fsync when do_sync, closed and renamed onto path. Returns 0 or an
  * errno value; the temporary file is removed on failure. */
