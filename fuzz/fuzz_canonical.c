@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "arcos/evidence.h"
-#include "canonical_internal.h"
+#include "evidence/canonical_internal.h"
 #include "fuzz_common.h"
 
 static arcos_canon_scratch_t scratch;

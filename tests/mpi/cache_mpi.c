@@ -16,8 +16,8 @@
 #include "arcos/cache.h"
 #include "arcos/evidence.h"
 #include "arcos/ring.h"
-#include "exactly_once_cache.h"
-#include "job_internal.h"
+#include "dist/exactly_once_cache.h"
+#include "run/job_internal.h"
 
 static int rank, size, failures;
 

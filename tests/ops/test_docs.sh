@@ -11,7 +11,7 @@ S=$ARCOS_SRC/inputs/sample
 for m in $(awk '$1 == "#" && $2 == "TYPE" {print $3}' "$ARCOS_TMP/out/metrics.prom"); do
   grep -q "\`$m\`" "$D/operations.md" || fail "metric $m is not in docs/operations.md"
 done
-rules=$(sed -n '/arcos_advisor_rules\[\] = {/,/NULL}/p' "$ARCOS_SRC/src/advisor.c" | grep -o '"[a-z_]*"' | tr -d '"')
+rules=$(sed -n '/arcos_advisor_rules\[\] = {/,/NULL}/p' "$ARCOS_SRC/src/ops/advisor.c" | grep -o '"[a-z_]*"' | tr -d '"')
 [ "$(wc -w <<<"$rules")" -ge 12 ] || fail "could not read the advisor rules"
 for r in $rules; do
   grep -q "^| \`$r\` |" "$D/operations.md" || fail "advisor rule $r is not in docs/operations.md"

@@ -33,7 +33,7 @@ case $mode in
     trap 'rm -f "$out"' EXIT
     rc=0
     skip='^$' # no file is skipped (a regex of paths to leave out, for a file in triage)
-    printf '%s\n' src/*.c src/cli/*.c | grep -v -E "$skip" |
+    printf '%s\n' src/*/*.c | grep -v -E "$skip" |
       xargs -P "$jobs" -n 4 clang-tidy -p "$build" --quiet \
         --extra-arg=-include --extra-arg="$root/tests/tools/lint_model.h" >"$out" 2>&1 || rc=$?
     if [ "$rc" -ne 0 ] || grep -E -c '(warning|error):' "$out" >/dev/null; then
@@ -41,7 +41,7 @@ case $mode in
       echo "lint.sh: clang-tidy findings: $(grep -E -c '(warning|error):' "$out")" >&2
       exit 1
     fi
-    echo "clang-tidy: $(printf '%s\n' src/*.c src/cli/*.c | grep -v -c -E "$skip") files clean"
+    echo "clang-tidy: $(printf '%s\n' src/*/*.c | grep -v -c -E "$skip") files clean"
     ;;
   format)
     command -v clang-format >/dev/null || { echo "lint.sh: clang-format not installed" >&2; exit 77; }

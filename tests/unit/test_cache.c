@@ -8,8 +8,8 @@
 
 #include "arcos/cache.h"
 #include "arcos/ring.h"
-#include "cache_internal.h"
 #include "check.h"
+#include "dist/cache_internal.h"
 
 static size_t key_of(int i, char *buf, size_t n) { return (size_t)snprintf(buf, n, "key-%d", i); }
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "jsonw.h"
+#include "core/jsonw.h"
 
 static void roundtrip(const char *s, size_t n) {
   arcos_buf_t b = {0};

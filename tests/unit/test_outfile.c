@@ -1,4 +1,4 @@
-/* Output files (src/outfile.c): a new file under the temporary name, never through a
+/* Output files (src/core/outfile.c): a new file under the temporary name, never through a
  * link planted there; the reservation; the atomic write; the trim of a reservation. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* Direct chunk reads (src/zchunk.c, arcos_h5r_read): the SSSE3 Adler-32 equals zlib's
+/* Direct chunk reads (src/io/zchunk.c, arcos_h5r_read): the SSSE3 Adler-32 equals zlib's
  * on any lengths, alignments and starting values (including the all-0xFF worst case of
  * the 32-bit lane bounds); a deflated dataset reads back equal through arcos_h5r_read,
  * across chunk boundaries, deflated alone or shuffled then deflated; a chunk with one byte flipped
@@ -14,7 +14,7 @@
 #include "arcos/error.h"
 #include "arcos/h5.h"
 #include "check.h"
-#include "zchunk.h"
+#include "io/zchunk.h"
 
 static uint64_t rng = 88172645463325252ull;
 static uint32_t next(void) {

@@ -1,0 +1,806 @@
+/* The evidence model of SPEC §1 and §2: ingestion, analysis, scoring and alerts for
+ * one record at a time, through a per-rank context that is reused for every record.
+ *
+ * Decisions (project-wide; keep this block in sync with docs/):
+ *
+ * Canonical form (canonical.c, which explains the real-number algorithm): Python's json.dumps(data,
+ * sort_keys=True) byte for byte, written by walking the jansson tree: keys sorted by code point
+ * (byte-wise UTF-8 comparison using key lengths), separators ", " and ": ", "{}"/"[]" when empty,
+ * ensure_ascii escapes (\" \\ \n \r \t \b \f, other bytes < 0x20 and DEL as \u00XX, non-ASCII as
+ * lower-case \uXXXX, surrogate pairs above U+FFFF, '/' not escaped), integers in decimal, reals as
+ * Python repr() (arcos_format_double), true/false/null. An absent `data` is canonicalised as null.
+ *
+ * Parsing: json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL). The text must be exactly one
+ *   JSON value (whitespace around it, and so a trailing CR, is allowed; anything else
+ *   after it is a parse error). DECODE_ANY lets a scalar such as `5` parse, so that it
+ *   is reported as invalid ("not an object") rather than as not-JSON. Texts longer
+ *   than max_record_bytes are invalid before any parsing. jansson errors (including
+ *   integers beyond int64, reals beyond double, NaN/Infinity literals, invalid UTF-8,
+ *   lone surrogates and NUL inside object keys, all of which Python would accept or
+ *   jansson cannot hold) are ARCOS_EPARSE with jansson's text, column and byte
+ *   position. Duplicate keys: the last one wins, as in Python.
+ *
+ * Validation (ARCOS_EINVALID): not an object; `id` missing; `id` neither string nor
+ *   integer; `id` empty or longer than 256 bytes after normalisation (integers become
+ *   their decimal text, -5 -> "-5"). `type` and `source` that are missing or not
+ *   strings read as "" and are no error.
+ *
+ * Timestamps (timestamp.c): strict RFC 3339, years 0000-9999, fraction truncated,
+ *   leap second ":60" read as ":59". Missing, non-string or invalid: timestamp_valid
+ *   is false, no error.
+ *
+ * Checksum: a member that is absent or JSON null is "not present". Any other value is
+ *   present; it verifies only if it is a string of exactly 64 characters [0-9a-f]
+ *   equal to the lower-case hex SHA-256 of canonical(data). Anything else (wrong
+ *   length, upper case, not a string) is present and mismatched: integrity_violation.
+ *   The canonical text and digest are only computed for a well-formed checksum.
+ *
+ * Components (weights from arcos_scoring_t, SPEC §2 defaults):
+ *   completeness: completeness_each for each of id (always, the record is valid),
+ *     non-empty type, non-empty source, valid timestamp, and `data` present and not
+ *     null, "", {} or [] (0 and false do count).
+ *   integrity: `integrity` when verified, else 0.
+ *   provenance: provenance_object when `provenance` is a non-empty object, plus
+ *     provenance_tool when it has a "collector" or "tool" key (any value).
+ *   freshness: age = reference_time - timestamp in whole seconds. Invalid timestamp,
+ *     or timestamp - reference_time > future_tolerance_s: 0. Otherwise, with
+ *     fresh_s = fresh_days * 86400 and stale_s = stale_days * 86400: age <= fresh_s:
+ *     full; age >= stale_s: 0; between: freshness * (stale_s - age) /
+ *     (stale_s - fresh_s) in int64 integer division. A timestamp in the future within
+ *     the tolerance has a negative age and scores full points.
+ *   signal: needs `data` to be an object, else neutral. test_result: data.passed true
+ *     -> max, false -> 0, a number -> Python truthiness (non-zero max, zero 0), missing
+ *     or another type -> neutral. coverage: data.line_coverage a number or bool (as
+ *     0/1, like Python) >= coverage_high -> max, >= coverage_low -> partial, else 0;
+ *     missing or not a number/bool -> neutral. security_scan: data.critical and
+ *     data.high both numbers/bools -> their sum == 0 (as Python computes it: int + int
+ *     exactly, otherwise in double) -> max, else 0; either missing or not numeric ->
+ *     neutral. Other types: neutral. Integer line_coverage is compared with the
+ *     thresholds after conversion to double (exact below 2^53).
+ *   score: the sum of the five components.
+ *   Components and score are uint8_t: weights are clamped to 0..255, the day counts
+ *   to 0..10^6 and future_tolerance_s to 0..10^6 days when the context is created (the config
+ * module is where bad values should be refused); the score saturates at 255. Alerts:
+ * integrity_violation (critical) when a checksum is present and not verified; low_quality (high)
+ * when score < alert_threshold; clock_skew (medium) when the timestamp is valid and timestamp -
+ * reference_time > future_tolerance_s. severity is the highest of them.
+ *
+ * Archive rows (arcos_ev_extract / arcos_ev_from_fields): convert keeps, per record,
+ *   the facts the components test (data meaningful, provenance object/tool, the signal
+ *   input of the record's type as a tri-state or a number, the claimed checksum as a
+ *   string, the canonical text of `data`, the record's length); a run over the archive
+ *   gives them to components() as the text path does after ingest, so both paths share
+ *   one implementation of every rule. Checksum verification on the fields path is the
+ *   same test (64 lower-case hex == SHA-256 of the canonical text) over the stored text.
+ *   A stored ingestion error comes back with its original kind and message; the length
+ *   check against max_record_bytes is repeated with the run's limit.
+ *
+ * Performance (the floor is ~6.5 us/record for parse + canonical + SHA-256): one
+ * EVP_MD_CTX with a pre-fetched EVP_MD, one canonical buffer and one member-sort
+ * scratch are reused for every record; nothing is allocated per record outside
+ * jansson, except the provider context that OpenSSL 3.0 re-creates inside every
+ * EVP_DigestInit_ex (one small malloc per verified checksum, about 25 ns; jansson
+ * makes some 40 per record). The record's json_t is kept until the next ingest (or destroy), and
+ * the strings in arcos_evidence_t point into it, or into the context (integer ids).
+ */
+#include "arcos/evidence.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evidence/canonical_internal.h"
+
+#define ID_MAX_BYTES 256
+#define WEIGHT_MAX 255
+#define DAYS_MAX 1000000
+
+struct arcos_evidence_ctx {
+  arcos_scoring_t scoring;
+  int64_t reference_time;
+  size_t max_record_bytes;
+  EVP_MD *sha256;    /* fetched once: an implicit fetch per init costs time */
+  EVP_MD_CTX *md;    /* reused for every digest */
+  arcos_buf_t canon; /* canonical text of the current record's data, reused */
+  arcos_canon_scratch_t scratch;
+  /* The current record, from a successful arcos_ev_ingest() until the next one. */
+  json_t *root;
+  const json_t *data;       /* NULL when absent */
+  const json_t *provenance; /* NULL when absent */
+  const json_t *checksum;   /* NULL when absent or null */
+  size_t record_len;        /* bytes of the current record's text */
+  char id_buf[24];          /* an integer id as decimal text */
+  /* Or the current record came from an archive row (arcos_ev_from_fields). */
+  const arcos_ev_fields_t *fields;
+  /* Or its `data` was skipped (arcos_ev_ingest_memo): the memo's facts stand in. */
+  bool use_memo;
+  arcos_ev_memo_t memo;
+  arcos_buf_t envelope; /* the record text with `data` replaced, reused */
+};
+
+void arcos_scoring_defaults(arcos_scoring_t *s) {
+  *s = (arcos_scoring_t){
+      .completeness_each = 6,
+      .integrity = 25,
+      .provenance_object = 10,
+      .provenance_tool = 5,
+      .freshness = 20,
+      .fresh_days = 30,
+      .stale_days = 365,
+      .future_tolerance_s = 86400,
+      .signal_max = 10,
+      .signal_partial = 5,
+      .signal_neutral = 5,
+      .coverage_high = 80.0,
+      .coverage_low = 50.0,
+      .alert_threshold = 50,
+  };
+}
+
+const char *arcos_severity_name(int sev) {
+  switch (sev) {
+  case ARCOS_SEV_MEDIUM:
+    return "medium";
+  case ARCOS_SEV_HIGH:
+    return "high";
+  case ARCOS_SEV_CRITICAL:
+    return "critical";
+  default:
+    return NULL;
+  }
+}
+
+const char *arcos_error_kind_name(int kind) {
+  switch (kind) {
+  case ARCOS_KIND_PARSE:
+    return "parse";
+  case ARCOS_KIND_INVALID:
+    return "invalid";
+  case ARCOS_KIND_STAGE:
+    return "stage";
+  case ARCOS_KIND_IO:
+    return "io";
+  default:
+    return NULL;
+  }
+}
+
+const char *arcos_stage_name(int stage) {
+  static const char *const names[ARCOS_STAGE_COUNT] = {
+      [ARCOS_STAGE_INGESTION] = "ingestion", [ARCOS_STAGE_ANALYSIS] = "analysis",
+      [ARCOS_STAGE_SCORING] = "scoring",     [ARCOS_STAGE_ALERT] = "alert_generation",
+      [ARCOS_STAGE_STORAGE] = "storage",
+  };
+  return stage >= 0 && stage < ARCOS_STAGE_COUNT ? names[stage] : NULL;
+}
+
+static int clamp_int(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+static int64_t clamp_i64(int64_t v, int64_t lo, int64_t hi) {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+static void clamp_scoring(arcos_scoring_t *s) {
+  s->completeness_each = clamp_int(s->completeness_each, 0, WEIGHT_MAX);
+  s->integrity = clamp_int(s->integrity, 0, WEIGHT_MAX);
+  s->provenance_object = clamp_int(s->provenance_object, 0, WEIGHT_MAX);
+  s->provenance_tool = clamp_int(s->provenance_tool, 0, WEIGHT_MAX);
+  s->freshness = clamp_int(s->freshness, 0, WEIGHT_MAX);
+  s->signal_max = clamp_int(s->signal_max, 0, WEIGHT_MAX);
+  s->signal_partial = clamp_int(s->signal_partial, 0, WEIGHT_MAX);
+  s->signal_neutral = clamp_int(s->signal_neutral, 0, WEIGHT_MAX);
+  s->fresh_days = clamp_i64(s->fresh_days, 0, DAYS_MAX);
+  s->stale_days = clamp_i64(s->stale_days, 0, DAYS_MAX);
+  s->future_tolerance_s = clamp_i64(s->future_tolerance_s, 0, DAYS_MAX * INT64_C(86400));
+}
+
+arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring, int64_t reference_time,
+                                            size_t max_record_bytes) {
+  arcos_evidence_ctx_t *ctx = calloc(1, sizeof *ctx);
+  if (ctx == NULL)
+    return NULL;
+  if (scoring != NULL)
+    ctx->scoring = *scoring;
+  else
+    arcos_scoring_defaults(&ctx->scoring);
+  clamp_scoring(&ctx->scoring);
+  ctx->reference_time = reference_time;
+  ctx->max_record_bytes = max_record_bytes;
+  ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+  ctx->md = EVP_MD_CTX_new();
+  if (ctx->sha256 == NULL || ctx->md == NULL || arcos_buf_reserve(&ctx->canon, 4096) != 0) {
+    arcos_evidence_destroy(&ctx);
+    return NULL;
+  }
+  return ctx;
+}
+
+void arcos_evidence_destroy(arcos_evidence_ctx_t **pctx) {
+  if (pctx == NULL || *pctx == NULL)
+    return;
+  arcos_evidence_ctx_t *ctx = *pctx;
+  json_decref(ctx->root);
+  arcos_canon_scratch_free(&ctx->scratch);
+  arcos_buf_free(&ctx->canon);
+  arcos_buf_free(&ctx->envelope);
+  EVP_MD_CTX_free(ctx->md);
+  EVP_MD_free(ctx->sha256);
+  free(ctx);
+  *pctx = NULL;
+}
+
+static int sha256(arcos_evidence_ctx_t *ctx, const void *data, size_t len,
+                  unsigned char digest[32]) {
+  unsigned int n = 0;
+  if (EVP_DigestInit_ex(ctx->md, ctx->sha256, NULL) != 1 ||
+      EVP_DigestUpdate(ctx->md, data, len) != 1 || EVP_DigestFinal_ex(ctx->md, digest, &n) != 1 ||
+      n != 32)
+    return ARCOS_EINTERNAL;
+  return ARCOS_OK;
+}
+
+static void to_hex(const unsigned char digest[32], char hex[65]) {
+  static const char digits[] = "0123456789abcdef";
+  for (int i = 0; i < 32; i++) {
+    hex[2 * i] = digits[digest[i] >> 4];
+    hex[2 * i + 1] = digits[digest[i] & 0xf];
+  }
+  hex[64] = '\0';
+}
+
+int arcos_ev_sha256_hex(arcos_evidence_ctx_t *ctx, const void *data, size_t len, char hex[65]) {
+  unsigned char digest[32];
+  int rc = sha256(ctx, data, len, digest);
+  if (rc != ARCOS_OK)
+    return rc;
+  to_hex(digest, hex);
+  return ARCOS_OK;
+}
+
+/* The JSON type of v as the messages name it (Python's vocabulary: float, bool). */
+static const char *json_kind(const json_t *v) {
+  switch (json_typeof(v)) {
+  case JSON_OBJECT:
+    return "object";
+  case JSON_ARRAY:
+    return "array";
+  case JSON_STRING:
+    return "string";
+  case JSON_INTEGER:
+    return "integer";
+  case JSON_REAL:
+    return "float";
+  case JSON_TRUE:
+  case JSON_FALSE:
+    return "bool";
+  case JSON_NULL:
+    return "null";
+  }
+  return "unknown";
+}
+
+static void release_record(arcos_evidence_ctx_t *ctx) {
+  json_decref(ctx->root);
+  ctx->root = NULL;
+  ctx->data = ctx->provenance = ctx->checksum = NULL;
+  ctx->fields = NULL;
+  ctx->use_memo = false;
+}
+
+/* A string member as (pointer, length), or "" when missing or not a string. */
+static void string_member(const json_t *obj, const char *key, const char **s, size_t *len) {
+  const json_t *v = json_object_get(obj, key);
+  if (json_is_string(v)) {
+    *s = json_string_value(v);
+    *len = json_string_length(v);
+  } else {
+    *s = "";
+    *len = 0;
+  }
+}
+
+static int normalise_id(arcos_evidence_ctx_t *ctx, const json_t *root, arcos_evidence_t *rec,
+                        arcos_detail_t *detail) {
+  const json_t *id = json_object_get(root, "id");
+  if (id == NULL)
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "record has no \"id\"; every record needs a non-empty string or "
+                            "integer \"id\"");
+  if (json_is_integer(id)) {
+    int n = snprintf(ctx->id_buf, sizeof ctx->id_buf, "%lld", (long long)json_integer_value(id));
+    rec->id = ctx->id_buf;
+    rec->id_len = (size_t)n;
+    return ARCOS_OK;
+  }
+  if (!json_is_string(id))
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "\"id\" must be a non-empty string or an integer (got %s)",
+                            json_kind(id));
+  size_t len = json_string_length(id);
+  if (len == 0)
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "\"id\" must be a non-empty string or an integer (got an empty "
+                            "string)");
+  if (len > ID_MAX_BYTES)
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "\"id\" is %zu bytes, over the limit of %d; use a shorter id "
+                            "(e.g. a hash of the long one)",
+                            len, ID_MAX_BYTES);
+  rec->id = json_string_value(id);
+  rec->id_len = len;
+  return ARCOS_OK;
+}
+
+static int ingest_root(arcos_evidence_ctx_t *ctx, json_t *root, size_t len, arcos_evidence_t *rec,
+                       arcos_detail_t *detail);
+
+int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len, arcos_evidence_t *rec,
+                    arcos_detail_t *detail) {
+  memset(rec, 0, sizeof *rec);
+  rec->id = rec->type = rec->source = "";
+  release_record(ctx);
+  if (len > ctx->max_record_bytes)
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "record is %zu bytes, over max_record_bytes %zu; split the record "
+                            "or raise max_record_bytes",
+                            len, ctx->max_record_bytes);
+  json_error_t err;
+  json_t *root = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+  if (root == NULL) {
+    if (err.line > 1)
+      return arcos_detail_set(detail, ARCOS_EPARSE, NULL, 0,
+                              "not valid JSON: %s (line %d, column %d of the record, byte %d)",
+                              err.text, err.line, err.column, err.position);
+    return arcos_detail_set(detail, ARCOS_EPARSE, NULL, 0,
+                            "not valid JSON: %s (column %d, byte %d)", err.text, err.column,
+                            err.position);
+  }
+  return ingest_root(ctx, root, len, rec, detail);
+}
+
+/* Validation and normalisation of a parsed record; takes root over. */
+static int ingest_root(arcos_evidence_ctx_t *ctx, json_t *root, size_t len, arcos_evidence_t *rec,
+                       arcos_detail_t *detail) {
+  if (!json_is_object(root)) {
+    int rc = arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                              "record is a JSON %s, not an object; each record must be one "
+                              "JSON object with an \"id\"",
+                              json_kind(root));
+    json_decref(root);
+    return rc;
+  }
+  int rc = normalise_id(ctx, root, rec, detail);
+  if (rc != ARCOS_OK) {
+    json_decref(root);
+    return rc;
+  }
+  string_member(root, "type", &rec->type, &rec->type_len);
+  string_member(root, "source", &rec->source, &rec->source_len);
+  const json_t *ts = json_object_get(root, "timestamp");
+  rec->timestamp_valid = json_is_string(ts) &&
+                         arcos_rfc3339_parse(json_string_value(ts), json_string_length(ts),
+                                             &rec->timestamp) == ARCOS_OK;
+  if (!rec->timestamp_valid)
+    rec->timestamp = 0;
+  ctx->data = json_object_get(root, "data");
+  ctx->provenance = json_object_get(root, "provenance");
+  const json_t *checksum = json_object_get(root, "checksum");
+  if (checksum != NULL && !json_is_null(checksum)) {
+    ctx->checksum = checksum;
+    rec->checksum_present = true;
+  }
+  ctx->root = root;
+  ctx->record_len = len;
+  return ARCOS_OK;
+}
+
+/* `data` counts for completeness unless absent, null, "", {} or []. */
+static bool data_meaningful(const json_t *d) {
+  if (d == NULL)
+    return false;
+  switch (json_typeof(d)) {
+  case JSON_NULL:
+    return false;
+  case JSON_STRING:
+    return json_string_length(d) != 0;
+  case JSON_OBJECT:
+    return json_object_size(d) != 0;
+  case JSON_ARRAY:
+    return json_array_size(d) != 0;
+  default:
+    return true;
+  }
+}
+
+/* 1 for '0'-'9' and 'a'-'f': a table, because this check runs for every record. */
+static const unsigned char LOWER_HEX[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+};
+
+static bool is_lower_hex64(const char *s, size_t len) {
+  if (len != 64)
+    return false;
+  unsigned ok = 1;
+  for (int i = 0; i < 64; i++)
+    ok &= LOWER_HEX[(unsigned char)s[i]];
+  return ok != 0;
+}
+
+/* The claimed checksum as (pointer, length): its string value, or "" when it is not a
+ * string (present but never verified). */
+static void checksum_claim(const json_t *v, const char **s, size_t *len) {
+  *s = json_is_string(v) ? json_string_value(v) : "";
+  *len = json_is_string(v) ? json_string_length(v) : 0;
+}
+
+/* Both paths: the claim verifies when it is 64 lower-case hex digits equal to
+ * SHA-256(canonical text). */
+static int verify_digest(arcos_evidence_ctx_t *ctx, const char *claim, const char *text, size_t len,
+                         bool *verified) {
+  unsigned char digest[32];
+  int rc = sha256(ctx, text, len, digest);
+  if (rc != ARCOS_OK)
+    return rc;
+  char hex[65];
+  to_hex(digest, hex);
+  *verified = memcmp(hex, claim, 64) == 0;
+  return ARCOS_OK;
+}
+
+/* Text path: the canonical text is only computed for a well-formed claim. */
+static int verify_checksum(arcos_evidence_ctx_t *ctx, bool *verified) {
+  *verified = false;
+  const char *claim;
+  size_t claim_len;
+  checksum_claim(ctx->checksum, &claim, &claim_len);
+  if (!is_lower_hex64(claim, claim_len))
+    return ARCOS_OK;
+  arcos_buf_reset(&ctx->canon);
+  int rc = arcos_canonical_append_with(&ctx->canon, ctx->data, &ctx->scratch);
+  if (rc != ARCOS_OK)
+    return rc;
+  return verify_digest(ctx, claim, ctx->canon.data, ctx->canon.len, verified);
+}
+
+/* Fields path: the canonical text is stored. */
+static int verify_fields(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f, bool *verified) {
+  *verified = false;
+  if (!is_lower_hex64(f->checksum, f->checksum_len))
+    return ARCOS_OK;
+  return verify_digest(ctx, f->checksum, f->data, f->data_len, verified);
+}
+
+static int64_t sat_sub(int64_t a, int64_t b) {
+  if (b < 0 && a > INT64_MAX + b)
+    return INT64_MAX;
+  if (b > 0 && a < INT64_MIN + b)
+    return INT64_MIN;
+  return a - b;
+}
+
+static int freshness_component(const arcos_scoring_t *sc, int64_t reference_time,
+                               const arcos_evidence_t *rec) {
+  if (!rec->timestamp_valid || sat_sub(rec->timestamp, reference_time) > sc->future_tolerance_s)
+    return 0;
+  /* Day counts are clamped to 10^6 days, so these products cannot overflow. */
+  int64_t age = sat_sub(reference_time, rec->timestamp);
+  int64_t fresh_s = sc->fresh_days * 86400, stale_s = sc->stale_days * 86400;
+  if (age <= fresh_s)
+    return sc->freshness;
+  if (age >= stale_s)
+    return 0;
+  return (int)((int64_t)sc->freshness * (stale_s - age) / (stale_s - fresh_s));
+}
+
+/* A JSON number or bool as Python sees it in arithmetic (bool is 0/1). */
+typedef struct {
+  bool is_int;
+  json_int_t i;
+  double d;
+} number_t;
+
+static bool as_number(const json_t *v, number_t *n) {
+  if (v == NULL)
+    return false;
+  switch (json_typeof(v)) {
+  case JSON_INTEGER:
+    n->is_int = true;
+    n->i = json_integer_value(v);
+    n->d = (double)n->i;
+    return true;
+  case JSON_TRUE:
+  case JSON_FALSE:
+    n->is_int = true;
+    n->i = json_is_true(v);
+    n->d = (double)n->i;
+    return true;
+  case JSON_REAL:
+    n->is_int = false;
+    n->d = json_real_value(v);
+    return true;
+  default:
+    return false;
+  }
+}
+
+static bool type_is(const arcos_evidence_t *rec, const char *name) {
+  size_t n = strlen(name);
+  return rec->type_len == n && memcmp(rec->type, name, n) == 0;
+}
+
+enum { SIG_PASSED = 1, SIG_COVERAGE = 2, SIG_CRITICAL_HIGH = 4 };
+static void signal_facts(const json_t *data, int which, arcos_ev_fields_t *f);
+
+/* The record facts the components need besides arcos_evidence_t, from the JSON tree
+ * (the text path and arcos_ev_extract): provenance and the signal inputs of the
+ * record's type. */
+static void facts_from_json(const json_t *data, const json_t *p, const arcos_evidence_t *rec,
+                            arcos_ev_fields_t *f) {
+  f->data_meaningful = data_meaningful(data);
+  f->provenance_object = json_is_object(p) && json_object_size(p) != 0;
+  f->provenance_tool = f->provenance_object && (json_object_get(p, "collector") != NULL ||
+                                                json_object_get(p, "tool") != NULL);
+  int which = type_is(rec, "test_result")     ? SIG_PASSED
+              : type_is(rec, "coverage")      ? SIG_COVERAGE
+              : type_is(rec, "security_scan") ? SIG_CRITICAL_HIGH
+                                              : 0;
+  signal_facts(data, which, f);
+}
+
+/* The signal inputs of `data` for the types in `which`; the others stay missing. */
+static void signal_facts(const json_t *data, int which, arcos_ev_fields_t *f) {
+  f->passed = ARCOS_EV_TRI_MISSING;
+  f->line_coverage_present = false;
+  f->line_coverage = 0.0;
+  f->critical_high = ARCOS_EV_TRI_MISSING;
+  if (!json_is_object(data))
+    return;
+  number_t a = {0}, b = {0};
+  if (which & SIG_PASSED) {
+    if (as_number(json_object_get(data, "passed"), &a)) { /* bools: true 1, false 0 */
+      bool truthy = a.is_int ? a.i != 0 : a.d != 0.0;
+      f->passed = truthy ? ARCOS_EV_TRI_TRUE : ARCOS_EV_TRI_FALSE;
+    }
+  }
+  if (which & SIG_COVERAGE) {
+    if (as_number(json_object_get(data, "line_coverage"), &a)) {
+      f->line_coverage_present = true;
+      f->line_coverage = a.d;
+    }
+  }
+  if (which & SIG_CRITICAL_HIGH) {
+    if (as_number(json_object_get(data, "critical"), &a) &&
+        as_number(json_object_get(data, "high"), &b)) {
+      bool zero;
+      if (a.is_int && b.is_int) {
+        /* Python ints do not overflow: an int64 overflow means a non-zero sum. */
+        bool overflow = (b.i > 0 && a.i > INT64_MAX - b.i) || (b.i < 0 && a.i < INT64_MIN - b.i);
+        zero = !overflow && a.i + b.i == 0;
+      } else {
+        zero = a.d + b.d == 0.0;
+      }
+      f->critical_high = zero ? ARCOS_EV_TRI_TRUE : ARCOS_EV_TRI_FALSE;
+    }
+  }
+}
+
+static int signal_component(const arcos_scoring_t *sc, const arcos_ev_fields_t *f,
+                            const arcos_evidence_t *rec) {
+  if (type_is(rec, "test_result")) {
+    if (f->passed == ARCOS_EV_TRI_MISSING)
+      return sc->signal_neutral;
+    return f->passed == ARCOS_EV_TRI_TRUE ? sc->signal_max : 0;
+  }
+  if (type_is(rec, "coverage")) {
+    if (!f->line_coverage_present)
+      return sc->signal_neutral;
+    if (f->line_coverage >= sc->coverage_high)
+      return sc->signal_max;
+    return f->line_coverage >= sc->coverage_low ? sc->signal_partial : 0;
+  }
+  if (type_is(rec, "security_scan")) {
+    if (f->critical_high == ARCOS_EV_TRI_MISSING)
+      return sc->signal_neutral;
+    return f->critical_high == ARCOS_EV_TRI_TRUE ? sc->signal_max : 0;
+  }
+  return sc->signal_neutral;
+}
+
+static uint8_t clamp_u8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+/* The five components from the facts, shared by the text and the fields path. */
+static void components(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec, const arcos_ev_fields_t *f,
+                       bool verified) {
+  const arcos_scoring_t *sc = &ctx->scoring;
+  int criteria = 1 + (rec->type_len != 0) + (rec->source_len != 0) + rec->timestamp_valid +
+                 f->data_meaningful;
+  rec->completeness = clamp_u8(criteria * sc->completeness_each);
+  rec->verified = verified;
+  rec->integrity = clamp_u8(verified ? sc->integrity : 0);
+  int provenance = 0;
+  if (f->provenance_object) {
+    provenance = sc->provenance_object;
+    if (f->provenance_tool)
+      provenance += sc->provenance_tool;
+  }
+  rec->provenance = clamp_u8(provenance);
+  rec->freshness = clamp_u8(freshness_component(sc, ctx->reference_time, rec));
+  rec->signal = clamp_u8(signal_component(sc, f, rec));
+}
+
+int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
+  bool verified = false;
+  int rc = ARCOS_OK;
+  if (ctx->fields != NULL) {
+    if (rec->checksum_present)
+      rc = verify_fields(ctx, ctx->fields, &verified);
+    if (rc != ARCOS_OK)
+      return rc;
+    components(ctx, rec, ctx->fields, verified);
+    return ARCOS_OK;
+  }
+  if (ctx->root == NULL)
+    return ARCOS_EINTERNAL; /* no successfully ingested record */
+  if (ctx->use_memo) {
+    /* `data` was not parsed: its facts and the verdict come from the memo. */
+    arcos_ev_fields_t f;
+    memset(&f, 0, sizeof f);
+    f.data_meaningful = ctx->memo.data_meaningful;
+    f.provenance_object = json_is_object(ctx->provenance) && json_object_size(ctx->provenance) != 0;
+    f.provenance_tool = f.provenance_object &&
+                        (json_object_get(ctx->provenance, "collector") != NULL ||
+                         json_object_get(ctx->provenance, "tool") != NULL);
+    f.passed = ctx->memo.passed;
+    f.line_coverage_present = ctx->memo.line_coverage_present;
+    f.line_coverage = ctx->memo.line_coverage;
+    f.critical_high = ctx->memo.critical_high;
+    components(ctx, rec, &f, rec->checksum_present && ctx->memo.verified);
+    return ARCOS_OK;
+  }
+  if (rec->checksum_present)
+    rc = verify_checksum(ctx, &verified);
+  if (rc != ARCOS_OK)
+    return rc;
+  arcos_ev_fields_t f;
+  facts_from_json(ctx->data, ctx->provenance, rec, &f);
+  components(ctx, rec, &f, verified);
+  return ARCOS_OK;
+}
+
+int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec, arcos_ev_fields_t *f) {
+  if (ctx->root == NULL || ctx->use_memo)
+    return ARCOS_EINTERNAL;
+  memset(f, 0, sizeof *f);
+  f->id = rec->id;
+  f->id_len = rec->id_len;
+  f->type = rec->type;
+  f->type_len = rec->type_len;
+  f->source = rec->source;
+  f->source_len = rec->source_len;
+  f->timestamp = rec->timestamp;
+  f->timestamp_valid = rec->timestamp_valid;
+  f->record_len = ctx->record_len;
+  arcos_buf_reset(&ctx->canon);
+  int rc = arcos_canonical_append_with(&ctx->canon, ctx->data, &ctx->scratch);
+  if (rc != ARCOS_OK)
+    return rc;
+  f->data = ctx->canon.data;
+  f->data_len = ctx->canon.len;
+  f->checksum_present = rec->checksum_present;
+  checksum_claim(ctx->checksum, &f->checksum, &f->checksum_len);
+  facts_from_json(ctx->data, ctx->provenance, rec, f);
+  return ARCOS_OK;
+}
+
+int arcos_ev_from_fields(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f,
+                         arcos_evidence_t *rec, arcos_detail_t *detail) {
+  memset(rec, 0, sizeof *rec);
+  rec->id = rec->type = rec->source = "";
+  release_record(ctx);
+  /* As arcos_ev_ingest: the length first (with this run's limit), then what parsing
+   * found when the archive was made. */
+  if (f->record_len > ctx->max_record_bytes)
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "record is %zu bytes, over max_record_bytes %zu; split the record "
+                            "or raise max_record_bytes",
+                            (size_t)f->record_len, ctx->max_record_bytes);
+  if (f->error_kind == ARCOS_KIND_PARSE || f->error_kind == ARCOS_KIND_INVALID)
+    return arcos_detail_set(detail,
+                            f->error_kind == ARCOS_KIND_PARSE ? ARCOS_EPARSE : ARCOS_EINVALID, NULL,
+                            0, "%s", f->error_message != NULL ? f->error_message : "");
+  if (f->id_len == 0 || f->id_len > ID_MAX_BYTES)
+    return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
+                            "archive row has an id of %zu bytes (1..%d allowed); the archive "
+                            "is damaged: convert the input again",
+                            f->id_len, ID_MAX_BYTES);
+  rec->id = f->id;
+  rec->id_len = f->id_len;
+  rec->type = f->type;
+  rec->type_len = f->type_len;
+  rec->source = f->source;
+  rec->source_len = f->source_len;
+  rec->timestamp_valid = f->timestamp_valid;
+  rec->timestamp = f->timestamp_valid ? f->timestamp : 0;
+  rec->checksum_present = f->checksum_present;
+  ctx->fields = f;
+  return ARCOS_OK;
+}
+
+int arcos_ev_score(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
+  (void)ctx;
+  rec->score = clamp_u8(rec->completeness + rec->integrity + rec->provenance + rec->freshness +
+                        rec->signal);
+  return ARCOS_OK;
+}
+
+int arcos_ev_alert(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
+  const arcos_scoring_t *sc = &ctx->scoring;
+  uint8_t alerts = 0, severity = ARCOS_SEV_NONE;
+  if (rec->checksum_present && !rec->verified) {
+    alerts |= ARCOS_ALERT_INTEGRITY_VIOLATION;
+    severity = ARCOS_SEV_CRITICAL;
+  }
+  if (rec->score < sc->alert_threshold) {
+    alerts |= ARCOS_ALERT_LOW_QUALITY;
+    if (severity < ARCOS_SEV_HIGH)
+      severity = ARCOS_SEV_HIGH;
+  }
+  if (rec->timestamp_valid &&
+      sat_sub(rec->timestamp, ctx->reference_time) > sc->future_tolerance_s) {
+    alerts |= ARCOS_ALERT_CLOCK_SKEW;
+    if (severity < ARCOS_SEV_MEDIUM)
+      severity = ARCOS_SEV_MEDIUM;
+  }
+  rec->alerts = alerts;
+  rec->severity = severity;
+  return ARCOS_OK;
+}
+
+int arcos_ev_memo_facts(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
+                        arcos_ev_memo_t *out) {
+  if (ctx->root == NULL || ctx->use_memo)
+    return ARCOS_EINTERNAL; /* only a record whose `data` was parsed */
+  arcos_ev_fields_t f;
+  memset(&f, 0, sizeof f);
+  signal_facts(ctx->data, SIG_PASSED | SIG_COVERAGE | SIG_CRITICAL_HIGH, &f);
+  memset(out, 0, sizeof *out);
+  out->verified = rec->verified;
+  out->data_meaningful = data_meaningful(ctx->data);
+  out->passed = f.passed;
+  out->critical_high = f.critical_high;
+  out->line_coverage_present = f.line_coverage_present;
+  out->line_coverage = f.line_coverage;
+  return ARCOS_OK;
+}
+
+int arcos_ev_ingest_memo(arcos_evidence_ctx_t *ctx, const char *text, size_t len, size_t data_off,
+                         size_t data_len, const arcos_ev_memo_t *memo, arcos_evidence_t *rec) {
+  memset(rec, 0, sizeof *rec);
+  rec->id = rec->type = rec->source = "";
+  release_record(ctx);
+  if (len > ctx->max_record_bytes || data_off > len || data_len > len - data_off)
+    return ARCOS_EINVALID;
+  /* The span is a complete JSON value (its text once parsed as `data`); any other value
+   * in its place leaves the rest of the record's grammar, and so its validity and
+   * every other member, unchanged. */
+  arcos_buf_reset(&ctx->envelope);
+  if (arcos_buf_append(&ctx->envelope, text, data_off) != 0 ||
+      arcos_buf_append(&ctx->envelope, "0", 1) != 0 ||
+      arcos_buf_append(&ctx->envelope, text + data_off + data_len, len - data_off - data_len) != 0)
+    return ARCOS_ENOMEM;
+  json_t *root = json_loadb(ctx->envelope.data, ctx->envelope.len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+                            NULL);
+  if (root == NULL)
+    return ARCOS_EPARSE;
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  int rc = ingest_root(ctx, root, len, rec, &d);
+  if (rc != ARCOS_OK)
+    return rc;
+  ctx->use_memo = true;
+  ctx->memo = *memo;
+  ctx->data = NULL; /* the placeholder, never read */
+  return ARCOS_OK;
+}

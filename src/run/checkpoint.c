@@ -1,0 +1,557 @@
+/* Checkpoint/restart (DESIGN.md "Commit protocol"). In the output directory,
+ * .arcos-state/ holds:
+ *   meta.json        the options that decide results (their fingerprint is checked on
+ *                    --resume) and the resolved reference time;
+ *   plan.bin         the partition table, so a resumed run cuts the inputs the same
+ *                    way whatever its rank count (partitions are reassigned to ranks);
+ *   seg-<P>.bin      partition P's records after the four compute stages (written to
+ *                    a temporary name, fsync'ed, renamed);
+ *   journal-<R>.log  rank R's journal: "start P" before and "done P" after a
+ *                    partition's segment is in place, each line fsync'ed.
+ * --resume trusts the journals: a partition with "done" is loaded from its segment,
+ * everything else is processed again — except under at-most-once, where a partition
+ * that was started but not done is not redone: its records are counted as skipped and
+ * reported as a skipped range. The exactly-once decision and all outputs are made
+ * after every partition is present, so a resumed run gives the uninterrupted result. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arcos/outfile.h"
+#include "run/job_internal.h"
+
+#define SEG_MAGIC "ARCSEG01"
+
+static void state_path(const job_t *job, char *out, size_t n, const char *name) {
+  snprintf(out, n, "%s/.arcos-state/%s", job->cfg->output, name);
+}
+
+/* Temporary name, fsync, rename (arcos_out_write_atomic); errno says why on failure. */
+static int write_file_sync(const char *path, const void *data, size_t len) {
+  int err = arcos_out_write_atomic(path, data, len, true);
+  if (err != 0) {
+    errno = err;
+    return ARCOS_EIO;
+  }
+  return ARCOS_OK;
+}
+
+/* The options that decide the results; a resume must not change them. */
+static json_t *result_options(const arcos_config_t *cfg) {
+  json_t *all = arcos_config_to_json(cfg);
+  static const char *const keys[] = {"inputs",           "guarantee",    "on_error", "max_retries",
+                                     "max_record_bytes", "inject_fault", "from_dlq", "scoring"};
+  json_t *o = json_object();
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    json_t *v = json_object_get(all, keys[i]);
+    if (v != NULL)
+      json_object_set(o, keys[i], v);
+  }
+  json_decref(all);
+  return o;
+}
+
+/* One line per call. A full disk can cut a write short ("done 12" as "done 1"): the
+ * reader trusts only lines that end in a newline, and a short write is reported. */
+static int journal_append(job_t *job, const char *what, size_t part) {
+  char line[64];
+  int n = snprintf(line, sizeof line, "%s %zu\n", what, part);
+  ssize_t w;
+  do
+    w = write(job->journal_fd, line, (size_t)n);
+  while (w < 0 && errno == EINTR);
+  if (w != n) {
+    if (w >= 0)
+      errno = ENOSPC;
+    return ARCOS_EIO;
+  }
+  if (fsync(job->journal_fd) != 0)
+    return ARCOS_EIO;
+  return ARCOS_OK;
+}
+
+/* Parse one journal line ("start P" or "done P" and its newline); -1 if it is not one. */
+static int journal_line(const char *s, size_t len, size_t *part) {
+  int kind;
+  if (len > 5 && memcmp(s, "done ", 5) == 0)
+    kind = 2, s += 5, len -= 5;
+  else if (len > 6 && memcmp(s, "start ", 6) == 0)
+    kind = 1, s += 6, len -= 6;
+  else
+    return -1;
+  size_t v = 0, i = 0;
+  for (; i < len && s[i] >= '0' && s[i] <= '9' && i < 19; i++)
+    v = v * 10 + (size_t)(s[i] - '0');
+  if (i == 0 || i != len)
+    return -1;
+  *part = v;
+  return kind;
+}
+
+/* Rank 0: read every journal in the state directory into states[] (2 done, 1 started). */
+static void read_journals(job_t *job, uint8_t *states, size_t nparts) {
+  char dir[4200];
+  state_path(job, dir, sizeof dir, "");
+  DIR *dp = opendir(dir);
+  if (dp == NULL)
+    return;
+  struct dirent *e;
+  while ((e = readdir(dp)) != NULL) {
+    if (strncmp(e->d_name, "journal-", 8) != 0)
+      continue;
+    char path[4600];
+    snprintf(path, sizeof path, "%s%s", dir, e->d_name);
+    arcos_buf_t b = {0};
+    if (arcos_read_file(path, &b) != ARCOS_OK) {
+      arcos_buf_free(&b);
+      continue;
+    }
+    /* Only complete lines count: the tail after the last newline is a write that a
+     * crash or a full disk cut short. */
+    for (size_t at = 0; at < b.len;) {
+      const char *nl = memchr(b.data + at, '\n', b.len - at);
+      if (nl == NULL)
+        break;
+      size_t len = (size_t)(nl - (b.data + at)), part = 0;
+      int kind = journal_line(b.data + at, len, &part);
+      at += len + 1;
+      if (kind < 0 || part >= nparts)
+        continue;
+      if (kind == 2)
+        states[part] = 2;
+      else if (states[part] == 0)
+        states[part] = 1;
+    }
+    arcos_buf_free(&b);
+  }
+  closedir(dp);
+}
+
+/* The state directory must be a real directory of ours: a symbolic link planted in the
+ * output directory (or a directory of another user) is never followed, read or emptied. */
+static int state_dir_check(const char *output, FILE *err) {
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s/.arcos-state", output);
+  struct stat st;
+  if (lstat(dir, &st) != 0)
+    return errno == ENOENT ? ARCOS_OK : ARCOS_EIO;
+  if (S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+    return ARCOS_OK;
+  fprintf(err,
+          "arcos-scale: %s is %s; it is not followed or used: remove it (or choose "
+          "another --output) and rerun\n",
+          dir,
+          S_ISLNK(st.st_mode)   ? "a symbolic link"
+          : S_ISDIR(st.st_mode) ? "a directory of another user"
+                                : "not a directory");
+  return ARCOS_EEXISTS;
+}
+
+/* meta.json goes first: it marks a resumable checkpoint, so a kill in the middle of the
+ * removal leaves no half checkpoint that --resume would try to load (a completed run's
+ * leftover is removed by arcos_ckpt_remove, see job.c). */
+static void remove_state_dir(const char *output) {
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s/.arcos-state/", output);
+  struct stat st;
+  dir[strlen(dir) - 1] = '\0'; /* no trailing slash: lstat would follow a link */
+  if (lstat(dir, &st) != 0)
+    return;
+  if (!S_ISDIR(st.st_mode)) { /* a planted link: remove the link, never its target */
+    unlink(dir);
+    return;
+  }
+  size_t dl = strlen(dir); /* one shorter than before: room for the slash */
+  dir[dl] = '/';
+  dir[dl + 1] = '\0';
+  char meta[4300];
+  snprintf(meta, sizeof meta, "%smeta.json", dir);
+  unlink(meta);
+  DIR *dp = opendir(dir);
+  if (dp == NULL)
+    return;
+  struct dirent *e;
+  while ((e = readdir(dp)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    char path[4600];
+    snprintf(path, sizeof path, "%s%s", dir, e->d_name);
+    unlink(path);
+  }
+  closedir(dp);
+  rmdir(dir);
+}
+
+static void remove_state(job_t *job) { remove_state_dir(job->cfg->output); }
+
+void arcos_ckpt_remove(const char *output) { remove_state_dir(output); }
+
+int arcos_ckpt_setup(job_t *job, bool resume_found) {
+  const arcos_ctx_t *ctx = job->ctx;
+  int rc = ARCOS_OK;
+  size_t np = job->plan.nparts;
+  if (arcos_job_parts_reserve(job, np + 1) != ARCOS_OK)
+    ARCOS_OOM_ABORT(ctx->comm);
+  job->part_state = calloc(np + 1, 1);
+  if (job->part_state == NULL)
+    ARCOS_OOM_ABORT(ctx->comm);
+  if (ctx->rank == 0) {
+    if (resume_found) { /* arcos_ckpt_load_meta checked the directory */
+      read_journals(job, job->part_state, np);
+    } else {
+      char dir[4200], path[4400];
+      remove_state(job); /* a fresh run (--force) starts from nothing */
+      state_path(job, dir, sizeof dir, "");
+      if (mkdir(dir, ARCOS_STATE_DIR_MODE) != 0 && errno != EEXIST)
+        rc = ARCOS_EIO;
+      else if (state_dir_check(job->cfg->output, ctx->err) != ARCOS_OK) {
+        /* a link planted in the output directory is not followed */
+        errno = ENOTDIR;
+        rc = ARCOS_EIO;
+      }
+      arcos_buf_t b = {0};
+      if (rc == ARCOS_OK && arcos_plan_serialize(&job->plan, &b) == ARCOS_OK) {
+        state_path(job, path, sizeof path, "plan.bin");
+        rc = write_file_sync(path, b.data, b.len);
+      }
+      arcos_buf_free(&b);
+      json_t *meta = json_object();
+      json_object_set_new(meta, "version", json_integer(1));
+      json_object_set_new(meta, "reference_time", json_integer(job->reference_time));
+      json_object_set_new(meta, "options", result_options(job->cfg));
+      char *text = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
+      json_decref(meta);
+      if (rc == ARCOS_OK && text != NULL) {
+        state_path(job, path, sizeof path, "meta.json");
+        rc = write_file_sync(path, text, strlen(text));
+      }
+      free(text);
+      if (rc != ARCOS_OK)
+        fprintf(ctx->err, "arcos-scale: cannot write the checkpoint in %s: %s%s\n", dir,
+                strerror(errno),
+                errno == ENOSPC || errno == EDQUOT ? "; free space and rerun" : "");
+    }
+  }
+  MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->comm);
+  if (rc != ARCOS_OK)
+    return rc;
+  MPI_Bcast(job->part_state, (int)np, MPI_UINT8_T, 0, ctx->comm);
+  char name[64], path[4400];
+  snprintf(name, sizeof name, "journal-%d.log", ctx->rank);
+  state_path(job, path, sizeof path, name);
+  job->journal_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                         ARCOS_OUT_FILE_MODE);
+  if (job->journal_fd >= 0) {
+    /* A resumed journal may end in a line a crash or a full disk cut short ("done 1" of
+     * "done 12"): cut it off. (Completing it with a newline would make it trusted.) */
+    arcos_buf_t b = {0};
+    if (arcos_read_file(path, &b) == ARCOS_OK && b.len > 0 && b.data[b.len - 1] != '\n') {
+      size_t keep = b.len;
+      while (keep > 0 && b.data[keep - 1] != '\n')
+        keep--;
+      if (ftruncate(job->journal_fd, (off_t)keep) != 0) {
+        close(job->journal_fd);
+        job->journal_fd = -1;
+      }
+    }
+    arcos_buf_free(&b);
+  }
+  int ok = job->journal_fd >= 0, all_ok = 0;
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, ctx->comm);
+  if (!all_ok) {
+    if (ctx->rank == 0)
+      fprintf(ctx->err, "arcos-scale: cannot open the journal in %s/.arcos-state\n",
+              job->cfg->output);
+    return ARCOS_EIO;
+  }
+  return ARCOS_OK;
+}
+
+int arcos_ckpt_load_meta(const arcos_config_t *cfg, int64_t *reference_time, bool *found,
+                         FILE *err) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/.arcos-state/meta.json", cfg->output);
+  *found = false;
+  if (state_dir_check(cfg->output, err) != ARCOS_OK)
+    return ARCOS_EEXISTS;
+  json_error_t e;
+  json_t *meta = json_load_file(path, 0, &e);
+  if (meta == NULL)
+    return ARCOS_OK; /* nothing to resume */
+  json_t *opts = result_options(cfg);
+  int same = json_equal(opts, json_object_get(meta, "options"));
+  json_decref(opts);
+  int64_t ref = json_integer_value(json_object_get(meta, "reference_time"));
+  json_decref(meta);
+  if (!same) {
+    fprintf(err,
+            "arcos-scale: --resume: the inputs or result options differ from the "
+            "interrupted run (see %s); rerun with the same options, or without --resume "
+            "and with --force to start again\n",
+            path);
+    return ARCOS_EUSAGE;
+  }
+  if (cfg->reference_time_set && cfg->reference_time != ref) {
+    fprintf(err,
+            "arcos-scale: --resume: --reference-time differs from the interrupted "
+            "run's (%lld)\n",
+            (long long)ref);
+    return ARCOS_EUSAGE;
+  }
+  *reference_time = ref;
+  *found = true;
+  return ARCOS_OK;
+}
+
+int arcos_ckpt_load_plan(const arcos_config_t *cfg, arcos_plan_t *plan) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/.arcos-state/plan.bin", cfg->output);
+  arcos_buf_t b = {0};
+  int rc = arcos_read_file(path, &b);
+  if (rc == ARCOS_OK)
+    rc = arcos_plan_deserialize(b.data, b.len, plan);
+  arcos_buf_free(&b);
+  return rc;
+}
+
+/* Say which file failed and why, once per rank (the caller stops the run). */
+static int ckpt_fail(job_t *job, const char *name) {
+  int e = errno;
+  fprintf(job->ctx->err, "arcos-scale: rank %d: cannot write %s/.arcos-state/%s: %s\n",
+          job->ctx->rank, job->cfg->output, name, strerror(e));
+  errno = e;
+  return ARCOS_EIO;
+}
+
+int arcos_ckpt_start(job_t *job, size_t part) {
+  if (job->journal_fd < 0)
+    return ARCOS_OK;
+  char name[64];
+  snprintf(name, sizeof name, "journal-%d.log", job->ctx->rank);
+  return journal_append(job, "start", part) == ARCOS_OK ? ARCOS_OK : ckpt_fail(job, name);
+}
+
+/* Segment layout: magic, header of u64 (part, items, fails, newlines, records), then
+ * each item and fail as fixed fields followed by its strings. */
+typedef struct {
+  uint64_t line;
+  int64_t timestamp;
+  uint32_t seq, id_len, type_len, source_len;
+  uint8_t timestamp_valid, comp[5], score, alerts, severity, pad[7];
+} seg_item_t;
+
+typedef struct {
+  uint64_t line, offset;
+  uint32_t seq, msg_len, raw_len;
+  uint8_t kind, stage;
+  uint16_t attempts;
+  uint32_t has_raw;
+} seg_fail_t;
+
+int arcos_ckpt_commit(job_t *job, size_t part) {
+  if (job->journal_fd < 0)
+    return ARCOS_OK;
+  arcos_buf_t b = {0};
+  size_t i0 = job->part_item_first[part], f0 = job->part_fail_first[part];
+  uint64_t hdr[5] = {part, job->nitems - i0, job->nfails - f0, job->newlines[part],
+                     job->part_records[part]};
+  arcos_buf_append(&b, SEG_MAGIC, 8);
+  arcos_buf_append(&b, hdr, sizeof hdr);
+  for (size_t i = i0; i < job->nitems; i++) {
+    const item_t *it = &job->items[i];
+    seg_item_t s;
+    memset(&s, 0, sizeof s);
+    s.line = it->line;
+    s.timestamp = it->timestamp;
+    s.seq = it->seq;
+    s.id_len = it->id_len;
+    s.type_len = it->type_len;
+    s.source_len = it->source_len;
+    s.timestamp_valid = it->timestamp_valid;
+    memcpy(s.comp, it->comp, 5);
+    s.score = it->score;
+    s.alerts = it->alerts;
+    s.severity = it->severity;
+    arcos_buf_append(&b, &s, sizeof s);
+    arcos_buf_append(&b, it->id, it->id_len);
+    arcos_buf_append(&b, it->type, it->type_len);
+    arcos_buf_append(&b, it->source, it->source_len);
+  }
+  for (size_t i = f0; i < job->nfails; i++) {
+    const fail_t *f = &job->fails[i];
+    seg_fail_t s;
+    memset(&s, 0, sizeof s);
+    s.line = f->line;
+    s.offset = f->offset;
+    s.seq = f->seq;
+    s.msg_len = (uint32_t)strlen(f->message);
+    s.raw_len = f->raw_len;
+    s.has_raw = f->raw != NULL;
+    s.kind = f->kind;
+    s.stage = f->stage;
+    s.attempts = f->attempts;
+    arcos_buf_append(&b, &s, sizeof s);
+    arcos_buf_append(&b, f->message, s.msg_len);
+    if (f->raw != NULL)
+      arcos_buf_append(&b, f->raw, f->raw_len);
+  }
+  char name[64], path[4400];
+  snprintf(name, sizeof name, "seg-%zu.bin", part);
+  state_path(job, path, sizeof path, name);
+  int rc = b.data != NULL ? write_file_sync(path, b.data, b.len) : ARCOS_ENOMEM;
+  arcos_buf_free(&b);
+  if (rc == ARCOS_EIO)
+    return ckpt_fail(job, name);
+  if (rc == ARCOS_OK && journal_append(job, "done", part) != ARCOS_OK) {
+    snprintf(name, sizeof name, "journal-%d.log", job->ctx->rank);
+    return ckpt_fail(job, name);
+  }
+  return rc;
+}
+
+int arcos_seg_open(job_t *job, size_t part, arcos_buf_t *b, seg_cursor_t *c) {
+  char name[64], path[4400];
+  snprintf(name, sizeof name, "seg-%zu.bin", part);
+  state_path(job, path, sizeof path, name);
+  arcos_buf_reset(b);
+  int rc = arcos_read_file(path, b);
+  if (rc != ARCOS_OK || b->len < 8 + sizeof c->hdr || memcmp(b->data, SEG_MAGIC, 8) != 0)
+    return ARCOS_EIO;
+  memcpy(c->hdr, b->data + 8, sizeof c->hdr);
+  c->p = b->data + 8 + sizeof c->hdr;
+  c->end = b->data + b->len;
+  c->items_left = c->hdr[1];
+  c->fails_left = c->hdr[2];
+  c->part = (uint32_t)part;
+  return ARCOS_OK;
+}
+
+int arcos_seg_next_item(seg_cursor_t *c, item_t *it) {
+  seg_item_t s;
+  if (c->items_left == 0 || (size_t)(c->end - c->p) < sizeof s)
+    return ARCOS_EIO;
+  memcpy(&s, c->p, sizeof s);
+  c->p += sizeof s;
+  if ((size_t)(c->end - c->p) < (size_t)s.id_len + s.type_len + s.source_len)
+    return ARCOS_EIO;
+  memset(it, 0, sizeof *it);
+  it->part = c->part;
+  it->seq = s.seq;
+  it->line = s.line;
+  it->timestamp = s.timestamp;
+  it->timestamp_valid = s.timestamp_valid;
+  memcpy(it->comp, s.comp, 5);
+  it->score = s.score;
+  it->alerts = s.alerts;
+  it->severity = s.severity;
+  it->status = ITEM_STORED;
+  it->id_len = s.id_len;
+  it->type_len = s.type_len;
+  it->source_len = s.source_len;
+  it->id = c->p; /* borrowed from the segment buffer */
+  c->p += s.id_len;
+  it->type = c->p;
+  c->p += s.type_len;
+  it->source = c->p;
+  c->p += s.source_len;
+  c->items_left--;
+  return ARCOS_OK;
+}
+
+int arcos_seg_next_fail(seg_cursor_t *c, fail_t *f) {
+  seg_fail_t s;
+  if (c->items_left != 0 || c->fails_left == 0 || (size_t)(c->end - c->p) < sizeof s)
+    return ARCOS_EIO;
+  memcpy(&s, c->p, sizeof s);
+  c->p += sizeof s;
+  if ((size_t)(c->end - c->p) < (size_t)s.msg_len + (s.has_raw ? s.raw_len : 0))
+    return ARCOS_EIO;
+  memset(f, 0, sizeof *f);
+  f->part = c->part;
+  f->seq = s.seq;
+  f->line = s.line;
+  f->offset = s.offset;
+  f->kind = s.kind;
+  f->stage = s.stage;
+  f->attempts = s.attempts;
+  f->message = c->p; /* borrowed; not NUL-terminated: message_len says how long */
+  f->message_len = s.msg_len;
+  c->p += s.msg_len;
+  if (s.has_raw) {
+    f->raw = c->p;
+    f->raw_len = s.raw_len;
+    c->p += s.raw_len;
+  }
+  c->fails_left--;
+  return ARCOS_OK;
+}
+
+int arcos_ckpt_load(job_t *job, size_t part) {
+  arcos_buf_t b = {0};
+  seg_cursor_t c;
+  int rc = arcos_seg_open(job, part, &b, &c);
+  if (rc != ARCOS_OK) {
+    arcos_buf_free(&b);
+    return rc;
+  }
+  job->part_item_first[part] = job->nitems;
+  job->part_fail_first[part] = job->nfails;
+  job->newlines[part] = c.hdr[3];
+  job->part_records[part] = c.hdr[4];
+  while (rc == ARCOS_OK && c.items_left > 0) {
+    item_t tmp;
+    item_t *it = arcos_job_new_item(job);
+    if (it == NULL) {
+      rc = ARCOS_ENOMEM;
+      break;
+    }
+    rc = arcos_seg_next_item(&c, &tmp);
+    if (rc != ARCOS_OK)
+      break;
+    *it = tmp;
+    it->id = arcos_arena_strndup(job->arena, tmp.id, tmp.id_len);
+    it->type = arcos_arena_strndup(job->arena, tmp.type, tmp.type_len);
+    it->source = arcos_arena_strndup(job->arena, tmp.source, tmp.source_len);
+    if (it->id == NULL || it->type == NULL || it->source == NULL)
+      rc = ARCOS_ENOMEM;
+    else
+      job->nitems++;
+  }
+  while (rc == ARCOS_OK && c.fails_left > 0) {
+    fail_t tmp;
+    fail_t *f = arcos_job_new_fail(job);
+    if (f == NULL) {
+      rc = ARCOS_ENOMEM;
+      break;
+    }
+    rc = arcos_seg_next_fail(&c, &tmp);
+    if (rc != ARCOS_OK)
+      break;
+    *f = tmp;
+    f->message = arcos_arena_strndup(job->arena, tmp.message, tmp.message_len);
+    if (tmp.raw != NULL)
+      f->raw = arcos_arena_strndup(job->arena, tmp.raw, tmp.raw_len);
+    if (f->message == NULL || (tmp.raw != NULL && f->raw == NULL))
+      rc = ARCOS_ENOMEM;
+    else
+      job->nfails++;
+  }
+  arcos_buf_free(&b);
+  if (rc != ARCOS_OK) {
+    job->nitems = job->part_item_first[part];
+    job->nfails = job->part_fail_first[part];
+  }
+  return rc;
+}
+
+void arcos_ckpt_close(job_t *job, bool success) {
+  if (job->journal_fd >= 0)
+    close(job->journal_fd);
+  job->journal_fd = -1;
+  if (success && job->ctx->rank == 0)
+    remove_state(job);
+}

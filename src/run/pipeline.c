@@ -1,0 +1,866 @@
+/* The per-rank pipeline: run the four compute stages (ingestion, analysis, scoring,
+ * alert generation) on every record; storage happens after the exactly-once decision
+ * (store.c). Failures go to the error policy of SPEC §4 as fail_t entries:
+ *   - parse and invalid records fail permanently at ingestion;
+ *   - a stage failure (injected with --inject-fault) is transient or permanent;
+ *     transient ones are retried with exponential backoff when --on-error retry and
+ *     the guarantee allows retries (not at-most-once); only the failed stage runs
+ *     again;
+ *   - what still fails is dead-lettered (dlq, retry) or counted (skip).
+ * Nothing is dropped silently. Batches: latency is measured per batch, and with
+ * adaptive sizing the batch size moves toward --target-batch-ms. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dist/memo.h"
+#include "run/job_internal.h"
+
+/* A record (or reader error) read but not processed yet: with the checksum memo,
+ * records wait for their round's lookup. Texts live in the pipeline's pend_text. */
+typedef struct {
+  uint32_t seq;
+  bool is_error;
+  int code; /* reader errors */
+  uint64_t line, offset;
+  size_t text_off, len;
+  size_t msg_off; /* reader errors: NUL-terminated message in pend_text */
+  int32_t key;    /* index into the round's distinct keys, -1 = no memo */
+  size_t data_off, data_len;
+} pend_t;
+
+struct arcos_pipeline {
+  job_t *job;
+  arcos_evidence_ctx_t *ev;
+  arcos_buf_t scratch;
+  uint32_t part;
+  uint32_t seq;
+  size_t in_batch;
+  double batch_size;  /* current (adaptive) batch size */
+  bool batch_by_call; /* streaming: one batch per arcos_pipeline_buffer call */
+  double batch_t0;
+  /* checksum memo (file mode): records wait here for the next round */
+  arcos_memo_t *memo;
+  size_t round_records; /* records per round */
+  size_t pend_max;      /* bytes of waiting record text that end a round early */
+  pend_t *pend;
+  size_t npend, pend_cap;
+  arcos_buf_t pend_text;
+  unsigned char *keys; /* distinct keys of the round */
+  uint8_t *found;
+  arcos_ev_memo_t *facts;
+  uint8_t *stored;  /* per distinct key: its verdict was queued or known */
+  size_t flags_cap; /* room in found, stored and facts */
+  size_t nkeys, keys_cap;
+  int32_t *slots; /* open addressing over the round's keys */
+  size_t nslots;
+  double memo_s; /* seconds in memo rounds during the current partition */
+};
+
+/* Bytes of record text a round holds at most, whatever round_records says. */
+#define PEND_TEXT_MAX ((size_t)8 << 20)
+
+static int grow(void **v, size_t *cap, size_t n, size_t elem) {
+  if (n < *cap)
+    return ARCOS_OK;
+  size_t c = *cap ? *cap * 2 : 1024;
+  void *g = realloc(*v, c * elem);
+  if (g == NULL)
+    return ARCOS_ENOMEM;
+  *v = g;
+  *cap = c;
+  return ARCOS_OK;
+}
+
+int arcos_job_parts_reserve(job_t *job, size_t n) {
+  if (n <= job->parts_cap)
+    return ARCOS_OK;
+  size_t cap = job->parts_cap ? job->parts_cap : 64;
+  while (cap < n)
+    cap *= 2;
+  uint64_t *a = realloc(job->newlines, cap * sizeof *a);
+  if (a != NULL)
+    job->newlines = a;
+  uint64_t *b = realloc(job->part_records, cap * sizeof *b);
+  if (b != NULL)
+    job->part_records = b;
+  size_t *c = realloc(job->part_item_first, cap * sizeof *c);
+  if (c != NULL)
+    job->part_item_first = c;
+  size_t *e = realloc(job->part_fail_first, cap * sizeof *e);
+  if (e != NULL)
+    job->part_fail_first = e;
+  if (a == NULL || b == NULL || c == NULL || e == NULL)
+    return ARCOS_ENOMEM;
+  size_t old = job->parts_cap;
+  memset(job->newlines + old, 0, (cap - old) * sizeof *a);
+  memset(job->part_records + old, 0, (cap - old) * sizeof *b);
+  memset(job->part_item_first + old, 0, (cap - old) * sizeof *c);
+  memset(job->part_fail_first + old, 0, (cap - old) * sizeof *e);
+  job->parts_cap = cap;
+  return ARCOS_OK;
+}
+
+/* The one piece of process-wide state: a signal can only set a flag. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+void arcos_install_stop_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGUSR1, &sa, NULL);
+}
+
+bool arcos_stop_requested(const job_t *job) {
+  return stop_signal != 0 || (job->deadline > 0 && arcos_now() >= job->deadline);
+}
+
+item_t *arcos_job_new_item(job_t *job) {
+  if (grow((void **)&job->items, &job->items_cap, job->nitems, sizeof *job->items) != ARCOS_OK)
+    return NULL;
+  memset(&job->items[job->nitems], 0, sizeof *job->items);
+  return &job->items[job->nitems];
+}
+
+fail_t *arcos_job_new_fail(job_t *job) {
+  if (grow((void **)&job->fails, &job->fails_cap, job->nfails, sizeof *job->fails) != ARCOS_OK)
+    return NULL;
+  memset(&job->fails[job->nfails], 0, sizeof *job->fails);
+  return &job->fails[job->nfails];
+}
+
+/* Input bytes a partition stands for (archive partitions are row ranges). */
+static uint64_t part_bytes(const job_t *job, size_t part) {
+  const arcos_partition_t *pt = &job->plan.parts[part];
+  const arcos_input_t *in = &job->plan.inputs[pt->input];
+  if (in->format == ARCOS_FMT_H5)
+    return in->rows > 0 ? (pt->end - pt->start) * in->size / in->rows : 0;
+  return pt->end - pt->start;
+}
+
+static void sleep_ms(double ms) {
+  if (ms <= 0)
+    return;
+  struct timespec ts = {(time_t)(ms / 1000.0),
+                        (long)((ms - (double)(time_t)(ms / 1000.0) * 1000.0) * 1e6)};
+  while (nanosleep(&ts, &ts) != 0)
+    ;
+}
+
+static int add_fail(arcos_pipeline_t *s, const arcos_raw_t *r, int kind, int stage, int attempts,
+                    const char *message) {
+  job_t *job = s->job;
+  fail_t *f = arcos_job_new_fail(job);
+  if (f == NULL)
+    return ARCOS_ENOMEM;
+  f->part = s->part;
+  f->seq = s->seq;
+  f->line = r->line;
+  f->offset = r->offset;
+  f->kind = (uint8_t)kind;
+  f->stage = (uint8_t)stage;
+  f->attempts = (uint16_t)attempts;
+  f->message = arcos_arena_strndup(job->arena, message, strlen(message));
+  if (f->message == NULL)
+    return ARCOS_ENOMEM;
+  if (job->cfg->on_error != ARCOS_ON_ERROR_SKIP) {
+    f->raw = arcos_arena_strndup(job->arena, r->text, r->len);
+    if (f->raw == NULL)
+      return ARCOS_ENOMEM;
+    f->raw_len = (uint32_t)r->len;
+  }
+  job->nfails++;
+  return ARCOS_OK;
+}
+
+static void record_batch_size(job_t *job, int64_t size) {
+  job->batch_final = size;
+  if (job->batch_min_seen == 0 || size < job->batch_min_seen)
+    job->batch_min_seen = size;
+  if (size > job->batch_max_seen)
+    job->batch_max_seen = size;
+}
+
+static void end_batch(arcos_pipeline_t *s, bool force) {
+  job_t *job = s->job;
+  if (s->in_batch == 0 || (!force && (double)s->in_batch < s->batch_size))
+    return;
+  double now = arcos_now();
+  double ms = (now - s->batch_t0) * 1e3;
+  if (grow((void **)&job->latency_ms, &job->latency_cap, job->nlatency, sizeof *job->latency_ms) ==
+      ARCOS_OK)
+    job->latency_ms[job->nlatency++] = ms;
+  job->m.batches++;
+  if (!s->batch_by_call) {
+    record_batch_size(job, (int64_t)s->batch_size);
+    if (!job->cfg->fixed_batch && ms > 0) {
+      /* move halfway toward the size that would take target_batch_ms */
+      double want = job->cfg->target_batch_ms / (ms / (double)s->in_batch);
+      double next = 0.5 * s->batch_size + 0.5 * want;
+      if (next < (double)job->cfg->batch_min)
+        next = (double)job->cfg->batch_min;
+      if (next > (double)job->cfg->batch_max)
+        next = (double)job->cfg->batch_max;
+      s->batch_size = (double)(int64_t)next;
+    }
+  }
+  s->in_batch = 0;
+  s->batch_t0 = now;
+}
+
+static int copy_str(arcos_arena_t *a, const char *s, size_t n, const char **out, uint32_t *len) {
+  *out = arcos_arena_strndup(a, s, n);
+  *len = (uint32_t)n;
+  return *out != NULL ? ARCOS_OK : ARCOS_ENOMEM;
+}
+
+/* Run one compute stage (after ingestion) and the faults injected into it. Returns 0,
+ * or the failure with *transient set. */
+static int run_stage(arcos_pipeline_t *s, int stage, arcos_evidence_t *ev, int attempt,
+                     bool *transient, char *msg, size_t msgn) {
+  int rc = ARCOS_OK;
+  switch (stage) {
+  case ARCOS_STAGE_INGESTION:
+    break; /* parsing happened already; only injected faults remain */
+  case ARCOS_STAGE_ANALYSIS:
+    rc = arcos_ev_analyze(s->ev, ev);
+    break;
+  case ARCOS_STAGE_SCORING:
+    rc = arcos_ev_score(s->ev, ev);
+    break;
+  case ARCOS_STAGE_ALERT:
+    rc = arcos_ev_alert(s->ev, ev);
+    break;
+  }
+  if (rc != ARCOS_OK) {
+    *transient = false;
+    snprintf(msg, msgn, "%s failed: %s", arcos_stage_name(stage), arcos_strerror(rc));
+    return rc;
+  }
+  const arcos_faults_t *fs = &s->job->cfg->faults;
+  for (int i = 0; i < fs->n; i++) {
+    const arcos_fault_t *f = &fs->f[i];
+    if (f->stage != stage || !arcos_fault_hits(f, ev->id, ev->id_len, attempt))
+      continue;
+    if (f->kind == ARCOS_FAULT_DELAY) {
+      sleep_ms(f->delay_ms);
+      continue;
+    }
+    *transient = f->kind == ARCOS_FAULT_TRANSIENT;
+    snprintf(msg, msgn, "injected %s fault in %s (attempt %d)",
+             *transient ? "transient" : "permanent", arcos_stage_name(stage), attempt);
+    s->job->injected++;
+    return ARCOS_EINTERNAL;
+  }
+  return ARCOS_OK;
+}
+
+/* Every record as it is read: the stop check and the progress line. */
+static int record_prologue(arcos_pipeline_t *s, const arcos_raw_t *raw) {
+  job_t *job = s->job;
+  if ((s->seq & 63) == 0) {
+    if (!job->streaming && arcos_stop_requested(job))
+      return ARCOS_EINTERRUPTED; /* the partition is abandoned and redone on --resume */
+    if (job->progress != NULL) { /* file mode only: streaming has no plan yet */
+      const arcos_partition_t *pt = &job->plan.parts[s->part];
+      const arcos_input_t *in = &job->plan.inputs[pt->input];
+      uint64_t in_part;
+      if (in->format == ARCOS_FMT_H5) /* row ranges: count rows, weigh them in bytes */
+        in_part = in->rows > 0 ? (uint64_t)s->seq * in->size / in->rows : 0;
+      else
+        in_part = raw->offset > pt->start ? raw->offset - pt->start : 0;
+      uint64_t span = part_bytes(job, s->part);
+      arcos_progress_tick(job, job->done_records + s->seq,
+                          job->done_bytes + (in_part < span ? in_part : span));
+    }
+  }
+  return ARCOS_OK;
+}
+
+/* The four compute stages of one record (s->seq is its position). With a memo hit
+ * (hit != NULL) ingestion skips `data`; *learned receives the facts to remember when
+ * the record was verified in full (learned may be NULL). */
+static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw, const pend_t *pe,
+                          const arcos_ev_memo_t *hit, arcos_ev_memo_t *learned, bool *has_learned) {
+  job_t *job = s->job;
+  const arcos_config_t *cfg = job->cfg;
+  arcos_raw_t r = *raw;
+  if (r.offset == 0 && r.len >= 3 && memcmp(r.text, "\xEF\xBB\xBF", 3) == 0) {
+    r.text += 3; /* a UTF-8 byte order mark at the start of a file is tolerated */
+    r.len -= 3;
+  }
+  if (r.len > 0 && r.text[r.len - 1] == '\r')
+    r.len--; /* the CR of a \r\n ending is not part of the record (max_record_bytes) */
+  if (s->in_batch == 0)
+    s->batch_t0 = arcos_now();
+  s->in_batch++;
+  arcos_evidence_t ev;
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  int hard = ARCOS_OK;
+  item_t *it = NULL;
+  int rc = ARCOS_EINTERNAL;
+  bool full = true; /* `data` parsed and verified here */
+  if (hit != NULL) {
+    rc = arcos_ev_ingest_memo(s->ev, r.text, r.len, pe->data_off, pe->data_len, hit, &ev);
+    if (rc == ARCOS_OK) {
+      full = false;
+      arcos_memo_stats(s->memo)->bytes_skipped += pe->data_len;
+    } else {
+      arcos_memo_stats(s->memo)->fallbacks++;
+    }
+  }
+  /* Archive rows arrive with their fields extracted: no text to parse. */
+  if (full)
+    rc = raw->fields != NULL ? arcos_ev_from_fields(s->ev, raw->fields, &ev, &d)
+                             : arcos_ev_ingest(s->ev, r.text, r.len, &ev, &d);
+  if (rc != ARCOS_OK) {
+    int kind = rc == ARCOS_EPARSE ? ARCOS_KIND_PARSE : ARCOS_KIND_INVALID;
+    hard = add_fail(s, raw, kind, ARCOS_STAGE_INGESTION, 1,
+                    d.text[0] ? d.text : arcos_strerror(rc));
+  } else {
+    bool may_retry = cfg->on_error == ARCOS_ON_ERROR_RETRY &&
+                     cfg->guarantee != ARCOS_GUARANTEE_AT_MOST_ONCE;
+    char msg[160];
+    int failed_stage = -1, attempts = 0;
+    for (int stage = ARCOS_STAGE_INGESTION; stage <= ARCOS_STAGE_ALERT && failed_stage < 0;
+         stage++) {
+      for (int attempt = 1;; attempt++) {
+        bool transient = false;
+        if (run_stage(s, stage, &ev, attempt, &transient, msg, sizeof msg) == ARCOS_OK) {
+          if (attempt > 1)
+            job->recovered++;
+          break;
+        }
+        if (transient && may_retry && attempt <= cfg->max_retries) {
+          job->retries++;
+          sleep_ms(cfg->retry_backoff_ms * (double)(1u << (attempt - 1 < 20 ? attempt - 1 : 20)));
+          continue;
+        }
+        if (transient && may_retry)
+          job->gave_up++;
+        failed_stage = stage;
+        attempts = attempt;
+        break;
+      }
+    }
+    /* Analysis ran to the end: what the memo keeps about this `data` is known. */
+    if (full && learned != NULL && (failed_stage < 0 || failed_stage > ARCOS_STAGE_ANALYSIS))
+      *has_learned = arcos_ev_memo_facts(s->ev, &ev, learned) == ARCOS_OK;
+    if (failed_stage >= 0) {
+      hard = add_fail(s, raw, ARCOS_KIND_STAGE, failed_stage, attempts, msg);
+    } else if ((it = arcos_job_new_item(job)) == NULL) {
+      hard = ARCOS_ENOMEM;
+    } else {
+      it->part = s->part;
+      it->seq = s->seq;
+      it->line = r.line;
+      it->timestamp = ev.timestamp;
+      it->timestamp_valid = ev.timestamp_valid;
+      it->comp[0] = ev.completeness;
+      it->comp[1] = ev.integrity;
+      it->comp[2] = ev.provenance;
+      it->comp[3] = ev.freshness;
+      it->comp[4] = ev.signal;
+      it->score = ev.score;
+      it->alerts = ev.alerts;
+      it->severity = ev.severity;
+      it->status = ITEM_STORED;
+      hard = copy_str(job->arena, ev.id, ev.id_len, &it->id, &it->id_len);
+      if (hard == ARCOS_OK)
+        hard = copy_str(job->arena, ev.type, ev.type_len, &it->type, &it->type_len);
+      if (hard == ARCOS_OK)
+        hard = copy_str(job->arena, ev.source, ev.source_len, &it->source, &it->source_len);
+      if (hard == ARCOS_OK)
+        job->nitems++;
+    }
+  }
+  if (!s->batch_by_call)
+    end_batch(s, false);
+  return hard;
+}
+
+/* The error kind of a reader's failure code. */
+static int reader_error_kind(int code) {
+  return code == ARCOS_EIO        ? ARCOS_KIND_IO
+         : code == ARCOS_EINVALID ? ARCOS_KIND_INVALID
+                                  : ARCOS_KIND_PARSE;
+}
+
+/* BOM and CR trimming as process_record does it, for the memo key. */
+static void trimmed(const pend_t *pe, const char *text, const char **t, size_t *n) {
+  *t = text;
+  *n = pe->len;
+  if (pe->offset == 0 && *n >= 3 && memcmp(*t, "\xEF\xBB\xBF", 3) == 0) {
+    *t += 3;
+    *n -= 3;
+  }
+  if (*n > 0 && (*t)[*n - 1] == '\r')
+    (*n)--;
+}
+
+/* The round's distinct keys: index of key k, adding it when new; -1 out of memory. */
+static int32_t key_index(arcos_pipeline_t *s, const unsigned char *k) {
+  uint64_t h;
+  memcpy(&h, k, sizeof h); /* the key is a SHA-256 digest: already well mixed */
+  size_t mask = s->nslots - 1;
+  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+    int32_t j = s->slots[i];
+    if (j < 0) {
+      if (grow((void **)&s->keys, &s->keys_cap, s->nkeys, ARCOS_CACHE_MEMO_KEY_LEN) != ARCOS_OK)
+        return -1;
+      memcpy(s->keys + s->nkeys * ARCOS_CACHE_MEMO_KEY_LEN, k, ARCOS_CACHE_MEMO_KEY_LEN);
+      s->slots[i] = (int32_t)s->nkeys;
+      return (int32_t)s->nkeys++;
+    }
+    if (memcmp(s->keys + (size_t)j * ARCOS_CACHE_MEMO_KEY_LEN, k, ARCOS_CACHE_MEMO_KEY_LEN) == 0)
+      return j;
+  }
+}
+
+/* Process the waiting records: one collective memo round for their keys, then the
+ * stages in read order. A record whose key is known (from the cache, or from an
+ * earlier record of this round) skips `data`; the first full verification of a key
+ * queues its facts for the next round. */
+static int flush_pending(arcos_pipeline_t *s) {
+  job_t *job = s->job;
+  arcos_memo_stats_t *ms = arcos_memo_stats(s->memo);
+  size_t want = 2;
+  while (want < 2 * s->npend)
+    want *= 2;
+  if (want > s->nslots) {
+    int32_t *g = realloc(s->slots, want * sizeof *g);
+    if (g == NULL)
+      return ARCOS_ENOMEM;
+    s->slots = g;
+    s->nslots = want;
+  }
+  memset(s->slots, 0xff, s->nslots * sizeof *s->slots);
+  s->nkeys = 0;
+  for (size_t i = 0; i < s->npend; i++) {
+    pend_t *pe = &s->pend[i];
+    pe->key = -1;
+    if (pe->is_error)
+      continue;
+    const char *t;
+    size_t n;
+    trimmed(pe, s->pend_text.data + pe->text_off, &t, &n);
+    arcos_memo_ref_t ref;
+    if (n > (size_t)job->cfg->max_record_bytes || arcos_memo_ref(s->memo, t, n, &ref) != 1)
+      continue;
+    pe->key = key_index(s, ref.key);
+    if (pe->key < 0)
+      return ARCOS_ENOMEM;
+    pe->data_off = ref.data_off; /* in the trimmed text, as process_record sees it */
+    pe->data_len = ref.data_len;
+  }
+  size_t nk = s->nkeys;
+  if (nk > s->flags_cap || s->found == NULL) {
+    size_t c = nk > 64 ? nk * 2 : 128;
+    uint8_t *found = realloc(s->found, 2 * c); /* found, then stored */
+    arcos_ev_memo_t *facts = realloc(s->facts, c * sizeof *facts);
+    if (found != NULL)
+      s->found = found;
+    if (facts != NULL)
+      s->facts = facts;
+    if (found == NULL || facts == NULL)
+      return ARCOS_ENOMEM;
+    s->flags_cap = c;
+  }
+  s->stored = s->found + s->flags_cap;
+  double t0 = arcos_now();
+  int rc = arcos_memo_round(s->memo, s->keys, nk, s->found, s->facts);
+  s->memo_s += arcos_now() - t0;
+  if (rc != ARCOS_OK)
+    return rc;
+  for (size_t k = 0; k < nk; k++)
+    s->stored[k] = s->found[k];
+  uint32_t next_seq = s->seq; /* records are processed at their own positions */
+  for (size_t i = 0; i < s->npend && rc == ARCOS_OK; i++) {
+    const pend_t *pe = &s->pend[i];
+    const char *text = s->pend_text.data + pe->text_off;
+    arcos_raw_t raw = {text, pe->len, pe->line, pe->offset, NULL};
+    s->seq = pe->seq;
+    if (pe->is_error) {
+      rc = add_fail(s, &raw, reader_error_kind(pe->code), ARCOS_STAGE_INGESTION, 1,
+                    s->pend_text.data + pe->msg_off);
+      continue;
+    }
+    if (pe->key < 0) {
+      rc = process_record(s, &raw, pe, NULL, NULL, NULL);
+      continue;
+    }
+    int32_t k = pe->key;
+    bool known = s->stored[k] != 0;
+    if (known) {
+      ms->hits++;
+      ms->batch_hits += !s->found[k];
+    }
+    arcos_ev_memo_t learned;
+    bool has_learned = false;
+    rc = process_record(s, &raw, pe, known ? &s->facts[k] : NULL, known ? NULL : &learned,
+                        &has_learned);
+    if (rc == ARCOS_OK && has_learned) {
+      s->facts[k] = learned;
+      s->stored[k] = 1;
+      rc = arcos_memo_queue_store(s->memo, s->keys + (size_t)k * ARCOS_CACHE_MEMO_KEY_LEN,
+                                  &learned);
+    }
+  }
+  s->seq = next_seq;
+  s->npend = 0;
+  arcos_buf_reset(&s->pend_text);
+  return rc;
+}
+
+/* Keep a record or reader error for the next memo round; the texts are copied. */
+static int defer(arcos_pipeline_t *s, const arcos_raw_t *raw, bool is_error, int code,
+                 const char *message) {
+  if (grow((void **)&s->pend, &s->pend_cap, s->npend, sizeof *s->pend) != ARCOS_OK)
+    return ARCOS_ENOMEM;
+  pend_t *pe = &s->pend[s->npend];
+  memset(pe, 0, sizeof *pe);
+  pe->seq = s->seq;
+  pe->is_error = is_error;
+  pe->code = code;
+  pe->line = raw->line;
+  pe->offset = raw->offset;
+  pe->text_off = s->pend_text.len;
+  pe->len = raw->len;
+  if (arcos_buf_append(&s->pend_text, raw->text, raw->len) != 0)
+    return ARCOS_ENOMEM;
+  if (is_error) {
+    pe->msg_off = s->pend_text.len;
+    if (arcos_buf_append(&s->pend_text, message, strlen(message) + 1) != 0)
+      return ARCOS_ENOMEM;
+  }
+  s->npend++;
+  s->seq++;
+  s->job->part_records[s->part]++;
+  if (s->npend >= s->round_records || s->pend_text.len >= s->pend_max)
+    return flush_pending(s);
+  return ARCOS_OK;
+}
+
+static int on_record(void *arg, const arcos_raw_t *raw) {
+  arcos_pipeline_t *s = arg;
+  int rc = record_prologue(s, raw);
+  if (rc != ARCOS_OK)
+    return rc;
+  if (s->memo != NULL && raw->fields == NULL)
+    return defer(s, raw, false, 0, NULL);
+  s->job->part_records[s->part]++;
+  rc = process_record(s, raw, NULL, NULL, NULL, NULL);
+  s->seq++;
+  return rc;
+}
+
+static int on_reader_error(void *arg, const arcos_raw_t *raw, int code, const char *message) {
+  arcos_pipeline_t *s = arg;
+  if (s->memo != NULL)
+    return defer(s, raw, true, code, message);
+  s->job->part_records[s->part]++;
+  int rc = add_fail(s, raw, reader_error_kind(code), ARCOS_STAGE_INGESTION, 1, message);
+  s->seq++;
+  return rc;
+}
+
+/* --from-dlq: each input line is a DLQ entry; the record is its raw text. */
+typedef struct {
+  arcos_pipeline_t *s;
+  arcos_buf_t text;
+} dlq_replay_t;
+
+static int on_dlq_line(void *arg, const arcos_raw_t *raw) {
+  dlq_replay_t *dr = arg;
+  json_error_t e;
+  json_t *entry = json_loadb(raw->text, raw->len, JSON_ALLOW_NUL, &e);
+  json_t *rawv = json_object_get(entry, "raw");
+  if (!json_is_string(rawv)) {
+    json_decref(entry);
+    return on_reader_error(dr->s, raw, ARCOS_EPARSE,
+                           "--from-dlq: the line is not a DLQ entry with a \"raw\" string");
+  }
+  arcos_buf_reset(&dr->text);
+  arcos_buf_append(&dr->text, json_string_value(rawv), json_string_length(rawv));
+  arcos_raw_t r = {dr->text.data, dr->text.len, raw->line, raw->offset, NULL};
+  json_decref(entry);
+  return on_record(dr->s, &r);
+}
+
+arcos_pipeline_t *arcos_pipeline_create(job_t *job) {
+  arcos_pipeline_t *p = calloc(1, sizeof *p);
+  if (p == NULL)
+    return NULL;
+  p->job = job;
+  p->ev = arcos_evidence_create(&job->cfg->scoring, job->reference_time,
+                                (size_t)job->cfg->max_record_bytes);
+  if (p->ev == NULL) {
+    free(p);
+    return NULL;
+  }
+  p->batch_size = (double)job->cfg->batch_size;
+  return p;
+}
+
+void arcos_pipeline_destroy(arcos_pipeline_t **pp) {
+  if (pp == NULL || *pp == NULL)
+    return;
+  arcos_pipeline_t *p = *pp;
+  end_batch(p, true);
+  arcos_evidence_destroy(&p->ev);
+  arcos_buf_free(&p->scratch);
+  arcos_memo_destroy(&p->memo);
+  free(p->pend);
+  arcos_buf_free(&p->pend_text);
+  free(p->keys);
+  free(p->found);
+  free(p->facts);
+  free(p->slots);
+  free(p);
+  *pp = NULL;
+}
+
+int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
+  job_t *job = p->job;
+  p->part = (uint32_t)part;
+  p->seq = 0;
+  job->part_item_first[part] = job->nitems;
+  job->part_fail_first[part] = job->nfails;
+  arcos_read_stats_t st = {0};
+  st.max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
+  double t0 = arcos_now();
+  int rc;
+  if (job->cfg->from_dlq) {
+    dlq_replay_t dr = {p, {0}};
+    rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_dlq_line,
+                              on_reader_error, &dr, &st);
+    arcos_buf_free(&dr.text);
+  } else {
+    rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_record,
+                              on_reader_error, p, &st);
+  }
+  if (p->memo != NULL) {
+    if (rc == ARCOS_OK)
+      rc = flush_pending(p); /* a partition's records are done before it commits */
+    p->npend = 0;            /* an abandoned partition's waiting records go with it */
+    arcos_buf_reset(&p->pend_text);
+  }
+  if (rc == ARCOS_ECHANGED) {
+    const arcos_input_t *in = &job->plan.inputs[job->plan.parts[part].input];
+    struct stat sb;
+    char now[96];
+    if (stat(in->path, &sb) != 0 || access(in->path, R_OK) != 0)
+      snprintf(now, sizeof now, "now: %s", strerror(errno));
+    else
+      snprintf(now, sizeof now, "now %lld bytes", (long long)sb.st_size);
+    fprintf(job->ctx->err,
+            "arcos-scale: rank %d: input %s changed while the job ran (%llu bytes at the start, "
+            "%s): its records cannot be read as planned; restore it and rerun with --resume "
+            "(finished partitions are kept), or rerun with --force to start again\n",
+            job->ctx->rank, in->display, (unsigned long long)in->size, now);
+  }
+  job->newlines[part] = st.newlines;
+  job->m.io_s += st.io_s;
+  job->m.comm_s += p->memo_s; /* memo rounds: exchange, and waiting for the others */
+  job->m.busy_s += arcos_now() - t0 - st.io_s - p->memo_s;
+  p->memo_s = 0;
+  job->m.partitions++;
+  job->m.items += job->part_records[part];
+  job->done_records += job->part_records[part];
+  job->done_bytes += part_bytes(job, part);
+  return rc;
+}
+
+int arcos_pipeline_buffer(arcos_pipeline_t *p, size_t part, const char *text, size_t len,
+                          uint64_t first_line, uint64_t offset, uint64_t *records) {
+  job_t *job = p->job;
+  int rc = arcos_job_parts_reserve(job, part + 1);
+  if (rc != ARCOS_OK)
+    return rc;
+  p->part = (uint32_t)part;
+  p->seq = 0;
+  p->batch_by_call = true;
+  job->part_item_first[part] = job->nitems;
+  job->part_fail_first[part] = job->nfails;
+  arcos_read_stats_t st = {0};
+  double t0 = arcos_now();
+  p->batch_t0 = t0;
+  rc = arcos_read_buffer(text, len, first_line, offset, &p->scratch, on_record, on_reader_error, p,
+                         &st);
+  end_batch(p, true);
+  job->m.busy_s += arcos_now() - t0;
+  job->m.partitions++;
+  job->m.items += job->part_records[part];
+  *records = job->part_records[part];
+  return rc;
+}
+
+/* at-most-once after a crash: count a started-but-unfinished partition's records
+ * without processing them, and remember the range they span. */
+typedef struct {
+  uint64_t first, last, records;
+} span_t;
+
+static int count_record(void *arg, const arcos_raw_t *r) {
+  span_t *sp = arg;
+  if (sp->records == 0)
+    sp->first = r->line;
+  sp->last = r->line;
+  sp->records++;
+  return 0;
+}
+
+static int count_error(void *arg, const arcos_raw_t *r, int code, const char *msg) {
+  (void)code, (void)msg;
+  return count_record(arg, r);
+}
+
+static int skip_partition(arcos_pipeline_t *p, size_t part) {
+  job_t *job = p->job;
+  span_t sp = {0, 0, 0};
+  arcos_read_stats_t st = {0};
+  st.max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
+  int rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, count_record,
+                                count_error, &sp, &st);
+  job->part_item_first[part] = job->nitems;
+  job->part_fail_first[part] = job->nfails;
+  job->newlines[part] = st.newlines;
+  job->part_records[part] = sp.records;
+  if (sp.records > 0) {
+    struct skip_range *g = realloc(job->skips, (job->nskips + 1) * sizeof *g);
+    if (g == NULL)
+      return ARCOS_ENOMEM;
+    job->skips = g;
+    job->skips[job->nskips++] = (struct skip_range){(uint32_t)part, sp.first, sp.last, sp.records};
+  }
+  return rc;
+}
+
+/* Whether this run uses the checksum memo; the same answer on every rank (config and
+ * plan are). Why not, in job->memo_off (NULL when on). */
+static bool memo_wanted(job_t *job) {
+  const arcos_config_t *cfg = job->cfg;
+  job->memo_off = NULL;
+  if (!cfg->checksum_memo)
+    job->memo_off = "off (--checksum-memo=false)";
+  else if (job->cache == NULL)
+    job->memo_off = "no cache";
+  for (size_t i = 0; i < job->plan.ninputs && job->memo_off == NULL; i++)
+    if (job->plan.inputs[i].format == ARCOS_FMT_H5)
+      job->memo_off = "an HDF5 archive input (it stores the canonical text: only SHA-256 "
+                      "would be saved)";
+  return job->memo_off == NULL;
+}
+
+int arcos_pipeline_run(job_t *job) {
+  arcos_pipeline_t *p = arcos_pipeline_create(job);
+  if (p == NULL)
+    return ARCOS_ENOMEM;
+  int rc = ARCOS_OK;
+  if (memo_wanted(job)) {
+    p->memo = arcos_memo_create(job->cache, (size_t)job->cfg->checksum_memo_min_bytes);
+    if (p->memo == NULL) {
+      arcos_pipeline_destroy(&p);
+      return ARCOS_ENOMEM; /* every rank needs the memo's rounds: this one cannot */
+    }
+    p->round_records = (size_t)job->cfg->checksum_memo_round;
+    p->pend_max = job->memo_pend_max > 0 && job->memo_pend_max < PEND_TEXT_MAX
+                      ? (size_t)job->memo_pend_max
+                      : PEND_TEXT_MAX;
+    job->memo_on = true;
+  }
+  for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK; part++) {
+    if (job->plan.parts[part].rank != job->ctx->rank)
+      continue;
+    uint8_t state = job->part_state != NULL ? job->part_state[part] : 0;
+    if (state == 2) {
+      rc = job->spill ? arcos_spill_note_loaded(job, part) : arcos_ckpt_load(job, part);
+      job->m.partitions++;
+      continue;
+    }
+    if (state == 1 && job->cfg->guarantee == ARCOS_GUARANTEE_AT_MOST_ONCE) {
+      rc = skip_partition(p, part);
+      continue;
+    }
+    rc = arcos_ckpt_start(job, part);
+    if (rc == ARCOS_OK)
+      rc = arcos_pipeline_partition(p, part);
+    if (rc == ARCOS_EINTERRUPTED) {
+      /* drop what this partition produced; the journal does not list it */
+      job->nitems = job->part_item_first[part];
+      job->nfails = job->part_fail_first[part];
+      job->part_records[part] = 0;
+      job->interrupted = true;
+      rc = ARCOS_OK;
+      break;
+    }
+    if (rc == ARCOS_OK) {
+      double tc = arcos_now();
+      rc = arcos_ckpt_commit(job, part); /* the segment and its journal line: I/O */
+      job->m.io_s += arcos_now() - tc;
+    }
+    if (rc == ARCOS_OK && job->spill)
+      arcos_spill_release(job, part);
+    if (rc == ARCOS_OK && arcos_stop_requested(job)) {
+      job->interrupted = true;
+      break;
+    }
+  }
+  if (p->memo != NULL) {
+    /* Whatever ended this rank's work (done, interrupted, failed), the others may still
+     * have rounds to run: join them until everyone is done. */
+    arcos_memo_finish(p->memo);
+    job->memo = *arcos_memo_stats(p->memo);
+    job->m.idle_s += job->memo.finish_s;
+  }
+  arcos_pipeline_destroy(&p);
+  return rc;
+}
+
+int arcos_fix_lines(job_t *job) {
+  size_t n = job->plan.nparts;
+  uint64_t *all = malloc(n * sizeof *all + 1);
+  if (all == NULL)
+    return ARCOS_ENOMEM;
+  double t0 = arcos_now();
+  MPI_Allreduce(job->newlines, all, (int)n, MPI_UINT64_T, MPI_SUM, job->ctx->comm);
+  job->m.comm_s += arcos_now() - t0;
+  /* base[p] = 1 + newlines in the earlier ranges of the same input */
+  uint64_t run = 0;
+  uint32_t input = UINT32_MAX;
+  for (size_t p = 0; p < n; p++) {
+    const arcos_partition_t *part = &job->plan.parts[p];
+    if (part->input != input) {
+      input = part->input;
+      run = 0;
+    }
+    uint64_t base = 1 + run;
+    run += all[p];
+    if (job->base_line != NULL)
+      job->base_line[p] = job->plan.inputs[part->input].format == ARCOS_FMT_JSONL ? base : 0;
+    if (part->rank != job->ctx->rank || job->plan.inputs[part->input].format != ARCOS_FMT_JSONL)
+      continue;
+    for (size_t i = job->part_item_first[p]; i < job->nitems && job->items[i].part == p; i++)
+      job->items[i].line += base;
+    for (size_t i = job->part_fail_first[p]; i < job->nfails && job->fails[i].part == p; i++)
+      job->fails[i].line += base;
+    for (size_t i = 0; i < job->nskips; i++) {
+      if (job->skips[i].part == p) {
+        job->skips[i].first_line += base;
+        job->skips[i].last_line += base;
+      }
+    }
+  }
+  free(all);
+  return ARCOS_OK;
+}

@@ -1,0 +1,344 @@
+/* Streaming mode (`arcos-scale run -`, SPEC §5). Rank 0 reads JSON Lines from standard
+ * input and deals batches to the worker ranks 1..size-1 under credit-based flow
+ * control: each worker holds at most max_in_flight batches; a worker returns a credit
+ * (with its batch time, which drives adaptive batch sizing) when it finishes one.
+ * When no worker has a credit:
+ *   throttle - rank 0 stops reading and processes the batch itself, so the producer
+ *              blocks on the pipe meanwhile; that time is measured as throttle_s;
+ *   drop     - the batch just read is dropped; its ids go to dropped.jsonl and are
+ *              counted in `dropped`.
+ * With one rank, rank 0 reads and processes each batch in turn.
+ * Every dealt batch becomes a partition of the plan, numbered in stream order, so
+ * exactly-once and every output keep stream order whatever the rank count; the plan
+ * is broadcast when the stream ends and the job continues as for files. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/jsonw.h"
+#include "run/job_internal.h"
+
+enum { TAG_BATCH = 11, TAG_DONE = 12, TAG_STOP = 13 };
+
+/* batch message: header then the text */
+typedef struct {
+  uint64_t part, first_line, offset, len;
+} batch_hdr_t;
+
+/* credit message from a worker */
+typedef struct {
+  uint64_t part, records;
+  double ms;
+} done_msg_t;
+
+typedef struct {
+  char *buf;
+  size_t cap;
+  MPI_Request req;
+  int busy;
+  uint64_t part;
+} slot_t;
+
+static bool blank(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+      return false;
+  return true;
+}
+
+static int add_part(arcos_plan_t *plan, size_t *cap, uint64_t start, uint64_t end, int rank) {
+  if (plan->nparts == *cap) {
+    size_t c = *cap ? *cap * 2 : 256;
+    arcos_partition_t *g = realloc(plan->parts, c * sizeof *g);
+    if (g == NULL)
+      return ARCOS_ENOMEM;
+    plan->parts = g;
+    *cap = c;
+  }
+  plan->parts[plan->nparts++] = (arcos_partition_t){0, start, end, end - start, rank};
+  return ARCOS_OK;
+}
+
+/* Rank 0, drop mode: list the ids of a dropped batch (id null when unreadable). */
+static void note_dropped(job_t *job, const char *text, size_t len, uint64_t first_line) {
+  uint64_t line = first_line;
+  const char *p = text, *end = text + len;
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+    if (!blank(p, n)) {
+      json_error_t e;
+      json_t *v = json_loadb(p, n, JSON_ALLOW_NUL, &e);
+      json_t *id = json_object_get(v, "id");
+      arcos_buf_t *b = &job->dropped_lines;
+      arcos_buf_append(b, "{\"id\":", 6);
+      if (json_is_string(id))
+        arcos_jsonw_str(b, json_string_value(id), json_string_length(id));
+      else if (json_is_integer(id))
+        arcos_buf_printf(b, "\"%lld\"", (long long)json_integer_value(id));
+      else
+        arcos_buf_append(b, "null", 4);
+      arcos_jsonw_key(b, false, "input");
+      arcos_jsonw_str(b, job->cfg->inputs[0], strlen(job->cfg->inputs[0]));
+      arcos_buf_printf(b, ",\"line\":%llu}\n", (unsigned long long)line);
+      json_decref(v);
+      job->dropped++;
+    }
+    line++;
+    p += n + 1;
+  }
+  job->dropped_batches++;
+}
+
+static int64_t adapt(const job_t *job, int64_t size, const done_msg_t *d) {
+  if (job->cfg->fixed_batch || d->records == 0 || d->ms <= 0)
+    return size;
+  double want = job->cfg->target_batch_ms / (d->ms / (double)d->records);
+  double next = 0.5 * (double)size + 0.5 * want;
+  if (next < (double)job->cfg->batch_min)
+    next = (double)job->cfg->batch_min;
+  if (next > (double)job->cfg->batch_max)
+    next = (double)job->cfg->batch_max;
+  return (int64_t)next;
+}
+
+static void note_size(job_t *job, int64_t bsize) {
+  if (bsize < job->batch_min_seen)
+    job->batch_min_seen = bsize;
+  if (bsize > job->batch_max_seen)
+    job->batch_max_seen = bsize;
+  job->batch_final = bsize;
+}
+
+static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
+  MPI_Comm comm = job->ctx->comm;
+  int size = job->ctx->size;
+  int workers = size - 1;
+  int64_t inflight = job->cfg->max_in_flight;
+  int64_t bsize = job->cfg->batch_size;
+  size_t nslots = (size_t)(workers > 0 ? workers : 0) * (size_t)inflight;
+  slot_t *slots = calloc(nslots + 1, sizeof *slots);
+  int64_t *credit = calloc((size_t)size, sizeof *credit);
+  if (slots == NULL || credit == NULL)
+    ARCOS_OOM_ABORT(comm);
+  for (int r = 1; r < size; r++)
+    credit[r] = inflight;
+  size_t parts_cap = 0;
+  arcos_buf_t batch = {0};
+  char *line = NULL;
+  size_t line_cap = 0;
+  uint64_t lineno = 0, offset = 0;
+  bool eof = false;
+  int next_worker = 1;
+  int rc = ARCOS_OK;
+  job->batch_min_seen = job->batch_max_seen = job->batch_final = bsize;
+  while (!eof && rc == ARCOS_OK) {
+    /* Read one batch: bsize non-blank lines (or the rest of the stream). */
+    arcos_buf_reset(&batch);
+    uint64_t first_line = lineno + 1, start = offset, nrec = 0;
+    double t0 = arcos_now();
+    while (nrec < (uint64_t)bsize) {
+      ssize_t n = getline(&line, &line_cap, in);
+      if (n <= 0) {
+        eof = true;
+        break;
+      }
+      arcos_buf_append(&batch, line, (size_t)n);
+      lineno++;
+      offset += (uint64_t)n;
+      if (!blank(line, (size_t)n))
+        nrec++;
+    }
+    job->m.io_s += arcos_now() - t0;
+    if (batch.len == 0)
+      break;
+    /* Collect the credits workers have returned, without waiting. */
+    for (;;) {
+      int flag = 0;
+      MPI_Status st;
+      if (workers > 0)
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, comm, &flag, &st);
+      if (!flag)
+        break;
+      done_msg_t d;
+      MPI_Recv(&d, (int)sizeof d, MPI_BYTE, st.MPI_SOURCE, TAG_DONE, comm, &st);
+      credit[st.MPI_SOURCE]++;
+      for (size_t k = 0; k < nslots; k++) {
+        if (slots[k].busy && slots[k].part == d.part) {
+          MPI_Wait(&slots[k].req, MPI_STATUS_IGNORE);
+          slots[k].busy = 0;
+        }
+      }
+      bsize = adapt(job, bsize, &d);
+    }
+    int w = -1;
+    for (int k = 0; k < workers && w < 0; k++) {
+      int r = 1 + (next_worker - 1 + k) % workers;
+      if (credit[r] > 0)
+        w = r;
+    }
+    if (w < 0 && workers > 0 && job->cfg->backpressure == ARCOS_BACKPRESSURE_DROP) {
+      note_dropped(job, batch.data, batch.len, first_line); /* every rank is busy */
+      note_size(job, bsize);
+      continue;
+    }
+    if (w < 0) {
+      /* Every worker is busy (or there are none): rank 0 processes the batch itself and
+       * reads nothing meanwhile, so the producer blocks on the pipe (throttle). */
+      uint64_t recs = 0;
+      size_t part = job->plan.nparts;
+      double tb = arcos_now();
+      rc = add_part(&job->plan, &parts_cap, start, offset, 0);
+      if (rc == ARCOS_OK)
+        rc = arcos_pipeline_buffer(self, part, batch.data, batch.len, first_line, start, &recs);
+      double ms = (arcos_now() - tb) * 1e3;
+      if (workers > 0)
+        job->throttle_s += ms / 1e3;
+      done_msg_t d = {part, recs, ms};
+      bsize = adapt(job, bsize, &d);
+      note_size(job, bsize);
+      continue;
+    }
+    next_worker = 1 + w % workers;
+    /* A free send buffer: each worker has inflight slots. */
+    slot_t *sl = NULL;
+    for (size_t k = (size_t)(w - 1) * (size_t)inflight; k < (size_t)w * (size_t)inflight; k++) {
+      if (!slots[k].busy) {
+        sl = &slots[k];
+        break;
+      }
+    }
+    if (sl == NULL) { /* cannot happen: a credit means a free slot */
+      rc = ARCOS_EINTERNAL;
+      break;
+    }
+    size_t need = sizeof(batch_hdr_t) + batch.len;
+    if (sl->cap < need) {
+      char *g = realloc(sl->buf, need);
+      if (g == NULL)
+        ARCOS_OOM_ABORT(comm);
+      sl->buf = g;
+      sl->cap = need;
+    }
+    size_t part = job->plan.nparts;
+    rc = add_part(&job->plan, &parts_cap, start, offset, w);
+    batch_hdr_t h = {part, first_line, start, batch.len};
+    // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): grown above (need > 0)
+    memcpy(sl->buf, &h, sizeof h);
+    memcpy(sl->buf + sizeof h, batch.data, batch.len);
+    double tc = arcos_now();
+    MPI_Isend(sl->buf, (int)need, MPI_BYTE, w, TAG_BATCH, comm, &sl->req);
+    job->m.comm_s += arcos_now() - tc;
+    sl->busy = 1;
+    sl->part = part;
+    credit[w]--;
+    note_size(job, bsize);
+  }
+  /* End of stream: wait for every outstanding batch, then stop the workers. */
+  double tw = arcos_now();
+  for (int r = 1; r < size; r++) {
+    while (credit[r] < inflight) {
+      done_msg_t d;
+      MPI_Status st;
+      MPI_Recv(&d, (int)sizeof d, MPI_BYTE, r, TAG_DONE, comm, &st);
+      credit[r]++;
+    }
+  }
+  for (size_t k = 0; k < nslots; k++)
+    if (slots[k].busy)
+      MPI_Wait(&slots[k].req, MPI_STATUS_IGNORE);
+  for (int r = 1; r < size; r++)
+    MPI_Send(NULL, 0, MPI_BYTE, r, TAG_STOP, comm);
+  job->m.idle_s += arcos_now() - tw;
+  for (size_t k = 0; k < nslots; k++)
+    free(slots[k].buf);
+  free(slots);
+  free(credit);
+  free(line);
+  arcos_buf_free(&batch);
+  return rc;
+}
+
+static int work(job_t *job, arcos_pipeline_t *p) {
+  MPI_Comm comm = job->ctx->comm;
+  arcos_buf_t msg = {0};
+  int rc = ARCOS_OK;
+  for (;;) {
+    MPI_Status st;
+    double tw = arcos_now();
+    MPI_Probe(0, MPI_ANY_TAG, comm, &st);
+    job->m.idle_s += arcos_now() - tw;
+    int count = 0;
+    MPI_Get_count(&st, MPI_BYTE, &count);
+    if (arcos_buf_reserve(&msg, (size_t)count) != ARCOS_OK)
+      ARCOS_OOM_ABORT(comm);
+    double tc = arcos_now();
+    MPI_Recv(msg.data, count, MPI_BYTE, 0, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
+    job->m.comm_s += arcos_now() - tc;
+    if (st.MPI_TAG == TAG_STOP)
+      break;
+    batch_hdr_t h;
+    memcpy(&h, msg.data, sizeof h);
+    uint64_t recs = 0;
+    double t0 = arcos_now();
+    if (rc == ARCOS_OK)
+      rc = arcos_pipeline_buffer(p, h.part, msg.data + sizeof h, h.len, h.first_line, h.offset,
+                                 &recs);
+    done_msg_t d = {h.part, recs, (arcos_now() - t0) * 1e3};
+    MPI_Send(&d, (int)sizeof d, MPI_BYTE, 0, TAG_DONE, comm);
+  }
+  arcos_buf_free(&msg);
+  return rc;
+}
+
+int arcos_stream_run(job_t *job) {
+  job->streaming = true;
+  arcos_plan_t *plan = &job->plan;
+  if (job->ctx->rank == 0) {
+    plan->inputs = calloc(1, sizeof *plan->inputs);
+    if (plan->inputs == NULL)
+      ARCOS_OOM_ABORT(job->ctx->comm);
+    plan->inputs[0].path = strdup(job->cfg->inputs[0]);
+    plan->inputs[0].display = strdup(job->cfg->inputs[0]);
+    plan->inputs[0].format = ARCOS_FMT_STDIN;
+    plan->ninputs = 1;
+    plan->workers = job->ctx->size > 1 ? job->ctx->size - 1 : 1;
+  }
+  arcos_pipeline_t *p = arcos_pipeline_create(job);
+  if (p == NULL)
+    ARCOS_OOM_ABORT(job->ctx->comm);
+  const char *name = job->cfg->inputs[0];
+  FILE *in = NULL;
+  int open_ok = 1;
+  if (job->ctx->rank == 0) {
+    in = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
+    if (in == NULL) {
+      fprintf(job->ctx->err, "arcos-scale: cannot open %s: %s\n", name, strerror(errno));
+      open_ok = 0;
+    }
+  }
+  MPI_Bcast(&open_ok, 1, MPI_INT, 0, job->ctx->comm);
+  if (!open_ok) {
+    arcos_pipeline_destroy(&p);
+    return ARCOS_EIO;
+  }
+  int rc = job->ctx->rank == 0 ? deal(job, p, in) : work(job, p);
+  if (in != NULL && in != stdin)
+    fclose(in);
+  arcos_pipeline_destroy(&p);
+  if (job->ctx->rank == 0) {
+    plan->inputs[0].size = plan->nparts ? plan->parts[plan->nparts - 1].end : 0;
+    plan->total_bytes = plan->inputs[0].size;
+  }
+  int any = rc != ARCOS_OK, all_any = 0;
+  MPI_Allreduce(&any, &all_any, 1, MPI_INT, MPI_MAX, job->ctx->comm);
+  /* Everyone learns the batches (partitions) and who processed them. */
+  int brc = arcos_plan_bcast(job->ctx->comm, ARCOS_OK, plan);
+  uint64_t dropped = job->dropped;
+  MPI_Bcast(&dropped, 1, MPI_UINT64_T, 0, job->ctx->comm);
+  job->dropped = dropped;
+  if (brc == ARCOS_OK)
+    brc = arcos_job_parts_reserve(job, plan->nparts + 1);
+  return all_any ? ARCOS_ENOMEM : brc;
+}
