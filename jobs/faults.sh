@@ -44,8 +44,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 RANDOM=$SEED
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" # the Open MPI settings (cmake/openmpi.env)
+export OMPI_MCA_rmaps_base_oversubscribe=1
 MPIEXEC=${ARCOS_MPIEXEC:-mpirun}
 [ -x "$BIN" ] || { echo "faults.sh: no arcos-scale at $BIN (build first, or --bin)" >&2; exit 2; }
 mnt=$WORK/m

@@ -59,8 +59,7 @@ if [ ! -x "$build/fuzz/fuzz_${targets[0]}" ] || ! $smoke; then
 fi
 
 # Open MPI (the archive target initialises MPI, single rank) as root, in containers.
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" # the Open MPI settings (cmake/openmpi.env)
 # Leak checking stays on (libFuzzer checks every input that grows memory). Open MPI's
 # allocations at MPI_Init are process-lifetime; the end-of-process check is skipped
 # (-detect_leaks applies per input; LSan at exit is off through ASAN_OPTIONS).

@@ -41,9 +41,15 @@ arcos_build() {
   cmake --build "$ARCOS_ROOT/build" -j "$(nproc)"
 }
 
-# Open MPI as root (containers, CI), more ranks than cores, no single-copy shared memory.
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
+# The Open MPI settings (root, containers) from their one place, cmake/openmpi.env.
+arcos_openmpi_env() {
+  local line
+  while IFS= read -r line; do
+    case $line in '' | '#'*) continue ;; esac
+    export "${line?}"
+  done <"$ARCOS_ROOT/cmake/openmpi.env"
+}
+arcos_openmpi_env
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   arcos_install_packages

@@ -34,11 +34,11 @@ else
   ARCOS_CONFIG_ARGS=(--config "${ARCOS_CONFIG:-$ARCOS_ROOT/inputs/sample/job.json}")
 fi
 # Open MPI refuses root unless told (containers, CI); no single-copy shared memory
-# (fails in many containers).
-if [ "$(id -u)" -eq 0 ]; then
-  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fi
-export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
+# (fails in many containers): the settings of cmake/openmpi.env.
+while IFS= read -r arcos_env_line; do
+  case $arcos_env_line in '' | '#'*) continue ;; esac
+  export "${arcos_env_line?}"
+done <"$ARCOS_ROOT/cmake/openmpi.env"
 
 # Timestamped lines, as the batch log shows them.
 arcos_log() {

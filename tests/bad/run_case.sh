@@ -59,7 +59,10 @@ run_arcos() {
   local np=$1 out=$2
   shift 2
   local cmd=("$ARCOS_BIN")
-  [ "$np" -gt 0 ] && cmd=("$MPIEXEC" -n "$np" --oversubscribe "$ARCOS_BIN")
+  if [ "$np" -gt 0 ]; then
+    mpi_launcher "$np"
+    cmd=("${MPI_LAUNCH[@]}" "$ARCOS_BIN")
+  fi
   local rc=0
   timeout 60 "${cmd[@]}" run "${inputs[@]}" --output "$out" --quiet --jsonl \
     --reference-time 2026-11-01T00:00:00Z "${args[@]}" "$@" \

@@ -27,7 +27,8 @@ trial() {
   local name=$1 kb=$2 pattern=$3
   mount -t tmpfs -o "size=${kb}k" tmpfs "$ARCOS_TMP/m"
   local rc=0
-  timeout 120 "$MPIEXEC" -n 2 --oversubscribe "$ARCOS_BIN" run "$f" --output "$o" "${args[@]}" \
+  mpi_launcher 2
+  timeout 120 "${MPI_LAUNCH[@]}" "$ARCOS_BIN" run "$f" --output "$o" "${args[@]}" \
     >"$ARCOS_TMP/$name.log" 2>&1 || rc=$?
   [ "$rc" -ne 124 ] || fail "$name: the run hung on a full disk (killed after 120 s)"
   [ "$rc" -eq 1 ] || { cat "$ARCOS_TMP/$name.log" >&2; fail "$name: exit $rc on a full disk, expected 1"; }
@@ -43,7 +44,8 @@ trial() {
 resume() {
   local name=$1
   mount -o remount,size=64m "$ARCOS_TMP/m"
-  timeout 120 "$MPIEXEC" -n 2 --oversubscribe "$ARCOS_BIN" run "$f" --output "$o" --resume \
+  mpi_launcher 2
+  timeout 120 "${MPI_LAUNCH[@]}" "$ARCOS_BIN" run "$f" --output "$o" --resume \
     "${args[@]}" || fail "$name: --resume after freeing space failed"
   for out in results.jsonl dlq.jsonl duplicates.jsonl; do
     assert_same_file "$ARCOS_TMP/ref/$out" "$o/$out" "$name: $out after --resume"

@@ -1,28 +1,40 @@
 # Shared helpers for the shell-driven tests (sourced, not run).
-# CTest passes ARCOS_BIN, ARCOS_MPIEXEC, ARCOS_SRC, ARCOS_BUILD, ARCOS_TMP,
-# ARCOS_TESTS_BIN (see cmake/ArcosMPITest.cmake).
+# CTest passes ARCOS_BIN, the launcher (ARCOS_MPIEXEC, ARCOS_MPIEXEC_NUMPROC_FLAG,
+# ARCOS_MPIEXEC_PREFLAGS, ARCOS_MPIEXEC_POSTFLAGS), ARCOS_SRC, ARCOS_BUILD, ARCOS_TMP,
+# ARCOS_TESTS_BIN, the Open MPI settings of cmake/openmpi.env and TMPDIR (inside
+# ARCOS_TMP, so that Open MPI's session directories are the test's own); see
+# cmake/ArcosMPITest.cmake.
 set -euo pipefail
 
 : "${ARCOS_BIN:?run through ctest}"
 : "${ARCOS_TMP:?run through ctest}"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
-export OMPI_MCA_rmaps_base_oversubscribe=1
 MPIEXEC=${ARCOS_MPIEXEC:-mpirun}
+MPIEXEC_NUMPROC_FLAG=${ARCOS_MPIEXEC_NUMPROC_FLAG:--n}
+read -r -a MPIEXEC_PREFLAGS <<<"${ARCOS_MPIEXEC_PREFLAGS:-}"
+read -r -a MPIEXEC_POSTFLAGS <<<"${ARCOS_MPIEXEC_POSTFLAGS:-}"
 
 rm -rf "$ARCOS_TMP"
 mkdir -p "$ARCOS_TMP"
+export TMPDIR=${TMPDIR:-$ARCOS_TMP/.tmp}
+mkdir -p "$TMPDIR"
 
 fail() {
   echo "FAIL: $*" >&2
   exit 1
 }
 
-# mpi NP CMD...: run CMD on NP ranks (oversubscribing when NP exceeds the cores).
+# mpi NP CMD...: run CMD on NP ranks through the launcher CMake found (its preflags
+# oversubscribe when NP exceeds the cores).
 mpi() {
   local np=$1
   shift
-  "$MPIEXEC" -n "$np" --oversubscribe "$@"
+  "$MPIEXEC" "$MPIEXEC_NUMPROC_FLAG" "$np" "${MPIEXEC_PREFLAGS[@]}" "$1" "${MPIEXEC_POSTFLAGS[@]}" "${@:2}"
+}
+
+# mpi_launcher NP: the launcher's words for NP ranks in the array MPI_LAUNCH, for
+# commands that must run it as a program (under `timeout`, in the background).
+mpi_launcher() {
+  MPI_LAUNCH=("$MPIEXEC" "$MPIEXEC_NUMPROC_FLAG" "$1" "${MPIEXEC_PREFLAGS[@]}")
 }
 
 # json_get FILE JQ-FILTER: one value from a JSON file.

@@ -100,7 +100,8 @@ expect_refused() { # NAME PATTERN FILE
   local name=$1 pattern=$2 f=$3 np rc
   for np in ${NPS:-3}; do
     rc=0
-    timeout 60 "$MPIEXEC" -n "$np" --oversubscribe "$ARCOS_BIN" query --graph "$f" --queries "$Q" \
+    mpi_launcher "$np"
+    timeout 60 "${MPI_LAUNCH[@]}" "$ARCOS_BIN" query --graph "$f" --queries "$Q" \
       --output "$T/out-$name-$np" >"$T/$name-$np.log" 2>&1 || rc=$?
     [ "$rc" -eq 1 ] || { cat "$T/$name-$np.log" >&2; fail "$name at $np ranks: exit $rc, expected 1"; }
     grep -F "$f" "$T/$name-$np.log" | grep -cE "$pattern" >/dev/null ||

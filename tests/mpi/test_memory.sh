@@ -26,6 +26,11 @@ base=$(json_get "$r" .processing_metrics.resource_utilization.baseline_rss_mb)
 jq -e --argjson lim "$LIMIT" --argjson base "$base" 'all(.ranks[]; .rss_mb < $lim + $base)' "$r" >/dev/null ||
   fail "a rank's peak RSS exceeded $LIMIT MB + baseline $base MB: $(jq -c '[.ranks[].rss_mb]' "$r")"
 free_rss=$(jq '[.ranks[].rss_mb] | max' "$ARCOS_TMP/free/report.json")
+# The limit must bind: without it a rank grows past limit + baseline, or the bounded
+# run's passing would prove nothing.
+jq -e --argjson lim "$LIMIT" --argjson base "$base" 'any(.ranks[]; .rss_mb > $lim + $base)' \
+  "$ARCOS_TMP/free/report.json" >/dev/null ||
+  fail "the unconstrained run stayed under $LIMIT MB + baseline $base MB ($free_rss MB): the test data is too small to test the limit"
 echo "memory: $N records ($(du -m "$f" | cut -f1) MB); peak RSS $(jq -c '[.ranks[].rss_mb]' "$r") MB with --max-memory-mb $LIMIT (baseline $base MB), $free_rss MB without; $(json_get "$r" .processing_metrics.resource_utilization.exactly_once_rounds) exactly-once rounds"
 # Interrupted while spilling, then resumed on another rank count: the same results.
 if [ "$N" -le 200000 ]; then
