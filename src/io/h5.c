@@ -403,6 +403,109 @@ enum {
   CREATE_ONLY = 2, /* create it and write nothing yet */
 };
 
+/* This rank's blocks of a column, checked (inside the dataset, not overlapping) and
+ * sorted by file offset into *blk; when the caller's order was not the file order, the
+ * elements are copied once into file order (*sorted, freed by the caller), since HDF5
+ * pairs memory and file elements in increasing file order. Callers that pass blocks in
+ * ascending order (the usual case) avoid the copy. */
+static int sort_blocks(arcos_h5_t *h, const char *path, uint64_t total, size_t nblocks,
+                       const uint64_t *offsets, const uint64_t *counts, const void *buf,
+                       size_t elem, block_t **blk_out, size_t *nblk_out, uint64_t *n_out,
+                       unsigned char **sorted) {
+  block_t *blk = NULL;
+  size_t nblk = 0;
+  uint64_t n = 0;
+  if (nblocks > 0) {
+    blk = malloc(nblocks * sizeof *blk);
+    if (blk == NULL) {
+      set_err(h, "%s: out of memory for %zu blocks", path, nblocks);
+      return ARCOS_ENOMEM;
+    }
+  }
+  *blk_out = blk;
+  int in_order = 1;
+  for (size_t i = 0; i < nblocks; i++) {
+    if (counts[i] == 0)
+      continue;
+    if (offsets[i] > total || counts[i] > total - offsets[i]) {
+      set_err(h,
+              "%s: block %zu [%" PRIu64 ", +%" PRIu64 ") is outside the %" PRIu64
+              " elements of the dataset",
+              path, i, offsets[i], counts[i], total);
+      return ARCOS_ERANGE;
+    }
+    if (nblk > 0 && offsets[i] < blk[nblk - 1].off)
+      in_order = 0;
+    blk[nblk++] = (block_t){offsets[i], counts[i], i};
+    n += counts[i];
+  }
+  *nblk_out = nblk;
+  *n_out = n;
+  if (n > 0 && buf == NULL) {
+    set_err(h, "%s: NULL buffer for %" PRIu64 " elements", path, n);
+    return ARCOS_EUSAGE;
+  }
+  if (!in_order)
+    qsort(blk, nblk, sizeof *blk, block_cmp);
+  for (size_t i = 1; i < nblk; i++) {
+    if (blk[i].off < blk[i - 1].off + blk[i - 1].cnt) {
+      set_err(h, "%s: blocks at %" PRIu64 " and %" PRIu64 " overlap", path, blk[i - 1].off,
+              blk[i].off);
+      return ARCOS_EUSAGE;
+    }
+  }
+  if (in_order)
+    return ARCOS_OK;
+  size_t *start = malloc((nblocks + 1) * sizeof *start); /* never malloc(0): may be NULL */
+  *sorted = malloc(n > 0 ? (size_t)n * elem : 1);
+  if (start == NULL || *sorted == NULL) {
+    free(start);
+    set_err(h, "%s: out of memory reordering %" PRIu64 " elements", path, n);
+    return ARCOS_ENOMEM;
+  }
+  size_t pos = 0;
+  for (size_t i = 0; i < nblocks; i++) {
+    start[i] = pos;
+    pos += (size_t)counts[i] * elem;
+  }
+  pos = 0;
+  for (size_t i = 0; i < nblk; i++) {
+    memcpy(*sorted + pos, (const unsigned char *)buf + start[blk[i].idx],
+           (size_t)blk[i].cnt * elem);
+    pos += (size_t)blk[i].cnt * elem;
+  }
+  free(start);
+  return ARCOS_OK;
+}
+
+/* The creation properties of a column: no fill (the blocks cover it), and chunked +
+ * compressed when arcos_h5_set_chunking asked for it (parallel HDF5 1.10 writes filtered
+ * chunks collectively, each chunk assembled by one rank). */
+static int column_dcpl(arcos_h5_t *h, const char *path, arcos_h5_type_t type, uint64_t total,
+                       size_t elem, hid_t *dcpl_out) {
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  *dcpl_out = dcpl;
+  if (dcpl < 0)
+    return h5_fail(h, "H5Pcreate", path);
+  if (H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0)
+    return h5_fail(h, "H5Pset_fill_time", path);
+  if (h->chunk_rows == 0 || total == 0)
+    return ARCOS_OK;
+  hsize_t chunk = type == ARCOS_H5_CHAR ? h->chunk_bytes : h->chunk_rows;
+  if (chunk > total)
+    chunk = total;
+  if (H5Pset_chunk(dcpl, 1, &chunk) < 0)
+    return h5_fail(h, "H5Pset_chunk", path);
+  int level = type == ARCOS_H5_CHAR ? h->char_deflate : h->deflate;
+  if (level <= 0)
+    return ARCOS_OK;
+  if (elem > 1 && H5Pset_shuffle(dcpl) < 0)
+    return h5_fail(h, "H5Pset_shuffle", path);
+  if (H5Pset_deflate(dcpl, (unsigned)level) < 0)
+    return h5_fail(h, "H5Pset_deflate", path);
+  return ARCOS_OK;
+}
+
 static int write_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type, uint64_t total,
                         size_t nblocks, const uint64_t *offsets, const uint64_t *counts,
                         const void *buf, int mode) {
@@ -427,72 +530,11 @@ static int write_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type, u
     set_err(h, "%s: unknown column type %d", path, (int)type);
     goto agree_args;
   }
-  if (nblocks > 0) {
-    blk = malloc(nblocks * sizeof *blk);
-    if (blk == NULL) {
-      rc = ARCOS_ENOMEM;
-      set_err(h, "%s: out of memory for %zu blocks", path, nblocks);
-      goto agree_args;
-    }
-  }
-  int in_order = 1;
-  for (size_t i = 0; i < nblocks; i++) {
-    if (counts[i] == 0)
-      continue;
-    if (offsets[i] > total || counts[i] > total - offsets[i]) {
-      rc = ARCOS_ERANGE;
-      set_err(h,
-              "%s: block %zu [%" PRIu64 ", +%" PRIu64 ") is outside the %" PRIu64
-              " elements of the dataset",
-              path, i, offsets[i], counts[i], total);
-      goto agree_args;
-    }
-    if (nblk > 0 && offsets[i] < blk[nblk - 1].off)
-      in_order = 0;
-    blk[nblk++] = (block_t){offsets[i], counts[i], i};
-    n += counts[i];
-  }
-  if (n > 0 && buf == NULL) {
-    rc = ARCOS_EUSAGE;
-    set_err(h, "%s: NULL buffer for %" PRIu64 " elements", path, n);
+  rc = sort_blocks(h, path, total, nblocks, offsets, counts, buf, elem, &blk, &nblk, &n, &sorted);
+  if (rc != ARCOS_OK)
     goto agree_args;
-  }
-  if (!in_order)
-    qsort(blk, nblk, sizeof *blk, block_cmp);
-  for (size_t i = 1; i < nblk; i++) {
-    if (blk[i].off < blk[i - 1].off + blk[i - 1].cnt) {
-      rc = ARCOS_EUSAGE;
-      set_err(h, "%s: blocks at %" PRIu64 " and %" PRIu64 " overlap", path, blk[i - 1].off,
-              blk[i].off);
-      goto agree_args;
-    }
-  }
-  if (!in_order) {
-    /* HDF5 pairs memory and file elements in increasing file order, so a buffer in any
-     * other block order is copied once into file order. Callers that pass blocks in
-     * ascending order (the usual case) avoid this copy. */
-    size_t *start = malloc((nblocks + 1) * sizeof *start); /* never malloc(0): may be NULL */
-    sorted = malloc(n > 0 ? (size_t)n * elem : 1);
-    if (start == NULL || sorted == NULL) {
-      free(start);
-      rc = ARCOS_ENOMEM;
-      set_err(h, "%s: out of memory reordering %" PRIu64 " elements", path, n);
-      goto agree_args;
-    }
-    size_t pos = 0;
-    for (size_t i = 0; i < nblocks; i++) {
-      start[i] = pos;
-      pos += (size_t)counts[i] * elem;
-    }
-    pos = 0;
-    for (size_t i = 0; i < nblk; i++) {
-      memcpy(sorted + pos, (const unsigned char *)buf + start[blk[i].idx],
-             (size_t)blk[i].cnt * elem);
-      pos += (size_t)blk[i].cnt * elem;
-    }
-    free(start);
+  if (sorted != NULL)
     wbuf = sorted;
-  }
 
   /* Adjacent blocks become one run: fewer hyperslabs to combine. */
   size_t nrun = 0;
@@ -521,23 +563,9 @@ static int write_column(arcos_h5_t *h, const char *path, arcos_h5_type_t type, u
     H5_TRY(H5Sselect_none(mspace), "H5Sselect_none", path, agree_args);
   if (wbuf == NULL)
     wbuf = &no_data;
-  H5_TRY(dcpl = H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path, agree_args);
-  /* The blocks cover the whole column (checked below); fill values would write it twice. */
-  H5_TRY(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time", path, agree_args);
-  if (h->chunk_rows > 0 && total > 0) {
-    /* Chunked and compressed (arcos_h5_set_chunking): parallel HDF5 1.10 writes filtered
-     * chunks collectively, each chunk assembled by one rank. */
-    hsize_t chunk = type == ARCOS_H5_CHAR ? h->chunk_bytes : h->chunk_rows;
-    if (chunk > total)
-      chunk = total;
-    H5_TRY(H5Pset_chunk(dcpl, 1, &chunk), "H5Pset_chunk", path, agree_args);
-    int level = type == ARCOS_H5_CHAR ? h->char_deflate : h->deflate;
-    if (level > 0) {
-      if (elem > 1)
-        H5_TRY(H5Pset_shuffle(dcpl), "H5Pset_shuffle", path, agree_args);
-      H5_TRY(H5Pset_deflate(dcpl, (unsigned)level), "H5Pset_deflate", path, agree_args);
-    }
-  }
+  rc = column_dcpl(h, path, type, total, elem, &dcpl);
+  if (rc != ARCOS_OK)
+    goto agree_args;
   H5_TRY(dxpl = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate", path, agree_args);
   H5_TRY(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio", path, agree_args);
   if (mode != WRITE_INTO) /* a column written into was reserved when it was created */
@@ -697,18 +725,63 @@ static int strblock_cmp(const void *a, const void *b) {
   return (x->row > y->row) - (x->row < y->row);
 }
 
+/* This rank's rows of a string column, packed: its non-empty blocks (row offset, bytes)
+ * for the gather, the bytes of each block, each row's length prefix sums, and the
+ * bytes themselves back to back. */
+typedef struct {
+  strblock_t *mine; /* non-empty blocks */
+  int nmine;
+  uint64_t *boff, *bcnt; /* this rank's blocks in bytes */
+  uint64_t *rowoff;      /* byte offset of each of this rank's rows */
+  unsigned char *chars;  /* this rank's bytes, rows back to back */
+} strpack_t;
+
+static int pack_rows(arcos_h5_t *h, const char *path, size_t nblocks, const uint64_t *offsets,
+                     const uint64_t *counts, uint64_t nrows, const char *const *strs,
+                     const uint32_t *lens, strpack_t *pk) {
+  uint64_t nbytes = 0;
+  pk->mine = malloc((nblocks > 0 ? nblocks : 1) * sizeof *pk->mine);
+  pk->boff = malloc((nblocks > 0 ? nblocks : 1) * sizeof *pk->boff);
+  pk->bcnt = malloc((nblocks > 0 ? nblocks : 1) * sizeof *pk->bcnt);
+  pk->rowoff = malloc((nrows > 0 ? nrows : 1) * sizeof *pk->rowoff);
+  if (pk->mine == NULL || pk->boff == NULL || pk->bcnt == NULL || pk->rowoff == NULL) {
+    set_err(h, "%s: out of memory for %" PRIu64 " rows", path, nrows);
+    return ARCOS_ENOMEM;
+  }
+  /* Bytes per block; zero-byte blocks need no byte offset and are not gathered. */
+  size_t r = 0;
+  for (size_t i = 0; i < nblocks; i++) {
+    uint64_t b = 0;
+    for (uint64_t j = 0; j < counts[i]; j++)
+      b += lens[r++];
+    pk->bcnt[i] = b;
+    nbytes += b;
+    if (b > 0)
+      pk->mine[pk->nmine++] = (strblock_t){offsets[i], b};
+  }
+  pk->chars = malloc(nbytes > 0 ? (size_t)nbytes : 1);
+  if (pk->chars == NULL) {
+    set_err(h, "%s: out of memory for %" PRIu64 " bytes", path, nbytes);
+    return ARCOS_ENOMEM;
+  }
+  size_t pos = 0;
+  for (size_t i = 0; i < (size_t)nrows; i++) {
+    if (lens[i] > 0) /* an empty row's pointer may be NULL */
+      memcpy(pk->chars + pos, strs[i], lens[i]);
+    pos += lens[i];
+  }
+  return ARCOS_OK;
+}
+
 int arcos_h5_write_strings(arcos_h5_t *h, const char *path, uint64_t total, size_t nblocks,
                            const uint64_t *offsets, const uint64_t *counts, const char *const *strs,
                            const uint32_t *lens) {
   int rc = ARCOS_OK;
   char name[3][1024];
-  strblock_t *mine = NULL, *all = NULL;
+  strpack_t pk = {0};
+  strblock_t *all = NULL;
   int *nall = NULL, *displs = NULL;
-  uint64_t *boff = NULL, *bcnt = NULL; /* this rank's blocks in bytes */
-  uint64_t *rowoff = NULL;             /* byte offset of each of this rank's rows */
-  unsigned char *chars = NULL;         /* this rank's bytes, rows back to back */
-  uint64_t nrows = 0, nbytes = 0, total_bytes = 0;
-  int nmine = 0;
+  uint64_t nrows = 0, total_bytes = 0;
   size_t nall_blocks = 0;
 
   rc = string_names(h, path, name);
@@ -721,44 +794,11 @@ int arcos_h5_write_strings(arcos_h5_t *h, const char *path, uint64_t total, size
     set_err(h, "%s: too many blocks (%zu)", path, nblocks);
     goto gather_counts;
   }
-  mine = malloc((nblocks > 0 ? nblocks : 1) * sizeof *mine);
-  boff = malloc((nblocks > 0 ? nblocks : 1) * sizeof *boff);
-  bcnt = malloc((nblocks > 0 ? nblocks : 1) * sizeof *bcnt);
-  rowoff = malloc((nrows > 0 ? nrows : 1) * sizeof *rowoff);
-  if (mine == NULL || boff == NULL || bcnt == NULL || rowoff == NULL) {
-    rc = ARCOS_ENOMEM;
-    set_err(h, "%s: out of memory for %" PRIu64 " rows", path, nrows);
-    goto gather_counts;
-  }
-  /* Bytes per block; zero-byte blocks need no byte offset and are not gathered. */
-  size_t r = 0;
-  for (size_t i = 0; i < nblocks; i++) {
-    uint64_t b = 0;
-    for (uint64_t j = 0; j < counts[i]; j++)
-      b += lens[r++];
-    bcnt[i] = b;
-    nbytes += b;
-    if (b > 0)
-      mine[nmine++] = (strblock_t){offsets[i], b};
-  }
-  chars = malloc(nbytes > 0 ? (size_t)nbytes : 1);
-  if (chars == NULL) {
-    rc = ARCOS_ENOMEM;
-    set_err(h, "%s: out of memory for %" PRIu64 " bytes", path, nbytes);
-    goto gather_counts;
-  }
-  {
-    size_t pos = 0;
-    for (size_t i = 0; i < (size_t)nrows; i++) {
-      if (lens[i] > 0) /* an empty row's pointer may be NULL */
-        memcpy(chars + pos, strs[i], lens[i]);
-      pos += lens[i];
-    }
-  }
+  rc = pack_rows(h, path, nblocks, offsets, counts, nrows, strs, lens, &pk);
 
 gather_counts:
   if (rc != ARCOS_OK)
-    nmine = 0; /* still take part in the gather; the agreement below stops everyone */
+    pk.nmine = 0; /* still take part in the gather; the agreement below stops everyone */
   nall = malloc((size_t)h->size * sizeof *nall);
   displs = malloc((size_t)h->size * sizeof *displs);
   if (nall == NULL || displs == NULL) {
@@ -773,7 +813,7 @@ gather_counts:
   rc = agree(h, rc, 0, path);
   if (rc != ARCOS_OK)
     goto cleanup;
-  if (MPI_Allgather(&nmine, 1, MPI_INT, nall, 1, MPI_INT, h->comm) != MPI_SUCCESS) {
+  if (MPI_Allgather(&pk.nmine, 1, MPI_INT, nall, 1, MPI_INT, h->comm) != MPI_SUCCESS) {
     rc = ARCOS_EMPI;
     set_err(h, "%s: MPI_Allgather failed", path);
     goto cleanup;
@@ -801,8 +841,8 @@ gather_counts:
   rc = agree(h, rc, 0, path);
   if (rc != ARCOS_OK)
     goto cleanup;
-  if (MPI_Allgatherv(mine, 2 * nmine, MPI_UINT64_T, all, nall, displs, MPI_UINT64_T, h->comm) !=
-      MPI_SUCCESS) {
+  if (MPI_Allgatherv(pk.mine, 2 * pk.nmine, MPI_UINT64_T, all, nall, displs, MPI_UINT64_T,
+                     h->comm) != MPI_SUCCESS) {
     rc = ARCOS_EMPI;
     set_err(h, "%s: MPI_Allgatherv failed", path);
     goto cleanup;
@@ -823,7 +863,7 @@ gather_counts:
     for (size_t i = 0; i < nblocks; i++) {
       uint64_t start = 0;
       // NOLINTNEXTLINE(clang-analyzer-core.NullDereference): agreed allocation, as above
-      if (bcnt[i] > 0) {
+      if (pk.bcnt[i] > 0) {
         strblock_t key = {offsets[i], 0};
         const strblock_t *f = bsearch(&key, all, nall_blocks, sizeof *all, strblock_cmp);
         start = f != NULL ? f->bytes : 0; /* always found: it was gathered */
@@ -839,9 +879,9 @@ gather_counts:
         }
         start = lo < nall_blocks ? all[lo].bytes : total_bytes;
       }
-      boff[i] = start;
+      pk.boff[i] = start;
       for (uint64_t j = 0; j < counts[i]; j++) {
-        rowoff[rr] = start;
+        pk.rowoff[rr] = start;
         start += lens[rr++];
       }
     }
@@ -849,11 +889,12 @@ gather_counts:
 
   /* Each write agrees on its own result; stop at the first that fails everywhere. The
    * row-indexed datasets go first: they check the row blocks before any bytes land. */
-  rc = arcos_h5_write_blocks(h, name[1], ARCOS_H5_U64, total, nblocks, offsets, counts, rowoff);
+  rc = arcos_h5_write_blocks(h, name[1], ARCOS_H5_U64, total, nblocks, offsets, counts, pk.rowoff);
   if (rc == ARCOS_OK)
     rc = arcos_h5_write_blocks(h, name[2], ARCOS_H5_U32, total, nblocks, offsets, counts, lens);
   if (rc == ARCOS_OK)
-    rc = arcos_h5_write_blocks(h, name[0], ARCOS_H5_CHAR, total_bytes, nblocks, boff, bcnt, chars);
+    rc = arcos_h5_write_blocks(h, name[0], ARCOS_H5_CHAR, total_bytes, nblocks, pk.boff, pk.bcnt,
+                               pk.chars);
   if (rc == ARCOS_OK)
     rc = string_layout_attr(h, path, name[0]);
 
@@ -861,11 +902,11 @@ cleanup:
   free(all);
   free(displs);
   free(nall);
-  free(chars);
-  free(rowoff);
-  free(bcnt);
-  free(boff);
-  free(mine);
+  free(pk.chars);
+  free(pk.rowoff);
+  free(pk.bcnt);
+  free(pk.boff);
+  free(pk.mine);
   return rc; /* every path above ends in an agreement */
 }
 

@@ -5,18 +5,20 @@
 source "$(dirname "$0")/lib.sh"
 "$ARCOS_BIN" generate --out "$ARCOS_TMP/g" --records 80000 --duplicate-rate 0.1 --bad-rate 0.01 --seed 23 >/dev/null
 f=$ARCOS_TMP/g/evidence.jsonl
-# a slow stage makes the run last a few seconds on any machine
-slow="stage=scoring,kind=delay,delay_ms=1,rate=0.05,seed=1"
-args=(--jsonl --quiet --reference-time 2026-11-01T00:00:00Z --partition-bytes 2000000 --inject-fault "$slow")
+# A slow stage (results unchanged) makes the run last several seconds on any machine
+# (80000 x 0.05 x 2 ms over 2 ranks: 4 s of delays each), and small partitions (about
+# 48) finish the first ones early: --max-time 2 and the signal below land mid-run.
+slow="stage=scoring,kind=delay,delay_ms=2,rate=0.05,seed=1"
+args=(--jsonl --quiet --reference-time 2026-11-01T00:00:00Z --partition-bytes 500000 --inject-fault "$slow")
 mpi 2 "$ARCOS_BIN" run "$f" --output "$ARCOS_TMP/ref" "${args[@]}"
 
 rc=0
-mpi 2 "$ARCOS_BIN" run "$f" --output "$ARCOS_TMP/mt" "${args[@]}" --max-time 1 2>"$ARCOS_TMP/mt.err" || rc=$?
+mpi 2 "$ARCOS_BIN" run "$f" --output "$ARCOS_TMP/mt" "${args[@]}" --max-time 2 2>"$ARCOS_TMP/mt.err" || rc=$?
 assert_eq "$rc" 75 "exit code after --max-time"
 grep -q -- "--resume" "$ARCOS_TMP/mt.err" || fail "no advice to --resume"
 [ -s "$ARCOS_TMP/mt/.arcos-state/plan.bin" ] || fail "no checkpoint after --max-time"
 [ ! -e "$ARCOS_TMP/mt/report.json" ] || fail "an interrupted run wrote report.json"
-grep -q '^done ' "$ARCOS_TMP"/mt/.arcos-state/journal-*.log || fail "nothing journaled in 1 s"
+grep -q '^done ' "$ARCOS_TMP"/mt/.arcos-state/journal-*.log || fail "nothing journaled in 2 s"
 mpi 3 "$ARCOS_BIN" run "$f" --output "$ARCOS_TMP/mt" "${args[@]}" --resume
 assert_same_file "$ARCOS_TMP/ref/results.jsonl" "$ARCOS_TMP/mt/results.jsonl" "resumed after --max-time (3 ranks)"
 assert_same_file "$ARCOS_TMP/ref/dlq.jsonl" "$ARCOS_TMP/mt/dlq.jsonl" "dlq after resume"
@@ -34,12 +36,11 @@ assert_eq "$rc" 2 "resume with different options"
 grep -q "differ" "$ARCOS_TMP/opt.err" || fail "no message for differing options"
 
 # SIGUSR1 (what SLURM's --signal=B:USR1 sends; mpirun forwards it to the ranks).
-# A delay fault (results unchanged) keeps the run going long after its first journaled
-# partition, so the signal lands while records are being processed.
+# The delay fault keeps the run going long after its first journaled partition, so the
+# signal lands while records are being processed.
 o=$ARCOS_TMP/sig
-slow=(--inject-fault "stage=scoring,kind=delay,delay_ms=2,rate=0.05,seed=3")
 mpi_launcher 2
-"${MPI_LAUNCH[@]}" "$ARCOS_BIN" run "$f" --output "$o" "${args[@]}" "${slow[@]}" 2>"$o.err" &
+"${MPI_LAUNCH[@]}" "$ARCOS_BIN" run "$f" --output "$o" "${args[@]}" 2>"$o.err" &
 launcher=$!
 for _ in $(seq 1 600); do # poll (bounded) until the run has journaled a partition
   grep -qs '^done ' "$o"/.arcos-state/journal-*.log && break
@@ -51,7 +52,7 @@ rc=0
 wait "$launcher" || rc=$?
 assert_eq "$rc" 75 "exit code after SIGUSR1 (0 means the run finished before the signal: it did not test the signal)"
 [ ! -e "$o/report.json" ] || fail "SIGUSR1: a report.json exists after the interrupted run"
-mpi 2 "$ARCOS_BIN" run "$f" --output "$o" "${args[@]}" "${slow[@]}" --resume
+mpi 2 "$ARCOS_BIN" run "$f" --output "$o" "${args[@]}" --resume
 assert_same_file "$ARCOS_TMP/ref/results.jsonl" "$o/results.jsonl" "resumed after SIGUSR1"
 
 # at-most-once: what was in flight is skipped, as ranges, never silently lost.
