@@ -81,10 +81,15 @@ int arcos_cache_replicas(const arcos_cache_t *cache, const void *key, size_t len
  * hash their keys once themselves (the seen-set, src/dist/seen.h) place them with it. */
 int arcos_cache_replicas_hash(const arcos_cache_t *cache, uint64_t hash,
                               int out[ARCOS_CACHE_MAX_REPLICATION]);
-/* Count lookups a structure built on the cache's placement answered itself (the
- * seen-set: a hit is an id found already held), so that stats.hits and stats.misses
- * cover every lookup on the cache's nodes. Local: each rank notes its own. */
-void arcos_cache_note_lookups(arcos_cache_t *cache, uint64_t hits, uint64_t misses);
+/* The key's ring owner among all nodes, in service or not: a key whose first live
+ * replica is another node was rerouted. */
+int arcos_cache_owner_hash(const arcos_cache_t *cache, uint64_t hash);
+/* Count one collective round that a structure built on the cache's placement answered
+ * itself (the seen-set: a hit is an id found already held), so that stats.hits,
+ * misses, rerouted and availability cover every lookup on the cache's nodes. Every
+ * rank calls it once per such round with its own figures. */
+void arcos_cache_note_round(arcos_cache_t *cache, uint64_t hits, uint64_t misses,
+                            uint64_t rerouted);
 
 /* A batch of operations queued by one rank. Keys and values are copied. The add
  * functions return the operation's index in the batch, or -1 when out of memory. */

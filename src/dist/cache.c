@@ -328,10 +328,17 @@ int arcos_cache_replicas_hash(const arcos_cache_t *c, uint64_t hash,
   return arcos_ring_replicas(c->live, hash, out, c->replication);
 }
 
-void arcos_cache_note_lookups(arcos_cache_t *c, uint64_t hits, uint64_t misses) {
+int arcos_cache_owner_hash(const arcos_cache_t *c, uint64_t hash) {
+  return arcos_ring_owner(c->full, hash);
+}
+
+void arcos_cache_note_round(arcos_cache_t *c, uint64_t hits, uint64_t misses, uint64_t rerouted) {
   c->hits += hits;
   c->misses += misses;
   c->ops += hits + misses;
+  c->rerouted += rerouted;
+  c->rounds++;
+  c->up_rounds += (uint64_t)c->live_nodes;
 }
 
 /* ---- batches --------------------------------------------------------------------- */

@@ -48,7 +48,8 @@ typedef struct {
   int *dest;       /* [n]: owner rank of order[k], for the round being run */
   int64_t *cnt;    /* [4 size]: bytes to send, bytes received, offsets, items sent */
   int *ic;         /* [4 size]: MPI counts and displacements */
-  uint64_t hits, collisions;
+  int rerouting;   /* a cache node is out of service: count the keys sent elsewhere */
+  uint64_t hits, rerouted, collisions;
   double comm_s, busy_s;
 } xchg_t;
 
@@ -65,9 +66,11 @@ static int displs(const int64_t *counts, int *ic, int *id, int n) {
   return off > INT32_MAX ? ARCOS_ERANGE : ARCOS_OK;
 }
 
-static int owner_rank(const xchg_t *x, const uint64_t *h) {
+static int owner_rank(xchg_t *x, const uint64_t *h) {
   int nodes[ARCOS_CACHE_MAX_REPLICATION];
   int n = arcos_cache_replicas_hash(x->cache, h[0], nodes);
+  if (n > 0 && x->rerouting && arcos_cache_owner_hash(x->cache, h[0]) != nodes[0])
+    x->rerouted++;
   return n > 0 ? arcos_cache_host_rank(x->cache, nodes[0]) : 0;
 }
 
@@ -75,9 +78,13 @@ static int owner_rank(const xchg_t *x, const uint64_t *h) {
 static char *pack(xchg_t *x, const uint32_t *ord, size_t m, int64_t *stotal) {
   int64_t *scount = x->cnt, *soff = x->cnt + 2 * x->size, *nsent = x->cnt + 3 * x->size;
   memset(x->cnt, 0, 4 * (size_t)x->size * sizeof *x->cnt);
+  x->rerouting = 0;
+  for (int k = 0; k < arcos_cache_nodes(x->cache); k++)
+    x->rerouting |= !arcos_cache_node_up(x->cache, k);
   for (size_t k = 0; k < m; k++) {
     const arcos_seen_item_t *it = &x->items[ord[k]];
-    int d = x->size > 1 ? owner_rank(x, x->hash + 2 * (size_t)ord[k]) : 0;
+    /* On one rank every owner is this rank: no ring lookup, unless rerouting counts. */
+    int d = x->size > 1 || x->rerouting ? owner_rank(x, x->hash + 2 * (size_t)ord[k]) : 0;
     x->dest[k] = d;
     scount[d] += REQ_FIXED + it->id_len;
     nsent[d]++;
@@ -211,6 +218,7 @@ static int run_round(xchg_t *x, const uint32_t *ord, size_t m) {
   int size = x->size;
   int64_t stotal = 0, *scount = x->cnt, *rcount = x->cnt + size, *cursor = x->cnt + 2 * size;
   int *sc = x->ic, *sd = x->ic + size, *rcv = x->ic + 2 * size, *rd = x->ic + 3 * size;
+  uint64_t hits0 = x->hits, rer0 = x->rerouted;
   char *sbuf = pack(x, ord, m, &stotal), *rbuf = sbuf;
   int64_t rtotal = stotal;
   double t0 = arcos_now();
@@ -259,6 +267,7 @@ static int run_round(xchg_t *x, const uint32_t *ord, size_t m) {
     x->hits += it->duplicate;
   }
   free(answers);
+  arcos_cache_note_round(x->cache, x->hits - hits0, m - (x->hits - hits0), x->rerouted - rer0);
   return ARCOS_OK;
 }
 
@@ -333,8 +342,6 @@ int arcos_seen_exchange(MPI_Comm comm, arcos_cache_t *cache, arcos_seen_item_t *
   free(x.dest);
   free(x.order);
   free(x.hash);
-  if (rc == ARCOS_OK)
-    arcos_cache_note_lookups(cache, x.hits, n - x.hits);
   if (st != NULL) {
     uint64_t loc[3] = {n, x.hits, x.collisions}, all[3] = {n, x.hits, x.collisions};
     if (x.size > 1)

@@ -473,6 +473,8 @@ static void scenario_claim(void) {
     EXPECT_EQ(cs.hits, dups);
     EXPECT_EQ(cs.misses, distinct); /* one lookup per id found nothing */
     EXPECT_EQ(cs.live_nodes, cs.nodes - (runs[run].fail_node >= 0));
+    if (runs[run].fail_node >= 0 && runs[run].fail_at < 1)
+      EXPECT(cs.rerouted > 0 && cs.availability < 1);
     arcos_cache_stats_free(&cs);
     arcos_cache_destroy(&c);
     if (run == 0)

@@ -110,6 +110,11 @@ static void run_case(const char *what, int pool, size_t round_items, arcos_seen_
   CHECK_INT_EQ(cs.hits, dups);
   CHECK_INT_EQ(cs.misses, N - dups);
   CHECK_INT_EQ(cs.live_nodes, fail_node >= 0 ? 2 : 3);
+  /* After the failure, ids of the failed node go to the next node: rerouted. */
+  if (fail_node >= 0)
+    CHECK(cs.rerouted > 0 && cs.availability < 1);
+  else
+    CHECK_INT_EQ(cs.rerouted, 0);
   printf("%s: rounds %llu duplicates %llu collisions %llu hits %llu misses %llu\n", what,
          (unsigned long long)st.rounds, (unsigned long long)dups, (unsigned long long)st.collisions,
          (unsigned long long)cs.hits, (unsigned long long)cs.misses);
