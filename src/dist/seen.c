@@ -11,8 +11,8 @@
 
 /* request: u64 hash lo | u64 hash hi | u64 pos | u64 line | u32 input | u32 id_len | id */
 #define REQ_FIXED 40
-/* reply: u8 duplicate | u32 first input | u64 first line */
-#define REP_SIZE 13
+/* reply: the winner's u64 pos | u64 line | u32 input */
+#define REP_SIZE 20
 #define EMPTY UINT32_MAX
 
 static arcos_seen_hash_fn hash_hook;
@@ -184,9 +184,8 @@ static char *answer(xchg_t *x, const char *rbuf, int64_t total, size_t *nreq) {
         break;
       }
     }
-    out[0] = req_pos(w) != req_pos(p);
-    memcpy(out + 1, w + 32, 4);
-    memcpy(out + 5, w + 24, 8);
+    memcpy(out, w + 16, 16); /* pos, line */
+    memcpy(out + 16, w + 32, 4);
   }
   free(table);
   *nreq = n;
@@ -264,10 +263,12 @@ static int run_round(xchg_t *x, const uint32_t *ord, size_t m) {
     arcos_seen_item_t *it = &x->items[ord[k]];
     const char *q = answers + cursor[x->dest[k]];
     cursor[x->dest[k]] += REP_SIZE;
-    it->duplicate = (uint8_t)q[0];
-    memcpy(&it->first_input, q + 1, 4);
-    memcpy(&it->first_line, q + 5, 8);
-    x->hits += it->duplicate;
+    uint64_t pos;
+    memcpy(&pos, q, 8);
+    x->hits += pos != it->pos;
+    it->pos = pos;
+    memcpy(&it->line, q + 8, 8);
+    memcpy(&it->input, q + 16, 4);
   }
   free(answers);
   arcos_cache_note_round(x->cache, x->hits - hits0, m - (x->hits - hits0), x->rerouted - rer0);

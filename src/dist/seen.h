@@ -22,15 +22,15 @@
 
 #include "arcos/cache.h"
 
+/* 32 bytes: one is held per record during the exchange, so the answers are written
+ * over the question. After the exchange pos, input and line are the first
+ * occurrence's (the winner's): an item is a duplicate exactly when its pos changed. */
 typedef struct {
-  const char *id;       /* in, borrowed */
-  uint32_t id_len;      /* in */
-  uint32_t input;       /* in: where this occurrence is */
-  uint64_t pos;         /* in: global position, smaller = earlier in input order */
-  uint64_t line;        /* in */
-  uint64_t first_line;  /* out: the winner's line (== line when not a duplicate) */
-  uint32_t first_input; /* out: the winner's input */
-  uint8_t duplicate;    /* out: 1 when another occurrence of the id has a smaller pos */
+  const char *id;  /* in, borrowed */
+  uint64_t pos;    /* in: global position, smaller = earlier in input order; out: winner's */
+  uint64_t line;   /* in: where this occurrence is; out: the winner's */
+  uint32_t input;  /* in: where this occurrence is; out: the winner's */
+  uint32_t id_len; /* in */
 } arcos_seen_item_t;
 
 typedef struct {

@@ -39,10 +39,12 @@ int arcos_exactly_once(job_t *job) {
   int rc = arcos_seen_exchange(job->ctx->comm, job->cache, s, n, &o, &st);
   for (size_t i = 0; rc == ARCOS_OK && i < n; i++) {
     item_t *it = &job->items[i];
-    it->status = s[i].duplicate ? ITEM_DUPLICATE : ITEM_STORED;
-    if (s[i].duplicate) {
-      it->first_input = s[i].first_input;
-      it->first_line = s[i].first_line;
+    /* The seen-set wrote the winner over each item: a duplicate's position changed. */
+    int dup = s[i].pos != item_pos(it->part, it->seq);
+    it->status = dup ? ITEM_DUPLICATE : ITEM_STORED;
+    if (dup) {
+      it->first_input = s[i].input;
+      it->first_line = s[i].line;
     }
   }
   if (rc == ARCOS_OK) {

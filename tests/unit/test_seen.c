@@ -41,20 +41,22 @@ static void make_items(arcos_seen_item_t *it, idbuf_t *ids, int pool) {
   }
 }
 
-/* Brute force: how many items are wrong. */
-static int wrong_answers(const arcos_seen_item_t *it, uint64_t *dups) {
+/* Brute force over the items as they were: how many answers are wrong. Every item
+ * must carry its winner's position, input and line afterwards (its own when it is
+ * the winner), and keep its id. */
+static int wrong_answers(const arcos_seen_item_t *in, const arcos_seen_item_t *out,
+                         uint64_t *dups) {
   int wrong = 0;
   *dups = 0;
   for (int i = 0; i < N; i++) {
     int w = i;
     for (int j = 0; j < N; j++)
-      if (it[j].id_len == it[i].id_len && memcmp(it[j].id, it[i].id, it[i].id_len) == 0 &&
-          it[j].pos < it[w].pos)
+      if (in[j].id_len == in[i].id_len && memcmp(in[j].id, in[i].id, in[i].id_len) == 0 &&
+          in[j].pos < in[w].pos)
         w = j;
-    int dup = w != i;
-    *dups += (uint64_t)dup;
-    if (it[i].duplicate != dup ||
-        (dup && (it[i].first_input != it[w].input || it[i].first_line != it[w].line)))
+    *dups += (uint64_t)(w != i);
+    if (out[i].pos != in[w].pos || out[i].input != in[w].input || out[i].line != in[w].line ||
+        out[i].id != in[i].id || out[i].id_len != in[i].id_len)
       wrong++;
   }
   return wrong;
@@ -77,12 +79,13 @@ static void hash_16(const void *id, size_t len, uint64_t out[2]) {
 
 static void run_case(const char *what, int pool, size_t round_items, arcos_seen_hash_fn hook,
                      int replication, int fail_node) {
-  arcos_seen_item_t *it = malloc(N * sizeof *it);
+  arcos_seen_item_t *it = malloc(N * sizeof *it), *in = malloc(N * sizeof *in);
   idbuf_t *ids = malloc(N * sizeof *ids);
-  CHECK(it != NULL && ids != NULL);
-  if (it == NULL || ids == NULL)
+  CHECK(it != NULL && in != NULL && ids != NULL);
+  if (it == NULL || in == NULL || ids == NULL)
     exit(CHECK_DONE());
   make_items(it, ids, pool);
+  memcpy(in, it, N * sizeof *in);
   arcos_cache_options_t co = {.nodes = 3, .vnodes = 64, .replication = replication};
   arcos_cache_t *c = arcos_cache_create(MPI_COMM_SELF, &co);
   CHECK(c != NULL);
@@ -92,7 +95,7 @@ static void run_case(const char *what, int pool, size_t round_items, arcos_seen_
   CHECK_INT_EQ(arcos_seen_exchange(MPI_COMM_SELF, c, it, N, &o, &st), ARCOS_OK);
   arcos_seen_set_hash(NULL);
   uint64_t dups = 0;
-  int wrong = wrong_answers(it, &dups);
+  int wrong = wrong_answers(in, it, &dups);
   CHECK_INT_EQ(wrong, 0);
   CHECK_INT_EQ(st.lookups, N);
   CHECK_INT_EQ(st.hits, dups);
@@ -121,6 +124,7 @@ static void run_case(const char *what, int pool, size_t round_items, arcos_seen_
   arcos_cache_stats_free(&cs);
   arcos_cache_destroy(&c);
   free(ids);
+  free(in);
   free(it);
 }
 
