@@ -19,6 +19,7 @@
 #include "arcos/cache.h"
 #include "arcos/evidence.h"
 #include "arcos/util.h"
+#include "dist/memo.h"
 
 enum { BATCH = 100 };
 

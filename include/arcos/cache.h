@@ -20,7 +20,10 @@
 typedef struct arcos_cache arcos_cache_t;
 typedef struct arcos_cache_batch arcos_cache_batch_t;
 
-#define ARCOS_CACHE_DEFAULT_REPLICATION 2
+/* SPEC §8: inside one MPI job a lost rank ends the job and the checkpoint is what
+ * survives it, so one copy is the default; 2 or more lets a node taken out of service
+ * (arcos_cache_fail_node) lose nothing. */
+#define ARCOS_CACHE_DEFAULT_REPLICATION 1
 #define ARCOS_CACHE_MAX_REPLICATION 8
 /* Keys of more than this many bytes are refused (ARCOS_CACHE_TOO_BIG). */
 #define ARCOS_CACHE_MAX_KEY 65535
@@ -31,11 +34,11 @@ typedef int64_t (*arcos_cache_clock_fn)(void *arg);
 typedef struct {
   int nodes;       /* logical nodes; 0 = max(3, ranks) */
   int vnodes;      /* points per node on the ring; 0 = ARCOS_RING_DEFAULT_VNODES */
-  int replication; /* copies of each key, 1..ARCOS_CACHE_MAX_REPLICATION; 0 = 2 */
+  int replication; /* copies of each key, 1..ARCOS_CACHE_MAX_REPLICATION; 0 = 1 */
   /* Bytes of entries plus table slots this rank may hold over all nodes it hosts;
    * 0 = unbounded. A write that would pass it first drops expired entries, then is
-   * refused (ARCOS_CACHE_FULL) and counted: nothing live is ever evicted, because the
-   * exactly-once seen-set must not forget ids silently. */
+   * refused (ARCOS_CACHE_FULL) and counted: nothing live is ever evicted, because a
+   * user of the cache that stores facts (not hints) must not lose them silently. */
   size_t max_bytes;
   arcos_cache_clock_fn clock; /* NULL = arcos_epoch_now */
   void *clock_arg;
@@ -49,8 +52,6 @@ typedef enum {
   ARCOS_CACHE_STORED,      /* set / set_if_absent: written */
   ARCOS_CACHE_DELETED,     /* delete: was there */
   ARCOS_CACHE_NOT_FOUND,   /* delete: was not there */
-  ARCOS_CACHE_WON,         /* claim: this position is the smallest seen so far */
-  ARCOS_CACHE_LOST,        /* claim: a smaller position holds the key */
   ARCOS_CACHE_FULL,        /* refused: the host rank is at max_bytes */
   ARCOS_CACHE_TOO_BIG,     /* refused: key or value too long */
   ARCOS_CACHE_UNAVAILABLE, /* every replica of the key is out of service */
@@ -76,6 +77,19 @@ int arcos_cache_host_rank(const arcos_cache_t *cache, int node);
  * fewer nodes are in service). */
 int arcos_cache_replicas(const arcos_cache_t *cache, const void *key, size_t len,
                          int out[ARCOS_CACHE_MAX_REPLICATION]);
+/* The same for a key already hashed to 64 bits: structures built on the cache that
+ * hash their keys once themselves (the seen-set, src/dist/seen.h) place them with it. */
+int arcos_cache_replicas_hash(const arcos_cache_t *cache, uint64_t hash,
+                              int out[ARCOS_CACHE_MAX_REPLICATION]);
+/* The key's ring owner among all nodes, in service or not: a key whose first live
+ * replica is another node was rerouted. */
+int arcos_cache_owner_hash(const arcos_cache_t *cache, uint64_t hash);
+/* Count one collective round that a structure built on the cache's placement answered
+ * itself (the seen-set: a hit is an id found already held), so that stats.hits,
+ * misses, rerouted and availability cover every lookup on the cache's nodes. Every
+ * rank calls it once per such round with its own figures. */
+void arcos_cache_note_round(arcos_cache_t *cache, uint64_t hits, uint64_t misses,
+                            uint64_t rerouted);
 
 /* A batch of operations queued by one rank. Keys and values are copied. The add
  * functions return the operation's index in the batch, or -1 when out of memory. */
@@ -104,56 +118,6 @@ int arcos_cache_exec(arcos_cache_t *cache, arcos_cache_batch_t *batch);
  * may be NULL. */
 int arcos_cache_result(const arcos_cache_batch_t *b, size_t i, const void **val, size_t *vlen);
 
-/* Exactly-once seen-set: "the smallest global position wins".
- *
- * arcos_cache_claim sends (id, pos, input, line) for each claim; the owner keeps, per
- * id, the claim with the smallest pos (a later, smaller pos replaces a larger one; an
- * equal pos is the same record again and wins again). The owner answers after the
- * whole round is applied, so each answer reflects the smallest position of every
- * round so far: when every rank claims all its ids in one round (what
- * src/exactly_once.c does today) the answers are final. With several rounds they are
- * tentative (a later round may bring a smaller position), and after the last claim
- * round of every rank arcos_cache_claim_resolve reads the final winner of each id and
- * fills duplicate/first_input/first_line; the answer then depends only on the set of
- * claims, never on batch order, batch size or rank count. Both are collective (a rank
- * with nothing to claim passes n = 0). */
-typedef struct {
-  const char *id; /* in, borrowed */
-  uint32_t id_len;
-  uint64_t pos;   /* in: global position, smaller = earlier in input order */
-  uint32_t input; /* in: where this occurrence is */
-  uint64_t line;
-  uint8_t duplicate;    /* out: 1 when another claim of the id has a smaller pos */
-  uint8_t unavailable;  /* out: the id's entry was lost with a failed node (R = 1), so
-                         * the answer is not guaranteed; reported as won (not duplicate) */
-  uint32_t first_input; /* out: the winner (== input, line when not a duplicate) */
-  uint64_t first_line;
-} arcos_cache_claim_t;
-
-int arcos_cache_claim(arcos_cache_t *cache, arcos_cache_claim_t *claims, size_t n);
-int arcos_cache_claim_resolve(arcos_cache_t *cache, arcos_cache_claim_t *claims, size_t n);
-
-/* Memo of verified checksums, keyed by SHA-256 of the raw `data` text plus the
- * claimed checksum text (a hit skips the verification, so the key must resist
- * crafted collisions). Verdicts: 1 verified, 0 mismatch, -1 unknown (not in the
- * memo). arcos_cache_memo_key returns 0, or -1 when the digest is unavailable (then
- * do not use the memo for this record). */
-#define ARCOS_CACHE_MEMO_KEY_LEN 32
-int arcos_cache_memo_key(const void *data, size_t len, const void *checksum, size_t clen,
-                         unsigned char key[ARCOS_CACHE_MEMO_KEY_LEN]);
-/* The raw text of top-level member `name` of the JSON object in text[0..len), for the
- * memo key: *off and *vlen give the value's bytes (the last occurrence, as jansson
- * keeps it). Returns 1 found, 0 absent, -1 when it cannot tell cheaply (not an object,
- * malformed, or a top-level key with escapes): then do not use the memo. */
-int arcos_json_raw_member(const char *text, size_t len, const char *name, size_t nlen, size_t *off,
-                          size_t *vlen);
-/* Collective: verdict[i] for keys[i] (n keys, ARCOS_CACHE_MEMO_KEY_LEN bytes each). */
-int arcos_cache_memo_lookup(arcos_cache_t *cache, const unsigned char *keys, size_t n,
-                            int8_t *verdict);
-/* Collective: remember verdict[i] (0 or 1) for keys[i]; ttl_s as for set. */
-int arcos_cache_memo_store(arcos_cache_t *cache, const unsigned char *keys, const int8_t *verdict,
-                           size_t n, int64_t ttl_s);
-
 /* Take logical node `node` out of service (collective, every rank passes the same
  * node). Its entries are dropped, as if its host had lost them; keys it held are
  * served by their next live replicas, and one exchange copies every surviving entry
@@ -167,7 +131,7 @@ int arcos_cache_fail_node(arcos_cache_t *cache, int node);
 /* Whole-cache figures, identical on every rank after arcos_cache_stats. */
 typedef struct {
   int nodes, vnodes, replication, live_nodes;
-  uint64_t hits, misses;  /* get and set_if_absent lookups, counted once per operation */
+  uint64_t hits, misses;  /* lookups (get, set_if_absent, noted ones), once per operation */
   uint64_t ops;           /* operations executed */
   uint64_t rerouted;      /* operations whose key's ring owner was out of service */
   uint64_t refused;       /* ARCOS_CACHE_FULL / TOO_BIG answers */

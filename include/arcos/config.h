@@ -61,7 +61,7 @@ typedef struct {
   int64_t max_workers;         /* ranks that take partitions, 0 = all; env ARCOS_MAX_WORKERS */
   int64_t cache_nodes;         /* logical cache nodes, 0 = max(3, ranks); env ARCOS_CACHE_NODES */
   int64_t vnodes;              /* virtual nodes per cache node, 0 = ring default */
-  int64_t cache_replication;   /* copies of each cache entry (2) */
+  int64_t cache_replication;   /* copies of each cache entry (1) */
   int64_t fail_cache_node;     /* test: take this cache node out of service (-1 = none) */
   double fail_at;              /* ... after this fraction of the exactly-once rounds (0.5) */
   int64_t cache_round_items;   /* exactly-once claims per rank per round (0 = automatic) */

@@ -2,7 +2,6 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,10 +168,7 @@ size_t cache_table_sweep(cache_table_t *t, int64_t now) {
 
 /* ---- the cache ------------------------------------------------------------------ */
 
-enum { OP_GET = 1, OP_SET, OP_SET_IF_ABSENT, OP_DELETE, OP_CLAIM };
-
-/* Claim value: u64 pos | u32 input | u64 line. */
-#define CLAIM_VLEN 20
+enum { OP_GET = 1, OP_SET, OP_SET_IF_ABSENT, OP_DELETE };
 
 struct arcos_cache {
   MPI_Comm comm;
@@ -213,9 +209,8 @@ struct arcos_cache_batch {
 };
 
 const char *arcos_cache_status_name(int status) {
-  static const char *const names[] = {"pending", "hit",       "miss",       "stored",
-                                      "deleted", "not_found", "won",        "lost",
-                                      "full",    "too_big",   "unavailable"};
+  static const char *const names[] = {"pending",   "hit",  "miss",    "stored",     "deleted",
+                                      "not_found", "full", "too_big", "unavailable"};
   if (status < 0 || status > ARCOS_CACHE_UNAVAILABLE)
     return "unknown";
   return names[status];
@@ -325,7 +320,25 @@ int arcos_cache_host_rank(const arcos_cache_t *c, int node) {
 
 int arcos_cache_replicas(const arcos_cache_t *c, const void *key, size_t len,
                          int out[ARCOS_CACHE_MAX_REPLICATION]) {
-  return arcos_ring_replicas(c->live, arcos_hash64(key, len), out, c->replication);
+  return arcos_cache_replicas_hash(c, arcos_hash64(key, len), out);
+}
+
+int arcos_cache_replicas_hash(const arcos_cache_t *c, uint64_t hash,
+                              int out[ARCOS_CACHE_MAX_REPLICATION]) {
+  return arcos_ring_replicas(c->live, hash, out, c->replication);
+}
+
+int arcos_cache_owner_hash(const arcos_cache_t *c, uint64_t hash) {
+  return arcos_ring_owner(c->full, hash);
+}
+
+void arcos_cache_note_round(arcos_cache_t *c, uint64_t hits, uint64_t misses, uint64_t rerouted) {
+  c->hits += hits;
+  c->misses += misses;
+  c->ops += hits + misses;
+  c->rerouted += rerouted;
+  c->rounds++;
+  c->up_rounds += (uint64_t)c->live_nodes;
 }
 
 /* ---- batches --------------------------------------------------------------------- */
@@ -517,22 +530,6 @@ static int apply(arcos_cache_t *c, int kind, cache_table_t *t, uint64_t hash, co
     return put_checked(c, t, hash, key, klen, val, vlen, expires, now);
   case OP_DELETE:
     return cache_table_remove(t, hash, key, klen) ? ARCOS_CACHE_DELETED : ARCOS_CACHE_NOT_FOUND;
-  case OP_CLAIM: {
-    uint64_t pos, held;
-    memcpy(&pos, val, 8);
-    if (e != NULL && e->vlen == CLAIM_VLEN) {
-      memcpy(&held, cache_entry_value(e), 8);
-      if (held < pos) {
-        *rv = cache_entry_value(e);
-        *rvlen = CLAIM_VLEN;
-        return ARCOS_CACHE_LOST;
-      }
-      if (held == pos)
-        return ARCOS_CACHE_WON;
-    }
-    int st = put_checked(c, t, hash, key, klen, val, vlen, expires, now);
-    return st == ARCOS_CACHE_STORED ? ARCOS_CACHE_WON : st;
-  }
   default:
     return ARCOS_CACHE_UNAVAILABLE;
   }
@@ -614,11 +611,8 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
   if (rbuf == NULL)
     goto done;
 
-  /* Host side: apply in arrival order (source rank, then queue order), answer each.
-   * A claim's answer is given after the whole round is applied, against the smallest
-   * position of the round: one round over all claims is then final by itself. */
+  /* Host side: apply in arrival order (source rank, then queue order), answer each. */
   int64_t off = 0;
-  arcos_buf_t deferred = {0}; /* pairs of int64: reply offset, request offset */
   for (int r = 0; r < size; r++) {
     size_t start = reply.len;
     for (int64_t end = off + rcount[r]; off < end;) {
@@ -638,16 +632,6 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
                      rnow, ttl, &rv, &rvlen);
       if (!p[1])
         rvlen = 0; /* only the primary's answer carries a value */
-      int defer = p[0] == OP_CLAIM && p[1] && (st == ARCOS_CACHE_WON || st == ARCOS_CACHE_LOST);
-      if (defer) {
-        int64_t pair[2] = {(int64_t)reply.len, off};
-        static const unsigned char zero[CLAIM_VLEN];
-        rv = zero;
-        rvlen = CLAIM_VLEN;
-        if (arcos_buf_append(&deferred, pair, sizeof pair) != 0) {
-          oom_abort(c->comm);
-        }
-      }
       uint8_t st8 = (uint8_t)st;
       uint32_t rl = (uint32_t)rvlen;
       if (arcos_buf_append(&reply, &st8, 1) != 0 || arcos_buf_append(&reply, &rl, 4) != 0 ||
@@ -658,29 +642,6 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
     }
     tmp[r] = (int64_t)(reply.len - start);
   }
-  for (size_t d = 0; d < deferred.len; d += 2 * sizeof(int64_t)) {
-    int64_t pair[2];
-    memcpy(pair, deferred.data + d, sizeof pair);
-    const char *p = rbuf + pair[1];
-    uint32_t node, klen;
-    int64_t rnow;
-    uint64_t h, pos, held;
-    memcpy(&node, p + 2, 4);
-    memcpy(&klen, p + 6, 4);
-    memcpy(&rnow, p + 14, 8);
-    memcpy(&h, p + 30, 8);
-    memcpy(&pos, p + REQ_FIXED + klen, 8);
-    char *q = reply.data + pair[0];
-    const cache_entry_t *e = cache_table_find(&c->tables[node], h, p + REQ_FIXED, klen, rnow);
-    if (e == NULL || e->vlen != CLAIM_VLEN) {
-      q[0] = ARCOS_CACHE_UNAVAILABLE; /* only if an expiry or a refusal intervened */
-      continue;
-    }
-    memcpy(&held, cache_entry_value(e), 8);
-    q[0] = held == pos ? ARCOS_CACHE_WON : ARCOS_CACHE_LOST;
-    memcpy(q + REP_FIXED, cache_entry_value(e), CLAIM_VLEN);
-  }
-  arcos_buf_free(&deferred);
 
   int64_t rep_total = 0;
   reply_in = exchange(c->comm, size, reply.data, tmp, rcount, &rep_total, &rc);
@@ -709,11 +670,11 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
       }
     }
     c->ops++;
-    if (op->kind == OP_GET || op->kind == OP_SET_IF_ABSENT || op->kind == OP_CLAIM) {
-      if (op->status == ARCOS_CACHE_HIT || op->status == ARCOS_CACHE_LOST)
+    /* A lookup found an entry or did not; a refused write is neither. */
+    if (op->kind == OP_GET || op->kind == OP_SET_IF_ABSENT) {
+      if (op->status == ARCOS_CACHE_HIT)
         c->hits++;
-      else if (op->status == ARCOS_CACHE_MISS || op->status == ARCOS_CACHE_STORED ||
-               op->status == ARCOS_CACHE_WON)
+      else if (op->status == ARCOS_CACHE_MISS || op->status == ARCOS_CACHE_STORED)
         c->misses++;
     }
   }
@@ -728,247 +689,6 @@ done:
   free(ndest);
   free(dests);
   free(cnt);
-  return rc;
-}
-
-/* ---- exactly-once seen-set ------------------------------------------------------- */
-
-int arcos_cache_claim(arcos_cache_t *c, arcos_cache_claim_t *claims, size_t n) {
-  arcos_cache_batch_t *b = arcos_cache_batch_create();
-  if (b == NULL) {
-    oom_abort(c->comm);
-  }
-  for (size_t i = 0; i < n; i++) {
-    unsigned char v[CLAIM_VLEN];
-    memcpy(v, &claims[i].pos, 8);
-    memcpy(v + 8, &claims[i].input, 4);
-    memcpy(v + 12, &claims[i].line, 8);
-    if (batch_add(b, OP_CLAIM, claims[i].id, claims[i].id_len, v, CLAIM_VLEN, 0) < 0) {
-      oom_abort(c->comm);
-    }
-  }
-  int rc = arcos_cache_exec(c, b);
-  for (size_t i = 0; rc == ARCOS_OK && i < n; i++) {
-    const void *v;
-    size_t vlen;
-    int st = arcos_cache_result(b, i, &v, &vlen);
-    arcos_cache_claim_t *x = &claims[i];
-    x->duplicate = st == ARCOS_CACHE_LOST && vlen == CLAIM_VLEN;
-    x->unavailable = st != ARCOS_CACHE_WON && !x->duplicate;
-    x->first_input = x->input;
-    x->first_line = x->line;
-    if (x->duplicate) {
-      memcpy(&x->first_input, (const char *)v + 8, 4);
-      memcpy(&x->first_line, (const char *)v + 12, 8);
-    }
-  }
-  arcos_cache_batch_destroy(&b);
-  return rc;
-}
-
-int arcos_cache_claim_resolve(arcos_cache_t *c, arcos_cache_claim_t *claims, size_t n) {
-  arcos_cache_batch_t *b = arcos_cache_batch_create();
-  if (b == NULL) {
-    oom_abort(c->comm);
-  }
-  for (size_t i = 0; i < n; i++)
-    if (arcos_cache_batch_get(b, claims[i].id, claims[i].id_len) < 0) {
-      oom_abort(c->comm);
-    }
-  int rc = arcos_cache_exec(c, b);
-  for (size_t i = 0; rc == ARCOS_OK && i < n; i++) {
-    const void *v;
-    size_t vlen;
-    int st = arcos_cache_result(b, i, &v, &vlen);
-    arcos_cache_claim_t *x = &claims[i];
-    x->duplicate = 0;
-    x->unavailable = !(st == ARCOS_CACHE_HIT && vlen == CLAIM_VLEN);
-    x->first_input = x->input;
-    x->first_line = x->line;
-    if (!x->unavailable) {
-      uint64_t pos;
-      memcpy(&pos, v, 8);
-      /* The owner always keeps the minimum, so a larger winner means this claim's
-       * entry was lost with a failed node (R = 1) and a later occurrence took its
-       * place: the guarantee degraded for this id; keep this one, say so. */
-      if (pos > x->pos) {
-        x->unavailable = 1;
-      } else if (pos != x->pos) {
-        x->duplicate = 1;
-        memcpy(&x->first_input, (const char *)v + 8, 4);
-        memcpy(&x->first_line, (const char *)v + 12, 8);
-      }
-    }
-  }
-  arcos_cache_batch_destroy(&b);
-  return rc;
-}
-
-/* ---- checksum memo --------------------------------------------------------------- */
-
-/* SHA-256 of (the data text's length as 8 bytes, the data text, the checksum text).
- * A cryptographic hash because a hit skips the verification itself: with a fast
- * non-cryptographic hash (the first design used XXH3) a hostile input could craft a
- * second `data` text, or a second claimed checksum, with a known-good key and have
- * its checksum reported verified. The length prefix makes the split unambiguous.
- * The digest context is fetched once per process (ranks are single-threaded). */
-int arcos_cache_memo_key(const void *data, size_t len, const void *checksum, size_t clen,
-                         unsigned char key[ARCOS_CACHE_MEMO_KEY_LEN]) {
-  static EVP_MD *sha256;
-  static EVP_MD_CTX *md;
-  if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
-    return -1;
-  if (md == NULL && (md = EVP_MD_CTX_new()) == NULL)
-    return -1;
-  unsigned char n8[8];
-  uint64_t n = (uint64_t)len;
-  for (int i = 0; i < 8; i++)
-    n8[i] = (unsigned char)(n >> (8 * i));
-  unsigned int out = 0;
-  if (EVP_DigestInit_ex(md, sha256, NULL) != 1 || EVP_DigestUpdate(md, n8, sizeof n8) != 1 ||
-      EVP_DigestUpdate(md, data, len) != 1 || EVP_DigestUpdate(md, checksum, clen) != 1 ||
-      EVP_DigestFinal_ex(md, key, &out) != 1 || out != ARCOS_CACHE_MEMO_KEY_LEN)
-    return -1;
-  return 0;
-}
-
-static size_t skip_ws(const char *t, size_t i, size_t n) {
-  while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
-    i++;
-  return i;
-}
-
-/* Index just past the string starting at t[i] == '"', or n when unterminated;
- * *escaped tells whether it held a backslash. memchr finds the quotes fast. */
-static size_t skip_string(const char *t, size_t i, size_t n, int *escaped) {
-  *escaped = 0;
-  for (i++; i < n;) {
-    const char *q = memchr(t + i, '"', n - i);
-    if (q == NULL)
-      return n;
-    size_t e = (size_t)(q - t), bs = 0;
-    if (!*escaped && memchr(t + i, '\\', e - i) != NULL)
-      *escaped = 1;
-    while (e - bs > i && t[e - bs - 1] == '\\')
-      bs++;
-    if (bs % 2 == 0)
-      return e + 1;
-    i = e + 1; /* an escaped quote */
-  }
-  return n;
-}
-
-/* Bytes that matter inside a container: quotes and brackets. */
-static const unsigned char structural[256] = {
-    ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1};
-
-/* Index just past the value starting at t[i], or n when malformed. Scalars run to the
- * next delimiter; their validity is jansson's business, not the memo's. */
-static size_t skip_value(const char *t, size_t i, size_t n) {
-  int esc, depth = 0;
-  if (i >= n)
-    return n;
-  if (t[i] == '"')
-    return skip_string(t, i, n, &esc);
-  if (t[i] != '{' && t[i] != '[') {
-    while (i < n && t[i] != ',' && t[i] != '}' && t[i] != ']' && t[i] != ' ' && t[i] != '\t' &&
-           t[i] != '\n' && t[i] != '\r')
-      i++;
-    return i;
-  }
-  while (i < n) {
-    unsigned char ch = (unsigned char)t[i];
-    if (!structural[ch]) {
-      i++;
-    } else if (ch == '"') {
-      i = skip_string(t, i, n, &esc);
-    } else if (ch == '{' || ch == '[') {
-      depth++;
-      i++;
-    } else {
-      i++;
-      if (--depth == 0)
-        return i;
-    }
-  }
-  return n;
-}
-
-int arcos_json_raw_member(const char *text, size_t len, const char *name, size_t nlen, size_t *off,
-                          size_t *vlen) {
-  size_t i = skip_ws(text, 0, len);
-  int found = 0, esc;
-  if (i >= len || text[i] != '{')
-    return -1;
-  i = skip_ws(text, i + 1, len);
-  if (i < len && text[i] == '}')
-    return 0;
-  while (i < len) {
-    if (text[i] != '"')
-      return -1;
-    size_t kend = skip_string(text, i, len, &esc);
-    if (kend >= len || esc)
-      return -1;
-    int match = kend - i - 2 == nlen && memcmp(text + i + 1, name, nlen) == 0;
-    i = skip_ws(text, kend, len);
-    if (i >= len || text[i] != ':')
-      return -1;
-    i = skip_ws(text, i + 1, len);
-    size_t vend = skip_value(text, i, len);
-    if (vend >= len || vend == i)
-      return -1;
-    if (match) {
-      *off = i;
-      *vlen = vend - i;
-      found = 1;
-    }
-    i = skip_ws(text, vend, len);
-    if (i < len && text[i] == '}')
-      return found;
-    if (i >= len || text[i] != ',')
-      return -1;
-    i = skip_ws(text, i + 1, len);
-  }
-  return -1;
-}
-
-int arcos_cache_memo_lookup(arcos_cache_t *c, const unsigned char *keys, size_t n,
-                            int8_t *verdict) {
-  arcos_cache_batch_t *b = arcos_cache_batch_create();
-  if (b == NULL) {
-    oom_abort(c->comm);
-  }
-  for (size_t i = 0; i < n; i++)
-    if (arcos_cache_batch_get(b, keys + i * ARCOS_CACHE_MEMO_KEY_LEN, ARCOS_CACHE_MEMO_KEY_LEN) <
-        0) {
-      oom_abort(c->comm);
-    }
-  int rc = arcos_cache_exec(c, b);
-  for (size_t i = 0; i < n; i++) {
-    const void *v;
-    size_t vlen;
-    int st = rc == ARCOS_OK ? arcos_cache_result(b, i, &v, &vlen) : ARCOS_CACHE_MISS;
-    verdict[i] = st == ARCOS_CACHE_HIT && vlen == 1 ? (int8_t)(*(const unsigned char *)v != 0) : -1;
-  }
-  arcos_cache_batch_destroy(&b);
-  return rc;
-}
-
-int arcos_cache_memo_store(arcos_cache_t *c, const unsigned char *keys, const int8_t *verdict,
-                           size_t n, int64_t ttl_s) {
-  arcos_cache_batch_t *b = arcos_cache_batch_create();
-  if (b == NULL) {
-    oom_abort(c->comm);
-  }
-  for (size_t i = 0; i < n; i++) {
-    unsigned char v = verdict[i] > 0;
-    if (arcos_cache_batch_set_if_absent(b, keys + i * ARCOS_CACHE_MEMO_KEY_LEN,
-                                        ARCOS_CACHE_MEMO_KEY_LEN, &v, 1, ttl_s) < 0) {
-      oom_abort(c->comm);
-    }
-  }
-  int rc = arcos_cache_exec(c, b);
-  arcos_cache_batch_destroy(&b);
   return rc;
 }
 

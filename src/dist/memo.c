@@ -1,7 +1,9 @@
 /* The checksum memo in the job: see memo.h and docs/cache.md. */
 #include "dist/memo.h"
 
+#include <openssl/evp.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +13,184 @@
 /* A value: verified, data_meaningful, passed, critical_high, line_coverage_present,
  * then line_coverage as 8 bytes (ranks of one job share the byte order). */
 #define MEMO_VALUE_LEN 13
+
+/* Out of memory inside a collective exchange: the other ranks would wait for ever, so
+ * the whole job stops. */
+static _Noreturn void oom_abort(MPI_Comm comm) {
+  fprintf(stderr, "arcos-scale: out of memory in the memo exchange\n");
+  MPI_Abort(comm, 1);
+  abort(); /* MPI_Abort does not return; tell the compiler and the analysers so */
+}
+
+/* ---- checksum memo --------------------------------------------------------------- */
+
+/* SHA-256 of (the data text's length as 8 bytes, the data text, the checksum text).
+ * A cryptographic hash because a hit skips the verification itself: with a fast
+ * non-cryptographic hash (the first design used XXH3) a hostile input could craft a
+ * second `data` text, or a second claimed checksum, with a known-good key and have
+ * its checksum reported verified. The length prefix makes the split unambiguous.
+ * The digest context is fetched once per process (ranks are single-threaded). */
+int arcos_cache_memo_key(const void *data, size_t len, const void *checksum, size_t clen,
+                         unsigned char key[ARCOS_CACHE_MEMO_KEY_LEN]) {
+  static EVP_MD *sha256;
+  static EVP_MD_CTX *md;
+  if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+    return -1;
+  if (md == NULL && (md = EVP_MD_CTX_new()) == NULL)
+    return -1;
+  unsigned char n8[8];
+  uint64_t n = (uint64_t)len;
+  for (int i = 0; i < 8; i++)
+    n8[i] = (unsigned char)(n >> (8 * i));
+  unsigned int out = 0;
+  if (EVP_DigestInit_ex(md, sha256, NULL) != 1 || EVP_DigestUpdate(md, n8, sizeof n8) != 1 ||
+      EVP_DigestUpdate(md, data, len) != 1 || EVP_DigestUpdate(md, checksum, clen) != 1 ||
+      EVP_DigestFinal_ex(md, key, &out) != 1 || out != ARCOS_CACHE_MEMO_KEY_LEN)
+    return -1;
+  return 0;
+}
+
+static size_t skip_ws(const char *t, size_t i, size_t n) {
+  while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+    i++;
+  return i;
+}
+
+/* Index just past the string starting at t[i] == '"', or n when unterminated;
+ * *escaped tells whether it held a backslash. memchr finds the quotes fast. */
+static size_t skip_string(const char *t, size_t i, size_t n, int *escaped) {
+  *escaped = 0;
+  for (i++; i < n;) {
+    const char *q = memchr(t + i, '"', n - i);
+    if (q == NULL)
+      return n;
+    size_t e = (size_t)(q - t), bs = 0;
+    if (!*escaped && memchr(t + i, '\\', e - i) != NULL)
+      *escaped = 1;
+    while (e - bs > i && t[e - bs - 1] == '\\')
+      bs++;
+    if (bs % 2 == 0)
+      return e + 1;
+    i = e + 1; /* an escaped quote */
+  }
+  return n;
+}
+
+/* Bytes that matter inside a container: quotes and brackets. */
+static const unsigned char structural[256] = {
+    ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1};
+
+/* Index just past the value starting at t[i], or n when malformed. Scalars run to the
+ * next delimiter; their validity is jansson's business, not the memo's. */
+static size_t skip_value(const char *t, size_t i, size_t n) {
+  int esc, depth = 0;
+  if (i >= n)
+    return n;
+  if (t[i] == '"')
+    return skip_string(t, i, n, &esc);
+  if (t[i] != '{' && t[i] != '[') {
+    while (i < n && t[i] != ',' && t[i] != '}' && t[i] != ']' && t[i] != ' ' && t[i] != '\t' &&
+           t[i] != '\n' && t[i] != '\r')
+      i++;
+    return i;
+  }
+  while (i < n) {
+    unsigned char ch = (unsigned char)t[i];
+    if (!structural[ch]) {
+      i++;
+    } else if (ch == '"') {
+      i = skip_string(t, i, n, &esc);
+    } else if (ch == '{' || ch == '[') {
+      depth++;
+      i++;
+    } else {
+      i++;
+      if (--depth == 0)
+        return i;
+    }
+  }
+  return n;
+}
+
+int arcos_json_raw_member(const char *text, size_t len, const char *name, size_t nlen, size_t *off,
+                          size_t *vlen) {
+  size_t i = skip_ws(text, 0, len);
+  int found = 0, esc;
+  if (i >= len || text[i] != '{')
+    return -1;
+  i = skip_ws(text, i + 1, len);
+  if (i < len && text[i] == '}')
+    return 0;
+  while (i < len) {
+    if (text[i] != '"')
+      return -1;
+    size_t kend = skip_string(text, i, len, &esc);
+    if (kend >= len || esc)
+      return -1;
+    int match = kend - i - 2 == nlen && memcmp(text + i + 1, name, nlen) == 0;
+    i = skip_ws(text, kend, len);
+    if (i >= len || text[i] != ':')
+      return -1;
+    i = skip_ws(text, i + 1, len);
+    size_t vend = skip_value(text, i, len);
+    if (vend >= len || vend == i)
+      return -1;
+    if (match) {
+      *off = i;
+      *vlen = vend - i;
+      found = 1;
+    }
+    i = skip_ws(text, vend, len);
+    if (i < len && text[i] == '}')
+      return found;
+    if (i >= len || text[i] != ',')
+      return -1;
+    i = skip_ws(text, i + 1, len);
+  }
+  return -1;
+}
+
+int arcos_cache_memo_lookup(arcos_cache_t *c, const unsigned char *keys, size_t n,
+                            int8_t *verdict) {
+  arcos_cache_batch_t *b = arcos_cache_batch_create();
+  if (b == NULL) {
+    oom_abort(arcos_cache_comm(c));
+  }
+  for (size_t i = 0; i < n; i++)
+    if (arcos_cache_batch_get(b, keys + i * ARCOS_CACHE_MEMO_KEY_LEN, ARCOS_CACHE_MEMO_KEY_LEN) <
+        0) {
+      oom_abort(arcos_cache_comm(c));
+    }
+  int rc = arcos_cache_exec(c, b);
+  for (size_t i = 0; i < n; i++) {
+    const void *v;
+    size_t vlen;
+    int st = rc == ARCOS_OK ? arcos_cache_result(b, i, &v, &vlen) : ARCOS_CACHE_MISS;
+    verdict[i] = st == ARCOS_CACHE_HIT && vlen == 1 ? (int8_t)(*(const unsigned char *)v != 0) : -1;
+  }
+  arcos_cache_batch_destroy(&b);
+  return rc;
+}
+
+int arcos_cache_memo_store(arcos_cache_t *c, const unsigned char *keys, const int8_t *verdict,
+                           size_t n, int64_t ttl_s) {
+  arcos_cache_batch_t *b = arcos_cache_batch_create();
+  if (b == NULL) {
+    oom_abort(arcos_cache_comm(c));
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char v = verdict[i] > 0;
+    if (arcos_cache_batch_set_if_absent(b, keys + i * ARCOS_CACHE_MEMO_KEY_LEN,
+                                        ARCOS_CACHE_MEMO_KEY_LEN, &v, 1, ttl_s) < 0) {
+      oom_abort(arcos_cache_comm(c));
+    }
+  }
+  int rc = arcos_cache_exec(c, b);
+  arcos_cache_batch_destroy(&b);
+  return rc;
+}
+
+/* ---- the memo in the job --------------------------------------------------------- */
 
 struct arcos_memo {
   arcos_cache_t *cache;

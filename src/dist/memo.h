@@ -20,6 +20,27 @@
 #include "arcos/cache.h"
 #include "arcos/evidence.h"
 
+/* Memo of verified checksums, keyed by SHA-256 of the raw `data` text plus the
+ * claimed checksum text (a hit skips the verification, so the key must resist
+ * crafted collisions). Verdicts: 1 verified, 0 mismatch, -1 unknown (not in the
+ * memo). arcos_cache_memo_key returns 0, or -1 when the digest is unavailable (then
+ * do not use the memo for this record). */
+#define ARCOS_CACHE_MEMO_KEY_LEN 32
+int arcos_cache_memo_key(const void *data, size_t len, const void *checksum, size_t clen,
+                         unsigned char key[ARCOS_CACHE_MEMO_KEY_LEN]);
+/* The raw text of top-level member `name` of the JSON object in text[0..len), for the
+ * memo key: *off and *vlen give the value's bytes (the last occurrence, as jansson
+ * keeps it). Returns 1 found, 0 absent, -1 when it cannot tell cheaply (not an object,
+ * malformed, or a top-level key with escapes): then do not use the memo. */
+int arcos_json_raw_member(const char *text, size_t len, const char *name, size_t nlen, size_t *off,
+                          size_t *vlen);
+/* Collective: verdict[i] for keys[i] (n keys, ARCOS_CACHE_MEMO_KEY_LEN bytes each). */
+int arcos_cache_memo_lookup(arcos_cache_t *cache, const unsigned char *keys, size_t n,
+                            int8_t *verdict);
+/* Collective: remember verdict[i] (0 or 1) for keys[i]; ttl_s as for set. */
+int arcos_cache_memo_store(arcos_cache_t *cache, const unsigned char *keys, const int8_t *verdict,
+                           size_t n, int64_t ttl_s);
+
 typedef struct arcos_memo arcos_memo_t;
 
 /* Figures of one rank (summed over ranks for the report). */

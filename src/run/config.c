@@ -81,7 +81,7 @@ static const opt_t options[] = {
     {"vnodes", OPT_I64, OFF(vnodes), 0, 1e6, NULL, NULL, "N",
      "virtual nodes per cache node (default: the ring's)"},
     {"cache_replication", OPT_I64, OFF(cache_replication), 1, 8, NULL, NULL, "R",
-     "copies of each cache entry on distinct nodes (default 2)"},
+     "copies of each cache entry on distinct nodes (default 1; 2 or more for --fail-cache-node)"},
     {"fail_cache_node", OPT_I64, OFF(fail_cache_node), -1, 1e6, NULL, NULL, "K",
      "test: take cache node K out of service during exactly-once (default -1: none)"},
     {"fail_at", OPT_F64, OFF(fail_at), 0, 1, NULL, NULL, "F",
@@ -172,7 +172,7 @@ void arcos_config_init(arcos_config_t *cfg) {
   cfg->partitions_per_rank = 4;
   cfg->max_error_rate = -1.0;
   cfg->checkpoint = true;
-  cfg->cache_replication = 2;
+  cfg->cache_replication = 1;
   cfg->exactly_once_cache = true;
   cfg->checksum_memo = false;
   cfg->checksum_memo_min_bytes = 256;

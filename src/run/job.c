@@ -15,7 +15,6 @@
 #include "arcos/ops.h"
 #include "arcos/outfile.h"
 #include "core/jsonw.h"
-#include "dist/exactly_once_cache.h"
 #include "run/job_graph_internal.h"
 #include "run/job_internal.h"
 
@@ -374,6 +373,13 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
   snprintf(job.m.host, sizeof job.m.host, "%.63s", host);
 
   int rc = ARCOS_OK;
+  /* SPEC §8: with one copy, a node taken out of service loses what it held. */
+  if (cfg->fail_cache_node >= 0 && cfg->cache_replication < 2) {
+    if (ctx->rank == 0)
+      fprintf(ctx->err, "arcos-scale: --fail-cache-node needs --cache-replication 2 or more "
+                        "(with one copy the node's entries would be lost)\n");
+    return ARCOS_EXIT_USAGE;
+  }
   /* Streaming: standard input, or a named pipe (which rank 0 opens itself, avoiding
    * the launcher's stdin forwarding; see docs/stream.md). Rank 0 decides. */
   int stream_flag = 0;
@@ -591,28 +597,16 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
 processed:;
   arcos_fix_lines(&job);
   if (cfg->guarantee == ARCOS_GUARANTEE_EXACTLY_ONCE) {
-    if (job.spill || job.cache == NULL || !cfg->exactly_once_cache) {
-      /* bounded memory: per-bucket rounds whose seen-set is freed after each round;
-       * --exactly-once-cache=false: one owner exchange, no replicas (faster, no failover) */
-      rc = job.spill ? arcos_spill_exactly_once(&job) : arcos_exactly_once(&job);
-    } else {
-      /* the seen-set lives on the replicated cache; with a node failure requested,
-       * claims go in rounds so that the failure happens mid-way */
-      arcos_eo_cache_opts_t eo = {.round_items = (size_t)cfg->cache_round_items,
-                                  .fail_node = (int)cfg->fail_cache_node,
-                                  .fail_at = cfg->fail_at};
-      if (eo.round_items == 0) /* bounds the exchange buffers of one round */
-        eo.round_items = eo.fail_node >= 0 ? 4096 : 65536;
-      rc = arcos_exactly_once_cache(&job, job.cache, &eo, &job.eo_unavailable);
-      if (rc == ARCOS_EUSAGE) {
-        if (ctx->rank == 0)
-          fprintf(ctx->err,
-                  "arcos-scale: --fail-cache-node %lld is not a cache node in service "
-                  "(there are %d nodes; one must remain)\n",
-                  (long long)cfg->fail_cache_node, arcos_cache_nodes(job.cache));
-        exit_code = ARCOS_EXIT_USAGE;
-        goto cleanup;
-      }
+    /* bounded memory: per-bucket rounds whose seen-set is freed after each round */
+    rc = job.spill ? arcos_spill_exactly_once(&job) : arcos_exactly_once(&job);
+    if (rc == ARCOS_EUSAGE) {
+      if (ctx->rank == 0)
+        fprintf(ctx->err,
+                "arcos-scale: --fail-cache-node %lld is not a cache node in service "
+                "(there are %d nodes; one must remain)\n",
+                (long long)cfg->fail_cache_node, arcos_cache_nodes(job.cache));
+      exit_code = ARCOS_EXIT_USAGE;
+      goto cleanup;
     }
     if (rc == ARCOS_ERANGE) {
       if (ctx->rank == 0)

@@ -67,7 +67,7 @@ assert_eq "$(json_get "$ARCOS_TMP/tiny/report.json" .cache.memo.batch_hits)" 0 \
 # A cache node fails (in the exactly-once rounds after the memo's): nothing changes.
 for np in 2 4; do
   mpi $np "$ARCOS_BIN" run "$g" --output "$ARCOS_TMP/fail-$np" "${args[@]}" \
-    --fail-cache-node 1 --fail-at 0.5 --cache-round-items 500 --checksum-memo-round 64
+    --fail-cache-node 1 --fail-at 0.5 --cache-replication 2 --cache-round-items 500 --checksum-memo-round 64
   same_as_ref "$ARCOS_TMP/fail-$np" "with the memo and node 1 failed at $np ranks"
   assert_eq "$(json_get "$ARCOS_TMP/fail-$np/report.json" .cache.lost)" 0 "nothing lost at $np ranks"
 done

@@ -1,7 +1,9 @@
-/* The cache's in-rank hash table (growth, deletion, TTL, memory accounting) and the
- * placement rules the cache builds on the ring: replicas on a ring without a node,
- * and that taking a node out and bringing it back moves only that node's keys. The
- * batched MPI operations are tested by tests/mpi/test_cache_*.sh. */
+/* The cache's in-rank hash table (growth, deletion, TTL, memory accounting), the
+ * placement rules the cache builds on the ring (replicas on a ring without a node, and
+ * that taking a node out and bringing it back moves only that node's keys), the plain
+ * key-value operations and the checksum memo on MPI_COMM_SELF. The batched operations
+ * over several ranks are tested by tests/mpi/test_cache_*.sh. */
+#include <mpi.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include "arcos/ring.h"
 #include "check.h"
 #include "dist/cache_internal.h"
+#include "dist/memo.h"
 
 static size_t key_of(int i, char *buf, size_t n) { return (size_t)snprintf(buf, n, "key-%d", i); }
 
@@ -263,7 +266,7 @@ static void test_memo_key(void) {
   unsigned int wn = 0;
   CHECK(EVP_Digest(n1x, sizeof n1x, want, &wn, EVP_sha256(), NULL) == 1 && wn == 32);
   CHECK(memcmp(a, want, 32) == 0);
-  CHECK_STR_EQ(arcos_cache_status_name(ARCOS_CACHE_WON), "won");
+  CHECK_STR_EQ(arcos_cache_status_name(ARCOS_CACHE_FULL), "full");
   CHECK_STR_EQ(arcos_cache_status_name(ARCOS_CACHE_UNAVAILABLE), "unavailable");
   CHECK_STR_EQ(arcos_cache_status_name(99), "unknown");
 }
@@ -293,7 +296,88 @@ static void test_raw_member(void) {
   CHECK_INT_EQ(arcos_json_raw_member("{\"data\" 1}", 10, "data", 4, &off, &n), -1);
 }
 
-int main(void) {
+static int64_t fake_now = 1000;
+static int64_t fake_clock(void *arg) {
+  (void)arg;
+  return fake_now;
+}
+
+/* get, set with TTL, set_if_absent, delete on one rank, and what stats count. */
+static void test_plain_ops(void) {
+  arcos_cache_options_t o = {.nodes = 3, .vnodes = 64, .clock = fake_clock};
+  arcos_cache_t *c = arcos_cache_create(MPI_COMM_SELF, &o);
+  CHECK(c != NULL);
+  if (c == NULL)
+    return;
+  CHECK_INT_EQ(arcos_cache_replication(c), 1); /* SPEC §8 default */
+  arcos_cache_batch_t *b = arcos_cache_batch_create();
+  long s1 = arcos_cache_batch_set(b, "a", 1, "one", 3, 0);
+  long s2 = arcos_cache_batch_set(b, "t", 1, "ttl", 3, 10);
+  long g1 = arcos_cache_batch_get(b, "a", 1);
+  long g2 = arcos_cache_batch_get(b, "zz", 2);
+  long i1 = arcos_cache_batch_set_if_absent(b, "a", 1, "two", 3, 0);
+  long i2 = arcos_cache_batch_set_if_absent(b, "b", 1, "bee", 3, 0);
+  long d1 = arcos_cache_batch_delete(b, "b", 1);
+  long d2 = arcos_cache_batch_delete(b, "b", 1);
+  CHECK_INT_EQ(arcos_cache_exec(c, b), ARCOS_OK);
+  const void *v = NULL;
+  size_t vl = 0;
+  CHECK_INT_EQ(arcos_cache_result(b, (size_t)s1, NULL, NULL), ARCOS_CACHE_STORED);
+  CHECK_INT_EQ(arcos_cache_result(b, (size_t)s2, NULL, NULL), ARCOS_CACHE_STORED);
+  CHECK_INT_EQ(arcos_cache_result(b, (size_t)g1, &v, &vl), ARCOS_CACHE_HIT);
+  CHECK_MEM_EQ(v, vl, "one", 3);
+  CHECK_INT_EQ(arcos_cache_result(b, (size_t)g2, NULL, NULL), ARCOS_CACHE_MISS);
+  CHECK_INT_EQ(arcos_cache_result(b, (size_t)i1, &v, &vl), ARCOS_CACHE_HIT);
+  CHECK_MEM_EQ(v, vl, "one", 3); /* the value held, not the one offered */
+  CHECK_INT_EQ(arcos_cache_result(b, (size_t)i2, NULL, NULL), ARCOS_CACHE_STORED);
+  CHECK_INT_EQ(arcos_cache_result(b, (size_t)d1, NULL, NULL), ARCOS_CACHE_DELETED);
+  CHECK_INT_EQ(arcos_cache_result(b, (size_t)d2, NULL, NULL), ARCOS_CACHE_NOT_FOUND);
+  arcos_cache_batch_reset(b);
+  fake_now += 11; /* past the TTL of "t" */
+  long g3 = arcos_cache_batch_get(b, "t", 1);
+  long g4 = arcos_cache_batch_get(b, "a", 1);
+  CHECK_INT_EQ(arcos_cache_exec(c, b), ARCOS_OK);
+  CHECK_INT_EQ(arcos_cache_result(b, (size_t)g3, NULL, NULL), ARCOS_CACHE_MISS);
+  CHECK_INT_EQ(arcos_cache_result(b, (size_t)g4, NULL, NULL), ARCOS_CACHE_HIT);
+  /* Lookups: get a (hit), get zz (miss), set_if_absent a (hit), set_if_absent b
+   * (miss), get t (miss, expired), get a (hit). Sets and deletes are not lookups. */
+  arcos_cache_stats_t st;
+  CHECK_INT_EQ(arcos_cache_stats(c, &st), ARCOS_OK);
+  CHECK_INT_EQ(st.hits, 3);
+  CHECK_INT_EQ(st.misses, 3);
+  CHECK_INT_EQ(st.ops, 10);
+  CHECK_INT_EQ(st.keys, 1); /* only "a" is left */
+  arcos_cache_stats_free(&st);
+  arcos_cache_batch_destroy(&b);
+  arcos_cache_destroy(&c);
+}
+
+/* The memo on the cache's public API: what was stored is found, the rest unknown. */
+static void test_memo_self(void) {
+  arcos_cache_t *c = arcos_cache_create(MPI_COMM_SELF, NULL);
+  CHECK(c != NULL);
+  if (c == NULL)
+    return;
+  enum { K = 40 };
+  unsigned char keys[K * ARCOS_CACHE_MEMO_KEY_LEN];
+  int8_t verdict[K], got[K];
+  for (int i = 0; i < K; i++) {
+    char data[32];
+    int n = snprintf(data, sizeof data, "{\"v\": %d}", i);
+    CHECK(arcos_cache_memo_key(data, (size_t)n, "ab", 2, keys + i * ARCOS_CACHE_MEMO_KEY_LEN) == 0);
+    verdict[i] = (int8_t)(i % 2);
+  }
+  CHECK_INT_EQ(arcos_cache_memo_store(c, keys, verdict, K / 2, 0), ARCOS_OK);
+  CHECK_INT_EQ(arcos_cache_memo_lookup(c, keys, K, got), ARCOS_OK);
+  for (int i = 0; i < K; i++)
+    CHECK_INT_EQ(got[i], i < K / 2 ? verdict[i] : -1);
+  arcos_cache_destroy(&c);
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  test_plain_ops();
+  test_memo_self();
   test_table_growth();
   test_table_collisions();
   test_ttl();
@@ -311,5 +395,6 @@ int main(void) {
   test_memo_key();
   test_raw_member();
   free(h);
+  MPI_Finalize();
   return CHECK_DONE();
 }

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arcos/cache.h"
 #include "arcos/error.h"
 #include "arcos/evidence.h"
 #include "arcos/util.h"
 #include "check.h"
+#include "dist/memo.h"
 
 #define REF INT64_C(1748736000) /* 2025-06-01T00:00:00Z */
 #define DAY INT64_C(86400)
