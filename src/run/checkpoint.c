@@ -23,6 +23,8 @@
 
 #include "arcos/outfile.h"
 #include "run/job_internal.h"
+#include "run/checkpoint.h"
+#include "run/records.h"
 
 #define SEG_MAGIC "ARCSEG01"
 

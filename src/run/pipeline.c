@@ -19,7 +19,12 @@
 #include <unistd.h>
 
 #include "dist/memo.h"
+#include "run/checkpoint.h"
 #include "run/job_internal.h"
+#include "run/pipeline.h"
+#include "run/progress.h"
+#include "run/records.h"
+#include "run/spill.h"
 
 /* A record (or reader error) read but not processed yet: with the checksum memo,
  * records wait for their round's lookup. Texts live in the pipeline's pend_text. */
@@ -75,67 +80,6 @@ static int grow(void **v, size_t *cap, size_t n, size_t elem) {
   *v = g;
   *cap = c;
   return ARCOS_OK;
-}
-
-int arcos_job_parts_reserve(job_t *job, size_t n) {
-  if (n <= job->parts_cap)
-    return ARCOS_OK;
-  size_t cap = job->parts_cap ? job->parts_cap : 64;
-  while (cap < n)
-    cap *= 2;
-  uint64_t *a = realloc(job->newlines, cap * sizeof *a);
-  if (a != NULL)
-    job->newlines = a;
-  uint64_t *b = realloc(job->part_records, cap * sizeof *b);
-  if (b != NULL)
-    job->part_records = b;
-  size_t *c = realloc(job->part_item_first, cap * sizeof *c);
-  if (c != NULL)
-    job->part_item_first = c;
-  size_t *e = realloc(job->part_fail_first, cap * sizeof *e);
-  if (e != NULL)
-    job->part_fail_first = e;
-  if (a == NULL || b == NULL || c == NULL || e == NULL)
-    return ARCOS_ENOMEM;
-  size_t old = job->parts_cap;
-  memset(job->newlines + old, 0, (cap - old) * sizeof *a);
-  memset(job->part_records + old, 0, (cap - old) * sizeof *b);
-  memset(job->part_item_first + old, 0, (cap - old) * sizeof *c);
-  memset(job->part_fail_first + old, 0, (cap - old) * sizeof *e);
-  job->parts_cap = cap;
-  return ARCOS_OK;
-}
-
-/* The one piece of process-wide state: a signal can only set a flag. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig) { stop_signal = sig; }
-
-void arcos_install_stop_signals(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGUSR1, &sa, NULL);
-}
-
-bool arcos_stop_requested(const job_t *job) {
-  return stop_signal != 0 || (job->deadline > 0 && arcos_now() >= job->deadline);
-}
-
-item_t *arcos_job_new_item(job_t *job) {
-  if (grow((void **)&job->items, &job->items_cap, job->nitems, sizeof *job->items) != ARCOS_OK)
-    return NULL;
-  memset(&job->items[job->nitems], 0, sizeof *job->items);
-  return &job->items[job->nitems];
-}
-
-fail_t *arcos_job_new_fail(job_t *job) {
-  if (grow((void **)&job->fails, &job->fails_cap, job->nfails, sizeof *job->fails) != ARCOS_OK)
-    return NULL;
-  memset(&job->fails[job->nfails], 0, sizeof *job->fails);
-  return &job->fails[job->nfails];
 }
 
 /* Input bytes a partition stands for (archive partitions are row ranges). */

@@ -16,6 +16,10 @@
 
 #include "arcos/h5.h"
 #include "run/job_internal.h"
+#include "run/checkpoint.h"
+#include "run/records.h"
+#include "run/spill.h"
+#include "run/store.h"
 
 /* Bytes of memory one record costs during an exactly-once round: the item, its id and
  * its share of the send, receive, owner-table and answer buffers. */

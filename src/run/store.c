@@ -14,6 +14,8 @@
 #include "arcos/outfile.h"
 #include "core/jsonw.h"
 #include "run/job_internal.h"
+#include "run/records.h"
+#include "run/store.h"
 
 enum { C_RECORDS, C_STORED, C_DUP, C_FAIL, C_SKIPPED, C_ALERTS, C_JSONL_B, C_DLQ_B, C_DUP_B, NC };
 
