@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "arcos/outfile.h"
-#include "run/job_internal.h"
 #include "run/checkpoint.h"
+#include "run/job_internal.h"
 #include "run/records.h"
 
 #define SEG_MAGIC "ARCSEG01"

@@ -66,7 +66,6 @@ static int prepare_output(const arcos_ctx_t *ctx, out_files_t *of) {
   return rc;
 }
 
-
 /* The figures every rank knows before any work: reference time, host, baseline RSS. */
 static void job_init(job_t *job, const arcos_ctx_t *ctx) {
   memset(job, 0, sizeof *job);
@@ -100,8 +99,7 @@ static bool stream_input(const arcos_ctx_t *ctx) {
 
 /* The logical cache nodes of the run: --cache-nodes, or one per rank and at least 3. */
 static int cache_nodes(const arcos_ctx_t *ctx) {
-  return ctx->cfg->cache_nodes > 0 ? (int)ctx->cfg->cache_nodes
-                                   : (ctx->size > 3 ? ctx->size : 3);
+  return ctx->cfg->cache_nodes > 0 ? (int)ctx->cfg->cache_nodes : (ctx->size > 3 ? ctx->size : 3);
 }
 
 /* Whether exactly-once runs on the replicated cache (the only path that takes a node
@@ -263,9 +261,9 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
    * memo (the seen-set is the spilling exchange), and the memo gets 1/16 of the budget:
    * half for its entries (the cache refuses writes beyond it: the memo stops learning,
    * nothing else changes), half for the records waiting for a round. */
-  uint64_t memo_share =
-      cfg->max_memory_mb > 0 && cfg->checksum_memo ? ((uint64_t)cfg->max_memory_mb << 20) / 16
-                                                   : 0;
+  uint64_t memo_share = cfg->max_memory_mb > 0 && cfg->checksum_memo
+                            ? ((uint64_t)cfg->max_memory_mb << 20) / 16
+                            : 0;
   arcos_cache_options_t copt = {.nodes = nodes,
                                 .vnodes = (int)cfg->vnodes,
                                 .replication = (int)cfg->cache_replication,

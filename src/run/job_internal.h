@@ -110,5 +110,4 @@ int arcos_exactly_once(job_t *job);
 /* h5_queries.c: rank 0 adds /queries/<id> to a closed results.h5 from queries.jsonl. */
 int arcos_h5_add_queries(const char *h5_path, const char *queries_jsonl, FILE *err);
 
-
 #endif

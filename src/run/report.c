@@ -352,8 +352,7 @@ static json_t *metrics_json(const job_t *job, const arcos_report_t *r, const ran
   json_object_set_new(pm, "total_processing_time", jreal(wall));
   json_object_set_new(pm, "parallel_efficiency", jreal(r->eff));
   json_object_set_new(pm, "load_balance", jreal(r->bal));
-  json_object_set_new(pm, "throughput",
-                      jreal(wall > 0 ? (double)r->totals.input / wall : 0.0));
+  json_object_set_new(pm, "throughput", jreal(wall > 0 ? (double)r->totals.input / wall : 0.0));
   json_object_set_new(pm, "latency_ms", latency_json(lat, nlat, r->totals.input));
   json_t *ru = json_object();
   json_object_set_new(ru, "cpu_percent",
@@ -397,10 +396,8 @@ static json_t *stream_json(const job_t *job, const arcos_report_t *r, const sums
   const arcos_config_t *cfg = job->cfg;
   const totals_t *t = &r->totals;
   json_t *sj = json_object();
-  json_object_set_new(sj, "processed_count",
-                      json_integer((json_int_t)(t->stored + t->duplicates)));
-  json_object_set_new(sj, "error_count",
-                      json_integer((json_int_t)(t->dead_lettered + t->skipped)));
+  json_object_set_new(sj, "processed_count", json_integer((json_int_t)(t->stored + t->duplicates)));
+  json_object_set_new(sj, "error_count", json_integer((json_int_t)(t->dead_lettered + t->skipped)));
   json_object_set_new(sj, "throughput", jreal(r->wall > 0 ? (double)t->input / r->wall : 0.0));
   json_t *bs = json_object();
   json_object_set_new(bs, "initial", json_integer(cfg->batch_size));
@@ -438,8 +435,7 @@ static json_t *cache_json(const job_t *job, const arcos_cache_stats_t *cs, json_
             "arcos-scale: warning: %llu cache entries were lost with a failed node "
             "(replication %d) and %llu records could not be checked against the "
             "seen-set: exactly-once is degraded for them (see report.json cache)\n",
-            (unsigned long long)cs->lost, cs->replication,
-            (unsigned long long)job->eo_unavailable);
+            (unsigned long long)cs->lost, cs->replication, (unsigned long long)job->eo_unavailable);
   return cj;
 }
 
@@ -497,7 +493,8 @@ static json_t *build_doc(const job_t *job, const arcos_report_t *r, const sums_t
     json_decref(pp->memo);
   }
   json_object_set_new(rep, "throughput", jreal(wall > 0 ? (double)t->input / wall : 0.0));
-  json_object_set_new(rep, "error_count", json_integer((json_int_t)(t->dead_lettered + t->skipped)));
+  json_object_set_new(rep, "error_count",
+                      json_integer((json_int_t)(t->dead_lettered + t->skipped)));
   if (pp->queries != NULL)
     json_object_set_new(rep, "queries", pp->queries);
   if (pp->recs != NULL) /* arcos_ops_finish adds them after the advisor's */
@@ -529,8 +526,7 @@ arcos_report_t *arcos_report_gather(job_t *job, double t_start, json_t *config, 
   rank_metrics_t *rm = ctx->rank == 0 ? calloc((size_t)ctx->size, sizeof *rm) : NULL;
   if (ctx->rank == 0 && rm == NULL)
     ARCOS_OOM_ABORT(ctx->comm);
-  MPI_Gather(&job->m, (int)sizeof job->m, MPI_BYTE, rm, (int)sizeof job->m, MPI_BYTE, 0,
-             ctx->comm);
+  MPI_Gather(&job->m, (int)sizeof job->m, MPI_BYTE, rm, (int)sizeof job->m, MPI_BYTE, 0, ctx->comm);
   const totals_t *t = &job->totals;
   r->totals = *t;
   r->st = g.st;
