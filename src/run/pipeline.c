@@ -574,24 +574,26 @@ void arcos_pipeline_destroy(arcos_pipeline_t **pp) {
   *pp = NULL;
 }
 
-int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
+/* Read partition `part` once, its records through the stages; what an earlier
+ * attempt produced is dropped first, so that nothing is counted twice. */
+static int read_once(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
   job_t *job = p->job;
   p->part = (uint32_t)part;
   p->seq = 0;
-  job->part_item_first[part] = job->nitems;
-  job->part_fail_first[part] = job->nfails;
-  arcos_read_stats_t st = {0};
-  st.max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
-  double t0 = arcos_now();
+  job->nitems = job->part_item_first[part];
+  job->nfails = job->part_fail_first[part];
+  job->part_records[part] = 0;
+  memset(st, 0, sizeof *st);
+  st->max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
   int rc;
   if (job->cfg->from_dlq) {
     dlq_replay_t dr = {p, {0}};
     rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_dlq_line,
-                              on_reader_error, &dr, &st);
+                              on_reader_error, &dr, st);
     arcos_buf_free(&dr.text);
   } else {
     rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_record,
-                              on_reader_error, p, &st);
+                              on_reader_error, p, st);
   }
   if (p->memo != NULL) {
     if (rc == ARCOS_OK)
@@ -599,6 +601,58 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
     p->npend = 0;            /* an abandoned partition's waiting records go with it */
     arcos_buf_reset(&p->pend_text);
   }
+  return rc;
+}
+
+/* The io failures (SPEC §4: transient read failures) among fails [first, nfails). */
+static size_t io_fails(const job_t *job, size_t first, int attempts) {
+  size_t n = 0;
+  for (size_t i = first; i < job->nfails; i++) {
+    if (job->fails[i].kind == ARCOS_KIND_IO) {
+      job->fails[i].attempts = (uint16_t)attempts;
+      n++;
+    }
+  }
+  return n;
+}
+
+/* SPEC §4 calls io errors transient: under --on-error retry (and not at-most-once) a
+ * partition whose read failed is read again, up to --max-retries times with the
+ * stages' exponential backoff. What still fails is dead-lettered with its attempts. */
+static int read_retrying(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
+  job_t *job = p->job;
+  const arcos_config_t *cfg = job->cfg;
+  bool may_retry =
+      cfg->on_error == ARCOS_ON_ERROR_RETRY && cfg->guarantee != ARCOS_GUARANTEE_AT_MOST_ONCE;
+  double io_s = 0;
+  size_t before = 0;
+  int rc;
+  for (int attempt = 1;; attempt++) {
+    rc = read_once(p, part, st);
+    io_s += st->io_s;
+    size_t n = rc == ARCOS_OK ? io_fails(job, job->part_fail_first[part], attempt) : 0;
+    if (attempt > 1 && before > n)
+      job->recovered += before - n;
+    if (n == 0 || !may_retry || attempt > cfg->max_retries) {
+      if (n > 0 && may_retry)
+        job->gave_up += n;
+      break;
+    }
+    job->retries += n;
+    before = n;
+    sleep_ms(cfg->retry_backoff_ms * (double)(1u << (attempt - 1 < 20 ? attempt - 1 : 20)));
+  }
+  st->io_s = io_s;
+  return rc;
+}
+
+int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
+  job_t *job = p->job;
+  job->part_item_first[part] = job->nitems;
+  job->part_fail_first[part] = job->nfails;
+  arcos_read_stats_t st;
+  double t0 = arcos_now();
+  int rc = read_retrying(p, part, &st);
   if (rc == ARCOS_ECHANGED) {
     const arcos_input_t *in = &job->plan.inputs[job->plan.parts[part].input];
     struct stat sb;
