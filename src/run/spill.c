@@ -365,6 +365,30 @@ static int write_part_columns(job_t *job, arcos_h5_t *h, const partbuf_t *pb, co
   return rc;
 }
 
+/* The statistics of one partition's rows, and its failures while the error sample
+ * (the first 20 in global order) still wants some. */
+static void note_part(job_t *job, const partbuf_t *pb) {
+  for (size_t i = 0; i < pb->nitems; i++)
+    arcos_stats_item(&job->spill_stats, &pb->items[i]);
+  for (size_t i = 0; i < pb->nfails; i++) {
+    arcos_stats_fail(&job->spill_stats, &pb->fails[i]);
+    if (job->nfails >= 20)
+      continue;
+    fail_t *f = arcos_job_new_fail(job);
+    if (f == NULL)
+      ARCOS_OOM_ABORT(job->ctx->comm);
+    *f = pb->fails[i];
+    f->message = arcos_arena_strndup(job->arena, pb->fails[i].message,
+                                     arcos_fail_message_len(&pb->fails[i]));
+    f->message_len = 0;
+    f->raw = NULL;
+    f->raw_len = 0;
+    if (f->message == NULL)
+      ARCOS_OOM_ABORT(job->ctx->comm);
+    job->nfails++;
+  }
+}
+
 int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
   MPI_Comm comm = job->ctx->comm;
   size_t np = job->plan.nparts;
@@ -400,25 +424,7 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
     arcos_buf_reset(&dup);
     if (rc == ARCOS_OK)
       format_part(job, &pb, want_jsonl, want_dlq, &jsonl, &dlq, &dup, k);
-    for (size_t i = 0; i < pb.nitems; i++)
-      arcos_stats_item(&job->spill_stats, &pb.items[i]);
-    for (size_t i = 0; i < pb.nfails; i++) {
-      arcos_stats_fail(&job->spill_stats, &pb.fails[i]);
-      if (job->nfails < 20) { /* the error sample wants the first ones, in order */
-        fail_t *f = arcos_job_new_fail(job);
-        if (f == NULL)
-          ARCOS_OOM_ABORT(comm);
-        *f = pb.fails[i];
-        f->message = arcos_arena_strndup(job->arena, pb.fails[i].message,
-                                         arcos_fail_message_len(&pb.fails[i]));
-        f->message_len = 0;
-        f->raw = NULL;
-        f->raw_len = 0;
-        if (f->message == NULL)
-          ARCOS_OOM_ABORT(comm);
-        job->nfails++;
-      }
-    }
+    note_part(job, &pb);
   }
   job->m.busy_s += arcos_now() - t0;
   int ok = rc == ARCOS_OK, all_ok = 0;

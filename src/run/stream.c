@@ -114,6 +114,31 @@ static void note_size(job_t *job, int64_t bsize) {
   job->batch_final = bsize;
 }
 
+/* Collect the credits workers have returned, without waiting; each finished batch
+ * frees its send slot and moves the batch size (adaptive). Returns the batch size. */
+static int64_t collect_credits(job_t *job, int workers, slot_t *slots, size_t nslots,
+                               int64_t *credit, int64_t bsize) {
+  MPI_Comm comm = job->ctx->comm;
+  for (;;) {
+    int flag = 0;
+    MPI_Status st;
+    if (workers > 0)
+      MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, comm, &flag, &st);
+    if (!flag)
+      return bsize;
+    done_msg_t d;
+    MPI_Recv(&d, (int)sizeof d, MPI_BYTE, st.MPI_SOURCE, TAG_DONE, comm, &st);
+    credit[st.MPI_SOURCE]++;
+    for (size_t k = 0; k < nslots; k++) {
+      if (slots[k].busy && slots[k].part == d.part) {
+        MPI_Wait(&slots[k].req, MPI_STATUS_IGNORE);
+        slots[k].busy = 0;
+      }
+    }
+    bsize = adapt(job, bsize, &d);
+  }
+}
+
 /* How many ranks besides rank 0 take batches. */
 static int worker_ranks(const job_t *job) {
   int workers = job->ctx->size - 1;
@@ -167,25 +192,7 @@ static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
     job->m.io_s += arcos_now() - t0;
     if (batch.len == 0)
       break;
-    /* Collect the credits workers have returned, without waiting. */
-    for (;;) {
-      int flag = 0;
-      MPI_Status st;
-      if (workers > 0)
-        MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, comm, &flag, &st);
-      if (!flag)
-        break;
-      done_msg_t d;
-      MPI_Recv(&d, (int)sizeof d, MPI_BYTE, st.MPI_SOURCE, TAG_DONE, comm, &st);
-      credit[st.MPI_SOURCE]++;
-      for (size_t k = 0; k < nslots; k++) {
-        if (slots[k].busy && slots[k].part == d.part) {
-          MPI_Wait(&slots[k].req, MPI_STATUS_IGNORE);
-          slots[k].busy = 0;
-        }
-      }
-      bsize = adapt(job, bsize, &d);
-    }
+    bsize = collect_credits(job, workers, slots, nslots, credit, bsize);
     int w = -1;
     for (int k = 0; k < workers && w < 0; k++) {
       int r = 1 + (next_worker - 1 + k) % workers;
