@@ -622,8 +622,8 @@ static size_t io_fails(const job_t *job, size_t first, int attempts) {
 static int read_retrying(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
   job_t *job = p->job;
   const arcos_config_t *cfg = job->cfg;
-  bool may_retry =
-      cfg->on_error == ARCOS_ON_ERROR_RETRY && cfg->guarantee != ARCOS_GUARANTEE_AT_MOST_ONCE;
+  bool may_retry = cfg->on_error == ARCOS_ON_ERROR_RETRY &&
+                   cfg->guarantee != ARCOS_GUARANTEE_AT_MOST_ONCE;
   double io_s = 0;
   size_t before = 0;
   int rc;
