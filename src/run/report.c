@@ -26,7 +26,7 @@ struct arcos_report {
   size_t ninputs;
   int ranks, slowest;
   double wall, eff, bal, slowest_busy, error_rate;
-  bool conserved, quiet;
+  bool conserved;
   double max_error_rate;
 };
 
@@ -532,7 +532,6 @@ arcos_report_t *arcos_report_gather(job_t *job, double t_start, json_t *config, 
   r->st = g.st;
   r->ninputs = job->plan.ninputs;
   r->ranks = ctx->size;
-  r->quiet = job->cfg->quiet;
   r->max_error_rate = job->cfg->max_error_rate;
   r->conserved = t->input == t->stored + t->duplicates + t->dead_lettered + t->skipped + t->dropped;
   r->error_rate = t->input > 0 ? (double)(t->dead_lettered + t->skipped) / (double)t->input : 0.0;

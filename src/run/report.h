@@ -15,7 +15,7 @@ void arcos_report_rusage(rank_metrics_t *m);
 
 /* Collective: gather the figures of every rank at rank 0 and build report.json there.
  * config, queries and recs are taken (queries and recs may be NULL). Returns the
- * report on every rank (only rank 0's holds the document), or NULL out of memory. */
+ * report on every rank (only rank 0's holds the document); out of memory stops the job. */
 arcos_report_t *arcos_report_gather(job_t *job, double t_start, json_t *config, json_t *queries,
                                     json_t *recs);
 /* Rank 0: report.json (NULL elsewhere). */
