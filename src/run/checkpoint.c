@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "arcos/outfile.h"
+#include "run/checkpoint.h"
 #include "run/job_internal.h"
+#include "run/records.h"
 
 #define SEG_MAGIC "ARCSEG01"
 

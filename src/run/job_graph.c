@@ -1,6 +1,9 @@
 /* The graph step of `run`: a thin adapter from the job's stored items to the query
  * job (src/query_job.c). */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "arcos/graph.h"
 #include "arcos/query.h"
@@ -28,10 +31,18 @@ int arcos_job_graph_check(const arcos_ctx_t *ctx) {
   int rc = arcos_query_load(cfg->queries, &ql, &d);
   if (rc != ARCOS_OK) {
     if (ctx->rank == 0)
-      fprintf(ctx->err, "arcos-scale: %s: %s\n", d.source, d.text);
+      fprintf(ctx->err, "arcos-scale: %s: %s\n", d.source[0] ? d.source : cfg->queries, d.text);
     return ARCOS_EXIT_USAGE;
   }
   arcos_query_list_free(&ql);
+  /* A named file that is not there is a usage error now, before any input is read
+   * (SPEC §6), not after the pipeline. */
+  if (access(cfg->graph, R_OK) != 0) {
+    if (ctx->rank == 0)
+      fprintf(ctx->err, "arcos-scale: --graph %s: cannot read it: %s\n", cfg->graph,
+              strerror(errno));
+    return ARCOS_EXIT_USAGE;
+  }
   /* A damaged HDF5 graph fails now, not after the pipeline (the full checks run when
    * it is loaded). */
   int bad = 0;

@@ -19,7 +19,12 @@
 #include <unistd.h>
 
 #include "dist/memo.h"
+#include "run/checkpoint.h"
 #include "run/job_internal.h"
+#include "run/pipeline.h"
+#include "run/progress.h"
+#include "run/records.h"
+#include "run/spill.h"
 
 /* A record (or reader error) read but not processed yet: with the checksum memo,
  * records wait for their round's lookup. Texts live in the pipeline's pend_text. */
@@ -75,67 +80,6 @@ static int grow(void **v, size_t *cap, size_t n, size_t elem) {
   *v = g;
   *cap = c;
   return ARCOS_OK;
-}
-
-int arcos_job_parts_reserve(job_t *job, size_t n) {
-  if (n <= job->parts_cap)
-    return ARCOS_OK;
-  size_t cap = job->parts_cap ? job->parts_cap : 64;
-  while (cap < n)
-    cap *= 2;
-  uint64_t *a = realloc(job->newlines, cap * sizeof *a);
-  if (a != NULL)
-    job->newlines = a;
-  uint64_t *b = realloc(job->part_records, cap * sizeof *b);
-  if (b != NULL)
-    job->part_records = b;
-  size_t *c = realloc(job->part_item_first, cap * sizeof *c);
-  if (c != NULL)
-    job->part_item_first = c;
-  size_t *e = realloc(job->part_fail_first, cap * sizeof *e);
-  if (e != NULL)
-    job->part_fail_first = e;
-  if (a == NULL || b == NULL || c == NULL || e == NULL)
-    return ARCOS_ENOMEM;
-  size_t old = job->parts_cap;
-  memset(job->newlines + old, 0, (cap - old) * sizeof *a);
-  memset(job->part_records + old, 0, (cap - old) * sizeof *b);
-  memset(job->part_item_first + old, 0, (cap - old) * sizeof *c);
-  memset(job->part_fail_first + old, 0, (cap - old) * sizeof *e);
-  job->parts_cap = cap;
-  return ARCOS_OK;
-}
-
-/* The one piece of process-wide state: a signal can only set a flag. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig) { stop_signal = sig; }
-
-void arcos_install_stop_signals(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGUSR1, &sa, NULL);
-}
-
-bool arcos_stop_requested(const job_t *job) {
-  return stop_signal != 0 || (job->deadline > 0 && arcos_now() >= job->deadline);
-}
-
-item_t *arcos_job_new_item(job_t *job) {
-  if (grow((void **)&job->items, &job->items_cap, job->nitems, sizeof *job->items) != ARCOS_OK)
-    return NULL;
-  memset(&job->items[job->nitems], 0, sizeof *job->items);
-  return &job->items[job->nitems];
-}
-
-fail_t *arcos_job_new_fail(job_t *job) {
-  if (grow((void **)&job->fails, &job->fails_cap, job->nfails, sizeof *job->fails) != ARCOS_OK)
-    return NULL;
-  memset(&job->fails[job->nfails], 0, sizeof *job->fails);
-  return &job->fails[job->nfails];
 }
 
 /* Input bytes a partition stands for (archive partitions are row ranges). */
@@ -630,24 +574,26 @@ void arcos_pipeline_destroy(arcos_pipeline_t **pp) {
   *pp = NULL;
 }
 
-int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
+/* Read partition `part` once, its records through the stages; what an earlier
+ * attempt produced is dropped first, so that nothing is counted twice. */
+static int read_once(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
   job_t *job = p->job;
   p->part = (uint32_t)part;
   p->seq = 0;
-  job->part_item_first[part] = job->nitems;
-  job->part_fail_first[part] = job->nfails;
-  arcos_read_stats_t st = {0};
-  st.max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
-  double t0 = arcos_now();
+  job->nitems = job->part_item_first[part];
+  job->nfails = job->part_fail_first[part];
+  job->part_records[part] = 0;
+  memset(st, 0, sizeof *st);
+  st->max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
   int rc;
   if (job->cfg->from_dlq) {
     dlq_replay_t dr = {p, {0}};
     rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_dlq_line,
-                              on_reader_error, &dr, &st);
+                              on_reader_error, &dr, st);
     arcos_buf_free(&dr.text);
   } else {
     rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_record,
-                              on_reader_error, p, &st);
+                              on_reader_error, p, st);
   }
   if (p->memo != NULL) {
     if (rc == ARCOS_OK)
@@ -655,6 +601,58 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
     p->npend = 0;            /* an abandoned partition's waiting records go with it */
     arcos_buf_reset(&p->pend_text);
   }
+  return rc;
+}
+
+/* The io failures (SPEC §4: transient read failures) among fails [first, nfails). */
+static size_t io_fails(const job_t *job, size_t first, int attempts) {
+  size_t n = 0;
+  for (size_t i = first; i < job->nfails; i++) {
+    if (job->fails[i].kind == ARCOS_KIND_IO) {
+      job->fails[i].attempts = (uint16_t)attempts;
+      n++;
+    }
+  }
+  return n;
+}
+
+/* SPEC §4 calls io errors transient: under --on-error retry (and not at-most-once) a
+ * partition whose read failed is read again, up to --max-retries times with the
+ * stages' exponential backoff. What still fails is dead-lettered with its attempts. */
+static int read_retrying(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
+  job_t *job = p->job;
+  const arcos_config_t *cfg = job->cfg;
+  bool may_retry = cfg->on_error == ARCOS_ON_ERROR_RETRY &&
+                   cfg->guarantee != ARCOS_GUARANTEE_AT_MOST_ONCE;
+  double io_s = 0;
+  size_t before = 0;
+  int rc;
+  for (int attempt = 1;; attempt++) {
+    rc = read_once(p, part, st);
+    io_s += st->io_s;
+    size_t n = rc == ARCOS_OK ? io_fails(job, job->part_fail_first[part], attempt) : 0;
+    if (attempt > 1 && before > n)
+      job->recovered += before - n;
+    if (n == 0 || !may_retry || attempt > cfg->max_retries) {
+      if (n > 0 && may_retry)
+        job->gave_up += n;
+      break;
+    }
+    job->retries += n;
+    before = n;
+    sleep_ms(cfg->retry_backoff_ms * (double)(1u << (attempt - 1 < 20 ? attempt - 1 : 20)));
+  }
+  st->io_s = io_s;
+  return rc;
+}
+
+int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
+  job_t *job = p->job;
+  job->part_item_first[part] = job->nitems;
+  job->part_fail_first[part] = job->nfails;
+  arcos_read_stats_t st;
+  double t0 = arcos_now();
+  int rc = read_retrying(p, part, &st);
   if (rc == ARCOS_ECHANGED) {
     const arcos_input_t *in = &job->plan.inputs[job->plan.parts[part].input];
     struct stat sb;

@@ -4,12 +4,14 @@
  * wait for it, so progress never stalls the work; rank 0 picks reports up with
  * MPI_Iprobe when it prints. At the end of processing each rank says how many reports it
  * sent, and rank 0 receives exactly those, so no message is left behind. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "run/job_internal.h"
+#include "run/progress.h"
 
 enum { TAG_PROGRESS = 21 };
 
@@ -180,4 +182,22 @@ void arcos_progress_destroy(arcos_progress_t **pp) {
   free((*pp)->received);
   free(*pp);
   *pp = NULL;
+}
+
+/* The one piece of process-wide state: a signal can only set a flag. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+void arcos_install_stop_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGUSR1, &sa, NULL);
+}
+
+bool arcos_stop_requested(const job_t *job) {
+  return stop_signal != 0 || (job->deadline > 0 && arcos_now() >= job->deadline);
 }

@@ -15,7 +15,12 @@
 #include <unistd.h>
 
 #include "arcos/h5.h"
+#include "run/checkpoint.h"
+#include "run/columns.h"
 #include "run/job_internal.h"
+#include "run/records.h"
+#include "run/spill.h"
+#include "run/store.h"
 
 /* Bytes of memory one record costs during an exactly-once round: the item, its id and
  * its share of the send, receive, owner-table and answer buffers. */
@@ -285,6 +290,105 @@ static int write_at(MPI_File fh, uint64_t off, const arcos_buf_t *b) {
   return ARCOS_OK;
 }
 
+/* The k-th string column of the table: its byte total is tot[K_ID_B + k]. */
+static int str_key(size_t col) {
+  int k = 0;
+  for (size_t c = 0; c < col; c++)
+    k += arcos_columns[c].type == ARCOS_H5_CHAR;
+  return K_ID_B + k;
+}
+
+/* Every dataset of the table (columns.h) and of /alerts, sized for all rows. */
+static int create_h5_columns(arcos_h5_t *h, const uint64_t rows[ARCOS_TBL_COUNT],
+                             const uint64_t *tot) {
+  int rc = ARCOS_OK;
+  for (int t = 0; t < ARCOS_TBL_COUNT; t++) {
+    ARCOS_THEN(arcos_h5_group(h, arcos_table_group[t]));
+    for (size_t c = 0; c < arcos_ncolumns; c++) {
+      const arcos_col_t *col = &arcos_columns[c];
+      if (col->table != t)
+        continue;
+      if (col->type == ARCOS_H5_CHAR)
+        ARCOS_THEN(arcos_h5_create_strings(h, col->path, rows[t], tot[str_key(c)]));
+      else
+        ARCOS_THEN(arcos_h5_create_column(h, col->path, col->type, rows[t]));
+    }
+    if (t == ARCOS_TBL_EVIDENCE) {
+      ARCOS_THEN(arcos_h5_group(h, "/alerts"));
+      ARCOS_THEN(arcos_h5_create_column(h, "/alerts/row", ARCOS_H5_U64, tot[K_ALERTS]));
+      ARCOS_THEN(arcos_h5_create_column(h, "/alerts/kind", ARCOS_H5_U8, tot[K_ALERTS]));
+      ARCOS_THEN(arcos_h5_create_column(h, "/alerts/severity", ARCOS_H5_SEVERITY, tot[K_ALERTS]));
+    }
+  }
+  return rc;
+}
+
+static uint64_t stored_row(void *arg, size_t k) { return *(const uint64_t *)arg + k; }
+
+/* One partition's rows (possibly none: every rank takes part in every round) into
+ * every column; o holds the partition's first row and byte of each, tot the totals. */
+static int write_part_columns(job_t *job, arcos_h5_t *h, const partbuf_t *pb, const uint64_t *tot,
+                              const uint64_t *o, const uint64_t *k) {
+  uint64_t rows[ARCOS_TBL_COUNT] = {k[K_STORED], k[K_DUP], pb->nfails};
+  uint64_t total[ARCOS_TBL_COUNT] = {tot[K_STORED], tot[K_DUP], tot[K_FAIL]};
+  uint64_t first[ARCOS_TBL_COUNT] = {o[K_STORED], o[K_DUP], o[K_FAIL]};
+  size_t na = (size_t)k[K_ALERTS];
+  arcos_colbuf_t b;
+  if (!arcos_colbuf_alloc(&b, (size_t)(rows[0] + rows[1] + rows[2]) + na))
+    ARCOS_OOM_ABORT(job->ctx->comm);
+  int rc = ARCOS_OK;
+  for (size_t c = 0; c < arcos_ncolumns; c++) {
+    const arcos_col_t *col = &arcos_columns[c];
+    int t = col->table;
+    uint64_t off = first[t], cnt = rows[t];
+    size_t nb = cnt > 0 ? 1 : 0;
+    arcos_col_fill(col, &job->plan, pb->items, pb->nitems, pb->fails, pb->nfails, &b);
+    uint64_t boff = col->type == ARCOS_H5_CHAR ? o[str_key(c)] : 0;
+    if (col->type == ARCOS_H5_CHAR)
+      ARCOS_THEN(arcos_h5_write_strings_into(h, col->path, total[t], tot[str_key(c)], nb, &off,
+                                             &cnt, &boff, b.sp, b.sl));
+    else
+      ARCOS_THEN(arcos_h5_write_into(h, col->path, col->type, total[t], nb, &off, &cnt,
+                                     arcos_colbuf_data(&b, col->type)));
+  }
+  uint64_t so = o[K_STORED], ao = o[K_ALERTS], ac = na;
+  size_t ab = na ? 1 : 0;
+  arcos_col_alerts(pb->items, pb->nitems, stored_row, &so, &b);
+  ARCOS_THEN(
+      arcos_h5_write_into(h, "/alerts/row", ARCOS_H5_U64, tot[K_ALERTS], ab, &ao, &ac, b.u64));
+  ARCOS_THEN(
+      arcos_h5_write_into(h, "/alerts/kind", ARCOS_H5_U8, tot[K_ALERTS], ab, &ao, &ac, b.u8));
+  arcos_col_alert_severity(b.u8, na);
+  ARCOS_THEN(arcos_h5_write_into(h, "/alerts/severity", ARCOS_H5_SEVERITY, tot[K_ALERTS], ab, &ao,
+                                 &ac, b.u8));
+  arcos_colbuf_free(&b);
+  return rc;
+}
+
+/* The statistics of one partition's rows, and its failures while the error sample
+ * (the first 20 in global order) still wants some. */
+static void note_part(job_t *job, const partbuf_t *pb) {
+  for (size_t i = 0; i < pb->nitems; i++)
+    arcos_stats_item(&job->spill_stats, &pb->items[i]);
+  for (size_t i = 0; i < pb->nfails; i++) {
+    arcos_stats_fail(&job->spill_stats, &pb->fails[i]);
+    if (job->nfails >= 20)
+      continue;
+    fail_t *f = arcos_job_new_fail(job);
+    if (f == NULL)
+      ARCOS_OOM_ABORT(job->ctx->comm);
+    *f = pb->fails[i];
+    f->message = arcos_arena_strndup(job->arena, pb->fails[i].message,
+                                     arcos_fail_message_len(&pb->fails[i]));
+    f->message_len = 0;
+    f->raw = NULL;
+    f->raw_len = 0;
+    if (f->message == NULL)
+      ARCOS_OOM_ABORT(job->ctx->comm);
+    job->nfails++;
+  }
+}
+
 int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
   MPI_Comm comm = job->ctx->comm;
   size_t np = job->plan.nparts;
@@ -320,25 +424,7 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
     arcos_buf_reset(&dup);
     if (rc == ARCOS_OK)
       format_part(job, &pb, want_jsonl, want_dlq, &jsonl, &dlq, &dup, k);
-    for (size_t i = 0; i < pb.nitems; i++)
-      arcos_stats_item(&job->spill_stats, &pb.items[i]);
-    for (size_t i = 0; i < pb.nfails; i++) {
-      arcos_stats_fail(&job->spill_stats, &pb.fails[i]);
-      if (job->nfails < 20) { /* the error sample wants the first ones, in order */
-        fail_t *f = arcos_job_new_fail(job);
-        if (f == NULL)
-          ARCOS_OOM_ABORT(comm);
-        *f = pb.fails[i];
-        f->message = arcos_arena_strndup(job->arena, pb.fails[i].message,
-                                         arcos_fail_message_len(&pb.fails[i]));
-        f->message_len = 0;
-        f->raw = NULL;
-        f->raw_len = 0;
-        if (f->message == NULL)
-          ARCOS_OOM_ABORT(comm);
-        job->nfails++;
-      }
-    }
+    note_part(job, &pb);
   }
   job->m.busy_s += arcos_now() - t0;
   int ok = rc == ARCOS_OK, all_ok = 0;
@@ -394,40 +480,8 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
               paths->results_h5, d.text);
     goto close_files;
   }
-  static const char *const comp_path[] = {"/evidence/completeness", "/evidence/integrity",
-                                          "/evidence/provenance", "/evidence/freshness",
-                                          "/evidence/signal"};
-  uint64_t S = tot[K_STORED], A = tot[K_ALERTS], D = tot[K_DUP], E = tot[K_FAIL];
-  ARCOS_THEN(arcos_h5_group(h, "/evidence"));
-  ARCOS_THEN(arcos_h5_create_strings(h, "/evidence/id", S, tot[K_ID_B]));
-  ARCOS_THEN(arcos_h5_create_strings(h, "/evidence/type", S, tot[K_TYPE_B]));
-  ARCOS_THEN(arcos_h5_create_strings(h, "/evidence/source", S, tot[K_SOURCE_B]));
-  ARCOS_THEN(arcos_h5_create_column(h, "/evidence/timestamp", ARCOS_H5_I64, S));
-  ARCOS_THEN(arcos_h5_create_column(h, "/evidence/score", ARCOS_H5_U8, S));
-  for (int c = 0; c < 5; c++)
-    ARCOS_THEN(arcos_h5_create_column(h, comp_path[c], ARCOS_H5_U8, S));
-  ARCOS_THEN(arcos_h5_create_column(h, "/evidence/alerts", ARCOS_H5_U8, S));
-  ARCOS_THEN(arcos_h5_create_column(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, S));
-  ARCOS_THEN(arcos_h5_create_column(h, "/evidence/input", ARCOS_H5_U32, S));
-  ARCOS_THEN(arcos_h5_create_column(h, "/evidence/line", ARCOS_H5_U64, S));
-  ARCOS_THEN(arcos_h5_group(h, "/alerts"));
-  ARCOS_THEN(arcos_h5_create_column(h, "/alerts/row", ARCOS_H5_U64, A));
-  ARCOS_THEN(arcos_h5_create_column(h, "/alerts/kind", ARCOS_H5_U8, A));
-  ARCOS_THEN(arcos_h5_create_column(h, "/alerts/severity", ARCOS_H5_SEVERITY, A));
-  ARCOS_THEN(arcos_h5_group(h, "/duplicates"));
-  ARCOS_THEN(arcos_h5_create_strings(h, "/duplicates/id", D, tot[K_DUPID_B]));
-  ARCOS_THEN(arcos_h5_create_column(h, "/duplicates/input", ARCOS_H5_U32, D));
-  ARCOS_THEN(arcos_h5_create_column(h, "/duplicates/line", ARCOS_H5_U64, D));
-  ARCOS_THEN(arcos_h5_create_column(h, "/duplicates/first_input", ARCOS_H5_U32, D));
-  ARCOS_THEN(arcos_h5_create_column(h, "/duplicates/first_line", ARCOS_H5_U64, D));
-  ARCOS_THEN(arcos_h5_group(h, "/errors"));
-  ARCOS_THEN(arcos_h5_create_strings(h, "/errors/message", E, tot[K_MSG_B]));
-  ARCOS_THEN(arcos_h5_create_column(h, "/errors/input", ARCOS_H5_U32, E));
-  ARCOS_THEN(arcos_h5_create_column(h, "/errors/line", ARCOS_H5_U64, E));
-  ARCOS_THEN(arcos_h5_create_column(h, "/errors/byte_offset", ARCOS_H5_U64, E));
-  ARCOS_THEN(arcos_h5_create_column(h, "/errors/kind", ARCOS_H5_U8, E));
-  ARCOS_THEN(arcos_h5_create_column(h, "/errors/stage", ARCOS_H5_U8, E));
-
+  uint64_t rows[ARCOS_TBL_COUNT] = {tot[K_STORED], tot[K_DUP], tot[K_FAIL]};
+  ARCOS_THEN(create_h5_columns(h, rows, tot));
   /* Pass B: round r writes every rank's r-th partition. */
   size_t next = 0;
   for (uint64_t r = 0; r < rounds && rc == ARCOS_OK; r++) {
@@ -459,130 +513,7 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
       rc = ARCOS_EIO;
       break;
     }
-    /* columns of this partition's rows */
-    size_t ns = (size_t)k[K_STORED], nd = (size_t)k[K_DUP], ne = pb.nfails,
-           na = (size_t)k[K_ALERTS];
-    size_t nmax = ns + nd + ne + na + 1;
-    const char **sp = malloc(nmax * sizeof *sp);
-    uint32_t *sl = malloc(nmax * sizeof *sl), *u32 = malloc(nmax * sizeof *u32);
-    uint64_t *u64 = malloc(nmax * sizeof *u64);
-    int64_t *i64 = malloc(nmax * sizeof *i64);
-    uint8_t *u8 = malloc(nmax);
-    if (sp == NULL || sl == NULL || u32 == NULL || u64 == NULL || i64 == NULL || u8 == NULL)
-      ARCOS_OOM_ABORT(comm);
-    uint64_t so = o[K_STORED], sc = ns, ao = o[K_ALERTS], ac = na, dof = o[K_DUP], dc = nd;
-    uint64_t eo = o[K_FAIL], ec = ne;
-    size_t sb = ns ? 1 : 0, ab = na ? 1 : 0, db = nd ? 1 : 0, eb = ne ? 1 : 0;
-#define FILL(cond, expr)                                                                           \
-  do {                                                                                             \
-    size_t n_ = 0;                                                                                 \
-    for (size_t i = 0; i < pb.nitems; i++) {                                                       \
-      const item_t *it = &pb.items[i];                                                             \
-      if (cond) {                                                                                  \
-        expr;                                                                                      \
-        n_++;                                                                                      \
-      }                                                                                            \
-    }                                                                                              \
-  } while (0)
-#define STORED (it->status == ITEM_STORED)
-#define DUPL (it->status == ITEM_DUPLICATE)
-    uint64_t boff;
-    FILL(STORED, (sp[n_] = it->id, sl[n_] = it->id_len));
-    boff = o[K_ID_B];
-    ARCOS_THEN(arcos_h5_write_strings_into(h, "/evidence/id", S, tot[K_ID_B], sb, &so, &sc, &boff,
-                                           sp, sl));
-    FILL(STORED, (sp[n_] = it->type, sl[n_] = it->type_len));
-    boff = o[K_TYPE_B];
-    ARCOS_THEN(arcos_h5_write_strings_into(h, "/evidence/type", S, tot[K_TYPE_B], sb, &so, &sc,
-                                           &boff, sp, sl));
-    FILL(STORED, (sp[n_] = it->source, sl[n_] = it->source_len));
-    boff = o[K_SOURCE_B];
-    ARCOS_THEN(arcos_h5_write_strings_into(h, "/evidence/source", S, tot[K_SOURCE_B], sb, &so, &sc,
-                                           &boff, sp, sl));
-    FILL(STORED, i64[n_] = it->timestamp_valid ? it->timestamp : INT64_MIN);
-    ARCOS_THEN(arcos_h5_write_into(h, "/evidence/timestamp", ARCOS_H5_I64, S, sb, &so, &sc, i64));
-    FILL(STORED, u8[n_] = it->score);
-    ARCOS_THEN(arcos_h5_write_into(h, "/evidence/score", ARCOS_H5_U8, S, sb, &so, &sc, u8));
-    for (int c = 0; c < 5; c++) {
-      FILL(STORED, u8[n_] = it->comp[c]);
-      ARCOS_THEN(arcos_h5_write_into(h, comp_path[c], ARCOS_H5_U8, S, sb, &so, &sc, u8));
-    }
-    FILL(STORED, u8[n_] = it->alerts);
-    ARCOS_THEN(arcos_h5_write_into(h, "/evidence/alerts", ARCOS_H5_U8, S, sb, &so, &sc, u8));
-    FILL(STORED, u8[n_] = it->severity);
-    ARCOS_THEN(
-        arcos_h5_write_into(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, S, sb, &so, &sc, u8));
-    FILL(STORED, u32[n_] = job->plan.parts[it->part].input);
-    ARCOS_THEN(arcos_h5_write_into(h, "/evidence/input", ARCOS_H5_U32, S, sb, &so, &sc, u32));
-    FILL(STORED, u64[n_] = it->line);
-    ARCOS_THEN(arcos_h5_write_into(h, "/evidence/line", ARCOS_H5_U64, S, sb, &so, &sc, u64));
-    {
-      size_t n_ = 0;
-      uint64_t row = so;
-      for (size_t i = 0; i < pb.nitems; i++) {
-        const item_t *it = &pb.items[i];
-        if (!STORED)
-          continue;
-        for (int a = 0; a < 3; a++) {
-          if (it->alerts & (1u << a)) {
-            u64[n_] = row;
-            u8[n_] = (uint8_t)(a + 1);
-            n_++;
-          }
-        }
-        row++;
-      }
-    }
-    ARCOS_THEN(arcos_h5_write_into(h, "/alerts/row", ARCOS_H5_U64, A, ab, &ao, &ac, u64));
-    ARCOS_THEN(arcos_h5_write_into(h, "/alerts/kind", ARCOS_H5_U8, A, ab, &ao, &ac, u8));
-    for (size_t i = 0; i < na; i++)
-      u8[i] = u8[i] == 1 ? ARCOS_SEV_CRITICAL : u8[i] == 2 ? ARCOS_SEV_HIGH : ARCOS_SEV_MEDIUM;
-    ARCOS_THEN(arcos_h5_write_into(h, "/alerts/severity", ARCOS_H5_SEVERITY, A, ab, &ao, &ac, u8));
-    FILL(DUPL, (sp[n_] = it->id, sl[n_] = it->id_len));
-    boff = o[K_DUPID_B];
-    ARCOS_THEN(arcos_h5_write_strings_into(h, "/duplicates/id", D, tot[K_DUPID_B], db, &dof, &dc,
-                                           &boff, sp, sl));
-    FILL(DUPL, u32[n_] = job->plan.parts[it->part].input);
-    ARCOS_THEN(arcos_h5_write_into(h, "/duplicates/input", ARCOS_H5_U32, D, db, &dof, &dc, u32));
-    FILL(DUPL, u64[n_] = it->line);
-    ARCOS_THEN(arcos_h5_write_into(h, "/duplicates/line", ARCOS_H5_U64, D, db, &dof, &dc, u64));
-    FILL(DUPL, u32[n_] = it->first_input);
-    ARCOS_THEN(
-        arcos_h5_write_into(h, "/duplicates/first_input", ARCOS_H5_U32, D, db, &dof, &dc, u32));
-    FILL(DUPL, u64[n_] = it->first_line);
-    ARCOS_THEN(
-        arcos_h5_write_into(h, "/duplicates/first_line", ARCOS_H5_U64, D, db, &dof, &dc, u64));
-    for (size_t i = 0; i < ne; i++) {
-      sp[i] = pb.fails[i].message;
-      sl[i] = (uint32_t)arcos_fail_message_len(&pb.fails[i]);
-    }
-    boff = o[K_MSG_B];
-    ARCOS_THEN(arcos_h5_write_strings_into(h, "/errors/message", E, tot[K_MSG_B], eb, &eo, &ec,
-                                           &boff, sp, sl));
-    for (size_t i = 0; i < ne; i++)
-      u32[i] = job->plan.parts[pb.fails[i].part].input;
-    ARCOS_THEN(arcos_h5_write_into(h, "/errors/input", ARCOS_H5_U32, E, eb, &eo, &ec, u32));
-    for (size_t i = 0; i < ne; i++)
-      u64[i] = pb.fails[i].line;
-    ARCOS_THEN(arcos_h5_write_into(h, "/errors/line", ARCOS_H5_U64, E, eb, &eo, &ec, u64));
-    for (size_t i = 0; i < ne; i++)
-      u64[i] = pb.fails[i].offset;
-    ARCOS_THEN(arcos_h5_write_into(h, "/errors/byte_offset", ARCOS_H5_U64, E, eb, &eo, &ec, u64));
-    for (size_t i = 0; i < ne; i++)
-      u8[i] = pb.fails[i].kind;
-    ARCOS_THEN(arcos_h5_write_into(h, "/errors/kind", ARCOS_H5_U8, E, eb, &eo, &ec, u8));
-    for (size_t i = 0; i < ne; i++)
-      u8[i] = pb.fails[i].stage;
-    ARCOS_THEN(arcos_h5_write_into(h, "/errors/stage", ARCOS_H5_U8, E, eb, &eo, &ec, u8));
-#undef FILL
-#undef STORED
-#undef DUPL
-    free(sp);
-    free(sl);
-    free(u32);
-    free(u64);
-    free(i64);
-    free(u8);
+    ARCOS_THEN(write_part_columns(job, h, &pb, tot, o, k));
   }
   ARCOS_THEN(arcos_store_h5_common(job, h, paths));
   rc = arcos_store_h5_close(job, paths, &h, rc);

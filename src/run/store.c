@@ -13,7 +13,10 @@
 #include "arcos/h5.h"
 #include "arcos/outfile.h"
 #include "core/jsonw.h"
+#include "run/columns.h"
 #include "run/job_internal.h"
+#include "run/records.h"
+#include "run/store.h"
 
 enum { C_RECORDS, C_STORED, C_DUP, C_FAIL, C_SKIPPED, C_ALERTS, C_JSONL_B, C_DLQ_B, C_DUP_B, NC };
 
@@ -188,9 +191,52 @@ static void make_blocks(const job_t *job, const uint64_t *all, int col, blocks_t
   }
 }
 
-static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all,
-                    const blocks_t *ev, const blocks_t *al, const blocks_t *du,
-                    const blocks_t *er) {
+/* The k-th stored item's row in /evidence: walks this rank's /evidence blocks. */
+typedef struct {
+  const blocks_t *ev;
+  size_t b;
+  uint64_t row, left;
+} row_walk_t;
+
+static uint64_t next_row(void *arg, size_t k) {
+  row_walk_t *w = arg;
+  (void)k;
+  if (w->left == 0) { /* next own block of /evidence */
+    w->row = w->ev->off[w->b];
+    w->left = w->ev->cnt[w->b];
+    w->b++;
+  }
+  w->left--;
+  return w->row++;
+}
+
+/* One column of the table (columns.h) over this rank's blocks. */
+static int write_col(arcos_h5_t *h, const arcos_col_t *c, const blocks_t *bl,
+                     const arcos_colbuf_t *b) {
+  if (c->type == ARCOS_H5_CHAR)
+    return arcos_h5_write_strings(h, c->path, bl->total, bl->n, bl->off, bl->cnt, b->sp, b->sl);
+  return arcos_h5_write_blocks(h, c->path, c->type, bl->total, bl->n, bl->off, bl->cnt,
+                               arcos_colbuf_data(b, c->type));
+}
+
+/* /alerts: one row per alert; row = the record's row in /evidence. */
+static int write_alerts(job_t *job, arcos_h5_t *h, const blocks_t *ev, const blocks_t *al,
+                        const arcos_colbuf_t *b) {
+  row_walk_t w = {ev, 0, 0, 0};
+  size_t na = arcos_col_alerts(job->items, job->nitems, next_row, &w, b);
+  int rc = arcos_h5_group(h, "/alerts");
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/row", ARCOS_H5_U64, al->total, al->n, al->off,
+                                   al->cnt, b->u64));
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/kind", ARCOS_H5_U8, al->total, al->n, al->off,
+                                   al->cnt, b->u8));
+  arcos_col_alert_severity(b->u8, na);
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/severity", ARCOS_H5_SEVERITY, al->total, al->n,
+                                   al->off, al->cnt, b->u8));
+  return rc;
+}
+
+static int write_h5(job_t *job, const output_paths_t *paths, const blocks_t *ev, const blocks_t *al,
+                    const blocks_t *du, const blocks_t *er) {
   MPI_Comm comm = job->ctx->comm;
   arcos_detail_t d;
   arcos_detail_clear(&d);
@@ -203,169 +249,30 @@ static int write_h5(job_t *job, const output_paths_t *paths, const uint64_t *all
               paths->results_h5, d.text);
     return rc;
   }
-  (void)all;
-  size_t ns = 0, nd = 0, na = 0;
-  for (size_t i = 0; i < job->nitems; i++) {
-    if (job->items[i].status == ITEM_STORED) {
-      ns++;
-      for (int a = 0; a < 3; a++)
-        na += (job->items[i].alerts >> a) & 1u;
-    } else {
-      nd++;
-    }
-  }
-  size_t nmax = ns > nd ? ns : nd;
-  nmax = nmax > na ? nmax : na;
-  nmax = nmax > job->nfails ? nmax : job->nfails;
-  const char **sp = malloc((nmax + 1) * sizeof *sp);
-  uint32_t *sl = malloc((nmax + 1) * sizeof *sl);
-  uint64_t *u64 = malloc((nmax + 1) * sizeof *u64);
-  uint32_t *u32 = malloc((nmax + 1) * sizeof *u32);
-  uint8_t *u8 = malloc(nmax + 1);
-  int64_t *i64 = malloc((nmax + 1) * sizeof *i64);
-  if (sp == NULL || sl == NULL || u64 == NULL || u32 == NULL || u8 == NULL || i64 == NULL)
+  size_t na = 0;
+  for (size_t i = 0; i < job->nitems; i++)
+    for (int a = 0; a < 3 && job->items[i].status == ITEM_STORED; a++)
+      na += (job->items[i].alerts >> a) & 1u;
+  size_t nmax = job->nitems > job->nfails ? job->nitems : job->nfails;
+  arcos_colbuf_t b;
+  if (!arcos_colbuf_alloc(&b, nmax > na ? nmax : na))
     ARCOS_OOM_ABORT(comm);
-
-  /* /evidence: one row per stored record in global order. */
-  ARCOS_THEN(arcos_h5_group(h, "/evidence"));
-/* expr once per item of status st, in global order; k_ counts the rows so far. */
-#define FILL_IF(st, expr)                                                                          \
-  do {                                                                                             \
-    size_t k_ = 0;                                                                                 \
-    for (size_t i = 0; i < job->nitems; i++) {                                                     \
-      const item_t *it = &job->items[i];                                                           \
-      if (it->status == (st)) {                                                                    \
-        expr;                                                                                      \
-        k_++;                                                                                      \
-      }                                                                                            \
-    }                                                                                              \
-  } while (0)
-#define FILL_STORED(expr) FILL_IF(ITEM_STORED, expr)
-#define FILL_DUP(expr) FILL_IF(ITEM_DUPLICATE, expr)
-  FILL_STORED((sp[k_] = it->id, sl[k_] = it->id_len));
-  ARCOS_THEN(arcos_h5_write_strings(h, "/evidence/id", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
-  FILL_STORED((sp[k_] = it->type, sl[k_] = it->type_len));
-  ARCOS_THEN(
-      arcos_h5_write_strings(h, "/evidence/type", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
-  FILL_STORED((sp[k_] = it->source, sl[k_] = it->source_len));
-  ARCOS_THEN(
-      arcos_h5_write_strings(h, "/evidence/source", ev->total, ev->n, ev->off, ev->cnt, sp, sl));
-  FILL_STORED(i64[k_] = it->timestamp_valid ? it->timestamp : INT64_MIN);
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/timestamp", ARCOS_H5_I64, ev->total, ev->n,
-                                   ev->off, ev->cnt, i64));
-  FILL_STORED(u8[k_] = it->score);
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/score", ARCOS_H5_U8, ev->total, ev->n, ev->off,
-                                   ev->cnt, u8));
-  static const char *const comp_path[] = {"/evidence/completeness", "/evidence/integrity",
-                                          "/evidence/provenance", "/evidence/freshness",
-                                          "/evidence/signal"};
-  for (int c = 0; c < 5; c++) {
-    FILL_STORED(u8[k_] = it->comp[c]);
-    ARCOS_THEN(arcos_h5_write_blocks(h, comp_path[c], ARCOS_H5_U8, ev->total, ev->n, ev->off,
-                                     ev->cnt, u8));
-  }
-  FILL_STORED(u8[k_] = it->alerts);
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/alerts", ARCOS_H5_U8, ev->total, ev->n, ev->off,
-                                   ev->cnt, u8));
-  FILL_STORED(u8[k_] = it->severity);
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/alert_severity", ARCOS_H5_SEVERITY, ev->total,
-                                   ev->n, ev->off, ev->cnt, u8));
-  FILL_STORED(u32[k_] = job->plan.parts[it->part].input);
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/input", ARCOS_H5_U32, ev->total, ev->n, ev->off,
-                                   ev->cnt, u32));
-  FILL_STORED(u64[k_] = it->line);
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/evidence/line", ARCOS_H5_U64, ev->total, ev->n, ev->off,
-                                   ev->cnt, u64));
-
-  /* /alerts: one row per alert; row = the record's row in /evidence. */
-  ARCOS_THEN(arcos_h5_group(h, "/alerts"));
-  {
-    size_t k = 0, b = 0;
-    uint64_t row = 0, left = 0;
-    for (size_t i = 0; i < job->nitems; i++) {
-      const item_t *it = &job->items[i];
-      if (it->status != ITEM_STORED)
+  const blocks_t *tb[ARCOS_TBL_COUNT] = {ev, du, er};
+  for (int t = 0; t < ARCOS_TBL_COUNT; t++) {
+    ARCOS_THEN(arcos_h5_group(h, arcos_table_group[t]));
+    for (size_t c = 0; c < arcos_ncolumns; c++) {
+      if (arcos_columns[c].table != t)
         continue;
-      if (left == 0) { /* next own block of /evidence */
-        row = ev->off[b];
-        left = ev->cnt[b];
-        b++;
-      }
-      for (int a = 0; a < 3; a++) {
-        if (it->alerts & (1u << a)) {
-          u64[k] = row;
-          u8[k] = (uint8_t)(a + 1);
-          k++;
-        }
-      }
-      row++;
-      left--;
+      arcos_col_fill(&arcos_columns[c], &job->plan, job->items, job->nitems, job->fails,
+                     job->nfails, &b);
+      ARCOS_THEN(write_col(h, &arcos_columns[c], tb[t], &b));
     }
+    if (t == ARCOS_TBL_EVIDENCE)
+      ARCOS_THEN(write_alerts(job, h, ev, al, &b));
   }
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/row", ARCOS_H5_U64, al->total, al->n, al->off,
-                                   al->cnt, u64));
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/kind", ARCOS_H5_U8, al->total, al->n, al->off,
-                                   al->cnt, u8));
-  for (size_t k = 0; k < na; k++)
-    u8[k] = u8[k] == 1 ? ARCOS_SEV_CRITICAL : u8[k] == 2 ? ARCOS_SEV_HIGH : ARCOS_SEV_MEDIUM;
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/severity", ARCOS_H5_SEVERITY, al->total, al->n,
-                                   al->off, al->cnt, u8));
-
-  /* /duplicates */
-  ARCOS_THEN(arcos_h5_group(h, "/duplicates"));
-  FILL_DUP((sp[k_] = it->id, sl[k_] = it->id_len));
-  ARCOS_THEN(
-      arcos_h5_write_strings(h, "/duplicates/id", du->total, du->n, du->off, du->cnt, sp, sl));
-  FILL_DUP(u32[k_] = job->plan.parts[it->part].input);
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/duplicates/input", ARCOS_H5_U32, du->total, du->n, du->off,
-                                   du->cnt, u32));
-  FILL_DUP(u64[k_] = it->line);
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/duplicates/line", ARCOS_H5_U64, du->total, du->n, du->off,
-                                   du->cnt, u64));
-  FILL_DUP(u32[k_] = it->first_input);
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/duplicates/first_input", ARCOS_H5_U32, du->total, du->n,
-                                   du->off, du->cnt, u32));
-  FILL_DUP(u64[k_] = it->first_line);
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/duplicates/first_line", ARCOS_H5_U64, du->total, du->n,
-                                   du->off, du->cnt, u64));
-
-  /* /errors: every failed record, dead-lettered or skipped. */
-  ARCOS_THEN(arcos_h5_group(h, "/errors"));
-  for (size_t i = 0; i < job->nfails; i++) {
-    sp[i] = job->fails[i].message;
-    sl[i] = (uint32_t)strlen(job->fails[i].message);
-  }
-  ARCOS_THEN(
-      arcos_h5_write_strings(h, "/errors/message", er->total, er->n, er->off, er->cnt, sp, sl));
-  for (size_t i = 0; i < job->nfails; i++)
-    u32[i] = job->plan.parts[job->fails[i].part].input;
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/input", ARCOS_H5_U32, er->total, er->n, er->off,
-                                   er->cnt, u32));
-  for (size_t i = 0; i < job->nfails; i++)
-    u64[i] = job->fails[i].line;
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/line", ARCOS_H5_U64, er->total, er->n, er->off,
-                                   er->cnt, u64));
-  for (size_t i = 0; i < job->nfails; i++)
-    u64[i] = job->fails[i].offset;
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/byte_offset", ARCOS_H5_U64, er->total, er->n,
-                                   er->off, er->cnt, u64));
-  for (size_t i = 0; i < job->nfails; i++)
-    u8[i] = job->fails[i].kind;
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/kind", ARCOS_H5_U8, er->total, er->n, er->off,
-                                   er->cnt, u8));
-  for (size_t i = 0; i < job->nfails; i++)
-    u8[i] = job->fails[i].stage;
-  ARCOS_THEN(arcos_h5_write_blocks(h, "/errors/stage", ARCOS_H5_U8, er->total, er->n, er->off,
-                                   er->cnt, u8));
-
   ARCOS_THEN(arcos_store_h5_common(job, h, paths));
   rc = arcos_store_h5_close(job, paths, &h, rc);
-  free(sp);
-  free(sl);
-  free(u64);
-  free(u32);
-  free(u8);
-  free(i64);
+  arcos_colbuf_free(&b);
   return rc;
 }
 
@@ -577,7 +484,7 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
   make_blocks(job, all, C_DUP, &bl[2]);
   make_blocks(job, all, C_FAIL, &bl[3]);
   if (rc == ARCOS_OK)
-    rc = write_h5(job, paths, all, &bl[0], &bl[1], &bl[2], &bl[3]);
+    rc = write_h5(job, paths, &bl[0], &bl[1], &bl[2], &bl[3]);
   job->m.io_s += arcos_now() - t0;
   for (int k = 0; k < 4; k++) {
     free(bl[k].off);

@@ -18,6 +18,9 @@
 
 #include "core/jsonw.h"
 #include "run/job_internal.h"
+#include "run/pipeline.h"
+#include "run/records.h"
+#include "run/stream.h"
 
 enum { TAG_BATCH = 11, TAG_DONE = 12, TAG_STOP = 13 };
 
@@ -111,10 +114,46 @@ static void note_size(job_t *job, int64_t bsize) {
   job->batch_final = bsize;
 }
 
+/* Collect the credits workers have returned, without waiting; each finished batch
+ * frees its send slot and moves the batch size (adaptive). Returns the batch size. */
+static int64_t collect_credits(job_t *job, int workers, slot_t *slots, size_t nslots,
+                               int64_t *credit, int64_t bsize) {
+  MPI_Comm comm = job->ctx->comm;
+  for (;;) {
+    int flag = 0;
+    MPI_Status st;
+    if (workers > 0)
+      MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, comm, &flag, &st);
+    if (!flag)
+      return bsize;
+    done_msg_t d;
+    MPI_Recv(&d, (int)sizeof d, MPI_BYTE, st.MPI_SOURCE, TAG_DONE, comm, &st);
+    credit[st.MPI_SOURCE]++;
+    for (size_t k = 0; k < nslots; k++) {
+      if (slots[k].busy && slots[k].part == d.part) {
+        MPI_Wait(&slots[k].req, MPI_STATUS_IGNORE);
+        slots[k].busy = 0;
+      }
+    }
+    bsize = adapt(job, bsize, &d);
+  }
+}
+
+/* How many ranks besides rank 0 take batches. */
+static int worker_ranks(const job_t *job) {
+  int workers = job->ctx->size - 1;
+  int64_t cap = job->cfg->max_workers;
+  if (cap > 0 && cap - 1 < workers)
+    workers = (int)cap - 1;
+  return workers;
+}
+
 static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
   MPI_Comm comm = job->ctx->comm;
   int size = job->ctx->size;
-  int workers = size - 1;
+  /* ARCOS_MAX_WORKERS (SPEC §9) caps how many ranks take partitions: rank 0, which
+   * takes a batch itself only when every worker is busy, counts as one of them. */
+  int workers = worker_ranks(job);
   int64_t inflight = job->cfg->max_in_flight;
   int64_t bsize = job->cfg->batch_size;
   size_t nslots = (size_t)(workers > 0 ? workers : 0) * (size_t)inflight;
@@ -153,25 +192,7 @@ static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
     job->m.io_s += arcos_now() - t0;
     if (batch.len == 0)
       break;
-    /* Collect the credits workers have returned, without waiting. */
-    for (;;) {
-      int flag = 0;
-      MPI_Status st;
-      if (workers > 0)
-        MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, comm, &flag, &st);
-      if (!flag)
-        break;
-      done_msg_t d;
-      MPI_Recv(&d, (int)sizeof d, MPI_BYTE, st.MPI_SOURCE, TAG_DONE, comm, &st);
-      credit[st.MPI_SOURCE]++;
-      for (size_t k = 0; k < nslots; k++) {
-        if (slots[k].busy && slots[k].part == d.part) {
-          MPI_Wait(&slots[k].req, MPI_STATUS_IGNORE);
-          slots[k].busy = 0;
-        }
-      }
-      bsize = adapt(job, bsize, &d);
-    }
+    bsize = collect_credits(job, workers, slots, nslots, credit, bsize);
     int w = -1;
     for (int k = 0; k < workers && w < 0; k++) {
       int r = 1 + (next_worker - 1 + k) % workers;
@@ -303,7 +324,7 @@ int arcos_stream_run(job_t *job) {
     plan->inputs[0].display = strdup(job->cfg->inputs[0]);
     plan->inputs[0].format = ARCOS_FMT_STDIN;
     plan->ninputs = 1;
-    plan->workers = job->ctx->size > 1 ? job->ctx->size - 1 : 1;
+    plan->workers = worker_ranks(job) > 0 ? worker_ranks(job) : 1;
   }
   arcos_pipeline_t *p = arcos_pipeline_create(job);
   if (p == NULL)
@@ -331,8 +352,9 @@ int arcos_stream_run(job_t *job) {
     plan->inputs[0].size = plan->nparts ? plan->parts[plan->nparts - 1].end : 0;
     plan->total_bytes = plan->inputs[0].size;
   }
-  int any = rc != ARCOS_OK, all_any = 0;
-  MPI_Allreduce(&any, &all_any, 1, MPI_INT, MPI_MAX, job->ctx->comm);
+  /* The failure keeps its kind: every rank returns the same code (the lowest). */
+  int agreed = rc;
+  MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MIN, job->ctx->comm);
   /* Everyone learns the batches (partitions) and who processed them. */
   int brc = arcos_plan_bcast(job->ctx->comm, ARCOS_OK, plan);
   uint64_t dropped = job->dropped;
@@ -340,5 +362,5 @@ int arcos_stream_run(job_t *job) {
   job->dropped = dropped;
   if (brc == ARCOS_OK)
     brc = arcos_job_parts_reserve(job, plan->nparts + 1);
-  return all_any ? ARCOS_ENOMEM : brc;
+  return agreed != ARCOS_OK ? agreed : brc;
 }

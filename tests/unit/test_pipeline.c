@@ -1,0 +1,142 @@
+/* The run layer's pipeline (src/run/pipeline.c) built alone on MPI_COMM_SELF: a batch of
+ * JSON Lines through the stages, the error policy (parse failures, injected transient
+ * stage faults retried or dead-lettered) and the batch accounting. */
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arcos/fault.h"
+#include "check.h"
+#include "run/job_internal.h"
+#include "run/pipeline.h"
+#include "run/records.h"
+
+#define NREC 200
+
+/* NREC records, every 50th line not JSON. */
+static char *make_batch(size_t *len) {
+  arcos_buf_t b = {0};
+  char line[256];
+  for (int i = 0; i < NREC; i++) {
+    int n = i % 50 == 7 ? snprintf(line, sizeof line, "{not json %d\n", i)
+                        : snprintf(line, sizeof line,
+                                   "{\"id\":\"rec-%d\",\"type\":\"test_result\",\"source\":\"ci\","
+                                   "\"timestamp\":\"2026-10-01T00:00:00Z\",\"data\":{\"n\":%d}}\n",
+                                   i, i);
+    arcos_buf_append(&b, line, (size_t)n);
+  }
+  *len = b.len;
+  return b.data;
+}
+
+typedef struct {
+  arcos_ctx_t ctx;
+  arcos_config_t cfg;
+  job_t job;
+} fixture_t;
+
+static void setup(fixture_t *f, int on_error, const char *faults) {
+  memset(f, 0, sizeof *f);
+  arcos_config_init(&f->cfg);
+  f->cfg.on_error = on_error;
+  f->cfg.max_retries = 2;
+  f->cfg.retry_backoff_ms = 0;
+  if (faults != NULL) {
+    arcos_detail_t d;
+    arcos_detail_clear(&d);
+    CHECK_INT_EQ(arcos_faults_parse(faults, &f->cfg.faults, &d), ARCOS_OK);
+  }
+  f->ctx = (arcos_ctx_t){MPI_COMM_SELF, 0, 1, &f->cfg, stdout, stderr};
+  f->job.ctx = &f->ctx;
+  f->job.cfg = &f->cfg;
+  f->job.journal_fd = -1;
+  f->job.streaming = true;
+  f->job.reference_time = 1793491200; /* 2026-11-01 */
+  f->job.arena = arcos_arena_create();
+  CHECK(f->job.arena != NULL);
+}
+
+static void teardown(fixture_t *f) {
+  arcos_arena_destroy(&f->job.arena);
+  free(f->job.items);
+  free(f->job.fails);
+  free(f->job.latency_ms);
+  free(f->job.newlines);
+  free(f->job.part_records);
+  free(f->job.part_item_first);
+  free(f->job.part_fail_first);
+  arcos_config_free(&f->cfg);
+}
+
+/* One batch through the pipeline; every record is an item or a failure. */
+static void run_batch(fixture_t *f) {
+  size_t len = 0;
+  char *text = make_batch(&len);
+  arcos_pipeline_t *p = arcos_pipeline_create(&f->job);
+  CHECK(p != NULL);
+  uint64_t recs = 0;
+  CHECK_INT_EQ(arcos_pipeline_buffer(p, 0, text, len, 1, 0, &recs), ARCOS_OK);
+  arcos_pipeline_destroy(&p);
+  free(text);
+  CHECK_INT_EQ(recs, NREC);
+  CHECK_INT_EQ(f->job.nitems + f->job.nfails, NREC);
+  CHECK_INT_EQ(f->job.m.batches, 1); /* a streaming batch is one batch */
+  CHECK_INT_EQ(f->job.nlatency, 1);
+}
+
+static size_t count_kind(const job_t *job, int kind) {
+  size_t n = 0;
+  for (size_t i = 0; i < job->nfails; i++)
+    n += job->fails[i].kind == kind;
+  return n;
+}
+
+static void test_clean(void) {
+  fixture_t f;
+  setup(&f, ARCOS_ON_ERROR_DLQ, NULL);
+  run_batch(&f);
+  CHECK_INT_EQ(count_kind(&f.job, ARCOS_KIND_PARSE), NREC / 50);
+  CHECK_INT_EQ(f.job.nfails, NREC / 50);
+  const fail_t *x = &f.job.fails[0];
+  CHECK_INT_EQ(x->line, 8);                /* line 8 of the batch (first_line 1) */
+  CHECK(x->raw != NULL && x->raw_len > 0); /* dlq keeps the raw text */
+  CHECK_INT_EQ(f.job.items[0].status, ITEM_STORED);
+  CHECK_MEM_EQ(f.job.items[0].id, f.job.items[0].id_len, "rec-0", 5);
+  CHECK_INT_EQ(f.job.injected + f.job.retries, 0);
+  teardown(&f);
+}
+
+/* Transient faults: retried under `retry`; what still fails after max_retries is a
+ * stage failure with max_retries + 1 attempts. Under `dlq` nothing is retried. */
+static void test_transient(int on_error) {
+  fixture_t f;
+  setup(&f, on_error, "stage=analysis,rate=0.5,kind=transient,seed=3");
+  run_batch(&f);
+  size_t stage = count_kind(&f.job, ARCOS_KIND_STAGE);
+  CHECK(f.job.injected > 0);
+  CHECK(stage > 0);
+  for (size_t i = 0; i < f.job.nfails; i++) {
+    const fail_t *x = &f.job.fails[i];
+    if (x->kind == ARCOS_KIND_STAGE) {
+      CHECK_INT_EQ(x->stage, ARCOS_STAGE_ANALYSIS);
+      CHECK_INT_EQ(x->attempts, on_error == ARCOS_ON_ERROR_RETRY ? 3 : 1);
+    }
+  }
+  if (on_error == ARCOS_ON_ERROR_RETRY) {
+    CHECK(f.job.recovered > 0); /* rate 0.5: some pass on a later attempt */
+    CHECK_INT_EQ(f.job.gave_up, stage);
+    CHECK(f.job.retries >= f.job.recovered + 2 * f.job.gave_up);
+  } else {
+    CHECK_INT_EQ(f.job.retries + f.job.recovered + f.job.gave_up, 0);
+  }
+  teardown(&f);
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  test_clean();
+  test_transient(ARCOS_ON_ERROR_RETRY);
+  test_transient(ARCOS_ON_ERROR_DLQ);
+  MPI_Finalize();
+  return CHECK_DONE();
+}

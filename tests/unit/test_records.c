@@ -1,0 +1,106 @@
+/* The records store of the run layer (src/run/records.c), built alone: a zeroed job_t
+ * is all it needs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "run/job_internal.h"
+#include "run/records.h"
+
+static void test_parts_reserve(void) {
+  job_t job;
+  memset(&job, 0, sizeof job);
+  CHECK_INT_EQ(arcos_job_parts_reserve(&job, 10), ARCOS_OK);
+  CHECK(job.parts_cap >= 10);
+  job.newlines[3] = 7;
+  job.part_records[9] = 5;
+  size_t cap = job.parts_cap;
+  CHECK_INT_EQ(arcos_job_parts_reserve(&job, cap), ARCOS_OK); /* no growth needed */
+  CHECK_INT_EQ(job.parts_cap, cap);
+  CHECK_INT_EQ(arcos_job_parts_reserve(&job, 1000), ARCOS_OK);
+  CHECK(job.parts_cap >= 1000);
+  CHECK_INT_EQ(job.newlines[3], 7); /* kept across growth */
+  CHECK_INT_EQ(job.part_records[9], 5);
+  int zero = 1;
+  for (size_t p = cap; p < job.parts_cap; p++)
+    zero &= job.newlines[p] == 0 && job.part_records[p] == 0 && job.part_item_first[p] == 0 &&
+            job.part_fail_first[p] == 0;
+  CHECK(zero); /* new entries are zeroed */
+  free(job.newlines);
+  free(job.part_records);
+  free(job.part_item_first);
+  free(job.part_fail_first);
+}
+
+static void test_new_item_fail(void) {
+  job_t job;
+  memset(&job, 0, sizeof job);
+  for (uint32_t i = 0; i < 3000; i++) { /* past the first growth (1024) */
+    item_t *it = arcos_job_new_item(&job);
+    CHECK(it != NULL);
+    if (it == NULL)
+      return;
+    if (i == 2999)
+      CHECK(it->score == 0 && it->id == NULL); /* zeroed, even where memory was reused */
+    it->seq = i;
+    it->score = (uint8_t)(i % 101);
+    job.nitems++;
+  }
+  int in_order = 1;
+  for (uint32_t i = 0; i < 3000; i++)
+    in_order &= job.items[i].seq == i;
+  CHECK(in_order);
+  fail_t *f = arcos_job_new_fail(&job);
+  CHECK(f != NULL && f->kind == 0 && f->message == NULL);
+  CHECK_INT_EQ(job.nfails, 0); /* the caller counts it in */
+  free(job.items);
+  free(job.fails);
+}
+
+static void test_stats(void) {
+  stats_t s;
+  arcos_stats_init(&s);
+  item_t a = {.score = 95,
+              .alerts = ARCOS_ALERT_INTEGRITY_VIOLATION | ARCOS_ALERT_CLOCK_SKEW,
+              .status = ITEM_STORED};
+  item_t b = {.score = 100, .status = ITEM_STORED};
+  item_t c = {.score = 3, .alerts = ARCOS_ALERT_LOW_QUALITY, .status = ITEM_STORED};
+  item_t dup = {.score = 50, .alerts = ARCOS_ALERT_LOW_QUALITY, .status = ITEM_DUPLICATE};
+  arcos_stats_item(&s, &a);
+  arcos_stats_item(&s, &b);
+  arcos_stats_item(&s, &c);
+  arcos_stats_item(&s, &dup); /* duplicates are not stored records: not counted */
+  CHECK_INT_EQ(s.sum[S_SCORE_SUM], 198);
+  CHECK_INT_EQ(s.min, 3);
+  CHECK_INT_EQ(s.max, 100);
+  CHECK_INT_EQ(s.sum[S_HIST + 9], 2); /* 95 and 100 share the last bucket */
+  CHECK_INT_EQ(s.sum[S_HIST + 0], 1);
+  CHECK_INT_EQ(s.sum[S_HIST + 5], 0);
+  CHECK_INT_EQ(s.sum[S_ALERT_CRIT], 1);
+  CHECK_INT_EQ(s.sum[S_ALERT_HIGH], 1);
+  CHECK_INT_EQ(s.sum[S_ALERT_MED], 1);
+  fail_t f1 = {.kind = ARCOS_KIND_IO}, f2 = {.kind = ARCOS_KIND_PARSE}, f3 = {.kind = 0};
+  arcos_stats_fail(&s, &f1);
+  arcos_stats_fail(&s, &f2);
+  arcos_stats_fail(&s, &f3); /* not a kind: not counted anywhere */
+  CHECK_INT_EQ(s.sum[S_ERR_IO], 1);
+  CHECK_INT_EQ(s.sum[S_ERR_PARSE], 1);
+  CHECK_INT_EQ(s.sum[S_ERR_INVALID] + s.sum[S_ERR_STAGE], 0);
+}
+
+static void test_helpers(void) {
+  CHECK(item_pos(1, 0) > item_pos(0, UINT32_MAX)); /* partition first, then position */
+  fail_t f = {.message = "abc"};
+  CHECK_INT_EQ(arcos_fail_message_len(&f), 3);
+  f.message = "abcdef"; /* borrowed from a segment: not NUL-terminated where it ends */
+  f.message_len = 2;
+  CHECK_INT_EQ(arcos_fail_message_len(&f), 2);
+}
+
+int main(void) {
+  test_parts_reserve();
+  test_new_item_fail();
+  test_stats();
+  test_helpers();
+  return CHECK_DONE();
+}
