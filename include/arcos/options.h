@@ -51,7 +51,7 @@ typedef struct {
 } arcos_opt_t;
 
 /* A command's options. */
-typedef struct {
+typedef struct arcos_optset {
   const char *command;    /* "run": messages say "see arcos-scale run --help" */
   const arcos_opt_t *opt; /* the table */
   size_t n;

@@ -140,8 +140,8 @@ int arcos_opts_set_text(const arcos_opt_t *o, void *base, const char *text, cons
     else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0 || strcmp(text, "no") == 0)
       *(bool *)field = false;
     else
-      return arcos_detail_set(d, errcode, source, 0, "%s: expected true or false, got '%s'",
-                              origin, text);
+      return arcos_detail_set(d, errcode, source, 0, "%s: expected true or false, got '%s'", origin,
+                              text);
     return ARCOS_OK;
   case ARCOS_OPT_I32:
   case ARCOS_OPT_I64:
@@ -230,7 +230,8 @@ static int parse_one(const arcos_optset_t *set, void *base, int argc, char **arg
   }
   const arcos_opt_t *o = find_flag(set, name);
   if (o == NULL)
-    return arcos_detail_set(d, ARCOS_EUSAGE, a, 0, "unknown option %s%s (see arcos-scale %s --help)",
+    return arcos_detail_set(d, ARCOS_EUSAGE, a, 0,
+                            "unknown option %s%s (see arcos-scale %s --help)",
                             a[1] == '-' ? "--" : "-", name, set->command);
   char origin[112];
   snprintf(origin, sizeof origin, "%s%s", a[1] == '-' ? "--" : "-", name);
@@ -356,8 +357,8 @@ void arcos_opts_print_help(const arcos_optset_t *set, const void *base, FILE *ou
     /* Booleans that are off and required options have no default worth a word. */
     bool show = def[0] != '\0' && (o->flags & ARCOS_OPT_REQUIRED) == 0 &&
                 !(o->kind == ARCOS_OPT_BOOL && o->dflt == NULL && strcmp(def, "false") == 0);
-    fprintf(out, "  %-30s %s%s%s%s%s%s\n", lhs, o->help, show ? " (default " : "",
-            show ? def : "", show ? ")" : "", o->env ? "; env " : "", o->env ? o->env : "");
+    fprintf(out, "  %-30s %s%s%s%s%s%s\n", lhs, o->help, show ? " (default " : "", show ? def : "",
+            show ? ")" : "", o->env ? "; env " : "", o->env ? o->env : "");
   }
 }
 

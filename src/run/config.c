@@ -23,12 +23,13 @@ static const char *const progress_style_names[] = {"auto", "bar", "lines", NULL}
 #define SOFF(f) (offsetof(arcos_config_t, scoring) + offsetof(arcos_scoring_t, f))
 /* An option whose default help prints from arcos_config_init. */
 #define OPT(key, kind, off, lo, hi, choices, env, metavar, help)                                   \
-  {key, kind, off, lo, hi, choices, env, metavar, help, NULL, 0}
+  { key, kind, off, lo, hi, choices, env, metavar, help, NULL, 0 }
 /* An option whose default is a sentinel that `note` explains. */
 #define OPTN(key, kind, off, lo, hi, env, metavar, help, note)                                     \
-  {key, kind, off, lo, hi, NULL, env, metavar, help, note, 0}
+  { key, kind, off, lo, hi, NULL, env, metavar, help, note, 0 }
 /* A retired option (SPEC §2): it exits 2 with `help`. */
-#define RETIRED(key, help) {key, ARCOS_OPT_RETIRED, 0, 0, 0, NULL, NULL, NULL, help, NULL, 0}
+#define RETIRED(key, help)                                                                         \
+  { key, ARCOS_OPT_RETIRED, 0, 0, 0, NULL, NULL, NULL, help, NULL, 0 }
 #define BY_RULES "signal points come from the scoring rules: use --scoring-rules FILE (SPEC §2)"
 
 static const arcos_opt_t options[] = {
@@ -79,8 +80,8 @@ static const arcos_opt_t options[] = {
          "ranks that take partitions", "0: all"),
     OPTN("cache_nodes", ARCOS_OPT_I64, OFF(cache_nodes), 0, 1e6, "ARCOS_CACHE_NODES", "N",
          "logical cache nodes on the ring", "0: max(3, ranks)"),
-    OPTN("vnodes", ARCOS_OPT_I64, OFF(vnodes), 0, 1e6, NULL, "N",
-         "virtual nodes per cache node", "0: the ring's"),
+    OPTN("vnodes", ARCOS_OPT_I64, OFF(vnodes), 0, 1e6, NULL, "N", "virtual nodes per cache node",
+         "0: the ring's"),
     OPT("cache_replication", ARCOS_OPT_I64, OFF(cache_replication), 1, 8, NULL, NULL, "R",
         "copies of each cache entry on distinct nodes"),
     OPTN("fail_cache_node", ARCOS_OPT_I64, OFF(fail_cache_node), -1, 1e6, NULL, "K",
@@ -94,8 +95,8 @@ static const arcos_opt_t options[] = {
     OPT("checksum_memo", ARCOS_OPT_BOOL, OFF(checksum_memo), 0, 0, NULL, NULL, NULL,
         "memo of verified checksums on the cache: a repeated data + checksum text skips its "
         "parse, canonical form and SHA-256 (it pays off when payloads repeat; docs/cache.md)"),
-    OPT("checksum_memo_min_bytes", ARCOS_OPT_I64, OFF(checksum_memo_min_bytes), 0, 1e9, NULL,
-        NULL, "N", "only `data` texts of at least N bytes use the memo"),
+    OPT("checksum_memo_min_bytes", ARCOS_OPT_I64, OFF(checksum_memo_min_bytes), 0, 1e9, NULL, NULL,
+        "N", "only `data` texts of at least N bytes use the memo"),
     OPT("checksum_memo_round", ARCOS_OPT_I64, OFF(checksum_memo_round), 1, 1e7, NULL, NULL, "N",
         "records per rank per memo round"),
     OPTN("max_error_rate", ARCOS_OPT_F64, OFF(max_error_rate), 0, 1, NULL, "F",
@@ -360,6 +361,8 @@ void arcos_config_print_help(FILE *out) {
   arcos_opts_print_help(&run_options, &defaults, out);
   arcos_config_free(&defaults);
 }
+
+const struct arcos_optset *arcos_config_options(void) { return &run_options; }
 
 json_t *arcos_config_to_json(const arcos_config_t *cfg) {
   json_t *root = json_object();

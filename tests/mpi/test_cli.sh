@@ -43,7 +43,7 @@ expect_exit 2 "key scoring.coverage_high is retired.*--scoring-rules" "$ARCOS_BI
 [ ! -e "$ARCOS_TMP/r" ] || fail "a retired option created the output directory"
 # Every other command's bad option is named, with exit 2.
 expect_exit 2 "--deflate: 12 is out of range" "$ARCOS_BIN" convert "$f" --out "$ARCOS_TMP/a.h5" --deflate 12
-expect_exit 2 "--out ARCHIVE.h5 is required" "$ARCOS_BIN" convert "$f"
+expect_exit 2 "--out PATH is required" "$ARCOS_BIN" convert "$f"
 expect_exit 2 "unknown option --bogus" "$ARCOS_BIN" query --graph x --queries y --bogus
 expect_exit 2 "--graph PATH is required" "$ARCOS_BIN" query --queries y
 expect_exit 2 "--nodes: 1 is out of range" "$ARCOS_BIN" cache-check --nodes 1 --keys 5
