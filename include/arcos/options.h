@@ -46,7 +46,8 @@ typedef struct {
   const char *env;            /* environment variable, or NULL */
   const char *metavar;        /* "N", "FILE"; NULL for booleans */
   const char *help;           /* one line; ARCOS_OPT_RETIRED: what to use instead */
-  const char *dflt;           /* help's default when the value is a sentinel, or NULL */
+  const char *dflt;           /* help's default when the value is a sentinel, or NULL;
+                               * "" shows none */
   unsigned flags;             /* ARCOS_OPT_* above */
 } arcos_opt_t;
 

@@ -143,7 +143,7 @@ static const arcos_opt_t generate_opts[] = {
     {"out", ARCOS_OPT_STRING, GOFF(out), 0, 0, NULL, NULL, "DIR|-",
      "output directory (created if missing), or - for standard output", NULL, ARCOS_OPT_REQUIRED},
     {"records", ARCOS_OPT_U64, GOFF(o.records), 0, 1.8e19, NULL, NULL, "N",
-     "lines in all, duplicates and bad lines included (required but with --graph-kind rmat)", NULL,
+     "lines in all, duplicates and bad lines included (required but with --graph-kind rmat)", "",
      0},
     {"duplicate_rate", ARCOS_OPT_F64, GOFF(o.duplicate_rate), 0, 1, NULL, NULL, "F",
      "share of lines repeating an earlier id", NULL, 0},
