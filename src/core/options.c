@@ -344,6 +344,33 @@ static void default_text(const arcos_opt_t *o, const void *base, char *out, size
   }
 }
 
+/* Print text from column `col` on, wrapped at word boundaries before column
+ * HELP_WIDTH; continuation lines start at column 33 (docs/gen-options.sh joins them). */
+#define HELP_WIDTH 96
+static void print_wrapped(FILE *out, const char *text, size_t col) {
+  const char *p = text;
+  while (*p != '\0') {
+    size_t room = HELP_WIDTH > col + 20 ? HELP_WIDTH - col : 20;
+    if (strlen(p) <= room) {
+      fprintf(out, "%s\n", p);
+      return;
+    }
+    size_t cut = room;
+    while (cut > 0 && p[cut] != ' ')
+      cut--;
+    if (cut == 0) /* one long word: break after it */
+      for (cut = room; p[cut] != '\0' && p[cut] != ' ';)
+        cut++;
+    fprintf(out, "%.*s\n", (int)cut, p);
+    p += cut;
+    while (*p == ' ')
+      p++;
+    if (*p != '\0')
+      fprintf(out, "%33s", "");
+    col = 33;
+  }
+}
+
 void arcos_opts_print_help(const arcos_optset_t *set, const void *base, FILE *out) {
   char name[96], lhs[128], def[96];
   for (size_t i = 0; i < set->n; i++) {
@@ -357,8 +384,11 @@ void arcos_opts_print_help(const arcos_optset_t *set, const void *base, FILE *ou
     /* Booleans that are off and required options have no default worth a word. */
     bool show = def[0] != '\0' && (o->flags & ARCOS_OPT_REQUIRED) == 0 &&
                 !(o->kind == ARCOS_OPT_BOOL && o->dflt == NULL && strcmp(def, "false") == 0);
-    fprintf(out, "  %-30s %s%s%s%s%s%s\n", lhs, o->help, show ? " (default " : "", show ? def : "",
-            show ? ")" : "", o->env ? "; env " : "", o->env ? o->env : "");
+    char text[1024];
+    snprintf(text, sizeof text, "%s%s%s%s%s%s", o->help, show ? " (default " : "", show ? def : "",
+             show ? ")" : "", o->env ? "; env " : "", o->env ? o->env : "");
+    fprintf(out, "  %-30s ", lhs);
+    print_wrapped(out, text, strlen(lhs) > 30 ? 3 + strlen(lhs) : 33);
   }
 }
 

@@ -186,6 +186,19 @@ static void check_table(const arcos_optset_t *set, const void *defaults) {
       fprintf(stderr, "%s --help lacks '%s'\n", set->command, line);
     CHECK(strstr(text, line) != NULL);
   }
+  /* Lines wrap before column 96 at word boundaries; continuation lines start at
+   * column 33 ... */
+  for (const char *p = text; *p != '\0';) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+    /* ... unless the line holds one word too long to break */
+    bool one_word = n > 33 && memchr(p + 33, ' ', n - 33) == NULL;
+    if (n > 96 && !one_word)
+      fprintf(stderr, "%s --help: a line of %zu characters: %.*s\n", set->command, n, (int)n, p);
+    CHECK(n <= 96 || one_word);
+    CHECK(strncmp(p, "  --", 4) == 0 || (n > 33 && strspn(p, " ") == 33));
+    p += n + (nl != NULL);
+  }
   free(text);
 }
 
