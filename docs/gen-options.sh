@@ -10,7 +10,9 @@ mode=--check
 case ${1:-} in --check | --update) mode=$1; shift ;; esac
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${1:-$ROOT/build/bin/arcos-scale}
-help=$("$BIN" run --help)
+# Help lines wrap; a continuation line starts with 33 spaces and joins the line above.
+help=$("$BIN" run --help | awk '/^                                 [^ ]/ { sub(/^ +/, ""); line = line " " $0; next }
+  NR > 1 { print line } { line = $0 } END { print line }')
 
 # "  --flag METAVAR   help text; env VAR" -> flag, metavar, env, help (tab-separated)
 rows() {

@@ -96,6 +96,10 @@ int arcos_config_parse_run(arcos_config_t *cfg, int argc, char **argv, bool *hel
 /* Print the options of `run` (flags, value, default, meaning). */
 void arcos_config_print_help(FILE *out);
 
+/* run's option table (include/arcos/options.h), for tests and tools. */
+struct arcos_optset;
+const struct arcos_optset *arcos_config_options(void);
+
 /* The effective configuration as a JSON object (new reference). */
 json_t *arcos_config_to_json(const arcos_config_t *cfg);
 

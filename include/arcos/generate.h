@@ -127,12 +127,6 @@ void arcos_gen_file_name(const arcos_gen_options_t *opt, int index, char *out);
 /* Check option values; on error fill detail naming the flag and return ARCOS_EUSAGE. */
 int arcos_gen_options_check(const arcos_gen_options_t *opt, arcos_detail_t *detail);
 
-/* Parse generate's command line (argv[0] is the command name) into *opt and *out_dir
- * (borrowed from argv; "-" means standard output). *help is set when --help was given.
- * Returns 0 or ARCOS_EUSAGE with detail->text naming the flag. */
-int arcos_gen_parse_args(int argc, char **argv, arcos_gen_options_t *opt, const char **out_dir,
-                         bool *help, arcos_detail_t *detail);
-
 /* The manifest object ("new" reference): args, lines, unique_ids, duplicates,
  * bad_lines {total, parse, invalid, kinds}, tampered, no_checksum, clock_skew, files. */
 json_t *arcos_gen_manifest(const arcos_gen_options_t *opt, const arcos_gen_counts_t *counts);
@@ -152,8 +146,5 @@ int arcos_generate(const arcos_gen_options_t *opt, const char *out_dir, FILE *ou
  * ids, first occurrences), re-derived by running the record generator again, so the
  * evidence files are untouched. Returns 0 or ARCOS_EIO / ARCOS_ENOMEM with detail. */
 int arcos_gen_graph(const arcos_gen_options_t *opt, const char *out_dir, arcos_detail_t *detail);
-
-/* Usage text of `arcos-scale generate`. */
-void arcos_gen_usage(FILE *out);
 
 #endif

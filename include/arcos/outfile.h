@@ -19,19 +19,27 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "arcos/error.h"
+
 /* Mode of every output file and of the checkpoint's files (the umask applies). */
 #define ARCOS_OUT_FILE_MODE 0644
 /* Mode of .arcos-state/ (the checkpoint holds raw input bytes: owner only). */
 #define ARCOS_STATE_DIR_MODE 0700
 
-/* Create a new file at path (see above). Returns an fd, or -1 with errno set. */
-int arcos_out_create(const char *path, mode_t mode);
+/* Errors are ARCOS_E* codes whose kind follows the errno (arcos_err_from_errno: a full
+ * disk or quota is ARCOS_ENOSPACE, so callers can advise freeing space), with a detail
+ * "cannot ... PATH: strerror" whose sys_errno keeps the errno. d may be NULL. */
 
-/* Reserve [off, off + len) of fd on disk. keep_size: do not change the file's size
- * (blocks past the end are reserved for writes to come). Returns 0, or an errno value
- * (ENOSPC, EDQUOT, ...). A file system without fallocate counts as success: the
- * reservation is then best effort. */
-int arcos_out_reserve(int fd, uint64_t off, uint64_t len, bool keep_size);
+/* Create a new file at path (see above): ARCOS_OK with *fd set, or an error (*fd = -1). */
+int arcos_out_create(const char *path, mode_t mode, int *fd, arcos_detail_t *d);
+
+/* Reserve [off, off + len) of fd (the file at path, for the message) on disk.
+ * keep_size: do not change the file's size (blocks past the end are reserved for
+ * writes to come). Returns ARCOS_OK or an error (ARCOS_ENOSPACE when the disk or quota
+ * is full). A file system without fallocate counts as success: the reservation is then
+ * best effort. */
+int arcos_out_reserve(int fd, uint64_t off, uint64_t len, bool keep_size, const char *path,
+                      arcos_detail_t *d);
 
 /* Give back the blocks reserved past the end of the file (up to `reserved` bytes). */
 void arcos_out_trim(int fd, uint64_t reserved);
@@ -41,8 +49,9 @@ void arcos_out_trim(int fd, uint64_t reserved);
 char *arcos_out_temp_name(const char *out);
 
 /* Write data to path atomically: a new temporary file "<path>.tmp" (arcos_out_create),
- * written, flushed with fsync when do_sync, closed and renamed onto path. Returns 0 or an
- * errno value; the temporary file is removed on failure. */
-int arcos_out_write_atomic(const char *path, const void *data, size_t len, bool do_sync);
+ * written, flushed with fsync when do_sync, closed and renamed onto path. Returns
+ * ARCOS_OK or an error as above; the temporary file is removed on failure. */
+int arcos_out_write_atomic(const char *path, const void *data, size_t len, bool do_sync,
+                           arcos_detail_t *d);
 
 #endif

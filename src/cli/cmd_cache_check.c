@@ -1,14 +1,17 @@
 /* arcos-scale cache-check: how evenly the ring spreads keys over N cache nodes, and how
  * many keys move when one node leaves or one joins (ideal: 1/N and 1/(N+1)). Runs on
  * one process; no MPI needed. */
-#include <errno.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arcos/ring.h"
 #include "arcos/util.h"
+#include "cli_options.h"
 #include "commands.h"
 
 static void usage(FILE *out) {
@@ -18,78 +21,28 @@ static void usage(FILE *out) {
         "cache nodes and prints the key distribution (min, max, largest deviation from the\n"
         "mean) and the fraction of keys that change owner when one node leaves (default the\n"
         "last, NODE = N-1) and when one node joins (N+1 nodes), against the ideal 1/N.\n"
-        "\n"
-        "  --nodes N      logical cache nodes (>= 2)\n"
-        "  --keys K       keys to place (>= 1)\n"
-        "  --vnodes V     points per node on the ring (default 4096, the cache's default)\n"
-        "  --leave NODE   the node that leaves (default N-1)\n"
-        "  --json         one JSON object instead of text\n",
+        "\n",
         out);
+  arcos_cli_cache_check_t defaults;
+  arcos_cli_cache_check_defaults(&defaults);
+  arcos_opts_print_help(&arcos_cli_cache_check_options, &defaults, out);
+  fprintf(out, "  %-30s %s\n", "--help", "this text");
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out) {
-  char *end;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-    return -1;
-  *out = v;
-  return 0;
-}
-
-typedef struct {
-  long nodes, keys, vnodes, leave;
-  int json;
-} opts_t;
-
-static int parse(int argc, char **argv, opts_t *o, int *help) {
-  *help = 0;
-  o->nodes = o->keys = -1;
-  o->vnodes = 0;
-  o->leave = -1;
-  o->json = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    long *dst = NULL, lo = 0, hi = 0;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      *help = 1;
-      return 0;
-    } else if (strcmp(a, "--json") == 0) {
-      o->json = 1;
-      continue;
-    } else if (strcmp(a, "--nodes") == 0) {
-      dst = &o->nodes, lo = 2, hi = 100000;
-    } else if (strcmp(a, "--keys") == 0) {
-      dst = &o->keys, lo = 1, hi = 1000000000L;
-    } else if (strcmp(a, "--vnodes") == 0) {
-      dst = &o->vnodes, lo = 1, hi = 1000000;
-    } else if (strcmp(a, "--leave") == 0) {
-      dst = &o->leave, lo = 0, hi = 100000;
-    } else {
-      fprintf(stderr, "arcos-scale cache-check: unknown option '%s'\n", a);
-      return -1;
-    }
-    if (i + 1 >= argc || parse_long(argv[i + 1], lo, hi, dst) != 0) {
-      fprintf(stderr, "arcos-scale cache-check: %s needs an integer in [%ld, %ld]\n", a, lo, hi);
-      return -1;
-    }
-    i++;
-  }
-  if (o->nodes < 0 || o->keys < 0) {
-    fprintf(stderr, "arcos-scale cache-check: --nodes and --keys are required\n");
-    return -1;
-  }
-  if (o->leave < 0)
-    o->leave = o->nodes - 1;
-  if (o->leave >= o->nodes) {
-    fprintf(stderr, "arcos-scale cache-check: --leave must name a node below --nodes\n");
-    return -1;
-  }
-  return 0;
+static int parse(int argc, char **argv, arcos_cli_cache_check_t *o, int *help) {
+  bool h = false;
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  arcos_cli_cache_check_defaults(o);
+  int rc = arcos_cli_cache_check_parse(o, argc, argv, &h, &d);
+  *help = h;
+  if (rc != ARCOS_OK)
+    fprintf(stderr, "arcos-scale cache-check: %s\n", d.text);
+  return rc == ARCOS_OK ? 0 : -1;
 }
 
 int arcos_cmd_cache_check(int argc, char **argv) {
-  opts_t o;
+  arcos_cli_cache_check_t o;
   int help;
   if (parse(argc, argv, &o, &help) != 0) {
     fputs("(see arcos-scale cache-check --help)\n", stderr);
@@ -108,7 +61,7 @@ int arcos_cmd_cache_check(int argc, char **argv) {
   if (ids != NULL) {
     int m = 0;
     for (int k = 0; k < n; k++)
-      if (k != o.leave)
+      if (k != (long)o.leave)
         ids[m++] = k;
     left = arcos_ring_create_subset(ids, m, (int)o.vnodes);
   }
@@ -128,7 +81,7 @@ int arcos_cmd_cache_check(int argc, char **argv) {
     int b = arcos_ring_owner(left, h);
     if (a != b) {
       moved_leave++;
-      moved_leave_other += a != o.leave; /* should never happen */
+      moved_leave_other += a != (long)o.leave; /* should never happen */
     }
     int c = arcos_ring_owner(joined, h);
     if (a != c) {
@@ -157,27 +110,29 @@ int arcos_cmd_cache_check(int argc, char **argv) {
   if (o.json) {
     printf("{\"nodes\": %d, \"vnodes\": %d, \"keys\": %ld, \"min\": %ld, \"max\": %ld, "
            "\"mean\": %.1f, \"max_deviation\": %.6f, \"per_node\": [",
-           n, vn, o.keys, mn, mx, mean, worst);
+           n, vn, (long)o.keys, mn, mx, mean, worst);
     for (int k = 0; k < n; k++)
       printf("%s%ld", k ? ", " : "", count[k]);
     printf("], \"leave\": {\"node\": %ld, \"moved\": %.6f, \"ideal\": %.6f, "
            "\"moved_between_others\": %ld}, \"join\": {\"node\": %d, \"moved\": %.6f, "
            "\"ideal\": %.6f, \"moved_between_others\": %ld}, \"seconds\": %.3f}\n",
-           o.leave, f_leave, ideal_leave, moved_leave_other, n, f_join, ideal_join,
+           (long)o.leave, f_leave, ideal_leave, moved_leave_other, n, f_join, ideal_join,
            moved_join_other, dt);
   } else {
-    printf("cache-check: %d nodes, %d vnodes each, %ld keys (\"ev-000001\" ...)\n", n, vn, o.keys);
+    printf("cache-check: %d nodes, %d vnodes each, %ld keys (\"ev-000001\" ...)\n", n, vn,
+           (long)o.keys);
     printf("keys per node: min %ld, max %ld, mean %.1f, max deviation from the mean %.2f %%\n", mn,
            mx, mean, 100 * worst);
     for (int k = 0; k < n && n <= 64; k++)
       printf("  node %3d: %9ld  (%+.2f %%)\n", k, count[k], 100 * ((double)count[k] - mean) / mean);
     printf("node %ld leaves: %.2f %% of the keys move (ideal 1/N = %.2f %%, ratio %.3f), "
            "%ld moved between other nodes\n",
-           o.leave, 100 * f_leave, 100 * ideal_leave, f_leave / ideal_leave, moved_leave_other);
+           (long)o.leave, 100 * f_leave, 100 * ideal_leave, f_leave / ideal_leave,
+           moved_leave_other);
     printf("node %d joins:  %.2f %% of the keys move (ideal 1/(N+1) = %.2f %%, ratio %.3f), "
            "%ld moved between other nodes\n",
            n, 100 * f_join, 100 * ideal_join, f_join / ideal_join, moved_join_other);
-    printf("(%.2f s for %ld keys on three rings)\n", dt, o.keys);
+    printf("(%.2f s for %ld keys on three rings)\n", dt, (long)o.keys);
   }
   rc = 0;
 

@@ -1,8 +1,8 @@
 /* `arcos-scale convert INPUT... --out ARCHIVE.h5`: initialise MPI, parse the options
  * identically on every rank, hand over to the archive module, finalise. */
-#include <errno.h>
 #include <inttypes.h>
 #include <mpi.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "arcos/archive.h"
 #include "arcos/graph.h"
 #include "arcos/util.h"
+#include "cli_options.h"
 #include "commands.h"
 
 static void convert_usage(FILE *out) {
@@ -30,94 +31,40 @@ static void convert_usage(FILE *out) {
         "reported by every run over the file), node ids sorted, relationships as node\n"
         "indexes. --chunk-rows and --deflate apply; the graph is gathered on rank 0.\n"
         "\n"
-        "Options:\n"
-        "  --out PATH               the archive to write (required; refused if it exists)\n"
-        "  --force                  replace an existing archive\n"
-        "  --chunk-rows N           rows per HDF5 chunk (default 65536)\n"
-        "  --deflate LEVEL          deflate level 0..9 (default 6; 0 = uncompressed chunks)\n"
-        "  --data-deflate LEVEL     level for the canonical data text only (default: as\n"
-        "                           --deflate); 0 reads about 2.5x faster, 7x larger\n"
-        "  --max-record-bytes B     longer records are stored as invalid (default 1048576;\n"
-        "                           use the value the runs over the archive will use)\n"
-        "  --partitions-per-rank N  input partitions per rank (default 4)\n"
-        "  --quiet                  no summary line\n"
-        "  --help                   this text\n",
+        "Options:\n",
         out);
-}
-
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long long x = strtoull(s, &end, 10);
-  if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || x < lo || x > hi)
-    return -1;
-  *v = (uint64_t)x;
-  return 0;
+  arcos_cli_convert_t defaults;
+  arcos_cli_convert_defaults(&defaults);
+  arcos_opts_print_help(&arcos_cli_convert_options, &defaults, out);
+  fprintf(out, "  %-30s %s\n", "--help", "this text");
 }
 
 int arcos_cmd_convert(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  arcos_cli_convert_t cli;
+  arcos_cli_convert_defaults(&cli);
   arcos_convert_opts_t o;
-  arcos_convert_defaults(&o);
-  const char *out = NULL;
-  bool force = false, quiet = false, help = false;
-  const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-  size_t ninputs = 0;
-  char err[256] = "";
-  for (int i = 1; i < argc && err[0] == '\0' && inputs != NULL; i++) {
-    const char *a = argv[i];
-    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-    uint64_t v = 0;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      help = true;
-    } else if (strcmp(a, "--force") == 0) {
-      force = true;
-    } else if (strcmp(a, "--quiet") == 0) {
-      quiet = true;
-    } else if (strcmp(a, "--out") == 0 || strcmp(a, "--chunk-rows") == 0 ||
-               strcmp(a, "--deflate") == 0 || strcmp(a, "--max-record-bytes") == 0 ||
-               strcmp(a, "--data-deflate") == 0 || strcmp(a, "--partitions-per-rank") == 0) {
-      if (val == NULL) {
-        snprintf(err, sizeof err, "%s needs a value", a);
-        break;
-      }
-      i++;
-      if (strcmp(a, "--out") == 0)
-        out = val;
-      else if (strcmp(a, "--chunk-rows") == 0 && parse_u64(val, 1, (uint64_t)1 << 22, &v) == 0)
-        o.chunk_rows = v;
-      else if (strcmp(a, "--deflate") == 0 && parse_u64(val, 0, 9, &v) == 0)
-        o.deflate = (int)v;
-      else if (strcmp(a, "--data-deflate") == 0 && parse_u64(val, 0, 9, &v) == 0)
-        o.data_deflate = (int)v;
-      else if (strcmp(a, "--max-record-bytes") == 0 &&
-               parse_u64(val, 1, (uint64_t)1 << 31, &v) == 0)
-        o.max_record_bytes = (size_t)v;
-      else if (strcmp(a, "--partitions-per-rank") == 0 && parse_u64(val, 1, 1 << 20, &v) == 0)
-        o.per_rank = v;
-      else if (strcmp(a, "--out") != 0)
-        snprintf(err, sizeof err, "bad value '%s' for %s", val, a);
-    } else if (a[0] == '-' && a[1] != '\0') {
-      snprintf(err, sizeof err, "unknown option '%s'", a);
-    } else {
-      inputs[ninputs++] = a;
-    }
-  }
+  arcos_opts_args_t args;
+  arcos_detail_t pd;
+  arcos_detail_clear(&pd);
+  int prc = arcos_cli_convert_parse(&cli, argc, argv, &args, &pd);
+  o = cli.o;
+  const char *out = cli.out;
+  bool force = cli.force, quiet = cli.quiet, help = args.help;
+  const char *const *inputs = (const char *const *)args.positional;
+  size_t ninputs = args.npositional;
   int code = 0;
-  if (inputs == NULL) {
+  if (prc == ARCOS_ENOMEM) {
     fprintf(stderr, "arcos-scale convert: out of memory\n");
     code = 1;
   } else if (help) {
     if (rank == 0)
       convert_usage(stdout);
-  } else if (err[0] != '\0' || out == NULL || ninputs == 0) {
+  } else if (prc != ARCOS_OK) {
     if (rank == 0)
-      fprintf(stderr, "arcos-scale convert: %s\n(see arcos-scale convert --help)\n",
-              err[0]        ? err
-              : out == NULL ? "--out ARCHIVE.h5 is required"
-                            : "no input given");
+      fprintf(stderr, "arcos-scale convert: %s\n(see arcos-scale convert --help)\n", pd.text);
     code = 2;
   } else {
     struct stat st;
@@ -174,7 +121,8 @@ int arcos_cmd_convert(int argc, char **argv) {
       }
     }
   }
-  free(inputs);
+  arcos_opts_args_free(&args);
+  arcos_opts_free_strings(&arcos_cli_convert_options, &cli);
   MPI_Finalize();
   return code;
 }

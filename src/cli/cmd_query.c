@@ -1,80 +1,65 @@
 /* `arcos-scale query`: parse the options, hand them to the library's query job. */
 #include <mpi.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arcos/query.h"
+#include "cli_options.h"
 #include "commands.h"
 
 static void usage(FILE *out) {
   fputs(
       "usage: arcos-scale query --graph PATH --queries FILE [--explain] [--output DIR] [--force]\n"
       "       mpirun -np N arcos-scale query ...\n"
-      "\n"
-      "  --graph PATH     graph directory: nodes.jsonl + relationships.jsonl, or the\n"
-      "                   CIV-ARCOS nodes.json + relationships.json (objects keyed by id),\n"
-      "                   or an HDF5 graph made by `arcos-scale convert GRAPH_DIR --out F.h5`\n"
-      "  --queries FILE   JSON array of traverse/match queries (docs/graph.md)\n"
-      "  --explain        print each query's plan: strategy, estimates, actual work, reason\n"
-      "  --output DIR     where queries.jsonl, dlq.jsonl (refused graph elements) and\n"
-      "                   report.json go (default results)\n"
-      "  --force          write into an existing output directory\n"
-      "\n"
-      "Exit codes: 0 done, 1 failed (graph unreadable or a damaged HDF5 graph, output not\n"
-      "writable), 2 usage or a\n"
-      "bad queries file.\n",
+      "\n",
       out);
+  arcos_cli_query_t defaults;
+  if (arcos_cli_query_defaults(&defaults))
+    arcos_opts_print_help(&arcos_cli_query_options, &defaults, out);
+  arcos_opts_free_strings(&arcos_cli_query_options, &defaults);
+  fprintf(out, "  %-30s %s\n", "--help", "this text");
+  fputs("\n"
+        "Exit codes: 0 done, 1 failed (graph unreadable or a damaged HDF5 graph, output not\n"
+        "writable), 2 usage or a bad queries file.\n",
+        out);
 }
 
 int arcos_cmd_query(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  arcos_query_job_t job = {.output = "results", .create_output = true, .write_report = true};
-  const char *bad = NULL;
+  arcos_cli_query_t q;
   bool help = false;
-  for (int i = 1; i < argc && bad == NULL && !help; i++) {
-    const char *a = argv[i];
-    const char **dst = NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-      help = true;
-    else if (strcmp(a, "--explain") == 0)
-      job.explain = true;
-    else if (strcmp(a, "--force") == 0)
-      job.force = true;
-    else if (strcmp(a, "--graph") == 0)
-      dst = &job.graph;
-    else if (strcmp(a, "--queries") == 0)
-      dst = &job.queries;
-    else if (strcmp(a, "--output") == 0)
-      dst = &job.output;
-    else
-      bad = a;
-    if (dst != NULL) {
-      if (i + 1 >= argc || argv[i + 1][0] == '\0') {
-        bad = a;
-        break;
-      }
-      *dst = argv[++i];
-    }
-  }
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  int rc = arcos_cli_query_defaults(&q) ? ARCOS_OK : ARCOS_ENOMEM;
+  if (rc == ARCOS_OK)
+    rc = arcos_cli_query_parse(&q, argc, argv, &help, &d);
   int code;
-  if (help) {
+  if (rc == ARCOS_ENOMEM) {
+    fprintf(stderr, "arcos-scale query: out of memory\n");
+    code = 1;
+  } else if (help) {
     if (rank == 0)
       usage(stdout);
     code = 0;
-  } else if (bad != NULL || job.graph == NULL || job.queries == NULL) {
-    if (rank == 0) {
-      if (bad != NULL)
-        fprintf(stderr, "arcos-scale query: unknown option or missing value: '%s'\n", bad);
-      else
-        fprintf(stderr, "arcos-scale query: --graph and --queries are required\n");
-      fprintf(stderr, "(see arcos-scale query --help)\n");
-    }
+  } else if (rc != ARCOS_OK) {
+    if (rank == 0)
+      fprintf(stderr, "arcos-scale query: %s\n(see arcos-scale query --help)\n", d.text);
     code = 2;
   } else {
+    arcos_query_job_t job = {.graph = q.graph,
+                             .queries = q.queries,
+                             .output = q.output,
+                             .explain = q.explain,
+                             .force = q.force,
+                             .create_output = true,
+                             .write_report = true};
     code = arcos_query_job(MPI_COMM_WORLD, &job, stdout, stderr);
   }
+  arcos_opts_free_strings(&arcos_cli_query_options, &q);
   MPI_Finalize();
   return code;
 }

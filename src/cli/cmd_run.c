@@ -26,6 +26,8 @@ int arcos_cmd_run(int argc, char **argv) {
              "INPUT: .jsonl/.ndjson files (optionally .gz), .json arrays or {\"evidence_items\": "
              "[...]} objects, or directories of them.\n\n");
       arcos_config_print_help(stdout);
+      /* Not in the option table: docs/gen-options.sh reads the table's lines only. */
+      printf("  %-30s %s\n", "-h, --help", "this text");
     }
     code = 0;
   } else if (rc != ARCOS_OK) {

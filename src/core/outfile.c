@@ -11,24 +11,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int arcos_out_create(const char *path, mode_t mode) {
+int arcos_out_create(const char *path, mode_t mode, int *fd, arcos_detail_t *d) {
+  *fd = -1;
   if (unlink(path) != 0 && errno != ENOENT)
-    return -1;
-  return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    return arcos_detail_errno(d, errno, path, "cannot replace %s", path);
+  *fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (*fd < 0)
+    return arcos_detail_errno(d, errno, path, "cannot create %s", path);
+  return ARCOS_OK;
 }
 
-int arcos_out_reserve(int fd, uint64_t off, uint64_t len, bool keep_size) {
+int arcos_out_reserve(int fd, uint64_t off, uint64_t len, bool keep_size, const char *path,
+                      arcos_detail_t *d) {
   if (len == 0)
-    return 0;
+    return ARCOS_OK;
   int r;
   do
     r = fallocate(fd, keep_size ? FALLOC_FL_KEEP_SIZE : 0, (off_t)off, (off_t)len);
   while (r != 0 && errno == EINTR);
   if (r == 0)
-    return 0;
+    return ARCOS_OK;
   if (errno == EOPNOTSUPP || errno == ENOSYS)
-    return 0; /* no fallocate here: writes will report a full disk themselves */
-  return errno;
+    return ARCOS_OK; /* no fallocate here: writes will report a full disk themselves */
+  return arcos_detail_errno(d, errno, path, "cannot reserve %llu bytes for %s",
+                            (unsigned long long)len, path);
 }
 
 void arcos_out_trim(int fd, uint64_t reserved) {
@@ -42,36 +48,38 @@ void arcos_out_trim(int fd, uint64_t reserved) {
   (void)ftruncate(fd, st.st_size);
 }
 
-int arcos_out_write_atomic(const char *path, const void *data, size_t len, bool do_sync) {
+int arcos_out_write_atomic(const char *path, const void *data, size_t len, bool do_sync,
+                           arcos_detail_t *d) {
   char tmp[4200];
   if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-    return ENAMETOOLONG;
-  int fd = arcos_out_create(tmp, ARCOS_OUT_FILE_MODE);
-  if (fd < 0)
-    return errno;
-  int err = arcos_out_reserve(fd, 0, len, false);
+    return arcos_detail_errno(d, ENAMETOOLONG, path, "cannot write %s", path);
+  int fd;
+  int rc = arcos_out_create(tmp, ARCOS_OUT_FILE_MODE, &fd, d);
+  if (rc != ARCOS_OK)
+    return rc;
+  rc = arcos_out_reserve(fd, 0, len, false, tmp, d);
   const char *p = data;
-  size_t left = err == 0 ? len : 0;
+  size_t left = rc == ARCOS_OK ? len : 0;
   while (left > 0) {
     ssize_t w = write(fd, p, left);
     if (w < 0 && errno == EINTR)
       continue;
     if (w <= 0) {
-      err = w < 0 ? errno : EIO;
+      rc = arcos_detail_errno(d, w < 0 ? errno : EIO, path, "cannot write %s", tmp);
       break;
     }
     p += w;
     left -= (size_t)w;
   }
-  if (err == 0 && do_sync && fsync(fd) != 0)
-    err = errno;
-  if (close(fd) != 0 && err == 0)
-    err = errno;
-  if (err == 0 && rename(tmp, path) != 0)
-    err = errno;
-  if (err != 0)
+  if (rc == ARCOS_OK && do_sync && fsync(fd) != 0)
+    rc = arcos_detail_errno(d, errno, path, "cannot flush %s", tmp);
+  if (close(fd) != 0 && rc == ARCOS_OK)
+    rc = arcos_detail_errno(d, errno, path, "cannot close %s", tmp);
+  if (rc == ARCOS_OK && rename(tmp, path) != 0)
+    rc = arcos_detail_errno(d, errno, path, "cannot rename %s to %s", tmp, path);
+  if (rc != ARCOS_OK)
     unlink(tmp);
-  return err;
+  return rc;
 }
 
 char *arcos_out_temp_name(const char *out) {

@@ -75,9 +75,11 @@ json_t *arcos_query_recommendations(const arcos_graph_stats_t *st, const arcos_q
 static int write_atomic(const char *dir, const char *name, const arcos_buf_t *b, FILE *err) {
   char fin[4096];
   snprintf(fin, sizeof fin, "%s/%s", dir, name);
-  int e = arcos_out_write_atomic(fin, b->data, b->len, false);
-  if (e != 0) {
-    fprintf(err, "arcos-scale: cannot write %s: %s\n", fin, strerror(e));
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  int rc = arcos_out_write_atomic(fin, b->data, b->len, false, &d);
+  if (rc != ARCOS_OK) {
+    fprintf(err, "arcos-scale: %s\n", d.text);
     return ARCOS_EIO;
   }
   return ARCOS_OK;

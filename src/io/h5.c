@@ -161,10 +161,11 @@ static int reserve(arcos_h5_t *h, uint64_t bytes, const char *what) {
   if (h->rank != 0 || h->resv_fd < 0)
     return ARCOS_OK;
   uint64_t add = bytes + bytes / 32 + RESERVE_OBJECT; /* 3 % for chunk indexes */
-  int e = arcos_out_reserve(h->resv_fd, 0, h->reserved + add, true);
-  if (e != 0) {
+  arcos_detail_t od;
+  arcos_detail_clear(&od);
+  if (arcos_out_reserve(h->resv_fd, 0, h->reserved + add, true, what, &od) != ARCOS_OK) {
     set_err(h, "no space to write %s (%" PRIu64 " bytes more, %" PRIu64 " reserved): %s", what, add,
-            h->reserved, strerror(e));
+            h->reserved, strerror(od.sys_errno));
     return ARCOS_EIO;
   }
   h->reserved += add;
@@ -230,9 +231,10 @@ int arcos_h5_create(MPI_Comm comm, const char *path, arcos_h5_t **out, arcos_det
   /* Rank 0 creates the file itself, as every output: a new file (O_EXCL), never through
    * a link planted at its name. It stays empty, so H5F_ACC_TRUNC keeps the reservation. */
   if (h->rank == 0) {
-    h->resv_fd = arcos_out_create(path, ARCOS_OUT_FILE_MODE);
-    if (h->resv_fd < 0) {
-      set_err(h, "cannot create %s: %s", path, strerror(errno));
+    arcos_detail_t od;
+    arcos_detail_clear(&od);
+    if (arcos_out_create(path, ARCOS_OUT_FILE_MODE, &h->resv_fd, &od) != ARCOS_OK) {
+      set_err(h, "%s", od.text);
       rc = ARCOS_EIO;
       goto agree_open;
     }

@@ -487,7 +487,7 @@ int arcos_plan_bcast(MPI_Comm comm, int root_rc, arcos_plan_t *plan) {
     return head[0] != ARCOS_OK ? (int)head[0] : ARCOS_ERANGE;
   }
   if (rank != 0 && arcos_buf_reserve(&b, (size_t)head[1]) != ARCOS_OK)
-    MPI_Abort(comm, 1); /* cannot take part in the job at all */
+    ARCOS_ABORT(comm, "out of memory for the input plan (%lld bytes)", (long long)head[1]);
   MPI_Bcast(b.data, (int)head[1], MPI_BYTE, 0, comm);
   int rc = ARCOS_OK;
   if (rank != 0) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arcos/error.h"
 #include "ops/ops_internal.h"
 
 const char *const arcos_advisor_rules[] = {"low_efficiency",
@@ -82,8 +83,57 @@ static double rank_sum(const json_t *ranks, const char *field, int *argmax, doub
   return s;
 }
 
+bool arcos_efficiency_of(const json_t *report, arcos_efficiency_t *out) {
+  memset(out, 0, sizeof *out);
+  const json_t *ranks = at(report, "ranks");
+  double wall = num_or(report, "processing_metrics.total_processing_time", 0);
+  size_t n = json_is_array(ranks) ? json_array_size(ranks) : 0;
+  if (n == 0 || !(wall > 0))
+    return false;
+  double total = (double)n * wall;
+  double busy = rank_sum(ranks, "busy_s", NULL, NULL);
+  double io = rank_sum(ranks, "io_s", NULL, NULL);
+  out->io_share = io / total;
+  out->comm_share = rank_sum(ranks, "comm_s", NULL, NULL) / total;
+  out->idle_share = rank_sum(ranks, "idle_s", NULL, NULL) / total;
+  /* Reading can only exceed the rank time through clock noise; then nothing is left
+   * to judge the computing by, and the ranks count as computing perfectly. */
+  out->compute_efficiency = total - io > 0 ? fmin(1.0, busy / (total - io)) : 1.0;
+  return true;
+}
+
+int arcos_efficiency_annotate(json_t *report) {
+  arcos_efficiency_t e;
+  json_t *pm = json_object_get(report, "processing_metrics");
+  if (!json_is_object(pm) || !arcos_efficiency_of(report, &e))
+    return ARCOS_OK;
+  const char *const keys[] = {"compute_efficiency", "io_share", "comm_share", "idle_share"};
+  const double vals[] = {e.compute_efficiency, e.io_share, e.comm_share, e.idle_share};
+  for (size_t i = 0; i < 4; i++)
+    if (json_object_set_new(pm, keys[i], json_real(vals[i])) != 0)
+      return ARCOS_ENOMEM;
+  return ARCOS_OK;
+}
+
+/* The share of the rank time spent reading: processing_metrics.io_share when the report
+ * has it, else Σ io_s over the sum of the four phases (reports made before io_share). */
+static double io_share(const json_t *rep) {
+  double s = num_or(rep, "processing_metrics.io_share", -1);
+  if (s >= 0)
+    return s;
+  const json_t *ranks = at(rep, "ranks");
+  double io = rank_sum(ranks, "io_s", NULL, NULL);
+  double total = io + rank_sum(ranks, "busy_s", NULL, NULL) +
+                 rank_sum(ranks, "comm_s", NULL, NULL) + rank_sum(ranks, "idle_s", NULL, NULL);
+  return total > 0 ? io / total : 0.0;
+}
+
 static void rules_processing(adv_t *a, const json_t *rep) {
   const json_t *ranks = at(rep, "ranks");
+  /* Ranks that mostly wait on reading: the busy-time figures (efficiency, balance) then
+   * measure the file system, and other rank or partition counts would not help; the
+   * io_bound rule says what does. */
+  bool reading = io_share(rep) > ARCOS_ADV_IO_SHARE_MAX;
   double nranks = num_or(rep, "processing_metrics.resource_utilization.ranks",
                          json_is_array(ranks) ? (double)json_array_size(ranks) : 1.0);
   double eff = 1, bal = 1, wall = 0;
@@ -94,7 +144,7 @@ static void rules_processing(adv_t *a, const json_t *rep) {
   double workers = num_or(rep, "processing_metrics.resource_utilization.workers", nranks);
   bool have_bal = num(rep, "processing_metrics.load_balance", &bal);
 
-  if (nranks > 1 && num(rep, "processing_metrics.parallel_efficiency", &eff) &&
+  if (!reading && nranks > 1 && num(rep, "processing_metrics.parallel_efficiency", &eff) &&
       eff < ARCOS_ADV_EFFICIENCY_MIN) {
     if (have_bal && bal < ARCOS_ADV_BALANCE_MIN)
       add(a, true, "low_efficiency", "--partitions-per-rank",
@@ -110,7 +160,7 @@ static void rules_processing(adv_t *a, const json_t *rep) {
           eff, ARCOS_ADV_EFFICIENCY_MIN, nranks, (1.0 - eff) * 100.0,
           fmax(1.0, floor(nranks * eff)), fmax(1.0, floor(nranks * eff)));
   }
-  if (nranks > 1 && have_bal && bal < ARCOS_ADV_BALANCE_MIN) {
+  if (!reading && nranks > 1 && have_bal && bal < ARCOS_ADV_BALANCE_MIN) {
     int slow = 0;
     double busy_max = 0;
     double busy_sum = rank_sum(ranks, "busy_s", &slow, &busy_max);
@@ -129,7 +179,8 @@ static void rules_processing(adv_t *a, const json_t *rep) {
         "or split large input files",
         bal, ARCOS_ADV_BALANCE_MIN, slow, busy_max, mean, fmin(4096.0, ppr * 4), ppr, smaller);
   }
-  if (num(rep, "processing_metrics.total_processing_time", &wall) && wall > ARCOS_ADV_WALL_MAX_S) {
+  if (!reading && num(rep, "processing_metrics.total_processing_time", &wall) &&
+      wall > ARCOS_ADV_WALL_MAX_S) {
     double tp = num_or(rep, "processing_metrics.throughput", 0);
     add(a, true, "long_run", "mpirun -np / ARCOS_MAX_WORKERS",
         "the run took %.0f s (> %.0f s) at %.0f records/s on %.0f rank(s): add ranks (mpirun -np "
@@ -177,17 +228,17 @@ static void rules_processing(adv_t *a, const json_t *rep) {
         num_or(rep, "records.skipped", 0), records, ARCOS_ADV_ERROR_RATE_PCT / 100.0);
   }
   {
-    int slow = 0;
-    double io_max;
-    double io = rank_sum(ranks, "io_s", &slow, &io_max);
-    double total = io + rank_sum(ranks, "busy_s", NULL, NULL) +
-                   rank_sum(ranks, "comm_s", NULL, NULL) + rank_sum(ranks, "idle_s", NULL, NULL);
-    if (total > 0 && io >= ARCOS_ADV_IO_MIN_S && io / total > ARCOS_ADV_IO_SHARE_MAX)
+    double io = rank_sum(ranks, "io_s", NULL, NULL), share = io_share(rep);
+    arcos_efficiency_t e;
+    arcos_efficiency_of(rep, &e);
+    if (io >= ARCOS_ADV_IO_MIN_S && share > ARCOS_ADV_IO_SHARE_MAX)
       add(a, false, "io_bound", "arcos-scale convert",
-          "the run is I/O-bound: reading took %.1f s of %.1f s rank time (%.0f%%, > %.0f%%); "
-          "convert the inputs once to an HDF5 archive (arcos-scale convert INPUT... --out "
-          "ARCHIVE.h5) and run on that, or put the inputs on a faster file system",
-          io, total, 100.0 * io / total, 100.0 * ARCOS_ADV_IO_SHARE_MAX);
+          "the run is I/O-bound: reading took %.1f s, %.0f%% of the rank time (> %.0f%%; "
+          "the ranks computed at an efficiency of %.2f the rest of the time), so more ranks "
+          "would wait on "
+          "the same files; convert the inputs once to an HDF5 archive (arcos-scale convert "
+          "INPUT... --out ARCHIVE.h5) and run on that, or put the inputs on a faster file system",
+          io, 100.0 * share, 100.0 * ARCOS_ADV_IO_SHARE_MAX, e.compute_efficiency);
   }
   {
     /* Only the checksum memo's own figures: the cache's overall hits and misses are

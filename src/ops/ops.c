@@ -151,6 +151,10 @@ int arcos_ops_finish(json_t *report, const json_t *query_lines, const char *prom
   /* With --graph the query job has already set optimization_recommendations from its
    * graph rules (docs/graph.md), which know the graph's statistics: they replace the
    * advisor's graph rules and follow its other advice. */
+  if (arcos_efficiency_annotate(report) != ARCOS_OK) {
+    fprintf(err, "arcos-scale: out of memory while splitting the rank time\n");
+    return ARCOS_ENOMEM;
+  }
   json_t *prior = json_incref(json_object_get(report, "optimization_recommendations"));
   json_t *adv = arcos_advise(report);
   int rc = adv != NULL ? merge_prior(adv, prior) : ARCOS_ENOMEM;

@@ -16,7 +16,8 @@ double arcos_ops_num(const json_t *root, const char *path, double dflt);
 /* The string at path, or dflt. */
 const char *arcos_ops_str(const json_t *root, const char *path, const char *dflt);
 
-/* Write b to path through path.tmp and rename. Returns 0, ARCOS_EIO (errno kept). */
+/* Write b to path through path.tmp and rename. Returns 0 or the kind of the failure
+ * (arcos_out_write_atomic: ARCOS_ENOSPACE, ARCOS_EIO, ...) with errno set to its cause. */
 int arcos_ops_write_atomic(const char *path, const arcos_buf_t *b);
 
 #endif

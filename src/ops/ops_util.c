@@ -39,10 +39,10 @@ const char *arcos_ops_str(const json_t *root, const char *path, const char *dflt
 }
 
 int arcos_ops_write_atomic(const char *path, const arcos_buf_t *b) {
-  int e = arcos_out_write_atomic(path, b->data, b->len, false);
-  if (e != 0) {
-    errno = e;
-    return ARCOS_EIO;
-  }
-  return ARCOS_OK;
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  int rc = arcos_out_write_atomic(path, b->data, b->len, false, &d);
+  if (rc != ARCOS_OK)
+    errno = d.sys_errno; /* the callers' messages name the cause */
+  return rc;
 }

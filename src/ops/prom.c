@@ -146,6 +146,10 @@ static void job_metrics(prom_t *p, const json_t *rep) {
          "Input records per second of wall time");
   scalar(p, rep, "processing_metrics.parallel_efficiency", 1, "arcos_parallel_efficiency_ratio",
          "gauge", "Sum of busy time / (ranks x wall time)");
+  scalar(p, rep, "processing_metrics.compute_efficiency", 1, "arcos_compute_efficiency_ratio",
+         "gauge", "Sum of busy time / (ranks x wall time - sum of reading time)");
+  scalar(p, rep, "processing_metrics.io_share", 1, "arcos_io_share_ratio", "gauge",
+         "Sum of reading time / (ranks x wall time)");
   scalar(p, rep, "processing_metrics.load_balance", 1, "arcos_load_balance_ratio", "gauge",
          "Mean busy time / largest busy time over ranks (1 = even)");
   scalar(p, rep, "processing_metrics.resource_utilization.cpu_percent", 0.01,

@@ -34,9 +34,10 @@ static void state_path(const job_t *job, char *out, size_t n, const char *name) 
 
 /* Temporary name, fsync, rename (arcos_out_write_atomic); errno says why on failure. */
 static int write_file_sync(const char *path, const void *data, size_t len) {
-  int err = arcos_out_write_atomic(path, data, len, true);
-  if (err != 0) {
-    errno = err;
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  if (arcos_out_write_atomic(path, data, len, true, &d) != ARCOS_OK) {
+    errno = d.sys_errno;
     return ARCOS_EIO;
   }
   return ARCOS_OK;

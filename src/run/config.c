@@ -1,19 +1,17 @@
-/* Job configuration. One table describes every option: its job-config key, its flag
- * (the key with '-' for '_' and '.'), its type and range, its environment variable if
- * any, and its help line. Precedence: default < --config < environment < flag. */
+/* Job configuration. One table describes every option of `run` for the shared option
+ * parser (include/arcos/options.h): its job-config key, its flag (the key with '-' for
+ * '_' and '.'), its type and range, its environment variable if any, and its help
+ * line. Defaults are written once, in arcos_config_init (and arcos_scoring_defaults);
+ * --help prints them from there. Precedence: default < --config < environment < flag. */
 #include "arcos/config.h"
 
-#include <errno.h>
-#include <limits.h>
-#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arcos/options.h"
 #include "arcos/util.h"
 #include "core/jsonw.h"
-
-typedef enum { OPT_BOOL, OPT_I32, OPT_I64, OPT_F64, OPT_STRING, OPT_ENUM, OPT_TIME } opt_kind_t;
 
 static const char *const guarantee_names[] = {"exactly-once", "at-least-once", "at-most-once",
                                               NULL};
@@ -21,135 +19,139 @@ static const char *const on_error_names[] = {"dlq", "skip", "retry", NULL};
 static const char *const backpressure_names[] = {"throttle", "drop", NULL};
 static const char *const progress_style_names[] = {"auto", "bar", "lines", NULL};
 
-typedef struct {
-  const char *key; /* job-config key; "a.b" is member b of object a */
-  opt_kind_t kind;
-  size_t offset;
-  double min, max; /* numeric range, inclusive */
-  const char *const *choices;
-  const char *env;
-  const char *metavar;
-  const char *help;
-} opt_t;
-
 #define OFF(f) offsetof(arcos_config_t, f)
 #define SOFF(f) (offsetof(arcos_config_t, scoring) + offsetof(arcos_scoring_t, f))
+/* An option whose default help prints from arcos_config_init. */
+#define OPT(key, kind, off, lo, hi, choices, env, metavar, help)                                   \
+  { key, kind, off, lo, hi, choices, env, metavar, help, NULL, 0 }
+/* An option whose default is a sentinel that `note` explains. */
+#define OPTN(key, kind, off, lo, hi, env, metavar, help, note)                                     \
+  { key, kind, off, lo, hi, NULL, env, metavar, help, note, 0 }
+/* A retired option (SPEC §2): it exits 2 with `help`. */
+#define RETIRED(key, help)                                                                         \
+  { key, ARCOS_OPT_RETIRED, 0, 0, 0, NULL, NULL, NULL, help, NULL, 0 }
+#define BY_RULES "signal points come from the scoring rules: use --scoring-rules FILE (SPEC §2)"
 
-static const opt_t options[] = {
-    {"output", OPT_STRING, OFF(output), 0, 0, NULL, NULL, "DIR",
-     "output directory (default results/)"},
-    {"graph", OPT_STRING, OFF(graph), 0, 0, NULL, NULL, "DIR",
-     "graph directory or HDF5 graph (convert) to query after the pipeline (docs/graph.md)"},
-    {"queries", OPT_STRING, OFF(queries), 0, 0, NULL, NULL, "FILE",
-     "graph queries file (with --graph); results in queries.jsonl"},
-    {"force", OPT_BOOL, OFF(force), 0, 0, NULL, NULL, NULL,
-     "write into an existing output directory"},
-    {"jsonl", OPT_BOOL, OFF(jsonl), 0, 0, NULL, NULL, NULL, "also write results.jsonl"},
-    {"quiet", OPT_BOOL, OFF(quiet), 0, 0, NULL, NULL, NULL, "no summary on standard output"},
-    {"progress_interval", OPT_F64, OFF(progress_interval), 0, 86400, NULL, NULL, "S",
-     "seconds between progress lines on rank 0 (default 2; 0 = none)"},
-    {"progress_style", OPT_ENUM, OFF(progress_style), 0, 0, progress_style_names, NULL, "S",
-     "auto (a bar when stderr is a terminal; under mpirun it is a pipe) | bar | lines"},
-    {"resume", OPT_BOOL, OFF(resume), 0, 0, NULL, NULL, NULL,
-     "continue an interrupted run in --output from its checkpoint"},
-    {"checkpoint", OPT_BOOL, OFF(checkpoint), 0, 0, NULL, NULL, NULL,
-     "journal finished partitions for --resume (default true; --checkpoint=false)"},
-    {"max_memory_mb", OPT_I64, OFF(max_memory_mb), 0, 1e9, NULL, NULL, "MB",
-     "per-rank memory for data, spilling to disk beyond it (default: no limit)"},
-    {"max_time", OPT_F64, OFF(max_time), 0, 1e9, NULL, NULL, "S",
-     "stop after S seconds with a checkpoint and exit 75 (default: no limit)"},
-    {"reference_time", OPT_TIME, OFF(reference_time), 0, 0, NULL, NULL, "TIME",
-     "RFC 3339 time or epoch seconds that ages are measured from (default: job start)"},
-    {"guarantee", OPT_ENUM, OFF(guarantee), 0, 0, guarantee_names, NULL, "G",
-     "exactly-once (default) | at-least-once | at-most-once"},
-    {"on_error", OPT_ENUM, OFF(on_error), 0, 0, on_error_names, NULL, "P",
-     "dlq (default) | skip | retry"},
-    {"max_retries", OPT_I32, OFF(max_retries), 0, 100, NULL, NULL, "N",
-     "retries of a transient failure (default 3)"},
-    {"batch_size", OPT_I64, OFF(batch_size), 1, 1000000, NULL, "ARCOS_BATCH_SIZE", "N",
-     "records per batch (default 100)"},
-    {"max_record_bytes", OPT_I64, OFF(max_record_bytes), 16, 1073741824.0, NULL, NULL, "BYTES",
-     "longer records are invalid (default 1048576)"},
-    {"partition_bytes", OPT_I64, OFF(partition_bytes), 0, 1e15, NULL, NULL, "BYTES",
-     "target size of a JSON Lines partition (default: automatic)"},
-    {"partitions_per_rank", OPT_I64, OFF(partitions_per_rank), 1, 4096, NULL, NULL, "N",
-     "over-decomposition: partitions per working rank (default 4)"},
-    {"max_workers", OPT_I64, OFF(max_workers), 0, 1e9, NULL, "ARCOS_MAX_WORKERS", "N",
-     "ranks that take partitions (default: all)"},
-    {"cache_nodes", OPT_I64, OFF(cache_nodes), 0, 1e6, NULL, "ARCOS_CACHE_NODES", "N",
-     "logical cache nodes on the ring (default max(3, ranks))"},
-    {"vnodes", OPT_I64, OFF(vnodes), 0, 1e6, NULL, NULL, "N",
-     "virtual nodes per cache node (default: the ring's)"},
-    {"cache_replication", OPT_I64, OFF(cache_replication), 1, 8, NULL, NULL, "R",
-     "copies of each cache entry on distinct nodes (default 1; 2 or more for --fail-cache-node)"},
-    {"fail_cache_node", OPT_I64, OFF(fail_cache_node), -1, 1e6, NULL, NULL, "K",
-     "test: take cache node K out of service during exactly-once (default -1: none)"},
-    {"fail_at", OPT_F64, OFF(fail_at), 0, 1, NULL, NULL, "F",
-     "... after this fraction of the exactly-once rounds (default 0.5)"},
-    {"cache_round_items", OPT_I64, OFF(cache_round_items), 0, 1e12, NULL, NULL, "N",
-     "exactly-once claims per rank per round (default 65536; 4096 with --fail-cache-node)"},
-    {"exactly_once_cache", OPT_BOOL, OFF(exactly_once_cache), 0, 0, NULL, NULL, NULL,
-     "seen-set on the replicated cache (default true; false: one owner exchange, faster, "
-     "no failover)"},
-    {"checksum_memo", OPT_BOOL, OFF(checksum_memo), 0, 0, NULL, NULL, NULL,
-     "memo of verified checksums on the cache: a repeated data + checksum text skips its "
-     "parse, canonical form and SHA-256 (default false: it pays off when payloads repeat; "
-     "docs/cache.md)"},
-    {"checksum_memo_min_bytes", OPT_I64, OFF(checksum_memo_min_bytes), 0, 1e9, NULL, NULL, "N",
-     "only `data` texts of at least N bytes use the memo (default 256)"},
-    {"checksum_memo_round", OPT_I64, OFF(checksum_memo_round), 1, 1e7, NULL, NULL, "N",
-     "records per rank per memo round (default 1024)"},
-    {"max_error_rate", OPT_F64, OFF(max_error_rate), 0, 1, NULL, NULL, "F",
-     "fail with exit 3 when (dead_lettered + skipped) / input exceeds F"},
-    {"retry_backoff_ms", OPT_F64, OFF(retry_backoff_ms), 0, 60000, NULL, NULL, "MS",
-     "wait before the first retry, doubling each time (default 1)"},
-    {"inject_fault", OPT_STRING, OFF(inject_fault), 0, 0, NULL, NULL, "SPEC",
-     "test faults: stage=S,rate=F,kind=transient|permanent|delay,seed=N[,delay_ms=D][;...]"},
-    {"from_dlq", OPT_BOOL, OFF(from_dlq), 0, 0, NULL, NULL, NULL,
-     "inputs are dlq.jsonl files: process their raw records again"},
-    {"backpressure", OPT_ENUM, OFF(backpressure), 0, 0, backpressure_names, NULL, "B",
-     "streaming when every rank is busy: throttle (default) | drop"},
-    {"max_in_flight", OPT_I64, OFF(max_in_flight), 1, 1024, NULL, NULL, "N",
-     "streaming: batches a rank may hold at once (default 2)"},
-    {"target_batch_ms", OPT_F64, OFF(target_batch_ms), 0.1, 600000, NULL, NULL, "MS",
-     "adaptive batches aim at this processing time (default 50)"},
-    {"batch_min", OPT_I64, OFF(batch_min), 0, 1000000, NULL, NULL, "N",
-     "smallest adaptive batch (default min(10, batch_size))"},
-    {"batch_max", OPT_I64, OFF(batch_max), 0, 1000000, NULL, NULL, "N",
-     "largest adaptive batch (default max(10000, batch_size))"},
-    {"fixed_batch", OPT_BOOL, OFF(fixed_batch), 0, 0, NULL, NULL, NULL,
-     "keep --batch-size fixed (no adaptation)"},
-    {"scoring.completeness_each", OPT_I32, SOFF(completeness_each), 0, 100, NULL, NULL, "N",
-     "points per completeness criterion (6)"},
-    {"scoring.integrity", OPT_I32, SOFF(integrity), 0, 100, NULL, NULL, "N",
-     "points for a verified checksum (25)"},
-    {"scoring.provenance_object", OPT_I32, SOFF(provenance_object), 0, 100, NULL, NULL, "N",
-     "points for a non-empty provenance object (10)"},
-    {"scoring.provenance_tool", OPT_I32, SOFF(provenance_tool), 0, 100, NULL, NULL, "N",
-     "extra points when provenance names a collector or tool (5)"},
-    {"scoring.freshness", OPT_I32, SOFF(freshness), 0, 100, NULL, NULL, "N",
-     "points for fresh evidence (20)"},
-    {"scoring.fresh_days", OPT_I64, SOFF(fresh_days), 0, 100000, NULL, NULL, "DAYS",
-     "age that still scores full freshness (30)"},
-    {"scoring.stale_days", OPT_I64, SOFF(stale_days), 1, 100000, NULL, NULL, "DAYS",
-     "age that scores no freshness (365)"},
-    {"scoring.future_tolerance_s", OPT_I64, SOFF(future_tolerance_s), 0, 1e9, NULL, NULL, "S",
-     "how far in the future a timestamp may be before clock_skew (86400)"},
-    {"scoring.signal_max", OPT_I32, SOFF(signal_max), 0, 100, NULL, NULL, "N",
-     "points for a good type signal (10)"},
-    {"scoring.signal_partial", OPT_I32, SOFF(signal_partial), 0, 100, NULL, NULL, "N",
-     "points for medium coverage (5)"},
-    {"scoring.signal_neutral", OPT_I32, SOFF(signal_neutral), 0, 100, NULL, NULL, "N",
-     "points when the type has no signal (5)"},
-    {"scoring.coverage_high", OPT_F64, SOFF(coverage_high), 0, 1e9, NULL, NULL, "PCT",
-     "line coverage for full signal (80)"},
-    {"scoring.coverage_low", OPT_F64, SOFF(coverage_low), 0, 1e9, NULL, NULL, "PCT",
-     "line coverage for partial signal (50)"},
-    {"scoring.alert_threshold", OPT_I32, SOFF(alert_threshold), 0, 101, NULL, NULL, "N",
-     "scores below this raise low_quality (50)"},
+static const arcos_opt_t options[] = {
+    {"config", ARCOS_OPT_STRING, OFF(config_path), 0, 0, NULL, NULL, "FILE",
+     "job config (JSON object); its keys are the flags' names with '_' for '-'", NULL,
+     ARCOS_OPT_FLAG_ONLY},
+    OPT("output", ARCOS_OPT_STRING, OFF(output), 0, 0, NULL, NULL, "DIR", "output directory"),
+    OPTN("graph", ARCOS_OPT_STRING, OFF(graph), 0, 0, NULL, "DIR",
+         "graph directory or HDF5 graph (convert) to query after the pipeline (docs/graph.md)",
+         NULL),
+    OPTN("queries", ARCOS_OPT_STRING, OFF(queries), 0, 0, NULL, "FILE",
+         "graph queries file (with --graph); results in queries.jsonl", NULL),
+    /* The scoring rules helper adds "scoring_rules" (--scoring-rules FILE) here. */
+    OPT("force", ARCOS_OPT_BOOL, OFF(force), 0, 0, NULL, NULL, NULL,
+        "write into an existing output directory"),
+    OPT("jsonl", ARCOS_OPT_BOOL, OFF(jsonl), 0, 0, NULL, NULL, NULL, "also write results.jsonl"),
+    OPT("quiet", ARCOS_OPT_BOOL, OFF(quiet), 0, 0, NULL, NULL, NULL,
+        "no summary on standard output"),
+    OPT("progress_interval", ARCOS_OPT_F64, OFF(progress_interval), 0, 86400, NULL, NULL, "S",
+        "seconds between progress lines on rank 0 (0 = none)"),
+    OPT("progress_style", ARCOS_OPT_ENUM, OFF(progress_style), 0, 0, progress_style_names, NULL,
+        "S", "auto (a bar when stderr is a terminal; under mpirun it is a pipe) | bar | lines"),
+    OPT("resume", ARCOS_OPT_BOOL, OFF(resume), 0, 0, NULL, NULL, NULL,
+        "continue an interrupted run in --output from its checkpoint"),
+    OPT("checkpoint", ARCOS_OPT_BOOL, OFF(checkpoint), 0, 0, NULL, NULL, NULL,
+        "journal finished partitions for --resume (--checkpoint=false: none)"),
+    OPTN("max_memory_mb", ARCOS_OPT_I64, OFF(max_memory_mb), 0, 1e9, NULL, "MB",
+         "per-rank memory for data, spilling to disk beyond it", "0: no limit"),
+    OPTN("max_time", ARCOS_OPT_F64, OFF(max_time), 0, 1e9, NULL, "S",
+         "stop after S seconds with a checkpoint and exit 75", "0: no limit"),
+    OPTN("reference_time", ARCOS_OPT_TIME, OFF(reference_time), -1e15, 1e15, NULL, "TIME",
+         "RFC 3339 time or epoch seconds that ages are measured from", "job start"),
+    OPT("guarantee", ARCOS_OPT_ENUM, OFF(guarantee), 0, 0, guarantee_names, NULL, "G",
+        "exactly-once | at-least-once | at-most-once"),
+    OPT("on_error", ARCOS_OPT_ENUM, OFF(on_error), 0, 0, on_error_names, NULL, "P",
+        "dlq | skip | retry"),
+    OPT("max_retries", ARCOS_OPT_I32, OFF(max_retries), 0, 100, NULL, NULL, "N",
+        "retries of a transient failure"),
+    OPT("batch_size", ARCOS_OPT_I64, OFF(batch_size), 1, 1000000, NULL, "ARCOS_BATCH_SIZE", "N",
+        "records per batch"),
+    OPT("max_record_bytes", ARCOS_OPT_I64, OFF(max_record_bytes), 16, 1073741824.0, NULL, NULL,
+        "BYTES", "longer records are invalid"),
+    OPTN("partition_bytes", ARCOS_OPT_I64, OFF(partition_bytes), 0, 1e15, NULL, "BYTES",
+         "target size of a JSON Lines partition", "0: automatic"),
+    OPT("partitions_per_rank", ARCOS_OPT_I64, OFF(partitions_per_rank), 1, 4096, NULL, NULL, "N",
+        "over-decomposition: partitions per working rank"),
+    OPTN("max_workers", ARCOS_OPT_I64, OFF(max_workers), 0, 1e9, "ARCOS_MAX_WORKERS", "N",
+         "ranks that take partitions", "0: all"),
+    OPTN("cache_nodes", ARCOS_OPT_I64, OFF(cache_nodes), 0, 1e6, "ARCOS_CACHE_NODES", "N",
+         "logical cache nodes on the ring", "0: max(3, ranks)"),
+    OPTN("vnodes", ARCOS_OPT_I64, OFF(vnodes), 0, 1e6, NULL, "N", "virtual nodes per cache node",
+         "0: the ring's"),
+    OPT("cache_replication", ARCOS_OPT_I64, OFF(cache_replication), 1, 8, NULL, NULL, "R",
+        "copies of each cache entry on distinct nodes (2 or more for --fail-cache-node)"),
+    OPTN("fail_cache_node", ARCOS_OPT_I64, OFF(fail_cache_node), -1, 1e6, NULL, "K",
+         "test: take cache node K out of service during exactly-once", "-1: none"),
+    OPT("fail_at", ARCOS_OPT_F64, OFF(fail_at), 0, 1, NULL, NULL, "F",
+        "... after this fraction of the exactly-once rounds"),
+    OPTN("cache_round_items", ARCOS_OPT_I64, OFF(cache_round_items), 0, 1e12, NULL, "N",
+         "exactly-once claims per rank per round", "0: 65536; 4096 with --fail-cache-node"),
+    OPT("exactly_once_cache", ARCOS_OPT_BOOL, OFF(exactly_once_cache), 0, 0, NULL, NULL, NULL,
+        "seen-set on the replicated cache (false: one owner exchange, faster, no failover)"),
+    OPT("checksum_memo", ARCOS_OPT_BOOL, OFF(checksum_memo), 0, 0, NULL, NULL, NULL,
+        "memo of verified checksums on the cache: a repeated data + checksum text skips its "
+        "parse, canonical form and SHA-256 (it pays off when payloads repeat; docs/cache.md)"),
+    OPT("checksum_memo_min_bytes", ARCOS_OPT_I64, OFF(checksum_memo_min_bytes), 0, 1e9, NULL, NULL,
+        "N", "only `data` texts of at least N bytes use the memo"),
+    OPT("checksum_memo_round", ARCOS_OPT_I64, OFF(checksum_memo_round), 1, 1e7, NULL, NULL, "N",
+        "records per rank per memo round"),
+    OPTN("max_error_rate", ARCOS_OPT_F64, OFF(max_error_rate), 0, 1, NULL, "F",
+         "fail with exit 3 when (dead_lettered + skipped) / input exceeds F", "no limit"),
+    OPT("retry_backoff_ms", ARCOS_OPT_F64, OFF(retry_backoff_ms), 0, 60000, NULL, NULL, "MS",
+        "wait before the first retry, doubling each time"),
+    OPTN("inject_fault", ARCOS_OPT_STRING, OFF(inject_fault), 0, 0, NULL, "SPEC",
+         "test faults: stage=S,rate=F,kind=transient|permanent|delay,seed=N[,delay_ms=D][;...]",
+         NULL),
+    OPT("from_dlq", ARCOS_OPT_BOOL, OFF(from_dlq), 0, 0, NULL, NULL, NULL,
+        "inputs are dlq.jsonl files: process their raw records again"),
+    OPT("backpressure", ARCOS_OPT_ENUM, OFF(backpressure), 0, 0, backpressure_names, NULL, "B",
+        "streaming when every rank is busy: throttle | drop"),
+    OPT("max_in_flight", ARCOS_OPT_I64, OFF(max_in_flight), 1, 1024, NULL, NULL, "N",
+        "streaming: batches a rank may hold at once"),
+    OPT("target_batch_ms", ARCOS_OPT_F64, OFF(target_batch_ms), 0.1, 600000, NULL, NULL, "MS",
+        "adaptive batches aim at this processing time"),
+    OPTN("batch_min", ARCOS_OPT_I64, OFF(batch_min), 0, 1000000, NULL, "N",
+         "smallest adaptive batch", "min(10, batch_size)"),
+    OPTN("batch_max", ARCOS_OPT_I64, OFF(batch_max), 0, 1000000, NULL, "N",
+         "largest adaptive batch", "max(10000, batch_size)"),
+    OPT("fixed_batch", ARCOS_OPT_BOOL, OFF(fixed_batch), 0, 0, NULL, NULL, NULL,
+        "keep --batch-size fixed (no adaptation)"),
+    OPT("scoring.completeness_each", ARCOS_OPT_I32, SOFF(completeness_each), 0, 100, NULL, NULL,
+        "N", "points per completeness criterion"),
+    OPT("scoring.integrity", ARCOS_OPT_I32, SOFF(integrity), 0, 100, NULL, NULL, "N",
+        "points for a verified checksum"),
+    OPT("scoring.provenance_object", ARCOS_OPT_I32, SOFF(provenance_object), 0, 100, NULL, NULL,
+        "N", "points for a non-empty provenance object"),
+    OPT("scoring.provenance_tool", ARCOS_OPT_I32, SOFF(provenance_tool), 0, 100, NULL, NULL, "N",
+        "extra points when provenance names a collector or tool"),
+    OPT("scoring.freshness", ARCOS_OPT_I32, SOFF(freshness), 0, 100, NULL, NULL, "N",
+        "points for fresh evidence"),
+    OPT("scoring.fresh_days", ARCOS_OPT_I64, SOFF(fresh_days), 0, 100000, NULL, NULL, "DAYS",
+        "age that still scores full freshness"),
+    OPT("scoring.stale_days", ARCOS_OPT_I64, SOFF(stale_days), 1, 100000, NULL, NULL, "DAYS",
+        "age that scores no freshness"),
+    OPT("scoring.future_tolerance_s", ARCOS_OPT_I64, SOFF(future_tolerance_s), 0, 1e9, NULL, NULL,
+        "S", "how far in the future a timestamp may be before clock_skew"),
+    RETIRED("scoring.signal_max", BY_RULES),
+    RETIRED("scoring.signal_partial", BY_RULES),
+    OPT("scoring.signal_neutral", ARCOS_OPT_I32, SOFF(signal_neutral), 0, 100, NULL, NULL, "N",
+        "signal_unknown: points when no scoring rule applies"),
+    RETIRED("scoring.coverage_high", BY_RULES),
+    RETIRED("scoring.coverage_low", BY_RULES),
+    OPT("scoring.alert_threshold", ARCOS_OPT_I32, SOFF(alert_threshold), 0, 101, NULL, NULL, "N",
+        "scores below this raise low_quality"),
 };
 
 #define NOPTIONS (sizeof options / sizeof options[0])
+
+/* "-o DIR" and the seed's "--alert-threshold" are aliases. */
+static const char *const aliases[] = {"o", "output", "alert-threshold", "scoring.alert_threshold",
+                                      NULL};
+static const arcos_optset_t run_options = {"run", options, NOPTIONS, aliases, true};
 
 const char *arcos_guarantee_name(int g) {
   return (g >= 0 && g < 3) ? guarantee_names[g] : "unknown";
@@ -201,154 +203,6 @@ void arcos_config_free(arcos_config_t *cfg) {
   memset(cfg, 0, sizeof *cfg);
 }
 
-/* "scoring.alert_threshold" -> "scoring-alert-threshold" */
-static void flag_name(const opt_t *o, char *out, size_t n) {
-  snprintf(out, n, "%s", o->key);
-  for (char *p = out; *p; p++)
-    if (*p == '_' || *p == '.')
-      *p = '-';
-}
-
-static const opt_t *find_flag(const char *flag) {
-  char name[96];
-  for (size_t i = 0; i < NOPTIONS; i++) {
-    flag_name(&options[i], name, sizeof name);
-    if (strcmp(flag, name) == 0)
-      return &options[i];
-  }
-  /* A short alias users expect from the seed's vocabulary. */
-  if (strcmp(flag, "alert-threshold") == 0)
-    return find_flag("scoring-alert-threshold");
-  return NULL;
-}
-
-/* Apply a textual value (flag, environment or config string). `origin` names where it
- * came from for the error message. */
-static int set_from_text(arcos_config_t *cfg, const opt_t *o, const char *text, const char *origin,
-                         arcos_detail_t *d, int errcode) {
-  char *base = (char *)cfg;
-  void *field = base + o->offset;
-  char *end = NULL;
-  switch (o->kind) {
-  case OPT_BOOL: {
-    if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0 || strcmp(text, "yes") == 0)
-      *(bool *)field = true;
-    else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0 || strcmp(text, "no") == 0)
-      *(bool *)field = false;
-    else
-      return arcos_detail_set(d, errcode, origin, 0, "%s: expected true or false, got '%s'", o->key,
-                              text);
-    return ARCOS_OK;
-  }
-  case OPT_I32:
-  case OPT_I64: {
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0')
-      return arcos_detail_set(d, errcode, origin, 0, "%s: expected an integer, got '%s'", o->key,
-                              text);
-    if ((double)v < o->min || (double)v > o->max)
-      return arcos_detail_set(d, errcode, origin, 0, "%s: %lld is out of range [%.0f, %.0f]",
-                              o->key, v, o->min, o->max);
-    if (o->kind == OPT_I32)
-      *(int *)field = (int)v;
-    else
-      *(int64_t *)field = (int64_t)v;
-    return ARCOS_OK;
-  }
-  case OPT_F64: {
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0' || !isfinite(v))
-      return arcos_detail_set(d, errcode, origin, 0, "%s: expected a number, got '%s'", o->key,
-                              text);
-    if (v < o->min || v > o->max)
-      return arcos_detail_set(d, errcode, origin, 0, "%s: %g is out of range [%g, %g]", o->key, v,
-                              o->min, o->max);
-    *(double *)field = v;
-    return ARCOS_OK;
-  }
-  case OPT_STRING: {
-    if (text[0] == '\0')
-      return arcos_detail_set(d, errcode, origin, 0, "%s: must not be empty", o->key);
-    char *copy = strdup(text);
-    if (copy == NULL)
-      return ARCOS_ENOMEM;
-    free(*(char **)field);
-    *(char **)field = copy;
-    return ARCOS_OK;
-  }
-  case OPT_ENUM:
-    for (int i = 0; o->choices[i] != NULL; i++) {
-      if (strcmp(text, o->choices[i]) == 0) {
-        *(int *)field = i;
-        return ARCOS_OK;
-      }
-    }
-    return arcos_detail_set(d, errcode, origin, 0,
-                            "%s: '%s' is not one of the choices (see --help)", o->key, text);
-  case OPT_TIME: {
-    int64_t t = 0;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno == 0 && end != text && *end == '\0')
-      t = (int64_t)v;
-    else if (arcos_rfc3339_parse(text, strlen(text), &t) != ARCOS_OK)
-      return arcos_detail_set(d, errcode, origin, 0,
-                              "%s: '%s' is neither an RFC 3339 time nor epoch seconds", o->key,
-                              text);
-    cfg->reference_time = t;
-    cfg->reference_time_set = true;
-    return ARCOS_OK;
-  }
-  }
-  return ARCOS_EINTERNAL;
-}
-
-static int set_from_json(arcos_config_t *cfg, const opt_t *o, json_t *v, const char *origin,
-                         arcos_detail_t *d) {
-  char buf[64];
-  switch (o->kind) {
-  case OPT_BOOL:
-    if (!json_is_boolean(v))
-      return arcos_detail_set(d, ARCOS_ECONFIG, origin, 0, "key %s: expected true or false",
-                              o->key);
-    return set_from_text(cfg, o, json_is_true(v) ? "true" : "false", origin, d, ARCOS_ECONFIG);
-  case OPT_I32:
-  case OPT_I64:
-    if (!json_is_integer(v))
-      return arcos_detail_set(d, ARCOS_ECONFIG, origin, 0, "key %s: expected an integer", o->key);
-    snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
-    return set_from_text(cfg, o, buf, origin, d, ARCOS_ECONFIG);
-  case OPT_F64:
-    if (!json_is_number(v))
-      return arcos_detail_set(d, ARCOS_ECONFIG, origin, 0, "key %s: expected a number", o->key);
-    snprintf(buf, sizeof buf, "%.17g", json_number_value(v));
-    return set_from_text(cfg, o, buf, origin, d, ARCOS_ECONFIG);
-  case OPT_TIME:
-    if (json_is_integer(v)) {
-      snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
-      return set_from_text(cfg, o, buf, origin, d, ARCOS_ECONFIG);
-    }
-    __attribute__((fallthrough)); /* otherwise a string */
-  case OPT_STRING:
-  case OPT_ENUM:
-    if (!json_is_string(v))
-      return arcos_detail_set(d, ARCOS_ECONFIG, origin, 0, "key %s: expected a string", o->key);
-    return set_from_text(cfg, o, json_string_value(v), origin, d, ARCOS_ECONFIG);
-  }
-  return ARCOS_EINTERNAL;
-}
-
-static const opt_t *find_key(const char *prefix, const char *key) {
-  char full[128];
-  snprintf(full, sizeof full, "%s%s%s", prefix, prefix[0] ? "." : "", key);
-  for (size_t i = 0; i < NOPTIONS; i++)
-    if (strcmp(options[i].key, full) == 0)
-      return &options[i];
-  return NULL;
-}
-
 static int load_object(arcos_config_t *cfg, json_t *obj, const char *prefix, const char *path,
                        arcos_detail_t *d) {
   const char *key;
@@ -367,14 +221,17 @@ static int load_object(arcos_config_t *cfg, json_t *obj, const char *prefix, con
                                 "key inputs: expected an array of paths");
       continue;
     }
-    const opt_t *o = find_key(prefix, key);
-    if (o == NULL)
+    char full[128];
+    snprintf(full, sizeof full, "%s%s%s", prefix, prefix[0] ? "." : "", key);
+    const arcos_opt_t *o = arcos_opts_find_key(&run_options, full);
+    if (o == NULL || (o->flags & ARCOS_OPT_FLAG_ONLY) != 0)
       return arcos_detail_set(d, ARCOS_ECONFIG, path, 0,
-                              "unknown key '%s%s%s' (see arcos-scale run --help)", prefix,
-                              prefix[0] ? "." : "", key);
-    int rc = set_from_json(cfg, o, v, path, d);
+                              "unknown key '%s' (see arcos-scale run --help)", full);
+    int rc = arcos_opts_set_json(o, cfg, v, path, d);
     if (rc != ARCOS_OK)
       return rc;
+    if (o->offset == OFF(reference_time))
+      cfg->reference_time_set = true;
   }
   return ARCOS_OK;
 }
@@ -420,96 +277,27 @@ static int load_config_file(arcos_config_t *cfg, const char *path, arcos_detail_
   return rc;
 }
 
-int arcos_config_parse_run(arcos_config_t *cfg, int argc, char **argv, bool *help,
-                           arcos_detail_t *d) {
-  *help = false;
-  /* Pass 1: find --config so that flags can override it. */
+/* Pass 1 of the precedence: the job config named by --config, read before the
+ * environment and the flags that override it. */
+static int find_config(arcos_config_t *cfg, int argc, char **argv, arcos_detail_t *d) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0)
       break;
     if (strcmp(argv[i], "--config") == 0 || strncmp(argv[i], "--config=", 9) == 0) {
       const char *v = argv[i][8] == '=' ? argv[i] + 9 : (i + 1 < argc ? argv[i + 1] : NULL);
-      if (v == NULL)
-        return arcos_detail_set(d, ARCOS_EUSAGE, "--config", 0, "--config needs a file");
+      if (v == NULL || v[0] == '\0')
+        return arcos_detail_set(d, ARCOS_EUSAGE, "--config", 0, "--config needs a file (FILE)");
       free(cfg->config_path);
       cfg->config_path = strdup(v);
+      if (cfg->config_path == NULL)
+        return ARCOS_ENOMEM;
     }
   }
-  if (cfg->config_path != NULL) {
-    int rc = load_config_file(cfg, cfg->config_path, d);
-    if (rc != ARCOS_OK)
-      return rc;
-  }
-  /* Environment. */
-  for (size_t i = 0; i < NOPTIONS; i++) {
-    if (options[i].env == NULL)
-      continue;
-    const char *v = getenv(options[i].env);
-    if (v == NULL || v[0] == '\0')
-      continue;
-    int rc = set_from_text(cfg, &options[i], v, options[i].env, d, ARCOS_EUSAGE);
-    if (rc != ARCOS_OK)
-      return rc;
-  }
-  /* Flags and positional inputs; positional inputs replace those of the job file. */
-  bool replaced_inputs = false;
-  bool only_positional = false;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!only_positional && strcmp(a, "--") == 0) {
-      only_positional = true;
-      continue;
-    }
-    if (only_positional || a[0] != '-' || strcmp(a, "-") == 0) {
-      if (!replaced_inputs) {
-        for (size_t k = 0; k < cfg->ninputs; k++)
-          free(cfg->inputs[k]);
-        cfg->ninputs = 0;
-        replaced_inputs = true;
-      }
-      int rc = add_input(cfg, a);
-      if (rc != ARCOS_OK)
-        return rc;
-      continue;
-    }
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      *help = true;
-      return ARCOS_OK;
-    }
-    if (strncmp(a, "--", 2) != 0 && strcmp(a, "-o") != 0)
-      return arcos_detail_set(d, ARCOS_EUSAGE, a, 0, "unknown option %s (see --help)", a);
-    char name[96];
-    snprintf(name, sizeof name, "%s", strcmp(a, "-o") == 0 ? "output" : a + 2);
-    const char *value = NULL;
-    char *eq = strchr(name, '=');
-    if (eq != NULL) {
-      *eq = '\0';
-      value = a + 2 + (eq - name) + 1;
-    }
-    if (strcmp(name, "config") == 0) {
-      if (value == NULL)
-        i++;
-      continue;
-    }
-    const opt_t *o = find_flag(name);
-    if (o == NULL)
-      return arcos_detail_set(d, ARCOS_EUSAGE, a, 0, "unknown option --%s (see --help)", name);
-    if (o->kind == OPT_BOOL && value == NULL) {
-      *(bool *)((char *)cfg + o->offset) = true;
-      continue;
-    }
-    if (value == NULL) {
-      if (i + 1 >= argc)
-        return arcos_detail_set(d, ARCOS_EUSAGE, a, 0, "--%s needs a value (%s)", name,
-                                o->metavar ? o->metavar : "value");
-      value = argv[++i];
-    }
-    char origin[112];
-    snprintf(origin, sizeof origin, "--%s", name);
-    int rc = set_from_text(cfg, o, value, origin, d, ARCOS_EUSAGE);
-    if (rc != ARCOS_OK)
-      return rc;
-  }
+  return cfg->config_path != NULL ? load_config_file(cfg, cfg->config_path, d) : ARCOS_OK;
+}
+
+/* Checks across options, after every source has been applied. */
+static int check_config(arcos_config_t *cfg, arcos_detail_t *d) {
   if (cfg->fail_cache_node >= 0 && !cfg->exactly_once_cache)
     return arcos_detail_set(d, ARCOS_EUSAGE, "fail_cache_node", 0,
                             "--fail-cache-node needs the seen-set on the cache "
@@ -536,20 +324,45 @@ int arcos_config_parse_run(arcos_config_t *cfg, int argc, char **argv, bool *hel
   return ARCOS_OK;
 }
 
-void arcos_config_print_help(FILE *out) {
-  char name[96];
-  fprintf(out, "Options (job-config key = flag name with '_' for '-'; scoring.* keys go in a\n"
-               "\"scoring\" object). Precedence: flag > environment > --config > default.\n"
-               "  --config FILE                  job config (JSON object)\n");
-  for (size_t i = 0; i < NOPTIONS; i++) {
-    const opt_t *o = &options[i];
-    flag_name(o, name, sizeof name);
-    char lhs[128];
-    snprintf(lhs, sizeof lhs, "--%s%s%s", name, o->metavar ? " " : "",
-             o->metavar ? o->metavar : "");
-    fprintf(out, "  %-30s %s%s%s\n", lhs, o->help, o->env ? "; env " : "", o->env ? o->env : "");
+int arcos_config_parse_run(arcos_config_t *cfg, int argc, char **argv, bool *help,
+                           arcos_detail_t *d) {
+  *help = false;
+  int rc = find_config(cfg, argc, argv, d);
+  if (rc == ARCOS_OK)
+    rc = arcos_opts_apply_env(&run_options, cfg, d);
+  arcos_opts_args_t args;
+  if (rc == ARCOS_OK)
+    rc = arcos_opts_parse_args(&run_options, cfg, argc, argv, &args, d);
+  else
+    return rc;
+  *help = args.help;
+  /* Positional inputs replace those of the job file. */
+  if (rc == ARCOS_OK && !args.help && args.npositional > 0) {
+    for (size_t k = 0; k < cfg->ninputs; k++)
+      free(cfg->inputs[k]);
+    cfg->ninputs = 0;
+    for (size_t k = 0; k < args.npositional && rc == ARCOS_OK; k++)
+      rc = add_input(cfg, args.positional[k]);
   }
+  for (size_t i = 0; i < NOPTIONS; i++)
+    if (options[i].offset == OFF(reference_time) && arcos_opts_given(&args, i))
+      cfg->reference_time_set = true;
+  arcos_opts_args_free(&args);
+  if (rc != ARCOS_OK || *help)
+    return rc;
+  return check_config(cfg, d);
 }
+
+void arcos_config_print_help(FILE *out) {
+  arcos_config_t defaults;
+  arcos_config_init(&defaults);
+  fprintf(out, "Options (job-config key = flag name with '_' for '-'; scoring.* keys go in a\n"
+               "\"scoring\" object). Precedence: flag > environment > --config > default.\n");
+  arcos_opts_print_help(&run_options, &defaults, out);
+  arcos_config_free(&defaults);
+}
+
+const struct arcos_optset *arcos_config_options(void) { return &run_options; }
 
 json_t *arcos_config_to_json(const arcos_config_t *cfg) {
   json_t *root = json_object();
@@ -558,37 +371,11 @@ json_t *arcos_config_to_json(const arcos_config_t *cfg) {
   for (size_t i = 0; i < cfg->ninputs; i++)
     json_array_append_new(inputs, arcos_jsonw_string(cfg->inputs[i], strlen(cfg->inputs[i])));
   json_object_set_new(root, "inputs", inputs);
-  const char *base = (const char *)cfg;
   for (size_t i = 0; i < NOPTIONS; i++) {
-    const opt_t *o = &options[i];
-    const void *field = base + o->offset;
-    json_t *v = NULL;
-    switch (o->kind) {
-    case OPT_BOOL:
-      v = json_boolean(*(const bool *)field);
-      break;
-    case OPT_I32:
-      v = json_integer(*(const int *)field);
-      break;
-    case OPT_I64:
-      v = json_integer(*(const int64_t *)field);
-      break;
-    case OPT_F64:
-      v = json_real(*(const double *)field);
-      break;
-    case OPT_STRING:
-      v = *(char *const *)field != NULL ? json_string(*(char *const *)field) : json_null();
-      break;
-    case OPT_ENUM:
-      v = json_string(o->choices[*(const int *)field]);
-      break;
-    case OPT_TIME: {
-      char t[32];
-      arcos_rfc3339_format(cfg->reference_time, t);
-      v = json_string(t);
-      break;
-    }
-    }
+    const arcos_opt_t *o = &options[i];
+    if (o->kind == ARCOS_OPT_RETIRED || (o->flags & ARCOS_OPT_FLAG_ONLY) != 0)
+      continue;
+    json_t *v = arcos_opts_to_json(o, cfg);
     if (strncmp(o->key, "scoring.", 8) == 0)
       json_object_set_new(scoring, o->key + 8, v);
     else

@@ -556,13 +556,14 @@ json_t *arcos_report_doc(const arcos_report_t *r) { return r->doc; }
 
 int arcos_report_write(const arcos_report_t *r, const char *final, FILE *err) {
   char *text = json_dumps(r->doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-  int e = text == NULL ? ENOMEM : 0;
-  if (e == 0)
-    e = arcos_out_write_atomic(final, text, strlen(text), false);
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  int rc = text == NULL ? arcos_detail_errno(&d, ENOMEM, final, "cannot write %s", final)
+                        : arcos_out_write_atomic(final, text, strlen(text), false, &d);
   free(text);
-  if (e != 0) {
-    fprintf(err, "arcos-scale: cannot write %s: %s%s\n", final, strerror(e),
-            e == ENOSPC || e == EDQUOT ? "; free space and rerun with --resume" : "");
+  if (rc != ARCOS_OK) {
+    fprintf(err, "arcos-scale: %s%s\n", d.text,
+            rc == ARCOS_ENOSPACE ? "; free space and rerun with --resume" : "");
     return ARCOS_EIO;
   }
   return ARCOS_OK;

@@ -106,11 +106,13 @@ int arcos_text_open(job_t *job, const char *path, uint64_t bytes, MPI_File *fh) 
   if (job->ctx->rank == 0) {
     /* A new file (never through a link planted at its name), its blocks reserved: a
      * full disk stops the run here, before any rank writes, with one clear message. */
-    int fd = arcos_out_create(path, ARCOS_OUT_FILE_MODE);
-    if (fd < 0)
-      e = errno;
+    int fd;
+    arcos_detail_t od;
+    arcos_detail_clear(&od);
+    if (arcos_out_create(path, ARCOS_OUT_FILE_MODE, &fd, &od) != ARCOS_OK)
+      e = od.sys_errno;
     else {
-      e = arcos_out_reserve(fd, 0, bytes, false);
+      e = arcos_out_reserve(fd, 0, bytes, false, path, &od) != ARCOS_OK ? od.sys_errno : 0;
       if (close(fd) != 0 && e == 0)
         e = errno;
     }
@@ -459,7 +461,8 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
     int ok = 1;
     if (job->ctx->rank == 0) {
       /* written to its temporary name, renamed with the other outputs */
-      int fd = arcos_out_create(paths->dropped_jsonl, ARCOS_OUT_FILE_MODE);
+      int fd; /* -1 when it cannot be created: then ok = 0 below */
+      arcos_out_create(paths->dropped_jsonl, ARCOS_OUT_FILE_MODE, &fd, NULL);
       FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
       if (f == NULL && fd >= 0)
         close(fd);

@@ -10,7 +10,7 @@ expect_exit() { # CODE MESSAGE-REGEX CMD...
   shift 2
   "$@" >"$ARCOS_TMP/stdout" 2>"$ARCOS_TMP/stderr" || rc=$?
   [ "$rc" -eq "$want" ] || { cat "$ARCOS_TMP/stderr" >&2; fail "exit $rc, expected $want: $*"; }
-  grep -Eq "$re" "$ARCOS_TMP/stderr" || { cat "$ARCOS_TMP/stderr" >&2; fail "no message /$re/: $*"; }
+  grep -Eq -e "$re" "$ARCOS_TMP/stderr" || { cat "$ARCOS_TMP/stderr" >&2; fail "no message /$re/: $*"; }
 }
 
 mpi 2 "$ARCOS_BIN" run "$f" --output "$O" --quiet
@@ -32,8 +32,26 @@ mpi 1 "$ARCOS_BIN" run "$f" --output "$O" --force --quiet
 expect_exit 1 "nonexistent.*not found" "$ARCOS_BIN" run /nonexistent/x.jsonl --output "$ARCOS_TMP/o2"
 [ ! -e "$ARCOS_TMP/o2" ] || fail "a run that cannot start created its output directory"
 expect_exit 2 "unknown option --no-such-flag" "$ARCOS_BIN" run "$f" --no-such-flag
-expect_exit 2 "batch_size.*out of range" "$ARCOS_BIN" run "$f" --batch-size 0
-expect_exit 2 "on_error.*not one of" "$ARCOS_BIN" run "$f" --on-error explode
+expect_exit 2 "--batch-size: 0 is out of range" "$ARCOS_BIN" run "$f" --batch-size 0
+expect_exit 2 "--on-error: 'explode' is not one of the choices \(dlq, skip, retry\)" "$ARCOS_BIN" run "$f" --on-error explode
+# SPEC §2: the retired scoring flags and keys exit 2 and name --scoring-rules.
+for flag in --scoring-signal-max --scoring-signal-partial --scoring-coverage-high --scoring-coverage-low; do
+  expect_exit 2 "$flag is retired.*--scoring-rules" "$ARCOS_BIN" run "$f" "$flag" 5 --output "$ARCOS_TMP/r"
+done
+echo '{"scoring": {"coverage_high": 70}}' >"$ARCOS_TMP/retired.json"
+expect_exit 2 "key scoring.coverage_high is retired.*--scoring-rules" "$ARCOS_BIN" run "$f" --config "$ARCOS_TMP/retired.json" --output "$ARCOS_TMP/r"
+[ ! -e "$ARCOS_TMP/r" ] || fail "a retired option created the output directory"
+# Every other command's bad option is named, with exit 2.
+expect_exit 2 "--deflate: 12 is out of range" "$ARCOS_BIN" convert "$f" --out "$ARCOS_TMP/a.h5" --deflate 12
+expect_exit 2 "--out PATH is required" "$ARCOS_BIN" convert "$f"
+expect_exit 2 "unknown option --bogus" "$ARCOS_BIN" query --graph x --queries y --bogus
+expect_exit 2 "--graph PATH is required" "$ARCOS_BIN" query --queries y
+expect_exit 2 "--nodes: 1 is out of range" "$ARCOS_BIN" cache-check --nodes 1 --keys 5
+expect_exit 2 "--duplicate-rate: 2 is out of range" "$ARCOS_BIN" generate --out "$ARCOS_TMP/g2" --records 5 --duplicate-rate 2
+for cmd in run convert query cache-check generate; do
+  "$ARCOS_BIN" $cmd --help >"$ARCOS_TMP/help.txt" || fail "$cmd --help"
+  grep -q -- '--help' "$ARCOS_TMP/help.txt" || fail "$cmd --help does not list --help"
+done
 echo '{"bogus_key": 1}' >"$ARCOS_TMP/bad.json"
 expect_exit 2 "unknown key 'bogus_key'" "$ARCOS_BIN" run "$f" --config "$ARCOS_TMP/bad.json"
 expect_exit 2 "unknown command" "$ARCOS_BIN" frobnicate

@@ -1,5 +1,6 @@
 /* The advisor: every rule fires on a crafted report and stays quiet on a healthy one
  * (and on a report without the keys it needs). */
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,8 +120,8 @@ static const case_t cases[] = {
      {"7.5%", "750 dead-lettered", "--max-error-rate"},
      false},
     {"io_bound",
-     {"ranks.0.io_s", "ranks.1.io_s"},
-     {9.0, 9.0},
+     {"ranks.0.io_s", "ranks.1.io_s", "ranks.2.io_s"},
+     {9.0, 9.0, 9.0},
      {"I/O-bound", "%", "arcos-scale convert"},
      false},
     {"low_memo_hit",
@@ -288,6 +289,50 @@ int main(void) {
   }
   fired(r, names, sizeof names, &text);
   CHECK_STR_EQ(names, "");
+  json_decref(r);
+
+  /* Defect g: an I/O-bound run on 4 ranks (reading 2.7 s of 3.2 s on every rank, a few
+   * hundredths of a second busy, unevenly) has a low parallel efficiency and balance; the
+   * split shows why, and no rule asks for other rank or partition counts. */
+  r = base();
+  set(r, "processing_metrics.total_processing_time", 3.2);
+  set(r, "processing_metrics.parallel_efficiency", 0.01);
+  set(r, "processing_metrics.load_balance", 0.3);
+  for (int k = 0; k < 4; k++) {
+    json_t *rk = json_array_get(json_object_get(r, "ranks"), (size_t)k);
+    json_object_set_new(rk, "io_s", json_real(2.7));
+    json_object_set_new(rk, "busy_s", json_real(k == 0 ? 0.09 : 0.01));
+    json_object_set_new(rk, "comm_s", json_real(0.08));
+    json_object_set_new(rk, "idle_s", json_real(0.0));
+  }
+  arcos_efficiency_t e;
+  CHECK(arcos_efficiency_of(r, &e));
+  CHECK(fabs(e.io_share - 10.8 / 12.8) < 1e-9);
+  CHECK(fabs(e.comm_share - 0.32 / 12.8) < 1e-9);
+  CHECK(fabs(e.idle_share) < 1e-12);
+  CHECK(fabs(e.compute_efficiency - 0.12 / 2.0) < 1e-9);
+  CHECK_INT_EQ(arcos_efficiency_annotate(r), 0);
+  CHECK(
+      fabs(json_real_value(json_object_get(json_object_get(r, "processing_metrics"), "io_share")) -
+           e.io_share) < 1e-12);
+  fired(r, names, sizeof names, &text);
+  CHECK_STR_EQ(names, "io_bound");
+  CHECK(text != NULL && strstr(text, "84%") != NULL && strstr(text, "0.06") != NULL);
+  /* The same times spent computing instead: the efficiency rules speak again. */
+  for (int k = 0; k < 4; k++) {
+    json_t *rk = json_array_get(json_object_get(r, "ranks"), (size_t)k);
+    json_object_set_new(rk, "io_s", json_real(0.01));
+  }
+  CHECK_INT_EQ(arcos_efficiency_annotate(r), 0);
+  fired(r, names, sizeof names, &text);
+  CHECK_STR_EQ(names, "low_efficiency,load_imbalance");
+  json_decref(r);
+
+  /* No ranks or no wall time: no split, and the report is left alone. */
+  r = json_loads("{\"processing_metrics\": {\"total_processing_time\": 0}}", 0, NULL);
+  CHECK(!arcos_efficiency_of(r, &e));
+  CHECK_INT_EQ(arcos_efficiency_annotate(r), 0);
+  CHECK(json_object_get(json_object_get(r, "processing_metrics"), "io_share") == NULL);
   json_decref(r);
   return CHECK_DONE();
 }

@@ -437,65 +437,7 @@ static void test_determinism(void) {
   free(b);
 }
 
-static int parse(const char *const *args, int n, arcos_gen_options_t *o, arcos_detail_t *d) {
-  char *argv[16];
-  for (int i = 0; i < n; i++)
-    argv[i] = (char *)args[i];
-  const char *out;
-  bool help;
-  arcos_detail_clear(d);
-  return arcos_gen_parse_args(n, argv, o, &out, &help, d);
-}
-
-#define PARSE_FAILS(flag, ...)                                                                     \
-  do {                                                                                             \
-    const char *args_[] = {"generate", __VA_ARGS__};                                               \
-    int rc_ = parse(args_, (int)(sizeof args_ / sizeof args_[0]), &o, &d);                         \
-    CHECK_INT_EQ(rc_, ARCOS_EUSAGE);                                                               \
-    if (strstr(d.text, flag) == NULL) {                                                            \
-      fprintf(stderr, "message does not name %s: %s\n", flag, d.text);                             \
-      CHECK(0);                                                                                    \
-    }                                                                                              \
-  } while (0)
-
-static void test_arguments(void) {
-  arcos_gen_options_t o;
-  arcos_detail_t d;
-  const char *good[] = {
-      "generate", "--out",   "x", "--records=10", "--seed", "9",          "--format",
-      "items",    "--files", "1", "--bad-rate",   "0",      "--end-time", "2025-01-01T00:00:00Z"};
-  CHECK_INT_EQ(parse(good, 14, &o, &d), 0);
-  CHECK_INT_EQ(o.records, 10);
-  CHECK_INT_EQ(o.seed, 9);
-  CHECK_INT_EQ(o.format, ARCOS_GEN_ITEMS);
-  CHECK(o.bad_rate == 0);
-  CHECK(o.duplicate_rate == 0.05 && o.tamper_rate == 0.02);
-  CHECK_INT_EQ(o.end_time, 1735689600);
-
-  const char *help[] = {"generate", "--help"};
-  const char *out;
-  bool is_help;
-  CHECK_INT_EQ(arcos_gen_parse_args(2, (char **)help, &o, &out, &is_help, &d), 0);
-  CHECK(is_help);
-
-  PARSE_FAILS("--records", "--out", "x", "--records", "abc");
-  PARSE_FAILS("--records", "--out", "x", "--records", "-5");
-  PARSE_FAILS("--records", "--out", "x");
-  PARSE_FAILS("--out", "--records", "5");
-  PARSE_FAILS("--duplicate-rate", "--out", "x", "--records", "5", "--duplicate-rate", "1.5");
-  PARSE_FAILS("--bad-rate", "--out", "x", "--records", "5", "--bad-rate", "x");
-  PARSE_FAILS("--tamper-rate", "--out", "x", "--records", "5", "--tamper-rate", "0.95");
-  PARSE_FAILS("--format", "--out", "x", "--records", "5", "--format", "xml");
-  PARSE_FAILS("--files", "--out", "x", "--records", "5", "--files", "0");
-  PARSE_FAILS("--files", "--out", "-", "--records", "5", "--files", "2");
-  PARSE_FAILS("--end-time", "--out", "x", "--records", "5", "--end-time", "tomorrow");
-  PARSE_FAILS("--seed", "--out", "x", "--records", "5", "--seed");
-  PARSE_FAILS("--bogus", "--out", "x", "--records", "5", "--bogus", "1");
-  PARSE_FAILS("stray", "--out", "x", "--records", "5", "stray");
-}
-
 int main(void) {
-  test_arguments();
   test_determinism();
   test_counts();
   return CHECK_DONE();

@@ -38,7 +38,8 @@ int main(void) {
   /* A link planted at the temporary name: removed, its target untouched. */
   put(victim, "precious");
   CHECK_INT_EQ(symlink(victim, link), 0);
-  int fd = arcos_out_create(link, ARCOS_OUT_FILE_MODE);
+  int fd = -1;
+  CHECK_INT_EQ(arcos_out_create(link, ARCOS_OUT_FILE_MODE, &fd, NULL), 0);
   CHECK(fd >= 0);
   CHECK_INT_EQ(write(fd, "new", 3), 3);
   close(fd);
@@ -50,18 +51,24 @@ int main(void) {
   free(v);
 
   /* A stale temporary file is replaced; a directory under the name is an error. */
-  fd = arcos_out_create(link, ARCOS_OUT_FILE_MODE);
+  CHECK_INT_EQ(arcos_out_create(link, ARCOS_OUT_FILE_MODE, &fd, NULL), 0);
   CHECK(fd >= 0);
   CHECK_INT_EQ(fstat(fd, &st), 0);
   CHECK_INT_EQ(st.st_size, 0);
   close(fd);
   CHECK_INT_EQ(mkdir(sub, 0700), 0);
-  CHECK(arcos_out_create(sub, ARCOS_OUT_FILE_MODE) < 0);
+  /* unlink of a directory fails: the kind follows errno and the detail names the path */
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  CHECK(arcos_out_create(sub, ARCOS_OUT_FILE_MODE, &fd, &d) < 0);
+  CHECK_INT_EQ(fd, -1);
+  CHECK(d.sys_errno != 0 && strstr(d.text, sub) != NULL && strstr(d.text, "cannot") != NULL);
+  CHECK_INT_EQ(d.code, arcos_err_from_errno(d.sys_errno));
 
   /* Atomic write over a link at the final name and at the temporary name. */
   CHECK_INT_EQ(symlink(victim, out), 0);
   CHECK_INT_EQ(symlink(victim, tmp), 0);
-  CHECK_INT_EQ(arcos_out_write_atomic(out, "{\"a\":1}", 7, true), 0);
+  CHECK_INT_EQ(arcos_out_write_atomic(out, "{\"a\":1}", 7, true, NULL), 0);
   v = get(out);
   CHECK_STR_EQ(v, "{\"a\":1}");
   free(v);
@@ -74,12 +81,21 @@ int main(void) {
   /* A failure leaves no temporary file: the target directory does not exist. */
   char bad[300];
   snprintf(bad, sizeof bad, "%s/missing/x.json", dir);
-  CHECK_INT_EQ(arcos_out_write_atomic(bad, "x", 1, false), ENOENT);
+  arcos_detail_clear(&d);
+  CHECK_INT_EQ(arcos_out_write_atomic(bad, "x", 1, false, &d), ARCOS_ENOENT);
+  CHECK_INT_EQ(d.code, ARCOS_ENOENT);
+  CHECK_INT_EQ(d.sys_errno, ENOENT);
+  CHECK(strstr(d.text, "cannot create") != NULL && strstr(d.text, "missing/x.json.tmp") != NULL);
+  /* The kinds of errno values: a full disk or quota is its own kind. */
+  CHECK_INT_EQ(arcos_err_from_errno(ENOSPC), ARCOS_ENOSPACE);
+  CHECK_INT_EQ(arcos_err_from_errno(EDQUOT), ARCOS_ENOSPACE);
+  CHECK_INT_EQ(arcos_err_from_errno(EEXIST), ARCOS_EEXISTS);
+  CHECK_INT_EQ(arcos_err_from_errno(EACCES), ARCOS_EIO);
 
   /* Reservation past the end keeps the size; the trim gives the blocks back. */
-  fd = arcos_out_create(link, ARCOS_OUT_FILE_MODE);
+  CHECK_INT_EQ(arcos_out_create(link, ARCOS_OUT_FILE_MODE, &fd, NULL), 0);
   CHECK(fd >= 0);
-  CHECK_INT_EQ(arcos_out_reserve(fd, 0, 8 << 20, true), 0);
+  CHECK_INT_EQ(arcos_out_reserve(fd, 0, 8 << 20, true, link, NULL), 0);
   CHECK_INT_EQ(fstat(fd, &st), 0);
   CHECK_INT_EQ(st.st_size, 0);
   long long reserved_blocks = (long long)st.st_blocks;
