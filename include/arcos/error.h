@@ -66,11 +66,14 @@ int arcos_detail_errno(arcos_detail_t *d, int e, const char *source, const char 
  * abort() before MPI_Init or after MPI_Finalize); it does not return. Every other error
  * is returned as an ARCOS_E* code. */
 #define ARCOS_ABORT(comm, ...) arcos_abort_at((comm), __FILE__, __LINE__, __VA_ARGS__)
-/* ARCOS_ABORT with the out-of-memory text when ptr is NULL. */
+/* Out of memory where the ranks cannot agree first (inside a collective exchange). */
+#define ARCOS_ABORT_OOM(comm)                                                                      \
+  ARCOS_ABORT((comm), "out of memory; lower the input per rank or run on more ranks")
+/* ARCOS_ABORT_OOM when ptr is NULL. */
 #define ARCOS_ABORT_IF_NULL(ptr, comm)                                                             \
   do {                                                                                             \
     if ((ptr) == NULL)                                                                             \
-      ARCOS_ABORT((comm), "out of memory; lower the input per rank or run on more ranks");         \
+      ARCOS_ABORT_OOM(comm);                                                                       \
   } while (0)
 
 _Noreturn void arcos_abort_at(MPI_Comm comm, const char *file, int line, const char *fmt, ...)

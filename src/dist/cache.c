@@ -23,13 +23,6 @@ void cache_table_free(cache_table_t *t) {
   cache_table_init(t);
 }
 
-/* Out of memory inside a collective exchange: the other ranks would wait for ever, so
- * the whole job stops. */
-static _Noreturn void oom_abort(MPI_Comm comm) {
-  fprintf(stderr, "arcos-scale: out of memory in the cache exchange\n");
-  MPI_Abort(comm, 1);
-  abort(); /* MPI_Abort does not return; tell the compiler and the analysers so */
-}
 static int entry_is(const cache_entry_t *e, uint64_t hash, const void *key, size_t klen) {
   return e->hash == hash && e->klen == klen && memcmp(e->data, key, klen) == 0;
 }
@@ -448,7 +441,7 @@ static char *exchange(MPI_Comm comm, int size, const char *sbuf, const int64_t *
                       int64_t *rcount, int64_t *rtotal, int *rc) {
   int *ic = malloc((size_t)size * 4 * sizeof *ic);
   if (ic == NULL) {
-    oom_abort(comm);
+    ARCOS_ABORT(comm, "out of memory in the cache exchange");
   }
   int *sc = ic, *sd = ic + size, *rcv = ic + 2 * size, *rd = ic + 3 * size;
   char *rbuf = NULL;
@@ -458,7 +451,7 @@ static char *exchange(MPI_Comm comm, int size, const char *sbuf, const int64_t *
     *rtotal = (int64_t)rd[size - 1] + rcv[size - 1];
     rbuf = malloc((size_t)*rtotal + 1);
     if (rbuf == NULL) {
-      oom_abort(comm);
+      ARCOS_ABORT(comm, "out of memory in the cache exchange");
     }
   }
   int all_ok = 0;
@@ -554,7 +547,7 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
   char *sbuf = NULL, *rbuf = NULL, *reply_in = NULL;
   arcos_buf_t reply = {0};
   if (cnt == NULL || dests == NULL || ndest == NULL) {
-    oom_abort(c->comm);
+    ARCOS_ABORT(c->comm, "out of memory in the cache exchange");
   }
   int64_t *scount = cnt, *rcount = cnt + size, *soff = cnt + 2 * size, *tmp = cnt + 3 * size;
 
@@ -582,7 +575,7 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
   }
   sbuf = malloc((size_t)stotal + 1);
   if (sbuf == NULL) {
-    oom_abort(c->comm);
+    ARCOS_ABORT(c->comm, "out of memory in the cache exchange");
   }
   for (size_t i = 0; i < b->n; i++) {
     const op_t *op = &b->ops[i];
@@ -636,7 +629,7 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
       uint32_t rl = (uint32_t)rvlen;
       if (arcos_buf_append(&reply, &st8, 1) != 0 || arcos_buf_append(&reply, &rl, 4) != 0 ||
           (rl > 0 && arcos_buf_append(&reply, rv, rl) != 0)) {
-        oom_abort(c->comm);
+        ARCOS_ABORT(c->comm, "out of memory in the cache exchange");
       }
       off += REQ_FIXED + klen + vlen;
     }
@@ -666,7 +659,7 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
       op->roff = b->results.len;
       op->rlen = rl;
       if (rl > 0 && arcos_buf_append(&b->results, q + REP_FIXED, rl) != 0) {
-        oom_abort(c->comm);
+        ARCOS_ABORT(c->comm, "out of memory in the cache exchange");
       }
     }
     c->ops++;
@@ -724,15 +717,13 @@ int arcos_cache_fail_node(arcos_cache_t *c, int node) {
   arcos_ring_t *next = NULL;
   char *sbuf = NULL, *rbuf = NULL;
   if (up2 == NULL || cnt == NULL) {
-    fprintf(stderr, "arcos-scale: out of memory in cache failover\n");
-    MPI_Abort(c->comm, 1);
+    ARCOS_ABORT(c->comm, "out of memory in cache failover");
   }
   memcpy(up2, c->up, (size_t)c->nodes);
   up2[node] = 0;
   next = live_ring(c, up2);
   if (next == NULL) {
-    fprintf(stderr, "arcos-scale: out of memory in cache failover\n");
-    MPI_Abort(c->comm, 1);
+    ARCOS_ABORT(c->comm, "out of memory in cache failover");
   }
   int64_t *scount = cnt, *rcount = cnt + size, *soff = cnt + 2 * size;
 
@@ -770,8 +761,7 @@ int arcos_cache_fail_node(arcos_cache_t *c, int node) {
       }
       sbuf = malloc((size_t)total + 1);
       if (sbuf == NULL) {
-        fprintf(stderr, "arcos-scale: out of memory in cache failover\n");
-        MPI_Abort(c->comm, 1);
+        ARCOS_ABORT(c->comm, "out of memory in cache failover");
       }
     }
     for (int k = c->rank; k < c->nodes; k += size) {
@@ -867,8 +857,7 @@ int arcos_cache_stats(arcos_cache_t *c, arcos_cache_stats_t *st) {
   st->node_bytes = calloc(nn, sizeof *st->node_bytes);
   st->node_up = malloc(nn);
   if (buf == NULL || st->node_keys == NULL || st->node_bytes == NULL || st->node_up == NULL) {
-    fprintf(stderr, "arcos-scale: out of memory gathering cache figures\n");
-    MPI_Abort(c->comm, 1);
+    ARCOS_ABORT(c->comm, "out of memory gathering cache figures");
   }
   uint64_t expired = 0;
   for (int k = c->rank; k < c->nodes; k += c->size) {

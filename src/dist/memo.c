@@ -14,14 +14,6 @@
  * then line_coverage as 8 bytes (ranks of one job share the byte order). */
 #define MEMO_VALUE_LEN 13
 
-/* Out of memory inside a collective exchange: the other ranks would wait for ever, so
- * the whole job stops. */
-static _Noreturn void oom_abort(MPI_Comm comm) {
-  fprintf(stderr, "arcos-scale: out of memory in the memo exchange\n");
-  MPI_Abort(comm, 1);
-  abort(); /* MPI_Abort does not return; tell the compiler and the analysers so */
-}
-
 /* ---- checksum memo --------------------------------------------------------------- */
 
 /* SHA-256 of (the data text's length as 8 bytes, the data text, the checksum text).
@@ -154,12 +146,12 @@ int arcos_cache_memo_lookup(arcos_cache_t *c, const unsigned char *keys, size_t 
                             int8_t *verdict) {
   arcos_cache_batch_t *b = arcos_cache_batch_create();
   if (b == NULL) {
-    oom_abort(arcos_cache_comm(c));
+    ARCOS_ABORT(arcos_cache_comm(c), "out of memory in the memo exchange");
   }
   for (size_t i = 0; i < n; i++)
     if (arcos_cache_batch_get(b, keys + i * ARCOS_CACHE_MEMO_KEY_LEN, ARCOS_CACHE_MEMO_KEY_LEN) <
         0) {
-      oom_abort(arcos_cache_comm(c));
+      ARCOS_ABORT(arcos_cache_comm(c), "out of memory in the memo exchange");
     }
   int rc = arcos_cache_exec(c, b);
   for (size_t i = 0; i < n; i++) {
@@ -176,13 +168,13 @@ int arcos_cache_memo_store(arcos_cache_t *c, const unsigned char *keys, const in
                            size_t n, int64_t ttl_s) {
   arcos_cache_batch_t *b = arcos_cache_batch_create();
   if (b == NULL) {
-    oom_abort(arcos_cache_comm(c));
+    ARCOS_ABORT(arcos_cache_comm(c), "out of memory in the memo exchange");
   }
   for (size_t i = 0; i < n; i++) {
     unsigned char v = verdict[i] > 0;
     if (arcos_cache_batch_set_if_absent(b, keys + i * ARCOS_CACHE_MEMO_KEY_LEN,
                                         ARCOS_CACHE_MEMO_KEY_LEN, &v, 1, ttl_s) < 0) {
-      oom_abort(arcos_cache_comm(c));
+      ARCOS_ABORT(arcos_cache_comm(c), "out of memory in the memo exchange");
     }
   }
   int rc = arcos_cache_exec(c, b);

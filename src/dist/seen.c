@@ -29,14 +29,6 @@ static void id_hash(const void *id, size_t len, uint64_t out[2]) {
   out[1] = h.high64;
 }
 
-/* Out of memory inside a collective exchange: the other ranks would wait for ever, so
- * the whole job stops. */
-static _Noreturn void oom_abort(MPI_Comm comm) {
-  fprintf(stderr, "arcos-scale: out of memory in the exactly-once exchange\n");
-  MPI_Abort(comm, 1);
-  abort(); /* MPI_Abort does not return; tell the compiler and the analysers so */
-}
-
 /* One exchange: what every round needs, allocated once. */
 typedef struct {
   MPI_Comm comm;
@@ -99,7 +91,7 @@ static char *pack(xchg_t *x, const uint32_t *ord, size_t m, int64_t *stotal) {
   }
   char *sbuf = malloc((size_t)total + 1);
   if (sbuf == NULL)
-    oom_abort(x->comm);
+    ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
   for (size_t k = 0; k < m; k++) {
     const arcos_seen_item_t *it = &x->items[ord[k]];
     char *p = sbuf + soff[x->dest[k]];
@@ -151,7 +143,7 @@ static char *answer(xchg_t *x, const char *rbuf, int64_t total, size_t *nreq) {
   uint32_t *table = malloc(cap * sizeof *table);
   char *reply = malloc(n * REP_SIZE + 1);
   if (table == NULL || reply == NULL)
-    oom_abort(x->comm);
+    ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
   memset(table, 0xff, cap * sizeof *table);
   uint64_t coll = 0;
   for (int64_t off = 0; off < total; off += req_len(rbuf + off)) {
@@ -210,7 +202,7 @@ static char *send_back(xchg_t *x, const char *rbuf, char *reply, size_t m) {
   displs(expect, rcv, rd, size);
   char *answers = malloc(m * REP_SIZE + 1);
   if (answers == NULL)
-    oom_abort(x->comm);
+    ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
   MPI_Alltoallv(reply, sc, sd, MPI_BYTE, answers, rcv, rd, MPI_BYTE, x->comm);
   return answers;
 }
@@ -236,7 +228,7 @@ static int run_round(xchg_t *x, const uint32_t *ord, size_t m) {
     rtotal = (int64_t)rd[size - 1] + rcv[size - 1];
     rbuf = malloc((size_t)rtotal + 1);
     if (rbuf == NULL)
-      oom_abort(x->comm);
+      ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
     MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rcv, rd, MPI_BYTE, x->comm);
     free(sbuf); /* the requests are all in rbuf now: keep one copy only */
   } else if (stotal > INT32_MAX) {
@@ -281,7 +273,7 @@ static size_t *group(xchg_t *x, size_t n, uint64_t rounds) {
   size_t *bstart = calloc(rounds + 1, sizeof *bstart);
   uint32_t *bucket = rounds > 1 ? malloc(n * sizeof *bucket + 1) : NULL;
   if (bstart == NULL || (rounds > 1 && bucket == NULL))
-    oom_abort(x->comm);
+    ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
   for (size_t i = 0; i < n; i++) {
     uint64_t h[2] = {0, 0};
     if (rounds > 1)
@@ -295,7 +287,7 @@ static size_t *group(xchg_t *x, size_t n, uint64_t rounds) {
     bstart[b + 1] += bstart[b];
   size_t *fill = malloc((rounds + 1) * sizeof *fill);
   if (fill == NULL)
-    oom_abort(x->comm);
+    ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
   memcpy(fill, bstart, (rounds + 1) * sizeof *fill);
   for (size_t i = 0; i < n; i++)
     x->order[fill[bucket != NULL ? bucket[i] : 0]++] = (uint32_t)i;
@@ -340,7 +332,7 @@ int arcos_seen_exchange(MPI_Comm comm, arcos_cache_t *cache, arcos_seen_item_t *
   x.cnt = malloc(4 * (size_t)x.size * sizeof *x.cnt);
   x.ic = malloc(4 * (size_t)x.size * sizeof *x.ic);
   if (x.order == NULL || x.cnt == NULL || x.ic == NULL)
-    oom_abort(comm);
+    ARCOS_ABORT(comm, "out of memory in the exactly-once exchange");
   double t0 = arcos_now();
   size_t *bstart = group(&x, n, rounds), most = 0;
   for (uint64_t b = 0; b < rounds; b++)
@@ -349,7 +341,7 @@ int arcos_seen_exchange(MPI_Comm comm, arcos_cache_t *cache, arcos_seen_item_t *
   x.hash = malloc(2 * most * sizeof *x.hash + 1);
   x.dest = malloc(most * sizeof *x.dest + 1);
   if (x.hash == NULL || x.dest == NULL)
-    oom_abort(comm);
+    ARCOS_ABORT(comm, "out of memory in the exactly-once exchange");
   x.busy_s += arcos_now() - t0;
   int rc = rounds_with_failure(&x, bstart, rounds, opt);
   free(bstart);

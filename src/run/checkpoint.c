@@ -198,10 +198,10 @@ int arcos_ckpt_setup(job_t *job, bool resume_found) {
   int rc = ARCOS_OK;
   size_t np = job->plan.nparts;
   if (arcos_job_parts_reserve(job, np + 1) != ARCOS_OK)
-    ARCOS_OOM_ABORT(ctx->comm);
+    ARCOS_ABORT_OOM(ctx->comm);
   job->part_state = calloc(np + 1, 1);
   if (job->part_state == NULL)
-    ARCOS_OOM_ABORT(ctx->comm);
+    ARCOS_ABORT_OOM(ctx->comm);
   if (ctx->rank == 0) {
     if (resume_found) { /* arcos_ckpt_load_meta checked the directory */
       read_journals(job, job->part_state, np);

@@ -13,7 +13,7 @@ int arcos_exactly_once(job_t *job) {
   size_t n = job->nitems;
   arcos_seen_item_t *s = malloc((n + 1) * sizeof *s);
   if (s == NULL)
-    ARCOS_OOM_ABORT(job->ctx->comm);
+    ARCOS_ABORT_OOM(job->ctx->comm);
   for (size_t i = 0; i < n; i++) {
     const item_t *it = &job->items[i];
     s[i] = (arcos_seen_item_t){.id = it->id,

@@ -230,7 +230,7 @@ static int setup_spill(job_t *job, uint64_t memo_share) {
   job->part_status = calloc(np0 + 1, sizeof *job->part_status);
   if (job->part_nitems == NULL || job->part_nfails == NULL || job->part_idbytes == NULL ||
       job->base_line == NULL || job->part_status == NULL)
-    ARCOS_OOM_ABORT(job->ctx->comm);
+    ARCOS_ABORT_OOM(job->ctx->comm);
   uint64_t biggest = 0, need_part = 0;
   for (size_t p = 0; p < np0; p++) {
     uint64_t bytes = job->plan.parts[p].end - job->plan.parts[p].start, cost = bytes / 2;
@@ -280,7 +280,7 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
   size_t parts = job->streaming ? 64 : job->plan.nparts + 1; /* a stream grows them */
   if (job->arena == NULL || job->ring == NULL || job->cache == NULL ||
       arcos_job_parts_reserve(job, parts) != ARCOS_OK)
-    ARCOS_OOM_ABORT(ctx->comm);
+    ARCOS_ABORT_OOM(ctx->comm);
   if (job->streaming) {
     /* Decision (docs/cache.md): no memo when streaming. Workers take batches from rank 0
      * point to point under credit flow control; collective memo rounds would tie every
@@ -302,7 +302,7 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
 /* A failed step's message, with the error's own kind (out of memory only when it was). */
 static void say_failed(const job_t *job, const char *step, int rc) {
   if (rc == ARCOS_ENOMEM)
-    ARCOS_OOM_ABORT(job->ctx->comm);
+    ARCOS_ABORT_OOM(job->ctx->comm);
   fprintf(job->ctx->err, "arcos-scale: rank %d: %s failed: %s\n", job->ctx->rank, step,
           arcos_strerror(rc));
 }
@@ -353,7 +353,7 @@ static int ingest(job_t *job, double t_start) {
     code = ingest_files(job, t_start);
   }
   if (code == ARCOS_EXIT_OK && arcos_fix_lines(job) != ARCOS_OK)
-    ARCOS_OOM_ABORT(job->ctx->comm);
+    ARCOS_ABORT_OOM(job->ctx->comm);
   return code;
 }
 

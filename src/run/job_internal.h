@@ -93,17 +93,6 @@ struct arcos_job {
       rc = (expr);                                                                                 \
   } while (0)
 
-/* Out of memory in the middle of a collective phase cannot be agreed on cheaply:
- * stop the whole job with a clear message (the only MPI_Abort besides MPI errors). */
-#define ARCOS_OOM_ABORT(comm)                                                                      \
-  do {                                                                                             \
-    fprintf(stderr,                                                                                \
-            "arcos-scale: out of memory at %s:%d; lower the input per rank "                       \
-            "or run on more ranks\n",                                                              \
-            __FILE__, __LINE__);                                                                   \
-    MPI_Abort((comm), 1);                                                                          \
-  } while (0)
-
 /* exactly_once.c: first occurrence in global order wins (collective). */
 int arcos_exactly_once(job_t *job);
 

@@ -76,7 +76,7 @@ static void *gather_at_root(MPI_Comm comm, const void *mine, int count, MPI_Data
   MPI_Comm_size(comm, &size);
   int *counts = malloc((size_t)size * 2 * sizeof *counts);
   if (counts == NULL)
-    ARCOS_OOM_ABORT(comm);
+    ARCOS_ABORT_OOM(comm);
   int *displ = counts + size;
   MPI_Gather(&count, 1, MPI_INT, counts, 1, MPI_INT, 0, comm);
   char *all = NULL;
@@ -88,7 +88,7 @@ static void *gather_at_root(MPI_Comm comm, const void *mine, int count, MPI_Data
     }
     all = malloc(((size_t)total + 1) * elem);
     if (all == NULL)
-      ARCOS_OOM_ABORT(comm);
+      ARCOS_ABORT_OOM(comm);
   }
   MPI_Gatherv(mine, count, type, all, counts, displ, type, 0, comm);
   free(counts);
@@ -128,7 +128,7 @@ static json_t *error_sample(const job_t *job) {
   size_t cap = (size_t)size * SAMPLE_MAX, ns = 0;
   sample_t *s = malloc((cap + 1) * sizeof *s);
   if (s == NULL)
-    ARCOS_OOM_ABORT(job->ctx->comm);
+    ARCOS_ABORT_OOM(job->ctx->comm);
   for (int off = 0; off < total; ns++) {
     sample_t *x = &s[ns];
     memcpy(&x->pos, all + off, 8);
@@ -181,7 +181,7 @@ static double *gather_latencies(const job_t *job, size_t *n_out) {
 static json_t *skipped_ranges(const job_t *job) {
   uint64_t *buf = malloc((job->nskips * 4 + 1) * sizeof *buf);
   if (buf == NULL)
-    ARCOS_OOM_ABORT(job->ctx->comm);
+    ARCOS_ABORT_OOM(job->ctx->comm);
   for (size_t i = 0; i < job->nskips; i++) {
     buf[4 * i] = job->skips[i].part;
     buf[4 * i + 1] = job->skips[i].first_line;
@@ -509,7 +509,7 @@ arcos_report_t *arcos_report_gather(job_t *job, double t_start, json_t *config, 
   const arcos_ctx_t *ctx = job->ctx;
   arcos_report_t *r = calloc(1, sizeof *r);
   if (r == NULL)
-    ARCOS_OOM_ABORT(ctx->comm);
+    ARCOS_ABORT_OOM(ctx->comm);
   sums_t g;
   reduce_sums(job, &g);
   parts_t pp = {.config = config, .queries = queries, .recs = recs};
@@ -525,7 +525,7 @@ arcos_report_t *arcos_report_gather(job_t *job, double t_start, json_t *config, 
   job->m.wall_s = r->wall;
   rank_metrics_t *rm = ctx->rank == 0 ? calloc((size_t)ctx->size, sizeof *rm) : NULL;
   if (ctx->rank == 0 && rm == NULL)
-    ARCOS_OOM_ABORT(ctx->comm);
+    ARCOS_ABORT_OOM(ctx->comm);
   MPI_Gather(&job->m, (int)sizeof job->m, MPI_BYTE, rm, (int)sizeof job->m, MPI_BYTE, 0, ctx->comm);
   const totals_t *t = &job->totals;
   r->totals = *t;

@@ -44,7 +44,7 @@ void arcos_spill_release(job_t *job, size_t part) {
   arcos_arena_destroy(&job->arena);
   job->arena = arcos_arena_create();
   if (job->arena == NULL)
-    ARCOS_OOM_ABORT(job->ctx->comm);
+    ARCOS_ABORT_OOM(job->ctx->comm);
 }
 
 int arcos_spill_note_loaded(job_t *job, size_t part) {
@@ -84,7 +84,7 @@ int arcos_spill_exactly_once(job_t *job) {
       continue;
     job->part_status[p] = calloc(job->part_nitems[p] + 1, 1);
     if (job->part_status[p] == NULL)
-      ARCOS_OOM_ABORT(comm);
+      ARCOS_ABORT_OOM(comm);
   }
   arcos_buf_t seg = {0};
   struct where {
@@ -110,17 +110,17 @@ int arcos_spill_exactly_once(job_t *job) {
           continue;
         item_t *dst = arcos_job_new_item(job);
         if (dst == NULL || job->arena == NULL)
-          ARCOS_OOM_ABORT(comm);
+          ARCOS_ABORT_OOM(comm);
         *dst = it;
         dst->line += job->base_line[p];
         dst->id = arcos_arena_strndup(job->arena, it.id, it.id_len);
         if (dst->id == NULL)
-          ARCOS_OOM_ABORT(comm);
+          ARCOS_ABORT_OOM(comm);
         if (n == where_cap) {
           where_cap = where_cap ? where_cap * 2 : 4096;
           struct where *grown = realloc(where, where_cap * sizeof *where);
           if (grown == NULL)
-            ARCOS_OOM_ABORT(comm);
+            ARCOS_ABORT_OOM(comm);
           where = grown;
         }
         where[n++] = (struct where){(uint32_t)p, k};
@@ -146,7 +146,7 @@ int arcos_spill_exactly_once(job_t *job) {
         job->dups_cap = job->dups_cap ? job->dups_cap * 2 : 1024;
         job->dups = realloc(job->dups, job->dups_cap * sizeof *job->dups);
         if (job->dups == NULL)
-          ARCOS_OOM_ABORT(comm);
+          ARCOS_ABORT_OOM(comm);
       }
       job->dups[job->ndups++] = (dupinfo_t){where[i].part, where[i].idx, it->first_input,
                                             it->first_line};
@@ -222,7 +222,7 @@ static int load_part(job_t *job, size_t p, arcos_buf_t *seg, partbuf_t *pb) {
     pb->fails = realloc(pb->fails, pb->fails_cap * sizeof *pb->fails);
   }
   if (pb->items == NULL || pb->fails == NULL)
-    ARCOS_OOM_ABORT(job->ctx->comm);
+    ARCOS_ABORT_OOM(job->ctx->comm);
   for (uint32_t k = 0; rc == ARCOS_OK && c.items_left > 0; k++) {
     item_t *it = &pb->items[pb->nitems];
     if ((rc = arcos_seg_next_item(&c, it)) != ARCOS_OK)
@@ -335,7 +335,7 @@ static int write_part_columns(job_t *job, arcos_h5_t *h, const partbuf_t *pb, co
   size_t na = (size_t)k[K_ALERTS];
   arcos_colbuf_t b;
   if (!arcos_colbuf_alloc(&b, (size_t)(rows[0] + rows[1] + rows[2]) + na))
-    ARCOS_OOM_ABORT(job->ctx->comm);
+    ARCOS_ABORT_OOM(job->ctx->comm);
   int rc = ARCOS_OK;
   for (size_t c = 0; c < arcos_ncolumns; c++) {
     const arcos_col_t *col = &arcos_columns[c];
@@ -376,7 +376,7 @@ static void note_part(job_t *job, const partbuf_t *pb) {
       continue;
     fail_t *f = arcos_job_new_fail(job);
     if (f == NULL)
-      ARCOS_OOM_ABORT(job->ctx->comm);
+      ARCOS_ABORT_OOM(job->ctx->comm);
     *f = pb->fails[i];
     f->message = arcos_arena_strndup(job->arena, pb->fails[i].message,
                                      arcos_fail_message_len(&pb->fails[i]));
@@ -384,7 +384,7 @@ static void note_part(job_t *job, const partbuf_t *pb) {
     f->raw = NULL;
     f->raw_len = 0;
     if (f->message == NULL)
-      ARCOS_OOM_ABORT(job->ctx->comm);
+      ARCOS_ABORT_OOM(job->ctx->comm);
     job->nfails++;
   }
 }
@@ -398,7 +398,7 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
   uint64_t *cnt = calloc(np * NK + 1, sizeof *cnt), *all = calloc(np * NK + 1, sizeof *all);
   uint64_t *pre = calloc(np * NK + 1, sizeof *pre);
   if (cnt == NULL || all == NULL || pre == NULL)
-    ARCOS_OOM_ABORT(comm);
+    ARCOS_ABORT_OOM(comm);
   arcos_buf_t seg = {0}, jsonl = {0}, dlq = {0}, dup = {0};
   partbuf_t pb = {0};
   int rc = ARCOS_OK;

@@ -258,7 +258,7 @@ static int write_h5(job_t *job, const output_paths_t *paths, const blocks_t *ev,
   size_t nmax = job->nitems > job->nfails ? job->nitems : job->nfails;
   arcos_colbuf_t b;
   if (!arcos_colbuf_alloc(&b, nmax > na ? nmax : na))
-    ARCOS_OOM_ABORT(comm);
+    ARCOS_ABORT_OOM(comm);
   const blocks_t *tb[ARCOS_TBL_COUNT] = {ev, du, er};
   for (int t = 0; t < ARCOS_TBL_COUNT; t++) {
     ARCOS_THEN(arcos_h5_group(h, arcos_table_group[t]));
@@ -317,7 +317,7 @@ int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths
     uint64_t *isz = malloc((ni + 1) * sizeof *isz);
     uint8_t *ifmt = malloc(ni + 1);
     if (ip == NULL || il == NULL || isz == NULL || ifmt == NULL)
-      ARCOS_OOM_ABORT(comm);
+      ARCOS_ABORT_OOM(comm);
     for (size_t i = 0; i < ni; i++) {
       ip[i] = job->plan.inputs[i].display;
       il[i] = (uint32_t)strlen(ip[i]);
@@ -385,10 +385,10 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
     bl[k].off = calloc(np + 1, sizeof(uint64_t));
     bl[k].cnt = calloc(np + 1, sizeof(uint64_t));
     if (bl[k].off == NULL || bl[k].cnt == NULL)
-      ARCOS_OOM_ABORT(comm);
+      ARCOS_ABORT_OOM(comm);
   }
   if (cnt == NULL || all == NULL || off_jsonl == NULL || off_dlq == NULL || off_dup == NULL)
-    ARCOS_OOM_ABORT(comm);
+    ARCOS_ABORT_OOM(comm);
   arcos_buf_t jsonl = {0}, dlq = {0}, dup = {0};
   double t0 = arcos_now();
   bool want_dlq = job->cfg->on_error != ARCOS_ON_ERROR_SKIP;

@@ -160,7 +160,7 @@ static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
   slot_t *slots = calloc(nslots + 1, sizeof *slots);
   int64_t *credit = calloc((size_t)size, sizeof *credit);
   if (slots == NULL || credit == NULL)
-    ARCOS_OOM_ABORT(comm);
+    ARCOS_ABORT_OOM(comm);
   for (int r = 1; r < size; r++)
     credit[r] = inflight;
   size_t parts_cap = 0;
@@ -238,7 +238,7 @@ static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
     if (sl->cap < need) {
       char *g = realloc(sl->buf, need);
       if (g == NULL)
-        ARCOS_OOM_ABORT(comm);
+        ARCOS_ABORT_OOM(comm);
       sl->buf = g;
       sl->cap = need;
     }
@@ -293,7 +293,7 @@ static int work(job_t *job, arcos_pipeline_t *p) {
     int count = 0;
     MPI_Get_count(&st, MPI_BYTE, &count);
     if (arcos_buf_reserve(&msg, (size_t)count) != ARCOS_OK)
-      ARCOS_OOM_ABORT(comm);
+      ARCOS_ABORT_OOM(comm);
     double tc = arcos_now();
     MPI_Recv(msg.data, count, MPI_BYTE, 0, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
     job->m.comm_s += arcos_now() - tc;
@@ -319,7 +319,7 @@ int arcos_stream_run(job_t *job) {
   if (job->ctx->rank == 0) {
     plan->inputs = calloc(1, sizeof *plan->inputs);
     if (plan->inputs == NULL)
-      ARCOS_OOM_ABORT(job->ctx->comm);
+      ARCOS_ABORT_OOM(job->ctx->comm);
     plan->inputs[0].path = strdup(job->cfg->inputs[0]);
     plan->inputs[0].display = strdup(job->cfg->inputs[0]);
     plan->inputs[0].format = ARCOS_FMT_STDIN;
@@ -328,7 +328,7 @@ int arcos_stream_run(job_t *job) {
   }
   arcos_pipeline_t *p = arcos_pipeline_create(job);
   if (p == NULL)
-    ARCOS_OOM_ABORT(job->ctx->comm);
+    ARCOS_ABORT_OOM(job->ctx->comm);
   const char *name = job->cfg->inputs[0];
   FILE *in = NULL;
   int open_ok = 1;
