@@ -666,8 +666,11 @@ static void level_bottom_up(exec_t *x, const arcos_query_t *q, const bool *allow
         const uint64_t *off = side == 0 ? g->in_off : g->out_off;
         const uint64_t *nbr = side == 0 ? g->in_nbr : g->out_nbr;
         const uint32_t *type = side == 0 ? g->in_type : g->out_type;
+        /* The whole list counts as examined, whether or not the scan stops early: where
+         * it stops depends on the neighbours' gids, which depend on the rank count, and
+         * the plan's actual_edges must not (SPEC §6). */
+        examined += off[v + 1] - off[v];
         for (uint64_t e = off[v], e1 = off[v + 1]; e < e1; e++) {
-          examined++;
           if ((allowed == NULL || allowed[type[e]]) && bit_get(front_global, nbr[e])) {
             found = true;
             break;
