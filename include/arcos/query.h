@@ -129,7 +129,7 @@ json_t *arcos_query_recommendations(const arcos_graph_stats_t *st, const arcos_q
                                     const arcos_query_result_t *results, size_t nq);
 
 /* A whole query job: load the graph, run every query, write DIR/queries.jsonl (and
- * the graph's error records to DIR/dlq.jsonl, a summary to DIR/report.json), print
+ * the graph's error records to DIR/graph_errors.jsonl, a summary to DIR/report.json), print
  * plans with explain. Collective. Used by `arcos-scale query` and by `run`. */
 typedef struct {
   const char *graph;
@@ -138,10 +138,13 @@ typedef struct {
   bool create_output; /* create it, refusing an existing one unless force */
   bool force;
   bool explain;
-  bool quiet;             /* no summary line on stderr */
-  bool write_report;      /* DIR/report.json (the query command; run writes its own) */
-  const char *dlq_append; /* append graph error records to this file instead of
-                             writing DIR/dlq.jsonl (run: its DLQ before the rename) */
+  bool quiet;        /* no summary line on stderr */
+  bool write_report; /* DIR/report.json (the query command; run writes its own) */
+  /* Where run wants the two files (its temporary names, renamed with its other
+   * outputs); NULL: DIR/graph_errors.jsonl and DIR/queries.jsonl, each written under a
+   * temporary name and renamed when complete. */
+  const char *errors_path;
+  const char *queries_path;
   /* Stored evidence for with_scores: this rank's share (may be empty). */
   const char *const *score_ids;
   const size_t *score_lens;

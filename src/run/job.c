@@ -21,10 +21,22 @@
 
 #define SAMPLE_MAX 20
 
-static const char *const out_names[] = {"results.jsonl", "dlq.jsonl",     "duplicates.jsonl",
-                                        "results.h5",    "dropped.jsonl", "metrics.prom",
-                                        "report.html",   "report.json"};
-enum { O_JSONL, O_DLQ, O_DUP, O_H5, O_DROPPED, O_PROM, O_HTML, O_REPORT, O_COUNT };
+static const char *const out_names[] = {
+    "results.jsonl", "dlq.jsonl",   "duplicates.jsonl",   "results.h5",    "dropped.jsonl",
+    "metrics.prom",  "report.html", "graph_errors.jsonl", "queries.jsonl", "report.json"};
+enum {
+  O_JSONL,
+  O_DLQ,
+  O_DUP,
+  O_H5,
+  O_DROPPED,
+  O_PROM,
+  O_HTML,
+  O_GERR,
+  O_QUERIES,
+  O_REPORT,
+  O_COUNT
+};
 
 typedef struct {
   char final[O_COUNT][4096];
@@ -641,8 +653,8 @@ processed:;
     goto cleanup;
   }
   json_t *graph_queries = NULL, *graph_recs = NULL;
-  exit_code = arcos_job_graph_run(ctx, &job, of.tmp[O_DLQ], of.tmp[O_H5], &graph_queries,
-                                  &graph_recs);
+  const char *graph_tmp[3] = {of.tmp[O_GERR], of.tmp[O_QUERIES], of.tmp[O_H5]};
+  exit_code = arcos_job_graph_run(ctx, &job, graph_tmp, &graph_queries, &graph_recs);
   if (exit_code != ARCOS_EXIT_OK) {
     json_decref(config_json);
     goto cleanup;
@@ -863,7 +875,8 @@ processed:;
       rc = ARCOS_EIO;
     }
     for (int i = 0; i < O_REPORT && rc == ARCOS_OK; i++) {
-      if ((i == O_JSONL && !cfg->jsonl) || (i == O_DROPPED && !job.streaming))
+      if ((i == O_JSONL && !cfg->jsonl) || (i == O_DROPPED && !job.streaming) ||
+          ((i == O_GERR || i == O_QUERIES) && cfg->graph == NULL))
         continue;
       if (rename(of.tmp[i], of.final[i]) != 0) {
         fprintf(ctx->err, "arcos-scale: cannot rename %s: %s\n", of.tmp[i], strerror(errno));

@@ -1,8 +1,8 @@
 # run --graph --queries: queries after the pipeline with this run's scores. The scores
 # in queries.jsonl are those of results.jsonl (null for nodes that are no stored
 # evidence), the same at 1 and 3 ranks; report.json has queries[] and
-# optimization_recommendations; graph error records join dlq.jsonl without touching
-# the evidence conservation; a bad queries file stops the run before any work.
+# optimization_recommendations; graph error records go to graph_errors.jsonl without
+# touching dlq.jsonl or the evidence conservation; a bad queries file stops the run before any work.
 source "$(dirname "$0")/lib.sh"
 S="$ARCOS_SRC/inputs/sample"
 args=(--graph "$S/graph" --queries "$S/queries.json" --jsonl --quiet --reference-time 2026-11-01T00:00:00Z)
@@ -28,17 +28,28 @@ jq -e 'select(.scores != null) | [.scores[] | select(. != null)] as $s |
 jq -e '(.queries | length) == 6 and (.queries[0] | has("performance_metrics")) and
        (.optimization_recommendations | length) >= 1 and .records.conserved' "$O/report.json" >/dev/null ||
   fail "report.json queries / optimization_recommendations"
-# Graph error records go to dlq.jsonl after the evidence ones.
+# Graph error records go to graph_errors.jsonl (SPEC §6, §7), not dlq.jsonl, whose
+# line count stays records.dead_lettered; the file is there, empty, without errors.
 B="$ARCOS_TMP/badgraph"
 mkdir -p "$B"
 cp "$S/graph/nodes.jsonl" "$S/graph/relationships.jsonl" "$B/"
 echo '{"id":"x1","type":"SUPPORTS","source_id":"goal-0","target_id":"nowhere"}' >>"$B/relationships.jsonl"
-mpi 2 "$ARCOS_BIN" run "$S/evidence" --graph "$B" --queries "$S/queries.json" --quiet \
-  --reference-time 2026-11-01T00:00:00Z --output "$ARCOS_TMP/bad" 2>/dev/null
-base=$(wc -l <"$ARCOS_TMP/np1/dlq.jsonl")
-assert_eq "$(wc -l <"$ARCOS_TMP/bad/dlq.jsonl")" "$((base + 1))" "dlq lines: evidence + graph"
-assert_eq "$(tail -1 "$ARCOS_TMP/bad/dlq.jsonl" | jq -r .kind)" dangling_relationship "graph error record"
-assert_eq "$(jq -r .records.conserved "$ARCOS_TMP/bad/report.json")" true "conservation"
+echo '{"id":"goal-0","label":"Goal","properties":{}}' >>"$B/nodes.jsonl"
+for np in 1 2 3 4; do
+  mpi "$np" "$ARCOS_BIN" run "$S/evidence" --graph "$B" --queries "$S/queries.json" --quiet \
+    --reference-time 2026-11-01T00:00:00Z --output "$ARCOS_TMP/bad$np" 2>/dev/null
+  D="$ARCOS_TMP/bad$np"
+  assert_eq "$(wc -l <"$D/dlq.jsonl")" "$(jq -r .records.dead_lettered "$D/report.json")" \
+    "dlq.jsonl lines = dead_lettered at $np ranks"
+  assert_eq "$(wc -l <"$D/graph_errors.jsonl")" 2 "graph error records at $np ranks"
+  assert_eq "$(jq -r .kind "$D/graph_errors.jsonl" | sort | tr '\n' ' ')" \
+    "dangling_relationship duplicate_node " "graph error kinds at $np ranks"
+  ls -a "$D" | grep -q '\.tmp' && fail "temporary file left in $D"
+  assert_same_file "$ARCOS_TMP/bad1/graph_errors.jsonl" "$D/graph_errors.jsonl" "graph_errors.jsonl 1 vs $np ranks"
+done
+assert_same_file "$ARCOS_TMP/np1/dlq.jsonl" "$ARCOS_TMP/bad1/dlq.jsonl" "dlq.jsonl untouched by graph errors"
+[ -f "$O/graph_errors.jsonl" ] && [ ! -s "$O/graph_errors.jsonl" ] || fail "empty graph_errors.jsonl with --graph"
+assert_eq "$(jq -r .records.conserved "$ARCOS_TMP/bad2/report.json")" true "conservation"
 # SPEC §6: results.h5 holds /queries/<query id> with the same ids and counts.
 for id in $(jq -r .id "$O/queries.jsonl"); do
   want=$(jq -r --arg id "$id" 'select(.id == $id) | .nodes | join(" ")' "$O/queries.jsonl")
