@@ -165,7 +165,8 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
     json_t *rq = json_array();
     for (size_t i = 0; i < ql.n; i++) {
       json_t *line = arcos_query_result_json(&ql.q[i], &res[i]);
-      append_line(&b, line);
+      if (arcos_query_result_line(g, &ql.q[i], &res[i], &b) != ARCOS_OK)
+        code = 1;
       json_t *e = json_pack("{s:s, s:I, s:s, s:O}", "id", ql.q[i].id, "count",
                             (json_int_t)res[i].count, "strategy",
                             arcos_strategy_name(res[i].plan.strategy), "performance_metrics",
