@@ -308,6 +308,10 @@ static void random_query(const ref_graph_t *r, json_t **doc, int k) {
   if (rndn(3) == 0)
     json_object_set_new(o, "limit", json_integer((json_int_t)rndn(6)));
   json_object_set_new(o, "with_scores", json_boolean(rndn(2)));
+  if (rndn(3) == 0)
+    json_object_set_new(o, "return",
+                        rndn(2) ? json_pack("[s,s]", "properties", "label")
+                                : json_pack("[s]", rndn(2) ? "label" : "properties"));
   json_array_append_new(*doc, o);
 }
 
@@ -390,6 +394,14 @@ static void check_shape(int shape, bool jsonl, const char *dir, int round) {
             vi = j;
         double sc = ref_score(vi);
         CHECK(isnan(sc) ? isnan(res.scores[i]) : res.scores[i] == sc);
+        if (q->return_label)
+          CHECK_STR_EQ(arcos_graph_label_name(g, res.labels[i]), LABELS[r.label[vi]]);
+        if (q->return_properties) {
+          char want_props[64]; /* Python's json.dumps(..., sort_keys=True) */
+          snprintf(want_props, sizeof want_props, "{\"level\": %d, \"status\": \"%s\"}",
+                   r.level[vi], r.level[vi] == 2 ? "bad" : "ok");
+          CHECK_STR_EQ(res.props[i], want_props);
+        }
         if (!isnan(sc)) {
           mn = cnt == 0 || sc < mn ? sc : mn;
           sum += sc;
