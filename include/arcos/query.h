@@ -114,7 +114,8 @@ typedef struct {
   char **nodes;
   size_t nnodes;
   double *scores;               /* with_scores: per node, NaN when not stored evidence */
-  double score_min, score_mean; /* over the listed nodes with a score; NaN if none */
+  double score_min, score_mean; /* with_scores: over the whole result (before limit),
+                                   the nodes with a score; NaN if none */
   /* Rank 0, with "return": per listed node its label number and its properties as
    * Python's json.dumps(properties, sort_keys=True) writes them ("{}" when none). */
   int *labels;

@@ -1013,15 +1013,16 @@ static int exec_traverse(exec_t *x, const arcos_query_t *q, uint64_t *visited, u
   return rc;
 }
 
-/* Pack one listed node for the gather: [len][id][score][label][props len][props]. */
+/* Pack one node for the gather: [len][id][score][label][props len][props]; props only
+ * when it may be listed (`listed`: among this rank's first `limit`). */
 static int pack_node(const arcos_graph_t *g, const arcos_query_t *q, const arcos_scores_t *scores,
-                     uint32_t v, arcos_buf_t *pack, arcos_buf_t *tmp) {
+                     uint32_t v, bool listed, arcos_buf_t *pack, arcos_buf_t *tmp) {
   const char *id = arcos_graph_local_id(g, v);
   uint32_t len = (uint32_t)strlen(id);
   double sc = scores != NULL ? scores->score[v] : NAN;
   int32_t label = arcos_graph_local_label(g, v);
   arcos_buf_reset(tmp);
-  if (q->return_properties) {
+  if (q->return_properties && listed) {
     const json_t *props = arcos_graph_local_properties(g, v);
     if (props != NULL ? arcos_canonical_append(tmp, props) : arcos_buf_append(tmp, "{}", 2))
       return ARCOS_ENOMEM;
@@ -1063,8 +1064,22 @@ static int unpack_result(exec_t *x, const arcos_query_t *q, const char *all, siz
   res->labels = calloc(keep + 1, sizeof *res->labels);
   res->props = calloc(keep + 1, sizeof *res->props);
   int rc = res->nodes && res->scores && res->labels && res->props ? ARCOS_OK : ARCOS_ENOMEM;
+  /* score_min and score_mean cover the whole result, before limit (SPEC §7), summed
+   * in id order so that the mean does not depend on the rank count. */
   double sum = 0;
   size_t ns = 0;
+  for (size_t i = 0; q->with_scores && i < k; i++) {
+    uint32_t l;
+    double sc;
+    memcpy(&l, ptr[i] - 4, 4);
+    memcpy(&sc, ptr[i] + l, sizeof sc);
+    if (!isnan(sc)) {
+      if (ns == 0 || sc < res->score_min)
+        res->score_min = sc;
+      sum += sc;
+      ns++;
+    }
+  }
   for (size_t i = 0; rc == ARCOS_OK && i < keep; i++) {
     uint32_t l, pl;
     const char *p = ptr[i];
@@ -1078,12 +1093,6 @@ static int unpack_result(exec_t *x, const arcos_query_t *q, const char *all, siz
     res->props[i] = strndup(p + l + sizeof(double) + 8, pl);
     if (res->nodes[i] == NULL || res->props[i] == NULL)
       rc = ARCOS_ENOMEM;
-    if (!isnan(res->scores[i])) {
-      if (ns == 0 || res->scores[i] < res->score_min)
-        res->score_min = res->scores[i];
-      sum += res->scores[i];
-      ns++;
-    }
     res->nnodes = i + 1;
   }
   if (ns > 0)
@@ -1093,15 +1102,18 @@ static int unpack_result(exec_t *x, const arcos_query_t *q, const char *all, siz
   return rc;
 }
 
-/* Gather at most `limit` nodes per rank at rank 0 (the global first `limit` are among
- * them). Collective; returns an agreed code. */
+/* Gather at rank 0 at most `limit` nodes per rank (the global first `limit` are among
+ * them), or with with_scores every node (score_min and score_mean are over the whole
+ * result; only the first `limit` carry their properties). Collective; returns an
+ * agreed code. */
 static int gather_result(exec_t *x, const arcos_query_t *q, const arcos_scores_t *scores,
                          const uint32_t *hits, size_t nhits, arcos_query_result_t *res) {
-  size_t send_n = q->limit >= 0 && (uint64_t)q->limit < nhits ? (size_t)q->limit : nhits;
+  size_t listed = q->limit >= 0 && (uint64_t)q->limit < nhits ? (size_t)q->limit : nhits;
+  size_t send_n = q->with_scores ? nhits : listed;
   arcos_buf_t pack = {0}, tmp = {0};
   int rc = ARCOS_OK;
   for (size_t i = 0; rc == ARCOS_OK && i < send_n; i++)
-    rc = pack_node(x->g, q, scores, hits[i], &pack, &tmp);
+    rc = pack_node(x->g, q, scores, hits[i], i < listed, &pack, &tmp);
   arcos_buf_free(&tmp);
   mem_add(x, pack.cap);
   MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MIN, x->comm);

@@ -29,7 +29,7 @@ for np in 1 2 3 4; do
   done
 done
 grep -q '^== /queries/evidence-under-goal-0/' "$ARCOS_TMP/h5-1.txt" || fail "steps query in results.h5"
-jq -e 'select(.id == "evidence-under-goal-0") | (.rows | length) == (.nodes | length)
+jq -se 'map(select(.id == "evidence-under-goal-0"))[0] | (.rows | length) == (.nodes | length)
        and (.plan.steps | length) == 2' "$O/queries.jsonl" >/dev/null || fail "steps query rows and plan"
 # Join check: every score in queries.jsonl is the node's score in results.jsonl.
 jq -r '.scores // {} | to_entries[] | "\(.key) \(.value)"' "$O/queries.jsonl" | sort -u >"$ARCOS_TMP/qs.txt"
@@ -39,11 +39,22 @@ while read -r id score; do
   want=$(awk -v id="$id" '$1 == id { print $2; exit }' "$ARCOS_TMP/rs.txt")
   assert_eq "$score" "${want:-null}" "score of $id"
 done <"$ARCOS_TMP/qs.txt"
-# score_min / score_mean over the listed scored nodes.
+# score_min / score_mean are over the whole result, before limit (SPEC §7): the same
+# queries without limit list every node, and there they are the min and mean of the
+# listed scores; with limit they must not change.
+jq 'map(del(.limit))' "$S/queries.json" >"$ARCOS_TMP/nolimit.json"
+mpi 2 "$ARCOS_BIN" run "$S/evidence" --graph "$S/graph" --queries "$ARCOS_TMP/nolimit.json" --quiet \
+  --reference-time 2026-11-01T00:00:00Z --output "$ARCOS_TMP/nolimit" 2>/dev/null
+N="$ARCOS_TMP/nolimit/queries.jsonl"
 jq -e 'select(.scores != null) | [.scores[] | select(. != null)] as $s |
        if ($s | length) == 0 then .score_min == null and .score_mean == null
        else .score_min == ($s | min) and ((.score_mean - (($s | add) / ($s | length))) | fabs) < 1e-9 end' \
-  "$O/queries.jsonl" | grep -qv true && fail "score_min/score_mean"
+  "$N" | grep -qv true && fail "score_min/score_mean"
+jq -c 'select(.scores != null) | {id, score_min, score_mean}' "$N" >"$ARCOS_TMP/stats-nolimit.txt"
+jq -c 'select(.scores != null) | {id, score_min, score_mean}' "$O/queries.jsonl" >"$ARCOS_TMP/stats-limit.txt"
+assert_same_file "$ARCOS_TMP/stats-nolimit.txt" "$ARCOS_TMP/stats-limit.txt" "score_min/score_mean before limit"
+jq -se 'map(select(.id == "security-scans"))[0] | .truncated and .score_min != null' "$O/queries.jsonl" >/dev/null ||
+  fail "a truncated query with scores is checked"
 jq -e '(.queries | length) == 7 and (.queries[0] | has("performance_metrics")) and
        (.optimization_recommendations | length) >= 1 and .records.conserved' "$O/report.json" >/dev/null ||
   fail "report.json queries / optimization_recommendations"

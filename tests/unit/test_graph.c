@@ -387,12 +387,19 @@ static void check_shape(int shape, bool jsonl, const char *dir, int round) {
       }
       double mn = NAN, sum = 0;
       size_t cnt = 0;
-      for (size_t i = 0; same && i < keep; i++) {
+      for (size_t i = 0; same && i < nw; i++) {
         int vi = -1;
         for (int j = 0; j < r.n && vi < 0; j++)
           if (strcmp(r.id[j], want[i]) == 0)
             vi = j;
         double sc = ref_score(vi);
+        if (q->with_scores && !isnan(sc)) { /* over the whole result, before limit */
+          mn = cnt == 0 || sc < mn ? sc : mn;
+          sum += sc;
+          cnt++;
+        }
+        if (i >= keep)
+          continue;
         CHECK(isnan(sc) ? isnan(res.scores[i]) : res.scores[i] == sc);
         if (q->return_label)
           CHECK_STR_EQ(arcos_graph_label_name(g, res.labels[i]), LABELS[r.label[vi]]);
@@ -401,11 +408,6 @@ static void check_shape(int shape, bool jsonl, const char *dir, int round) {
           snprintf(want_props, sizeof want_props, "{\"level\": %d, \"status\": \"%s\"}",
                    r.level[vi], r.level[vi] == 2 ? "bad" : "ok");
           CHECK_STR_EQ(res.props[i], want_props);
-        }
-        if (!isnan(sc)) {
-          mn = cnt == 0 || sc < mn ? sc : mn;
-          sum += sc;
-          cnt++;
         }
       }
       CHECK(isnan(mn) ? isnan(res.score_min) : res.score_min == mn);
