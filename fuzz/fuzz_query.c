@@ -1,8 +1,8 @@
 /* Query parser (SPEC §7 queries file): any bytes are either a queries list or a
  * refusal with a message (ARCOS_EPARSE for text that is not JSON, ARCOS_ECONFIG for a
  * bad query), never a crash or a leak. A parsed query is sane: an id, a known type,
- * start nodes for traverse, a non-negative depth, limit -1 or >= 0. The parse goes
- * through arcos_query_load, the file entry point `run --queries` and `query` use. */
+ * start nodes for traverse, one or more steps with 0 <= min_depth <= max_depth, limit -1 or >= 0.
+ * The parse goes through arcos_query_load, the file entry point `run --queries` and `query` use. */
 #include "arcos/query.h"
 #include "fuzz_common.h"
 
@@ -25,12 +25,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(q->type != ARCOS_Q_TRAVERSE || q->nstart > 0);
     for (size_t k = 0; k < q->nstart; k++)
       FUZZ_CHECK(q->start_nodes[k] != NULL);
-    for (size_t k = 0; k < q->nrels; k++)
-      FUZZ_CHECK(q->rels[k] != NULL);
-    FUZZ_CHECK(q->max_depth >= 0);
+    FUZZ_CHECK(q->nsteps >= 1 && q->steps != NULL);
+    for (size_t j = 0; j < q->nsteps; j++) {
+      const arcos_qstep_t *st = &q->steps[j];
+      for (size_t k = 0; k < st->nrels; k++)
+        FUZZ_CHECK(st->rels[k] != NULL);
+      FUZZ_CHECK(st->min_depth >= 0 && st->min_depth <= st->max_depth);
+      FUZZ_CHECK(st->direction >= ARCOS_DIR_OUT && st->direction <= ARCOS_DIR_BOTH);
+    }
+    FUZZ_CHECK(q->type == ARCOS_Q_TRAVERSE || !q->chained);
     FUZZ_CHECK(q->limit >= -1);
     FUZZ_CHECK(q->strategy >= ARCOS_STRATEGY_AUTO && q->strategy <= ARCOS_STRATEGY_FULL);
-    FUZZ_CHECK(q->direction >= ARCOS_DIR_OUT && q->direction <= ARCOS_DIR_BOTH);
     FUZZ_CHECK(arcos_strategy_name(q->strategy) != NULL && arcos_qtype_name(q->type) != NULL);
   }
   arcos_query_list_free(&list);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "arcos/error.h"
+#include "arcos/timestamp.h"
 #include "arcos/util.h"
 
 /* Weights and thresholds of SPEC §2 (job config "scoring" object). */
@@ -200,12 +201,6 @@ int arcos_canonical_append(arcos_buf_t *out, const json_t *v);
  * ".0" on integral values ("100.0", "-0.0"). Writes a NUL-terminated string into
  * out (at least 32 bytes) and returns its length. NaN/inf as Python: "NaN", "Infinity". */
 size_t arcos_format_double(double d, char *out);
-
-/* RFC 3339 date-time ("2025-03-01T12:00:00Z", "...T12:00:00.123+02:00") to Unix epoch
- * seconds (fraction truncated). Returns 0 or ARCOS_EINVALID. */
-int arcos_rfc3339_parse(const char *s, size_t len, int64_t *epoch);
-/* Epoch seconds to "YYYY-MM-DDTHH:MM:SSZ"; out has room for 32 bytes. */
-void arcos_rfc3339_format(int64_t epoch, char *out);
 
 /* SHA-256 of data as 64 lowercase hex characters plus NUL, through the context's
  * reused digest context. */

@@ -23,6 +23,7 @@
 
 #include "arcos/error.h"
 #include "arcos/graph.h"
+#include "arcos/util.h"
 
 typedef enum { ARCOS_Q_TRAVERSE = 0, ARCOS_Q_MATCH } arcos_qtype_t;
 typedef enum {
@@ -32,20 +33,32 @@ typedef enum {
 } arcos_strategy_t;
 typedef enum { ARCOS_DIR_OUT = 0, ARCOS_DIR_IN, ARCOS_DIR_BOTH } arcos_direction_t;
 
+/* One step of a traverse (SPEC §7): from its start set, every node whose shortest hop
+ * distance along the allowed types in the direction lies in min_depth..max_depth and
+ * that matches label and properties. A match query has one step: label and properties. */
 typedef struct {
-  char *id;
-  arcos_qtype_t type;
-  char **start_nodes; /* traverse */
-  size_t nstart;
   char **rels; /* allowed relationship types; nrels == 0: all */
   size_t nrels;
   arcos_direction_t direction; /* default out */
   char *label;                 /* NULL: any */
   json_t *properties;          /* NULL: none; else an object of required values */
+  int64_t min_depth;           /* default 0 */
   int64_t max_depth;           /* default 1 */
-  int64_t limit;               /* -1: none */
+} arcos_qstep_t;
+
+typedef struct {
+  char *id;
+  arcos_qtype_t type;
+  char **start_nodes; /* traverse */
+  size_t nstart;
+  arcos_qstep_t *steps; /* >= 1: "pattern" is one step, "steps" one per element; step k + 1
+                           starts from step k's result, the query's result is the last's */
+  size_t nsteps;
+  bool chained;  /* written with "steps" (queries.jsonl's plan then lists them) */
+  int64_t limit; /* -1: none */
   arcos_strategy_t strategy;
   bool with_scores;
+  bool return_label, return_properties; /* "return": rows with these keys */
 } arcos_query_t;
 
 typedef struct {
@@ -66,19 +79,23 @@ int arcos_query_parse(const json_t *doc, const char *source, arcos_query_list_t 
 int arcos_query_load(const char *path, arcos_query_list_t *list, arcos_detail_t *detail);
 void arcos_query_list_free(arcos_query_list_t *list);
 
-/* The plan: chosen strategy, estimates from the cost model, work actually done. */
+/* The plan: chosen strategy, estimates from the cost model, work actually done. A
+ * traverse plans each step when it starts, from the degrees of its actual start set
+ * (the previous step's result, on its owners); the query's plan sums the steps. */
 typedef struct {
   arcos_strategy_t strategy; /* index_scan or full_scan: what ran first */
   double estimated_nodes, estimated_edges;
   double alt_nodes, alt_edges; /* the estimate of the strategy not chosen */
   double cost, alt_cost;
   uint64_t actual_nodes, actual_edges; /* vertices and edges examined, all ranks */
+  uint64_t start_nodes, result_nodes;  /* a step's start set and result, all ranks */
   char levels[72];                     /* per BFS level: 'T' top-down, 'B' bottom-up */
   char reason[400];
 } arcos_qplan_t;
 
-/* Cost-based plan of q on g. Collective (one allreduce of the start nodes' degrees);
- * otherwise it reads only global statistics, so every rank computes the same plan. */
+/* Cost-based plan of q's first step on g (from its start nodes). Collective (one
+ * allreduce of the start nodes' degrees); otherwise it reads only global statistics,
+ * so every rank computes the same plan. */
 void arcos_query_plan(const arcos_graph_t *g, const arcos_query_t *q, arcos_qplan_t *plan);
 
 /* Scores of stored evidence attached to the graph's vertices. */
@@ -97,8 +114,15 @@ typedef struct {
   char **nodes;
   size_t nnodes;
   double *scores;               /* with_scores: per node, NaN when not stored evidence */
-  double score_min, score_mean; /* over the listed nodes with a score; NaN if none */
-  arcos_qplan_t plan;
+  double score_min, score_mean; /* with_scores: over the whole result (before limit),
+                                   the nodes with a score; NaN if none */
+  /* Rank 0, with "return": per listed node its label number and its properties as
+   * Python's json.dumps(properties, sort_keys=True) writes them ("{}" when none). */
+  int *labels;
+  char **props;
+  arcos_qplan_t plan;   /* the query's: a step's, or the sum of the steps' */
+  arcos_qplan_t *steps; /* per step (nsteps of the query) */
+  size_t nsteps;
   double query_time; /* seconds, max over ranks */
   uint64_t nodes_visited, edges_traversed;
   uint64_t reached_edges; /* traverse: out-edges (all types) of the reached vertices, the
@@ -113,8 +137,12 @@ int arcos_query_execute(const arcos_graph_t *g, const arcos_query_t *q,
                         arcos_query_result_t *res);
 void arcos_query_result_free(arcos_query_result_t *res);
 
-/* The queries.jsonl line of a result (rank 0; "new"). */
+/* The queries.jsonl line of a result without rows (rank 0; "new"). */
 json_t *arcos_query_result_json(const arcos_query_t *q, const arcos_query_result_t *res);
+/* The queries.jsonl line, rows included, as text ending in a newline, appended to out
+ * (rank 0). Returns 0 or ARCOS_ENOMEM. */
+int arcos_query_result_line(const arcos_graph_t *g, const arcos_query_t *q,
+                            const arcos_query_result_t *res, arcos_buf_t *out);
 /* The plan as a JSON object ("new"). */
 json_t *arcos_qplan_json(const arcos_qplan_t *plan);
 /* Human-readable plan for --explain. */
@@ -129,7 +157,7 @@ json_t *arcos_query_recommendations(const arcos_graph_stats_t *st, const arcos_q
                                     const arcos_query_result_t *results, size_t nq);
 
 /* A whole query job: load the graph, run every query, write DIR/queries.jsonl (and
- * the graph's error records to DIR/dlq.jsonl, a summary to DIR/report.json), print
+ * the graph's error records to DIR/graph_errors.jsonl, a summary to DIR/report.json), print
  * plans with explain. Collective. Used by `arcos-scale query` and by `run`. */
 typedef struct {
   const char *graph;
@@ -138,10 +166,13 @@ typedef struct {
   bool create_output; /* create it, refusing an existing one unless force */
   bool force;
   bool explain;
-  bool quiet;             /* no summary line on stderr */
-  bool write_report;      /* DIR/report.json (the query command; run writes its own) */
-  const char *dlq_append; /* append graph error records to this file instead of
-                             writing DIR/dlq.jsonl (run: its DLQ before the rename) */
+  bool quiet;        /* no summary line on stderr */
+  bool write_report; /* DIR/report.json (the query command; run writes its own) */
+  /* Where run wants the two files (its temporary names, renamed with its other
+   * outputs); NULL: DIR/graph_errors.jsonl and DIR/queries.jsonl, each written under a
+   * temporary name and renamed when complete. */
+  const char *errors_path;
+  const char *queries_path;
   /* Stored evidence for with_scores: this rank's share (may be empty). */
   const char *const *score_ids;
   const size_t *score_lens;

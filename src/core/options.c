@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arcos/evidence.h" /* arcos_rfc3339_parse and _format (core/timestamp.c) */
+#include "arcos/timestamp.h"
 #include "arcos/util.h"
 
 void arcos_opts_flag_name(const arcos_opt_t *o, char *out, size_t n) {

@@ -1259,12 +1259,10 @@ static bool file_exists(const char *path) {
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int arcos_graph_load(MPI_Comm comm, const char *path, arcos_graph_t **out, arcos_detail_t *d) {
-  double t0 = arcos_now();
+int graph_create(MPI_Comm comm, arcos_graph_t **out, arcos_detail_t *d) {
   *out = NULL;
   arcos_graph_t *g = calloc(1, sizeof *g);
-  int rc = g == NULL ? ARCOS_ENOMEM : ARCOS_OK;
-  rc = agree(comm, rc);
+  int rc = agree(comm, g == NULL ? ARCOS_ENOMEM : ARCOS_OK);
   if (rc != ARCOS_OK) {
     free(g); /* allocated here when another rank failed */
     return arcos_detail_set(d, rc, "graph", 0, "out of memory");
@@ -1275,28 +1273,28 @@ int arcos_graph_load(MPI_Comm comm, const char *path, arcos_graph_t **out, arcos
   g->ring = arcos_ring_create(g->size, 0);
   g->arena = arcos_arena_create();
   g->gid_base = calloc((size_t)g->size + 1, sizeof *g->gid_base);
+  rc = agree(comm, g->ring && g->arena && g->gid_base ? ARCOS_OK : ARCOS_ENOMEM);
+  if (rc != ARCOS_OK) {
+    arcos_graph_destroy(&g);
+    return arcos_detail_set(d, rc, "graph", 0, "out of memory");
+  }
+  *out = g;
+  return ARCOS_OK;
+}
+
+int graph_load_dir(arcos_graph_t *g, const char *path, arcos_detail_t *d) {
+  MPI_Comm comm = g->comm;
   arcos_buf_t *send = calloc((size_t)g->size, sizeof *send);
   arcos_buf_t recv = {0};
   char **vlabel = NULL;
-  if (!g->ring || !g->arena || !g->gid_base || !send)
-    rc = ARCOS_ENOMEM;
-  rc = agree(comm, rc);
+  int rc = agree(comm, send != NULL ? ARCOS_OK : ARCOS_ENOMEM);
   if (rc != ARCOS_OK) {
-    arcos_detail_set(d, rc, "graph", 0, "out of memory");
-    goto fail;
+    free(send);
+    return arcos_detail_set(d, rc, "graph", 0, "out of memory");
   }
-
   /* Which layout: decided by rank 0 so that all ranks agree. */
   char np[4096], rp[4096];
   int jsonl = -1;
-  int kind = g->rank == 0 ? arcos_graph_detect(path) : 0;
-  MPI_Bcast(&kind, 1, MPI_INT, 0, comm);
-  if (kind == ARCOS_GRAPH_HDF5) {
-    rc = graph_h5_load(g, path, d);
-    if (rc != ARCOS_OK)
-      goto fail;
-    goto loaded;
-  }
   if (g->rank == 0) {
     for (int k = 0; k < 2 && jsonl < 0; k++) {
       const char *ext = k == 0 ? "jsonl" : "json";
@@ -1312,7 +1310,7 @@ int arcos_graph_load(MPI_Comm comm, const char *path, arcos_graph_t **out, arcos
                           "no graph found: expected nodes.jsonl + relationships.jsonl or "
                           "nodes.json + relationships.json in this directory, or an HDF5 "
                           "graph file made by arcos-scale convert");
-    goto fail;
+    goto done;
   }
   const char *ext = jsonl ? "jsonl" : "json";
   snprintf(np, sizeof np, "%s/nodes.%s", path, ext);
@@ -1327,7 +1325,7 @@ int arcos_graph_load(MPI_Comm comm, const char *path, arcos_graph_t **out, arcos
   if (rc == ARCOS_OK)
     rc = build_vertices(g, &recv, &vlabel);
   if (rc != ARCOS_OK)
-    goto fail;
+    goto done;
   graph_build_id_hash(g);
   uint64_t padded = ((uint64_t)g->n + 63) / 64 * 64;
   MPI_Allgather(&padded, 1, MPI_UINT64_T, g->gid_base + 1, 1, MPI_UINT64_T, comm);
@@ -1342,30 +1340,14 @@ int arcos_graph_load(MPI_Comm comm, const char *path, arcos_graph_t **out, arcos
     rc = load_edges(g, send, &recv);
   if (rc == ARCOS_OK)
     rc = graph_build_indexes(g, vlabel);
-  if (rc != ARCOS_OK) {
-    if (d != NULL && d->code == 0)
-      arcos_detail_set(d, rc, path, 0, "loading the graph failed: %s", arcos_strerror(rc));
-    goto fail;
-  }
-loaded:;
-  double dt = arcos_now() - t0;
-  MPI_Allreduce(&dt, &g->stats.load_s, 1, MPI_DOUBLE, MPI_MAX, comm);
+  if (rc != ARCOS_OK && d != NULL && d->code == 0)
+    arcos_detail_set(d, rc, path, 0, "loading the graph failed: %s", arcos_strerror(rc));
+done:
   free(vlabel);
   for (int q = 0; q < g->size; q++)
     arcos_buf_free(&send[q]);
   free(send);
   arcos_buf_free(&recv);
-  *out = g;
-  return ARCOS_OK;
-
-fail:
-  free(vlabel);
-  if (send != NULL)
-    for (int q = 0; q < g->size; q++)
-      arcos_buf_free(&send[q]);
-  free(send);
-  arcos_buf_free(&recv);
-  arcos_graph_destroy(&g);
   return rc;
 }
 

@@ -35,6 +35,7 @@
 #include "arcos/outfile.h"
 #include "arcos/ring.h"
 #include "arcos/util.h"
+#include "graph/graph_h5_internal.h"
 #include "graph/graph_internal.h"
 
 /* clang-tidy's path-sensitive core checkers do not model what MPI collectives
@@ -362,10 +363,17 @@ int arcos_graph_convert(MPI_Comm comm, const char *dir, const arcos_graph_conver
   int rank, size;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
+  /* The directory is loaded through graph.c's builder API directly: this module
+   * never goes back through arcos_graph_load (graph_load.c), which calls it. */
+  double t0 = arcos_now();
   arcos_graph_t *g = NULL;
-  int rc = arcos_graph_load(comm, dir, &g, d);
+  int rc = graph_create(comm, &g, d);
+  if (rc == ARCOS_OK && (rc = graph_load_dir(g, dir, d)) != ARCOS_OK)
+    arcos_graph_destroy(&g);
   if (rc != ARCOS_OK)
     return rc;
+  double dt = arcos_now() - t0;
+  MPI_Allreduce(&dt, &g->stats.load_s, 1, MPI_DOUBLE, MPI_MAX, comm);
   double t1 = arcos_now();
   st->load_s = g->stats.load_s;
   json_t *errs = arcos_graph_errors_gather(g);
@@ -664,6 +672,76 @@ typedef struct {
   arcos_buf_t *send, recv;
 } ld_t;
 
+/* Owner side of step 1: the `mine` node records received, sorted by id (the file's
+ * order, rank by rank), become this rank's vertices. */
+static int owner_nodes(ld_t *L, uint64_t mine) {
+  arcos_graph_t *g = L->g;
+  int rc = ARCOS_OK;
+  g->ids = calloc(mine + 1, sizeof *g->ids);
+  g->id_len = calloc(mine + 1, sizeof *g->id_len);
+  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers (json_t *)
+  g->props = calloc(mine + 1, sizeof *g->props);
+  g->label = calloc(mine + 1, sizeof *g->label);
+  g->out_off = calloc(mine + 2, sizeof *g->out_off);
+  g->in_off = calloc(mine + 2, sizeof *g->in_off);
+  if (!g->ids || !g->id_len || !g->props || !g->label || !g->out_off || !g->in_off)
+    rc = ARCOS_ENOMEM;
+  const char *p = L->recv.data, *end = p + L->recv.len;
+  uint32_t v = 0;
+  while (rc == ARCOS_OK && p < end) {
+    uint64_t deg[2];
+    uint32_t hdr[3];
+    if ((size_t)(end - p) < sizeof deg + sizeof hdr || v >= mine) {
+      rc = ARCOS_EINTERNAL;
+      break;
+    }
+    memcpy(deg, p, sizeof deg);
+    memcpy(hdr, p + sizeof deg, sizeof hdr);
+    p += sizeof deg + sizeof hdr;
+    if ((size_t)(end - p) < (size_t)hdr[1] + hdr[2]) {
+      rc = ARCOS_EINTERNAL;
+      break;
+    }
+    const char *id = p, *pt = p + hdr[1];
+    p += (size_t)hdr[1] + hdr[2];
+    if (v > 0 && cmp_id(g->ids[v - 1], g->id_len[v - 1], id, hdr[1]) >= 0) {
+      rc = bad(L->d, L->path,
+               "node id \"%.*s\" %s: /graph/nodes/id must be sorted byte-wise "
+               "and unique",
+               (int)(hdr[1] > 80 ? 80 : hdr[1]), id,
+               cmp_id(g->ids[v - 1], g->id_len[v - 1], id, hdr[1]) == 0 ? "is repeated"
+                                                                        : "is out of order");
+      break;
+    }
+    g->ids[v] = arcos_arena_strndup(g->arena, id, hdr[1]);
+    if (g->ids[v] == NULL) {
+      rc = ARCOS_ENOMEM;
+      break;
+    }
+    g->id_len[v] = hdr[1];
+    g->label[v] = (int)hdr[0];
+    if (hdr[2] > 0) {
+      json_error_t je;
+      g->props[v] = json_loadb(pt, hdr[2], 0, &je);
+      if (!json_is_object(g->props[v])) {
+        json_decref(g->props[v]);
+        g->props[v] = NULL;
+        rc = bad(L->d, L->path, "node \"%.*s\": its properties are not a JSON object",
+                 (int)(hdr[1] > 80 ? 80 : hdr[1]), id);
+        break;
+      }
+      g->props_bytes += (size_t)hdr[2] * 4;
+    }
+    g->out_off[v + 1] = g->out_off[v] + deg[0];
+    g->in_off[v + 1] = g->in_off[v] + deg[1];
+    v++;
+  }
+  g->n = v;
+  if (rc == ARCOS_OK && v != mine)
+    rc = ARCOS_EINTERNAL;
+  return rc;
+}
+
 /* Step 1: this rank's block of nodes to their owners; the gids of the block. */
 static int load_nodes(ld_t *L) {
   arcos_graph_t *g = L->g;
@@ -751,69 +829,7 @@ static int load_nodes(ld_t *L) {
     goto out;
 
   /* Owner side: records arrive sorted by id (the file's order, rank by rank). */
-  uint64_t mine = tot[r];
-  g->ids = calloc(mine + 1, sizeof *g->ids);
-  g->id_len = calloc(mine + 1, sizeof *g->id_len);
-  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers (json_t *)
-  g->props = calloc(mine + 1, sizeof *g->props);
-  g->label = calloc(mine + 1, sizeof *g->label);
-  g->out_off = calloc(mine + 2, sizeof *g->out_off);
-  g->in_off = calloc(mine + 2, sizeof *g->in_off);
-  if (!g->ids || !g->id_len || !g->props || !g->label || !g->out_off || !g->in_off)
-    rc = ARCOS_ENOMEM;
-  const char *p = L->recv.data, *end = p + L->recv.len;
-  uint32_t v = 0;
-  while (rc == ARCOS_OK && p < end) {
-    uint64_t deg[2];
-    uint32_t hdr[3];
-    if ((size_t)(end - p) < sizeof deg + sizeof hdr || v >= mine) {
-      rc = ARCOS_EINTERNAL;
-      break;
-    }
-    memcpy(deg, p, sizeof deg);
-    memcpy(hdr, p + sizeof deg, sizeof hdr);
-    p += sizeof deg + sizeof hdr;
-    if ((size_t)(end - p) < (size_t)hdr[1] + hdr[2]) {
-      rc = ARCOS_EINTERNAL;
-      break;
-    }
-    const char *id = p, *pt = p + hdr[1];
-    p += (size_t)hdr[1] + hdr[2];
-    if (v > 0 && cmp_id(g->ids[v - 1], g->id_len[v - 1], id, hdr[1]) >= 0) {
-      rc = bad(L->d, L->path,
-               "node id \"%.*s\" %s: /graph/nodes/id must be sorted byte-wise "
-               "and unique",
-               (int)(hdr[1] > 80 ? 80 : hdr[1]), id,
-               cmp_id(g->ids[v - 1], g->id_len[v - 1], id, hdr[1]) == 0 ? "is repeated"
-                                                                        : "is out of order");
-      break;
-    }
-    g->ids[v] = arcos_arena_strndup(g->arena, id, hdr[1]);
-    if (g->ids[v] == NULL) {
-      rc = ARCOS_ENOMEM;
-      break;
-    }
-    g->id_len[v] = hdr[1];
-    g->label[v] = (int)hdr[0];
-    if (hdr[2] > 0) {
-      json_error_t je;
-      g->props[v] = json_loadb(pt, hdr[2], 0, &je);
-      if (!json_is_object(g->props[v])) {
-        json_decref(g->props[v]);
-        g->props[v] = NULL;
-        rc = bad(L->d, L->path, "node \"%.*s\": its properties are not a JSON object",
-                 (int)(hdr[1] > 80 ? 80 : hdr[1]), id);
-        break;
-      }
-      g->props_bytes += (size_t)hdr[2] * 4;
-    }
-    g->out_off[v + 1] = g->out_off[v] + deg[0];
-    g->in_off[v + 1] = g->in_off[v] + deg[1];
-    v++;
-  }
-  g->n = v;
-  if (rc == ARCOS_OK && v != mine)
-    rc = ARCOS_EINTERNAL;
+  rc = owner_nodes(L, tot[r]);
   arcos_buf_free(&L->recv);
   rc = agree_d(g->comm, r, P, rc, L->d);
   if (rc != ARCOS_OK)

@@ -1,5 +1,8 @@
-/* The graph's representation, shared with the query executor so that its BFS inner
- * loops read the CSR arrays directly (no call per vertex). Everything else goes
+/* The graph's representation and builder API (graph.c), shared with the query
+ * executor so that its BFS inner loops read the CSR arrays directly (no call per
+ * vertex), and with the HDF5 graph format (graph_h5.c), which builds graphs through
+ * it. Dependencies go one way: graph_h5.c uses graph.c, never the reverse; the
+ * public loader that chooses between them is graph_load.c. Everything else goes
  * through include/arcos/graph.h. */
 #ifndef ARCOS_GRAPH_INTERNAL_H
 #define ARCOS_GRAPH_INTERNAL_H
@@ -57,8 +60,13 @@ void graph_build_id_hash(arcos_graph_t *g);
 int graph_build_indexes(arcos_graph_t *g, char **vlabel);
 /* Sort each vertex's CSR list [off[v], off[v+1]) by (type, neighbour). */
 int graph_sort_adjacency(uint32_t n, const uint64_t *off, uint64_t *nbr, uint32_t *type);
-/* Collective: fill g (already holding comm, rank, size, ring, arena, gid_base) from an
- * HDF5 graph file. Returns an agreed code; d (on every rank) says why. */
-int graph_h5_load(arcos_graph_t *g, const char *path, arcos_detail_t *d);
+/* Collective: an empty graph holding comm, rank, size, ring, arena and gid_base, the
+ * start of every load (JSON directory here, HDF5 file in graph_h5.c). Returns an
+ * agreed code; destroy with arcos_graph_destroy. */
+int graph_create(MPI_Comm comm, arcos_graph_t **out, arcos_detail_t *d);
+/* Collective: fill g (from graph_create) from a graph directory (nodes.jsonl +
+ * relationships.jsonl or nodes.json + relationships.json). Returns an agreed code; d
+ * says why. */
+int graph_load_dir(arcos_graph_t *g, const char *path, arcos_detail_t *d);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arcos/evidence.h"
 #include "arcos/util.h"
 #include "graph/graph_internal.h"
 
@@ -35,16 +36,22 @@ static const char *dir_name(int d) {
 
 /* ---- parsing ---- */
 
+static void step_free(arcos_qstep_t *st) {
+  for (size_t i = 0; i < st->nrels; i++)
+    free(st->rels[i]);
+  free(st->rels);
+  free(st->label);
+  json_decref(st->properties);
+}
+
 static void query_free(arcos_query_t *q) {
   free(q->id);
   for (size_t i = 0; i < q->nstart; i++)
     free(q->start_nodes[i]);
   free(q->start_nodes);
-  for (size_t i = 0; i < q->nrels; i++)
-    free(q->rels[i]);
-  free(q->rels);
-  free(q->label);
-  json_decref(q->properties);
+  for (size_t i = 0; q->steps != NULL && i < q->nsteps; i++)
+    step_free(&q->steps[i]);
+  free(q->steps);
   memset(q, 0, sizeof *q);
 }
 
@@ -78,22 +85,142 @@ static int str_list(json_t *v, char ***out, size_t *n) {
   return ARCOS_OK;
 }
 
+static bool known_key(const char *key, const char *const *known, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    if (strcmp(key, known[k]) == 0)
+      return true;
+  return false;
+}
+
+/* One pattern or step object p (where: "pattern" or "step N") into st. */
+static int parse_step(json_t *p, const char *where, const arcos_query_t *q, arcos_qstep_t *st,
+                      const char *source, size_t pos, arcos_detail_t *d) {
+  const char *qid = q->id, *key;
+  json_t *v;
+  static const char *const pk[] = {"relationship", "direction", "label",
+                                   "properties",   "min_depth", "max_depth"};
+  json_object_foreach(p, key, v) {
+    if (!known_key(key, pk, sizeof pk / sizeof *pk))
+      return QERR("query %zu (%s): unknown %s field \"%s\"", pos, qid, where, key);
+    if (q->type == ARCOS_Q_MATCH && strcmp(key, "label") != 0 && strcmp(key, "properties") != 0)
+      return QERR("query %zu (%s): %s field \"%s\" belongs to traverse queries", pos, qid, where,
+                  key);
+  }
+  v = json_object_get(p, "relationship");
+  if (v != NULL &&
+      ((!json_is_string(v) && !json_is_array(v)) || (json_is_array(v) && json_array_size(v) == 0) ||
+       str_list(v, &st->rels, &st->nrels) != ARCOS_OK))
+    return QERR("query %zu (%s): %s \"relationship\" must be a type or a non-empty array of types",
+                pos, qid, where);
+  v = json_object_get(p, "direction");
+  if (v != NULL) {
+    const char *s = json_string_value(v);
+    if (s != NULL && strcmp(s, "out") == 0)
+      st->direction = ARCOS_DIR_OUT;
+    else if (s != NULL && strcmp(s, "in") == 0)
+      st->direction = ARCOS_DIR_IN;
+    else if (s != NULL && strcmp(s, "both") == 0)
+      st->direction = ARCOS_DIR_BOTH;
+    else
+      return QERR("query %zu (%s): %s \"direction\" must be \"out\", \"in\" or \"both\"", pos, qid,
+                  where);
+  }
+  v = json_object_get(p, "label");
+  if (v != NULL) {
+    if (!json_is_string(v) || json_string_length(v) == 0)
+      return QERR("query %zu (%s): %s \"label\" must be a non-empty string", pos, qid, where);
+    st->label = strdup(json_string_value(v));
+  }
+  v = json_object_get(p, "properties");
+  if (v != NULL) {
+    if (!json_is_object(v))
+      return QERR("query %zu (%s): %s \"properties\" must be an object", pos, qid, where);
+    if (json_object_size(v) > 0)
+      st->properties = json_deep_copy(v);
+  }
+  static const char *const dk[] = {"min_depth", "max_depth"};
+  for (int k = 0; k < 2; k++) {
+    v = json_object_get(p, dk[k]);
+    if (v == NULL)
+      continue;
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+      return QERR("query %zu (%s): %s \"%s\" must be an integer >= 0", pos, qid, where, dk[k]);
+    *(k == 0 ? &st->min_depth : &st->max_depth) = json_integer_value(v);
+  }
+  if (st->min_depth > st->max_depth)
+    return QERR("query %zu (%s): %s \"min_depth\" %" PRId64 " is above \"max_depth\" %" PRId64, pos,
+                qid, where, st->min_depth, st->max_depth);
+  return ARCOS_OK;
+}
+
+/* "pattern" or "steps" into q->steps. */
+static int parse_steps(json_t *o, const char *source, size_t pos, arcos_query_t *q,
+                       arcos_detail_t *d) {
+  const char *qid = q->id;
+  json_t *p = json_object_get(o, "pattern"), *steps = json_object_get(o, "steps");
+  if (p != NULL && steps != NULL)
+    return QERR("query %zu (%s): give either \"pattern\" or \"steps\", not both", pos, qid);
+  if (steps != NULL && q->type == ARCOS_Q_MATCH)
+    return QERR("query %zu (%s): \"steps\" belongs to traverse queries", pos, qid);
+  if (steps != NULL && (!json_is_array(steps) || json_array_size(steps) == 0))
+    return QERR("query %zu (%s): \"steps\" must be a non-empty array of step objects", pos, qid);
+  if (p != NULL && !json_is_object(p))
+    return QERR("query %zu (%s): \"pattern\" must be an object", pos, qid);
+  if (p == NULL && steps == NULL && q->type == ARCOS_Q_MATCH)
+    return QERR("query %zu (%s): match needs a \"pattern\"", pos, qid);
+  q->chained = steps != NULL;
+  q->nsteps = steps != NULL ? json_array_size(steps) : 1;
+  q->steps = calloc(q->nsteps, sizeof *q->steps);
+  if (q->steps == NULL)
+    return ARCOS_ENOMEM;
+  for (size_t k = 0; k < q->nsteps; k++) {
+    q->steps[k].max_depth = 1;
+    json_t *e = steps != NULL ? json_array_get(steps, k) : p;
+    char where[32];
+    snprintf(where, sizeof where, steps != NULL ? "step %zu" : "pattern", k + 1);
+    if (steps != NULL && !json_is_object(e))
+      return QERR("query %zu (%s): %s must be an object", pos, qid, where);
+    int rc = e != NULL ? parse_step(e, where, q, &q->steps[k], source, pos, d) : ARCOS_OK;
+    if (rc != ARCOS_OK)
+      return rc;
+  }
+  return ARCOS_OK;
+}
+
+/* "return": a non-empty array of "label" and "properties", each at most once. */
+static int parse_return(json_t *v, const char *source, size_t pos, arcos_query_t *q,
+                        arcos_detail_t *d) {
+  if (!json_is_array(v) || json_array_size(v) == 0)
+    return QERR("query %zu (%s): \"return\" must be a non-empty array of \"label\" and "
+                "\"properties\"",
+                pos, q->id);
+  for (size_t i = 0; i < json_array_size(v); i++) {
+    const char *s = json_string_value(json_array_get(v, i));
+    bool *flag = s == NULL                      ? NULL
+                 : strcmp(s, "label") == 0      ? &q->return_label
+                 : strcmp(s, "properties") == 0 ? &q->return_properties
+                                                : NULL;
+    if (flag == NULL)
+      return QERR("query %zu (%s): \"return\" holds \"label\" and \"properties\" only", pos, q->id);
+    if (*flag)
+      return QERR("query %zu (%s): \"return\" names \"%s\" twice", pos, q->id, s);
+    *flag = true;
+  }
+  return ARCOS_OK;
+}
+
 static int parse_one(json_t *o, const char *source, size_t pos, arcos_query_t *q,
                      arcos_detail_t *d) {
   memset(q, 0, sizeof *q);
-  q->max_depth = 1;
   q->limit = -1;
   if (!json_is_object(o))
     return QERR("query %zu: expected an object", pos);
-  static const char *const known[] = {"id",    "type",     "start_nodes", "pattern",
-                                      "limit", "strategy", "with_scores"};
+  static const char *const known[] = {"id",    "type",     "start_nodes", "pattern", "steps",
+                                      "limit", "strategy", "with_scores", "return"};
   const char *key;
   json_t *v;
   json_object_foreach(o, key, v) {
-    bool ok = false;
-    for (size_t k = 0; k < sizeof known / sizeof *known; k++)
-      ok = ok || strcmp(key, known[k]) == 0;
-    if (!ok)
+    if (!known_key(key, known, sizeof known / sizeof *known))
       return QERR("query %zu: unknown field \"%s\"", pos, key);
   }
   v = json_object_get(o, "id");
@@ -120,66 +247,12 @@ static int parse_one(json_t *o, const char *source, size_t pos, arcos_query_t *q
   } else if (v != NULL) {
     return QERR("query %zu (%s): \"start_nodes\" belongs to traverse queries", pos, qid);
   }
-  json_t *p = json_object_get(o, "pattern");
-  if (p != NULL && !json_is_object(p))
-    return QERR("query %zu (%s): \"pattern\" must be an object", pos, qid);
-  if (p == NULL && q->type == ARCOS_Q_MATCH)
-    return QERR("query %zu (%s): match needs a \"pattern\"", pos, qid);
-  if (p != NULL) {
-    static const char *const pk[] = {"relationship", "direction", "label", "properties",
-                                     "max_depth"};
-    json_object_foreach(p, key, v) {
-      bool ok = false;
-      for (size_t k = 0; k < sizeof pk / sizeof *pk; k++)
-        ok = ok || strcmp(key, pk[k]) == 0;
-      if (!ok)
-        return QERR("query %zu (%s): unknown pattern field \"%s\"", pos, qid, key);
-    }
-    v = json_object_get(p, "relationship");
-    if (v != NULL) {
-      if (q->type == ARCOS_Q_MATCH)
-        return QERR("query %zu (%s): \"relationship\" belongs to traverse queries", pos, qid);
-      if ((!json_is_string(v) && !json_is_array(v)) ||
-          (json_is_array(v) && json_array_size(v) == 0) ||
-          str_list(v, &q->rels, &q->nrels) != ARCOS_OK)
-        return QERR("query %zu (%s): \"relationship\" must be a type or a non-empty array of "
-                    "types",
-                    pos, qid);
-    }
-    v = json_object_get(p, "direction");
-    if (v != NULL) {
-      const char *s = json_string_value(v);
-      if (s != NULL && strcmp(s, "out") == 0)
-        q->direction = ARCOS_DIR_OUT;
-      else if (s != NULL && strcmp(s, "in") == 0)
-        q->direction = ARCOS_DIR_IN;
-      else if (s != NULL && strcmp(s, "both") == 0)
-        q->direction = ARCOS_DIR_BOTH;
-      else
-        return QERR("query %zu (%s): \"direction\" must be \"out\", \"in\" or \"both\"", pos, qid);
-    }
-    v = json_object_get(p, "label");
-    if (v != NULL) {
-      if (!json_is_string(v) || json_string_length(v) == 0)
-        return QERR("query %zu (%s): \"label\" must be a non-empty string", pos, qid);
-      q->label = strdup(json_string_value(v));
-    }
-    v = json_object_get(p, "properties");
-    if (v != NULL) {
-      if (!json_is_object(v))
-        return QERR("query %zu (%s): \"properties\" must be an object", pos, qid);
-      if (json_object_size(v) > 0)
-        q->properties = json_deep_copy(v);
-    }
-    v = json_object_get(p, "max_depth");
-    if (v != NULL) {
-      if (q->type == ARCOS_Q_MATCH)
-        return QERR("query %zu (%s): \"max_depth\" belongs to traverse queries", pos, qid);
-      if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return QERR("query %zu (%s): \"max_depth\" must be an integer >= 0", pos, qid);
-      q->max_depth = json_integer_value(v);
-    }
-  }
+  int rc = parse_steps(o, source, pos, q, d);
+  if (rc != ARCOS_OK)
+    return rc;
+  v = json_object_get(o, "return");
+  if (v != NULL && (rc = parse_return(v, source, pos, q, d)) != ARCOS_OK)
+    return rc;
   v = json_object_get(o, "limit");
   if (v != NULL && !json_is_null(v)) {
     if (!json_is_integer(v) || json_integer_value(v) < 0)
@@ -259,7 +332,7 @@ int arcos_query_load(const char *path, arcos_query_list_t *list, arcos_detail_t 
 /* ---- planning ---- */
 
 /* allowed[t] for every type; returns the global edges of the allowed types. */
-static uint64_t allowed_types(const arcos_graph_t *g, const arcos_query_t *q, bool *allowed) {
+static uint64_t allowed_types(const arcos_graph_t *g, const arcos_qstep_t *q, bool *allowed) {
   int T = arcos_graph_type_count(g);
   uint64_t e = 0;
   for (int t = 0; t < T; t++) {
@@ -272,31 +345,19 @@ static uint64_t allowed_types(const arcos_graph_t *g, const arcos_query_t *q, bo
   return e;
 }
 
-/* Degrees of the start nodes this rank owns: {found, all edges, allowed edges} in the
- * query's direction(s). */
-static void start_degrees(const arcos_graph_t *g, const arcos_query_t *q, const bool *allowed,
-                          double out[3]) {
+/* Degrees of the start set (local vertices, no repeats): {vertices, all edges, allowed
+ * edges} in the step's direction(s), summed over the ranks. */
+static void start_degrees(const arcos_graph_t *g, const arcos_qstep_t *q, const bool *allowed,
+                          const uint32_t *start, size_t nstart, double out[3]) {
   MPI_Comm comm = arcos_graph_comm(g);
-  int rank;
-  MPI_Comm_rank(comm, &rank);
-  double loc[3] = {0, 0, 0};
-  for (size_t i = 0; i < q->nstart; i++) {
-    size_t len = strlen(q->start_nodes[i]);
-    if (arcos_graph_owner_of(g, q->start_nodes[i], len) != rank)
-      continue;
-    bool repeat = false;
-    for (size_t j = 0; j < i && j < 1000 && !repeat; j++)
-      repeat = strcmp(q->start_nodes[i], q->start_nodes[j]) == 0;
-    int64_t v = repeat ? -1 : arcos_graph_local_find(g, q->start_nodes[i], len);
-    if (v < 0)
-      continue;
-    loc[0]++;
+  double loc[3] = {(double)nstart, 0, 0};
+  for (size_t i = 0; i < nstart; i++) {
+    uint32_t v = start[i];
     for (int side = 0; side < 2; side++) {
       if ((side == 0 && q->direction == ARCOS_DIR_IN) ||
           (side == 1 && q->direction == ARCOS_DIR_OUT))
         continue;
-      arcos_graph_adj_t a = side == 0 ? arcos_graph_out(g, (uint32_t)v)
-                                      : arcos_graph_in(g, (uint32_t)v);
+      arcos_graph_adj_t a = side == 0 ? arcos_graph_out(g, v) : arcos_graph_in(g, v);
       loc[1] += (double)a.count;
       for (uint64_t e = 0; e < a.count; e++)
         loc[2] += allowed == NULL || allowed[a.type[e]];
@@ -305,10 +366,31 @@ static void start_degrees(const arcos_graph_t *g, const arcos_query_t *q, const 
   MPI_Allreduce(loc, out, 3, MPI_DOUBLE, MPI_SUM, comm);
 }
 
+/* The start nodes of a traverse this rank owns, as local vertices without repeats
+ * (marked in seen, a bitmap of local vertices). Returns the count. */
+static size_t start_vertices(const arcos_graph_t *g, const arcos_query_t *q, uint32_t *out,
+                             uint64_t *seen) {
+  int rank;
+  MPI_Comm_rank(arcos_graph_comm(g), &rank);
+  size_t n = 0;
+  for (size_t i = 0; i < q->nstart; i++) {
+    size_t len = strlen(q->start_nodes[i]);
+    if (arcos_graph_owner_of(g, q->start_nodes[i], len) != rank)
+      continue;
+    int64_t v = arcos_graph_local_find(g, q->start_nodes[i], len);
+    if (v >= 0 && !((seen[v >> 6] >> (v & 63)) & 1)) {
+      seen[v >> 6] |= (uint64_t)1 << (v & 63);
+      out[n++] = (uint32_t)v;
+    }
+  }
+  return n;
+}
+
 /* Top-down: the first level is exact (the start nodes' own degrees, one allreduce);
  * later levels grow by the mean degree over the allowed types, capped by the graph.
  * Bottom-up: every level examines each vertex and, on average, half its edges. */
-static void plan_traverse(const arcos_graph_t *g, const arcos_query_t *q, arcos_qplan_t *p) {
+static void plan_traverse(const arcos_graph_t *g, const arcos_qstep_t *q, int forced,
+                          const uint32_t *start, size_t nstart, arcos_qplan_t *p) {
   const arcos_graph_stats_t *st = arcos_graph_stats(g);
   int T = arcos_graph_type_count(g);
   bool *allowed = calloc((size_t)T + 1, sizeof *allowed);
@@ -316,7 +398,8 @@ static void plan_traverse(const arcos_graph_t *g, const arcos_query_t *q, arcos_
   double E = allowed != NULL ? (double)allowed_types(g, q, allowed) : (double)st->edges;
   double Eall = (double)st->edges;
   double sd[3];
-  start_degrees(g, q, allowed, sd);
+  start_degrees(g, q, allowed, start, nstart, sd);
+  p->start_nodes = (uint64_t)sd[0];
   free(allowed);
   if (q->direction == ARCOS_DIR_BOTH) {
     E *= 2;
@@ -342,7 +425,6 @@ static void plan_traverse(const arcos_graph_t *g, const arcos_query_t *q, arcos_
   double bu_nodes = (double)levels * N, bu_edges = (double)levels * Eall * 0.5;
   double td_cost = W_TD_NODE * td_nodes + W_TD_EDGE * td_edges;
   double bu_cost = W_BU_NODE * bu_nodes + W_BU_EDGE * bu_edges + s;
-  int forced = q->strategy;
   bool index = forced == ARCOS_STRATEGY_INDEX ||
                (forced == ARCOS_STRATEGY_AUTO && td_cost <= bu_cost);
   p->strategy = index ? ARCOS_STRATEGY_INDEX : ARCOS_STRATEGY_FULL;
@@ -369,14 +451,15 @@ static void plan_traverse(const arcos_graph_t *g, const arcos_query_t *q, arcos_
              bu_cost);
 }
 
-static void plan_match(const arcos_graph_t *g, const arcos_query_t *q, arcos_qplan_t *p) {
+static void plan_match(const arcos_graph_t *g, const arcos_query_t *qq, arcos_qplan_t *p) {
+  const arcos_qstep_t *q = &qq->steps[0];
   double N = (double)arcos_graph_stats(g)->nodes;
   int l = q->label != NULL ? arcos_graph_label_find(g, q->label) : -1;
   double L = l >= 0 ? (double)arcos_graph_label_nodes(g, l) : 0;
   bool have_index = q->label != NULL;
   double ix_cost = W_IX_NODE * L, fs_cost = W_FS_NODE * N + W_IX_NODE * (have_index ? L : N);
-  bool index = have_index && (q->strategy == ARCOS_STRATEGY_INDEX ||
-                              (q->strategy == ARCOS_STRATEGY_AUTO && ix_cost <= fs_cost));
+  bool index = have_index && (qq->strategy == ARCOS_STRATEGY_INDEX ||
+                              (qq->strategy == ARCOS_STRATEGY_AUTO && ix_cost <= fs_cost));
   p->strategy = index ? ARCOS_STRATEGY_INDEX : ARCOS_STRATEGY_FULL;
   p->estimated_nodes = index ? L : N;
   p->estimated_edges = 0;
@@ -387,8 +470,8 @@ static void plan_match(const arcos_graph_t *g, const arcos_query_t *q, arcos_qpl
   if (!have_index)
     snprintf(p->reason, sizeof p->reason,
              "no label in the pattern, so no index applies: every node is examined%s",
-             q->strategy == ARCOS_STRATEGY_INDEX ? " (index_scan was asked for)" : "");
-  else if (q->strategy != ARCOS_STRATEGY_AUTO)
+             qq->strategy == ARCOS_STRATEGY_INDEX ? " (index_scan was asked for)" : "");
+  else if (qq->strategy != ARCOS_STRATEGY_AUTO)
     snprintf(p->reason, sizeof p->reason,
              "forced by the query; label \"%s\" holds %.0f of %.0f nodes", q->label, L, N);
   else
@@ -400,10 +483,17 @@ static void plan_match(const arcos_graph_t *g, const arcos_query_t *q, arcos_qpl
 
 void arcos_query_plan(const arcos_graph_t *g, const arcos_query_t *q, arcos_qplan_t *p) {
   memset(p, 0, sizeof *p);
-  if (q->type == ARCOS_Q_MATCH)
+  if (q->type == ARCOS_Q_MATCH) {
     plan_match(g, q, p);
-  else
-    plan_traverse(g, q, p);
+    return;
+  }
+  uint32_t n = arcos_graph_local_count(g);
+  uint32_t *start = malloc(((size_t)n + 1) * sizeof *start);
+  uint64_t *seen = calloc((size_t)n / 64 + 1, sizeof *seen);
+  size_t ns = start != NULL && seen != NULL ? start_vertices(g, q, start, seen) : 0;
+  plan_traverse(g, &q->steps[0], q->strategy, start, ns, p);
+  free(start);
+  free(seen);
 }
 
 /* ---- scores ---- */
@@ -516,7 +606,7 @@ static void mem_add(exec_t *x, size_t bytes) {
 static inline bool bit_get(const uint64_t *w, uint64_t i) { return (w[i >> 6] >> (i & 63)) & 1; }
 static inline void bit_set(uint64_t *w, uint64_t i) { w[i >> 6] |= (uint64_t)1 << (i & 63); }
 
-static bool matches(const arcos_graph_t *g, const arcos_query_t *q, int label, uint32_t v) {
+static bool matches(const arcos_graph_t *g, const arcos_qstep_t *q, int label, uint32_t v) {
   if (q->label != NULL && arcos_graph_local_label(g, v) != label)
     return false;
   if (q->properties == NULL)
@@ -535,7 +625,7 @@ static bool matches(const arcos_graph_t *g, const arcos_query_t *q, int label, u
 }
 
 /* Top-down level: expand cur, send remote neighbours to their owners. */
-static int level_top_down(exec_t *x, const arcos_query_t *q, const bool *allowed, uint64_t *visited,
+static int level_top_down(exec_t *x, const arcos_qstep_t *q, const bool *allowed, uint64_t *visited,
                           const uint32_t *cur, size_t ncur, uint32_t *next, size_t *nnext,
                           arcos_buf_t *send, arcos_buf_t *recv, int *cnt, uint64_t *sent) {
   const arcos_graph_t *g = x->g;
@@ -627,7 +717,7 @@ static int level_top_down(exec_t *x, const arcos_query_t *q, const bool *allowed
 }
 
 /* Bottom-up level: every unvisited vertex looks for a parent in the global frontier. */
-static void level_bottom_up(exec_t *x, const arcos_query_t *q, const bool *allowed,
+static void level_bottom_up(exec_t *x, const arcos_qstep_t *q, const bool *allowed,
                             uint64_t *visited, const uint32_t *cur, size_t ncur, uint32_t *next,
                             size_t *nnext, uint64_t *front_local, uint64_t *front_global,
                             int *cnt) {
@@ -666,8 +756,11 @@ static void level_bottom_up(exec_t *x, const arcos_query_t *q, const bool *allow
         const uint64_t *off = side == 0 ? g->in_off : g->out_off;
         const uint64_t *nbr = side == 0 ? g->in_nbr : g->out_nbr;
         const uint32_t *type = side == 0 ? g->in_type : g->out_type;
+        /* The whole list counts as examined, whether or not the scan stops early: where
+         * it stops depends on the neighbours' gids, which depend on the rank count, and
+         * the plan's actual_edges must not (SPEC §6). */
+        examined += off[v + 1] - off[v];
         for (uint64_t e = off[v], e1 = off[v + 1]; e < e1; e++) {
-          examined++;
           if ((allowed == NULL || allowed[type[e]]) && bit_get(front_global, nbr[e])) {
             found = true;
             break;
@@ -685,7 +778,7 @@ static void level_bottom_up(exec_t *x, const arcos_query_t *q, const bool *allow
   *nnext = nn;
 }
 
-static uint64_t frontier_degree(const arcos_graph_t *g, const arcos_query_t *q, const uint32_t *f,
+static uint64_t frontier_degree(const arcos_graph_t *g, const arcos_qstep_t *q, const uint32_t *f,
                                 size_t n) {
   uint64_t d = 0;
   for (size_t i = 0; i < n; i++) {
@@ -697,8 +790,11 @@ static uint64_t frontier_degree(const arcos_graph_t *g, const arcos_query_t *q, 
   return d;
 }
 
-/* Traverse: fills `hit` (visited bitmap of local vertices). Returns an agreed code. */
-static int run_traverse(exec_t *x, const arcos_query_t *q, arcos_qplan_t *plan, uint64_t *visited) {
+/* One traverse step from the start set (local vertices, no repeats): marks in `visited`
+ * every vertex reached within max_depth and in `inrange` those whose depth is at least
+ * min_depth. Returns an agreed code. */
+static int run_traverse(exec_t *x, const arcos_qstep_t *q, int strategy, const uint32_t *start,
+                        size_t nstart, arcos_qplan_t *plan, uint64_t *visited, uint64_t *inrange) {
   const arcos_graph_t *g = x->g;
   int T = arcos_graph_type_count(g), P = x->size;
   size_t lw = arcos_graph_bitmap_words(g), gw = arcos_graph_global_words(g);
@@ -721,15 +817,11 @@ static int run_traverse(exec_t *x, const arcos_query_t *q, arcos_qplan_t *plan, 
       all_types = all_types && allowed[t];
   }
   size_t ncur = 0, nnext = 0;
-  for (size_t i = 0; rc == ARCOS_OK && i < q->nstart; i++) {
-    size_t len = strlen(q->start_nodes[i]);
-    if (arcos_graph_owner_of(g, q->start_nodes[i], len) != x->rank)
-      continue;
-    int64_t v = arcos_graph_local_find(g, q->start_nodes[i], len);
-    if (v >= 0 && !bit_get(visited, (uint64_t)v)) {
-      bit_set(visited, (uint64_t)v);
-      cur[ncur++] = (uint32_t)v;
-    }
+  for (size_t i = 0; rc == ARCOS_OK && i < nstart; i++) {
+    bit_set(visited, start[i]);
+    if (q->min_depth == 0)
+      bit_set(inrange, start[i]);
+    cur[ncur++] = start[i];
   }
   const arcos_graph_stats_t *st = arcos_graph_stats(g);
   double N = (double)st->nodes;
@@ -740,7 +832,7 @@ static int run_traverse(exec_t *x, const arcos_query_t *q, arcos_qplan_t *plan, 
   bool bottom_up = plan->strategy == ARCOS_STRATEGY_FULL;
   size_t nlev = 0;
   for (int64_t depth = 1; rc == ARCOS_OK && depth <= q->max_depth && glob[0] > 0; depth++) {
-    if (q->strategy == ARCOS_STRATEGY_AUTO && depth > 1) {
+    if (strategy == ARCOS_STRATEGY_AUTO && depth > 1) {
       double n_f = (double)glob[0], m_f = (double)glob[1];
       if (!bottom_up && m_f > m_u / ALPHA)
         bottom_up = true;
@@ -778,6 +870,8 @@ static int run_traverse(exec_t *x, const arcos_query_t *q, arcos_qplan_t *plan, 
     cur = next;
     next = t;
     ncur = nnext;
+    for (size_t i = 0; depth >= q->min_depth && i < ncur; i++)
+      bit_set(inrange, cur[i]);
     loc[0] = ncur;
     loc[1] = frontier_degree(g, q, cur, ncur);
     MPI_Allreduce(loc, glob, 2, MPI_UINT64_T, MPI_SUM, x->comm);
@@ -808,6 +902,247 @@ static int cmp_idstr(const void *a, const void *b) {
   return lx < ly ? -1 : lx > ly;
 }
 
+/* Match: the local vertices with the label and properties, ascending. */
+static void exec_match(exec_t *x, const arcos_query_t *q, const arcos_qplan_t *plan, int label,
+                       uint32_t *hits, size_t *nhits) {
+  const arcos_graph_t *g = x->g;
+  const arcos_qstep_t *st = &q->steps[0];
+  size_t n = 0;
+  if (plan->strategy == ARCOS_STRATEGY_INDEX) {
+    if (label >= 0) {
+      uint32_t cnt;
+      const uint32_t *ix = arcos_graph_label_index(g, label, &cnt);
+      for (uint32_t i = 0; i < cnt; i++) {
+        x->nodes++;
+        if (matches(g, st, label, ix[i]))
+          hits[n++] = ix[i];
+      }
+    }
+  } else if (st->label == NULL || label >= 0) {
+    for (uint32_t v = 0; v < x->n; v++) {
+      x->nodes++;
+      if (matches(g, st, label, v))
+        hits[n++] = v;
+    }
+  }
+  *nhits = n;
+}
+
+/* The query's plan from its steps': the first step's strategy, sums of the estimates
+ * and of the work, the levels one after the other. */
+static void plan_sum(const arcos_query_t *q, const arcos_qplan_t *steps, size_t n,
+                     arcos_qplan_t *p) {
+  if (n == 1 && !q->chained) {
+    *p = steps[0];
+    return;
+  }
+  memset(p, 0, sizeof *p);
+  p->strategy = steps[0].strategy;
+  size_t nl = 0;
+  for (size_t k = 0; k < n; k++) {
+    p->estimated_nodes += steps[k].estimated_nodes;
+    p->estimated_edges += steps[k].estimated_edges;
+    p->alt_nodes += steps[k].alt_nodes;
+    p->alt_edges += steps[k].alt_edges;
+    p->cost += steps[k].cost;
+    p->alt_cost += steps[k].alt_cost;
+    p->actual_nodes += steps[k].actual_nodes;
+    p->actual_edges += steps[k].actual_edges;
+    for (size_t i = 0; steps[k].levels[i] != '\0' && nl + 1 < sizeof p->levels; i++)
+      p->levels[nl++] = steps[k].levels[i];
+  }
+  p->start_nodes = steps[0].start_nodes;
+  p->result_nodes = steps[n - 1].result_nodes;
+  snprintf(p->reason, sizeof p->reason,
+           "%zu steps, each planned when it starts from the degrees of its start set (the "
+           "previous step's result): see steps",
+           n);
+}
+
+/* Traverse: run the steps, each from the previous one's result on this rank; the last
+ * step's matching vertices go to hits. Plans go to res->steps and res->plan. */
+static int exec_traverse(exec_t *x, const arcos_query_t *q, uint64_t *visited, uint32_t *hits,
+                         size_t *nhits, arcos_query_result_t *res) {
+  const arcos_graph_t *g = x->g;
+  size_t lw = arcos_graph_bitmap_words(g) + 1;
+  uint64_t *inrange = calloc(lw, sizeof *inrange);
+  uint32_t *start = malloc(((size_t)x->n + 1) * sizeof *start);
+  res->steps = calloc(q->nsteps, sizeof *res->steps);
+  mem_add(x, lw * sizeof *inrange + ((size_t)x->n + 1) * sizeof *start);
+  int rc = inrange && start && res->steps ? ARCOS_OK : ARCOS_ENOMEM;
+  MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MIN, x->comm);
+  if (rc != ARCOS_OK) {
+    free(inrange);
+    free(start);
+    return rc;
+  }
+  res->nsteps = q->nsteps;
+  size_t nstart = start_vertices(g, q, start, visited);
+  memset(visited, 0, lw * sizeof *visited);
+  size_t nh = 0;
+  for (size_t k = 0; rc == ARCOS_OK && k < q->nsteps; k++) {
+    const arcos_qstep_t *st = &q->steps[k];
+    arcos_qplan_t *sp = &res->steps[k];
+    plan_traverse(g, st, q->strategy, start, nstart, sp);
+    uint64_t w0[2] = {x->nodes, x->edges};
+    rc = run_traverse(x, st, q->strategy, start, nstart, sp, visited, inrange);
+    int label = st->label != NULL ? arcos_graph_label_find(g, st->label) : -1;
+    nh = 0;
+    for (uint32_t v = 0; rc == ARCOS_OK && v < x->n; v++) {
+      if (bit_get(visited, v))
+        res->reached_edges += arcos_graph_out(g, v).count;
+      if (bit_get(inrange, v) && (st->label == NULL || label >= 0) && matches(g, st, label, v))
+        hits[nh++] = v;
+    }
+    uint64_t w[3] = {x->nodes - w0[0], x->edges - w0[1], nh}, gw[3];
+    MPI_Allreduce(w, gw, 3, MPI_UINT64_T, MPI_SUM, x->comm);
+    sp->actual_nodes = gw[0];
+    sp->actual_edges = gw[1];
+    sp->result_nodes = gw[2];
+    /* The next step starts where this one's result lives: on its owners. */
+    memcpy(start, hits, nh * sizeof *start);
+    nstart = nh;
+    memset(visited, 0, lw * sizeof *visited);
+    memset(inrange, 0, lw * sizeof *inrange);
+  }
+  *nhits = nh;
+  if (rc == ARCOS_OK)
+    plan_sum(q, res->steps, q->nsteps, &res->plan);
+  free(inrange);
+  free(start);
+  return rc;
+}
+
+/* Pack one node for the gather: [len][id][score][label][props len][props]; props only
+ * when it may be listed (`listed`: among this rank's first `limit`). */
+static int pack_node(const arcos_graph_t *g, const arcos_query_t *q, const arcos_scores_t *scores,
+                     uint32_t v, bool listed, arcos_buf_t *pack, arcos_buf_t *tmp) {
+  const char *id = arcos_graph_local_id(g, v);
+  uint32_t len = (uint32_t)strlen(id);
+  double sc = scores != NULL ? scores->score[v] : NAN;
+  int32_t label = arcos_graph_local_label(g, v);
+  arcos_buf_reset(tmp);
+  if (q->return_properties && listed) {
+    const json_t *props = arcos_graph_local_properties(g, v);
+    if (props != NULL ? arcos_canonical_append(tmp, props) : arcos_buf_append(tmp, "{}", 2))
+      return ARCOS_ENOMEM;
+  }
+  uint32_t plen = (uint32_t)tmp->len;
+  if (arcos_buf_append(pack, &len, 4) || arcos_buf_append(pack, id, len) ||
+      arcos_buf_append(pack, &sc, sizeof sc) || arcos_buf_append(pack, &label, 4) ||
+      arcos_buf_append(pack, &plen, 4) || arcos_buf_append(pack, tmp->data, plen))
+    return ARCOS_ENOMEM;
+  return ARCOS_OK;
+}
+
+static size_t packed_size(const char *p) {
+  uint32_t l, pl;
+  memcpy(&l, p, 4);
+  memcpy(&pl, p + 4 + l + sizeof(double) + 4, 4);
+  return 4 + l + sizeof(double) + 8 + pl;
+}
+
+/* Rank 0: the gathered nodes, sorted, cut at limit, into res. */
+static int unpack_result(exec_t *x, const arcos_query_t *q, const char *all, size_t total,
+                         arcos_query_result_t *res) {
+  size_t k = 0;
+  for (size_t off = 0; off < total; k++)
+    off += packed_size(all + off);
+  char **ptr = malloc((k + 1) * sizeof *ptr);
+  if (ptr == NULL)
+    return ARCOS_ENOMEM;
+  k = 0;
+  for (size_t off = 0; off < total; k++) {
+    ptr[k] = (char *)all + off + 4;
+    off += packed_size(all + off);
+  }
+  if (k > 1)
+    qsort(ptr, k, sizeof *ptr, cmp_idstr);
+  size_t keep = q->limit >= 0 && (uint64_t)q->limit < k ? (size_t)q->limit : k;
+  res->nodes = calloc(keep + 1, sizeof *res->nodes);
+  res->scores = calloc(keep + 1, sizeof *res->scores);
+  res->labels = calloc(keep + 1, sizeof *res->labels);
+  res->props = calloc(keep + 1, sizeof *res->props);
+  int rc = res->nodes && res->scores && res->labels && res->props ? ARCOS_OK : ARCOS_ENOMEM;
+  /* score_min and score_mean cover the whole result, before limit (SPEC §7), summed
+   * in id order so that the mean does not depend on the rank count. */
+  double sum = 0;
+  size_t ns = 0;
+  for (size_t i = 0; q->with_scores && i < k; i++) {
+    uint32_t l;
+    double sc;
+    memcpy(&l, ptr[i] - 4, 4);
+    memcpy(&sc, ptr[i] + l, sizeof sc);
+    if (!isnan(sc)) {
+      if (ns == 0 || sc < res->score_min)
+        res->score_min = sc;
+      sum += sc;
+      ns++;
+    }
+  }
+  for (size_t i = 0; rc == ARCOS_OK && i < keep; i++) {
+    uint32_t l, pl;
+    const char *p = ptr[i];
+    memcpy(&l, p - 4, 4);
+    res->nodes[i] = strndup(p, l);
+    memcpy(&res->scores[i], p + l, sizeof(double));
+    int32_t lab;
+    memcpy(&lab, p + l + sizeof(double), 4);
+    res->labels[i] = lab;
+    memcpy(&pl, p + l + sizeof(double) + 4, 4);
+    res->props[i] = strndup(p + l + sizeof(double) + 8, pl);
+    if (res->nodes[i] == NULL || res->props[i] == NULL)
+      rc = ARCOS_ENOMEM;
+    res->nnodes = i + 1;
+  }
+  if (ns > 0)
+    res->score_mean = sum / (double)ns;
+  mem_add(x, (k + 1) * sizeof *ptr);
+  free(ptr);
+  return rc;
+}
+
+/* Gather at rank 0 at most `limit` nodes per rank (the global first `limit` are among
+ * them), or with with_scores every node (score_min and score_mean are over the whole
+ * result; only the first `limit` carry their properties). Collective; returns an
+ * agreed code. */
+static int gather_result(exec_t *x, const arcos_query_t *q, const arcos_scores_t *scores,
+                         const uint32_t *hits, size_t nhits, arcos_query_result_t *res) {
+  size_t listed = q->limit >= 0 && (uint64_t)q->limit < nhits ? (size_t)q->limit : nhits;
+  size_t send_n = q->with_scores ? nhits : listed;
+  arcos_buf_t pack = {0}, tmp = {0};
+  int rc = ARCOS_OK;
+  for (size_t i = 0; rc == ARCOS_OK && i < send_n; i++)
+    rc = pack_node(x->g, q, scores, hits[i], i < listed, &pack, &tmp);
+  arcos_buf_free(&tmp);
+  mem_add(x, pack.cap);
+  MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MIN, x->comm);
+  int P = x->size;
+  int *cnt = calloc((size_t)P * 2 + 2, sizeof(int));
+  int len = (int)pack.len;
+  if (rc == ARCOS_OK)
+    MPI_Gather(&len, 1, MPI_INT, cnt, 1, MPI_INT, 0, x->comm);
+  char *all = NULL;
+  size_t total = 0;
+  if (rc == ARCOS_OK && x->rank == 0) {
+    for (int p = 0; p < P; p++) {
+      cnt[P + p] = (int)total;
+      total += (size_t)cnt[p];
+    }
+    all = malloc(total + 1);
+    mem_add(x, total + 1);
+  }
+  if (rc == ARCOS_OK)
+    MPI_Gatherv(pack.data, len, MPI_BYTE, all, cnt, cnt + P, MPI_BYTE, 0, x->comm);
+  arcos_buf_free(&pack);
+  free(cnt);
+  if (rc == ARCOS_OK && x->rank == 0)
+    rc = all != NULL ? unpack_result(x, q, all, total, res) : ARCOS_ENOMEM;
+  free(all);
+  MPI_Bcast(&rc, 1, MPI_INT, 0, x->comm);
+  return rc;
+}
+
 int arcos_query_execute(const arcos_graph_t *g, const arcos_query_t *q,
                         const arcos_scores_t *scores, int strategy_override,
                         arcos_query_result_t *res) {
@@ -822,8 +1157,6 @@ int arcos_query_execute(const arcos_graph_t *g, const arcos_query_t *q,
   MPI_Comm_rank(x.comm, &x.rank);
   MPI_Comm_size(x.comm, &x.size);
   x.base = arcos_graph_gid_base(g, x.rank);
-  arcos_query_plan(g, q, &res->plan);
-  int label = q->label != NULL ? arcos_graph_label_find(g, q->label) : -1;
 
   /* The local result: ascending local vertices are ascending ids. */
   uint32_t *hits = malloc(((size_t)x.n + 1) * sizeof *hits);
@@ -832,118 +1165,23 @@ int arcos_query_execute(const arcos_graph_t *g, const arcos_query_t *q,
   int rc = hits && visited ? ARCOS_OK : ARCOS_ENOMEM;
   MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MIN, x.comm);
   size_t nhits = 0;
-  uint64_t reached_edges = 0;
   if (rc == ARCOS_OK && q->type == ARCOS_Q_TRAVERSE) {
-    rc = run_traverse(&x, q, &res->plan, visited);
-    for (uint32_t v = 0; rc == ARCOS_OK && v < x.n; v++) {
-      if (!bit_get(visited, v))
-        continue;
-      reached_edges += arcos_graph_out(g, v).count;
-      if (matches(g, q, label, v))
-        hits[nhits++] = v;
-    }
+    rc = exec_traverse(&x, q, visited, hits, &nhits, res);
   } else if (rc == ARCOS_OK) {
-    if (res->plan.strategy == ARCOS_STRATEGY_INDEX) {
-      if (label >= 0) {
-        uint32_t cnt;
-        const uint32_t *ix = arcos_graph_label_index(g, label, &cnt);
-        for (uint32_t i = 0; i < cnt; i++) {
-          x.nodes++;
-          if (matches(g, q, label, ix[i]))
-            hits[nhits++] = ix[i];
-        }
-      }
-    } else if (q->label == NULL || label >= 0) {
-      for (uint32_t v = 0; v < x.n; v++) {
-        x.nodes++;
-        if (matches(g, q, label, v))
-          hits[nhits++] = v;
-      }
-    }
+    arcos_query_plan(g, q, &res->plan);
+    const char *l = q->steps[0].label;
+    exec_match(&x, q, &res->plan, l != NULL ? arcos_graph_label_find(g, l) : -1, hits, &nhits);
   }
-
-  /* Gather at most `limit` ids per rank (the global first `limit` are among them). */
-  size_t send_n = q->limit >= 0 && (uint64_t)q->limit < nhits ? (size_t)q->limit : nhits;
-  arcos_buf_t pack = {0};
-  for (size_t i = 0; rc == ARCOS_OK && i < send_n; i++) {
-    const char *id = arcos_graph_local_id(g, hits[i]);
-    uint32_t len = (uint32_t)strlen(id);
-    double sc = scores != NULL ? scores->score[hits[i]] : NAN;
-    if (arcos_buf_append(&pack, &len, 4) || arcos_buf_append(&pack, id, len) ||
-        arcos_buf_append(&pack, &sc, sizeof sc))
-      rc = ARCOS_ENOMEM;
-  }
-  mem_add(&x, pack.cap);
-  MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MIN, x.comm);
-  uint64_t work[4] = {nhits, x.nodes, x.edges, reached_edges}, gwork[4];
+  uint64_t work[4] = {nhits, x.nodes, x.edges, res->reached_edges}, gwork[4];
   MPI_Allreduce(work, gwork, 4, MPI_UINT64_T, MPI_SUM, x.comm);
   res->reached_edges = gwork[3];
   res->count = gwork[0];
   res->plan.actual_nodes = res->nodes_visited = gwork[1];
   res->plan.actual_edges = res->edges_traversed = gwork[2];
+  res->plan.result_nodes = res->count;
   res->truncated = q->limit >= 0 && res->count > (uint64_t)q->limit;
-  int P = x.size;
-  int *cnt = calloc((size_t)P * 2 + 2, sizeof(int));
-  int len = (int)pack.len;
   if (rc == ARCOS_OK)
-    MPI_Gather(&len, 1, MPI_INT, cnt, 1, MPI_INT, 0, x.comm);
-  char *all = NULL;
-  size_t total = 0;
-  if (rc == ARCOS_OK && x.rank == 0) {
-    for (int p = 0; p < P; p++) {
-      cnt[P + p] = (int)total;
-      total += (size_t)cnt[p];
-    }
-    all = malloc(total + 1);
-    mem_add(&x, total + 1);
-  }
-  if (rc == ARCOS_OK)
-    MPI_Gatherv(pack.data, len, MPI_BYTE, all, cnt, cnt + P, MPI_BYTE, 0, x.comm);
-  arcos_buf_free(&pack);
-  free(cnt);
-  if (rc == ARCOS_OK && x.rank == 0) {
-    size_t k = 0;
-    for (size_t off = 0; off < total; k++) {
-      uint32_t l;
-      memcpy(&l, all + off, 4);
-      off += 4 + l + sizeof(double);
-    }
-    char **ptr = malloc((k + 1) * sizeof *ptr);
-    k = 0;
-    for (size_t off = 0; ptr != NULL && off < total; k++) {
-      uint32_t l;
-      memcpy(&l, all + off, 4);
-      ptr[k] = all + off + 4;
-      off += 4 + l + sizeof(double);
-    }
-    if (ptr != NULL) {
-      if (k > 1)
-        qsort(ptr, k, sizeof *ptr, cmp_idstr);
-      size_t keep = q->limit >= 0 && (uint64_t)q->limit < k ? (size_t)q->limit : k;
-      res->nodes = calloc(keep + 1, sizeof *res->nodes);
-      res->scores = calloc(keep + 1, sizeof *res->scores);
-      double sum = 0;
-      size_t ns = 0;
-      for (size_t i = 0; res->nodes && res->scores && i < keep; i++) {
-        uint32_t l;
-        memcpy(&l, ptr[i] - 4, 4);
-        res->nodes[i] = strndup(ptr[i], l);
-        memcpy(&res->scores[i], ptr[i] + l, sizeof(double));
-        if (!isnan(res->scores[i])) {
-          if (ns == 0 || res->scores[i] < res->score_min)
-            res->score_min = res->scores[i];
-          sum += res->scores[i];
-          ns++;
-        }
-        res->nnodes = i + 1;
-      }
-      if (ns > 0)
-        res->score_mean = sum / (double)ns;
-      mem_add(&x, (k + 1) * sizeof *ptr);
-      free(ptr);
-    }
-  }
-  free(all);
+    rc = gather_result(&x, q, scores, hits, nhits, res);
   free(hits);
   free(visited);
   uint64_t peak = x.peak;
@@ -954,13 +1192,22 @@ int arcos_query_execute(const arcos_graph_t *g, const arcos_query_t *q,
 }
 
 void arcos_query_result_free(arcos_query_result_t *res) {
-  for (size_t i = 0; i < res->nnodes; i++)
+  for (size_t i = 0; i < res->nnodes; i++) {
     free(res->nodes[i]);
+    if (res->props != NULL)
+      free(res->props[i]);
+  }
   free(res->nodes);
   free(res->scores);
+  free(res->labels);
+  free(res->props);
+  free(res->steps);
   res->nodes = NULL;
   res->scores = NULL;
-  res->nnodes = 0;
+  res->labels = NULL;
+  res->props = NULL;
+  res->steps = NULL;
+  res->nnodes = res->nsteps = 0;
 }
 
 /* ---- output ---- */
@@ -988,7 +1235,9 @@ json_t *arcos_qplan_json(const arcos_qplan_t *p) {
   return o;
 }
 
-json_t *arcos_query_result_json(const arcos_query_t *q, const arcos_query_result_t *r) {
+/* The members of a result line before "rows" (id .. nodes) and after it (scores ..
+ * performance_metrics), so that the rows can sit beside nodes. */
+static json_t *result_head(const arcos_query_t *q, const arcos_query_result_t *r) {
   json_t *o = json_object();
   json_object_set_new(o, "id", json_string(q->id));
   json_object_set_new(o, "type", json_string(arcos_qtype_name(q->type)));
@@ -998,6 +1247,11 @@ json_t *arcos_query_result_json(const arcos_query_t *q, const arcos_query_result
   for (size_t i = 0; i < r->nnodes; i++)
     json_array_append_new(nodes, json_string(r->nodes[i]));
   json_object_set_new(o, "nodes", nodes);
+  return o;
+}
+
+static json_t *result_tail(const arcos_query_t *q, const arcos_query_result_t *r) {
+  json_t *o = json_object();
   if (q->with_scores) {
     json_t *sc = json_object();
     for (size_t i = 0; i < r->nnodes; i++)
@@ -1007,7 +1261,18 @@ json_t *arcos_query_result_json(const arcos_query_t *q, const arcos_query_result
     json_object_set_new(o, "score_mean",
                         isnan(r->score_mean) ? json_null() : json_real(r->score_mean));
   }
-  json_object_set_new(o, "plan", arcos_qplan_json(&r->plan));
+  json_t *plan = arcos_qplan_json(&r->plan);
+  if (q->chained) {
+    json_t *steps = json_array();
+    for (size_t k = 0; k < r->nsteps; k++) {
+      json_t *sp = arcos_qplan_json(&r->steps[k]);
+      json_object_set_new(sp, "start_nodes", json_integer((json_int_t)r->steps[k].start_nodes));
+      json_object_set_new(sp, "result_nodes", json_integer((json_int_t)r->steps[k].result_nodes));
+      json_array_append_new(steps, sp);
+    }
+    json_object_set_new(plan, "steps", steps);
+  }
+  json_object_set_new(o, "plan", plan);
   json_t *pm = json_object();
   json_object_set_new(pm, "query_time", json_real(r->query_time));
   json_object_set_new(pm, "nodes_visited", json_integer((json_int_t)r->nodes_visited));
@@ -1017,43 +1282,135 @@ json_t *arcos_query_result_json(const arcos_query_t *q, const arcos_query_result
   return o;
 }
 
+json_t *arcos_query_result_json(const arcos_query_t *q, const arcos_query_result_t *r) {
+  json_t *o = result_head(q, r), *t = result_tail(q, r);
+  json_object_update(o, t);
+  json_decref(t);
+  return o;
+}
+
+static int dump_into(arcos_buf_t *out, const json_t *v) {
+  char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+  int rc = s != NULL ? arcos_buf_append(out, s, strlen(s)) : ARCOS_ENOMEM;
+  free(s);
+  return rc;
+}
+
+/* "rows": per listed node {"id", "label"?, "properties"?}; properties are the text
+ * the executor made (Python's json.dumps form), written as they are. */
+static int append_rows(const arcos_graph_t *g, const arcos_query_t *q,
+                       const arcos_query_result_t *r, arcos_buf_t *out) {
+  int rc = arcos_buf_append(out, "\"rows\":[", 8);
+  for (size_t i = 0; rc == ARCOS_OK && i < r->nnodes; i++) {
+    json_t *id = json_string(r->nodes[i]);
+    rc = arcos_buf_append(out, i > 0 ? ",{\"id\":" : "{\"id\":", i > 0 ? 7 : 6);
+    rc = rc ? rc : dump_into(out, id);
+    json_decref(id);
+    if (rc == ARCOS_OK && q->return_label) {
+      const char *name = r->labels[i] >= 0 ? arcos_graph_label_name(g, r->labels[i]) : NULL;
+      json_t *l = name != NULL ? json_string(name) : json_null();
+      rc = arcos_buf_append(out, ",\"label\":", 9);
+      rc = rc ? rc : dump_into(out, l);
+      json_decref(l);
+    }
+    if (rc == ARCOS_OK && q->return_properties) {
+      rc = arcos_buf_append(out, ",\"properties\":", 14);
+      rc = rc ? rc : arcos_buf_append(out, r->props[i], strlen(r->props[i]));
+    }
+    rc = rc ? rc : arcos_buf_append(out, "}", 1);
+  }
+  return rc ? rc : arcos_buf_append(out, "]", 1);
+}
+
+int arcos_query_result_line(const arcos_graph_t *g, const arcos_query_t *q,
+                            const arcos_query_result_t *r, arcos_buf_t *out) {
+  json_t *head = result_head(q, r), *tail = result_tail(q, r);
+  char *h = json_dumps(head, JSON_COMPACT | JSON_ENSURE_ASCII);
+  char *t = json_dumps(tail, JSON_COMPACT | JSON_ENSURE_ASCII);
+  json_decref(head);
+  json_decref(tail);
+  int rc = h != NULL && t != NULL ? ARCOS_OK : ARCOS_ENOMEM;
+  /* head "{...}" loses its '}', tail "{...}" its '{'; both are non-empty objects. */
+  if (rc == ARCOS_OK)
+    rc = arcos_buf_append(out, h, strlen(h) - 1);
+  if (rc == ARCOS_OK && (q->return_label || q->return_properties)) {
+    rc = arcos_buf_append(out, ",", 1);
+    rc = rc ? rc : append_rows(g, q, r, out);
+  }
+  if (rc == ARCOS_OK)
+    rc = arcos_buf_append(out, ",", 1);
+  if (rc == ARCOS_OK)
+    rc = arcos_buf_append(out, t + 1, strlen(t + 1));
+  if (rc == ARCOS_OK)
+    rc = arcos_buf_append(out, "\n", 1);
+  free(h);
+  free(t);
+  return rc;
+}
+
+/* ", max_depth 3, direction in, relationship A|B, label L, properties {...}" */
+static void explain_step(FILE *out, const arcos_query_t *q, const arcos_qstep_t *st) {
+  if (q->type == ARCOS_Q_TRAVERSE) {
+    if (st->min_depth > 0)
+      fprintf(out, ", min_depth %" PRId64, st->min_depth);
+    fprintf(out, ", max_depth %" PRId64 ", direction %s", st->max_depth, dir_name(st->direction));
+    if (st->nrels > 0) {
+      fprintf(out, ", relationship");
+      for (size_t i = 0; i < st->nrels; i++)
+        fprintf(out, "%s%s", i ? "|" : " ", st->rels[i]);
+    }
+  }
+  if (st->label != NULL)
+    fprintf(out, ", label %s", st->label);
+  if (st->properties != NULL) {
+    char *s = json_dumps(st->properties, JSON_COMPACT | JSON_SORT_KEYS);
+    fprintf(out, ", properties %s", s ? s : "?");
+    free(s);
+  }
+}
+
+static void explain_plan(FILE *out, const char *indent, const arcos_qplan_t *p) {
+  fprintf(out, "%schosen %-10s estimated %.0f nodes, %.0f edges, cost %.1f\n", indent,
+          arcos_strategy_name(p->strategy), p->estimated_nodes, p->estimated_edges, p->cost);
+  if (p->alt_cost > 0 || p->alt_nodes > 0)
+    fprintf(out, "%sother  %-10s estimated %.0f nodes, %.0f edges, cost %.1f\n", indent,
+            arcos_strategy_name(p->strategy == ARCOS_STRATEGY_INDEX ? ARCOS_STRATEGY_FULL
+                                                                    : ARCOS_STRATEGY_INDEX),
+            p->alt_nodes, p->alt_edges, p->alt_cost);
+  fprintf(out, "%sreason: %s\n", indent, p->reason);
+  if (p->levels[0] != '\0') {
+    fprintf(out, "%slevels:", indent);
+    for (size_t i = 0; p->levels[i] != '\0'; i++)
+      fprintf(out, " %zu:%s", i + 1, p->levels[i] == 'B' ? "bottom-up" : "top-down");
+    fputc('\n', out);
+  }
+}
+
 void arcos_query_explain(FILE *out, const arcos_graph_t *g, const arcos_query_t *q,
                          const arcos_query_result_t *r) {
   const arcos_graph_stats_t *st = arcos_graph_stats(g);
   const arcos_qplan_t *p = &r->plan;
   fprintf(out, "query %s: %s", q->id, arcos_qtype_name(q->type));
-  if (q->type == ARCOS_Q_TRAVERSE) {
-    fprintf(out, " from %zu start node(s), max_depth %" PRId64 ", direction %s", q->nstart,
-            q->max_depth, dir_name(q->direction));
-    if (q->nrels > 0) {
-      fprintf(out, ", relationship");
-      for (size_t i = 0; i < q->nrels; i++)
-        fprintf(out, "%s%s", i ? "|" : " ", q->rels[i]);
-    }
-  }
-  if (q->label != NULL)
-    fprintf(out, ", label %s", q->label);
-  if (q->properties != NULL) {
-    char *s = json_dumps(q->properties, JSON_COMPACT | JSON_SORT_KEYS);
-    fprintf(out, ", properties %s", s ? s : "?");
-    free(s);
-  }
+  if (q->type == ARCOS_Q_TRAVERSE)
+    fprintf(out, " from %zu start node(s)", q->nstart);
+  if (q->chained)
+    fprintf(out, " in %zu steps", q->nsteps);
+  else
+    explain_step(out, q, &q->steps[0]);
   fprintf(out, ", strategy %s\n", arcos_strategy_name(q->strategy));
   fprintf(out, "  graph: %" PRIu64 " nodes, %" PRIu64 " edges, %d labels, %d relationship types\n",
           st->nodes, st->edges, arcos_graph_label_count(g), arcos_graph_type_count(g));
-  fprintf(out, "  chosen %-10s estimated %.0f nodes, %.0f edges, cost %.1f\n",
-          arcos_strategy_name(p->strategy), p->estimated_nodes, p->estimated_edges, p->cost);
-  if (p->alt_cost > 0 || p->alt_nodes > 0)
-    fprintf(out, "  other  %-10s estimated %.0f nodes, %.0f edges, cost %.1f\n",
-            arcos_strategy_name(p->strategy == ARCOS_STRATEGY_INDEX ? ARCOS_STRATEGY_FULL
-                                                                    : ARCOS_STRATEGY_INDEX),
-            p->alt_nodes, p->alt_edges, p->alt_cost);
-  fprintf(out, "  reason: %s\n", p->reason);
-  if (p->levels[0] != '\0') {
-    fprintf(out, "  levels:");
-    for (size_t i = 0; p->levels[i] != '\0'; i++)
-      fprintf(out, " %zu:%s", i + 1, p->levels[i] == 'B' ? "bottom-up" : "top-down");
-    fputc('\n', out);
+  if (!q->chained)
+    explain_plan(out, "  ", p);
+  for (size_t k = 0; q->chained && k < r->nsteps; k++) {
+    const arcos_qplan_t *sp = &r->steps[k];
+    fprintf(out, "  step %zu", k + 1);
+    explain_step(out, q, &q->steps[k]);
+    fprintf(out,
+            "\n    from %" PRIu64 " start node(s) to %" PRIu64 " result(s); actual %" PRIu64
+            " nodes, %" PRIu64 " edges examined\n",
+            sp->start_nodes, sp->result_nodes, sp->actual_nodes, sp->actual_edges);
+    explain_plan(out, "    ", sp);
   }
   fprintf(out,
           "  actual: %" PRIu64 " nodes, %" PRIu64 " edges examined; %" PRIu64

@@ -64,17 +64,22 @@ json_t *arcos_query_recommendations(const arcos_graph_stats_t *st, const arcos_q
   if (st->errors > 0) {
     snprintf(t, sizeof t,
              "%llu graph elements were refused (dangling or duplicate relationships, duplicate "
-             "nodes, missing fields): see dlq.jsonl.",
+             "nodes, missing fields): see graph_errors.jsonl.",
              (unsigned long long)st->errors);
     json_array_append_new(a, json_string(t));
   }
   return a;
 }
 
-/* Write text to path via a temporary name. */
-static int write_atomic(const char *dir, const char *name, const arcos_buf_t *b, FILE *err) {
+/* Write text to `path` when given (run's temporary name, which run renames), else to
+ * DIR/name via a temporary name. */
+static int write_atomic(const char *dir, const char *name, const char *path, const arcos_buf_t *b,
+                        FILE *err) {
   char fin[4096];
-  snprintf(fin, sizeof fin, "%s/%s", dir, name);
+  if (path != NULL)
+    snprintf(fin, sizeof fin, "%s", path);
+  else
+    snprintf(fin, sizeof fin, "%s/%s", dir, name);
   arcos_detail_t d;
   arcos_detail_clear(&d);
   int rc = arcos_out_write_atomic(fin, b->data, b->len, false, &d);
@@ -162,7 +167,8 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
     json_t *rq = json_array();
     for (size_t i = 0; i < ql.n; i++) {
       json_t *line = arcos_query_result_json(&ql.q[i], &res[i]);
-      append_line(&b, line);
+      if (arcos_query_result_line(g, &ql.q[i], &res[i], &b) != ARCOS_OK)
+        code = 1;
       json_t *e = json_pack("{s:s, s:I, s:s, s:O}", "id", ql.q[i].id, "count",
                             (json_int_t)res[i].count, "strategy",
                             arcos_strategy_name(res[i].plan.strategy), "performance_metrics",
@@ -171,21 +177,16 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
       json_decref(line);
     }
     json_t *recs = arcos_query_recommendations(st, ql.q, res, ql.n);
-    if (write_atomic(job->output, "queries.jsonl", &b, err) != ARCOS_OK)
+    if (write_atomic(job->output, "queries.jsonl", job->queries_path, &b, err) != ARCOS_OK)
       code = 1;
+    /* SPEC §6/§7: the graph's error records have their own file, so that dlq.jsonl
+     * holds exactly the dead-lettered evidence records. */
     arcos_buf_reset(&b);
     for (size_t i = 0; i < json_array_size(errs); i++)
       append_line(&b, json_array_get(errs, i));
-    if (code == 0 && job->dlq_append != NULL) {
-      FILE *f = fopen(job->dlq_append, "a");
-      if (f == NULL || fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0) {
-        fprintf(err, "arcos-scale: cannot append to %s: %s\n", job->dlq_append, strerror(errno));
-        code = 1;
-      }
-    } else if (code == 0 && (json_array_size(errs) > 0 || job->write_report) &&
-               write_atomic(job->output, "dlq.jsonl", &b, err) != ARCOS_OK) {
+    if (code == 0 &&
+        write_atomic(job->output, "graph_errors.jsonl", job->errors_path, &b, err) != ARCOS_OK)
       code = 1;
-    }
     if (code == 0 && job->write_report) {
       json_t *rep = json_pack("{s:{s:s, s:I, s:I, s:I, s:I, s:I, s:f}, s:O, s:O, s:f}", "graph",
                               "path", job->graph, "nodes", (json_int_t)st->nodes, "edges",
@@ -196,7 +197,7 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
       arcos_buf_reset(&b);
       char *s = rep != NULL ? json_dumps(rep, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
       if (s == NULL || arcos_buf_printf(&b, "%s\n", s) != ARCOS_OK ||
-          write_atomic(job->output, "report.json", &b, err) != ARCOS_OK)
+          write_atomic(job->output, "report.json", NULL, &b, err) != ARCOS_OK)
         code = 1;
       free(s);
       json_decref(rep);

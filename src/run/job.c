@@ -23,10 +23,22 @@
 #include "run/store.h"
 #include "run/stream.h"
 
-static const char *const out_names[] = {"results.jsonl", "dlq.jsonl",     "duplicates.jsonl",
-                                        "results.h5",    "dropped.jsonl", "metrics.prom",
-                                        "report.html",   "report.json"};
-enum { O_JSONL, O_DLQ, O_DUP, O_H5, O_DROPPED, O_PROM, O_HTML, O_REPORT, O_COUNT };
+static const char *const out_names[] = {
+    "results.jsonl", "dlq.jsonl",   "duplicates.jsonl",   "results.h5",    "dropped.jsonl",
+    "metrics.prom",  "report.html", "graph_errors.jsonl", "queries.jsonl", "report.json"};
+enum {
+  O_JSONL,
+  O_DLQ,
+  O_DUP,
+  O_H5,
+  O_DROPPED,
+  O_PROM,
+  O_HTML,
+  O_GERR,
+  O_QUERIES,
+  O_REPORT,
+  O_COUNT
+};
 
 typedef struct {
   char final[O_COUNT][4096];
@@ -399,7 +411,8 @@ static int write_outputs(job_t *job, const out_files_t *of, json_t **config, jso
   free(config_text);
   if (rc != ARCOS_OK)
     return ARCOS_EXIT_FAILED;
-  return arcos_job_graph_run(job->ctx, job, of->tmp[O_DLQ], of->tmp[O_H5], queries, recs);
+  const char *graph_tmp[3] = {of->tmp[O_GERR], of->tmp[O_QUERIES], of->tmp[O_H5]};
+  return arcos_job_graph_run(job->ctx, job, graph_tmp, queries, recs);
 }
 
 /* Rank 0: the last outputs, then everything moved into place, report last. A run over
@@ -416,7 +429,8 @@ static int commit_rank0(const job_t *job, const out_files_t *of, const arcos_rep
     rc = ARCOS_EIO;
   }
   for (int i = 0; i < O_REPORT && rc == ARCOS_OK; i++) {
-    if ((i == O_JSONL && !cfg->jsonl) || (i == O_DROPPED && !job->streaming))
+    if ((i == O_JSONL && !cfg->jsonl) || (i == O_DROPPED && !job->streaming) ||
+        ((i == O_GERR || i == O_QUERIES) && cfg->graph == NULL))
       continue;
     if (rename(of->tmp[i], of->final[i]) != 0) {
       fprintf(err, "arcos-scale: cannot rename %s: %s\n", of->tmp[i], strerror(errno));

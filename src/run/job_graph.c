@@ -1,5 +1,5 @@
 /* The graph step of `run`: a thin adapter from the job's stored items to the query
- * job (src/query_job.c). */
+ * job (src/graph/query_job.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +57,8 @@ int arcos_job_graph_check(const arcos_ctx_t *ctx) {
   return bad ? ARCOS_EXIT_FAILED : ARCOS_EXIT_OK;
 }
 
-int arcos_job_graph_run(const arcos_ctx_t *ctx, const job_t *job, const char *dlq_tmp,
-                        const char *h5_tmp, json_t **queries, json_t **recs) {
+int arcos_job_graph_run(const arcos_ctx_t *ctx, const job_t *job, const char *const tmp[3],
+                        json_t **queries, json_t **recs) {
   const arcos_config_t *cfg = ctx->cfg;
   *queries = NULL;
   *recs = NULL;
@@ -86,7 +86,8 @@ int arcos_job_graph_run(const arcos_ctx_t *ctx, const job_t *job, const char *dl
     arcos_query_job_t qj = {.graph = cfg->graph,
                             .queries = cfg->queries,
                             .output = cfg->output,
-                            .dlq_append = dlq_tmp,
+                            .errors_path = tmp[0],
+                            .queries_path = tmp[1],
                             .score_ids = ids,
                             .score_lens = lens,
                             .score_values = scores,
@@ -98,11 +99,8 @@ int arcos_job_graph_run(const arcos_ctx_t *ctx, const job_t *job, const char *dl
     if (code == ARCOS_EXIT_OK) {
       /* SPEC §6: every query's result also goes to results.h5 as /queries/<id> */
       int hrc = ARCOS_OK;
-      if (ctx->rank == 0) {
-        char q[4200];
-        snprintf(q, sizeof q, "%s/queries.jsonl", cfg->output);
-        hrc = arcos_h5_add_queries(h5_tmp, q, ctx->err);
-      }
+      if (ctx->rank == 0)
+        hrc = arcos_h5_add_queries(tmp[2], tmp[1], ctx->err);
       MPI_Bcast(&hrc, 1, MPI_INT, 0, ctx->comm);
       if (hrc != ARCOS_OK)
         code = ARCOS_EXIT_FAILED;

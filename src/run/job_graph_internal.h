@@ -11,11 +11,13 @@
 int arcos_job_graph_check(const arcos_ctx_t *ctx);
 
 /* After the outputs are written: load the graph, join the scores of this rank's stored
- * items, run the queries, write queries.jsonl into the output directory and append
- * the graph's error records to dlq_tmp. At rank 0 *queries and *recs receive the
- * report's queries[] and optimization_recommendations ("new"; NULL without --graph).
- * Collective; returns a SPEC §9 exit code. */
-int arcos_job_graph_run(const arcos_ctx_t *ctx, const job_t *job, const char *dlq_tmp,
-                        const char *h5_tmp, json_t **queries, json_t **recs);
+ * items, run the queries, write the graph's error records to tmp[0] (graph_errors.jsonl
+ * under its temporary name) and the queries' lines to tmp[1] (queries.jsonl), and add
+ * /queries to the results file tmp[2]; job.c renames them with the other outputs. At
+ * rank 0 *queries and *recs receive the report's queries[] and
+ * optimization_recommendations ("new"; NULL without --graph). Collective; returns a
+ * SPEC §9 exit code. */
+int arcos_job_graph_run(const arcos_ctx_t *ctx, const job_t *job, const char *const tmp[3],
+                        json_t **queries, json_t **recs);
 
 #endif

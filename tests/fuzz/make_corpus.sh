@@ -68,6 +68,10 @@ done
 printf '%s' '[{"id":"x","type":"traverse","start_nodes":[],"pattern":{"max_depth":-1}}]' \
   >"$corpus/query/seed-bad-depth"
 printf '%s' '{"id":"x"}' >"$corpus/query/seed-not-array"
+printf '%s' '[{"id":"x","type":"traverse","start_nodes":["a"],"steps":[{"min_depth":2,"max_depth":1}]}]' \
+  >"$corpus/query/seed-bad-steps"
+printf '%s' '[{"id":"x","type":"traverse","start_nodes":["a"],"steps":[{}],"pattern":{},"return":["label","label"]}]' \
+  >"$corpus/query/seed-steps-and-pattern"
 
 # config: the sample job config, then flags after a NUL byte (NUL-separated).
 cp "$sample/job.json" "$corpus/config/seed-sample"

@@ -1,6 +1,6 @@
 # arcos-scale query end to end: the generated assurance graph and the sample queries
 # give the same results (ids, counts, scores) at 1, 2 and 3 ranks and under every
-# forced strategy; --explain prints plans; bad inputs end in dlq.jsonl records or a
+# forced strategy; --explain prints plans; bad inputs end in graph_errors.jsonl records or a
 # clear message with the SPEC §9 exit code.
 source "$(dirname "$0")/lib.sh"
 expect_exit() { # CODE MESSAGE-REGEX CMD...
@@ -41,7 +41,7 @@ jq -se 'map(select(.id == "goal-0-case"))[0] | (.count > 25) == .truncated and (
 expect_exit 0 "chosen (index|full)_scan" mpi 2 "$ARCOS_BIN" query --graph "$G/graph" --queries "$Q" \
   --output "$ARCOS_TMP/explain" --explain
 [ "$(grep -c '^query ' "$ARCOS_TMP/stdout")" -eq "$(jq length "$Q")" ] || fail "--explain: one plan per query"
-# Bad graph input: error records in dlq.jsonl, results still written.
+# Bad graph input: error records in graph_errors.jsonl, results still written.
 B="$ARCOS_TMP/bad"
 mkdir -p "$B"
 cp "$G/graph/nodes.jsonl" "$B/"
@@ -53,10 +53,10 @@ echo '{"id":"x2","type":"SUPPORTS","source_id":"goal-0"}' >>"$B/relationships.js
 echo '{"id":"x3","type":"SUPPORTS","source_id":"goal-0","target_id":"goal-0"}' >>"$B/relationships.jsonl" # self-loop: fine
 echo 'garbage' >>"$B/relationships.jsonl"
 mpi 3 "$ARCOS_BIN" query --graph "$B" --queries "$Q" --output "$ARCOS_TMP/badout" 2>/dev/null
-assert_eq "$(wc -l <"$ARCOS_TMP/badout/dlq.jsonl")" 5 "error records"
-assert_eq "$(jq -r .kind "$ARCOS_TMP/badout/dlq.jsonl" | sort | tr '\n' ' ')" \
+assert_eq "$(wc -l <"$ARCOS_TMP/badout/graph_errors.jsonl")" 5 "error records"
+assert_eq "$(jq -r .kind "$ARCOS_TMP/badout/graph_errors.jsonl" | sort | tr '\n' ' ')" \
   "dangling_relationship duplicate_node duplicate_relationship invalid parse " "error kinds"
-assert_eq "$(jq -r '.line' "$ARCOS_TMP/badout/dlq.jsonl" | head -1)" 601 "duplicate node line"
+assert_eq "$(jq -r '.line' "$ARCOS_TMP/badout/graph_errors.jsonl" | head -1)" 601 "duplicate node line"
 # Usage and file errors.
 expect_exit 2 "required" mpi 1 "$ARCOS_BIN" query --graph "$G/graph"
 expect_exit 2 "unknown option" mpi 1 "$ARCOS_BIN" query --graph "$G/graph" --queries "$Q" --colour

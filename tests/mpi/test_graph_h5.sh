@@ -55,9 +55,9 @@ for np in 1 2 3 4; do
   assert_same_file "$T/j$np.txt" "$T/h$np.txt" "queries from JSON and HDF5 at $np ranks"
   answers "$T/h$np/queries.jsonl" >"$T/ha$np.txt"
   assert_same_file "$T/ha1.txt" "$T/ha$np.txt" "queries from HDF5 at $np vs 1 rank"
-  assert_same_file "$T/j$np/dlq.jsonl" "$T/h$np/dlq.jsonl" "error records from JSON and HDF5 at $np ranks"
+  assert_same_file "$T/j$np/graph_errors.jsonl" "$T/h$np/graph_errors.jsonl" "error records from JSON and HDF5 at $np ranks"
 done
-assert_eq "$(wc -l <"$T/h1/dlq.jsonl")" 5 "error records kept by convert"
+assert_eq "$(wc -l <"$T/h1/graph_errors.jsonl")" 5 "error records kept by convert"
 [ "$(wc -l <"$T/h1.txt")" -eq "$(jq length "$Q")" ] || fail "one line per query"
 
 # run --graph FILE.h5 joins the scores like run --graph DIR.

@@ -174,7 +174,7 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static bool ref_match(const ref_graph_t *r, const arcos_query_t *q, int v) {
+static bool ref_match(const ref_graph_t *r, const arcos_qstep_t *q, int v) {
   if (q->label != NULL && strcmp(q->label, LABELS[r->label[v]]) != 0)
     return false;
   if (q->properties != NULL) {
@@ -188,7 +188,7 @@ static bool ref_match(const ref_graph_t *r, const arcos_query_t *q, int v) {
   return true;
 }
 
-static bool type_ok(const arcos_query_t *q, int t) {
+static bool type_ok(const arcos_qstep_t *q, int t) {
   if (q->nrels == 0)
     return true;
   for (size_t i = 0; i < q->nrels; i++)
@@ -197,45 +197,57 @@ static bool type_ok(const arcos_query_t *q, int t) {
   return false;
 }
 
+/* One step by relaxation over the edge list: in[i] marks the start set on entry and the
+ * step's result on return. */
+static void ref_step(const ref_graph_t *r, const arcos_qstep_t *q, bool *in, int *dist) {
+  int n = r->n;
+  for (int i = 0; i < n; i++)
+    dist[i] = in[i] ? 0 : -1;
+  for (int64_t d = 1; d <= q->max_depth; d++) {
+    bool grew = false;
+    for (int k = 0; k < r->nedges; k++) {
+      const edge_t *e = &r->e[k];
+      if (!type_ok(q, e->type))
+        continue;
+      if (q->direction != ARCOS_DIR_IN && dist[e->src] == d - 1 && dist[e->dst] < 0) {
+        dist[e->dst] = (int)d;
+        grew = true;
+      }
+      if (q->direction != ARCOS_DIR_OUT && dist[e->dst] == d - 1 && dist[e->src] < 0) {
+        dist[e->src] = (int)d;
+        grew = true;
+      }
+    }
+    if (!grew)
+      break;
+  }
+  for (int i = 0; i < n; i++)
+    in[i] = dist[i] >= q->min_depth && ref_match(r, q, i);
+}
+
 /* Sorted result ids (borrowed strings) and their count. */
 static size_t reference(const ref_graph_t *r, const arcos_query_t *q, const char **out) {
   int n = r->n;
   int *dist = malloc((size_t)n * sizeof *dist);
-  for (int i = 0; i < n; i++)
-    dist[i] = -1;
+  bool *in = calloc((size_t)n, sizeof *in);
   if (q->type == ARCOS_Q_TRAVERSE) {
     for (size_t s = 0; s < q->nstart; s++)
       for (int i = 0; i < n; i++)
         if (strcmp(r->id[i], q->start_nodes[s]) == 0)
-          dist[i] = 0;
-    for (int64_t d = 1; d <= q->max_depth; d++) {
-      bool grew = false;
-      for (int k = 0; k < r->nedges; k++) {
-        const edge_t *e = &r->e[k];
-        if (!type_ok(q, e->type))
-          continue;
-        if (q->direction != ARCOS_DIR_IN && dist[e->src] == d - 1 && dist[e->dst] < 0) {
-          dist[e->dst] = (int)d;
-          grew = true;
-        }
-        if (q->direction != ARCOS_DIR_OUT && dist[e->dst] == d - 1 && dist[e->src] < 0) {
-          dist[e->src] = (int)d;
-          grew = true;
-        }
-      }
-      if (!grew)
-        break;
-    }
+          in[i] = true;
+    for (size_t k = 0; k < q->nsteps; k++)
+      ref_step(r, &q->steps[k], in, dist);
   } else {
     for (int i = 0; i < n; i++)
-      dist[i] = 0;
+      in[i] = ref_match(r, &q->steps[0], i);
   }
   size_t k = 0;
   for (int i = 0; i < n; i++)
-    if (dist[i] >= 0 && ref_match(r, q, i))
+    if (in[i])
       out[k++] = r->id[i];
   qsort(out, k, sizeof *out, cmp_str);
   free(dist);
+  free(in);
   return k;
 }
 
@@ -256,27 +268,50 @@ static void random_query(const ref_graph_t *r, json_t **doc, int k) {
     if (rndn(6) == 0)
       json_array_append_new(s, json_string("no-such-node"));
     json_object_set_new(o, "start_nodes", s);
-    static const int depths[] = {0, 1, 1, 2, 3, 5, 100};
-    json_object_set_new(p, "max_depth", json_integer(depths[rndn(7)]));
-    static const char *const dirs[] = {"out", "in", "both"};
-    json_object_set_new(p, "direction", json_string(dirs[rndn(3)]));
-    int rt = (int)rndn(4);
-    if (rt == 1)
-      json_object_set_new(p, "relationship", json_string(TYPES[rndn(4)]));
-    else if (rt == 2)
-      json_object_set_new(p, "relationship",
-                          json_pack("[s,s]", TYPES[rndn(4)], rndn(2) ? TYPES[rndn(4)] : "NOPE"));
   }
-  if (!traverse || rndn(2))
-    json_object_set_new(p, "label", json_string(rndn(8) ? LABELS[rndn(4)] : "Unknown"));
-  if (rndn(3) == 0)
-    json_object_set_new(p, "properties",
-                        rndn(2) ? json_pack("{s:i}", "level", (int)rndn(3))
-                                : json_pack("{s:s}", "status", "ok"));
-  json_object_set_new(o, "pattern", p);
+  /* A traverse is one pattern or, one time in three, a chain of 1..3 steps. */
+  int nsteps = traverse && rndn(3) == 0 ? 1 + (int)rndn(3) : 0;
+  json_t *steps = json_array();
+  for (int j = 0; j < (nsteps > 0 ? nsteps : 1); j++) {
+    if (j > 0)
+      p = json_object();
+    if (traverse) {
+      static const int depths[] = {0, 1, 1, 2, 3, 5, 100};
+      int maxd = depths[rndn(7)];
+      json_object_set_new(p, "max_depth", json_integer(maxd));
+      if (nsteps > 0 && rndn(2))
+        json_object_set_new(p, "min_depth", json_integer((json_int_t)rndn((uint64_t)maxd + 1)));
+      static const char *const dirs[] = {"out", "in", "both"};
+      json_object_set_new(p, "direction", json_string(dirs[rndn(3)]));
+      int rt = (int)rndn(4);
+      if (rt == 1)
+        json_object_set_new(p, "relationship", json_string(TYPES[rndn(4)]));
+      else if (rt == 2)
+        json_object_set_new(p, "relationship",
+                            json_pack("[s,s]", TYPES[rndn(4)], rndn(2) ? TYPES[rndn(4)] : "NOPE"));
+    }
+    if (!traverse || rndn(2))
+      json_object_set_new(p, "label", json_string(rndn(8) ? LABELS[rndn(4)] : "Unknown"));
+    if (rndn(3) == 0)
+      json_object_set_new(p, "properties",
+                          rndn(2) ? json_pack("{s:i}", "level", (int)rndn(3))
+                                  : json_pack("{s:s}", "status", "ok"));
+    if (nsteps > 0)
+      json_array_append_new(steps, p);
+  }
+  if (nsteps > 0)
+    json_object_set_new(o, "steps", steps);
+  else {
+    json_object_set_new(o, "pattern", p);
+    json_decref(steps);
+  }
   if (rndn(3) == 0)
     json_object_set_new(o, "limit", json_integer((json_int_t)rndn(6)));
   json_object_set_new(o, "with_scores", json_boolean(rndn(2)));
+  if (rndn(3) == 0)
+    json_object_set_new(o, "return",
+                        rndn(2) ? json_pack("[s,s]", "properties", "label")
+                                : json_pack("[s]", rndn(2) ? "label" : "properties"));
   json_array_append_new(*doc, o);
 }
 
@@ -352,24 +387,35 @@ static void check_shape(int shape, bool jsonl, const char *dir, int round) {
       }
       double mn = NAN, sum = 0;
       size_t cnt = 0;
-      for (size_t i = 0; same && i < keep; i++) {
+      for (size_t i = 0; same && i < nw; i++) {
         int vi = -1;
         for (int j = 0; j < r.n && vi < 0; j++)
           if (strcmp(r.id[j], want[i]) == 0)
             vi = j;
         double sc = ref_score(vi);
-        CHECK(isnan(sc) ? isnan(res.scores[i]) : res.scores[i] == sc);
-        if (!isnan(sc)) {
+        if (q->with_scores && !isnan(sc)) { /* over the whole result, before limit */
           mn = cnt == 0 || sc < mn ? sc : mn;
           sum += sc;
           cnt++;
+        }
+        if (i >= keep)
+          continue;
+        CHECK(isnan(sc) ? isnan(res.scores[i]) : res.scores[i] == sc);
+        if (q->return_label)
+          CHECK_STR_EQ(arcos_graph_label_name(g, res.labels[i]), LABELS[r.label[vi]]);
+        if (q->return_properties) {
+          char want_props[64]; /* Python's json.dumps(..., sort_keys=True) */
+          snprintf(want_props, sizeof want_props, "{\"level\": %d, \"status\": \"%s\"}",
+                   r.level[vi], r.level[vi] == 2 ? "bad" : "ok");
+          CHECK_STR_EQ(res.props[i], want_props);
         }
       }
       CHECK(isnan(mn) ? isnan(res.score_min) : res.score_min == mn);
       CHECK(cnt == 0 ? isnan(res.score_mean) : fabs(res.score_mean - sum / (double)cnt) < 1e-9);
       CHECK_INT_EQ(
           res.plan.strategy == ARCOS_STRATEGY_INDEX || res.plan.strategy == ARCOS_STRATEGY_FULL, 1);
-      if (s != ARCOS_STRATEGY_AUTO && !(q->type == ARCOS_Q_MATCH && q->label == NULL))
+      if (s != ARCOS_STRATEGY_AUTO && !(q->type == ARCOS_Q_MATCH && q->steps[0].label == NULL) &&
+          !q->chained)
         CHECK_INT_EQ(res.plan.strategy, s);
       json_t *line = arcos_query_result_json(q, &res);
       CHECK(line != NULL && json_object_get(line, "plan") != NULL);
@@ -551,15 +597,15 @@ static void check_parser(void) {
   CHECK_INT_EQ(l.n, 2);
   if (l.n == 2) {
     CHECK_STR_EQ(l.q[0].id, "q1");
-    CHECK_INT_EQ(l.q[0].nrels, 1);
-    CHECK_INT_EQ(l.q[0].direction, ARCOS_DIR_IN);
-    CHECK_INT_EQ(l.q[0].max_depth, 3);
+    CHECK_INT_EQ(l.q[0].steps[0].nrels, 1);
+    CHECK_INT_EQ(l.q[0].steps[0].direction, ARCOS_DIR_IN);
+    CHECK_INT_EQ(l.q[0].steps[0].max_depth, 3);
     CHECK_INT_EQ(l.q[0].limit, 10);
     CHECK_INT_EQ(l.q[0].strategy, ARCOS_STRATEGY_FULL);
     CHECK_INT_EQ(l.q[0].with_scores, 1);
-    CHECK_INT_EQ(l.q[1].max_depth, 1);
+    CHECK_INT_EQ(l.q[1].steps[0].max_depth, 1);
     CHECK_INT_EQ(l.q[1].limit, -1);
-    CHECK_INT_EQ(l.q[1].direction, ARCOS_DIR_OUT);
+    CHECK_INT_EQ(l.q[1].steps[0].direction, ARCOS_DIR_OUT);
   }
   arcos_query_list_free(&l);
   json_decref(doc);

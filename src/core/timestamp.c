@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "arcos/error.h"
-#include "arcos/evidence.h"
+#include "arcos/timestamp.h"
 
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
