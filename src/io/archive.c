@@ -325,6 +325,29 @@ static int write_archive(arcos_h5_t *h, const arcos_plan_t *plan, conv_t *c, uin
   return rc;
 }
 
+/* JSON Lines rows hold lines relative to their partition: add the lines of the earlier
+ * partitions of the same input (newlines: every partition's newline count, summed over
+ * the ranks) to this rank's rows. */
+static void absolute_lines(const arcos_plan_t *plan, conv_t *c, const uint64_t *newlines,
+                           const uint64_t *first_local, const uint64_t *rows, int rank) {
+  uint64_t run = 0;
+  uint32_t input = UINT32_MAX;
+  for (size_t p = 0; p < plan->nparts; p++) {
+    const arcos_partition_t *part = &plan->parts[p];
+    if (part->input != input) {
+      input = part->input;
+      run = 0;
+    }
+    uint64_t base = 1 + run;
+    run += newlines[p];
+    if (part->rank != rank || plan->inputs[part->input].format != ARCOS_FMT_JSONL)
+      continue;
+    uint64_t *line = (uint64_t *)c->col[C_LINE].v.data;
+    for (uint64_t i = first_local[p]; i < first_local[p] + rows[p]; i++)
+      line[i] += base;
+  }
+}
+
 int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninputs,
                           const arcos_convert_opts_t *opts, const char *out,
                           arcos_convert_stats_t *stats, arcos_detail_t *d) {
@@ -408,24 +431,7 @@ int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninpu
 
   /* 2. Absolute JSON Lines line numbers and the global first row of every partition. */
   MPI_Allreduce(newlines, all, (int)np, MPI_UINT64_T, MPI_SUM, comm);
-  {
-    uint64_t run = 0;
-    uint32_t input = UINT32_MAX;
-    for (size_t p = 0; p < np; p++) {
-      const arcos_partition_t *part = &plan.parts[p];
-      if (part->input != input) {
-        input = part->input;
-        run = 0;
-      }
-      uint64_t base = 1 + run;
-      run += all[p];
-      if (part->rank != rank || plan.inputs[part->input].format != ARCOS_FMT_JSONL)
-        continue;
-      uint64_t *line = (uint64_t *)c.col[C_LINE].v.data;
-      for (uint64_t i = first_local[p]; i < first_local[p] + rows[p]; i++)
-        line[i] += base;
-    }
-  }
+  absolute_lines(&plan, &c, all, first_local, rows, rank);
   MPI_Allreduce(rows, all, (int)np, MPI_UINT64_T, MPI_SUM, comm);
   uint64_t total = 0;
   size_t nblocks = 0;
@@ -768,6 +774,40 @@ static int damaged_rows(arcos_h5r_t *h, const char *path, uint64_t row, uint64_t
 
 #define STR(k, i) (cols[k].v.data + (cols[k].off[i] - cols[k].off[0]))
 
+/* Every column of rows [row, row + n) that the rows need into cols; err receives the
+ * message of a failed read. */
+static int read_slice(arcos_h5r_t *h, rcol_t *cols, uint64_t row, uint64_t n, char *err,
+                      size_t errsize) {
+  /* error_kind first: the columns only stored failures use (reader flag, message, raw
+   * text) are read only for slices that hold one (byte_offset is always read: a valid
+   * row can still fail at run time, e.g. a smaller max_record_bytes); `input` is never
+   * read (the partition's input says it). */
+  int rc = arcos_h5r_read(h, "/records/error_kind", ARCOS_H5_U8, row, n, cols[C_ERROR_KIND].v.data);
+  if (rc != ARCOS_OK)
+    snprintf(err, errsize, "%s", arcos_h5r_errmsg(h));
+  bool any_error = false;
+  for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++)
+    any_error |= ((const uint8_t *)cols[C_ERROR_KIND].v.data)[i] != 0;
+  for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
+    if (k == C_INPUT || k == C_ERROR_KIND)
+      continue;
+    if (!any_error && (k == C_ERROR_READER || k == C_ERROR_MESSAGE || k == C_RAW)) {
+      cols[k].have_next = false; /* skipped: the next read of it starts afresh */
+      continue;
+    }
+    if (COLS[k].type == T_STRING) {
+      rc = read_string_slice(h, COLS[k].name, row, n, &cols[k], err, errsize);
+    } else {
+      char ds[128];
+      snprintf(ds, sizeof ds, "/records/%s", COLS[k].name);
+      rc = arcos_h5r_read(h, ds, (arcos_h5_type_t)COLS[k].type, row, n, cols[k].v.data);
+      if (rc != ARCOS_OK)
+        snprintf(err, errsize, "%s", arcos_h5r_errmsg(h));
+    }
+  }
+  return rc;
+}
+
 int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arcos_record_fn fn,
                             arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
   if (first >= end)
@@ -804,33 +844,7 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
       stop = end;
     uint64_t n = stop - row;
     t0 = arcos_now();
-    /* error_kind first: the columns only stored failures use (reader flag, message, raw
-     * text) are read only for slices that hold one (byte_offset is always read: a valid
-     * row can still fail at run time, e.g. a smaller max_record_bytes); `input` is never
-     * read (the partition's input says it). */
-    rc = arcos_h5r_read(h, "/records/error_kind", ARCOS_H5_U8, row, n, cols[C_ERROR_KIND].v.data);
-    if (rc != ARCOS_OK)
-      snprintf(err, sizeof err, "%s", arcos_h5r_errmsg(h));
-    bool any_error = false;
-    for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++)
-      any_error |= ((const uint8_t *)cols[C_ERROR_KIND].v.data)[i] != 0;
-    for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
-      if (k == C_INPUT || k == C_ERROR_KIND)
-        continue;
-      if (!any_error && (k == C_ERROR_READER || k == C_ERROR_MESSAGE || k == C_RAW)) {
-        cols[k].have_next = false; /* skipped: the next read of it starts afresh */
-        continue;
-      }
-      if (COLS[k].type == T_STRING) {
-        rc = read_string_slice(h, COLS[k].name, row, n, &cols[k], err, sizeof err);
-      } else {
-        char ds[128];
-        snprintf(ds, sizeof ds, "/records/%s", COLS[k].name);
-        rc = arcos_h5r_read(h, ds, (arcos_h5_type_t)COLS[k].type, row, n, cols[k].v.data);
-        if (rc != ARCOS_OK)
-          snprintf(err, sizeof err, "%s", arcos_h5r_errmsg(h));
-      }
-    }
+    rc = read_slice(h, cols, row, n, err, sizeof err);
     st->io_s += arcos_now() - t0;
     if (rc == ARCOS_EIO || rc == ARCOS_EINVALID || rc == ARCOS_ERANGE || rc == ARCOS_ENOENT) {
       rc = damaged_rows(h, path, row, n, err, onerror, arg, st, &cols[C_LINE].v, &cols[C_OFFSET].v);
