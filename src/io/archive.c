@@ -348,6 +348,20 @@ static void absolute_lines(const arcos_plan_t *plan, conv_t *c, const uint64_t *
   }
 }
 
+/* The statistics of all ranks: error rows and input bytes summed, the slowest read. */
+static void convert_stats_sum(MPI_Comm comm, const conv_t *c, double read_s,
+                              arcos_convert_stats_t *stats) {
+  uint64_t mine[2] = {0, 0}, sum[2];
+  const uint8_t *kind = (const uint8_t *)c->col[C_ERROR_KIND].v.data;
+  for (uint64_t i = 0; i < c->rows; i++)
+    mine[0] += kind[i] != 0;
+  mine[1] = stats->input_bytes;
+  MPI_Allreduce(mine, sum, 2, MPI_UINT64_T, MPI_SUM, comm);
+  stats->errors = sum[0];
+  stats->input_bytes = sum[1];
+  MPI_Allreduce(&read_s, &stats->read_s, 1, MPI_DOUBLE, MPI_MAX, comm);
+}
+
 int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninputs,
                           const arcos_convert_opts_t *opts, const char *out,
                           arcos_convert_stats_t *stats, arcos_detail_t *d) {
@@ -449,17 +463,7 @@ int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninpu
   /* Inputs without a partition (none today) keep first_row at the running total. */
   stats->records = total;
   stats->inputs = plan.ninputs;
-  {
-    uint64_t mine[2] = {0, 0}, sum[2];
-    const uint8_t *kind = (const uint8_t *)c.col[C_ERROR_KIND].v.data;
-    for (uint64_t i = 0; i < c.rows; i++)
-      mine[0] += kind[i] != 0;
-    mine[1] = stats->input_bytes;
-    MPI_Allreduce(mine, sum, 2, MPI_UINT64_T, MPI_SUM, comm);
-    stats->errors = sum[0];
-    stats->input_bytes = sum[1];
-    MPI_Allreduce(&read_s, &stats->read_s, 1, MPI_DOUBLE, MPI_MAX, comm);
-  }
+  convert_stats_sum(comm, &c, read_s, stats);
 
   /* 3. Collective write under a temporary name, then rename. */
   t0 = arcos_now();

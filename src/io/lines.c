@@ -144,15 +144,6 @@ static ssize_t source_read(source_t *s, char *dst, size_t n, const char **msg) {
   return got;
 }
 
-void arcos_record_trim(const char **text, size_t *len, uint64_t offset) {
-  if (offset == 0 && *len >= 3 && memcmp(*text, "\xEF\xBB\xBF", 3) == 0) {
-    *text += 3; /* a UTF-8 byte order mark at the start of a file is tolerated */
-    *len -= 3;
-  }
-  if (*len > 0 && (*text)[*len - 1] == '\r')
-    (*len)--; /* the CR of a \r\n ending is not part of the record (max_record_bytes) */
-}
-
 /* A line of only spaces, tabs and CRs (once trimmed as a record). */
 static bool is_blank(const char *s, size_t n, uint64_t offset) {
   arcos_record_trim(&s, &n, offset);

@@ -1,5 +1,6 @@
-/* The reader table (io/reader.h): lookup, detection, the do-nothing reader, and the
- * helpers the entries share. */
+/* What the reader table's entries share (io/reader.h), and the do-nothing reader. This
+ * file references no entry, so every entry can use it without a call circle; the table
+ * itself is in reader_table.c. */
 #include "io/reader.h"
 
 #include <fcntl.h>
@@ -7,35 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* Indexed by format. */
-static const arcos_reader_t *const readers[] = {
-    [ARCOS_FMT_JSONL] = &arcos_reader_jsonl, [ARCOS_FMT_JSONL_GZ] = &arcos_reader_jsonl_gz,
-    [ARCOS_FMT_JSON] = &arcos_reader_json,   [ARCOS_FMT_STDIN] = &arcos_reader_stdin,
-    [ARCOS_FMT_H5] = &arcos_reader_h5,       [ARCOS_FMT_NULL] = &arcos_reader_null,
-};
-
-#define NREADERS (sizeof readers / sizeof readers[0])
-
-const arcos_reader_t *arcos_reader_of(int format) {
-  if (format < 0 || (size_t)format >= NREADERS || readers[format] == NULL)
-    return &arcos_reader_null;
-  return readers[format];
-}
-
-int arcos_reader_detect(const char *path, bool named) {
-  /* The name decides first (x.jsonl holding gzip bytes is JSON Lines, and fails as
-   * such); only a named file of no known name is looked into. */
-  for (size_t i = 0; i < NREADERS; i++)
-    if (readers[i]->detect != NULL && readers[i]->detect(path, false))
-      return readers[i]->format;
-  if (!named)
-    return -1;
-  for (size_t i = 0; i < NREADERS; i++)
-    if (readers[i]->detect != NULL && readers[i]->detect(path, true))
-      return readers[i]->format;
-  return ARCOS_FMT_JSONL; /* an explicitly named file of another name */
-}
 
 int arcos_input_list_push(arcos_input_list_t *l, const char *path, const char *display,
                           uint64_t size, int format) {
@@ -61,6 +33,15 @@ int arcos_input_list_push(arcos_input_list_t *l, const char *path, const char *d
   }
   l->n++;
   return ARCOS_OK;
+}
+
+void arcos_record_trim(const char **text, size_t *len, uint64_t offset) {
+  if (offset == 0 && *len >= 3 && memcmp(*text, "\xEF\xBB\xBF", 3) == 0) {
+    *text += 3; /* a UTF-8 byte order mark at the start of a file is tolerated */
+    *len -= 3;
+  }
+  if (*len > 0 && (*text)[*len - 1] == '\r')
+    (*len)--; /* the CR of a \r\n ending is not part of the record (max_record_bytes) */
 }
 
 bool arcos_path_ends_with(const char *s, const char *suffix) {
