@@ -4,7 +4,9 @@
  * A partition is a descriptor, not data: (input, byte range) for plain JSON Lines,
  * the whole file for gzip and JSON documents. Partitions are numbered in global order
  * (input order, then position), which is what makes every output independent of the
- * rank count. Readers are a table of functions per format (IOR's backend pattern). */
+ * rank count. Readers are a constant table of entries per format, built with designated
+ * initializers (IOR's backend pattern; src/io/reader.h): this header's functions
+ * dispatch through it, so no caller needs to know a format. */
 #ifndef ARCOS_INPUT_H
 #define ARCOS_INPUT_H
 
@@ -20,9 +22,11 @@
 typedef enum {
   ARCOS_FMT_JSONL = 0, /* .jsonl, .ndjson, and any explicitly named file of another name */
   ARCOS_FMT_JSONL_GZ,  /* .jsonl.gz, .ndjson.gz, or gzip magic */
-  ARCOS_FMT_JSON,      /* .json: an array of records or {"evidence_items": [...]} */
+  ARCOS_FMT_JSON,      /* .json: an array of records, {"evidence_items": [...]}, a REST
+                          list body {"evidence": [...]}, or an evidence store (nodes.json) */
   ARCOS_FMT_STDIN,     /* "-": JSON Lines dealt in batches by rank 0 (streaming mode) */
   ARCOS_FMT_H5,        /* .h5, .hdf5, or HDF5 magic: an evidence archive made by convert */
+  ARCOS_FMT_NULL,      /* never detected: a reader that delivers nothing (for tests) */
 } arcos_format_t;
 
 const char *arcos_format_name(int fmt);
@@ -123,6 +127,20 @@ typedef int (*arcos_reader_error_fn)(void *arg, const arcos_raw_t *rec, int code
 int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part,
                          arcos_buf_t *scratch, arcos_record_fn fn, arcos_reader_error_fn onerror,
                          void *arg, arcos_read_stats_t *stats);
+
+/* What a partition weighs, as its format's reader says: the bytes of memory its records
+ * take while processed (bounded-memory runs), the input bytes it stands for, and how far
+ * into them the reader is at its record `seq` (0-based) found at file offset `offset`
+ * (progress lines). */
+uint64_t arcos_input_cost(const arcos_plan_t *plan, const arcos_partition_t *part);
+uint64_t arcos_input_span(const arcos_plan_t *plan, const arcos_partition_t *part);
+uint64_t arcos_input_position(const arcos_plan_t *plan, const arcos_partition_t *part, uint64_t seq,
+                              uint64_t offset);
+
+/* A record's text as every stage sees it (the one place this rule is written): a UTF-8
+ * byte order mark at the start of a file (offset 0) is skipped, and the CR of a \r\n
+ * ending is not part of the record (nor of its size against max_record_bytes). */
+void arcos_record_trim(const char **text, size_t *len, uint64_t offset);
 
 /* Scanning a JSON document without parsing it (the parser validates each value):
  * the index past whitespace at i; the end (exclusive) of the value starting at i, by

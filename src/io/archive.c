@@ -27,6 +27,7 @@
 #include "arcos/h5.h"
 #include "arcos/outfile.h"
 #include "arcos/util.h"
+#include "io/reader.h"
 
 /* ---- The /records columns ---- */
 
@@ -173,15 +174,12 @@ static int put_row(conv_t *c, const arcos_raw_t *raw, uint64_t length, const arc
   return rc;
 }
 
-/* As the pipeline does: ingestion of the record text (a UTF-8 byte order mark at the
- * start of a file is skipped); the raw text kept for failures is the original. */
+/* As the pipeline does: ingestion of the record text as arcos_record_trim leaves it;
+ * the raw text kept for failures is the original. */
 static int conv_record(void *arg, const arcos_raw_t *raw) {
   conv_t *c = arg;
   arcos_raw_t r = *raw;
-  if (r.offset == 0 && r.len >= 3 && memcmp(r.text, "\xEF\xBB\xBF", 3) == 0) {
-    r.text += 3;
-    r.len -= 3;
-  }
+  arcos_record_trim(&r.text, &r.len, r.offset);
   arcos_evidence_t ev;
   arcos_detail_t d;
   arcos_detail_clear(&d);
@@ -327,6 +325,43 @@ static int write_archive(arcos_h5_t *h, const arcos_plan_t *plan, conv_t *c, uin
   return rc;
 }
 
+/* JSON Lines rows hold lines relative to their partition: add the lines of the earlier
+ * partitions of the same input (newlines: every partition's newline count, summed over
+ * the ranks) to this rank's rows. */
+static void absolute_lines(const arcos_plan_t *plan, conv_t *c, const uint64_t *newlines,
+                           const uint64_t *first_local, const uint64_t *rows, int rank) {
+  uint64_t run = 0;
+  uint32_t input = UINT32_MAX;
+  for (size_t p = 0; p < plan->nparts; p++) {
+    const arcos_partition_t *part = &plan->parts[p];
+    if (part->input != input) {
+      input = part->input;
+      run = 0;
+    }
+    uint64_t base = 1 + run;
+    run += newlines[p];
+    if (part->rank != rank || plan->inputs[part->input].format != ARCOS_FMT_JSONL)
+      continue;
+    uint64_t *line = (uint64_t *)c->col[C_LINE].v.data;
+    for (uint64_t i = first_local[p]; i < first_local[p] + rows[p]; i++)
+      line[i] += base;
+  }
+}
+
+/* The statistics of all ranks: error rows and input bytes summed, the slowest read. */
+static void convert_stats_sum(MPI_Comm comm, const conv_t *c, double read_s,
+                              arcos_convert_stats_t *stats) {
+  uint64_t mine[2] = {0, 0}, sum[2];
+  const uint8_t *kind = (const uint8_t *)c->col[C_ERROR_KIND].v.data;
+  for (uint64_t i = 0; i < c->rows; i++)
+    mine[0] += kind[i] != 0;
+  mine[1] = stats->input_bytes;
+  MPI_Allreduce(mine, sum, 2, MPI_UINT64_T, MPI_SUM, comm);
+  stats->errors = sum[0];
+  stats->input_bytes = sum[1];
+  MPI_Allreduce(&read_s, &stats->read_s, 1, MPI_DOUBLE, MPI_MAX, comm);
+}
+
 int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninputs,
                           const arcos_convert_opts_t *opts, const char *out,
                           arcos_convert_stats_t *stats, arcos_detail_t *d) {
@@ -410,24 +445,7 @@ int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninpu
 
   /* 2. Absolute JSON Lines line numbers and the global first row of every partition. */
   MPI_Allreduce(newlines, all, (int)np, MPI_UINT64_T, MPI_SUM, comm);
-  {
-    uint64_t run = 0;
-    uint32_t input = UINT32_MAX;
-    for (size_t p = 0; p < np; p++) {
-      const arcos_partition_t *part = &plan.parts[p];
-      if (part->input != input) {
-        input = part->input;
-        run = 0;
-      }
-      uint64_t base = 1 + run;
-      run += all[p];
-      if (part->rank != rank || plan.inputs[part->input].format != ARCOS_FMT_JSONL)
-        continue;
-      uint64_t *line = (uint64_t *)c.col[C_LINE].v.data;
-      for (uint64_t i = first_local[p]; i < first_local[p] + rows[p]; i++)
-        line[i] += base;
-    }
-  }
+  absolute_lines(&plan, &c, all, first_local, rows, rank);
   MPI_Allreduce(rows, all, (int)np, MPI_UINT64_T, MPI_SUM, comm);
   uint64_t total = 0;
   size_t nblocks = 0;
@@ -445,17 +463,7 @@ int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninpu
   /* Inputs without a partition (none today) keep first_row at the running total. */
   stats->records = total;
   stats->inputs = plan.ninputs;
-  {
-    uint64_t mine[2] = {0, 0}, sum[2];
-    const uint8_t *kind = (const uint8_t *)c.col[C_ERROR_KIND].v.data;
-    for (uint64_t i = 0; i < c.rows; i++)
-      mine[0] += kind[i] != 0;
-    mine[1] = stats->input_bytes;
-    MPI_Allreduce(mine, sum, 2, MPI_UINT64_T, MPI_SUM, comm);
-    stats->errors = sum[0];
-    stats->input_bytes = sum[1];
-    MPI_Allreduce(&read_s, &stats->read_s, 1, MPI_DOUBLE, MPI_MAX, comm);
-  }
+  convert_stats_sum(comm, &c, read_s, stats);
 
   /* 3. Collective write under a temporary name, then rename. */
   t0 = arcos_now();
@@ -770,6 +778,40 @@ static int damaged_rows(arcos_h5r_t *h, const char *path, uint64_t row, uint64_t
 
 #define STR(k, i) (cols[k].v.data + (cols[k].off[i] - cols[k].off[0]))
 
+/* Every column of rows [row, row + n) that the rows need into cols; err receives the
+ * message of a failed read. */
+static int read_slice(arcos_h5r_t *h, rcol_t *cols, uint64_t row, uint64_t n, char *err,
+                      size_t errsize) {
+  /* error_kind first: the columns only stored failures use (reader flag, message, raw
+   * text) are read only for slices that hold one (byte_offset is always read: a valid
+   * row can still fail at run time, e.g. a smaller max_record_bytes); `input` is never
+   * read (the partition's input says it). */
+  int rc = arcos_h5r_read(h, "/records/error_kind", ARCOS_H5_U8, row, n, cols[C_ERROR_KIND].v.data);
+  if (rc != ARCOS_OK)
+    snprintf(err, errsize, "%s", arcos_h5r_errmsg(h));
+  bool any_error = false;
+  for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++)
+    any_error |= ((const uint8_t *)cols[C_ERROR_KIND].v.data)[i] != 0;
+  for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
+    if (k == C_INPUT || k == C_ERROR_KIND)
+      continue;
+    if (!any_error && (k == C_ERROR_READER || k == C_ERROR_MESSAGE || k == C_RAW)) {
+      cols[k].have_next = false; /* skipped: the next read of it starts afresh */
+      continue;
+    }
+    if (COLS[k].type == T_STRING) {
+      rc = read_string_slice(h, COLS[k].name, row, n, &cols[k], err, errsize);
+    } else {
+      char ds[128];
+      snprintf(ds, sizeof ds, "/records/%s", COLS[k].name);
+      rc = arcos_h5r_read(h, ds, (arcos_h5_type_t)COLS[k].type, row, n, cols[k].v.data);
+      if (rc != ARCOS_OK)
+        snprintf(err, errsize, "%s", arcos_h5r_errmsg(h));
+    }
+  }
+  return rc;
+}
+
 int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arcos_record_fn fn,
                             arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
   if (first >= end)
@@ -806,33 +848,7 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
       stop = end;
     uint64_t n = stop - row;
     t0 = arcos_now();
-    /* error_kind first: the columns only stored failures use (reader flag, message, raw
-     * text) are read only for slices that hold one (byte_offset is always read: a valid
-     * row can still fail at run time, e.g. a smaller max_record_bytes); `input` is never
-     * read (the partition's input says it). */
-    rc = arcos_h5r_read(h, "/records/error_kind", ARCOS_H5_U8, row, n, cols[C_ERROR_KIND].v.data);
-    if (rc != ARCOS_OK)
-      snprintf(err, sizeof err, "%s", arcos_h5r_errmsg(h));
-    bool any_error = false;
-    for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++)
-      any_error |= ((const uint8_t *)cols[C_ERROR_KIND].v.data)[i] != 0;
-    for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
-      if (k == C_INPUT || k == C_ERROR_KIND)
-        continue;
-      if (!any_error && (k == C_ERROR_READER || k == C_ERROR_MESSAGE || k == C_RAW)) {
-        cols[k].have_next = false; /* skipped: the next read of it starts afresh */
-        continue;
-      }
-      if (COLS[k].type == T_STRING) {
-        rc = read_string_slice(h, COLS[k].name, row, n, &cols[k], err, sizeof err);
-      } else {
-        char ds[128];
-        snprintf(ds, sizeof ds, "/records/%s", COLS[k].name);
-        rc = arcos_h5r_read(h, ds, (arcos_h5_type_t)COLS[k].type, row, n, cols[k].v.data);
-        if (rc != ARCOS_OK)
-          snprintf(err, sizeof err, "%s", arcos_h5r_errmsg(h));
-      }
-    }
+    rc = read_slice(h, cols, row, n, err, sizeof err);
     st->io_s += arcos_now() - t0;
     if (rc == ARCOS_EIO || rc == ARCOS_EINVALID || rc == ARCOS_ERANGE || rc == ARCOS_ENOENT) {
       rc = damaged_rows(h, path, row, n, err, onerror, arg, st, &cols[C_LINE].v, &cols[C_OFFSET].v);
@@ -928,3 +944,79 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
   arcos_h5r_close(&h);
   return rc;
 }
+
+/* ---- The archive's reader table entry (io/reader.h) ---- */
+
+/* An archive row costs about what 30 bytes of JSON Lines do (docs/performance.md). */
+#define ARCHIVE_ROW_WEIGHT 30
+
+static bool detect_h5(const char *path, bool named) {
+  if (named)
+    return arcos_file_has_magic(path, "\211HDF\r\n\032\n", 8);
+  return arcos_path_ends_with(path, ".h5") || arcos_path_ends_with(path, ".hdf5");
+}
+
+/* An evidence archive becomes one input per original file recorded in it (path: the
+ * archive; display, size: the original's), so outputs name the original inputs. */
+static int expand_h5(arcos_input_list_t *l, const char *path, uint64_t size, arcos_detail_t *d) {
+  (void)size;
+  arcos_archive_info_t info;
+  int rc = arcos_archive_probe(path, &info, d);
+  if (rc == ARCOS_OK && (l->row_quantum == 0 || info.chunk_rows < l->row_quantum))
+    l->row_quantum = info.chunk_rows;
+  for (size_t i = 0; rc == ARCOS_OK && i < info.nsources; i++) {
+    const arcos_archive_source_t *src = &info.sources[i];
+    rc = arcos_input_list_push(l, path, src->display, src->size, ARCOS_FMT_H5);
+    if (rc == ARCOS_OK) {
+      l->v[l->n - 1].row_first = src->first_row;
+      l->v[l->n - 1].rows = src->rows;
+    }
+  }
+  arcos_archive_info_free(&info);
+  return rc;
+}
+
+/* Row ranges cut at multiples of cut->target_rows in archive row numbers. */
+static uint64_t plan_h5(const arcos_input_t *in, const arcos_cut_t *cut, arcos_partition_t *out) {
+  uint64_t t = cut->target_rows;
+  uint64_t n = in->rows > 0 ? (in->row_first + in->rows - 1) / t - in->row_first / t + 1 : 1;
+  for (uint64_t k = 0; out != NULL && k < n; k++) {
+    uint64_t base = in->row_first / t + k;
+    out[k].start = k == 0 ? in->row_first : base * t;
+    out[k].end = k + 1 == n ? in->row_first + in->rows : (base + 1) * t;
+    out[k].weight = (out[k].end - out[k].start) * ARCHIVE_ROW_WEIGHT + 1;
+  }
+  return n;
+}
+
+static int read_h5(const arcos_input_t *in, const arcos_partition_t *part, arcos_buf_t *scratch,
+                   arcos_record_fn fn, arcos_reader_error_fn onerror, void *arg,
+                   arcos_read_stats_t *stats) {
+  (void)scratch;
+  return arcos_archive_read_rows(in->path, part->start, part->end, fn, onerror, arg, stats);
+}
+
+/* Progress counts rows, weighed in the original input's bytes. */
+static uint64_t span_h5(const arcos_input_t *in, const arcos_partition_t *part) {
+  return in->rows > 0 ? (part->end - part->start) * in->size / in->rows : 0;
+}
+
+static uint64_t position_h5(const arcos_input_t *in, const arcos_partition_t *part, uint64_t seq,
+                            uint64_t offset) {
+  (void)part;
+  (void)offset;
+  return in->rows > 0 ? seq * in->size / in->rows : 0;
+}
+
+const arcos_reader_t arcos_reader_h5 = {
+    .name = "h5",
+    .format = ARCOS_FMT_H5,
+    .detect = detect_h5,
+    .expand = expand_h5,
+    .plan = plan_h5,
+    .read = read_h5,
+    .cost = arcos_cost_half,
+    .span = span_h5,
+    .position = position_h5,
+    .row_ranges = true,
+};

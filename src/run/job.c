@@ -245,12 +245,8 @@ static int setup_spill(job_t *job, uint64_t memo_share) {
     ARCOS_ABORT_OOM(job->ctx->comm);
   uint64_t biggest = 0, need_part = 0;
   for (size_t p = 0; p < np0; p++) {
-    uint64_t bytes = job->plan.parts[p].end - job->plan.parts[p].start, cost = bytes / 2;
-    int fmt = job->plan.inputs[job->plan.parts[p].input].format;
-    if (fmt == ARCOS_FMT_JSONL_GZ)
-      cost = bytes * 5 / 2; /* inflates about 5 times */
-    else if (fmt == ARCOS_FMT_JSON)
-      cost = bytes * 3 / 2; /* the whole document is read */
+    uint64_t bytes = job->plan.parts[p].end - job->plan.parts[p].start;
+    uint64_t cost = arcos_input_cost(&job->plan, &job->plan.parts[p]); /* per format */
     if (cost > need_part) {
       need_part = cost;
       biggest = bytes;

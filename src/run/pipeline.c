@@ -84,11 +84,7 @@ static int grow(void **v, size_t *cap, size_t n, size_t elem) {
 
 /* Input bytes a partition stands for (archive partitions are row ranges). */
 static uint64_t part_bytes(const job_t *job, size_t part) {
-  const arcos_partition_t *pt = &job->plan.parts[part];
-  const arcos_input_t *in = &job->plan.inputs[pt->input];
-  if (in->format == ARCOS_FMT_H5)
-    return in->rows > 0 ? (pt->end - pt->start) * in->size / in->rows : 0;
-  return pt->end - pt->start;
+  return arcos_input_span(&job->plan, &job->plan.parts[part]);
 }
 
 static void sleep_ms(double ms) {
@@ -215,13 +211,8 @@ static int record_prologue(arcos_pipeline_t *s, const arcos_raw_t *raw) {
     if (!job->streaming && arcos_stop_requested(job))
       return ARCOS_EINTERRUPTED; /* the partition is abandoned and redone on --resume */
     if (job->progress != NULL) { /* file mode only: streaming has no plan yet */
-      const arcos_partition_t *pt = &job->plan.parts[s->part];
-      const arcos_input_t *in = &job->plan.inputs[pt->input];
-      uint64_t in_part;
-      if (in->format == ARCOS_FMT_H5) /* row ranges: count rows, weigh them in bytes */
-        in_part = in->rows > 0 ? (uint64_t)s->seq * in->size / in->rows : 0;
-      else
-        in_part = raw->offset > pt->start ? raw->offset - pt->start : 0;
+      uint64_t in_part = arcos_input_position(&job->plan, &job->plan.parts[s->part], s->seq,
+                                              raw->offset);
       uint64_t span = part_bytes(job, s->part);
       arcos_progress_tick(job, job->done_records + s->seq,
                           job->done_bytes + (in_part < span ? in_part : span));
@@ -238,12 +229,7 @@ static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw, const pen
   job_t *job = s->job;
   const arcos_config_t *cfg = job->cfg;
   arcos_raw_t r = *raw;
-  if (r.offset == 0 && r.len >= 3 && memcmp(r.text, "\xEF\xBB\xBF", 3) == 0) {
-    r.text += 3; /* a UTF-8 byte order mark at the start of a file is tolerated */
-    r.len -= 3;
-  }
-  if (r.len > 0 && r.text[r.len - 1] == '\r')
-    r.len--; /* the CR of a \r\n ending is not part of the record (max_record_bytes) */
+  arcos_record_trim(&r.text, &r.len, r.offset);
   if (s->in_batch == 0)
     s->batch_t0 = arcos_now();
   s->in_batch++;
@@ -344,12 +330,7 @@ static int reader_error_kind(int code) {
 static void trimmed(const pend_t *pe, const char *text, const char **t, size_t *n) {
   *t = text;
   *n = pe->len;
-  if (pe->offset == 0 && *n >= 3 && memcmp(*t, "\xEF\xBB\xBF", 3) == 0) {
-    *t += 3;
-    *n -= 3;
-  }
-  if (*n > 0 && (*t)[*n - 1] == '\r')
-    (*n)--;
+  arcos_record_trim(t, n, pe->offset);
 }
 
 /* The round's distinct keys: index of key k, adding it when new; -1 out of memory. */
