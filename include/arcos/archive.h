@@ -19,7 +19,10 @@
 #include "arcos/input.h"
 
 #define ARCOS_ARCHIVE_FORMAT "arcos-evidence-archive"
-#define ARCOS_ARCHIVE_VERSION 1
+/* Version 2 dropped the signal-input columns (the scoring rules read the stored
+ * canonical `data`); a version 1 archive still reads, its extra columns unused. */
+#define ARCOS_ARCHIVE_VERSION 2
+#define ARCOS_ARCHIVE_VERSION_MIN 1
 
 typedef struct {
   uint64_t chunk_rows;     /* rows per chunk of the row columns (default 65536) */

@@ -48,10 +48,6 @@ enum {
   C_CHECKSUM_PRESENT,
   C_PROVENANCE_OBJECT,
   C_PROVENANCE_TOOL,
-  C_PASSED,
-  C_LINE_COVERAGE,
-  C_LINE_COVERAGE_PRESENT,
-  C_CRITICAL_HIGH,
   C_ERROR_MESSAGE,
   C_RAW,
   C_COUNT
@@ -81,10 +77,6 @@ static const struct {
     [C_CHECKSUM_PRESENT] = {"checksum_present", ARCOS_H5_U8, 1},
     [C_PROVENANCE_OBJECT] = {"provenance_object", ARCOS_H5_U8, 1},
     [C_PROVENANCE_TOOL] = {"provenance_tool", ARCOS_H5_U8, 1},
-    [C_PASSED] = {"passed", ARCOS_H5_U8, 1},
-    [C_LINE_COVERAGE] = {"line_coverage", ARCOS_H5_F64, 8},
-    [C_LINE_COVERAGE_PRESENT] = {"line_coverage_present", ARCOS_H5_U8, 1},
-    [C_CRITICAL_HIGH] = {"critical_high", ARCOS_H5_U8, 1},
     [C_ERROR_MESSAGE] = {"error_message", T_STRING, 0},
     [C_RAW] = {"raw", T_STRING, 0},
 };
@@ -144,7 +136,6 @@ static int put_row(conv_t *c, const arcos_raw_t *raw, uint64_t length, const arc
   uint32_t input = c->input;
   uint64_t line = raw->line, offset = raw->offset;
   int64_t ts = r->timestamp_valid ? r->timestamp : 0;
-  double cov = r->line_coverage;
   int rc = put(c, C_INPUT, &input, 4);
   rc = rc ? rc : put(c, C_LINE, &line, 8);
   rc = rc ? rc : put(c, C_OFFSET, &offset, 8);
@@ -162,10 +153,6 @@ static int put_row(conv_t *c, const arcos_raw_t *raw, uint64_t length, const arc
   rc = rc ? rc : put_u8(c, C_CHECKSUM_PRESENT, r->checksum_present);
   rc = rc ? rc : put_u8(c, C_PROVENANCE_OBJECT, r->provenance_object);
   rc = rc ? rc : put_u8(c, C_PROVENANCE_TOOL, r->provenance_tool);
-  rc = rc ? rc : put_u8(c, C_PASSED, r->passed);
-  rc = rc ? rc : put(c, C_LINE_COVERAGE, &cov, 8);
-  rc = rc ? rc : put_u8(c, C_LINE_COVERAGE_PRESENT, r->line_coverage_present);
-  rc = rc ? rc : put_u8(c, C_CRITICAL_HIGH, r->critical_high);
   rc = rc ? rc : put_str(c, C_ERROR_MESSAGE, message, message != NULL ? strlen(message) : 0);
   rc = rc ? rc : put_str(c, C_RAW, f == NULL ? raw->text : "", f == NULL ? raw->len : 0);
   if (rc == ARCOS_OK)
@@ -580,7 +567,7 @@ int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_deta
     goto out;
   }
   if (arcos_h5r_attr_i64(h, "/", "arcos_format_version", &version) != ARCOS_OK ||
-      version != ARCOS_ARCHIVE_VERSION) {
+      version < ARCOS_ARCHIVE_VERSION_MIN || version > ARCOS_ARCHIVE_VERSION) {
     rc = arcos_detail_set(d, ARCOS_EINVALID, path, 0,
                           "archive format version %" PRId64 " is not supported (this build "
                           "reads version %d); convert the inputs again with this build",
@@ -854,12 +841,6 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
     const uint8_t *cpresent = (const uint8_t *)cols[C_CHECKSUM_PRESENT].v.data;
     const uint8_t *pobj = (const uint8_t *)cols[C_PROVENANCE_OBJECT].v.data;
     const uint8_t *ptool = (const uint8_t *)cols[C_PROVENANCE_TOOL].v.data;
-    const uint8_t *passed = (const uint8_t *)cols[C_PASSED].v.data;
-    /* the column buffer was malloc'ed for doubles (suitably aligned) and filled by HDF5 */
-    // cppcheck-suppress invalidPointerCast
-    const double *cov = (const double *)cols[C_LINE_COVERAGE].v.data;
-    const uint8_t *covp = (const uint8_t *)cols[C_LINE_COVERAGE_PRESENT].v.data;
-    const uint8_t *crit = (const uint8_t *)cols[C_CRITICAL_HIGH].v.data;
     for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++) {
       arcos_ev_fields_t f;
       arcos_raw_t r = {"", 0, line[i], offset[i], NULL};
@@ -907,10 +888,6 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
           .checksum_len = cols[C_CHECKSUM].len[i],
           .provenance_object = pobj[i] != 0,
           .provenance_tool = ptool[i] != 0,
-          .passed = passed[i],
-          .line_coverage_present = covp[i] != 0,
-          .line_coverage = cov[i],
-          .critical_high = crit[i],
       };
       r.fields = &f;
       rc = fn(arg, &r);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arcos/rules.h"
 #include "arcos/util.h"
 #include "core/jsonw.h"
 
@@ -135,16 +136,10 @@ static const opt_t options[] = {
      "age that scores no freshness (365)"},
     {"scoring.future_tolerance_s", OPT_I64, SOFF(future_tolerance_s), 0, 1e9, NULL, NULL, "S",
      "how far in the future a timestamp may be before clock_skew (86400)"},
-    {"scoring.signal_max", OPT_I32, SOFF(signal_max), 0, 100, NULL, NULL, "N",
-     "points for a good type signal (10)"},
-    {"scoring.signal_partial", OPT_I32, SOFF(signal_partial), 0, 100, NULL, NULL, "N",
-     "points for medium coverage (5)"},
     {"scoring.signal_neutral", OPT_I32, SOFF(signal_neutral), 0, 100, NULL, NULL, "N",
-     "points when the type has no signal (5)"},
-    {"scoring.coverage_high", OPT_F64, SOFF(coverage_high), 0, 1e9, NULL, NULL, "PCT",
-     "line coverage for full signal (80)"},
-    {"scoring.coverage_low", OPT_F64, SOFF(coverage_low), 0, 1e9, NULL, NULL, "PCT",
-     "line coverage for partial signal (50)"},
+     "signal_unknown: points when no scoring rule applies (5)"},
+    {"scoring_rules", OPT_STRING, OFF(scoring_rules), 0, 0, NULL, NULL, "FILE",
+     "scoring rules (JSON array, SPEC §2) replacing the built-in set (`rules --print-default`)"},
     {"scoring.alert_threshold", OPT_I32, SOFF(alert_threshold), 0, 101, NULL, NULL, "N",
      "scores below this raise low_quality (50)"},
 };
@@ -198,6 +193,8 @@ void arcos_config_free(arcos_config_t *cfg) {
   free(cfg->inject_fault);
   free(cfg->graph);
   free(cfg->queries);
+  free(cfg->scoring_rules);
+  arcos_rules_destroy(&cfg->rules);
   memset(cfg, 0, sizeof *cfg);
 }
 
@@ -533,7 +530,10 @@ int arcos_config_parse_run(arcos_config_t *cfg, int argc, char **argv, bool *hel
     return arcos_detail_set(d, ARCOS_EUSAGE, "scoring", 0,
                             "scoring.fresh_days (%lld) must be below scoring.stale_days (%lld)",
                             (long long)cfg->scoring.fresh_days, (long long)cfg->scoring.stale_days);
-  return ARCOS_OK;
+  /* The scoring rules are read and checked here, before any input is. */
+  int rrc = arcos_rules_load(cfg->scoring_rules, &cfg->rules, d);
+  cfg->scoring.rules = cfg->rules;
+  return rrc;
 }
 
 void arcos_config_print_help(FILE *out) {
