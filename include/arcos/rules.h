@@ -43,6 +43,10 @@ const char *arcos_rules_source(const arcos_rules_t *r);
 const char *arcos_rules_canonical(const arcos_rules_t *r, size_t *len);
 const char *arcos_rules_sha256(const arcos_rules_t *r);
 
+/* report.json's "scoring_rules": {"source": ..., "sha256": ...} (new reference; NULL
+ * when out of memory). r == NULL stands for the built-in set. */
+json_t *arcos_rules_report_json(const arcos_rules_t *r);
+
 /* The distinct paths the rules read, in first-use order (borrowed from the set). */
 arcos_fieldpaths_t arcos_rules_paths(const arcos_rules_t *r);
 /* Whether any rule lists this type: when none does, the record's signal is unknown

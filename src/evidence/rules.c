@@ -545,6 +545,16 @@ const char *arcos_rules_canonical(const arcos_rules_t *r, size_t *len) {
   return r->canon.data;
 }
 
+json_t *arcos_rules_report_json(const arcos_rules_t *r) {
+  arcos_rules_t *own = NULL;
+  if (r == NULL && arcos_rules_load(NULL, &own, NULL) != ARCOS_OK)
+    return NULL;
+  const arcos_rules_t *x = r != NULL ? r : own;
+  json_t *o = json_pack("{s:s, s:s}", "source", x->source, "sha256", x->sha256);
+  arcos_rules_destroy(&own);
+  return o;
+}
+
 arcos_fieldpaths_t arcos_rules_paths(const arcos_rules_t *r) {
   return (arcos_fieldpaths_t){r->paths, r->npaths};
 }

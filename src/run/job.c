@@ -14,6 +14,7 @@
 #include "arcos/job.h"
 #include "arcos/ops.h"
 #include "arcos/outfile.h"
+#include "arcos/rules.h"
 #include "core/jsonw.h"
 #include "dist/exactly_once_cache.h"
 #include "run/job_graph_internal.h"
@@ -851,6 +852,7 @@ processed:;
       json_object_set_new(rep, "queries", graph_queries);
     if (graph_recs != NULL) /* arcos_ops_finish adds them after the advisor's */
       json_object_set_new(rep, "optimization_recommendations", graph_recs);
+    json_object_set_new(rep, "scoring_rules", arcos_rules_report_json(cfg->rules));
     json_object_set_new(rep, "config", config_json);
     config_json = NULL;
     rc = arcos_ops_finish(rep, NULL, of.tmp[O_PROM], of.tmp[O_HTML], ctx->err);
