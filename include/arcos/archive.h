@@ -19,10 +19,10 @@
 #include "arcos/input.h"
 
 #define ARCOS_ARCHIVE_FORMAT "arcos-evidence-archive"
-/* Version 2 dropped the signal-input columns (the scoring rules read the stored
- * canonical `data`); a version 1 archive still reads, its extra columns unused. */
+/* Version 2 replaced the fixed signal-input columns by the values of the scoring
+ * rules' paths (rule_values, with the root attribute rule_paths). */
 #define ARCOS_ARCHIVE_VERSION 2
-#define ARCOS_ARCHIVE_VERSION_MIN 1
+#define ARCOS_ARCHIVE_VERSION_MIN 2
 
 typedef struct {
   uint64_t chunk_rows;     /* rows per chunk of the row columns (default 65536) */

@@ -96,9 +96,10 @@ typedef struct arcos_evidence_ctx arcos_evidence_ctx_t;
 
 /* Everything the analysis, scoring and alert stages need from one record, with no
  * JSON left to parse: what an HDF5 evidence archive stores per row (archive.h).
- * Strings are borrowed (not NUL-terminated). The signal is not stored: the scoring
- * rules read it from the canonical text of `data`, so that an archive scores under
- * whatever rules the run has (docs/formats.md). */
+ * Strings are borrowed (not NUL-terminated). The values of the scoring rules' paths
+ * are kept with the JSON text of those paths, so that a run whose rules read only
+ * paths among them needs no JSON; a run whose rules read another path reads every
+ * value from the canonical text of `data` (docs/formats.md). */
 typedef struct {
   const char *id; /* normalised */
   size_t id_len;
@@ -117,11 +118,23 @@ typedef struct {
   size_t checksum_len;
   bool provenance_object; /* `provenance` is a non-empty object */
   bool provenance_tool;   /* ... with a "collector" or "tool" key */
+  /* Per path of rule_paths (a JSON array of path strings): a kind byte and the number
+   * as 8 native bytes (ARCOS_EV_VALUE_BYTES each). Empty when not stored. */
+  const unsigned char *rule_values;
+  size_t rule_values_len;
+  const char *rule_paths;
+  size_t rule_paths_len;
   /* A record that failed ingestion when the archive was made: error_kind is
    * ARCOS_KIND_PARSE or ARCOS_KIND_INVALID and error_message says why; 0 otherwise. */
   uint8_t error_kind;
   const char *error_message;
 } arcos_ev_fields_t;
+
+#define ARCOS_EV_VALUE_BYTES 9
+
+/* The JSON array text of the context's rule paths, as arcos_ev_extract() stores them
+ * in rule_paths (valid as long as the context). */
+const char *arcos_ev_rule_paths(arcos_evidence_ctx_t *ctx, size_t *len);
 
 /* scoring is copied. max_record_bytes: longer records are invalid (default 1 MiB). */
 arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring, int64_t reference_time,

@@ -64,9 +64,11 @@
  *   the facts the components test (data meaningful, provenance object/tool, the claimed
  *   checksum as a string, the canonical text of `data`, the record's length); a run over
  *   the archive gives them to components() as the text path does after ingest, so both
- *   paths share one implementation of every rule. The signal is read from the stored
- *   canonical text by the run's own rules (parsed only when a rule lists the type), so
- *   an archive scores the same under any rules as the JSON it came from. Checksum verification on
+ *   paths share one implementation of every rule. The values of every path of the
+ *   convert-time rules are stored with the path list; a run whose rules read only
+ *   stored paths picks them from there, any other run parses the stored canonical
+ *   text (only when a rule lists the type), so an archive scores the same under any
+ *   rules as the JSON it came from. Checksum verification on
  * the fields path is the same test (64 lower-case hex == SHA-256 of the canonical text) over the
  * stored text. A stored ingestion error comes back with its original kind and message; the length
  *   check against max_record_bytes is repeated with the run's limit.
@@ -105,6 +107,14 @@ struct arcos_evidence_ctx {
   arcos_rules_t *own_rules;   /* the built-in set when scoring.rules is NULL */
   arcos_fieldval_t *vals;     /* one per path of the rules, reused for every record */
   size_t npaths;
+  char *paths_json; /* the rules' paths as a JSON array (arcos_ev_rule_paths) */
+  size_t paths_json_len;
+  arcos_buf_t values; /* encoded values of the current record (arcos_ev_extract) */
+  /* Stored values (archive rows): where each of our paths sits among the stored ones,
+   * for the stored path list whose text is map_key; map_ok when all are there. */
+  arcos_buf_t map_key;
+  uint32_t *map;
+  bool map_ok;
   /* The current record, from a successful arcos_ev_ingest() until the next one. */
   json_t *root;
   const json_t *data;       /* NULL when absent */
@@ -208,11 +218,19 @@ arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring, int6
   if (ctx->rules == NULL && arcos_rules_load(NULL, &ctx->own_rules, NULL) == ARCOS_OK)
     ctx->rules = ctx->own_rules;
   if (ctx->rules != NULL) {
-    ctx->npaths = arcos_rules_paths(ctx->rules).npaths;
+    arcos_fieldpaths_t fp = arcos_rules_paths(ctx->rules);
+    ctx->npaths = fp.npaths;
     ctx->vals = calloc(ctx->npaths + 1, sizeof *ctx->vals);
+    ctx->map = calloc(ctx->npaths + 1, sizeof *ctx->map);
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < fp.npaths; i++)
+      json_array_append_new(a, json_string(fp.paths[i]));
+    ctx->paths_json = a != NULL ? json_dumps(a, JSON_COMPACT) : NULL;
+    ctx->paths_json_len = ctx->paths_json != NULL ? strlen(ctx->paths_json) : 0;
+    json_decref(a);
   }
-  if (ctx->sha256 == NULL || ctx->md == NULL || ctx->vals == NULL ||
-      arcos_buf_reserve(&ctx->canon, 4096) != 0) {
+  if (ctx->sha256 == NULL || ctx->md == NULL || ctx->vals == NULL || ctx->map == NULL ||
+      ctx->paths_json == NULL || arcos_buf_reserve(&ctx->canon, 4096) != 0) {
     arcos_evidence_destroy(&ctx);
     return NULL;
   }
@@ -229,6 +247,10 @@ void arcos_evidence_destroy(arcos_evidence_ctx_t **pctx) {
   arcos_buf_free(&ctx->envelope);
   arcos_rules_destroy(&ctx->own_rules);
   free(ctx->vals);
+  free(ctx->paths_json);
+  free(ctx->map);
+  arcos_buf_free(&ctx->values);
+  arcos_buf_free(&ctx->map_key);
   EVP_MD_CTX_free(ctx->md);
   EVP_MD_free(ctx->sha256);
   free(ctx);
@@ -525,13 +547,62 @@ static int signal_from_json(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *r
   return signal_points(ctx, rec, ctx->vals);
 }
 
-/* Fields path: the stored canonical text of `data` is parsed for the rules. A text
- * that jansson cannot hold (none that convert writes today) leaves every value missing. */
-static int signal_from_text(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
-                            const char *text, size_t len) {
+const char *arcos_ev_rule_paths(arcos_evidence_ctx_t *ctx, size_t *len) {
+  *len = ctx->paths_json_len;
+  return ctx->paths_json;
+}
+
+/* Where our paths sit among stored ones (text: a JSON array of strings); computed once
+ * per distinct stored list (an archive has one), then a length + memcmp per row. */
+static bool stored_map(arcos_evidence_ctx_t *ctx, const char *text, size_t len) {
+  if (ctx->map_key.len == len && ctx->map_key.data != NULL &&
+      memcmp(ctx->map_key.data, text, len) == 0)
+    return ctx->map_ok;
+  arcos_buf_reset(&ctx->map_key);
+  if (arcos_buf_append(&ctx->map_key, text, len) != ARCOS_OK) {
+    arcos_buf_free(&ctx->map_key);
+    return false;
+  }
+  json_t *a = json_loadb(text, len, 0, NULL);
+  arcos_fieldpaths_t fp = arcos_rules_paths(ctx->rules);
+  ctx->map_ok = json_is_array(a);
+  for (size_t i = 0; ctx->map_ok && i < fp.npaths; i++) {
+    size_t j = 0, n = json_array_size(a);
+    while (j < n && !(json_is_string(json_array_get(a, j)) &&
+                      strcmp(json_string_value(json_array_get(a, j)), fp.paths[i]) == 0))
+      j++;
+    ctx->map[i] = (uint32_t)j;
+    ctx->map_ok = j < n;
+  }
+  json_decref(a);
+  return ctx->map_ok;
+}
+
+/* Fields path with stored values: our paths picked from them (false when the row
+ * holds no values or not all of ours). */
+static bool values_from_store(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f) {
+  if (f->rule_paths_len == 0 || !stored_map(ctx, f->rule_paths, f->rule_paths_len))
+    return false;
+  for (size_t i = 0; i < ctx->npaths; i++) {
+    size_t at = (size_t)ctx->map[i] * ARCOS_EV_VALUE_BYTES;
+    if (at + ARCOS_EV_VALUE_BYTES > f->rule_values_len)
+      return false;
+    ctx->vals[i].kind = f->rule_values[at];
+    memcpy(&ctx->vals[i].num, f->rule_values + at + 1, 8);
+  }
+  return true;
+}
+
+/* Fields path: the stored values when they cover our paths; otherwise the stored
+ * canonical text of `data` is parsed for the rules. A text that jansson cannot hold
+ * (none that convert writes today) leaves every value missing. */
+static int signal_from_fields(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
+                              const arcos_ev_fields_t *f) {
   if (!arcos_rules_has_type(ctx->rules, rec->type, rec->type_len))
     return ctx->scoring.signal_neutral;
-  json_t *data = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+  if (values_from_store(ctx, f))
+    return signal_points(ctx, rec, ctx->vals);
+  json_t *data = json_loadb(f->data, f->data_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
   arcos_rules_fill_json(ctx->rules, data, ctx->vals);
   json_decref(data);
   return signal_points(ctx, rec, ctx->vals);
@@ -568,7 +639,7 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
     if (rc != ARCOS_OK)
       return rc;
     const arcos_ev_fields_t *f = ctx->fields;
-    components(ctx, rec, f, verified, signal_from_text(ctx, rec, f->data, f->data_len));
+    components(ctx, rec, f, verified, signal_from_fields(ctx, rec, f));
     return ARCOS_OK;
   }
   if (ctx->root == NULL)
@@ -618,6 +689,19 @@ int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec, arc
   f->checksum_present = rec->checksum_present;
   checksum_claim(ctx->checksum, &f->checksum, &f->checksum_len);
   facts_from_json(ctx->data, ctx->provenance, f);
+  /* The values of every path, whatever the type: a run may list other types. */
+  arcos_rules_fill_json(ctx->rules, ctx->data, ctx->vals);
+  arcos_buf_reset(&ctx->values);
+  for (size_t i = 0; i < ctx->npaths; i++) {
+    rc = arcos_buf_putc(&ctx->values, (char)ctx->vals[i].kind);
+    rc = rc ? rc : arcos_buf_append(&ctx->values, &ctx->vals[i].num, 8);
+    if (rc != ARCOS_OK)
+      return rc;
+  }
+  f->rule_values = (const unsigned char *)ctx->values.data;
+  f->rule_values_len = ctx->values.len;
+  f->rule_paths = ctx->paths_json;
+  f->rule_paths_len = ctx->paths_json_len;
   return ARCOS_OK;
 }
 

@@ -48,6 +48,7 @@ enum {
   C_CHECKSUM_PRESENT,
   C_PROVENANCE_OBJECT,
   C_PROVENANCE_TOOL,
+  C_RULE_VALUES,
   C_ERROR_MESSAGE,
   C_RAW,
   C_COUNT
@@ -77,6 +78,7 @@ static const struct {
     [C_CHECKSUM_PRESENT] = {"checksum_present", ARCOS_H5_U8, 1},
     [C_PROVENANCE_OBJECT] = {"provenance_object", ARCOS_H5_U8, 1},
     [C_PROVENANCE_TOOL] = {"provenance_tool", ARCOS_H5_U8, 1},
+    [C_RULE_VALUES] = {"rule_values", T_STRING, 0},
     [C_ERROR_MESSAGE] = {"error_message", T_STRING, 0},
     [C_RAW] = {"raw", T_STRING, 0},
 };
@@ -153,6 +155,7 @@ static int put_row(conv_t *c, const arcos_raw_t *raw, uint64_t length, const arc
   rc = rc ? rc : put_u8(c, C_CHECKSUM_PRESENT, r->checksum_present);
   rc = rc ? rc : put_u8(c, C_PROVENANCE_OBJECT, r->provenance_object);
   rc = rc ? rc : put_u8(c, C_PROVENANCE_TOOL, r->provenance_tool);
+  rc = rc ? rc : put_str(c, C_RULE_VALUES, (const char *)r->rule_values, r->rule_values_len);
   rc = rc ? rc : put_str(c, C_ERROR_MESSAGE, message, message != NULL ? strlen(message) : 0);
   rc = rc ? rc : put_str(c, C_RAW, f == NULL ? raw->text : "", f == NULL ? raw->len : 0);
   if (rc == ARCOS_OK)
@@ -311,6 +314,10 @@ static int write_archive(arcos_h5_t *h, const arcos_plan_t *plan, conv_t *c, uin
     rc = arcos_h5_attr_string(h, "/", "source_files", rc == ARCOS_OK ? files.data : "");
     arcos_buf_free(&files);
   }
+  /* The paths whose values rule_values holds (those of the built-in scoring rules). */
+  size_t plen = 0;
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_attr_string(h, "/", "rule_paths", arcos_ev_rule_paths(c->ev, &plen));
   return rc;
 }
 
@@ -771,6 +778,11 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
   if (chunk <= 0 || chunk > (1 << 22))
     chunk = 65536;
   uint64_t slice = (uint64_t)chunk;
+  /* The paths of rule_values: absent, the rules read the stored `data` instead. */
+  char *rule_paths = NULL;
+  if (rc == ARCOS_OK && arcos_h5r_attr_string(h, "/", "rule_paths", &rule_paths) != ARCOS_OK)
+    rule_paths = NULL;
+  size_t rule_paths_len = rule_paths != NULL ? strlen(rule_paths) : 0;
   rcol_t cols[C_COUNT];
   memset(cols, 0, sizeof cols);
   for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
@@ -888,6 +900,10 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
           .checksum_len = cols[C_CHECKSUM].len[i],
           .provenance_object = pobj[i] != 0,
           .provenance_tool = ptool[i] != 0,
+          .rule_values = (const unsigned char *)STR(C_RULE_VALUES, i),
+          .rule_values_len = cols[C_RULE_VALUES].len[i],
+          .rule_paths = rule_paths,
+          .rule_paths_len = rule_paths_len,
       };
       r.fields = &f;
       rc = fn(arg, &r);
@@ -897,6 +913,7 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
   if (h == NULL && rc != ARCOS_ENOMEM) /* the file cannot be opened (any more) */
     rc = damaged_rows(NULL, path, first, end - first, err, onerror, arg, st, NULL, NULL);
   arcos_buf_free(&msg);
+  free(rule_paths);
   for (int k = 0; k < C_COUNT; k++) {
     arcos_buf_free(&cols[k].v);
     free(cols[k].off);

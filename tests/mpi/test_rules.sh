@@ -5,7 +5,9 @@
 #    null = signal_unknown, set to 3 here), low_quality fires exactly where the score
 #    is under 50, at 1, 2, 3 and 4 ranks, byte-identical results;
 #  - a custom rules file over the JSON and over an HDF5 archive of it (converted under
-#    the built-in rules) scores the same, at 1-4 ranks;
+#    the built-in rules, so its stored values do not cover the custom paths and the
+#    run reads the stored `data`) scores the same, at 1-4 ranks; the built-in rules
+#    over the archive (stored values) score as over the JSON;
 #  - report.json names the rules and their SHA-256 (as `rules --check` prints it),
 #    results.h5 keeps the canonical text;
 #  - bad rules files: exit 2 naming the rule and key, before any input is read.
@@ -67,6 +69,16 @@ assert_eq "$(sig "$T/cj1.r" up-26)" 6 "custom: bool with bands"
 assert_eq "$(sig "$T/cj1.r" up-27)" 0 "custom: bool false, otherwise 0"
 assert_eq "$(sig "$T/cj1.r" up-04)" 5 "custom: unlisted type"
 assert_eq "$(json_get "$T/ch1/report.json" .scoring_rules.source)" "$T/custom.json" "report source path"
+# The built-in rules over the archive use its stored values (their paths are the
+# convert-time ones) and give the JSON's results.
+jq -c 'del(.input)' "$T/up1/results.jsonl" >"$T/up1.r"
+for np in 1 3; do
+  mpi "$np" "$ARCOS_BIN" run "$T/up.h5" --output "$T/bh$np" --jsonl --quiet "$REF" \
+    --scoring-signal-neutral 3 || fail "built-in rules over the archive on $np ranks"
+  jq -c 'del(.input)' "$T/bh$np/results.jsonl" >"$T/bh$np.r"
+  assert_same_file "$T/bh$np.r" "$T/up1.r" "archive vs JSON under the built-in rules at $np ranks"
+done
+h5dump -a /rule_paths "$T/up.h5" | grep -q 'severity_breakdown.Critical' || fail "archive rule_paths"
 # The config key does the same as the flag.
 echo "{\"scoring_rules\": \"$T/custom.json\"}" >"$T/job.json"
 mpi 1 "$ARCOS_BIN" run "$IN" --config "$T/job.json" --output "$T/cfg" --jsonl --quiet "$REF" ||

@@ -347,6 +347,63 @@ static void test_evidence_signal(void) {
   arcos_rules_destroy(&r);
 }
 
+/* Archive rows: stored values are used when they cover the run's paths (shown by a
+ * row whose `data` text disagrees with them), else `data` is read. */
+static void test_stored_values(void) {
+  arcos_rules_t *wide = parse("[{\"types\": [\"custom\"], \"metric\": {\"sum\": [\"a\", "
+                              "\"x.y\"]}, \"at_least\": [[100, 1]]}]");
+  arcos_rules_t *narrow = parse("[{\"types\": [\"custom\"], \"metric\": {\"field\": \"x.y\"}, "
+                                "\"at_least\": [[3, 7]]}]");
+  arcos_rules_t *other = parse("[{\"types\": [\"custom\"], \"metric\": {\"field\": \"z\"}, "
+                               "\"at_least\": [[3, 6]]}]");
+  if (wide == NULL || narrow == NULL || other == NULL)
+    goto out;
+  arcos_scoring_t sc;
+  arcos_scoring_defaults(&sc);
+  sc.rules = wide;
+  arcos_evidence_ctx_t *conv = arcos_evidence_create(&sc, 0, 1 << 20);
+  sc.rules = narrow;
+  arcos_evidence_ctx_t *run_n = arcos_evidence_create(&sc, 0, 1 << 20);
+  sc.rules = other;
+  arcos_evidence_ctx_t *run_o = arcos_evidence_create(&sc, 0, 1 << 20);
+  CHECK(conv != NULL && run_n != NULL && run_o != NULL);
+  const char *text =
+      "{\"id\": \"a\", \"type\": \"custom\", \"data\": {\"x\": {\"y\": 3}, \"z\": 1}}";
+  arcos_evidence_t rec;
+  arcos_ev_fields_t f;
+  if (conv != NULL && run_n != NULL && run_o != NULL &&
+      arcos_ev_ingest(conv, text, strlen(text), &rec, NULL) == ARCOS_OK &&
+      arcos_ev_extract(conv, &rec, &f) == ARCOS_OK) {
+    CHECK_INT_EQ(f.rule_values_len, 2 * ARCOS_EV_VALUE_BYTES);
+    CHECK_MEM_EQ(f.rule_paths, f.rule_paths_len, "[\"a\",\"x.y\"]", 11);
+    /* The fields outlive conv's record: `data` now says x.y is 0 and z is 9. */
+    f.id = "a";
+    f.type = "custom";
+    f.source = "";
+    f.checksum = "";
+    f.data = "{\"x\": {\"y\": 0}, \"z\": 9}";
+    f.data_len = strlen(f.data);
+    arcos_evidence_t r2;
+    CHECK_INT_EQ(arcos_ev_from_fields(run_n, &f, &r2, NULL), ARCOS_OK);
+    CHECK_INT_EQ(arcos_ev_analyze(run_n, &r2), ARCOS_OK);
+    CHECK_INT_EQ(r2.signal, 7); /* from the stored x.y = 3 */
+    CHECK_INT_EQ(arcos_ev_from_fields(run_o, &f, &r2, NULL), ARCOS_OK);
+    CHECK_INT_EQ(arcos_ev_analyze(run_o, &r2), ARCOS_OK);
+    CHECK_INT_EQ(r2.signal, 6);               /* z is not stored: read from data (9) */
+    f.rule_values_len = ARCOS_EV_VALUE_BYTES; /* a short row is not trusted */
+    CHECK_INT_EQ(arcos_ev_from_fields(run_n, &f, &r2, NULL), ARCOS_OK);
+    CHECK_INT_EQ(arcos_ev_analyze(run_n, &r2), ARCOS_OK);
+    CHECK_INT_EQ(r2.signal, 0); /* from data: x.y = 0 */
+  }
+  arcos_evidence_destroy(&conv);
+  arcos_evidence_destroy(&run_n);
+  arcos_evidence_destroy(&run_o);
+out:
+  arcos_rules_destroy(&wide);
+  arcos_rules_destroy(&narrow);
+  arcos_rules_destroy(&other);
+}
+
 int main(void) {
   test_builtin();
   test_kinds();
@@ -354,5 +411,6 @@ int main(void) {
   test_errors();
   test_canonical();
   test_evidence_signal();
+  test_stored_values();
   return CHECK_DONE();
 }
