@@ -550,6 +550,8 @@ json_t *arcos_rules_report_json(const arcos_rules_t *r) {
   if (r == NULL && arcos_rules_load(NULL, &own, NULL) != ARCOS_OK)
     return NULL;
   const arcos_rules_t *x = r != NULL ? r : own;
+  if (x == NULL)
+    return NULL;
   json_t *o = json_pack("{s:s, s:s}", "source", x->source, "sha256", x->sha256);
   arcos_rules_destroy(&own);
   return o;
