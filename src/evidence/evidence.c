@@ -541,9 +541,8 @@ static int signal_points(const arcos_evidence_ctx_t *ctx, const arcos_evidence_t
  * record's type (otherwise no rule can apply, whatever `data` holds). */
 static int signal_from_json(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
                             const json_t *data) {
-  if (!arcos_rules_has_type(ctx->rules, rec->type, rec->type_len))
+  if (!arcos_rules_fill_json_type(ctx->rules, rec->type, rec->type_len, data, ctx->vals))
     return ctx->scoring.signal_neutral;
-  arcos_rules_fill_json(ctx->rules, data, ctx->vals);
   return signal_points(ctx, rec, ctx->vals);
 }
 
@@ -603,7 +602,7 @@ static int signal_from_fields(arcos_evidence_ctx_t *ctx, const arcos_evidence_t 
   if (values_from_store(ctx, f))
     return signal_points(ctx, rec, ctx->vals);
   json_t *data = json_loadb(f->data, f->data_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-  arcos_rules_fill_json(ctx->rules, data, ctx->vals);
+  arcos_rules_fill_json_type(ctx->rules, rec->type, rec->type_len, data, ctx->vals);
   json_decref(data);
   return signal_points(ctx, rec, ctx->vals);
 }

@@ -96,6 +96,7 @@ typedef struct {
   const char *name; /* borrowed from the parsed JSON kept by the set */
   size_t len;
   uint32_t cand_off, ncand;
+  uint32_t tpath_off, ntpath; /* the paths its candidates read */
 } type_t;
 
 struct arcos_rules {
@@ -116,8 +117,9 @@ struct arcos_rules {
   uint32_t *seg_off, *nseg; /* per path */
   type_t *types;
   size_t ntypes, types_cap;
-  uint32_t *cand;  /* rule indices, grouped by type */
-  uint32_t *pairs; /* while compiling: (type, rule) pairs in rule order */
+  uint32_t *cand;   /* rule indices, grouped by type */
+  uint32_t *tpaths; /* path indices, grouped by type */
+  uint32_t *pairs;  /* while compiling: (type, rule) pairs in rule order */
   size_t npairs, pairs_cap;
   uint32_t *hash; /* type index + 1, 0 = empty; hmask + 1 slots */
   size_t hmask;
@@ -345,7 +347,7 @@ static int add_type(arcos_rules_t *r, const json_t *name, uint32_t rule) {
   if (t == r->ntypes) {
     if (grow(&r->types, &r->types_cap, r->ntypes, sizeof *r->types) != ARCOS_OK)
       return ARCOS_ENOMEM;
-    r->types[r->ntypes++] = (type_t){s, len, 0, 0};
+    r->types[r->ntypes++] = (type_t){s, len, 0, 0, 0, 0};
   }
   /* A type listed twice in one rule is one candidate. */
   if (r->npairs >= 2 && r->pairs[r->npairs - 1] == rule) {
@@ -411,6 +413,37 @@ static int parse_rule(arcos_rules_t *r, const vctx_t *v, const json_t *j, rule_t
   return ARCOS_OK;
 }
 
+/* The distinct paths each type's candidates read, so that the jansson reader walks
+ * only those for a record (at most npaths per type). */
+static int index_type_paths(arcos_rules_t *r) {
+  r->tpaths = malloc((r->ntypes * r->npaths + 1) * sizeof *r->tpaths);
+  uint8_t *seen = calloc(r->npaths + 1, 1);
+  if (r->tpaths == NULL || seen == NULL) {
+    free(seen);
+    return ARCOS_ENOMEM;
+  }
+  uint32_t off = 0;
+  for (size_t t = 0; t < r->ntypes; t++) {
+    type_t *ty = &r->types[t];
+    ty->tpath_off = off;
+    memset(seen, 0, r->npaths);
+    for (uint32_t c = 0; c < ty->ncand; c++) {
+      const rule_t *ru = &r->rules[r->cand[ty->cand_off + c]];
+      uint32_t n = ru->nnum + (ru->metric == M_RATIO ? ru->nden : 0);
+      for (uint32_t k = 0; k < n; k++) {
+        uint32_t p = r->terms[k < ru->nnum ? ru->num_off + k : ru->den_off + (k - ru->nnum)].path;
+        if (!seen[p]) {
+          seen[p] = 1;
+          r->tpaths[off++] = p;
+        }
+      }
+    }
+    ty->ntpath = off - ty->tpath_off;
+  }
+  free(seen);
+  return ARCOS_OK;
+}
+
 /* Candidates grouped by type (a stable counting sort of the pairs, so each type's
  * rules stay in file order) and the type hash. */
 static int index_types(arcos_rules_t *r) {
@@ -436,7 +469,7 @@ static int index_types(arcos_rules_t *r) {
     type_t *ty = &r->types[r->pairs[p]];
     r->cand[ty->cand_off + ty->ncand++] = r->pairs[p + 1];
   }
-  return ARCOS_OK;
+  return index_type_paths(r);
 }
 
 static int digest_canonical(arcos_rules_t *r) {
@@ -529,6 +562,7 @@ void arcos_rules_destroy(arcos_rules_t **pr) {
   free(r->nseg);
   free(r->types);
   free(r->cand);
+  free(r->tpaths);
   free(r->pairs);
   free(r->hash);
   free(r);
@@ -620,27 +654,40 @@ int arcos_rules_eval(const arcos_rules_t *r, const char *type, size_t type_len,
   return -1;
 }
 
-void arcos_rules_fill_json(const arcos_rules_t *r, const json_t *data, arcos_fieldval_t *vals) {
-  for (size_t p = 0; p < r->npaths; p++) {
-    const json_t *cur = data;
-    const span_t *seg = r->segs + r->seg_off[p];
-    for (uint32_t s = 0; s < r->nseg[p] && cur != NULL; s++)
-      cur = json_is_object(cur) ? json_object_getn(cur, seg[s].s, seg[s].len) : NULL;
-    arcos_fieldval_t *v = &vals[p];
-    v->num = 0.0;
-    if (cur == NULL) {
-      v->kind = ARCOS_FV_MISSING;
-    } else if (json_is_integer(cur)) {
-      v->kind = ARCOS_FV_NUMBER;
-      v->num = (double)json_integer_value(cur);
-    } else if (json_is_real(cur)) {
-      v->kind = ARCOS_FV_NUMBER; /* jansson holds only finite reals */
-      v->num = json_real_value(cur);
-    } else if (json_is_boolean(cur)) {
-      v->kind = ARCOS_FV_BOOL;
-      v->num = json_is_true(cur) ? 1.0 : 0.0;
-    } else {
-      v->kind = ARCOS_FV_OTHER;
-    }
+/* One path's value from a parsed `data`. */
+static void fill_one(const arcos_rules_t *r, size_t p, const json_t *data, arcos_fieldval_t *v) {
+  const json_t *cur = data;
+  const span_t *seg = r->segs + r->seg_off[p];
+  for (uint32_t s = 0; s < r->nseg[p] && cur != NULL; s++)
+    cur = json_is_object(cur) ? json_object_getn(cur, seg[s].s, seg[s].len) : NULL;
+  v->num = 0.0;
+  if (cur == NULL) {
+    v->kind = ARCOS_FV_MISSING;
+  } else if (json_is_integer(cur)) {
+    v->kind = ARCOS_FV_NUMBER;
+    v->num = (double)json_integer_value(cur);
+  } else if (json_is_real(cur)) {
+    v->kind = ARCOS_FV_NUMBER; /* jansson holds only finite reals */
+    v->num = json_real_value(cur);
+  } else if (json_is_boolean(cur)) {
+    v->kind = ARCOS_FV_BOOL;
+    v->num = json_is_true(cur) ? 1.0 : 0.0;
+  } else {
+    v->kind = ARCOS_FV_OTHER;
   }
+}
+
+void arcos_rules_fill_json(const arcos_rules_t *r, const json_t *data, arcos_fieldval_t *vals) {
+  for (size_t p = 0; p < r->npaths; p++)
+    fill_one(r, p, data, &vals[p]);
+}
+
+bool arcos_rules_fill_json_type(const arcos_rules_t *r, const char *type, size_t type_len,
+                                const json_t *data, arcos_fieldval_t *vals) {
+  const type_t *ty = find_type(r, type, type_len);
+  if (ty == NULL)
+    return false;
+  for (uint32_t i = 0; i < ty->ntpath; i++)
+    fill_one(r, r->tpaths[ty->tpath_off + i], data, &vals[r->tpaths[ty->tpath_off + i]]);
+  return true;
 }
