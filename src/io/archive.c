@@ -764,6 +764,41 @@ static int damaged_rows(arcos_h5r_t *h, const char *path, uint64_t row, uint64_t
 
 #define STR(k, i) (cols[k].v.data + (cols[k].off[i] - cols[k].off[0]))
 
+/* The fields of valid row i of a slice: strings point into the slice's buffers. */
+static void valid_row(const rcol_t *cols, uint64_t i, const char *rule_paths, size_t paths_len,
+                      arcos_ev_fields_t *f) {
+  const uint8_t *u8[C_COUNT] = {0};
+  for (int k = 0; k < C_COUNT; k++)
+    u8[k] = (const uint8_t *)cols[k].v.data;
+  int64_t ts;
+  memcpy(&ts, u8[C_TIMESTAMP] + 8 * i, 8);
+  uint64_t length;
+  memcpy(&length, u8[C_LENGTH] + 8 * i, 8);
+  *f = (arcos_ev_fields_t){
+      .id = STR(C_ID, i),
+      .id_len = cols[C_ID].len[i],
+      .type = STR(C_TYPE, i),
+      .type_len = cols[C_TYPE].len[i],
+      .source = STR(C_SOURCE, i),
+      .source_len = cols[C_SOURCE].len[i],
+      .timestamp = ts,
+      .timestamp_valid = u8[C_TIMESTAMP_VALID][i] != 0,
+      .record_len = length,
+      .data_meaningful = u8[C_DATA_MEANINGFUL][i] != 0,
+      .data = STR(C_DATA, i),
+      .data_len = cols[C_DATA].len[i],
+      .checksum_present = u8[C_CHECKSUM_PRESENT][i] != 0,
+      .checksum = STR(C_CHECKSUM, i),
+      .checksum_len = cols[C_CHECKSUM].len[i],
+      .provenance_object = u8[C_PROVENANCE_OBJECT][i] != 0,
+      .provenance_tool = u8[C_PROVENANCE_TOOL][i] != 0,
+      .rule_values = (const unsigned char *)STR(C_RULE_VALUES, i),
+      .rule_values_len = cols[C_RULE_VALUES].len[i],
+      .rule_paths = rule_paths,
+      .rule_paths_len = paths_len,
+  };
+}
+
 int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arcos_record_fn fn,
                             arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
   if (first >= end)
@@ -782,7 +817,7 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
   char *rule_paths = NULL;
   if (rc == ARCOS_OK && arcos_h5r_attr_string(h, "/", "rule_paths", &rule_paths) != ARCOS_OK)
     rule_paths = NULL;
-  size_t rule_paths_len = rule_paths != NULL ? strlen(rule_paths) : 0;
+  size_t paths_len = rule_paths != NULL ? strlen(rule_paths) : 0;
   rcol_t cols[C_COUNT];
   memset(cols, 0, sizeof cols);
   for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
@@ -847,12 +882,6 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
     const uint64_t *length = (const uint64_t *)cols[C_LENGTH].v.data;
     const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].v.data;
     const uint8_t *reader = (const uint8_t *)cols[C_ERROR_READER].v.data;
-    const int64_t *ts = (const int64_t *)cols[C_TIMESTAMP].v.data;
-    const uint8_t *tsv = (const uint8_t *)cols[C_TIMESTAMP_VALID].v.data;
-    const uint8_t *meaningful = (const uint8_t *)cols[C_DATA_MEANINGFUL].v.data;
-    const uint8_t *cpresent = (const uint8_t *)cols[C_CHECKSUM_PRESENT].v.data;
-    const uint8_t *pobj = (const uint8_t *)cols[C_PROVENANCE_OBJECT].v.data;
-    const uint8_t *ptool = (const uint8_t *)cols[C_PROVENANCE_TOOL].v.data;
     for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++) {
       arcos_ev_fields_t f;
       arcos_raw_t r = {"", 0, line[i], offset[i], NULL};
@@ -882,29 +911,7 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
         rc = fn(arg, &r);
         continue;
       }
-      f = (arcos_ev_fields_t){
-          .id = STR(C_ID, i),
-          .id_len = cols[C_ID].len[i],
-          .type = STR(C_TYPE, i),
-          .type_len = cols[C_TYPE].len[i],
-          .source = STR(C_SOURCE, i),
-          .source_len = cols[C_SOURCE].len[i],
-          .timestamp = ts[i],
-          .timestamp_valid = tsv[i] != 0,
-          .record_len = length[i],
-          .data_meaningful = meaningful[i] != 0,
-          .data = STR(C_DATA, i),
-          .data_len = cols[C_DATA].len[i],
-          .checksum_present = cpresent[i] != 0,
-          .checksum = STR(C_CHECKSUM, i),
-          .checksum_len = cols[C_CHECKSUM].len[i],
-          .provenance_object = pobj[i] != 0,
-          .provenance_tool = ptool[i] != 0,
-          .rule_values = (const unsigned char *)STR(C_RULE_VALUES, i),
-          .rule_values_len = cols[C_RULE_VALUES].len[i],
-          .rule_paths = rule_paths,
-          .rule_paths_len = rule_paths_len,
-      };
+      valid_row(cols, i, rule_paths, paths_len, &f);
       r.fields = &f;
       rc = fn(arg, &r);
     }
