@@ -30,7 +30,7 @@ rows() {
 
 key_of() { # --scoring-alert-threshold -> scoring.alert_threshold
   local k=${1#--}
-  if [[ "$k" == scoring-* ]]; then k="scoring.${k#scoring-}"; fi
+  if [[ "$k" == scoring-* && "$k" != scoring-rules ]]; then k="scoring.${k#scoring-}"; fi
   echo "${k//-/_}"
 }
 

@@ -19,7 +19,10 @@
 #include "arcos/input.h"
 
 #define ARCOS_ARCHIVE_FORMAT "arcos-evidence-archive"
-#define ARCOS_ARCHIVE_VERSION 1
+/* Version 2 replaced the fixed signal-input columns by the values of the scoring
+ * rules' paths (rule_values, with the root attribute rule_paths). */
+#define ARCOS_ARCHIVE_VERSION 2
+#define ARCOS_ARCHIVE_VERSION_MIN 2
 
 typedef struct {
   uint64_t chunk_rows;     /* rows per chunk of the row columns (default 65536) */

@@ -80,7 +80,9 @@ typedef struct {
   double target_batch_ms;       /* adaptive batches aim at this processing time (50) */
   int64_t batch_min, batch_max; /* adaptive range (10, 10000) */
   bool fixed_batch;             /* keep batch_size fixed */
-  arcos_scoring_t scoring;
+  arcos_scoring_t scoring;      /* scoring.rules points at `rules` after parsing */
+  char *scoring_rules;          /* --scoring-rules: rules file, NULL for the built-in set */
+  struct arcos_rules *rules;    /* loaded by arcos_config_parse_run; freed with the config */
 } arcos_config_t;
 
 void arcos_config_init(arcos_config_t *cfg);

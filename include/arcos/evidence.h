@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "arcos/error.h"
+#include "arcos/fieldval.h"
 #include "arcos/timestamp.h"
 #include "arcos/util.h"
 
@@ -27,12 +28,11 @@ typedef struct {
   int64_t fresh_days;         /* 30: age <= this many days scores full points */
   int64_t stale_days;         /* 365: age >= this many days scores 0 */
   int64_t future_tolerance_s; /* 86400: timestamps later than ref + this: freshness 0, clock_skew */
-  int signal_max;             /* 10 */
-  int signal_partial;         /* 5: coverage between the low and high thresholds */
-  int signal_neutral;         /* 5: other types, or the field missing / not number or bool */
-  double coverage_high;       /* 80 */
-  double coverage_low;        /* 50 */
+  int signal_neutral;         /* 5: signal_unknown, when no scoring rule applies */
   int alert_threshold;        /* 50: score below this raises low_quality */
+  /* The scoring rules (rules.h), borrowed: they must outlive every context made from
+   * this struct. NULL: each context compiles the built-in set for itself. */
+  const struct arcos_rules *rules;
 } arcos_scoring_t;
 
 void arcos_scoring_defaults(arcos_scoring_t *s);
@@ -95,18 +95,12 @@ typedef struct {
 
 typedef struct arcos_evidence_ctx arcos_evidence_ctx_t;
 
-/* Tri-state of a signal input (SPEC §2 signal component). */
-typedef enum {
-  ARCOS_EV_TRI_MISSING = 0, /* absent, not a number/bool, or `data` not an object */
-  ARCOS_EV_TRI_FALSE = 1,   /* test_result: passed is false/zero; security_scan: sum != 0 */
-  ARCOS_EV_TRI_TRUE = 2,    /* test_result: passed is true/non-zero; security_scan: sum == 0 */
-} arcos_ev_tri_t;
-
 /* Everything the analysis, scoring and alert stages need from one record, with no
  * JSON left to parse: what an HDF5 evidence archive stores per row (archive.h).
- * Strings are borrowed (not NUL-terminated). The signal inputs are filled only for
- * the record's own type (test_result: passed; coverage: line_coverage;
- * security_scan: critical_high) and are MISSING / absent otherwise. */
+ * Strings are borrowed (not NUL-terminated). The values of the scoring rules' paths
+ * are kept with the JSON text of those paths, so that a run whose rules read only
+ * paths among them needs no JSON; a run whose rules read another path reads every
+ * value from the canonical text of `data` (docs/formats.md). */
 typedef struct {
   const char *id; /* normalised */
   size_t id_len;
@@ -125,15 +119,23 @@ typedef struct {
   size_t checksum_len;
   bool provenance_object; /* `provenance` is a non-empty object */
   bool provenance_tool;   /* ... with a "collector" or "tool" key */
-  uint8_t passed;         /* arcos_ev_tri_t */
-  bool line_coverage_present;
-  double line_coverage;  /* as Python compares it (bools as 0/1) */
-  uint8_t critical_high; /* arcos_ev_tri_t: TRUE when critical + high == 0 */
+  /* Per path of rule_paths (a JSON array of path strings): a kind byte and the number
+   * as 8 native bytes (ARCOS_EV_VALUE_BYTES each). Empty when not stored. */
+  const unsigned char *rule_values;
+  size_t rule_values_len;
+  const char *rule_paths;
+  size_t rule_paths_len;
   /* A record that failed ingestion when the archive was made: error_kind is
    * ARCOS_KIND_PARSE or ARCOS_KIND_INVALID and error_message says why; 0 otherwise. */
   uint8_t error_kind;
   const char *error_message;
 } arcos_ev_fields_t;
+
+#define ARCOS_EV_VALUE_BYTES 9
+
+/* The JSON array text of the context's rule paths, as arcos_ev_extract() stores them
+ * in rule_paths (valid as long as the context). */
+const char *arcos_ev_rule_paths(arcos_evidence_ctx_t *ctx, size_t *len);
 
 /* scoring is copied. max_record_bytes: longer records are invalid (default 1 MiB). */
 arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring, int64_t reference_time,
@@ -170,13 +172,15 @@ int arcos_ev_alert(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec);
  * claimed checksum text: the verdict and every fact the components take from `data`,
  * for every record type, so that a record repeating both texts byte for byte needs
  * neither the canonical form, nor SHA-256, nor a parse of `data`. */
+#define ARCOS_EV_MEMO_MAX_PATHS 32
 typedef struct {
   uint8_t verified;        /* 1: the claim is 64 lower-case hex == SHA-256(canonical) */
   uint8_t data_meaningful; /* `data` present and not null, "", {} or [] */
-  uint8_t passed;          /* arcos_ev_tri_t of data.passed (test_result rule) */
-  uint8_t critical_high;   /* arcos_ev_tri_t of data.critical + data.high (security_scan) */
-  uint8_t line_coverage_present;
-  double line_coverage; /* data.line_coverage as Python compares it */
+  /* The values at every path of the scoring rules (for every type, as the memo key
+   * does not hold the type). nvals is the number of paths, or 0 when the rules have
+   * more than ARCOS_EV_MEMO_MAX_PATHS: a hit then cannot stand in for `data`. */
+  uint8_t nvals;
+  arcos_fieldval_t vals[ARCOS_EV_MEMO_MAX_PATHS];
 } arcos_ev_memo_t;
 
 /* After a successful arcos_ev_analyze() of a text record: what the memo keeps. */

@@ -7,5 +7,6 @@ int arcos_cmd_generate(int argc, char **argv);
 int arcos_cmd_cache_check(int argc, char **argv);
 int arcos_cmd_query(int argc, char **argv);
 int arcos_cmd_convert(int argc, char **argv);
+int arcos_cmd_rules(int argc, char **argv);
 
 #endif

@@ -17,6 +17,8 @@ static void usage(FILE *out) {
         "                                run graph queries (mpirun -np N ...)\n"
         "  convert INPUT... --out ARCHIVE.h5\n"
         "                                evidence inputs to an HDF5 evidence archive (mpirun)\n"
+        "  rules --print-default | --check FILE\n"
+        "                                the built-in scoring rules, or check a rules file\n"
         "\n"
         "  arcos-scale COMMAND --help    options of a command\n"
         "  arcos-scale --version\n"
@@ -50,6 +52,8 @@ int main(int argc, char **argv) {
     return arcos_cmd_cache_check(argc - 1, argv + 1);
   if (strcmp(cmd, "query") == 0)
     return arcos_cmd_query(argc - 1, argv + 1);
+  if (strcmp(cmd, "rules") == 0)
+    return arcos_cmd_rules(argc - 1, argv + 1);
   fprintf(stderr, "arcos-scale: unknown command '%s'\n\n", cmd);
   usage(stderr);
   return 2;

@@ -10,9 +10,10 @@
 #include "arcos/error.h"
 #include "arcos/util.h"
 
-/* A value: verified, data_meaningful, passed, critical_high, line_coverage_present,
- * then line_coverage as 8 bytes (ranks of one job share the byte order). */
-#define MEMO_VALUE_LEN 13
+/* A value: verified, data_meaningful, nvals, then per scoring-rule path its kind and
+ * its number as 8 bytes (ranks of one job share the byte order). */
+#define MEMO_VALUE_HEAD 3
+#define MEMO_VALUE_MAX (MEMO_VALUE_HEAD + 9 * ARCOS_EV_MEMO_MAX_PATHS)
 
 /* ---- checksum memo --------------------------------------------------------------- */
 
@@ -244,29 +245,38 @@ int arcos_memo_ref(arcos_memo_t *m, const char *text, size_t len, arcos_memo_ref
   return 1;
 }
 
-static void encode(const arcos_ev_memo_t *f, unsigned char v[MEMO_VALUE_LEN]) {
+static size_t encode(const arcos_ev_memo_t *f, unsigned char v[MEMO_VALUE_MAX]) {
   v[0] = f->verified;
   v[1] = f->data_meaningful;
-  v[2] = f->passed;
-  v[3] = f->critical_high;
-  v[4] = f->line_coverage_present;
-  memcpy(v + 5, &f->line_coverage, 8);
+  v[2] = f->nvals;
+  size_t n = MEMO_VALUE_HEAD;
+  for (size_t i = 0; i < f->nvals && i < ARCOS_EV_MEMO_MAX_PATHS; i++, n += 9) {
+    v[n] = f->vals[i].kind;
+    memcpy(v + n + 1, &f->vals[i].num, 8);
+  }
+  return n;
 }
 
-static void decode(const unsigned char *v, arcos_ev_memo_t *f) {
+/* False for a value of the wrong length (not one this job wrote). */
+static bool decode(const unsigned char *v, size_t len, arcos_ev_memo_t *f) {
   memset(f, 0, sizeof *f);
+  if (len < MEMO_VALUE_HEAD || v[2] > ARCOS_EV_MEMO_MAX_PATHS ||
+      len != MEMO_VALUE_HEAD + 9 * (size_t)v[2])
+    return false;
   f->verified = v[0];
   f->data_meaningful = v[1];
-  f->passed = v[2];
-  f->critical_high = v[3];
-  f->line_coverage_present = v[4];
-  memcpy(&f->line_coverage, v + 5, 8);
+  f->nvals = v[2];
+  for (size_t i = 0, n = MEMO_VALUE_HEAD; i < f->nvals; i++, n += 9) {
+    f->vals[i].kind = v[n];
+    memcpy(&f->vals[i].num, v + n + 1, 8);
+  }
+  return true;
 }
 
 int arcos_memo_queue_store(arcos_memo_t *m, const unsigned char *key, const arcos_ev_memo_t *f) {
-  unsigned char v[MEMO_VALUE_LEN];
-  encode(f, v);
-  if (arcos_cache_batch_set_if_absent(m->batch, key, ARCOS_CACHE_MEMO_KEY_LEN, v, sizeof v, 0) < 0)
+  unsigned char v[MEMO_VALUE_MAX];
+  size_t n = encode(f, v);
+  if (arcos_cache_batch_set_if_absent(m->batch, key, ARCOS_CACHE_MEMO_KEY_LEN, v, n, 0) < 0)
     return ARCOS_ENOMEM;
   m->nstores++;
   return ARCOS_OK;
@@ -313,9 +323,7 @@ static int round_once(arcos_memo_t *m, int done, const unsigned char *keys, size
     size_t vlen = 0;
     int s = xrc == ARCOS_OK ? arcos_cache_result(m->batch, m->nstores + i, &v, &vlen)
                             : ARCOS_CACHE_MISS;
-    found[i] = s == ARCOS_CACHE_HIT && vlen == MEMO_VALUE_LEN;
-    if (found[i])
-      decode(v, &facts[i]);
+    found[i] = s == ARCOS_CACHE_HIT && decode(v, vlen, &facts[i]);
   }
   arcos_cache_batch_reset(m->batch);
   m->nstores = 0;

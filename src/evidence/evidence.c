@@ -48,15 +48,10 @@
  *     full; age >= stale_s: 0; between: freshness * (stale_s - age) /
  *     (stale_s - fresh_s) in int64 integer division. A timestamp in the future within
  *     the tolerance has a negative age and scores full points.
- *   signal: needs `data` to be an object, else neutral. test_result: data.passed true
- *     -> max, false -> 0, a number -> Python truthiness (non-zero max, zero 0), missing
- *     or another type -> neutral. coverage: data.line_coverage a number or bool (as
- *     0/1, like Python) >= coverage_high -> max, >= coverage_low -> partial, else 0;
- *     missing or not a number/bool -> neutral. security_scan: data.critical and
- *     data.high both numbers/bools -> their sum == 0 (as Python computes it: int + int
- *     exactly, otherwise in double) -> max, else 0; either missing or not numeric ->
- *     neutral. Other types: neutral. Integer line_coverage is compared with the
- *     thresholds after conversion to double (exact below 2^53).
+ *   signal: the scoring rules (rules.c, SPEC §2): the points of the first rule that
+ *     applies to the record's type and the values at its paths in `data`; none applies:
+ *     signal_neutral (SPEC's signal_unknown). The values are only read when some rule
+ *     lists the record's type.
  *   score: the sum of the five components.
  *   Components and score are uint8_t: weights are clamped to 0..255, the day counts
  *   to 0..10^6 and future_tolerance_s to 0..10^6 days when the context is created (the config
@@ -66,13 +61,16 @@
  * reference_time > future_tolerance_s. severity is the highest of them.
  *
  * Archive rows (arcos_ev_extract / arcos_ev_from_fields): convert keeps, per record,
- *   the facts the components test (data meaningful, provenance object/tool, the signal
- *   input of the record's type as a tri-state or a number, the claimed checksum as a
- *   string, the canonical text of `data`, the record's length); a run over the archive
- *   gives them to components() as the text path does after ingest, so both paths share
- *   one implementation of every rule. Checksum verification on the fields path is the
- *   same test (64 lower-case hex == SHA-256 of the canonical text) over the stored text.
- *   A stored ingestion error comes back with its original kind and message; the length
+ *   the facts the components test (data meaningful, provenance object/tool, the claimed
+ *   checksum as a string, the canonical text of `data`, the record's length); a run over
+ *   the archive gives them to components() as the text path does after ingest, so both
+ *   paths share one implementation of every rule. The values of every path of the
+ *   convert-time rules are stored with the path list; a run whose rules read only
+ *   stored paths picks them from there, any other run parses the stored canonical
+ *   text (only when a rule lists the type), so an archive scores the same under any
+ *   rules as the JSON it came from. Checksum verification on
+ * the fields path is the same test (64 lower-case hex == SHA-256 of the canonical text) over the
+ * stored text. A stored ingestion error comes back with its original kind and message; the length
  *   check against max_record_bytes is repeated with the run's limit.
  *
  * Performance (the floor is ~6.5 us/record for parse + canonical + SHA-256): one
@@ -90,6 +88,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arcos/rules.h"
 #include "evidence/canonical_internal.h"
 
 #define ID_MAX_BYTES 256
@@ -104,6 +103,18 @@ struct arcos_evidence_ctx {
   EVP_MD_CTX *md;    /* reused for every digest */
   arcos_buf_t canon; /* canonical text of the current record's data, reused */
   arcos_canon_scratch_t scratch;
+  const arcos_rules_t *rules; /* scoring.rules, or own_rules */
+  arcos_rules_t *own_rules;   /* the built-in set when scoring.rules is NULL */
+  arcos_fieldval_t *vals;     /* one per path of the rules, reused for every record */
+  size_t npaths;
+  char *paths_json; /* the rules' paths as a JSON array (arcos_ev_rule_paths) */
+  size_t paths_json_len;
+  arcos_buf_t values; /* encoded values of the current record (arcos_ev_extract) */
+  /* Stored values (archive rows): where each of our paths sits among the stored ones,
+   * for the stored path list whose text is map_key; map_ok when all are there. */
+  arcos_buf_t map_key;
+  uint32_t *map;
+  bool map_ok;
   /* The current record, from a successful arcos_ev_ingest() until the next one. */
   json_t *root;
   const json_t *data;       /* NULL when absent */
@@ -129,11 +140,7 @@ void arcos_scoring_defaults(arcos_scoring_t *s) {
       .fresh_days = 30,
       .stale_days = 365,
       .future_tolerance_s = 86400,
-      .signal_max = 10,
-      .signal_partial = 5,
       .signal_neutral = 5,
-      .coverage_high = 80.0,
-      .coverage_low = 50.0,
       .alert_threshold = 50,
   };
 }
@@ -187,8 +194,6 @@ static void clamp_scoring(arcos_scoring_t *s) {
   s->provenance_object = clamp_int(s->provenance_object, 0, WEIGHT_MAX);
   s->provenance_tool = clamp_int(s->provenance_tool, 0, WEIGHT_MAX);
   s->freshness = clamp_int(s->freshness, 0, WEIGHT_MAX);
-  s->signal_max = clamp_int(s->signal_max, 0, WEIGHT_MAX);
-  s->signal_partial = clamp_int(s->signal_partial, 0, WEIGHT_MAX);
   s->signal_neutral = clamp_int(s->signal_neutral, 0, WEIGHT_MAX);
   s->fresh_days = clamp_i64(s->fresh_days, 0, DAYS_MAX);
   s->stale_days = clamp_i64(s->stale_days, 0, DAYS_MAX);
@@ -209,7 +214,23 @@ arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring, int6
   ctx->max_record_bytes = max_record_bytes;
   ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
   ctx->md = EVP_MD_CTX_new();
-  if (ctx->sha256 == NULL || ctx->md == NULL || arcos_buf_reserve(&ctx->canon, 4096) != 0) {
+  ctx->rules = ctx->scoring.rules;
+  if (ctx->rules == NULL && arcos_rules_load(NULL, &ctx->own_rules, NULL) == ARCOS_OK)
+    ctx->rules = ctx->own_rules;
+  if (ctx->rules != NULL) {
+    arcos_fieldpaths_t fp = arcos_rules_paths(ctx->rules);
+    ctx->npaths = fp.npaths;
+    ctx->vals = calloc(ctx->npaths + 1, sizeof *ctx->vals);
+    ctx->map = calloc(ctx->npaths + 1, sizeof *ctx->map);
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < fp.npaths; i++)
+      json_array_append_new(a, json_string(fp.paths[i]));
+    ctx->paths_json = a != NULL ? json_dumps(a, JSON_COMPACT) : NULL;
+    ctx->paths_json_len = ctx->paths_json != NULL ? strlen(ctx->paths_json) : 0;
+    json_decref(a);
+  }
+  if (ctx->sha256 == NULL || ctx->md == NULL || ctx->vals == NULL || ctx->map == NULL ||
+      ctx->paths_json == NULL || arcos_buf_reserve(&ctx->canon, 4096) != 0) {
     arcos_evidence_destroy(&ctx);
     return NULL;
   }
@@ -224,6 +245,12 @@ void arcos_evidence_destroy(arcos_evidence_ctx_t **pctx) {
   arcos_canon_scratch_free(&ctx->scratch);
   arcos_buf_free(&ctx->canon);
   arcos_buf_free(&ctx->envelope);
+  arcos_rules_destroy(&ctx->own_rules);
+  free(ctx->vals);
+  free(ctx->paths_json);
+  free(ctx->map);
+  arcos_buf_free(&ctx->values);
+  arcos_buf_free(&ctx->map_key);
   EVP_MD_CTX_free(ctx->md);
   EVP_MD_free(ctx->sha256);
   free(ctx);
@@ -494,125 +521,97 @@ static int freshness_component(const arcos_scoring_t *sc, int64_t reference_time
   return (int)((int64_t)sc->freshness * (stale_s - age) / (stale_s - fresh_s));
 }
 
-/* A JSON number or bool as Python sees it in arithmetic (bool is 0/1). */
-typedef struct {
-  bool is_int;
-  json_int_t i;
-  double d;
-} number_t;
-
-static bool as_number(const json_t *v, number_t *n) {
-  if (v == NULL)
-    return false;
-  switch (json_typeof(v)) {
-  case JSON_INTEGER:
-    n->is_int = true;
-    n->i = json_integer_value(v);
-    n->d = (double)n->i;
-    return true;
-  case JSON_TRUE:
-  case JSON_FALSE:
-    n->is_int = true;
-    n->i = json_is_true(v);
-    n->d = (double)n->i;
-    return true;
-  case JSON_REAL:
-    n->is_int = false;
-    n->d = json_real_value(v);
-    return true;
-  default:
-    return false;
-  }
-}
-
-static bool type_is(const arcos_evidence_t *rec, const char *name) {
-  size_t n = strlen(name);
-  return rec->type_len == n && memcmp(rec->type, name, n) == 0;
-}
-
-enum { SIG_PASSED = 1, SIG_COVERAGE = 2, SIG_CRITICAL_HIGH = 4 };
-static void signal_facts(const json_t *data, int which, arcos_ev_fields_t *f);
-
 /* The record facts the components need besides arcos_evidence_t, from the JSON tree
- * (the text path and arcos_ev_extract): provenance and the signal inputs of the
- * record's type. */
-static void facts_from_json(const json_t *data, const json_t *p, const arcos_evidence_t *rec,
-                            arcos_ev_fields_t *f) {
+ * (the text path and arcos_ev_extract): data meaningful and provenance. */
+static void facts_from_json(const json_t *data, const json_t *p, arcos_ev_fields_t *f) {
   f->data_meaningful = data_meaningful(data);
   f->provenance_object = json_is_object(p) && json_object_size(p) != 0;
   f->provenance_tool = f->provenance_object && (json_object_get(p, "collector") != NULL ||
                                                 json_object_get(p, "tool") != NULL);
-  int which = type_is(rec, "test_result")     ? SIG_PASSED
-              : type_is(rec, "coverage")      ? SIG_COVERAGE
-              : type_is(rec, "security_scan") ? SIG_CRITICAL_HIGH
-                                              : 0;
-  signal_facts(data, which, f);
 }
 
-/* The signal inputs of `data` for the types in `which`; the others stay missing. */
-static void signal_facts(const json_t *data, int which, arcos_ev_fields_t *f) {
-  f->passed = ARCOS_EV_TRI_MISSING;
-  f->line_coverage_present = false;
-  f->line_coverage = 0.0;
-  f->critical_high = ARCOS_EV_TRI_MISSING;
-  if (!json_is_object(data))
-    return;
-  number_t a = {0}, b = {0};
-  if (which & SIG_PASSED) {
-    if (as_number(json_object_get(data, "passed"), &a)) { /* bools: true 1, false 0 */
-      bool truthy = a.is_int ? a.i != 0 : a.d != 0.0;
-      f->passed = truthy ? ARCOS_EV_TRI_TRUE : ARCOS_EV_TRI_FALSE;
-    }
-  }
-  if (which & SIG_COVERAGE) {
-    if (as_number(json_object_get(data, "line_coverage"), &a)) {
-      f->line_coverage_present = true;
-      f->line_coverage = a.d;
-    }
-  }
-  if (which & SIG_CRITICAL_HIGH) {
-    if (as_number(json_object_get(data, "critical"), &a) &&
-        as_number(json_object_get(data, "high"), &b)) {
-      bool zero;
-      if (a.is_int && b.is_int) {
-        /* Python ints do not overflow: an int64 overflow means a non-zero sum. */
-        bool overflow = (b.i > 0 && a.i > INT64_MAX - b.i) || (b.i < 0 && a.i < INT64_MIN - b.i);
-        zero = !overflow && a.i + b.i == 0;
-      } else {
-        zero = a.d + b.d == 0.0;
-      }
-      f->critical_high = zero ? ARCOS_EV_TRI_TRUE : ARCOS_EV_TRI_FALSE;
-    }
-  }
+/* The signal points from filled values: the first rule that applies, else unknown. */
+static int signal_points(const arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
+                         const arcos_fieldval_t *vals) {
+  int p = arcos_rules_eval(ctx->rules, rec->type, rec->type_len, vals);
+  return p >= 0 ? p : ctx->scoring.signal_neutral;
 }
 
-static int signal_component(const arcos_scoring_t *sc, const arcos_ev_fields_t *f,
-                            const arcos_evidence_t *rec) {
-  if (type_is(rec, "test_result")) {
-    if (f->passed == ARCOS_EV_TRI_MISSING)
-      return sc->signal_neutral;
-    return f->passed == ARCOS_EV_TRI_TRUE ? sc->signal_max : 0;
+/* Text path: the values are read from the parsed `data` only when a rule lists the
+ * record's type (otherwise no rule can apply, whatever `data` holds). */
+static int signal_from_json(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
+                            const json_t *data) {
+  if (!arcos_rules_fill_json_type(ctx->rules, rec->type, rec->type_len, data, ctx->vals))
+    return ctx->scoring.signal_neutral;
+  return signal_points(ctx, rec, ctx->vals);
+}
+
+const char *arcos_ev_rule_paths(arcos_evidence_ctx_t *ctx, size_t *len) {
+  *len = ctx->paths_json_len;
+  return ctx->paths_json;
+}
+
+/* Where our paths sit among stored ones (text: a JSON array of strings); computed once
+ * per distinct stored list (an archive has one), then a length + memcmp per row. */
+static bool stored_map(arcos_evidence_ctx_t *ctx, const char *text, size_t len) {
+  if (ctx->map_key.len == len && ctx->map_key.data != NULL &&
+      memcmp(ctx->map_key.data, text, len) == 0)
+    return ctx->map_ok;
+  arcos_buf_reset(&ctx->map_key);
+  if (arcos_buf_append(&ctx->map_key, text, len) != ARCOS_OK) {
+    arcos_buf_free(&ctx->map_key);
+    return false;
   }
-  if (type_is(rec, "coverage")) {
-    if (!f->line_coverage_present)
-      return sc->signal_neutral;
-    if (f->line_coverage >= sc->coverage_high)
-      return sc->signal_max;
-    return f->line_coverage >= sc->coverage_low ? sc->signal_partial : 0;
+  json_t *a = json_loadb(text, len, 0, NULL);
+  arcos_fieldpaths_t fp = arcos_rules_paths(ctx->rules);
+  ctx->map_ok = json_is_array(a);
+  for (size_t i = 0; ctx->map_ok && i < fp.npaths; i++) {
+    size_t j = 0, n = json_array_size(a);
+    while (j < n && !(json_is_string(json_array_get(a, j)) &&
+                      strcmp(json_string_value(json_array_get(a, j)), fp.paths[i]) == 0))
+      j++;
+    ctx->map[i] = (uint32_t)j;
+    ctx->map_ok = j < n;
   }
-  if (type_is(rec, "security_scan")) {
-    if (f->critical_high == ARCOS_EV_TRI_MISSING)
-      return sc->signal_neutral;
-    return f->critical_high == ARCOS_EV_TRI_TRUE ? sc->signal_max : 0;
+  json_decref(a);
+  return ctx->map_ok;
+}
+
+/* Fields path with stored values: our paths picked from them (false when the row
+ * holds no values or not all of ours). */
+static bool values_from_store(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f) {
+  if (f->rule_paths_len == 0 || !stored_map(ctx, f->rule_paths, f->rule_paths_len))
+    return false;
+  for (size_t i = 0; i < ctx->npaths; i++) {
+    size_t at = (size_t)ctx->map[i] * ARCOS_EV_VALUE_BYTES;
+    if (at + ARCOS_EV_VALUE_BYTES > f->rule_values_len)
+      return false;
+    ctx->vals[i].kind = f->rule_values[at];
+    memcpy(&ctx->vals[i].num, f->rule_values + at + 1, 8);
   }
-  return sc->signal_neutral;
+  return true;
+}
+
+/* Fields path: the stored values when they cover our paths; otherwise the stored
+ * canonical text of `data` is parsed for the rules. A text that jansson cannot hold
+ * (none that convert writes today) leaves every value missing. */
+static int signal_from_fields(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
+                              const arcos_ev_fields_t *f) {
+  if (!arcos_rules_has_type(ctx->rules, rec->type, rec->type_len))
+    return ctx->scoring.signal_neutral;
+  if (values_from_store(ctx, f))
+    return signal_points(ctx, rec, ctx->vals);
+  json_t *data = json_loadb(f->data, f->data_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+  arcos_rules_fill_json_type(ctx->rules, rec->type, rec->type_len, data, ctx->vals);
+  json_decref(data);
+  return signal_points(ctx, rec, ctx->vals);
 }
 
 static uint8_t clamp_u8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
 
 /* The five components from the facts, shared by the text and the fields path. */
 static void components(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec, const arcos_ev_fields_t *f,
-                       bool verified) {
+                       bool verified, int signal) {
   const arcos_scoring_t *sc = &ctx->scoring;
   int criteria = 1 + (rec->type_len != 0) + (rec->source_len != 0) + rec->timestamp_valid +
                  f->data_meaningful;
@@ -627,7 +626,7 @@ static void components(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec, const a
   }
   rec->provenance = clamp_u8(provenance);
   rec->freshness = clamp_u8(freshness_component(sc, ctx->reference_time, rec));
-  rec->signal = clamp_u8(signal_component(sc, f, rec));
+  rec->signal = clamp_u8(signal);
 }
 
 int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
@@ -638,7 +637,8 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
       rc = verify_fields(ctx, ctx->fields, &verified);
     if (rc != ARCOS_OK)
       return rc;
-    components(ctx, rec, ctx->fields, verified);
+    const arcos_ev_fields_t *f = ctx->fields;
+    components(ctx, rec, f, verified, signal_from_fields(ctx, rec, f));
     return ARCOS_OK;
   }
   if (ctx->root == NULL)
@@ -652,11 +652,8 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
     f.provenance_tool = f.provenance_object &&
                         (json_object_get(ctx->provenance, "collector") != NULL ||
                          json_object_get(ctx->provenance, "tool") != NULL);
-    f.passed = ctx->memo.passed;
-    f.line_coverage_present = ctx->memo.line_coverage_present;
-    f.line_coverage = ctx->memo.line_coverage;
-    f.critical_high = ctx->memo.critical_high;
-    components(ctx, rec, &f, rec->checksum_present && ctx->memo.verified);
+    components(ctx, rec, &f, rec->checksum_present && ctx->memo.verified,
+               signal_points(ctx, rec, ctx->memo.vals));
     return ARCOS_OK;
   }
   if (rec->checksum_present)
@@ -664,8 +661,8 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
   if (rc != ARCOS_OK)
     return rc;
   arcos_ev_fields_t f;
-  facts_from_json(ctx->data, ctx->provenance, rec, &f);
-  components(ctx, rec, &f, verified);
+  facts_from_json(ctx->data, ctx->provenance, &f);
+  components(ctx, rec, &f, verified, signal_from_json(ctx, rec, ctx->data));
   return ARCOS_OK;
 }
 
@@ -690,7 +687,20 @@ int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec, arc
   f->data_len = ctx->canon.len;
   f->checksum_present = rec->checksum_present;
   checksum_claim(ctx->checksum, &f->checksum, &f->checksum_len);
-  facts_from_json(ctx->data, ctx->provenance, rec, f);
+  facts_from_json(ctx->data, ctx->provenance, f);
+  /* The values of every path, whatever the type: a run may list other types. */
+  arcos_rules_fill_json(ctx->rules, ctx->data, ctx->vals);
+  arcos_buf_reset(&ctx->values);
+  for (size_t i = 0; i < ctx->npaths; i++) {
+    rc = arcos_buf_putc(&ctx->values, (char)ctx->vals[i].kind);
+    rc = rc ? rc : arcos_buf_append(&ctx->values, &ctx->vals[i].num, 8);
+    if (rc != ARCOS_OK)
+      return rc;
+  }
+  f->rule_values = (const unsigned char *)ctx->values.data;
+  f->rule_values_len = ctx->values.len;
+  f->rule_paths = ctx->paths_json;
+  f->rule_paths_len = ctx->paths_json_len;
   return ARCOS_OK;
 }
 
@@ -762,16 +772,14 @@ int arcos_ev_memo_facts(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
                         arcos_ev_memo_t *out) {
   if (ctx->root == NULL || ctx->use_memo)
     return ARCOS_EINTERNAL; /* only a record whose `data` was parsed */
-  arcos_ev_fields_t f;
-  memset(&f, 0, sizeof f);
-  signal_facts(ctx->data, SIG_PASSED | SIG_COVERAGE | SIG_CRITICAL_HIGH, &f);
+  /* Rules with more paths than a memo value holds: nothing worth remembering. */
+  if (ctx->npaths > ARCOS_EV_MEMO_MAX_PATHS)
+    return ARCOS_ERANGE;
   memset(out, 0, sizeof *out);
   out->verified = rec->verified;
   out->data_meaningful = data_meaningful(ctx->data);
-  out->passed = f.passed;
-  out->critical_high = f.critical_high;
-  out->line_coverage_present = f.line_coverage_present;
-  out->line_coverage = f.line_coverage;
+  out->nvals = (uint8_t)ctx->npaths;
+  arcos_rules_fill_json(ctx->rules, ctx->data, out->vals);
   return ARCOS_OK;
 }
 
@@ -782,6 +790,10 @@ int arcos_ev_ingest_memo(arcos_evidence_ctx_t *ctx, const char *text, size_t len
   release_record(ctx);
   if (len > ctx->max_record_bytes || data_off > len || data_len > len - data_off)
     return ARCOS_EINVALID;
+  /* The memo's values must be those of this context's rules (a memo made under more
+   * paths than it holds, or under other rules, cannot stand in for `data`). */
+  if (memo->nvals != ctx->npaths || ctx->npaths > ARCOS_EV_MEMO_MAX_PATHS)
+    return ARCOS_ERANGE;
   /* The span is a complete JSON value (its text once parsed as `data`); any other value
    * in its place leaves the rest of the record's grammar, and so its validity and
    * every other member, unchanged. */

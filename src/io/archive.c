@@ -49,10 +49,7 @@ enum {
   C_CHECKSUM_PRESENT,
   C_PROVENANCE_OBJECT,
   C_PROVENANCE_TOOL,
-  C_PASSED,
-  C_LINE_COVERAGE,
-  C_LINE_COVERAGE_PRESENT,
-  C_CRITICAL_HIGH,
+  C_RULE_VALUES,
   C_ERROR_MESSAGE,
   C_RAW,
   C_COUNT
@@ -82,10 +79,7 @@ static const struct {
     [C_CHECKSUM_PRESENT] = {"checksum_present", ARCOS_H5_U8, 1},
     [C_PROVENANCE_OBJECT] = {"provenance_object", ARCOS_H5_U8, 1},
     [C_PROVENANCE_TOOL] = {"provenance_tool", ARCOS_H5_U8, 1},
-    [C_PASSED] = {"passed", ARCOS_H5_U8, 1},
-    [C_LINE_COVERAGE] = {"line_coverage", ARCOS_H5_F64, 8},
-    [C_LINE_COVERAGE_PRESENT] = {"line_coverage_present", ARCOS_H5_U8, 1},
-    [C_CRITICAL_HIGH] = {"critical_high", ARCOS_H5_U8, 1},
+    [C_RULE_VALUES] = {"rule_values", T_STRING, 0},
     [C_ERROR_MESSAGE] = {"error_message", T_STRING, 0},
     [C_RAW] = {"raw", T_STRING, 0},
 };
@@ -145,7 +139,6 @@ static int put_row(conv_t *c, const arcos_raw_t *raw, uint64_t length, const arc
   uint32_t input = c->input;
   uint64_t line = raw->line, offset = raw->offset;
   int64_t ts = r->timestamp_valid ? r->timestamp : 0;
-  double cov = r->line_coverage;
   int rc = put(c, C_INPUT, &input, 4);
   rc = rc ? rc : put(c, C_LINE, &line, 8);
   rc = rc ? rc : put(c, C_OFFSET, &offset, 8);
@@ -163,10 +156,7 @@ static int put_row(conv_t *c, const arcos_raw_t *raw, uint64_t length, const arc
   rc = rc ? rc : put_u8(c, C_CHECKSUM_PRESENT, r->checksum_present);
   rc = rc ? rc : put_u8(c, C_PROVENANCE_OBJECT, r->provenance_object);
   rc = rc ? rc : put_u8(c, C_PROVENANCE_TOOL, r->provenance_tool);
-  rc = rc ? rc : put_u8(c, C_PASSED, r->passed);
-  rc = rc ? rc : put(c, C_LINE_COVERAGE, &cov, 8);
-  rc = rc ? rc : put_u8(c, C_LINE_COVERAGE_PRESENT, r->line_coverage_present);
-  rc = rc ? rc : put_u8(c, C_CRITICAL_HIGH, r->critical_high);
+  rc = rc ? rc : put_str(c, C_RULE_VALUES, (const char *)r->rule_values, r->rule_values_len);
   rc = rc ? rc : put_str(c, C_ERROR_MESSAGE, message, message != NULL ? strlen(message) : 0);
   rc = rc ? rc : put_str(c, C_RAW, f == NULL ? raw->text : "", f == NULL ? raw->len : 0);
   if (rc == ARCOS_OK)
@@ -322,6 +312,10 @@ static int write_archive(arcos_h5_t *h, const arcos_plan_t *plan, conv_t *c, uin
     rc = arcos_h5_attr_string(h, "/", "source_files", rc == ARCOS_OK ? files.data : "");
     arcos_buf_free(&files);
   }
+  /* The paths whose values rule_values holds (those of the built-in scoring rules). */
+  size_t plen = 0;
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_attr_string(h, "/", "rule_paths", arcos_ev_rule_paths(c->ev, &plen));
   return rc;
 }
 
@@ -588,7 +582,7 @@ int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_deta
     goto out;
   }
   if (arcos_h5r_attr_i64(h, "/", "arcos_format_version", &version) != ARCOS_OK ||
-      version != ARCOS_ARCHIVE_VERSION) {
+      version < ARCOS_ARCHIVE_VERSION_MIN || version > ARCOS_ARCHIVE_VERSION) {
     rc = arcos_detail_set(d, ARCOS_EINVALID, path, 0,
                           "archive format version %" PRId64 " is not supported (this build "
                           "reads version %d); convert the inputs again with this build",
@@ -812,6 +806,41 @@ static int read_slice(arcos_h5r_t *h, rcol_t *cols, uint64_t row, uint64_t n, ch
   return rc;
 }
 
+/* The fields of valid row i of a slice: strings point into the slice's buffers. */
+static void valid_row(const rcol_t *cols, uint64_t i, const char *rule_paths, size_t paths_len,
+                      arcos_ev_fields_t *f) {
+  const uint8_t *u8[C_COUNT] = {0};
+  for (int k = 0; k < C_COUNT; k++)
+    u8[k] = (const uint8_t *)cols[k].v.data;
+  int64_t ts;
+  memcpy(&ts, u8[C_TIMESTAMP] + 8 * i, 8);
+  uint64_t length;
+  memcpy(&length, u8[C_LENGTH] + 8 * i, 8);
+  *f = (arcos_ev_fields_t){
+      .id = STR(C_ID, i),
+      .id_len = cols[C_ID].len[i],
+      .type = STR(C_TYPE, i),
+      .type_len = cols[C_TYPE].len[i],
+      .source = STR(C_SOURCE, i),
+      .source_len = cols[C_SOURCE].len[i],
+      .timestamp = ts,
+      .timestamp_valid = u8[C_TIMESTAMP_VALID][i] != 0,
+      .record_len = length,
+      .data_meaningful = u8[C_DATA_MEANINGFUL][i] != 0,
+      .data = STR(C_DATA, i),
+      .data_len = cols[C_DATA].len[i],
+      .checksum_present = u8[C_CHECKSUM_PRESENT][i] != 0,
+      .checksum = STR(C_CHECKSUM, i),
+      .checksum_len = cols[C_CHECKSUM].len[i],
+      .provenance_object = u8[C_PROVENANCE_OBJECT][i] != 0,
+      .provenance_tool = u8[C_PROVENANCE_TOOL][i] != 0,
+      .rule_values = (const unsigned char *)STR(C_RULE_VALUES, i),
+      .rule_values_len = cols[C_RULE_VALUES].len[i],
+      .rule_paths = rule_paths,
+      .rule_paths_len = paths_len,
+  };
+}
+
 int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arcos_record_fn fn,
                             arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
   if (first >= end)
@@ -826,6 +855,11 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
   if (chunk <= 0 || chunk > (1 << 22))
     chunk = 65536;
   uint64_t slice = (uint64_t)chunk;
+  /* The paths of rule_values: absent, the rules read the stored `data` instead. */
+  char *rule_paths = NULL;
+  if (rc == ARCOS_OK && arcos_h5r_attr_string(h, "/", "rule_paths", &rule_paths) != ARCOS_OK)
+    rule_paths = NULL;
+  size_t paths_len = rule_paths != NULL ? strlen(rule_paths) : 0;
   rcol_t cols[C_COUNT];
   memset(cols, 0, sizeof cols);
   for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
@@ -864,18 +898,6 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
     const uint64_t *length = (const uint64_t *)cols[C_LENGTH].v.data;
     const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].v.data;
     const uint8_t *reader = (const uint8_t *)cols[C_ERROR_READER].v.data;
-    const int64_t *ts = (const int64_t *)cols[C_TIMESTAMP].v.data;
-    const uint8_t *tsv = (const uint8_t *)cols[C_TIMESTAMP_VALID].v.data;
-    const uint8_t *meaningful = (const uint8_t *)cols[C_DATA_MEANINGFUL].v.data;
-    const uint8_t *cpresent = (const uint8_t *)cols[C_CHECKSUM_PRESENT].v.data;
-    const uint8_t *pobj = (const uint8_t *)cols[C_PROVENANCE_OBJECT].v.data;
-    const uint8_t *ptool = (const uint8_t *)cols[C_PROVENANCE_TOOL].v.data;
-    const uint8_t *passed = (const uint8_t *)cols[C_PASSED].v.data;
-    /* the column buffer was malloc'ed for doubles (suitably aligned) and filled by HDF5 */
-    // cppcheck-suppress invalidPointerCast
-    const double *cov = (const double *)cols[C_LINE_COVERAGE].v.data;
-    const uint8_t *covp = (const uint8_t *)cols[C_LINE_COVERAGE_PRESENT].v.data;
-    const uint8_t *crit = (const uint8_t *)cols[C_CRITICAL_HIGH].v.data;
     for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++) {
       arcos_ev_fields_t f;
       arcos_raw_t r = {"", 0, line[i], offset[i], NULL};
@@ -905,29 +927,7 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
         rc = fn(arg, &r);
         continue;
       }
-      f = (arcos_ev_fields_t){
-          .id = STR(C_ID, i),
-          .id_len = cols[C_ID].len[i],
-          .type = STR(C_TYPE, i),
-          .type_len = cols[C_TYPE].len[i],
-          .source = STR(C_SOURCE, i),
-          .source_len = cols[C_SOURCE].len[i],
-          .timestamp = ts[i],
-          .timestamp_valid = tsv[i] != 0,
-          .record_len = length[i],
-          .data_meaningful = meaningful[i] != 0,
-          .data = STR(C_DATA, i),
-          .data_len = cols[C_DATA].len[i],
-          .checksum_present = cpresent[i] != 0,
-          .checksum = STR(C_CHECKSUM, i),
-          .checksum_len = cols[C_CHECKSUM].len[i],
-          .provenance_object = pobj[i] != 0,
-          .provenance_tool = ptool[i] != 0,
-          .passed = passed[i],
-          .line_coverage_present = covp[i] != 0,
-          .line_coverage = cov[i],
-          .critical_high = crit[i],
-      };
+      valid_row(cols, i, rule_paths, paths_len, &f);
       r.fields = &f;
       rc = fn(arg, &r);
     }
@@ -936,6 +936,7 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
   if (h == NULL && rc != ARCOS_ENOMEM) /* the file cannot be opened (any more) */
     rc = damaged_rows(NULL, path, first, end - first, err, onerror, arg, st, NULL, NULL);
   arcos_buf_free(&msg);
+  free(rule_paths);
   for (int k = 0; k < C_COUNT; k++) {
     arcos_buf_free(&cols[k].v);
     free(cols[k].off);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arcos/options.h"
+#include "arcos/rules.h"
 #include "arcos/util.h"
 #include "core/jsonw.h"
 
@@ -42,7 +43,9 @@ static const arcos_opt_t options[] = {
          NULL),
     OPTN("queries", ARCOS_OPT_STRING, OFF(queries), 0, 0, NULL, "FILE",
          "graph queries file (with --graph); results in queries.jsonl", NULL),
-    /* The scoring rules helper adds "scoring_rules" (--scoring-rules FILE) here. */
+    OPTN("scoring_rules", ARCOS_OPT_STRING, OFF(scoring_rules), 0, 0, NULL, "FILE",
+         "scoring rules (JSON array, SPEC §2) replacing the built-in set (`rules --print-default`)",
+         "the built-in set"),
     OPT("force", ARCOS_OPT_BOOL, OFF(force), 0, 0, NULL, NULL, NULL,
         "write into an existing output directory"),
     OPT("jsonl", ARCOS_OPT_BOOL, OFF(jsonl), 0, 0, NULL, NULL, NULL, "also write results.jsonl"),
@@ -200,6 +203,8 @@ void arcos_config_free(arcos_config_t *cfg) {
   free(cfg->inject_fault);
   free(cfg->graph);
   free(cfg->queries);
+  free(cfg->scoring_rules);
+  arcos_rules_destroy(&cfg->rules);
   memset(cfg, 0, sizeof *cfg);
 }
 
@@ -321,7 +326,10 @@ static int check_config(arcos_config_t *cfg, arcos_detail_t *d) {
     return arcos_detail_set(d, ARCOS_EUSAGE, "scoring", 0,
                             "scoring.fresh_days (%lld) must be below scoring.stale_days (%lld)",
                             (long long)cfg->scoring.fresh_days, (long long)cfg->scoring.stale_days);
-  return ARCOS_OK;
+  /* The scoring rules are read and checked here, before any input is. */
+  int rc = arcos_rules_load(cfg->scoring_rules, &cfg->rules, d);
+  cfg->scoring.rules = cfg->rules;
+  return rc;
 }
 
 int arcos_config_parse_run(arcos_config_t *cfg, int argc, char **argv, bool *help,

@@ -11,6 +11,7 @@
 #include "arcos/cache.h"
 #include "arcos/ops.h"
 #include "arcos/outfile.h"
+#include "arcos/rules.h"
 #include "core/jsonw.h"
 #include "run/job_internal.h"
 #include "run/records.h"
@@ -499,6 +500,7 @@ static json_t *build_doc(const job_t *job, const arcos_report_t *r, const sums_t
     json_object_set_new(rep, "queries", pp->queries);
   if (pp->recs != NULL) /* arcos_ops_finish adds them after the advisor's */
     json_object_set_new(rep, "optimization_recommendations", pp->recs);
+  json_object_set_new(rep, "scoring_rules", arcos_rules_report_json(job->cfg->rules));
   json_object_set_new(rep, "config", pp->config);
   memset(pp, 0, offsetof(parts_t, have_cstats));
   return rep;

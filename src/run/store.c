@@ -12,6 +12,7 @@
 
 #include "arcos/h5.h"
 #include "arcos/outfile.h"
+#include "arcos/rules.h"
 #include "core/jsonw.h"
 #include "run/columns.h"
 #include "run/job_internal.h"
@@ -357,6 +358,9 @@ int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths
   const totals_t *t = &job->totals;
   ARCOS_THEN(arcos_h5_attr_string(h, "/", "arcos_version", ARCOS_VERSION));
   ARCOS_THEN(arcos_h5_attr_string(h, "/", "config", paths->config_json));
+  if (job->cfg->rules != NULL) /* the canonical text of the scoring rules (SPEC §2) */
+    ARCOS_THEN(arcos_h5_attr_string(h, "/", "scoring_rules",
+                                    arcos_rules_canonical(job->cfg->rules, NULL)));
   char ref[32];
   arcos_rfc3339_format(job->reference_time, ref);
   ARCOS_THEN(arcos_h5_attr_string(h, "/", "reference_time", ref));

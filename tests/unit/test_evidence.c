@@ -77,11 +77,8 @@ static void test_names_and_defaults(void) {
   CHECK_INT_EQ(s.fresh_days, 30);
   CHECK_INT_EQ(s.stale_days, 365);
   CHECK_INT_EQ(s.future_tolerance_s, 86400);
-  CHECK_INT_EQ(s.signal_max, 10);
-  CHECK_INT_EQ(s.signal_partial, 5);
   CHECK_INT_EQ(s.signal_neutral, 5);
-  CHECK(s.coverage_high == 80.0);
-  CHECK(s.coverage_low == 50.0);
+  CHECK(s.rules == NULL); /* the built-in rules */
   CHECK_INT_EQ(s.alert_threshold, 50);
 
   CHECK(arcos_severity_name(ARCOS_SEV_NONE) == NULL);
@@ -708,13 +705,16 @@ static void test_signal(void) {
   } cases[] = {
       {"test_result", "{\"passed\": true}", 10},
       {"test_result", "{\"passed\": false}", 0},
-      {"test_result", "{\"passed\": 1}", 10},
-      {"test_result", "{\"passed\": -3}", 10},
-      {"test_result", "{\"passed\": 0}", 0},
-      {"test_result", "{\"passed\": 0.0}", 0},
-      {"test_result", "{\"passed\": -0.0}", 0},
-      {"test_result", "{\"passed\": 0.5}", 10},
-      {"test_result", "{\"passed\": -0.5}", 10},
+      /* SPEC §2: a number is no boolean, and the ratio rule needs "failed" too. */
+      {"test_result", "{\"passed\": 1}", 5},
+      {"test_result", "{\"passed\": 0}", 5},
+      {"test_result", "{\"passed\": 0.5}", 5},
+      {"test_result", "{\"passed\": 9, \"failed\": 1}", 5},
+      {"test_result", "{\"passed\": 19, \"failed\": 1}", 5},
+      {"test_result", "{\"passed\": 17, \"failed\": 3}", 0},
+      {"test_result", "{\"passed\": 4, \"failed\": 0}", 10},
+      {"test_result", "{\"passed\": 0, \"failed\": 0}", 5},
+      {"test_result", "{\"passed\": true, \"failed\": 3}", 10},
       {"test_result", "{\"passed\": \"yes\"}", 5},
       {"test_result", "{\"passed\": \"\"}", 5},
       {"test_result", "{\"passed\": null}", 5},
@@ -733,8 +733,8 @@ static void test_signal(void) {
       {"coverage", "{\"line_coverage\": 49.99}", 0},
       {"coverage", "{\"line_coverage\": 0}", 0},
       {"coverage", "{\"line_coverage\": -5}", 0},
-      {"coverage", "{\"line_coverage\": true}", 0},
-      {"coverage", "{\"line_coverage\": false}", 0},
+      {"coverage", "{\"line_coverage\": true}", 5},
+      {"coverage", "{\"line_coverage\": false}", 5},
       {"coverage", "{\"line_coverage\": \"90\"}", 5},
       {"coverage", "{\"line_coverage\": null}", 5},
       {"coverage", "{\"branch_coverage\": 90}", 5},
@@ -742,17 +742,19 @@ static void test_signal(void) {
       {"security_scan", "{\"critical\": 0, \"high\": 0}", 10},
       {"security_scan", "{\"critical\": 0, \"high\": 1}", 0},
       {"security_scan", "{\"critical\": 2, \"high\": 0}", 0},
-      {"security_scan", "{\"critical\": false, \"high\": false}", 10},
-      {"security_scan", "{\"critical\": true, \"high\": 0}", 0},
+      {"security_scan", "{\"critical\": false, \"high\": false}", 5},
+      {"security_scan", "{\"critical\": true, \"high\": 0}", 5},
       {"security_scan", "{\"critical\": 0.0, \"high\": -0.0}", 10},
       {"security_scan", "{\"critical\": 0.5, \"high\": -0.5}", 10},
       {"security_scan", "{\"critical\": 1, \"high\": -1}", 10},
       {"security_scan", "{\"critical\": 1, \"high\": -1.0}", 10},
       {"security_scan", "{\"critical\": 0.1, \"high\": 0}", 0},
       {"security_scan", "{\"critical\": 9223372036854775807, \"high\": 1}", 0},
-      {"security_scan", "{\"critical\": -9223372036854775808, \"high\": -1}", 0},
-      /* -2^64 is not 0, though it wraps to 0 in int64 arithmetic. */
-      {"security_scan", "{\"critical\": -9223372036854775808, \"high\": -9223372036854775808}", 0},
+      /* SPEC's rule is "sum <= 0": negative sums score like zero, and -2^64 does not
+       * wrap to 0 (doubles). */
+      {"security_scan", "{\"critical\": -9223372036854775808, \"high\": -1}", 10},
+      {"security_scan", "{\"critical\": -9223372036854775808, \"high\": -9223372036854775808}", 10},
+      {"security_scan", "{\"critical\": 1, \"high\": -3}", 10},
       {"security_scan", "{\"critical\": 9223372036854775807, \"high\": -9223372036854775807}", 10},
       {"security_scan", "{\"critical\": 0}", 5},
       {"security_scan", "{\"high\": 0}", 5},
