@@ -56,6 +56,9 @@ static const opt_t options[] = {
      "journal finished partitions for --resume (default true; --checkpoint=false)"},
     {"max_memory_mb", OPT_I64, OFF(max_memory_mb), 0, 1e9, NULL, NULL, "MB",
      "per-rank memory for data, spilling to disk beyond it (default: no limit)"},
+    {"scratch_dir", OPT_STRING, OFF(scratch_dir), 0, 0, NULL, "ARCOS_SCRATCH", "DIR",
+     "node-local directory for data only this rank reads back in this run: the spill "
+     "segments of --max-memory-mb with --checkpoint=false (docs/operations.md)"},
     {"max_time", OPT_F64, OFF(max_time), 0, 1e9, NULL, NULL, "S",
      "stop after S seconds with a checkpoint and exit 75 (default: no limit)"},
     {"reference_time", OPT_TIME, OFF(reference_time), 0, 0, NULL, NULL, "TIME",
@@ -198,6 +201,7 @@ void arcos_config_free(arcos_config_t *cfg) {
   free(cfg->inject_fault);
   free(cfg->graph);
   free(cfg->queries);
+  free(cfg->scratch_dir);
   memset(cfg, 0, sizeof *cfg);
 }
 
@@ -217,6 +221,8 @@ static const opt_t *find_flag(const char *flag) {
       return &options[i];
   }
   /* A short alias users expect from the seed's vocabulary. */
+  if (strcmp(flag, "scratch") == 0) /* the short name the SLURM scripts and docs use */
+    return find_flag("scratch-dir");
   if (strcmp(flag, "alert-threshold") == 0)
     return find_flag("scoring-alert-threshold");
   return NULL;

@@ -18,6 +18,7 @@
 #include "dist/exactly_once_cache.h"
 #include "run/job_graph_internal.h"
 #include "run/job_internal.h"
+#include "run/scratch.h"
 
 #define SAMPLE_MAX 20
 
@@ -547,6 +548,10 @@ int arcos_job_run(const arcos_ctx_t *ctx) {
       goto cleanup;
     }
   }
+  if (arcos_scratch_open(&job) != ARCOS_OK) {
+    exit_code = ARCOS_EXIT_FAILED;
+    goto cleanup;
+  }
   if ((cfg->checkpoint || job.spill) && arcos_ckpt_setup(&job, resume[0] != 0) != ARCOS_OK) {
     exit_code = ARCOS_EXIT_FAILED;
     goto cleanup;
@@ -914,6 +919,7 @@ cleanup:
   arcos_cache_destroy(&job.cache);
   arcos_progress_destroy(&job.progress);
   arcos_ckpt_close(&job, false);
+  arcos_scratch_close(&job);
   free(job.part_state);
   free(job.skips);
   if (job.part_status != NULL)
