@@ -8,6 +8,9 @@
 #                                        ranks 0-1 on host 1, 2-3 on host 2)
 #   jobs/cluster.sh exec HOST CMD...     run CMD on host HOST (1..N or its hostname)
 #   jobs/cluster.sh cut HOST | mend HOST take a host's link down (a lost host) or up
+#   jobs/cluster.sh fence HOST           end every process on HOST (a powered-off host)
+#   jobs/cluster.sh slurm                SLURM on the hosts: slurmctld on host 1, a slurmd
+#                                        on each (then: jobs/cluster.sh exec 1 sbatch ...)
 #   jobs/cluster.sh status               the hosts, their addresses and links
 #   jobs/cluster.sh env                  variables for scripts (CLUSTER_DIR, ...)
 #
@@ -155,28 +158,34 @@ AGENT
   chmod 755 "$DIR/rsh-agent"
 }
 
-# kill_inside I: end every process still in host I's namespaces (slurmd, orted, ranks
-# a lost host left): they would keep the namespace, and its veth, alive.
+# kill_inside I [all]: end the processes in host I's namespaces (slurmd, orted, ranks
+# a lost host left): they would keep the namespace, and its veth, alive; with "all",
+# the namespace holder too. One find over /proc: a shell loop is slow on a busy machine.
 kill_inside() {
   local pid ns p
   pid=$(holder_pid "$1") || return 0
   ns=$(readlink "/proc/$pid/ns/net" 2>/dev/null) || return 0
-  for p in /proc/[0-9]*; do
-    p=${p#/proc/}
-    [ "$p" != "$pid" ] || continue
-    [ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ns" ] && kill -KILL "$p" 2>/dev/null || true
+  ns=${ns//[/\\[}
+  ns=${ns//]/\\]}
+  for p in $(find /proc -maxdepth 3 -path '/proc/[0-9]*/ns/net' -lname "$ns" -printf '%h\n' 2>/dev/null | cut -d/ -f3); do
+    [ "$p" != "$pid" ] && kill -KILL "$p" 2>/dev/null || true
   done
-  kill -KILL "$pid" 2>/dev/null || true
+  [ "${2:-}" != all ] || kill -KILL "$pid" 2>/dev/null || true
 }
 
 cmd_down() {
   local i n
   n=$(nhosts)
   for ((i = 1; i <= n; i++)); do
-    alive "$i" && kill_inside "$i"
+    alive "$i" && kill_inside "$i" all
     ip link del "${NAME}v$i" 2>/dev/null || true
   done
   ip link del "$BRIDGE" 2>/dev/null || true
+  if [ -f "$DIR/munged.started" ]; then
+    local m
+    m=$(cat "$DIR/munged.started")
+    [ "$(cat "/proc/$m/comm" 2>/dev/null)" != munged ] || kill -TERM "$m" 2>/dev/null || true
+  fi
   rm -rf "$DIR"
   echo "cluster $NAME: down"
 }
@@ -196,6 +205,11 @@ cmd_exec() {
   shift
   [ $# -gt 0 ] || die "exec HOST CMD...: no command"
   pid=$(holder_pid "$i")
+  [ ! -f "$DIR/slurm/etc/slurm.conf" ] || export SLURM_CONF=$DIR/slurm/etc/slurm.conf
+  # what mpirun gets on its command line, for launchers that read the environment
+  # (srun's ranks get the environment of sbatch)
+  export OMPI_MCA_btl_tcp_if_include=$NET.0/24 OMPI_MCA_oob_tcp_if_include=$NET.0/24
+  export OMPI_MCA_mpi_yield_when_idle=1
   exec nsenter -t "$pid" -n -u -m -- env TMPDIR=/tmp CLUSTER_HOST="$i" \
     bash -c 'cd "$1" 2>/dev/null || cd /; shift; exec "$@"' cd "$PWD" "$@"
 }
@@ -219,12 +233,13 @@ mca_args() {
 cmd_mpirun() {
   need_up
   local on="" margs=() np="" i
-  if [ "${1:-}" = --on ]; then
-    on=${2:?--on LIST}
-    shift 2
-  fi
   while [ $# -gt 0 ] && [ "$1" != -- ]; do
     case $1 in
+    --on)
+      on=${2:?--on LIST}
+      shift 2
+      continue
+      ;;
     -np | -n | --np | -c) np=${2:-} ;;
     esac
     margs+=("$1")
@@ -273,6 +288,91 @@ cmd_link() {
   echo "host $i ($(hostname_of "$i")): link $([ "$1" = cut ] && echo down || echo up)"
 }
 
+# slurm_up: one slurmctld (host 1) and one slurmd per host, each with its own NodeName,
+# spool, pid and log files under $DIR/slurm; clients run on a host (exec) and find it
+# through SLURM_CONF. munged is shared (its socket is on the shared /run); started here
+# when none runs, and then stopped by `down`.
+cmd_slurm_up() {
+  need_up
+  command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null ||
+    { echo "cluster.sh: SLURM is not installed (apt-get install slurmctld slurmd slurm-client munge)" >&2; exit 77; }
+  local B=$DIR/slurm n i nodes="" hw
+  n=$(nhosts)
+  mkdir -p "$B"/{etc,state,spool,run,log}
+  hw=$(slurmd -C 2>/dev/null | head -1 | grep -oE 'CPUs=[0-9]+ .*ThreadsPerCore=[0-9]+' || echo "CPUs=$(nproc)")
+  {
+    cat <<CONF
+ClusterName=$NAME
+SlurmctldHost=$(hostname_of 1)($NET.1)
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+StateSaveLocation=$B/state
+SlurmdSpoolDir=$B/spool/%n
+SlurmctldPidFile=$B/run/slurmctld.pid
+SlurmdPidFile=$B/run/slurmd-%n.pid
+SlurmctldLogFile=$B/log/slurmctld.log
+SlurmdLogFile=$B/log/slurmd-%n.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/filetxt
+JobCompLoc=$B/log/jobcomp.txt
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+MpiDefault=pmix
+ReturnToService=2
+MinJobAge=3600
+KillWait=5
+InactiveLimit=0
+SlurmdTimeout=$((LOST_S * 2))
+MailProg=/bin/true
+CONF
+    for ((i = 1; i <= n; i++)); do
+      echo "NodeName=$(hostname_of "$i") NodeAddr=$NET.$i $hw RealMemory=1000 State=UNKNOWN"
+      nodes+=${nodes:+,}$(hostname_of "$i")
+    done
+    echo "PartitionName=debug Nodes=$nodes Default=YES MaxTime=INFINITE State=UP"
+  } >"$B/etc/slurm.conf"
+  if ! pgrep -x munged >/dev/null 2>&1; then
+    install -d -o munge -g munge /run/munge
+    runuser -u munge -- /usr/sbin/munged
+    for _ in $(seq 1 50); do [ -s /run/munge/munged.pid ] && break; sleep 0.1; done
+    cp /run/munge/munged.pid "$DIR/munged.started"
+  fi
+  export SLURM_CONF=$B/etc/slurm.conf
+  nsenter -t "$(holder_pid 1)" -n -u -m -- setsid slurmctld -D -c </dev/null >>"$B/log/slurmctld.stdout" 2>&1 &
+  for ((i = 1; i <= n; i++)); do
+    mkdir -p "$B/spool/$(hostname_of "$i")"
+    nsenter -t "$(holder_pid "$i")" -n -u -m -- setsid slurmd -D -N "$(hostname_of "$i")" \
+      </dev/null >>"$B/log/slurmd-$i.stdout" 2>&1 &
+  done
+  local idle=0
+  for _ in $(seq 1 300); do
+    idle=$(nsenter -t "$(holder_pid 1)" -n -u -m -- sinfo -h -N -o %T 2>/dev/null | grep -c '^idle' || true)
+    [ "$idle" -ge "$n" ] && break
+    sleep 0.2
+  done
+  if [ "$idle" -lt "$n" ]; then
+    tail -n 5 "$B"/log/*.log >&2 || true
+    die "SLURM: only $idle of $n nodes became idle (logs in $B/log)"
+  fi
+  echo "cluster $NAME: SLURM up, $n nodes idle; SLURM_CONF=$B/etc/slurm.conf (run clients with jobs/cluster.sh exec 1 ...)"
+}
+
+# fence HOST: what a power cut does to a host's processes (its namespaces stay, empty).
+# A host cut off the network by `cut` keeps running what it ran, and here, unlike on a
+# real cluster, it still reaches the shared file system: fence it before a --resume.
+cmd_fence() {
+  need_up
+  local i
+  i=$(host_index "${1:?fence HOST}")
+  kill_inside "$i"
+  echo "host $i ($(hostname_of "$i")): its processes are ended"
+}
+
 cmd_status() {
   [ -f "$DIR/nhosts" ] || { echo "cluster $NAME: down"; return 0; }
   local i
@@ -304,6 +404,8 @@ mpirun)
   cmd_mpirun "$@"
   ;;
 cut | mend) cmd_link "$@" ;;
+fence) cmd_fence "${2:-}" ;;
+slurm) cmd_slurm_up ;;
 status) cmd_status ;;
 env) cmd_env ;;
 probe) can_make ;;
