@@ -39,6 +39,13 @@ if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
+# A lost node ends the job instead of hanging it: srun's steps end when slurmd stops
+# answering (SlurmdTimeout); for mpirun inside the allocation, Open MPI's daemons give
+# up on a silent host after about 30 s instead of 8 minutes (docs/operations.md,
+# "Several nodes").
+export OMPI_MCA_oob_tcp_keepalive_time=${OMPI_MCA_oob_tcp_keepalive_time:-15}
+export OMPI_MCA_oob_tcp_keepalive_intvl=${OMPI_MCA_oob_tcp_keepalive_intvl:-5}
+export OMPI_MCA_oob_tcp_keepalive_probes=${OMPI_MCA_oob_tcp_keepalive_probes:-3}
 
 # Timestamped lines, as the batch log shows them.
 arcos_log() {
