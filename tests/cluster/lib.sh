@@ -18,6 +18,8 @@ cluster_up() {
 }
 
 cluster_down() {
+  # the daemons' logs outlive the cluster, for a failed test's post-mortem
+  [ ! -d "$ARCOS_CLUSTER_DIR/slurm/log" ] || cp -r "$ARCOS_CLUSTER_DIR/slurm/log" "$ARCOS_TMP/slurm-log"
   bash "$CLUSTER" down >/dev/null 2>&1 || true
 }
 

@@ -2,10 +2,7 @@
 # slurm).
 # 1. `sbatch -N 2 jobs/slurm-multinode.sbatch`: ranks on both hosts, outputs identical
 #    to a 1-host run of the same data.
-# 2. jobs/slurm-requeue.sbatch on 2 nodes with a real time limit: --time=5 with
-#    --signal=B:USR1@290, so slurmctld itself sends the signal when it next checks the
-#    limits; the ranks checkpoint and exit 75, the job requeues itself and the next
-#    start (given a longer limit) resumes to byte-identical results.
+# The time-limit requeue is tests/cluster/slurm_timelimit.sh (see there).
 source "$(dirname "$0")/../mpi/lib.sh"
 source "$(dirname "$0")/../ops/lib.sh"
 source "$(dirname "$0")/lib.sh"
@@ -57,39 +54,4 @@ cmpi --on 1 -np 2 -- "$ARCOS_BIN" run "$in" --output "$SHARED/ref" "${ref_args[@
 same_outputs "$SHARED/ref" "$SHARED/multi" "SLURM 2 nodes x 2 vs 1 host"
 echo "2-node job: ok in $((SECONDS - t0)) s"
 
-# 2. the time limit delivers the signal. A slow scoring stage (about 180 s of work on
-# 4 ranks) keeps the run going until slurmctld sends it (it checks the limits only every
-# so often: up to about 2 minutes late here).
-slow="$args --inject-fault stage=scoring,kind=delay,delay_ms=80,rate=0.5,seed=4"
-R=$SHARED/requeue
-id=$(ARCOS_INPUTS=$in ARCOS_ARGS=$slow ARCOS_OUTPUT=$R submit -N 2 -n 4 -O --time=5 \
-  --signal=B:USR1@290 "$ARCOS_SRC/jobs/slurm-requeue.sbatch")
-log=$SHARED/arcos-requeue-$id.out
-for ((i = 0; ; i++)); do
-  [ "$(job_field "$id" Restarts)" = 1 ] && break
-  [ "$(job_field "$id" JobState)" != COMPLETED ] || { cat "$log"; fail "the run finished before the time limit's signal"; }
-  [ "$i" -lt 1500 ] || { cat "$log"; fail "job $id was not requeued within 300 s"; }
-  sleep 0.2
-done
-echo "signalled by the time limit and requeued after $((SECONDS - t0)) s"
-# SLURM holds a requeued job for about two minutes: release it once the nodes are idle
-# (slurmd rejects a credential issued in the second it revoked the old one).
-for ((i = 0; ; i++)); do
-  [ "$(job_field "$id" JobState)" = PENDING ] &&
-    [ "$(on1 sinfo -h -N -o %T | grep -c '^idle')" = 2 ] && break
-  [ "$i" -lt 300 ] || fail "job $id not pending on idle nodes after the requeue"
-  sleep 0.2
-done
-sleep 2
-# The signal comes 290 s before the limit in every start: the requeued start gets an
-# hour, or it too would be signalled after 10 s and requeued again.
-on1 scontrol update JobId="$id" TimeLimit=60
-on1 scontrol update JobId="$id" StartTime=now
-assert_eq "$(wait_state "$id" 400)" "COMPLETED 0:0" "requeued job"
-cat "$log"
-grep -q 'got SIGUSR1' "$log" || fail "the batch shell did not get SIGUSR1"
-grep -q 'interrupted after a checkpoint (exit 75)' "$log" || fail "arcos-scale did not exit 75"
-grep -q "start 2 on 4 rank(s): --resume -> $R" "$log" || fail "the requeued start did not resume"
-assert_eq "$(hosts_of "$R/report.json")" "tslurm-n1 tslurm-n2" "hosts of the resumed run"
-same_outputs "$SHARED/ref" "$R" "time limit, requeue and resume on 2 nodes"
 echo "cluster slurm: ok in $((SECONDS - t0)) s"
