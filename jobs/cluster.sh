@@ -289,8 +289,9 @@ cmd_link() {
 }
 
 # slurm_up: one slurmctld (host 1) and one slurmd per host, each with its own NodeName,
-# spool, pid and log files under $DIR/slurm; clients run on a host (exec) and find it
-# through SLURM_CONF. munged is shared (its socket is on the shared /run); started here
+# pid and log files under $DIR/slurm and its spool in the host's own /tmp (node-local,
+# and short: slurmstepd's socket paths there must fit 108 bytes); clients run on a
+# host (exec) and find it through SLURM_CONF. munged is shared (its socket is on the shared /run); started here
 # when none runs, and then stopped by `down`.
 cmd_slurm_up() {
   need_up
@@ -309,7 +310,7 @@ SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
 StateSaveLocation=$B/state
-SlurmdSpoolDir=$B/spool/%n
+SlurmdSpoolDir=/tmp/slurmd
 SlurmctldPidFile=$B/run/slurmctld.pid
 SlurmdPidFile=$B/run/slurmd-%n.pid
 SlurmctldLogFile=$B/log/slurmctld.log
@@ -345,7 +346,6 @@ CONF
   export SLURM_CONF=$B/etc/slurm.conf
   nsenter -t "$(holder_pid 1)" -n -u -m -- setsid slurmctld -D -c </dev/null >>"$B/log/slurmctld.stdout" 2>&1 &
   for ((i = 1; i <= n; i++)); do
-    mkdir -p "$B/spool/$(hostname_of "$i")"
     nsenter -t "$(holder_pid "$i")" -n -u -m -- setsid slurmd -D -N "$(hostname_of "$i")" \
       </dev/null >>"$B/log/slurmd-$i.stdout" 2>&1 &
   done
