@@ -2,10 +2,11 @@
 # --signal=B:USR1@410, so slurmctld itself sends the signal when it next checks the
 # limits; the ranks checkpoint and exit 75, the job requeues itself and the next start
 # (given a longer limit) resumes to byte-identical results.
-# NOT RELIABLE YET, so not named test_*.sh and not in `ctest -L cluster`: in one run
-# slurmctld sent the signal 16 s after the start and everything else held; in three
-# others it sent none within 3 minutes although the signal was due 10 s after the
-# start (slurmctld's time-limit check is meant to run every 30 s). Run it by hand:
+# NOT RELIABLE YET, so not named test_*.sh and not in `ctest -L cluster`: slurmctld
+# sent the signal 16 s after the start in two runs and none within 3 minutes in two
+# others (it was due 10 s after the start); in the last run everything held up to
+# the JSON Lines outputs, identical, but h5dump could not open the resumed run's
+# results.h5. Neither is understood yet (docs/operations.md). Run it by hand:
 #   ctest --test-dir build -R cluster.slurm_timelimit
 source "$(dirname "$0")/../mpi/lib.sh"
 source "$(dirname "$0")/../ops/lib.sh"
