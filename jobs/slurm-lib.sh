@@ -39,6 +39,13 @@ while IFS= read -r arcos_env_line; do
   case $arcos_env_line in '' | '#'*) continue ;; esac
   export "${arcos_env_line?}"
 done <"$ARCOS_ROOT/cmake/openmpi.env"
+# A lost node ends the job instead of hanging it: srun's steps end when slurmd stops
+# answering (SlurmdTimeout); for mpirun inside the allocation, Open MPI's daemons give
+# up on a silent host after about 30 s instead of 8 minutes (docs/operations.md,
+# "Several nodes").
+export OMPI_MCA_oob_tcp_keepalive_time=${OMPI_MCA_oob_tcp_keepalive_time:-15}
+export OMPI_MCA_oob_tcp_keepalive_intvl=${OMPI_MCA_oob_tcp_keepalive_intvl:-5}
+export OMPI_MCA_oob_tcp_keepalive_probes=${OMPI_MCA_oob_tcp_keepalive_probes:-3}
 
 # Timestamped lines, as the batch log shows them.
 arcos_log() {

@@ -49,7 +49,8 @@ typedef struct {
   bool checkpoint;          /* journal finished partitions so --resume can continue (true) */
   double max_time;          /* seconds; then checkpoint and exit 75 (0 = no limit) */
   int64_t max_memory_mb;    /* per rank, on top of the process baseline (0 = no limit) */
-  int64_t reference_time;   /* epoch seconds; job start unless reference_time_set */
+  char *scratch_dir; /* --scratch: node-local space for what one rank alone reads back, or NULL */
+  int64_t reference_time; /* epoch seconds; job start unless reference_time_set */
   bool reference_time_set;
   int guarantee;               /* arcos_guarantee_t */
   int on_error;                /* arcos_on_error_t */

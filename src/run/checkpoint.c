@@ -32,6 +32,15 @@ static void state_path(const job_t *job, char *out, size_t n, const char *name) 
   snprintf(out, n, "%s/.arcos-state/%s", job->cfg->output, name);
 }
 
+/* A segment lives in this rank's --scratch directory when it has one (scratch.c),
+ * else in the checkpoint directory. */
+static void seg_path(const job_t *job, char *out, size_t n, const char *name) {
+  if (job->seg_dir != NULL)
+    snprintf(out, n, "%s/%s", job->seg_dir, name);
+  else
+    state_path(job, out, n, name);
+}
+
 /* Temporary name, fsync, rename (arcos_out_write_atomic); errno says why on failure. */
 static int write_file_sync(const char *path, const void *data, size_t len) {
   arcos_detail_t d;
@@ -228,7 +237,9 @@ int arcos_ckpt_setup(job_t *job, bool resume_found) {
       json_object_set_new(meta, "options", result_options(job->cfg));
       char *text = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
       json_decref(meta);
-      if (rc == ARCOS_OK && text != NULL) {
+      /* Without meta.json there is nothing to --resume: a run whose segments are on
+       * node-local scratch cannot be resumed (job->seg_dir is set on every rank alike). */
+      if (rc == ARCOS_OK && text != NULL && job->seg_dir == NULL) {
         state_path(job, path, sizeof path, "meta.json");
         rc = write_file_sync(path, text, strlen(text));
       }
@@ -404,7 +415,7 @@ int arcos_ckpt_commit(job_t *job, size_t part) {
   }
   char name[64], path[4400];
   snprintf(name, sizeof name, "seg-%zu.bin", part);
-  state_path(job, path, sizeof path, name);
+  seg_path(job, path, sizeof path, name);
   int rc = b.data != NULL ? write_file_sync(path, b.data, b.len) : ARCOS_ENOMEM;
   arcos_buf_free(&b);
   if (rc == ARCOS_EIO)
@@ -419,7 +430,7 @@ int arcos_ckpt_commit(job_t *job, size_t part) {
 int arcos_seg_open(job_t *job, size_t part, arcos_buf_t *b, seg_cursor_t *c) {
   char name[64], path[4400];
   snprintf(name, sizeof name, "seg-%zu.bin", part);
-  state_path(job, path, sizeof path, name);
+  seg_path(job, path, sizeof path, name);
   arcos_buf_reset(b);
   int rc = arcos_read_file(path, b);
   if (rc != ARCOS_OK || b->len < 8 + sizeof c->hdr || memcmp(b->data, SEG_MAGIC, 8) != 0)

@@ -61,6 +61,10 @@ static const arcos_opt_t options[] = {
         "journal finished partitions for --resume (--checkpoint=false: none)"),
     OPTN("max_memory_mb", ARCOS_OPT_I64, OFF(max_memory_mb), 0, 1e9, NULL, "MB",
          "per-rank memory for data, spilling to disk beyond it", "0: no limit"),
+    OPTN("scratch_dir", ARCOS_OPT_STRING, OFF(scratch_dir), 0, 0, "ARCOS_SCRATCH", "DIR",
+         "node-local directory for data only this rank reads back in this run: the spill "
+         "segments of --max-memory-mb with --checkpoint=false (docs/operations.md)",
+         "none"),
     OPTN("max_time", ARCOS_OPT_F64, OFF(max_time), 0, 1e9, NULL, "S",
          "stop after S seconds with a checkpoint and exit 75", "0: no limit"),
     OPTN("reference_time", ARCOS_OPT_TIME, OFF(reference_time), -1e15, 1e15, NULL, "TIME",
@@ -151,9 +155,10 @@ static const arcos_opt_t options[] = {
 
 #define NOPTIONS (sizeof options / sizeof options[0])
 
-/* "-o DIR" and the seed's "--alert-threshold" are aliases. */
-static const char *const aliases[] = {"o", "output", "alert-threshold", "scoring.alert_threshold",
-                                      NULL};
+/* "-o DIR", the seed's "--alert-threshold" and "--scratch" (the short name the SLURM
+ * scripts and docs use) are aliases. */
+static const char *const aliases[] = {
+    "o", "output", "alert-threshold", "scoring.alert_threshold", "scratch", "scratch_dir", NULL};
 static const arcos_optset_t run_options = {"run", options, NOPTIONS, aliases, true};
 
 const char *arcos_guarantee_name(int g) {
@@ -204,6 +209,7 @@ void arcos_config_free(arcos_config_t *cfg) {
   free(cfg->graph);
   free(cfg->queries);
   free(cfg->scoring_rules);
+  free(cfg->scratch_dir);
   arcos_rules_destroy(&cfg->rules);
   memset(cfg, 0, sizeof *cfg);
 }

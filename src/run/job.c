@@ -19,6 +19,7 @@
 #include "run/progress.h"
 #include "run/records.h"
 #include "run/report.h"
+#include "run/scratch.h"
 #include "run/spill.h"
 #include "run/store.h"
 #include "run/stream.h"
@@ -298,6 +299,8 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
   }
   if (cfg->max_memory_mb > 0 && setup_spill(job, memo_share) != ARCOS_EXIT_OK)
     return ARCOS_EXIT_FAILED;
+  if (arcos_scratch_open(job) != ARCOS_OK)
+    return ARCOS_EXIT_FAILED;
   if ((cfg->checkpoint || job->spill) && arcos_ckpt_setup(job, resumed) != ARCOS_OK)
     return ARCOS_EXIT_FAILED;
   if (cfg->max_time > 0)
@@ -462,6 +465,7 @@ static void teardown_state(job_t *job) {
   arcos_cache_destroy(&job->cache);
   arcos_progress_destroy(&job->progress);
   arcos_ckpt_close(job, false);
+  arcos_scratch_close(job);
   free(job->part_state);
   free(job->skips);
   if (job->part_status != NULL)

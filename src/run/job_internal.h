@@ -62,7 +62,8 @@ struct arcos_job {
   size_t nskips;
   /* bounded memory (spill.c): records live in their segments, not in memory */
   bool spill;
-  uint64_t budget;                                    /* bytes the job's data may use per rank */
+  char *seg_dir;   /* this rank's directory under --scratch for its segments; NULL: .arcos-state */
+  uint64_t budget; /* bytes the job's data may use per rank */
   uint64_t *part_nitems, *part_nfails, *part_idbytes; /* per partition (own ones) */
   uint64_t *base_line;   /* per partition: first line number of a JSON Lines range - 1 */
   uint8_t **part_status; /* per own partition, per item: ITEM_STORED or ITEM_DUPLICATE */

@@ -1,0 +1,56 @@
+# Helpers for the cluster tests (sourced after tests/mpi/lib.sh and tests/ops/lib.sh):
+# a cluster of namespaced hosts made by jobs/cluster.sh, private to the test (its own
+# name, subnet and state directory under ARCOS_TMP, so tests and other people's runs
+# never share one), removed when the test ends, whatever way it ends.
+# Where namespaces cannot be made the test skips (exit 77), and fails in CI.
+
+CLUSTER=$ARCOS_SRC/jobs/cluster.sh
+
+# cluster_up N NAME OCTET: hosts NAME-n1..NAME-nN on 10.251.OCTET.0/24.
+cluster_up() {
+  export ARCOS_CLUSTER_NAME=$2 ARCOS_CLUSTER_NET=10.251.$3
+  export ARCOS_CLUSTER_DIR=$ARCOS_TMP/cluster
+  local why
+  why=$(bash "$CLUSTER" probe 2>&1) || skip_or_fail "cannot make network namespaces here: $why"
+  trap cluster_down EXIT
+  bash "$CLUSTER" up "$1" || fail "jobs/cluster.sh up $1 failed"
+  SHARED=$ARCOS_CLUSTER_DIR/shared
+}
+
+cluster_down() {
+  # the daemons' logs outlive the cluster, for a failed test's post-mortem
+  [ ! -d "$ARCOS_CLUSTER_DIR/slurm/log" ] || cp -r "$ARCOS_CLUSTER_DIR/slurm/log" "$ARCOS_TMP/slurm-log"
+  bash "$CLUSTER" down >/dev/null 2>&1 || true
+}
+
+# cmpi [--on LIST] [mpirun args] -- CMD...: jobs/cluster.sh mpirun
+cmpi() {
+  bash "$CLUSTER" mpirun "$@"
+}
+
+# cexec HOST CMD...: jobs/cluster.sh exec
+cexec() {
+  bash "$CLUSTER" exec "$@"
+}
+
+# hosts_of REPORT: the distinct hosts of report.json's ranks, sorted, one line.
+hosts_of() {
+  jq -r '[.ranks[].host] | unique | join(" ")' "$1"
+}
+
+# evidence_h5 FILE: every column of results.h5's tables, as text.
+evidence_h5() {
+  h5dump -g /evidence -g /duplicates -g /errors -g /alerts "$1" | sed 1d
+}
+
+# same_outputs A B WHAT: the outputs that must not depend on placement.
+same_outputs() {
+  local f
+  for f in results.jsonl dlq.jsonl duplicates.jsonl; do
+    assert_same_file "$1/$f" "$2/$f" "$f ($3)"
+  done
+  evidence_h5 "$1/results.h5" >"$1.h5.txt"
+  evidence_h5 "$2/results.h5" >"$2.h5.txt"
+  assert_same_file "$1.h5.txt" "$2.h5.txt" "results.h5 tables ($3)"
+  assert_eq "$(json_get "$2/report.json" .records.conserved)" true "conservation ($3)"
+}
