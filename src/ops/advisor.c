@@ -128,6 +128,32 @@ static double io_share(const json_t *rep) {
   return total > 0 ? io / total : 0.0;
 }
 
+/* Ranks busy for unequal times: cut the input finer so that they can even out. */
+static void rule_load_imbalance(adv_t *a, const json_t *rep, const json_t *ranks, double nranks,
+                                double bal) {
+  double ppr = num_or(rep, "config.partitions_per_rank", 4);
+  double pbytes = num_or(rep, "config.partition_bytes", 0);
+  double input_bytes = num_or(rep, "processing_metrics.resource_utilization.input_bytes", 0);
+  double workers = num_or(rep, "processing_metrics.resource_utilization.workers", nranks);
+  int slow = 0;
+  double busy_max = 0;
+  double busy_sum = rank_sum(ranks, "busy_s", &slow, &busy_max);
+  double mean = json_array_size(ranks) ? busy_sum / (double)json_array_size(ranks) : 0.0;
+  char smaller[64];
+  if (pbytes > 0)
+    snprintf(smaller, sizeof smaller, "--partition-bytes %.0f", fmax(4096.0, floor(pbytes / 4)));
+  else if (input_bytes > 0 && workers > 0)
+    snprintf(smaller, sizeof smaller, "--partition-bytes %.0f",
+             fmax(4096.0, floor(input_bytes / (workers * ppr * 4))));
+  else
+    snprintf(smaller, sizeof smaller, "a smaller --partition-bytes");
+  add(a, true, "load_imbalance", "--partitions-per-rank",
+      "load balance is %.2f (< %.2f): rank %d was busy %.3f s against a mean of %.3f s; cut "
+      "the input finer so ranks can even out: --partitions-per-rank %.0f (now %.0f) or %s, "
+      "or split large input files",
+      bal, ARCOS_ADV_BALANCE_MIN, slow, busy_max, mean, fmin(4096.0, ppr * 4), ppr, smaller);
+}
+
 static void rules_processing(adv_t *a, const json_t *rep) {
   const json_t *ranks = at(rep, "ranks");
   /* Ranks that mostly wait on reading: the busy-time figures (efficiency, balance) then
@@ -139,7 +165,6 @@ static void rules_processing(adv_t *a, const json_t *rep) {
   double eff = 1, bal = 1, wall = 0;
   double ppr = num_or(rep, "config.partitions_per_rank", 4);
   double pbytes = num_or(rep, "config.partition_bytes", 0);
-  double input_bytes = num_or(rep, "processing_metrics.resource_utilization.input_bytes", 0);
   double parts = num_or(rep, "processing_metrics.resource_utilization.partitions", -1);
   double workers = num_or(rep, "processing_metrics.resource_utilization.workers", nranks);
   bool have_bal = num(rep, "processing_metrics.load_balance", &bal);
@@ -160,25 +185,8 @@ static void rules_processing(adv_t *a, const json_t *rep) {
           eff, ARCOS_ADV_EFFICIENCY_MIN, nranks, (1.0 - eff) * 100.0,
           fmax(1.0, floor(nranks * eff)), fmax(1.0, floor(nranks * eff)));
   }
-  if (!reading && nranks > 1 && have_bal && bal < ARCOS_ADV_BALANCE_MIN) {
-    int slow = 0;
-    double busy_max = 0;
-    double busy_sum = rank_sum(ranks, "busy_s", &slow, &busy_max);
-    double mean = json_array_size(ranks) ? busy_sum / (double)json_array_size(ranks) : 0.0;
-    char smaller[64];
-    if (pbytes > 0)
-      snprintf(smaller, sizeof smaller, "--partition-bytes %.0f", fmax(4096.0, floor(pbytes / 4)));
-    else if (input_bytes > 0 && workers > 0)
-      snprintf(smaller, sizeof smaller, "--partition-bytes %.0f",
-               fmax(4096.0, floor(input_bytes / (workers * ppr * 4))));
-    else
-      snprintf(smaller, sizeof smaller, "a smaller --partition-bytes");
-    add(a, true, "load_imbalance", "--partitions-per-rank",
-        "load balance is %.2f (< %.2f): rank %d was busy %.3f s against a mean of %.3f s; cut "
-        "the input finer so ranks can even out: --partitions-per-rank %.0f (now %.0f) or %s, "
-        "or split large input files",
-        bal, ARCOS_ADV_BALANCE_MIN, slow, busy_max, mean, fmin(4096.0, ppr * 4), ppr, smaller);
-  }
+  if (!reading && nranks > 1 && have_bal && bal < ARCOS_ADV_BALANCE_MIN)
+    rule_load_imbalance(a, rep, ranks, nranks, bal);
   if (!reading && num(rep, "processing_metrics.total_processing_time", &wall) &&
       wall > ARCOS_ADV_WALL_MAX_S) {
     double tp = num_or(rep, "processing_metrics.throughput", 0);

@@ -99,6 +99,75 @@ static void by_label(prom_t *p, const json_t *rep, const char *path, const char 
   }
 }
 
+/* The batch latency summary and the score histogram. */
+static void distribution_metrics(prom_t *p, const json_t *rep) {
+  char l[64];
+  /* Batch latency summary: quantiles in seconds, with _sum and _count. */
+  const json_t *lat = arcos_ops_at(rep, "processing_metrics.latency_ms");
+  if (json_is_object(lat)) {
+    family(p, "arcos_batch_latency_seconds", "summary",
+           "Processing time of one batch (quantile 1 is the maximum)");
+    static const char *const qk[] = {"p50", "p95", "p99", "max"};
+    static const char *const qv[] = {"0.5", "0.95", "0.99", "1"};
+    for (int i = 0; i < 4; i++) {
+      snprintf(l, sizeof l, "quantile=\"%s\"", qv[i]);
+      sample(p, "arcos_batch_latency_seconds", l, arcos_ops_num(lat, qk[i], 0) / 1000.0);
+    }
+    /* per_record_mean is Σ batch ms / input records */
+    sample(p, "arcos_batch_latency_seconds_sum", "",
+           arcos_ops_num(lat, "per_record_mean", 0) * arcos_ops_num(rep, "records.input", 0) /
+               1000.0);
+    sample(p, "arcos_batch_latency_seconds_count", "", arcos_ops_num(lat, "batches", 0));
+  }
+
+  /* Score histogram: bucket k of the report holds integer scores 10k..10k+9 (the last
+   * one 90..100), so le = 10k+9 is exact. */
+  const json_t *hist = arcos_ops_at(rep, "scores.histogram");
+  if (json_is_array(hist) && json_array_size(hist) == 10) {
+    family(p, "arcos_score", "histogram", "Quality scores (0-100) of stored records");
+    double cum = 0;
+    for (size_t k = 0; k < 10; k++) {
+      cum += json_number_value(json_array_get(hist, k));
+      snprintf(l, sizeof l, "le=\"%zu\"", k == 9 ? (size_t)100 : 10 * k + 9);
+      sample(p, "arcos_score_bucket", l, cum);
+    }
+    sample(p, "arcos_score_bucket", "le=\"+Inf\"", cum);
+    sample(p, "arcos_score_sum", "", arcos_ops_num(rep, "scores.mean", 0) * cum);
+    sample(p, "arcos_score_count", "", cum);
+  }
+}
+
+/* Per query: its time and result count; the advisor's recommendations by category. */
+static void query_metrics(prom_t *p, const json_t *rep) {
+  char l[256], esc[160];
+  const json_t *qs = arcos_ops_at(rep, "queries");
+  if (json_is_array(qs) && json_array_size(qs) > 0) {
+    family(p, "arcos_query_duration_seconds", "gauge", "Time of each graph query");
+    size_t i;
+    const json_t *q;
+    json_array_foreach(qs, i, q) {
+      escape_label(arcos_ops_str(q, "id", "?"), esc, sizeof esc);
+      snprintf(l, sizeof l, "query=\"%s\"", esc);
+      sample(p, "arcos_query_duration_seconds", l,
+             arcos_ops_num(q, "performance_metrics.query_time", 0));
+    }
+    family(p, "arcos_query_results", "gauge", "Result count of each graph query (before limit)");
+    json_array_foreach(qs, i, q) {
+      escape_label(arcos_ops_str(q, "id", "?"), esc, sizeof esc);
+      snprintf(l, sizeof l, "query=\"%s\"", esc);
+      sample(p, "arcos_query_results", l, arcos_ops_num(q, "count", 0));
+    }
+  }
+
+  family(p, "arcos_recommendations", "gauge", "Recommendations made by the advisor, by category");
+  snprintf(l, sizeof l, "category=\"scalability\"");
+  sample(p, "arcos_recommendations", l,
+         (double)json_array_size(arcos_ops_at(rep, "scalability_recommendations")));
+  snprintf(l, sizeof l, "category=\"optimization\"");
+  sample(p, "arcos_recommendations", l,
+         (double)json_array_size(arcos_ops_at(rep, "optimization_recommendations")));
+}
+
 static void job_metrics(prom_t *p, const json_t *rep) {
   char l[256], esc[160];
   escape_label(arcos_ops_str(rep, "version", "unknown"), esc, sizeof esc);
@@ -165,40 +234,7 @@ static void job_metrics(prom_t *p, const json_t *rep) {
   scalar(p, rep, "processing_metrics.resource_utilization.input_bytes", 1,
          "arcos_input_bytes_total", "counter", "Bytes of input planned");
 
-  /* Batch latency summary: quantiles in seconds, with _sum and _count. */
-  const json_t *lat = arcos_ops_at(rep, "processing_metrics.latency_ms");
-  if (json_is_object(lat)) {
-    family(p, "arcos_batch_latency_seconds", "summary",
-           "Processing time of one batch (quantile 1 is the maximum)");
-    static const char *const qk[] = {"p50", "p95", "p99", "max"};
-    static const char *const qv[] = {"0.5", "0.95", "0.99", "1"};
-    for (int i = 0; i < 4; i++) {
-      snprintf(l, sizeof l, "quantile=\"%s\"", qv[i]);
-      sample(p, "arcos_batch_latency_seconds", l, arcos_ops_num(lat, qk[i], 0) / 1000.0);
-    }
-    /* per_record_mean is Σ batch ms / input records */
-    sample(p, "arcos_batch_latency_seconds_sum", "",
-           arcos_ops_num(lat, "per_record_mean", 0) * arcos_ops_num(rep, "records.input", 0) /
-               1000.0);
-    sample(p, "arcos_batch_latency_seconds_count", "", arcos_ops_num(lat, "batches", 0));
-  }
-
-  /* Score histogram: bucket k of the report holds integer scores 10k..10k+9 (the last
-   * one 90..100), so le = 10k+9 is exact. */
-  const json_t *hist = arcos_ops_at(rep, "scores.histogram");
-  if (json_is_array(hist) && json_array_size(hist) == 10) {
-    family(p, "arcos_score", "histogram", "Quality scores (0-100) of stored records");
-    double cum = 0;
-    for (size_t k = 0; k < 10; k++) {
-      cum += json_number_value(json_array_get(hist, k));
-      snprintf(l, sizeof l, "le=\"%zu\"", k == 9 ? (size_t)100 : 10 * k + 9);
-      sample(p, "arcos_score_bucket", l, cum);
-    }
-    sample(p, "arcos_score_bucket", "le=\"+Inf\"", cum);
-    sample(p, "arcos_score_sum", "", arcos_ops_num(rep, "scores.mean", 0) * cum);
-    sample(p, "arcos_score_count", "", cum);
-  }
-
+  distribution_metrics(p, rep);
   scalar(p, rep, "stream.batch_size.final", 1, "arcos_batch_size_records", "gauge",
          "Batch size at the end of the run (adaptive batching)");
   scalar(p, rep, "stream.dropped", 1, "arcos_stream_dropped_records_total", "counter",
@@ -229,32 +265,7 @@ static void job_metrics(prom_t *p, const json_t *rep) {
   scalar(p, rep, "graph.edges", 1, "arcos_graph_edges", "gauge",
          "Relationships of the evidence graph");
 
-  const json_t *qs = arcos_ops_at(rep, "queries");
-  if (json_is_array(qs) && json_array_size(qs) > 0) {
-    family(p, "arcos_query_duration_seconds", "gauge", "Time of each graph query");
-    size_t i;
-    const json_t *q;
-    json_array_foreach(qs, i, q) {
-      escape_label(arcos_ops_str(q, "id", "?"), esc, sizeof esc);
-      snprintf(l, sizeof l, "query=\"%s\"", esc);
-      sample(p, "arcos_query_duration_seconds", l,
-             arcos_ops_num(q, "performance_metrics.query_time", 0));
-    }
-    family(p, "arcos_query_results", "gauge", "Result count of each graph query (before limit)");
-    json_array_foreach(qs, i, q) {
-      escape_label(arcos_ops_str(q, "id", "?"), esc, sizeof esc);
-      snprintf(l, sizeof l, "query=\"%s\"", esc);
-      sample(p, "arcos_query_results", l, arcos_ops_num(q, "count", 0));
-    }
-  }
-
-  family(p, "arcos_recommendations", "gauge", "Recommendations made by the advisor, by category");
-  snprintf(l, sizeof l, "category=\"scalability\"");
-  sample(p, "arcos_recommendations", l,
-         (double)json_array_size(arcos_ops_at(rep, "scalability_recommendations")));
-  snprintf(l, sizeof l, "category=\"optimization\"");
-  sample(p, "arcos_recommendations", l,
-         (double)json_array_size(arcos_ops_at(rep, "optimization_recommendations")));
+  query_metrics(p, rep);
 }
 
 static void rank_metrics(prom_t *p, const json_t *rep) {
