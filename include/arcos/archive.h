@@ -22,7 +22,7 @@
 /* Version 2 replaced the fixed signal-input columns by the values of the scoring
  * rules' paths (rule_values, with the root attribute rule_paths). */
 #define ARCOS_ARCHIVE_VERSION 2
-#define ARCOS_ARCHIVE_VERSION_MIN 2
+#define ARCOS_ARCHIVE_VERSION_MIN 1
 
 typedef struct {
   uint64_t chunk_rows;     /* rows per chunk of the row columns (default 65536) */

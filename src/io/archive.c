@@ -585,8 +585,8 @@ int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_deta
       version < ARCOS_ARCHIVE_VERSION_MIN || version > ARCOS_ARCHIVE_VERSION) {
     rc = arcos_detail_set(d, ARCOS_EINVALID, path, 0,
                           "archive format version %" PRId64 " is not supported (this build "
-                          "reads version %d); convert the inputs again with this build",
-                          version, ARCOS_ARCHIVE_VERSION);
+                          "reads versions %d to %d); convert the inputs again with this build",
+                          version, ARCOS_ARCHIVE_VERSION_MIN, ARCOS_ARCHIVE_VERSION);
     goto out;
   }
   if (arcos_h5r_attr_i64(h, "/", "records", &records) != ARCOS_OK ||
@@ -600,6 +600,8 @@ int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_deta
   }
   uint64_t n = (uint64_t)records;
   for (int k = 0; k < C_COUNT; k++) {
+    if (k == C_RULE_VALUES && version < 2)
+      continue; /* version 1: scored from the stored `data` (docs/formats.md) */
     if (COLS[k].type == T_STRING) {
       rc = check_string_column(h, path, "/records", COLS[k].name, n, d);
     } else {
@@ -774,8 +776,8 @@ static int damaged_rows(arcos_h5r_t *h, const char *path, uint64_t row, uint64_t
 
 /* Every column of rows [row, row + n) that the rows need into cols; err receives the
  * message of a failed read. */
-static int read_slice(arcos_h5r_t *h, rcol_t *cols, uint64_t row, uint64_t n, char *err,
-                      size_t errsize) {
+static int read_slice(arcos_h5r_t *h, rcol_t *cols, uint64_t row, uint64_t n, bool rule_values,
+                      char *err, size_t errsize) {
   /* error_kind first: the columns only stored failures use (reader flag, message, raw
    * text) are read only for slices that hold one (byte_offset is always read: a valid
    * row can still fail at run time, e.g. a smaller max_record_bytes); `input` is never
@@ -791,6 +793,11 @@ static int read_slice(arcos_h5r_t *h, rcol_t *cols, uint64_t row, uint64_t n, ch
       continue;
     if (!any_error && (k == C_ERROR_READER || k == C_ERROR_MESSAGE || k == C_RAW)) {
       cols[k].have_next = false; /* skipped: the next read of it starts afresh */
+      continue;
+    }
+    if (k == C_RULE_VALUES && !rule_values) { /* a version 1 archive: every row holds none */
+      memset(cols[k].off, 0, (size_t)n * sizeof *cols[k].off);
+      memset(cols[k].len, 0, (size_t)n * sizeof *cols[k].len);
       continue;
     }
     if (COLS[k].type == T_STRING) {
@@ -855,9 +862,15 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
   if (chunk <= 0 || chunk > (1 << 22))
     chunk = 65536;
   uint64_t slice = (uint64_t)chunk;
-  /* The paths of rule_values: absent, the rules read the stored `data` instead. */
+  /* The paths of rule_values: absent, the rules read the stored `data` instead. Version 1
+   * archives have no rule_values column: their rows are scored from `data`. */
+  int64_t version = ARCOS_ARCHIVE_VERSION;
+  if (rc == ARCOS_OK && arcos_h5r_attr_i64(h, "/", "arcos_format_version", &version) != ARCOS_OK)
+    version = ARCOS_ARCHIVE_VERSION;
+  bool rule_values = version >= 2;
   char *rule_paths = NULL;
-  if (rc == ARCOS_OK && arcos_h5r_attr_string(h, "/", "rule_paths", &rule_paths) != ARCOS_OK)
+  if (rc == ARCOS_OK && rule_values &&
+      arcos_h5r_attr_string(h, "/", "rule_paths", &rule_paths) != ARCOS_OK)
     rule_paths = NULL;
   size_t paths_len = rule_paths != NULL ? strlen(rule_paths) : 0;
   rcol_t cols[C_COUNT];
@@ -882,7 +895,7 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
       stop = end;
     uint64_t n = stop - row;
     t0 = arcos_now();
-    rc = read_slice(h, cols, row, n, err, sizeof err);
+    rc = read_slice(h, cols, row, n, rule_values, err, sizeof err);
     st->io_s += arcos_now() - t0;
     if (rc == ARCOS_EIO || rc == ARCOS_EINVALID || rc == ARCOS_ERANGE || rc == ARCOS_ENOENT) {
       rc = damaged_rows(h, path, row, n, err, onerror, arg, st, &cols[C_LINE].v, &cols[C_OFFSET].v);
