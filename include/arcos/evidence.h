@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "arcos/error.h"
+#include "arcos/fieldval.h"
 #include "arcos/util.h"
 
 /* Weights and thresholds of SPEC §2 (job config "scoring" object). */
@@ -138,6 +139,20 @@ typedef struct {
 arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring, int64_t reference_time,
                                             size_t max_record_bytes);
 void arcos_evidence_destroy(arcos_evidence_ctx_t **ctx);
+
+/* The scoring rules' hook (fieldval.h): the paths whose values every ingestion fills
+ * (borrowed: they must outlive ctx or the next call; at most 60; NULL clears them).
+ * ARCOS_EINVALID for an empty path or component or too many paths. */
+int arcos_evidence_set_fieldpaths(arcos_evidence_ctx_t *ctx, const arcos_fieldpaths_t *paths);
+/* After a successful arcos_ev_ingest() or arcos_ev_from_fields(): one value per path,
+ * in the order given, read from `data` in the walk that wrote its canonical form (an
+ * archive row: from its stored canonical text). Valid until the next ingestion on ctx.
+ * With paths set, arcos_ev_ingest_memo() declines (the memo does not keep them). */
+const arcos_fieldval_t *arcos_ev_fieldvals(const arcos_evidence_ctx_t *ctx, size_t *n);
+/* Reads every record with jansson only: the oracle reader of the differential fuzz
+ * target and tests. jansson cannot read what SPEC §1 adds (integers beyond 64 bits,
+ * NaN / Infinity, lone surrogates, NUL in keys): those are parse errors there. */
+void arcos_evidence_use_jansson(arcos_evidence_ctx_t *ctx, bool on);
 
 /* Stage 1, ingestion: parse text[0..len) (one JSON value, surrounding whitespace and
  * a trailing CR allowed), validate and normalise into *rec. Returns 0, ARCOS_EPARSE

@@ -91,6 +91,7 @@
 #include <string.h>
 
 #include "evidence/canonical_internal.h"
+#include "evidence/fastjson.h"
 
 #define ID_MAX_BYTES 256
 #define WEIGHT_MAX 255
@@ -117,6 +118,20 @@ struct arcos_evidence_ctx {
   bool use_memo;
   arcos_ev_memo_t memo;
   arcos_buf_t envelope; /* the record text with `data` replaced, reused */
+  /* The per-record reader (fastjson.h); the jansson tree above is the fallback for
+   * texts it declines, and the only reader when use_jansson is set (tests, fuzzing). */
+  arcos_fastjson_t *fj;
+  bool use_jansson;
+  bool fast;            /* the current record was read by fj: fr holds it */
+  arcos_fj_record_t fr; /* valid while fast */
+  /* The scoring rules' paths (arcos_evidence_set_fieldpaths) and their values for the
+   * current record: fr.vals after the fast reader, jvals after jansson. */
+  const char *const *paths;
+  size_t npaths;
+  arcos_fieldval_t *jvals;
+  const arcos_fieldval_t *vals;
+  size_t nvals;
+  arcos_buf_t pathkey; /* one path component, NUL-terminated, for json_object_get */
 };
 
 void arcos_scoring_defaults(arcos_scoring_t *s) {
@@ -209,7 +224,9 @@ arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring, int6
   ctx->max_record_bytes = max_record_bytes;
   ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
   ctx->md = EVP_MD_CTX_new();
-  if (ctx->sha256 == NULL || ctx->md == NULL || arcos_buf_reserve(&ctx->canon, 4096) != 0) {
+  ctx->fj = arcos_fastjson_create();
+  if (ctx->sha256 == NULL || ctx->md == NULL || ctx->fj == NULL ||
+      arcos_buf_reserve(&ctx->canon, 4096) != 0) {
     arcos_evidence_destroy(&ctx);
     return NULL;
   }
@@ -224,10 +241,37 @@ void arcos_evidence_destroy(arcos_evidence_ctx_t **pctx) {
   arcos_canon_scratch_free(&ctx->scratch);
   arcos_buf_free(&ctx->canon);
   arcos_buf_free(&ctx->envelope);
+  arcos_buf_free(&ctx->pathkey);
+  arcos_fastjson_destroy(&ctx->fj);
+  free(ctx->jvals);
   EVP_MD_CTX_free(ctx->md);
   EVP_MD_free(ctx->sha256);
   free(ctx);
   *pctx = NULL;
+}
+
+void arcos_evidence_use_jansson(arcos_evidence_ctx_t *ctx, bool on) { ctx->use_jansson = on; }
+
+int arcos_evidence_set_fieldpaths(arcos_evidence_ctx_t *ctx, const arcos_fieldpaths_t *paths) {
+  size_t n = paths != NULL ? paths->npaths : 0;
+  int rc = arcos_fastjson_set_fieldpaths(ctx->fj, paths);
+  if (rc != ARCOS_OK)
+    return rc;
+  arcos_fieldval_t *jvals = NULL;
+  if (n != 0 && (jvals = calloc(n, sizeof *jvals)) == NULL)
+    return ARCOS_ENOMEM;
+  free(ctx->jvals);
+  ctx->jvals = jvals;
+  ctx->paths = n != 0 ? paths->paths : NULL;
+  ctx->npaths = n;
+  ctx->vals = NULL;
+  ctx->nvals = 0;
+  return ARCOS_OK;
+}
+
+const arcos_fieldval_t *arcos_ev_fieldvals(const arcos_evidence_ctx_t *ctx, size_t *n) {
+  *n = ctx->nvals;
+  return ctx->vals;
 }
 
 static int sha256(arcos_evidence_ctx_t *ctx, const void *data, size_t len,
@@ -286,6 +330,9 @@ static void release_record(arcos_evidence_ctx_t *ctx) {
   ctx->data = ctx->provenance = ctx->checksum = NULL;
   ctx->fields = NULL;
   ctx->use_memo = false;
+  ctx->fast = false;
+  ctx->vals = NULL;
+  ctx->nvals = 0;
 }
 
 /* A string member as (pointer, length), or "" when missing or not a string. */
@@ -300,35 +347,82 @@ static void string_member(const json_t *obj, const char *key, const char **s, si
   }
 }
 
-static int normalise_id(arcos_evidence_ctx_t *ctx, const json_t *root, arcos_evidence_t *rec,
-                        arcos_detail_t *detail) {
-  const json_t *id = json_object_get(root, "id");
-  if (id == NULL)
+/* The checks of `id` both readers share. kind: the JSON type's name, NULL when `id` is
+ * absent; usable: a string or an integer, whose normalised text is s[0..len). */
+static int check_id(const char *kind, bool usable, const char *s, size_t len, arcos_evidence_t *rec,
+                    arcos_detail_t *detail) {
+  if (kind == NULL)
     return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
                             "record has no \"id\"; every record needs a non-empty string or "
                             "integer \"id\"");
-  if (json_is_integer(id)) {
-    int n = snprintf(ctx->id_buf, sizeof ctx->id_buf, "%lld", (long long)json_integer_value(id));
-    rec->id = ctx->id_buf;
-    rec->id_len = (size_t)n;
-    return ARCOS_OK;
-  }
-  if (!json_is_string(id))
+  if (!usable)
     return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
-                            "\"id\" must be a non-empty string or an integer (got %s)",
-                            json_kind(id));
-  size_t len = json_string_length(id);
+                            "\"id\" must be a non-empty string or an integer (got %s)", kind);
   if (len == 0)
     return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
                             "\"id\" must be a non-empty string or an integer (got an empty "
                             "string)");
+  /* An integer of any size is its digits (SPEC §1), and they count like a string's. */
   if (len > ID_MAX_BYTES)
     return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
                             "\"id\" is %zu bytes, over the limit of %d; use a shorter id "
                             "(e.g. a hash of the long one)",
                             len, ID_MAX_BYTES);
-  rec->id = json_string_value(id);
+  rec->id = s;
   rec->id_len = len;
+  return ARCOS_OK;
+}
+
+static int normalise_id(arcos_evidence_ctx_t *ctx, const json_t *root, arcos_evidence_t *rec,
+                        arcos_detail_t *detail) {
+  const json_t *id = json_object_get(root, "id");
+  if (json_is_integer(id)) {
+    int n = snprintf(ctx->id_buf, sizeof ctx->id_buf, "%lld", (long long)json_integer_value(id));
+    return check_id("integer", true, ctx->id_buf, (size_t)n, rec, detail);
+  }
+  if (json_is_string(id))
+    return check_id("string", true, json_string_value(id), json_string_length(id), rec, detail);
+  return check_id(id != NULL ? json_kind(id) : NULL, false, NULL, 0, rec, detail);
+}
+
+/* The JSON type of a member read by the fast reader, named as json_kind() names it. */
+static const char *fj_kind_name(uint8_t kind) {
+  static const char *const names[] = {
+      [ARCOS_FJ_ABSENT] = NULL,   [ARCOS_FJ_NULL] = "null",     [ARCOS_FJ_BOOL] = "bool",
+      [ARCOS_FJ_INT] = "integer", [ARCOS_FJ_FLOAT] = "float",   [ARCOS_FJ_STRING] = "string",
+      [ARCOS_FJ_ARRAY] = "array", [ARCOS_FJ_OBJECT] = "object",
+  };
+  return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
+}
+
+/* Validation and normalisation of a record the fast reader read (ctx->fr), with the
+ * same rules and messages as ingest_root(). */
+static int ingest_fast(arcos_evidence_ctx_t *ctx, size_t len, arcos_evidence_t *rec,
+                       arcos_detail_t *detail) {
+  const arcos_fj_record_t *r = &ctx->fr;
+  int rc = check_id(fj_kind_name(r->id.kind),
+                    r->id.kind == ARCOS_FJ_STRING || r->id.kind == ARCOS_FJ_INT, r->id.s, r->id.len,
+                    rec, detail);
+  if (rc != ARCOS_OK)
+    return rc;
+  if (r->type.kind == ARCOS_FJ_STRING) {
+    rec->type = r->type.s;
+    rec->type_len = r->type.len;
+  }
+  if (r->source.kind == ARCOS_FJ_STRING) {
+    rec->source = r->source.s;
+    rec->source_len = r->source.len;
+  }
+  rec->timestamp_valid = r->timestamp.kind == ARCOS_FJ_STRING &&
+                         arcos_rfc3339_parse(r->timestamp.s, r->timestamp.len, &rec->timestamp) ==
+                             ARCOS_OK;
+  if (!rec->timestamp_valid)
+    rec->timestamp = 0;
+  rec->checksum_present = r->checksum.kind != ARCOS_FJ_ABSENT && r->checksum.kind != ARCOS_FJ_NULL;
+  ctx->fast = true;
+  ctx->record_len = len;
+  ctx->vals = r->vals;
+  ctx->nvals = r->nvals;
   return ARCOS_OK;
 }
 
@@ -345,6 +439,9 @@ int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len, arc
                             "record is %zu bytes, over max_record_bytes %zu; split the record "
                             "or raise max_record_bytes",
                             len, ctx->max_record_bytes);
+  /* The fast reader first; jansson for what it declines, which gives the message. */
+  if (!ctx->use_jansson && arcos_fastjson_parse(ctx->fj, text, len, &ctx->fr) == ARCOS_OK)
+    return ingest_fast(ctx, len, rec, detail);
   json_error_t err;
   json_t *root = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
   if (root == NULL) {
@@ -357,6 +454,50 @@ int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len, arc
                             err.position);
   }
   return ingest_root(ctx, root, len, rec, detail);
+}
+
+/* The rules' field values from a jansson tree of `data` (the oracle of the fast
+ * reader's values, and the reader of texts it declines): each path looked up key by
+ * key (jansson keeps the last of repeated keys, as Python does). */
+static int fill_json_vals(arcos_evidence_ctx_t *ctx, const json_t *data) {
+  for (size_t i = 0; i < ctx->npaths; i++) {
+    const json_t *v = data;
+    const char *p = ctx->paths[i];
+    while (v != NULL) {
+      if (!json_is_object(v)) {
+        v = NULL;
+        break;
+      }
+      const char *dot = strchr(p, '.');
+      size_t n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+      arcos_buf_reset(&ctx->pathkey);
+      if (arcos_buf_append(&ctx->pathkey, p, n) != 0 || arcos_buf_terminate(&ctx->pathkey) != 0)
+        return ARCOS_ENOMEM;
+      v = json_object_get(v, ctx->pathkey.data);
+      if (dot == NULL)
+        break;
+      p = dot + 1;
+    }
+    arcos_fieldval_t *fv = &ctx->jvals[i];
+    fv->num = 0.0;
+    if (v == NULL) {
+      fv->kind = ARCOS_FV_MISSING;
+    } else if (json_is_integer(v)) {
+      fv->kind = ARCOS_FV_NUMBER;
+      fv->num = (double)json_integer_value(v);
+    } else if (json_is_real(v)) {
+      fv->kind = ARCOS_FV_NUMBER;
+      fv->num = json_real_value(v);
+    } else if (json_is_boolean(v)) {
+      fv->kind = ARCOS_FV_BOOL;
+      fv->num = json_is_true(v) ? 1.0 : 0.0;
+    } else {
+      fv->kind = ARCOS_FV_OTHER;
+    }
+  }
+  ctx->vals = ctx->jvals;
+  ctx->nvals = ctx->npaths;
+  return ARCOS_OK;
 }
 
 /* Validation and normalisation of a parsed record; takes root over. */
@@ -392,7 +533,7 @@ static int ingest_root(arcos_evidence_ctx_t *ctx, json_t *root, size_t len, arco
   }
   ctx->root = root;
   ctx->record_len = len;
-  return ARCOS_OK;
+  return fill_json_vals(ctx, ctx->data);
 }
 
 /* `data` counts for completeness unless absent, null, "", {} or []. */
@@ -464,6 +605,15 @@ static int verify_checksum(arcos_evidence_ctx_t *ctx, bool *verified) {
   return verify_digest(ctx, claim, ctx->canon.data, ctx->canon.len, verified);
 }
 
+/* Fast-reader path: the canonical text was written while the record was read. */
+static int verify_fast(arcos_evidence_ctx_t *ctx, bool *verified) {
+  *verified = false;
+  const arcos_fj_member_t *c = &ctx->fr.checksum;
+  if (c->kind != ARCOS_FJ_STRING || !is_lower_hex64(c->s, c->len))
+    return ARCOS_OK;
+  return verify_digest(ctx, c->s, ctx->fr.canon, ctx->fr.canon_len, verified);
+}
+
 /* Fields path: the canonical text is stored. */
 static int verify_fields(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f, bool *verified) {
   *verified = false;
@@ -533,6 +683,14 @@ static bool type_is(const arcos_evidence_t *rec, const char *name) {
 enum { SIG_PASSED = 1, SIG_COVERAGE = 2, SIG_CRITICAL_HIGH = 4 };
 static void signal_facts(const json_t *data, int which, arcos_ev_fields_t *f);
 
+/* The signal input the record's type reads. */
+static int signal_of(const arcos_evidence_t *rec) {
+  return type_is(rec, "test_result")     ? SIG_PASSED
+         : type_is(rec, "coverage")      ? SIG_COVERAGE
+         : type_is(rec, "security_scan") ? SIG_CRITICAL_HIGH
+                                         : 0;
+}
+
 /* The record facts the components need besides arcos_evidence_t, from the JSON tree
  * (the text path and arcos_ev_extract): provenance and the signal inputs of the
  * record's type. */
@@ -542,11 +700,18 @@ static void facts_from_json(const json_t *data, const json_t *p, const arcos_evi
   f->provenance_object = json_is_object(p) && json_object_size(p) != 0;
   f->provenance_tool = f->provenance_object && (json_object_get(p, "collector") != NULL ||
                                                 json_object_get(p, "tool") != NULL);
-  int which = type_is(rec, "test_result")     ? SIG_PASSED
-              : type_is(rec, "coverage")      ? SIG_COVERAGE
-              : type_is(rec, "security_scan") ? SIG_CRITICAL_HIGH
-                                              : 0;
-  signal_facts(data, which, f);
+  signal_facts(data, signal_of(rec), f);
+}
+
+/* The same facts from the fast reader, which computed the inputs of every type. */
+static void facts_from_fast(const arcos_fj_record_t *r, int which, arcos_ev_fields_t *f) {
+  f->data_meaningful = r->data_meaningful;
+  f->provenance_object = r->provenance_object;
+  f->provenance_tool = r->provenance_tool;
+  f->passed = (which & SIG_PASSED) ? r->passed : ARCOS_EV_TRI_MISSING;
+  f->line_coverage_present = (which & SIG_COVERAGE) && r->line_coverage_present;
+  f->line_coverage = f->line_coverage_present ? r->line_coverage : 0.0;
+  f->critical_high = (which & SIG_CRITICAL_HIGH) ? r->critical_high : ARCOS_EV_TRI_MISSING;
 }
 
 /* The signal inputs of `data` for the types in `which`; the others stay missing. */
@@ -641,17 +806,23 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
     components(ctx, rec, ctx->fields, verified);
     return ARCOS_OK;
   }
-  if (ctx->root == NULL)
+  if (ctx->root == NULL && !ctx->fast)
     return ARCOS_EINTERNAL; /* no successfully ingested record */
   if (ctx->use_memo) {
     /* `data` was not parsed: its facts and the verdict come from the memo. */
     arcos_ev_fields_t f;
     memset(&f, 0, sizeof f);
     f.data_meaningful = ctx->memo.data_meaningful;
-    f.provenance_object = json_is_object(ctx->provenance) && json_object_size(ctx->provenance) != 0;
-    f.provenance_tool = f.provenance_object &&
-                        (json_object_get(ctx->provenance, "collector") != NULL ||
-                         json_object_get(ctx->provenance, "tool") != NULL);
+    if (ctx->fast) {
+      f.provenance_object = ctx->fr.provenance_object;
+      f.provenance_tool = ctx->fr.provenance_tool;
+    } else {
+      f.provenance_object = json_is_object(ctx->provenance) &&
+                            json_object_size(ctx->provenance) != 0;
+      f.provenance_tool = f.provenance_object &&
+                          (json_object_get(ctx->provenance, "collector") != NULL ||
+                           json_object_get(ctx->provenance, "tool") != NULL);
+    }
     f.passed = ctx->memo.passed;
     f.line_coverage_present = ctx->memo.line_coverage_present;
     f.line_coverage = ctx->memo.line_coverage;
@@ -660,17 +831,20 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
     return ARCOS_OK;
   }
   if (rec->checksum_present)
-    rc = verify_checksum(ctx, &verified);
+    rc = ctx->fast ? verify_fast(ctx, &verified) : verify_checksum(ctx, &verified);
   if (rc != ARCOS_OK)
     return rc;
   arcos_ev_fields_t f;
-  facts_from_json(ctx->data, ctx->provenance, rec, &f);
+  if (ctx->fast)
+    facts_from_fast(&ctx->fr, signal_of(rec), &f);
+  else
+    facts_from_json(ctx->data, ctx->provenance, rec, &f);
   components(ctx, rec, &f, verified);
   return ARCOS_OK;
 }
 
 int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec, arcos_ev_fields_t *f) {
-  if (ctx->root == NULL || ctx->use_memo)
+  if ((ctx->root == NULL && !ctx->fast) || ctx->use_memo)
     return ARCOS_EINTERNAL;
   memset(f, 0, sizeof *f);
   f->id = rec->id;
@@ -682,16 +856,46 @@ int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec, arc
   f->timestamp = rec->timestamp;
   f->timestamp_valid = rec->timestamp_valid;
   f->record_len = ctx->record_len;
+  f->checksum_present = rec->checksum_present;
+  if (ctx->fast) {
+    const arcos_fj_record_t *r = &ctx->fr;
+    f->data = r->canon;
+    f->data_len = r->canon_len;
+    f->checksum = r->checksum.kind == ARCOS_FJ_STRING ? r->checksum.s : "";
+    f->checksum_len = r->checksum.kind == ARCOS_FJ_STRING ? r->checksum.len : 0;
+    facts_from_fast(r, signal_of(rec), f);
+    return ARCOS_OK;
+  }
   arcos_buf_reset(&ctx->canon);
   int rc = arcos_canonical_append_with(&ctx->canon, ctx->data, &ctx->scratch);
   if (rc != ARCOS_OK)
     return rc;
   f->data = ctx->canon.data;
   f->data_len = ctx->canon.len;
-  f->checksum_present = rec->checksum_present;
   checksum_claim(ctx->checksum, &f->checksum, &f->checksum_len);
   facts_from_json(ctx->data, ctx->provenance, rec, f);
   return ARCOS_OK;
+}
+
+/* An archive row keeps `data` as its canonical text: the rules' values are read from
+ * it, as the text path reads them (the fast reader over {"data": text}; jansson for
+ * what it declines). */
+static int vals_from_canonical(arcos_evidence_ctx_t *ctx, const char *data, size_t len) {
+  static const char head[] = "{\"data\": ";
+  arcos_buf_reset(&ctx->envelope);
+  if (arcos_buf_append(&ctx->envelope, head, sizeof head - 1) != 0 ||
+      arcos_buf_append(&ctx->envelope, data, len) != 0 || arcos_buf_putc(&ctx->envelope, '}') != 0)
+    return ARCOS_ENOMEM;
+  if (!ctx->use_jansson &&
+      arcos_fastjson_parse(ctx->fj, ctx->envelope.data, ctx->envelope.len, &ctx->fr) == ARCOS_OK) {
+    ctx->vals = ctx->fr.vals;
+    ctx->nvals = ctx->fr.nvals;
+    return ARCOS_OK;
+  }
+  json_t *d = json_loadb(data, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+  int rc = fill_json_vals(ctx, d);
+  json_decref(d);
+  return rc;
 }
 
 int arcos_ev_from_fields(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f,
@@ -725,7 +929,7 @@ int arcos_ev_from_fields(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f,
   rec->timestamp = f->timestamp_valid ? f->timestamp : 0;
   rec->checksum_present = f->checksum_present;
   ctx->fields = f;
-  return ARCOS_OK;
+  return ctx->npaths != 0 ? vals_from_canonical(ctx, f->data, f->data_len) : ARCOS_OK;
 }
 
 int arcos_ev_score(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
@@ -760,14 +964,17 @@ int arcos_ev_alert(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
 
 int arcos_ev_memo_facts(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
                         arcos_ev_memo_t *out) {
-  if (ctx->root == NULL || ctx->use_memo)
+  if ((ctx->root == NULL && !ctx->fast) || ctx->use_memo)
     return ARCOS_EINTERNAL; /* only a record whose `data` was parsed */
   arcos_ev_fields_t f;
   memset(&f, 0, sizeof f);
-  signal_facts(ctx->data, SIG_PASSED | SIG_COVERAGE | SIG_CRITICAL_HIGH, &f);
+  if (ctx->fast)
+    facts_from_fast(&ctx->fr, SIG_PASSED | SIG_COVERAGE | SIG_CRITICAL_HIGH, &f);
+  else
+    signal_facts(ctx->data, SIG_PASSED | SIG_COVERAGE | SIG_CRITICAL_HIGH, &f);
   memset(out, 0, sizeof *out);
   out->verified = rec->verified;
-  out->data_meaningful = data_meaningful(ctx->data);
+  out->data_meaningful = ctx->fast ? ctx->fr.data_meaningful : data_meaningful(ctx->data);
   out->passed = f.passed;
   out->critical_high = f.critical_high;
   out->line_coverage_present = f.line_coverage_present;
@@ -782,6 +989,10 @@ int arcos_ev_ingest_memo(arcos_evidence_ctx_t *ctx, const char *text, size_t len
   release_record(ctx);
   if (len > ctx->max_record_bytes || data_off > len || data_len > len - data_off)
     return ARCOS_EINVALID;
+  /* The rules' field values live in `data`, which this path does not read: with paths
+   * set, the caller ingests the whole text. */
+  if (ctx->npaths != 0)
+    return ARCOS_EINVALID;
   /* The span is a complete JSON value (its text once parsed as `data`); any other value
    * in its place leaves the rest of the record's grammar, and so its validity and
    * every other member, unchanged. */
@@ -790,12 +1001,21 @@ int arcos_ev_ingest_memo(arcos_evidence_ctx_t *ctx, const char *text, size_t len
       arcos_buf_append(&ctx->envelope, "0", 1) != 0 ||
       arcos_buf_append(&ctx->envelope, text + data_off + data_len, len - data_off - data_len) != 0)
     return ARCOS_ENOMEM;
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  if (!ctx->use_jansson &&
+      arcos_fastjson_parse(ctx->fj, ctx->envelope.data, ctx->envelope.len, &ctx->fr) == ARCOS_OK) {
+    int rc = ingest_fast(ctx, len, rec, &d);
+    if (rc != ARCOS_OK)
+      return rc;
+    ctx->use_memo = true;
+    ctx->memo = *memo;
+    return ARCOS_OK;
+  }
   json_t *root = json_loadb(ctx->envelope.data, ctx->envelope.len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
                             NULL);
   if (root == NULL)
     return ARCOS_EPARSE;
-  arcos_detail_t d;
-  arcos_detail_clear(&d);
   int rc = ingest_root(ctx, root, len, rec, &d);
   if (rc != ARCOS_OK)
     return rc;
