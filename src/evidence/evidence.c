@@ -111,7 +111,7 @@ struct arcos_evidence_ctx {
   const json_t *provenance; /* NULL when absent */
   const json_t *checksum;   /* NULL when absent or null */
   size_t record_len;        /* bytes of the current record's text */
-  char id_buf[24];          /* an integer id as decimal text */
+  char id_buf[264];         /* an integer id as decimal text (up to 256 digits, NUL) */
   /* Or the current record came from an archive row (arcos_ev_from_fields). */
   const arcos_ev_fields_t *fields;
   /* Or its `data` was skipped (arcos_ev_ingest_memo): the memo's facts stand in. */
@@ -405,6 +405,12 @@ static int ingest_fast(arcos_evidence_ctx_t *ctx, size_t len, arcos_evidence_t *
                     rec, detail);
   if (rc != ARCOS_OK)
     return rc;
+  if (r->id.kind == ARCOS_FJ_INT) {
+    /* Its digits lie in the record's text: a copy, NUL-terminated like every id. */
+    memcpy(ctx->id_buf, r->id.s, r->id.len);
+    ctx->id_buf[r->id.len] = '\0';
+    rec->id = ctx->id_buf;
+  }
   if (r->type.kind == ARCOS_FJ_STRING) {
     rec->type = r->type.s;
     rec->type_len = r->type.len;

@@ -96,6 +96,9 @@ struct Member {
   size_t idx;        // document order
 };
 
+// Nesting deeper than this is declined (jansson's limit is 2048 and gives the
+// message; Python's own recursion limit is about 1000).
+constexpr size_t kMaxNesting = 1000;
 constexpr int kBuiltinPaths = 4; // passed, line_coverage, critical, high
 constexpr int kMaxPaths = kBuiltinPaths + ARCOS_FJ_MAX_PATHS;
 
@@ -173,8 +176,9 @@ char *put_utf8(char *w, unsigned cp) {
 // bytes are an error (Python's strict mode, and jansson's). stage 1 checked UTF-8.
 bool decode_string(const unsigned char *p, const unsigned char *end, Buf &strs, size_t *off,
                    size_t *len) {
-  // Decoding never makes a string longer than its escaped text.
-  if (!strs.reserve(static_cast<size_t>(end - p)))
+  // Decoding never makes a string longer than its escaped text; +1 for a NUL after
+  // it, so that ids and other members can be used as C strings.
+  if (!strs.reserve(static_cast<size_t>(end - p) + 1))
     return false;
   *off = strs.len;
   char *w = strs.p + strs.len;
@@ -182,7 +186,8 @@ bool decode_string(const unsigned char *p, const unsigned char *end, Buf &strs, 
     unsigned c = *p;
     if (c == '"') {
       *len = static_cast<size_t>(w - (strs.p + *off));
-      strs.len = *off + *len;
+      *w = '\0';
+      strs.len = *off + *len + 1;
       return true;
     }
     if (c < 0x20)
@@ -416,6 +421,7 @@ public:
   bool value(od::value v, Buf *out, uint64_t mask, size_t depth, Val &info);
 
 private:
+  size_t nesting_ = 0;
   bool scalar(std::string_view tok, Buf *out, Val &info);
   bool object(od::value v, Buf *out, uint64_t mask, size_t depth, Val &info);
   bool array(od::value v, Buf *out, Val &info);
@@ -484,11 +490,13 @@ bool Walker::value(od::value v, Buf *out, uint64_t mask, size_t depth, Val &info
   std::string_view tok = v.raw_json_token();
   if (tok.empty())
     return false;
-  if (tok[0] == '{')
-    return object(v, out, mask, depth, info);
-  if (tok[0] == '[')
-    return array(v, out, info);
-  return scalar(tok, out, info);
+  if (tok[0] != '{' && tok[0] != '[')
+    return scalar(tok, out, info);
+  if (++nesting_ > kMaxNesting)
+    return false;
+  bool ok = tok[0] == '{' ? object(v, out, mask, depth, info) : array(v, out, info);
+  nesting_--;
+  return ok;
 }
 
 bool Walker::array(od::value v, Buf *out, Val &info) {
