@@ -130,10 +130,10 @@ struct HexTable {
   unsigned char v[256] = {};
   constexpr HexTable() {
     for (int i = 0; i < 10; i++)
-      v['0' + i] = static_cast<unsigned char>(i + 1);
+      v[static_cast<unsigned char>('0' + i)] = static_cast<unsigned char>(i + 1);
     for (int i = 0; i < 6; i++) {
-      v['a' + i] = static_cast<unsigned char>(i + 11);
-      v['A' + i] = static_cast<unsigned char>(i + 11);
+      v[static_cast<unsigned char>('a' + i)] = static_cast<unsigned char>(i + 11);
+      v[static_cast<unsigned char>('A' + i)] = static_cast<unsigned char>(i + 11);
     }
   }
 };
@@ -268,13 +268,13 @@ struct EscapeTable {
     for (int i = 0; i < 0x20; i++)
       v[i] = 'u';
     v[0x7f] = 'u';
-    v['\b'] = 'b';
-    v['\t'] = 't';
-    v['\n'] = 'n';
-    v['\f'] = 'f';
-    v['\r'] = 'r';
-    v['"'] = '"';
-    v['\\'] = '\\';
+    v[0x08] = 'b';
+    v[0x09] = 't';
+    v[0x0a] = 'n';
+    v[0x0c] = 'f';
+    v[0x0d] = 'r';
+    v[0x22] = '"';
+    v[0x5c] = '\\';
   }
 };
 constexpr EscapeTable kAsciiEscape;
