@@ -2,9 +2,12 @@
  * alert generation, plus the canonical form of `data` and its SHA-256.
  *
  * An arcos_evidence_ctx_t is created once per rank and reused for every record: it
- * owns the jansson tree of the current record, a reusable canonical-text buffer and a
- * reusable SHA-256 digest context. Strings in arcos_evidence_t are borrowed from the
- * context and stay valid until the next arcos_ev_ingest() on it. */
+ * owns the per-record reader (simdjson, src/evidence/fastjson.h: the record's members,
+ * the canonical text of `data` and the rules' field values in one walk, nothing
+ * allocated per record), the jansson tree of a record that reader declines, a
+ * reusable canonical-text buffer and a reusable SHA-256 digest context. Strings in
+ * arcos_evidence_t are borrowed from the context and stay valid until the next
+ * arcos_ev_ingest() on it. */
 #ifndef ARCOS_EVIDENCE_H
 #define ARCOS_EVIDENCE_H
 

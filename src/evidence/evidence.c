@@ -10,19 +10,22 @@
  * lower-case \uXXXX, surrogate pairs above U+FFFF, '/' not escaped), integers in decimal, reals as
  * Python repr() (arcos_format_double), true/false/null. An absent `data` is canonicalised as null.
  *
- * Parsing: json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL). The text must be exactly one
- *   JSON value (whitespace around it, and so a trailing CR, is allowed; anything else
- *   after it is a parse error). DECODE_ANY lets a scalar such as `5` parse, so that it
- *   is reported as invalid ("not an object") rather than as not-JSON. Texts longer
- *   than max_record_bytes are invalid before any parsing. jansson errors (including
- *   integers beyond int64, reals beyond double, NaN/Infinity literals, invalid UTF-8,
- *   lone surrogates and NUL inside object keys, all of which Python would accept or
- *   jansson cannot hold) are ARCOS_EPARSE with jansson's text, column and byte
- *   position. Duplicate keys: the last one wins, as in Python.
+ * Parsing: the per-record reader (fastjson.h, simdjson on-demand) reads the record as
+ *   Python's json.loads does (SPEC §1): integers of any size, NaN / Infinity /
+ *   -Infinity, lone surrogate escapes, \u0000 anywhere (keys too); duplicate keys:
+ *   the last one wins. It writes the canonical form of `data` and the facts the
+ *   components need in the same walk. Texts it declines (not JSON, a top level that
+ *   is not an object, nesting over 1000, a float literal beyond the double range) are
+ *   parsed with json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL), as before: the text must
+ *   be exactly one JSON value (whitespace around it, and so a trailing CR, is
+ *   allowed). DECODE_ANY lets a scalar such as `5` parse, so that it is reported as
+ *   invalid ("not an object") rather than as not-JSON. jansson errors are ARCOS_EPARSE
+ *   with jansson's text, column and byte position, so bad records keep their messages.
+ *   Texts longer than max_record_bytes are invalid before any parsing.
  *
  * Validation (ARCOS_EINVALID): not an object; `id` missing; `id` neither string nor
- *   integer; `id` empty or longer than 256 bytes after normalisation (integers become
- *   their decimal text, -5 -> "-5"). `type` and `source` that are missing or not
+ *   integer; `id` empty or longer than 256 bytes after normalisation (integers of any
+ *   size become their decimal text, -5 -> "-5"). `type` and `source` that are missing or not
  *   strings read as "" and are no error.
  *
  * Timestamps (timestamp.c): strict RFC 3339, years 0000-9999, fraction truncated,
