@@ -490,6 +490,13 @@ bool Walker::value(od::value v, Buf *out, uint64_t mask, size_t depth, Val &info
   std::string_view tok = v.raw_json_token();
   if (tok.empty())
     return false;
+  if (tok[0] == '"') {
+    // Consume the string token: left unconsumed, simdjson's skip would take a string
+    // followed by ':' for a key and skip past malformed text ({"id":"a":1}).
+    od::raw_json_string raw;
+    if (v.get_raw_json_string().get(raw) != simdjson::SUCCESS)
+      return false;
+  }
   if (tok[0] != '{' && tok[0] != '[')
     return scalar(tok, out, info);
   if (++nesting_ > kMaxNesting)

@@ -208,6 +208,10 @@ static void test_verdicts(void) {
       "{\"id\": -}",
       "{\"id\": 1.}",
       "\xff",
+      "{\"id\":\"a\":1}", /* a string followed by a colon (found by fuzz_reader_diff) */
+      "{\"id\":\"_t\":1,\"d\":2},\"c\":\"d\"}",
+      "{\"id\":1:2}",
+      "{\"id\":[\"a\":1]}",
   };
   for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
     arcos_evidence_t a, b;
