@@ -482,7 +482,8 @@ bool Walker::scalar(std::string_view tok, Buf *out, Val &info) {
   if (out == nullptr)
     return true;
   char tmp[40];
-  return out->put(tmp, arcos_fastjson_format_double(info.d, tmp));
+  size_t n_tmp = arcos_fastjson_format_double(info.d, tmp);
+  return out->put(tmp, n_tmp);
 }
 
 bool Walker::value(od::value v, Buf *out, uint64_t mask, size_t depth, Val &info) {
@@ -907,7 +908,7 @@ int arcos_fastjson_set_fieldpaths(arcos_fastjson_t *fj, const arcos_fieldpaths_t
 
 int arcos_fastjson_parse(arcos_fastjson_t *fj, const char *text, size_t len,
                          arcos_fj_record_t *out) {
-  std::memset(out, 0, sizeof *out);
+  *out = arcos_fj_record_t{};
   try {
     return parse(*fj, text, len, out);
   } catch (...) {
