@@ -192,6 +192,44 @@ static void test_fieldvals(void) {
   arcos_rules_destroy(&rules);
 }
 
+/* Rules reading more paths than the fast reader tracks: the context reads every record
+ * with jansson (a big integer, which only the fast reader holds, is then a parse
+ * error) and still fills every path. */
+static void test_many_paths(void) {
+  enum { N = ARCOS_FJ_MAX_PATHS + 1 };
+  char text[4096];
+  size_t n = (size_t)snprintf(text, sizeof text, "[{\"types\": [\"x\"], \"metric\": {\"sum\": [");
+  for (int i = 0; i < N; i++)
+    n += (size_t)snprintf(text + n, sizeof text - n, "%s\"p%d\"", i ? ", " : "", i);
+  n += (size_t)snprintf(text + n, sizeof text - n, "]}, \"at_most\": [[0, 10]]}]");
+  CHECK(n < sizeof text);
+  arcos_rules_t *rules = NULL;
+  CHECK_INT_EQ(arcos_rules_parse(text, n, "test", &rules, NULL), ARCOS_OK);
+  if (rules == NULL)
+    return;
+  CHECK_INT_EQ(arcos_rules_paths(rules).npaths, N);
+  arcos_scoring_t sc;
+  arcos_scoring_defaults(&sc);
+  sc.rules = rules;
+  arcos_evidence_ctx_t *ctx = arcos_evidence_create(&sc, 0, 1 << 20);
+  CHECK(ctx != NULL);
+  arcos_evidence_use_jansson(ctx, false); /* cannot turn the fast reader back on */
+  arcos_evidence_t ev;
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  const char *rec = "{\"id\": 1, \"data\": {\"p60\": 3, \"p0\": true}}";
+  CHECK_INT_EQ(arcos_ev_ingest(ctx, rec, strlen(rec), &ev, &d), ARCOS_OK);
+  size_t nv = 0;
+  const arcos_fieldval_t *v = arcos_ev_fieldvals(ctx, &nv);
+  CHECK_INT_EQ(nv, N);
+  CHECK(nv == N && v[60].kind == ARCOS_FV_NUMBER && v[60].num == 3.0);
+  CHECK(nv == N && v[0].kind == ARCOS_FV_BOOL && v[1].kind == ARCOS_FV_MISSING);
+  rec = "{\"id\": 1, \"data\": {\"p1\": 100000000000000000000}}";
+  CHECK_INT_EQ(arcos_ev_ingest(ctx, rec, strlen(rec), &ev, &d), ARCOS_EPARSE);
+  arcos_evidence_destroy(&ctx);
+  arcos_rules_destroy(&rules);
+}
+
 /* Texts the fast reader declines get jansson's verdict and message; what it reads
  * beyond jansson gets Python's. */
 static void test_verdicts(void) {
@@ -253,6 +291,7 @@ static void test_verdicts(void) {
 int main(void) {
   test_format_double();
   test_fieldvals();
+  test_many_paths();
   test_verdicts();
   test_fixtures();
   return CHECK_DONE();
