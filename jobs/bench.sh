@@ -131,7 +131,7 @@ if [ "$run" = 0 ]; then
   exit 0
 fi
 
-[ -x "$BIN/arcos-scale" ] && [ -x "$BIN/arcos-floor" ] || arcos_build
+[ -x "$BIN/arcos-scale" ] && [ -x "$BIN/arcos-floor" ] && [ -x "$BIN/arcos-floor-simdjson" ] || arcos_build
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 load0=$(loadavg)
 gen() { # N DIR: generated records (same seed for every size)
@@ -169,6 +169,16 @@ cat "$f" >/dev/null # warm the page cache for everyone alike
 # 1. The floor: read + json_loadb + sorted dump + SHA-256, one core.
 floor=$("$BIN/arcos-floor" "$f" | awk '/floor_records_per_s/ {print $2}')
 row floor floor "floor: parse + dump + SHA-256" 1 "{\"records_per_s\": $floor}"
+# 1b. The simdjson floor: the per-record reader alone (Python-exact canonical text in
+#     its walk) + SHA-256, one core; and the Python peer (json.loads + json.dumps(
+#     sort_keys=True) + hashlib, standard library only) at 1 and 2 processes.
+floor_sj=$("$BIN/arcos-floor-simdjson" "$f" 2>/dev/null | awk '/floor_records_per_s/ {print $2}')
+row floor.simdjson floor "floor: simdjson reader + SHA-256" 1 "{\"records_per_s\": $floor_sj}"
+for np in 1 2; do
+  peer=$(/usr/bin/python3 "$ARCOS_ROOT/jobs/peer_python.py" "$f" "$np" | awk '/peer_records_per_s/ {print $2}')
+  row "peer.python.$np" peer "peer: Python json + hashlib, $np process(es)" "$np" \
+    "$(jq -cn --argjson p "$peer" --argjson n "$np" '{records_per_s: $p, records_per_s_per_core: ($p / $n)}')"
+done
 
 # 2. `run` on the file at each rank count: ratio to the floor, speed-up, efficiency.
 tp1=""
@@ -287,6 +297,15 @@ for mode in free bounded; do
   row "rss.$mode" memory "$label" 1 "$x"
 done
 load1=$(loadavg)
+# The goals of issue #14, as ratios measured in this one run.
+ratios=$(jq -sc '
+  def rps(id): (map(select(.id == id)) | .[0].records_per_s) // null;
+  def div(a; b): if a != null and b != null and b != 0 then a / b else null end;
+  {run1_over_floor_simdjson: {value: div(rps("run.1"); rps("floor.simdjson")), goal: 0.5},
+   run1_over_peer_python_per_core: {value: div(rps("run.1"); rps("peer.python.1")), goal: 3},
+   archive1_over_floor_simdjson: {value: div(rps("archive.1"); rps("floor.simdjson")), goal: 1.0},
+   efficiency_1_to_2_ranks: {value: div(div(rps("run.2"); rps("run.1")); 2), goal: 0.9}}' "$rows")
+jq -r 'to_entries[] | "\(.key): \(if .value.value == null then "-" else (.value.value * 100 | round / 100) end) (goal >= \(.value.goal))"' <<<"$ratios"
 
 # The table, then bench.json.
 jq -sr --arg l0 "$load0" --arg l1 "$load1" '
@@ -311,8 +330,8 @@ jq -sr --arg l0 "$load0" --arg l1 "$load1" '
   "load average at end \($l1)"' "$rows"
 jq -s --arg l0 "$load0" --arg l1 "$load1" --arg host "$(hostname)" --argjson cores "$(nproc)" \
   --arg commit "$(git -C "$ARCOS_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-  --arg date "$(date -u +%FT%TZ)" --argjson records "$RECORDS" \
+  --arg date "$(date -u +%FT%TZ)" --argjson records "$RECORDS" --argjson ratios "$ratios" \
   '{date: $date, commit: $commit, host: $host, cores: $cores, records: $records,
-    load_average_start: $l0, load_average_end: $l1, rows: .}' "$rows" >"$J"
+    load_average_start: $l0, load_average_end: $l1, ratios: $ratios, rows: .}' "$rows" >"$J"
 echo "written $J"
 [ "$plot" = 0 ] || plot_charts

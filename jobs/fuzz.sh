@@ -3,7 +3,7 @@
 #
 #   jobs/fuzz.sh [--smoke] [--merge] [TARGET...]
 #
-# TARGET: record canonical jsonl_ranges query config archive (default: all).
+# TARGET: record canonical jsonl_ranges query config archive reader_diff (default: all).
 #   --smoke   a short run per target (FUZZ_SECONDS default 30) on a scratch copy of the
 #             seed corpus; what CI runs (ctest -L fuzz in build-fuzz/).
 #   --merge   afterwards, add the inputs that bring new coverage to the checked-in
@@ -23,7 +23,7 @@
 # with build-fuzz/fuzz/fuzz_<target> FILE).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-all=(record canonical jsonl_ranges query config archive)
+all=(record canonical jsonl_ranges query config archive reader_diff)
 smoke=false merge=false targets=()
 for a in "$@"; do
   case $a in

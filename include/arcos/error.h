@@ -81,7 +81,9 @@ int arcos_detail_errno(arcos_detail_t *d, int e, const char *source, const char 
       ARCOS_ABORT_OOM(comm);                                                                       \
   } while (0)
 
-_Noreturn void arcos_abort_at(MPI_Comm comm, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* The attribute rather than C11's _Noreturn: this header is also read by C++
+ * (src/evidence/fastjson.cpp, through evidence.h). */
+void arcos_abort_at(MPI_Comm comm, const char *file, int line, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 4, 5)));
 
 #endif

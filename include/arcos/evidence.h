@@ -2,9 +2,12 @@
  * alert generation, plus the canonical form of `data` and its SHA-256.
  *
  * An arcos_evidence_ctx_t is created once per rank and reused for every record: it
- * owns the jansson tree of the current record, a reusable canonical-text buffer and a
- * reusable SHA-256 digest context. Strings in arcos_evidence_t are borrowed from the
- * context and stay valid until the next arcos_ev_ingest() on it. */
+ * owns the per-record reader (simdjson, src/evidence/fastjson.h: the record's members,
+ * the canonical text of `data` and the rules' field values in one walk, nothing
+ * allocated per record), the jansson tree of a record that reader declines, a
+ * reusable canonical-text buffer and a reusable SHA-256 digest context. Strings in
+ * arcos_evidence_t are borrowed from the context and stay valid until the next
+ * arcos_ev_ingest() on it. */
 #ifndef ARCOS_EVIDENCE_H
 #define ARCOS_EVIDENCE_H
 
@@ -141,6 +144,18 @@ const char *arcos_ev_rule_paths(arcos_evidence_ctx_t *ctx, size_t *len);
 arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring, int64_t reference_time,
                                             size_t max_record_bytes);
 void arcos_evidence_destroy(arcos_evidence_ctx_t **ctx);
+
+/* After a successful arcos_ev_ingest() or arcos_ev_from_fields(): the values of the
+ * scoring rules' paths (arcos_rules_paths() of scoring->rules, or of the built-in set),
+ * one per path in that order, read from `data` in the walk that wrote its canonical
+ * form (an archive row: its stored values, or its stored canonical text). NULL and
+ * *n = 0 when the record's rules read nothing from it (a memo hit, or an archive row
+ * of a type no rule lists). Valid until the next ingestion on ctx. */
+const arcos_fieldval_t *arcos_ev_fieldvals(const arcos_evidence_ctx_t *ctx, size_t *n);
+/* Reads every record with jansson only: the oracle reader of the differential fuzz
+ * target and tests. jansson cannot read what SPEC §1 adds (integers beyond 64 bits,
+ * NaN / Infinity, lone surrogates, NUL in keys): those are parse errors there. */
+void arcos_evidence_use_jansson(arcos_evidence_ctx_t *ctx, bool on);
 
 /* Stage 1, ingestion: parse text[0..len) (one JSON value, surrounding whitespace and
  * a trailing CR allowed), validate and normalise into *rec. Returns 0, ARCOS_EPARSE

@@ -61,10 +61,5 @@ int arcos_rules_eval(const arcos_rules_t *r, const char *type, size_t type_len,
  * record has none; every value is then missing). jansson keeps the last of repeated
  * keys, as Python does. */
 void arcos_rules_fill_json(const arcos_rules_t *r, const json_t *data, arcos_fieldval_t *vals);
-/* The same for only the paths that the rules listing `type` read (the others are left
- * as they are: arcos_rules_eval for that type does not read them). False, and nothing
- * filled, when no rule lists the type. */
-bool arcos_rules_fill_json_type(const arcos_rules_t *r, const char *type, size_t type_len,
-                                const json_t *data, arcos_fieldval_t *vals);
 
 #endif

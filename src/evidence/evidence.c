@@ -10,19 +10,22 @@
  * lower-case \uXXXX, surrogate pairs above U+FFFF, '/' not escaped), integers in decimal, reals as
  * Python repr() (arcos_format_double), true/false/null. An absent `data` is canonicalised as null.
  *
- * Parsing: json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL). The text must be exactly one
- *   JSON value (whitespace around it, and so a trailing CR, is allowed; anything else
- *   after it is a parse error). DECODE_ANY lets a scalar such as `5` parse, so that it
- *   is reported as invalid ("not an object") rather than as not-JSON. Texts longer
- *   than max_record_bytes are invalid before any parsing. jansson errors (including
- *   integers beyond int64, reals beyond double, NaN/Infinity literals, invalid UTF-8,
- *   lone surrogates and NUL inside object keys, all of which Python would accept or
- *   jansson cannot hold) are ARCOS_EPARSE with jansson's text, column and byte
- *   position. Duplicate keys: the last one wins, as in Python.
+ * Parsing: the per-record reader (fastjson.h, simdjson on-demand) reads the record as
+ *   Python's json.loads does (SPEC §1): integers of any size, NaN / Infinity /
+ *   -Infinity, lone surrogate escapes, \u0000 anywhere (keys too); duplicate keys:
+ *   the last one wins. It writes the canonical form of `data` and the facts the
+ *   components need in the same walk. Texts it declines (not JSON, a top level that
+ *   is not an object, nesting over 1000, a float literal beyond the double range) are
+ *   parsed with json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL), as before: the text must
+ *   be exactly one JSON value (whitespace around it, and so a trailing CR, is
+ *   allowed). DECODE_ANY lets a scalar such as `5` parse, so that it is reported as
+ *   invalid ("not an object") rather than as not-JSON. jansson errors are ARCOS_EPARSE
+ *   with jansson's text, column and byte position, so bad records keep their messages.
+ *   Texts longer than max_record_bytes are invalid before any parsing.
  *
  * Validation (ARCOS_EINVALID): not an object; `id` missing; `id` neither string nor
- *   integer; `id` empty or longer than 256 bytes after normalisation (integers become
- *   their decimal text, -5 -> "-5"). `type` and `source` that are missing or not
+ *   integer; `id` empty or longer than 256 bytes after normalisation (integers of any
+ *   size become their decimal text, -5 -> "-5"). `type` and `source` that are missing or not
  *   strings read as "" and are no error.
  *
  * Timestamps (timestamp.c): strict RFC 3339, years 0000-9999, fraction truncated,
@@ -90,6 +93,7 @@
 
 #include "arcos/rules.h"
 #include "evidence/canonical_internal.h"
+#include "evidence/fastjson.h"
 
 #define ID_MAX_BYTES 256
 #define WEIGHT_MAX 255
@@ -105,7 +109,11 @@ struct arcos_evidence_ctx {
   arcos_canon_scratch_t scratch;
   const arcos_rules_t *rules; /* scoring.rules, or own_rules */
   arcos_rules_t *own_rules;   /* the built-in set when scoring.rules is NULL */
-  arcos_fieldval_t *vals;     /* one per path of the rules, reused for every record */
+  /* The rules' paths are handed to the fast reader once (arcos_evidence_create); the
+   * values of the current record are vals[0..npaths): the fast reader's, or jvals as
+   * filled from a jansson tree or from an archive row's stored values. */
+  const arcos_fieldval_t *vals;
+  arcos_fieldval_t *jvals; /* one per path, reused for every record */
   size_t npaths;
   char *paths_json; /* the rules' paths as a JSON array (arcos_ev_rule_paths) */
   size_t paths_json_len;
@@ -121,13 +129,20 @@ struct arcos_evidence_ctx {
   const json_t *provenance; /* NULL when absent */
   const json_t *checksum;   /* NULL when absent or null */
   size_t record_len;        /* bytes of the current record's text */
-  char id_buf[24];          /* an integer id as decimal text */
+  char id_buf[264];         /* an integer id as decimal text (up to 256 digits, NUL) */
   /* Or the current record came from an archive row (arcos_ev_from_fields). */
   const arcos_ev_fields_t *fields;
   /* Or its `data` was skipped (arcos_ev_ingest_memo): the memo's facts stand in. */
   bool use_memo;
   arcos_ev_memo_t memo;
   arcos_buf_t envelope; /* the record text with `data` replaced, reused */
+  /* The per-record reader (fastjson.h); the jansson tree above is the fallback for
+   * texts it declines, and the only reader when use_jansson is set (tests, fuzzing). */
+  arcos_fastjson_t *fj;
+  bool use_jansson;
+  bool jansson_only;    /* the fast reader cannot hold the rules' paths */
+  bool fast;            /* the current record was read by fj: fr holds it */
+  arcos_fj_record_t fr; /* valid while fast */
 };
 
 void arcos_scoring_defaults(arcos_scoring_t *s) {
@@ -214,13 +229,14 @@ arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring, int6
   ctx->max_record_bytes = max_record_bytes;
   ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
   ctx->md = EVP_MD_CTX_new();
+  ctx->fj = arcos_fastjson_create();
   ctx->rules = ctx->scoring.rules;
   if (ctx->rules == NULL && arcos_rules_load(NULL, &ctx->own_rules, NULL) == ARCOS_OK)
     ctx->rules = ctx->own_rules;
-  if (ctx->rules != NULL) {
+  if (ctx->rules != NULL && ctx->fj != NULL) {
     arcos_fieldpaths_t fp = arcos_rules_paths(ctx->rules);
     ctx->npaths = fp.npaths;
-    ctx->vals = calloc(ctx->npaths + 1, sizeof *ctx->vals);
+    ctx->jvals = calloc(ctx->npaths + 1, sizeof *ctx->jvals);
     ctx->map = calloc(ctx->npaths + 1, sizeof *ctx->map);
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < fp.npaths; i++)
@@ -228,9 +244,12 @@ arcos_evidence_ctx_t *arcos_evidence_create(const arcos_scoring_t *scoring, int6
     ctx->paths_json = a != NULL ? json_dumps(a, JSON_COMPACT) : NULL;
     ctx->paths_json_len = ctx->paths_json != NULL ? strlen(ctx->paths_json) : 0;
     json_decref(a);
+    /* Rules reading more paths than the fast reader tracks are read with jansson. */
+    if (arcos_fastjson_set_fieldpaths(ctx->fj, &fp) != ARCOS_OK)
+      ctx->use_jansson = ctx->jansson_only = true;
   }
-  if (ctx->sha256 == NULL || ctx->md == NULL || ctx->vals == NULL || ctx->map == NULL ||
-      ctx->paths_json == NULL || arcos_buf_reserve(&ctx->canon, 4096) != 0) {
+  if (ctx->sha256 == NULL || ctx->md == NULL || ctx->fj == NULL || ctx->jvals == NULL ||
+      ctx->map == NULL || ctx->paths_json == NULL || arcos_buf_reserve(&ctx->canon, 4096) != 0) {
     arcos_evidence_destroy(&ctx);
     return NULL;
   }
@@ -246,15 +265,25 @@ void arcos_evidence_destroy(arcos_evidence_ctx_t **pctx) {
   arcos_buf_free(&ctx->canon);
   arcos_buf_free(&ctx->envelope);
   arcos_rules_destroy(&ctx->own_rules);
-  free(ctx->vals);
+  free(ctx->jvals);
   free(ctx->paths_json);
   free(ctx->map);
   arcos_buf_free(&ctx->values);
   arcos_buf_free(&ctx->map_key);
+  arcos_fastjson_destroy(&ctx->fj);
   EVP_MD_CTX_free(ctx->md);
   EVP_MD_free(ctx->sha256);
   free(ctx);
   *pctx = NULL;
+}
+
+void arcos_evidence_use_jansson(arcos_evidence_ctx_t *ctx, bool on) {
+  ctx->use_jansson = on || ctx->jansson_only;
+}
+
+const arcos_fieldval_t *arcos_ev_fieldvals(const arcos_evidence_ctx_t *ctx, size_t *n) {
+  *n = ctx->vals != NULL ? ctx->npaths : 0;
+  return ctx->vals;
 }
 
 static int sha256(arcos_evidence_ctx_t *ctx, const void *data, size_t len,
@@ -313,6 +342,8 @@ static void release_record(arcos_evidence_ctx_t *ctx) {
   ctx->data = ctx->provenance = ctx->checksum = NULL;
   ctx->fields = NULL;
   ctx->use_memo = false;
+  ctx->fast = false;
+  ctx->vals = NULL;
 }
 
 /* A string member as (pointer, length), or "" when missing or not a string. */
@@ -327,35 +358,87 @@ static void string_member(const json_t *obj, const char *key, const char **s, si
   }
 }
 
-static int normalise_id(arcos_evidence_ctx_t *ctx, const json_t *root, arcos_evidence_t *rec,
-                        arcos_detail_t *detail) {
-  const json_t *id = json_object_get(root, "id");
-  if (id == NULL)
+/* The checks of `id` both readers share. kind: the JSON type's name, NULL when `id` is
+ * absent; usable: a string or an integer, whose normalised text is s[0..len). */
+static int check_id(const char *kind, bool usable, const char *s, size_t len, arcos_evidence_t *rec,
+                    arcos_detail_t *detail) {
+  if (kind == NULL)
     return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
                             "record has no \"id\"; every record needs a non-empty string or "
                             "integer \"id\"");
-  if (json_is_integer(id)) {
-    int n = snprintf(ctx->id_buf, sizeof ctx->id_buf, "%lld", (long long)json_integer_value(id));
-    rec->id = ctx->id_buf;
-    rec->id_len = (size_t)n;
-    return ARCOS_OK;
-  }
-  if (!json_is_string(id))
+  if (!usable)
     return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
-                            "\"id\" must be a non-empty string or an integer (got %s)",
-                            json_kind(id));
-  size_t len = json_string_length(id);
+                            "\"id\" must be a non-empty string or an integer (got %s)", kind);
   if (len == 0)
     return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
                             "\"id\" must be a non-empty string or an integer (got an empty "
                             "string)");
+  /* An integer of any size is its digits (SPEC §1), and they count like a string's. */
   if (len > ID_MAX_BYTES)
     return arcos_detail_set(detail, ARCOS_EINVALID, NULL, 0,
                             "\"id\" is %zu bytes, over the limit of %d; use a shorter id "
                             "(e.g. a hash of the long one)",
                             len, ID_MAX_BYTES);
-  rec->id = json_string_value(id);
+  rec->id = s;
   rec->id_len = len;
+  return ARCOS_OK;
+}
+
+static int normalise_id(arcos_evidence_ctx_t *ctx, const json_t *root, arcos_evidence_t *rec,
+                        arcos_detail_t *detail) {
+  const json_t *id = json_object_get(root, "id");
+  if (json_is_integer(id)) {
+    int n = snprintf(ctx->id_buf, sizeof ctx->id_buf, "%lld", (long long)json_integer_value(id));
+    return check_id("integer", true, ctx->id_buf, (size_t)n, rec, detail);
+  }
+  if (json_is_string(id))
+    return check_id("string", true, json_string_value(id), json_string_length(id), rec, detail);
+  return check_id(id != NULL ? json_kind(id) : NULL, false, NULL, 0, rec, detail);
+}
+
+/* The JSON type of a member read by the fast reader, named as json_kind() names it. */
+static const char *fj_kind_name(uint8_t kind) {
+  static const char *const names[] = {
+      [ARCOS_FJ_ABSENT] = NULL,   [ARCOS_FJ_NULL] = "null",     [ARCOS_FJ_BOOL] = "bool",
+      [ARCOS_FJ_INT] = "integer", [ARCOS_FJ_FLOAT] = "float",   [ARCOS_FJ_STRING] = "string",
+      [ARCOS_FJ_ARRAY] = "array", [ARCOS_FJ_OBJECT] = "object",
+  };
+  return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
+}
+
+/* Validation and normalisation of a record the fast reader read (ctx->fr), with the
+ * same rules and messages as ingest_root(). */
+static int ingest_fast(arcos_evidence_ctx_t *ctx, size_t len, arcos_evidence_t *rec,
+                       arcos_detail_t *detail) {
+  const arcos_fj_record_t *r = &ctx->fr;
+  int rc = check_id(fj_kind_name(r->id.kind),
+                    r->id.kind == ARCOS_FJ_STRING || r->id.kind == ARCOS_FJ_INT, r->id.s, r->id.len,
+                    rec, detail);
+  if (rc != ARCOS_OK)
+    return rc;
+  if (r->id.kind == ARCOS_FJ_INT) {
+    /* Its digits lie in the record's text: a copy, NUL-terminated like every id. */
+    memcpy(ctx->id_buf, r->id.s, r->id.len);
+    ctx->id_buf[r->id.len] = '\0';
+    rec->id = ctx->id_buf;
+  }
+  if (r->type.kind == ARCOS_FJ_STRING) {
+    rec->type = r->type.s;
+    rec->type_len = r->type.len;
+  }
+  if (r->source.kind == ARCOS_FJ_STRING) {
+    rec->source = r->source.s;
+    rec->source_len = r->source.len;
+  }
+  rec->timestamp_valid = r->timestamp.kind == ARCOS_FJ_STRING &&
+                         arcos_rfc3339_parse(r->timestamp.s, r->timestamp.len, &rec->timestamp) ==
+                             ARCOS_OK;
+  if (!rec->timestamp_valid)
+    rec->timestamp = 0;
+  rec->checksum_present = r->checksum.kind != ARCOS_FJ_ABSENT && r->checksum.kind != ARCOS_FJ_NULL;
+  ctx->fast = true;
+  ctx->record_len = len;
+  ctx->vals = r->vals;
   return ARCOS_OK;
 }
 
@@ -372,6 +455,9 @@ int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len, arc
                             "record is %zu bytes, over max_record_bytes %zu; split the record "
                             "or raise max_record_bytes",
                             len, ctx->max_record_bytes);
+  /* The fast reader first; jansson for what it declines, which gives the message. */
+  if (!ctx->use_jansson && arcos_fastjson_parse(ctx->fj, text, len, &ctx->fr) == ARCOS_OK)
+    return ingest_fast(ctx, len, rec, detail);
   json_error_t err;
   json_t *root = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
   if (root == NULL) {
@@ -384,6 +470,13 @@ int arcos_ev_ingest(arcos_evidence_ctx_t *ctx, const char *text, size_t len, arc
                             err.position);
   }
   return ingest_root(ctx, root, len, rec, detail);
+}
+
+/* The rules' values from a jansson tree of `data` (the reader of texts the fast reader
+ * declines, and its oracle): every path, as the fast reader fills them. */
+static void fill_json_vals(arcos_evidence_ctx_t *ctx, const json_t *data) {
+  arcos_rules_fill_json(ctx->rules, data, ctx->jvals);
+  ctx->vals = ctx->jvals;
 }
 
 /* Validation and normalisation of a parsed record; takes root over. */
@@ -419,6 +512,7 @@ static int ingest_root(arcos_evidence_ctx_t *ctx, json_t *root, size_t len, arco
   }
   ctx->root = root;
   ctx->record_len = len;
+  fill_json_vals(ctx, ctx->data);
   return ARCOS_OK;
 }
 
@@ -491,6 +585,15 @@ static int verify_checksum(arcos_evidence_ctx_t *ctx, bool *verified) {
   return verify_digest(ctx, claim, ctx->canon.data, ctx->canon.len, verified);
 }
 
+/* Fast-reader path: the canonical text was written while the record was read. */
+static int verify_fast(arcos_evidence_ctx_t *ctx, bool *verified) {
+  *verified = false;
+  const arcos_fj_member_t *c = &ctx->fr.checksum;
+  if (c->kind != ARCOS_FJ_STRING || !is_lower_hex64(c->s, c->len))
+    return ARCOS_OK;
+  return verify_digest(ctx, c->s, ctx->fr.canon, ctx->fr.canon_len, verified);
+}
+
 /* Fields path: the canonical text is stored. */
 static int verify_fields(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f, bool *verified) {
   *verified = false;
@@ -530,20 +633,18 @@ static void facts_from_json(const json_t *data, const json_t *p, arcos_ev_fields
                                                 json_object_get(p, "tool") != NULL);
 }
 
+/* The same facts from the fast reader. */
+static void facts_from_fast(const arcos_fj_record_t *r, arcos_ev_fields_t *f) {
+  f->data_meaningful = r->data_meaningful;
+  f->provenance_object = r->provenance_object;
+  f->provenance_tool = r->provenance_tool;
+}
+
 /* The signal points from filled values: the first rule that applies, else unknown. */
 static int signal_points(const arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
                          const arcos_fieldval_t *vals) {
   int p = arcos_rules_eval(ctx->rules, rec->type, rec->type_len, vals);
   return p >= 0 ? p : ctx->scoring.signal_neutral;
-}
-
-/* Text path: the values are read from the parsed `data` only when a rule lists the
- * record's type (otherwise no rule can apply, whatever `data` holds). */
-static int signal_from_json(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
-                            const json_t *data) {
-  if (!arcos_rules_fill_json_type(ctx->rules, rec->type, rec->type_len, data, ctx->vals))
-    return ctx->scoring.signal_neutral;
-  return signal_points(ctx, rec, ctx->vals);
 }
 
 const char *arcos_ev_rule_paths(arcos_evidence_ctx_t *ctx, size_t *len) {
@@ -586,25 +687,29 @@ static bool values_from_store(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t
     size_t at = (size_t)ctx->map[i] * ARCOS_EV_VALUE_BYTES;
     if (at + ARCOS_EV_VALUE_BYTES > f->rule_values_len)
       return false;
-    ctx->vals[i].kind = f->rule_values[at];
-    memcpy(&ctx->vals[i].num, f->rule_values + at + 1, 8);
+    ctx->jvals[i].kind = f->rule_values[at];
+    memcpy(&ctx->jvals[i].num, f->rule_values + at + 1, 8);
   }
+  ctx->vals = ctx->jvals;
   return true;
 }
 
-/* Fields path: the stored values when they cover our paths; otherwise the stored
- * canonical text of `data` is parsed for the rules. A text that jansson cannot hold
- * (none that convert writes today) leaves every value missing. */
+static int vals_from_canonical(arcos_evidence_ctx_t *ctx, const char *data, size_t len);
+
+/* Fields path: the stored values when they cover our paths; otherwise the rules' values
+ * are read from the stored canonical text of `data` (as the text path reads them). */
 static int signal_from_fields(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
-                              const arcos_ev_fields_t *f) {
+                              const arcos_ev_fields_t *f, int *signal) {
+  *signal = ctx->scoring.signal_neutral;
   if (!arcos_rules_has_type(ctx->rules, rec->type, rec->type_len))
-    return ctx->scoring.signal_neutral;
-  if (values_from_store(ctx, f))
-    return signal_points(ctx, rec, ctx->vals);
-  json_t *data = json_loadb(f->data, f->data_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-  arcos_rules_fill_json_type(ctx->rules, rec->type, rec->type_len, data, ctx->vals);
-  json_decref(data);
-  return signal_points(ctx, rec, ctx->vals);
+    return ARCOS_OK;
+  if (!values_from_store(ctx, f)) {
+    int rc = vals_from_canonical(ctx, f->data, f->data_len);
+    if (rc != ARCOS_OK)
+      return rc;
+  }
+  *signal = signal_points(ctx, rec, ctx->vals);
+  return ARCOS_OK;
 }
 
 static uint8_t clamp_u8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
@@ -638,36 +743,49 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
     if (rc != ARCOS_OK)
       return rc;
     const arcos_ev_fields_t *f = ctx->fields;
-    components(ctx, rec, f, verified, signal_from_fields(ctx, rec, f));
+    int signal = 0;
+    rc = signal_from_fields(ctx, rec, f, &signal);
+    if (rc != ARCOS_OK)
+      return rc;
+    components(ctx, rec, f, verified, signal);
     return ARCOS_OK;
   }
-  if (ctx->root == NULL)
+  if (ctx->root == NULL && !ctx->fast)
     return ARCOS_EINTERNAL; /* no successfully ingested record */
   if (ctx->use_memo) {
     /* `data` was not parsed: its facts and the verdict come from the memo. */
     arcos_ev_fields_t f;
     memset(&f, 0, sizeof f);
     f.data_meaningful = ctx->memo.data_meaningful;
-    f.provenance_object = json_is_object(ctx->provenance) && json_object_size(ctx->provenance) != 0;
-    f.provenance_tool = f.provenance_object &&
-                        (json_object_get(ctx->provenance, "collector") != NULL ||
-                         json_object_get(ctx->provenance, "tool") != NULL);
+    if (ctx->fast) {
+      f.provenance_object = ctx->fr.provenance_object;
+      f.provenance_tool = ctx->fr.provenance_tool;
+    } else {
+      f.provenance_object = json_is_object(ctx->provenance) &&
+                            json_object_size(ctx->provenance) != 0;
+      f.provenance_tool = f.provenance_object &&
+                          (json_object_get(ctx->provenance, "collector") != NULL ||
+                           json_object_get(ctx->provenance, "tool") != NULL);
+    }
     components(ctx, rec, &f, rec->checksum_present && ctx->memo.verified,
                signal_points(ctx, rec, ctx->memo.vals));
     return ARCOS_OK;
   }
   if (rec->checksum_present)
-    rc = verify_checksum(ctx, &verified);
+    rc = ctx->fast ? verify_fast(ctx, &verified) : verify_checksum(ctx, &verified);
   if (rc != ARCOS_OK)
     return rc;
   arcos_ev_fields_t f;
-  facts_from_json(ctx->data, ctx->provenance, &f);
-  components(ctx, rec, &f, verified, signal_from_json(ctx, rec, ctx->data));
+  if (ctx->fast)
+    facts_from_fast(&ctx->fr, &f);
+  else
+    facts_from_json(ctx->data, ctx->provenance, &f);
+  components(ctx, rec, &f, verified, signal_points(ctx, rec, ctx->vals));
   return ARCOS_OK;
 }
 
 int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec, arcos_ev_fields_t *f) {
-  if (ctx->root == NULL || ctx->use_memo)
+  if ((ctx->root == NULL && !ctx->fast) || ctx->use_memo)
     return ARCOS_EINTERNAL;
   memset(f, 0, sizeof *f);
   f->id = rec->id;
@@ -679,19 +797,29 @@ int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec, arc
   f->timestamp = rec->timestamp;
   f->timestamp_valid = rec->timestamp_valid;
   f->record_len = ctx->record_len;
-  arcos_buf_reset(&ctx->canon);
-  int rc = arcos_canonical_append_with(&ctx->canon, ctx->data, &ctx->scratch);
-  if (rc != ARCOS_OK)
-    return rc;
-  f->data = ctx->canon.data;
-  f->data_len = ctx->canon.len;
   f->checksum_present = rec->checksum_present;
-  checksum_claim(ctx->checksum, &f->checksum, &f->checksum_len);
-  facts_from_json(ctx->data, ctx->provenance, f);
-  /* The values of every path, whatever the type: a run may list other types. */
-  arcos_rules_fill_json(ctx->rules, ctx->data, ctx->vals);
+  if (ctx->fast) {
+    const arcos_fj_record_t *r = &ctx->fr;
+    f->data = r->canon;
+    f->data_len = r->canon_len;
+    f->checksum = r->checksum.kind == ARCOS_FJ_STRING ? r->checksum.s : "";
+    f->checksum_len = r->checksum.kind == ARCOS_FJ_STRING ? r->checksum.len : 0;
+    facts_from_fast(r, f);
+  } else {
+    arcos_buf_reset(&ctx->canon);
+    int rc = arcos_canonical_append_with(&ctx->canon, ctx->data, &ctx->scratch);
+    if (rc != ARCOS_OK)
+      return rc;
+    f->data = ctx->canon.data;
+    f->data_len = ctx->canon.len;
+    checksum_claim(ctx->checksum, &f->checksum, &f->checksum_len);
+    facts_from_json(ctx->data, ctx->provenance, f);
+  }
+  /* The values of every path, whatever the type (a run may list other types), as the
+   * reader filled them at ingestion. */
   arcos_buf_reset(&ctx->values);
   for (size_t i = 0; i < ctx->npaths; i++) {
+    int rc;
     rc = arcos_buf_putc(&ctx->values, (char)ctx->vals[i].kind);
     rc = rc ? rc : arcos_buf_append(&ctx->values, &ctx->vals[i].num, 8);
     if (rc != ARCOS_OK)
@@ -701,6 +829,28 @@ int arcos_ev_extract(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec, arc
   f->rule_values_len = ctx->values.len;
   f->rule_paths = ctx->paths_json;
   f->rule_paths_len = ctx->paths_json_len;
+  return ARCOS_OK;
+}
+
+/* An archive row keeps `data` as its canonical text: the rules' values are read from
+ * it, as the text path reads them (the fast reader over {"data": text}; jansson for
+ * what it declines). */
+static int vals_from_canonical(arcos_evidence_ctx_t *ctx, const char *data, size_t len) {
+  static const char head[] = "{\"data\": ";
+  arcos_buf_reset(&ctx->envelope);
+  if (arcos_buf_append(&ctx->envelope, head, sizeof head - 1) != 0 ||
+      arcos_buf_append(&ctx->envelope, data, len) != 0 || arcos_buf_putc(&ctx->envelope, '}') != 0)
+    return ARCOS_ENOMEM;
+  if (!ctx->use_jansson &&
+      arcos_fastjson_parse(ctx->fj, ctx->envelope.data, ctx->envelope.len, &ctx->fr) == ARCOS_OK) {
+    ctx->vals = ctx->fr.vals;
+    return ARCOS_OK;
+  }
+  /* A text jansson cannot hold either (none that convert writes) leaves every value
+   * missing. */
+  json_t *d = json_loadb(data, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+  fill_json_vals(ctx, d);
+  json_decref(d);
   return ARCOS_OK;
 }
 
@@ -735,7 +885,7 @@ int arcos_ev_from_fields(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f,
   rec->timestamp = f->timestamp_valid ? f->timestamp : 0;
   rec->checksum_present = f->checksum_present;
   ctx->fields = f;
-  return ARCOS_OK;
+  return ctx->npaths != 0 ? vals_from_canonical(ctx, f->data, f->data_len) : ARCOS_OK;
 }
 
 int arcos_ev_score(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
@@ -770,16 +920,17 @@ int arcos_ev_alert(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
 
 int arcos_ev_memo_facts(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
                         arcos_ev_memo_t *out) {
-  if (ctx->root == NULL || ctx->use_memo)
+  if ((ctx->root == NULL && !ctx->fast) || ctx->use_memo)
     return ARCOS_EINTERNAL; /* only a record whose `data` was parsed */
   /* Rules with more paths than a memo value holds: nothing worth remembering. */
   if (ctx->npaths > ARCOS_EV_MEMO_MAX_PATHS)
     return ARCOS_ERANGE;
   memset(out, 0, sizeof *out);
   out->verified = rec->verified;
-  out->data_meaningful = data_meaningful(ctx->data);
+  out->data_meaningful = ctx->fast ? ctx->fr.data_meaningful : data_meaningful(ctx->data);
   out->nvals = (uint8_t)ctx->npaths;
-  arcos_rules_fill_json(ctx->rules, ctx->data, out->vals);
+  if (ctx->npaths != 0)
+    memcpy(out->vals, ctx->vals, ctx->npaths * sizeof *out->vals);
   return ARCOS_OK;
 }
 
@@ -802,17 +953,28 @@ int arcos_ev_ingest_memo(arcos_evidence_ctx_t *ctx, const char *text, size_t len
       arcos_buf_append(&ctx->envelope, "0", 1) != 0 ||
       arcos_buf_append(&ctx->envelope, text + data_off + data_len, len - data_off - data_len) != 0)
     return ARCOS_ENOMEM;
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  if (!ctx->use_jansson &&
+      arcos_fastjson_parse(ctx->fj, ctx->envelope.data, ctx->envelope.len, &ctx->fr) == ARCOS_OK) {
+    int rc = ingest_fast(ctx, len, rec, &d);
+    if (rc != ARCOS_OK)
+      return rc;
+    ctx->use_memo = true;
+    ctx->memo = *memo;
+    ctx->vals = NULL; /* those of the placeholder: the memo's stand in */
+    return ARCOS_OK;
+  }
   json_t *root = json_loadb(ctx->envelope.data, ctx->envelope.len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
                             NULL);
   if (root == NULL)
     return ARCOS_EPARSE;
-  arcos_detail_t d;
-  arcos_detail_clear(&d);
   int rc = ingest_root(ctx, root, len, rec, &d);
   if (rc != ARCOS_OK)
     return rc;
   ctx->use_memo = true;
   ctx->memo = *memo;
   ctx->data = NULL; /* the placeholder, never read */
+  ctx->vals = NULL;
   return ARCOS_OK;
 }

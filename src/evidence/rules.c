@@ -681,13 +681,3 @@ void arcos_rules_fill_json(const arcos_rules_t *r, const json_t *data, arcos_fie
   for (size_t p = 0; p < r->npaths; p++)
     fill_one(r, p, data, &vals[p]);
 }
-
-bool arcos_rules_fill_json_type(const arcos_rules_t *r, const char *type, size_t type_len,
-                                const json_t *data, arcos_fieldval_t *vals) {
-  const type_t *ty = find_type(r, type, type_len);
-  if (ty == NULL)
-    return false;
-  for (uint32_t i = 0; i < ty->ntpath; i++)
-    fill_one(r, r->tpaths[ty->tpath_off + i], data, &vals[r->tpaths[ty->tpath_off + i]]);
-  return true;
-}

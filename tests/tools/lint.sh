@@ -45,7 +45,7 @@ case $mode in
     ;;
   format)
     command -v clang-format >/dev/null || { echo "lint.sh: clang-format not installed" >&2; exit 77; }
-    files=$(git ls-files 'src/*.c' 'src/*.h' 'include/*.h' 'fuzz/*.c' 'fuzz/*.h' \
+    files=$(git ls-files 'src/*.c' 'src/*.cpp' 'src/*.h' 'include/*.h' 'fuzz/*.c' 'fuzz/*.h' \
       'tests/*.c' 'tests/*.h' 'bench/*.c' 2>/dev/null || find src include fuzz tests bench -name '*.[ch]')
     bad=()
     for f in $files; do

@@ -306,25 +306,23 @@ static void test_ingest_parse(void) {
   arcos_evidence_ctx_t *ctx = new_ctx();
   arcos_evidence_t rec;
   static const char *parse_errors[] = {
-      "{\"id\": \"a\"",                               /* truncated */
-      "{\"id\": \"a",                                 /* truncated in a string */
-      "{\"id\": \"a\"} x",                            /* trailing garbage */
-      "{\"id\": \"a\"}{\"id\": \"b\"}",               /* two values */
-      "{\"id\": \"a\"},",                             /* trailing comma */
-      "{\"id\": \"\xff\"}",                           /* invalid UTF-8 */
-      "{\"id\": \"\xc3\"}",                           /* truncated UTF-8 sequence */
-      "{\"id\": \"\xed\xa0\x80\"}",                   /* UTF-8 encoded surrogate */
-      "{\"id\": \"\\ud800\"}",                        /* lone surrogate escape */
-      "{\"id\": 99999999999999999999}",               /* beyond int64 */
-      "{\"id\": \"a\", \"data\": 1e400}",             /* beyond double */
-      "{\"id\": \"a\", \"data\": {\"k\\u0000\": 1}}", /* NUL in a key: jansson cannot */
+      "{\"id\": \"a\"",                   /* truncated */
+      "{\"id\": \"a",                     /* truncated in a string */
+      "{\"id\": \"a\"} x",                /* trailing garbage */
+      "{\"id\": \"a\"}{\"id\": \"b\"}",   /* two values */
+      "{\"id\": \"a\"},",                 /* trailing comma */
+      "{\"id\": \"\xff\"}",               /* invalid UTF-8 */
+      "{\"id\": \"\xc3\"}",               /* truncated UTF-8 sequence */
+      "{\"id\": \"\xed\xa0\x80\"}",       /* UTF-8 encoded surrogate */
+      "{\"id\": \"a\", \"data\": 1e400}", /* beyond double */
       "{'id': 'a'}",
       "{\"id\": \"a\" \"type\": \"b\"}",
       "\xef\xbb\xbf{\"id\": \"a\"}", /* BOM */
       "",
       "   ",
       "\r",
-      "{\"id\": NaN}",
+      "{\"id\": \"a\", \"data\": -NaN}", /* Python writes NaN, never -NaN */
+      "{\"id\": \"a\", \"data\": [1,]}",
   };
   for (size_t i = 0; i < sizeof parse_errors / sizeof parse_errors[0]; i++) {
     int rc = ingest(ctx, parse_errors[i], &rec);
@@ -335,6 +333,16 @@ static void test_ingest_parse(void) {
     expect_detail("not valid JSON: ");
     expect_detail("column ");
   }
+  /* What Python writes is read (SPEC §1): a lone surrogate escape, an integer beyond
+   * 64 bits, NUL in a key; a NaN id is a float, so invalid. */
+  CHECK_INT_EQ(ingest(ctx, "{\"id\": \"\\ud800\"}", &rec), ARCOS_OK);
+  CHECK_MEM_EQ(rec.id, rec.id_len, "\xed\xa0\x80", 3);
+  CHECK_INT_EQ(ingest(ctx, "{\"id\": 99999999999999999999}", &rec), ARCOS_OK);
+  CHECK_MEM_EQ(rec.id, rec.id_len, "99999999999999999999", 20);
+  CHECK_INT_EQ(rec.id[rec.id_len], '\0');
+  CHECK_INT_EQ(ingest(ctx, "{\"id\": \"a\", \"data\": {\"k\\u0000\": 1}}", &rec), ARCOS_OK);
+  CHECK_INT_EQ(ingest(ctx, "{\"id\": NaN}", &rec), ARCOS_EINVALID);
+  expect_detail("(got float)");
   /* jansson's own text and position come through. */
   CHECK_INT_EQ(ingest(ctx, "{\"id\": \"a\"} x", &rec), ARCOS_EPARSE);
   expect_detail("end of file expected");
