@@ -92,5 +92,5 @@ id=$(ARCOS_OUTPUT=$R submit -n 2 "$ARCOS_SRC/jobs/slurm-requeue.sbatch")
 assert_eq "$(wait_done "$id")" "COMPLETED 0:0" "requeue script into a completed directory"
 grep -q "start 1 on 2 rank(s): --force -> $R" "$ARCOS_TMP/arcos-requeue-$id.out" ||
   { show_log "$ARCOS_TMP/arcos-requeue-$id.out"; fail "no fresh start with --force"; }
-assert_eq "$(json_get "$R/report.json" .records.input)" 3000 "the sample, run again"
+assert_eq "$(json_get "$R/report.json" .records.input)" 3012 "the sample, run again"
 echo "slurm requeue: ok in $((SECONDS - t0)) s"

@@ -27,7 +27,7 @@ for d in single multi; do
   assert_same_file "$ARCOS_TMP/$d/results.jsonl" "$ARCOS_TMP/ref/results.jsonl" "$d vs mpirun results"
   assert_same_file "$ARCOS_TMP/$d/dlq.jsonl" "$ARCOS_TMP/ref/dlq.jsonl" "$d vs mpirun dead letters"
 done
-grep -q '^arcos-scale run: 3000 records from 3 input(s) on 2 rank(s)' "$ARCOS_TMP/arcos-single-$id.out" ||
+grep -q '^arcos-scale run: 3012 records from 4 input(s) on 2 rank(s)' "$ARCOS_TMP/arcos-single-$id.out" ||
   fail "the summary is not in the batch log"
 grep -q 'arcos-job\[[0-9]*\]: done$' "$ARCOS_TMP/arcos-single-$id.out" || fail "no 'done' line in the log"
 
