@@ -231,10 +231,10 @@ static void host_table(page_t *p, const json_t *rep) {
   put(p, "<h2>Time per host</h2>\n<table><tr><th>host</th><th>ranks</th><th>records</th>"
          "<th>busy s</th><th>busy ms / record</th><th>longest rank wall s</th></tr>\n");
   for (size_t h = 0; h < n; h++) {
-    put(p, "<tr><td>");
+    put(p, "<tr><th scope=\"row\">");
     text(p, hosts[h].name);
     put(p,
-        "</td><td class=\"n\">%d</td><td class=\"n\">%.0f</td><td class=\"n\">%.3f</td>"
+        "</th><td class=\"n\">%d</td><td class=\"n\">%.0f</td><td class=\"n\">%.3f</td>"
         "<td class=\"n\">%.3f</td><td class=\"n\">%.3f</td></tr>\n",
         hosts[h].ranks, hosts[h].items, hosts[h].busy_s,
         hosts[h].items > 0 ? hosts[h].busy_s * 1e3 / hosts[h].items : 0.0, hosts[h].wall_s);
