@@ -44,7 +44,3 @@ foreach(script IN LISTS ARCOS_CLUSTER_SCRIPTS)
   get_filename_component(name ${script} NAME_WE)
   arcos_add_script_test(NAME cluster.${name} SCRIPT ${script} LABELS "cluster;long" TIMEOUT 1500)
 endforeach()
-# The SLURM time-limit requeue over namespaced hosts: not reliable yet (see the script),
-# so label long only, outside `ctest -L cluster`.
-arcos_add_script_test(NAME cluster.slurm_timelimit SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/cluster/slurm_timelimit.sh
-                      LABELS "long" TIMEOUT 1500)

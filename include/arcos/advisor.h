@@ -24,6 +24,8 @@
 #define ARCOS_ADV_GRAPH_NODES_MAX 10000 /* graph.nodes */
 #define ARCOS_ADV_GRAPH_DENSITY_MAX 3.0 /* graph.edges / graph.nodes */
 #define ARCOS_ADV_SLOW_QUERY_S 0.1      /* queries[].performance_metrics.query_time */
+#define ARCOS_ADV_HOST_SLOW_RATIO 1.5   /* busy s per record: one host's / the other hosts' */
+#define ARCOS_ADV_MAX_HOSTS 256         /* hosts the slow-host rule compares (more: quiet) */
 
 /* Recommendations for `report` (borrowed; missing keys silence the rules that need
  * them). Returns a new object:

@@ -13,19 +13,13 @@
 #include "arcos/error.h"
 #include "ops/ops_internal.h"
 
-const char *const arcos_advisor_rules[] = {"low_efficiency",
-                                           "load_imbalance",
-                                           "long_run",
-                                           "idle_ranks",
-                                           "memory_pressure",
-                                           "error_rate",
-                                           "io_bound",
-                                           "low_memo_hit",
-                                           "small_batches",
-                                           "large_graph",
-                                           "slow_query",
-                                           "dense_graph",
-                                           NULL};
+const char *const arcos_advisor_rules[] = {"low_efficiency", "load_imbalance",
+                                           "slow_host",      "long_run",
+                                           "idle_ranks",     "memory_pressure",
+                                           "error_rate",     "io_bound",
+                                           "low_memo_hit",   "small_batches",
+                                           "large_graph",    "slow_query",
+                                           "dense_graph",    NULL};
 
 static const json_t *at(const json_t *root, const char *path) { return arcos_ops_at(root, path); }
 
@@ -154,6 +148,56 @@ static void rule_load_imbalance(adv_t *a, const json_t *rep, const json_t *ranks
       bal, ARCOS_ADV_BALANCE_MIN, slow, busy_max, mean, fmin(4096.0, ppr * 4), ppr, smaller);
 }
 
+/* True when every rank of host h spent more busy time per record than the other
+ * hosts' ranks did on average (other_rate): the host is slow, not one of its ranks. */
+static bool host_ranks_slower(const json_t *ranks, const char *h, double other_rate) {
+  size_t i;
+  const json_t *r;
+  json_array_foreach(ranks, i, r) {
+    if (strcmp(arcos_ops_str(r, "host", ""), h) != 0)
+      continue;
+    double items = num_or(r, "items", 0);
+    if (!(items > 0) || !(num_or(r, "busy_s", 0) / items > other_rate))
+      return false;
+  }
+  return true;
+}
+
+/* One host whose ranks all took markedly longer per record than the others' (another
+ * job on it, a slower CPU or clock, swapping): the run waits on it whatever the
+ * partitioning. Busy seconds per record, so that a host that got fewer records because
+ * it was slow still shows; counts from report.ranks[], so the same report always gives
+ * the same answer. */
+static void rule_slow_host(adv_t *a, const json_t *ranks) {
+  arcos_ops_host_t hosts[ARCOS_ADV_MAX_HOSTS];
+  size_t n = arcos_ops_hosts(ranks, hosts, ARCOS_ADV_MAX_HOSTS);
+  if (n < 2 || n == ARCOS_ADV_MAX_HOSTS)
+    return;
+  double items = 0, busy = 0, worst = -1;
+  size_t slow = 0;
+  for (size_t h = 0; h < n; h++) {
+    if (!(hosts[h].items > 0) || !(hosts[h].busy_s > 0))
+      return;
+    items += hosts[h].items;
+    busy += hosts[h].busy_s;
+    if (hosts[h].busy_s / hosts[h].items > worst) {
+      worst = hosts[h].busy_s / hosts[h].items;
+      slow = h;
+    }
+  }
+  const arcos_ops_host_t *s = &hosts[slow];
+  double others = (busy - s->busy_s) / (items - s->items);
+  if (!(worst > ARCOS_ADV_HOST_SLOW_RATIO * others) || !host_ranks_slower(ranks, s->name, others))
+    return;
+  add(a, true, "slow_host", "SLURM --exclude / the hostfile",
+      "host %s is slower than the others: its %d rank(s) were busy %.3f ms per record against "
+      "%.3f ms on the other %zu host(s) (%.1fx, > %.1fx); the run waits on it whatever the "
+      "partitioning: look at that host (other jobs, CPU clock, swapping) or leave it out "
+      "(sbatch --exclude=%s, or drop it from the mpirun hostfile)",
+      s->name, s->ranks, worst * 1e3, others * 1e3, n - 1, worst / others,
+      ARCOS_ADV_HOST_SLOW_RATIO, s->name);
+}
+
 static void rules_processing(adv_t *a, const json_t *rep) {
   const json_t *ranks = at(rep, "ranks");
   /* Ranks that mostly wait on reading: the busy-time figures (efficiency, balance) then
@@ -187,6 +231,8 @@ static void rules_processing(adv_t *a, const json_t *rep) {
   }
   if (!reading && nranks > 1 && have_bal && bal < ARCOS_ADV_BALANCE_MIN)
     rule_load_imbalance(a, rep, ranks, nranks, bal);
+  if (!reading)
+    rule_slow_host(a, ranks);
   if (!reading && num(rep, "processing_metrics.total_processing_time", &wall) &&
       wall > ARCOS_ADV_WALL_MAX_S) {
     double tp = num_or(rep, "processing_metrics.throughput", 0);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arcos/advisor.h"
 #include "arcos/error.h"
 #include "ops/ops_internal.h"
 
@@ -216,6 +217,27 @@ static void rank_bars(page_t *p, const json_t *rep) {
       put(p, "<td class=\"n\">%.3f</td>", num(r, phase_key[k]));
     put(p, "<td class=\"n\">%.3f</td><td class=\"n\">%.1f</td><td class=\"n\">%.0f</td></tr>\n",
         num(r, "cpu_s"), num(r, "rss_mb"), wall > 0 ? num(r, "items") / wall : 0.0);
+  }
+  put(p, "</table>\n");
+}
+
+/* Per-host sums of the rank figures, where the ranks name their hosts: a host whose
+ * busy time per record stands out is the one the advisor's slow_host rule names. */
+static void host_table(page_t *p, const json_t *rep) {
+  arcos_ops_host_t hosts[ARCOS_ADV_MAX_HOSTS];
+  size_t n = arcos_ops_hosts(arcos_ops_at(rep, "ranks"), hosts, ARCOS_ADV_MAX_HOSTS);
+  if (n == 0)
+    return;
+  put(p, "<h2>Time per host</h2>\n<table><tr><th>host</th><th>ranks</th><th>records</th>"
+         "<th>busy s</th><th>busy ms / record</th><th>longest rank wall s</th></tr>\n");
+  for (size_t h = 0; h < n; h++) {
+    put(p, "<tr><th scope=\"row\">");
+    text(p, hosts[h].name);
+    put(p,
+        "</th><td class=\"n\">%d</td><td class=\"n\">%.0f</td><td class=\"n\">%.3f</td>"
+        "<td class=\"n\">%.3f</td><td class=\"n\">%.3f</td></tr>\n",
+        hosts[h].ranks, hosts[h].items, hosts[h].busy_s,
+        hosts[h].items > 0 ? hosts[h].busy_s * 1e3 / hosts[h].items : 0.0, hosts[h].wall_s);
   }
   put(p, "</table>\n");
 }
@@ -442,6 +464,7 @@ int arcos_html_render(const json_t *report, const json_t *queries_lines, arcos_b
   cards(&p, report);
   outcomes_table(&p, report);
   rank_bars(&p, report);
+  host_table(&p, report);
   throughput(&p, report);
   histogram(&p, report);
   alerts(&p, report);

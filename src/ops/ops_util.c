@@ -46,3 +46,28 @@ int arcos_ops_write_atomic(const char *path, const arcos_buf_t *b) {
     errno = d.sys_errno; /* the callers' messages name the cause */
   return rc;
 }
+
+size_t arcos_ops_hosts(const json_t *ranks, arcos_ops_host_t *out, size_t max) {
+  size_t n = 0, i;
+  const json_t *r;
+  json_array_foreach(ranks, i, r) {
+    const char *name = arcos_ops_str(r, "host", NULL);
+    if (name == NULL || name[0] == '\0')
+      continue;
+    size_t h = 0;
+    while (h < n && strcmp(out[h].name, name) != 0)
+      h++;
+    if (h == n) {
+      if (n == max)
+        continue;
+      out[n++] = (arcos_ops_host_t){name, 0, 0, 0, 0};
+    }
+    out[h].ranks++;
+    out[h].items += arcos_ops_num(r, "items", 0);
+    out[h].busy_s += arcos_ops_num(r, "busy_s", 0);
+    double wall = arcos_ops_num(r, "wall_s", 0);
+    if (wall > out[h].wall_s)
+      out[h].wall_s = wall;
+  }
+  return n;
+}

@@ -2,7 +2,7 @@
 # slurm).
 # 1. `sbatch -N 2 jobs/slurm-multinode.sbatch`: ranks on both hosts, outputs identical
 #    to a 1-host run of the same data.
-# The time-limit requeue is tests/cluster/slurm_timelimit.sh (see there).
+# The time-limit requeue is tests/cluster/test_slurm_timelimit.sh (see there).
 source "$(dirname "$0")/../mpi/lib.sh"
 source "$(dirname "$0")/../ops/lib.sh"
 source "$(dirname "$0")/lib.sh"

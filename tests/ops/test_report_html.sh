@@ -16,6 +16,12 @@ h=$O/report.html
 grep -q 'aria-label="time per rank"' "$h" || fail "no per-rank bars"
 grep -q 'aria-label="score histogram"' "$h" || fail "no histogram"
 grep -q 'aria-label="alerts by severity"' "$h" || fail "no alerts chart"
+# the per-host sums: one host here, both ranks and all their records on it
+host=$(jq -r '.ranks[0].host' "$O/report.json")
+items=$(jq '[.ranks[].items] | add' "$O/report.json")
+grep -q '<h2>Time per host</h2>' "$h" || fail "no per-host table"
+grep -qF "<tr><th scope=\"row\">$host</th><td class=\"n\">2</td><td class=\"n\">$items</td>" "$h" ||
+  fail "the per-host table lacks host $host with 2 ranks and $items records"
 
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ]; then

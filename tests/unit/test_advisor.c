@@ -8,7 +8,7 @@
 #include "arcos/advisor.h"
 #include "check.h"
 
-/* A healthy 4-rank run: nothing to advise. */
+/* A healthy 4-rank run on 2 hosts: nothing to advise. */
 static const char *const healthy =
     "{\"records\": {\"input\": 10000, \"dead_lettered\": 50, \"skipped\": 0},"
     " \"processing_metrics\": {\"total_processing_time\": 10.0, \"parallel_efficiency\": 0.9,"
@@ -17,10 +17,14 @@ static const char *const healthy =
     "   \"resource_utilization\": {\"ranks\": 4, \"workers\": 4, \"partitions\": 16,"
     "     \"input_bytes\": 4000000, \"max_rss_mb\": 100.0, \"memory_limit_mb\": 1000.0}},"
     " \"ranks\": ["
-    "   {\"rank\": 0, \"busy_s\": 2.0, \"io_s\": 0.2, \"comm_s\": 0.1, \"idle_s\": 0.1},"
-    "   {\"rank\": 1, \"busy_s\": 2.1, \"io_s\": 0.2, \"comm_s\": 0.1, \"idle_s\": 0.1},"
-    "   {\"rank\": 2, \"busy_s\": 1.9, \"io_s\": 0.2, \"comm_s\": 0.1, \"idle_s\": 0.1},"
-    "   {\"rank\": 3, \"busy_s\": 2.0, \"io_s\": 0.2, \"comm_s\": 0.1, \"idle_s\": 0.1}],"
+    "   {\"rank\": 0, \"host\": \"n1\", \"items\": 2500, \"busy_s\": 2.0, \"io_s\": 0.2, "
+    "\"comm_s\": 0.1, \"idle_s\": 0.1},"
+    "   {\"rank\": 1, \"host\": \"n1\", \"items\": 2500, \"busy_s\": 2.1, \"io_s\": 0.2, "
+    "\"comm_s\": 0.1, \"idle_s\": 0.1},"
+    "   {\"rank\": 2, \"host\": \"n2\", \"items\": 2500, \"busy_s\": 1.9, \"io_s\": 0.2, "
+    "\"comm_s\": 0.1, \"idle_s\": 0.1},"
+    "   {\"rank\": 3, \"host\": \"n2\", \"items\": 2500, \"busy_s\": 2.0, \"io_s\": 0.2, "
+    "\"comm_s\": 0.1, \"idle_s\": 0.1}],"
     " \"cache\": {\"nodes\": 4, \"hits\": 5, \"misses\": 9995, \"refused\": 0, \"expired\": 0,"
     "   \"memo\": {\"hits\": 900, \"misses\": 100}},"
     " \"graph\": {\"nodes\": 500, \"edges\": 800},"
@@ -98,6 +102,13 @@ static const case_t cases[] = {
      {"processing_metrics.load_balance"},
      {0.5},
      {"0.50", "rank 1", "--partitions-per-rank 16"},
+     true},
+    /* host n2's two ranks busy 4 s each for 2500 records: 1.600 ms per record against
+       n1's (2.0 + 2.1) s / 5000 = 0.820 ms */
+    {"slow_host",
+     {"ranks.2.busy_s", "ranks.3.busy_s"},
+     {4.0, 4.0},
+     {"host n2", "1.600 ms per record against 0.820 ms", "--exclude=n2"},
      true},
     {"long_run",
      {"processing_metrics.total_processing_time"},
@@ -215,7 +226,7 @@ int main(void) {
       fprintf(stderr, "rule %s has no test case\n", *p);
     CHECK(found);
   }
-  CHECK_INT_EQ(nrules, 12);
+  CHECK_INT_EQ(nrules, 13);
 
   /* At the thresholds: quiet (rules fire strictly beyond them). */
   r = base();
@@ -326,6 +337,52 @@ int main(void) {
   CHECK_INT_EQ(arcos_efficiency_annotate(r), 0);
   fired(r, names, sizeof names, &text);
   CHECK_STR_EQ(names, "low_efficiency,load_imbalance");
+  json_decref(r);
+
+  /* Slow hosts: just beyond 1.5 times the others fires, just below is quiet; one slow rank
+   * is not a slow host; one host or ranks without hosts say nothing. */
+  r = base();
+  set_any(r, "ranks.2.busy_s", 3.07); /* n2: 6.14 s / 5000 = 1.228 ms < 1.5 x 0.820 */
+  set_any(r, "ranks.3.busy_s", 3.07);
+  fired(r, names, sizeof names, &text);
+  CHECK_STR_EQ(names, "");
+  set_any(r, "ranks.3.busy_s", 3.1); /* 6.17 s: 1.234 ms > 1.230 */
+  fired(r, names, sizeof names, &text);
+  CHECK_STR_EQ(names, "slow_host");
+  CHECK(text != NULL && strstr(text, "its 2 rank(s)") != NULL &&
+        strstr(text, "the other 1 host(s)") != NULL);
+  /* fewer records on the slow host (dynamic balance) still show per record */
+  set_any(r, "ranks.2.items", 1000);
+  set_any(r, "ranks.3.items", 1000);
+  set_any(r, "ranks.2.busy_s", 2.0);
+  set_any(r, "ranks.3.busy_s", 2.0);
+  fired(r, names, sizeof names, &text);
+  CHECK_STR_EQ(names, "slow_host");
+  CHECK(text != NULL && strstr(text, "2.000 ms per record") != NULL);
+  json_decref(r);
+  r = base();
+  set_any(r, "ranks.2.busy_s", 9.0); /* rank 2 alone: n2 averages 2.2 ms, but rank 3 0.80 */
+  fired(r, names, sizeof names, &text);
+  CHECK_STR_EQ(names, "");
+  json_decref(r);
+  r = base();
+  for (int k = 0; k < 4; k++)
+    json_object_set_new(json_array_get(json_object_get(r, "ranks"), (size_t)k), "host",
+                        json_string(k == 0 ? "n1" : "n2"));
+  set_any(r, "ranks.0.busy_s", 8.0); /* n1 is rank 0 alone */
+  fired(r, names, sizeof names, &text);
+  CHECK_STR_EQ(names, "slow_host");
+  CHECK(text != NULL && strstr(text, "host n1") != NULL && strstr(text, "its 1 rank(s)") != NULL &&
+        strstr(text, "3.200 ms per record against 0.800 ms") != NULL);
+  for (int k = 0; k < 4; k++)
+    json_object_set_new(json_array_get(json_object_get(r, "ranks"), (size_t)k), "host",
+                        json_string("n1"));
+  fired(r, names, sizeof names, &text);
+  CHECK_STR_EQ(names, "");
+  for (int k = 0; k < 4; k++)
+    json_object_del(json_array_get(json_object_get(r, "ranks"), (size_t)k), "host");
+  fired(r, names, sizeof names, &text);
+  CHECK_STR_EQ(names, "");
   json_decref(r);
 
   /* No ranks or no wall time: no split, and the report is left alone. */

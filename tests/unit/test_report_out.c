@@ -126,6 +126,16 @@ static void check_html(const json_t *rep) {
   CHECK_INT_EQ(count(t, "<title>rank "), 7);
   CHECK(strstr(t, "<title>rank 1 idle 0.500 s</title>") != NULL);
   CHECK(strstr(t, "n&quot;1\\x") != NULL);
+  /* per host: ranks, records, busy s, busy ms per record, the longest rank's wall s */
+  CHECK(strstr(t, "<h2>Time per host</h2>") != NULL);
+  CHECK(strstr(
+            t,
+            "<tr><th scope=\"row\">n&quot;1\\x</th><td class=\"n\">1</td><td class=\"n\">6</td><td "
+            "class=\"n\">1.000</td><td class=\"n\">166.667</td><td "
+            "class=\"n\">2.500</td></tr>") != NULL);
+  CHECK(strstr(t, "<tr><th scope=\"row\">n2</th><td class=\"n\">1</td><td class=\"n\">4</td><td "
+                  "class=\"n\">0.500</td><td class=\"n\">125.000</td><td "
+                  "class=\"n\">2.500</td></tr>") != NULL);
   /* the query plan, escaped */
   CHECK(strstr(t, "<td>q&lt;1&gt;</td>") != NULL);
   CHECK(strstr(t, "few start nodes &amp; a label") != NULL);
