@@ -183,7 +183,7 @@ void arcos_config_init(arcos_config_t *cfg) {
   cfg->batch_size = 100;
   cfg->max_record_bytes = 1 << 20;
   cfg->partitions_per_rank = 4;
-  cfg->schedule = ARCOS_SCHEDULE_DYNAMIC;
+  cfg->schedule = ARCOS_SCHEDULE_STATIC;
   cfg->max_error_rate = -1.0;
   cfg->checkpoint = true;
   cfg->cache_replication = 1;
