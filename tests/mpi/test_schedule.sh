@@ -70,18 +70,47 @@ mpi 3 "$ARCOS_BIN" run "$T/skew" --output "$o" "${sk[@]}" --schedule dynamic --m
 same_results "$T/skew-ref" "$o" "--max-workers 2, dynamic"
 assert_eq "$(json_get "$o/report.json" '.ranks[2].partitions')" 0 "--max-workers 2: rank 2's partitions"
 
+# The interrupted runs below use a slower stage (30000 x 0.1 x 2 ms: 3 s of delays per
+# rank at 2 ranks) so that --max-time 1 lands mid-run on any machine; delays do not
+# change results, so the reference stays the skewed one.
+mt=("${args[@]}" --inject-fault "stage=scoring,kind=delay,delay_ms=2,rate=0.1,seed=1" \
+  --partition-bytes 400000)
+
 # --max-time under dynamic dealing, then --resume (on another rank count): the
 # partitions done are not redone, the rest are dealt, the results are the reference's.
 rc=0
-mpi 2 "$ARCOS_BIN" run "$T/skew" --output "$T/mt" "${sk[@]}" --schedule dynamic --max-time 1 \
+mpi 2 "$ARCOS_BIN" run "$T/skew" --output "$T/mt" "${mt[@]}" --schedule dynamic --max-time 1 \
   2>"$T/mt.err" || rc=$?
 assert_eq "$rc" 75 "exit code after --max-time"
 grep -q '^done ' "$T"/mt/.arcos-state/journal-*.log || fail "nothing journaled before --max-time"
 done_before=$(cat "$T"/mt/.arcos-state/journal-*.log | grep -c '^done ')
 [ "$done_before" -lt "$total" ] || fail "--max-time 1 did not interrupt ($done_before of $total done)"
-mpi 3 "$ARCOS_BIN" run "$T/skew" --output "$T/mt" "${sk[@]}" --schedule dynamic --resume
+mpi 3 "$ARCOS_BIN" run "$T/skew" --output "$T/mt" "${mt[@]}" --schedule dynamic --resume
 same_results "$T/skew-ref" "$T/mt" "dynamic, resumed after --max-time"
 echo "resume: $done_before of $total partitions done before --max-time"
+
+# at-most-once under dynamic dealing: the partitions in flight at the interruption
+# (journaled "start", never "done") are dealt on --resume like the others, and whoever
+# takes one counts it as a skipped range instead of redoing it (ranges at their
+# absolute lines, none holding a stored record; conservation holds).
+rc=0
+mpi 2 "$ARCOS_BIN" run "$T/skew" --output "$T/amo" "${mt[@]}" --schedule dynamic --max-time 1 \
+  --guarantee at-most-once 2>/dev/null || rc=$?
+assert_eq "$rc" 75 "at-most-once interruption"
+mpi 3 "$ARCOS_BIN" run "$T/skew" --output "$T/amo" "${mt[@]}" --schedule dynamic --resume \
+  --guarantee at-most-once
+r=$T/amo/report.json
+assert_eq "$(json_get "$r" .records.conserved)" true "at-most-once, dynamic: conserved"
+assert_eq "$(json_get "$r" .records.input)" 30000 "at-most-once, dynamic: every record counted"
+skipped=$(json_get "$r" .records.skipped)
+[ "$skipped" -gt 0 ] || fail "at-most-once, dynamic: the work in flight was redone"
+assert_eq "$(json_get "$r" '[.records.skipped_ranges[].records] | add')" "$skipped" \
+  "at-most-once, dynamic: skipped ranges add up"
+jq -r '.records.skipped_ranges[] | "\(.input) \(.first_line) \(.last_line)"' "$r" >"$T/ranges"
+jq -r '"\(.input) \(.line)"' "$T/amo/results.jsonl" | awk 'NR == FNR { f[NR] = $1; a[NR] = $2; b[NR] = $3; n = NR; next }
+  { for (i = 1; i <= n; i++) if ($1 == f[i] && $2 >= a[i] && $2 <= b[i]) { print "inside: " $0; exit 1 } }' \
+  "$T/ranges" - || fail "at-most-once, dynamic: a record of a skipped range was stored"
+echo "at-most-once: $skipped records skipped in $(jq '.records.skipped_ranges | length' "$r") ranges"
 
 # The checksum memo (collective rounds in lock-step) and bounded memory (spill).
 for extra in "--checksum-memo=true" "--max-memory-mb 64"; do
