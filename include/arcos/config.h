@@ -27,6 +27,12 @@ typedef enum {
   ARCOS_ON_ERROR_RETRY,
 } arcos_on_error_t;
 
+/* How partitions reach ranks: planned up front, or dealt as ranks free up. */
+typedef enum {
+  ARCOS_SCHEDULE_STATIC = 0,
+  ARCOS_SCHEDULE_DYNAMIC,
+} arcos_schedule_t;
+
 typedef enum {
   ARCOS_BACKPRESSURE_THROTTLE = 0,
   ARCOS_BACKPRESSURE_DROP,
@@ -60,6 +66,7 @@ typedef struct {
   int64_t partition_bytes;     /* target JSON Lines partition size, 0 = automatic */
   int64_t partitions_per_rank; /* over-decomposition factor, 4 */
   int64_t max_workers;         /* ranks that take partitions, 0 = all; env ARCOS_MAX_WORKERS */
+  int schedule;                /* arcos_schedule_t */
   int64_t cache_nodes;         /* logical cache nodes, 0 = max(3, ranks); env ARCOS_CACHE_NODES */
   int64_t vnodes;              /* virtual nodes per cache node, 0 = ring default */
   int64_t cache_replication;   /* copies of each cache entry (1) */

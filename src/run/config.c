@@ -17,6 +17,7 @@
 static const char *const guarantee_names[] = {"exactly-once", "at-least-once", "at-most-once",
                                               NULL};
 static const char *const on_error_names[] = {"dlq", "skip", "retry", NULL};
+static const char *const schedule_names[] = {"static", "dynamic", NULL};
 static const char *const backpressure_names[] = {"throttle", "drop", NULL};
 static const char *const progress_style_names[] = {"auto", "bar", "lines", NULL};
 
@@ -85,6 +86,8 @@ static const arcos_opt_t options[] = {
         "over-decomposition: partitions per working rank"),
     OPTN("max_workers", ARCOS_OPT_I64, OFF(max_workers), 0, 1e9, "ARCOS_MAX_WORKERS", "N",
          "ranks that take partitions", "0: all"),
+    OPT("schedule", ARCOS_OPT_ENUM, OFF(schedule), 0, 0, schedule_names, NULL, "S",
+        "partitions planned up front (static) or dealt as ranks free up (dynamic)"),
     OPTN("cache_nodes", ARCOS_OPT_I64, OFF(cache_nodes), 0, 1e6, "ARCOS_CACHE_NODES", "N",
          "logical cache nodes on the ring", "0: max(3, ranks)"),
     OPTN("vnodes", ARCOS_OPT_I64, OFF(vnodes), 0, 1e6, NULL, "N", "virtual nodes per cache node",
@@ -180,6 +183,7 @@ void arcos_config_init(arcos_config_t *cfg) {
   cfg->batch_size = 100;
   cfg->max_record_bytes = 1 << 20;
   cfg->partitions_per_rank = 4;
+  cfg->schedule = ARCOS_SCHEDULE_STATIC;
   cfg->max_error_rate = -1.0;
   cfg->checkpoint = true;
   cfg->cache_replication = 1;

@@ -20,6 +20,7 @@
 
 #include "dist/memo.h"
 #include "run/checkpoint.h"
+#include "run/deal.h"
 #include "run/job_internal.h"
 #include "run/pipeline.h"
 #include "run/progress.h"
@@ -741,11 +742,118 @@ static bool memo_wanted(job_t *job) {
   return job->memo_off == NULL;
 }
 
+/* One partition of this rank: loaded from the checkpoint (done before a --resume),
+ * counted and skipped (at-most-once, started before a crash), or read, processed and
+ * committed. *stop: this rank takes no more (interrupted, or asked to stop). */
+static int take_partition(arcos_pipeline_t *p, size_t part, bool *stop) {
+  job_t *job = p->job;
+  uint8_t state = job->part_state != NULL ? job->part_state[part] : 0;
+  if (state == 2) {
+    job->m.partitions++;
+    return job->spill ? arcos_spill_note_loaded(job, part) : arcos_ckpt_load(job, part);
+  }
+  if (state == 1 && job->cfg->guarantee == ARCOS_GUARANTEE_AT_MOST_ONCE)
+    return skip_partition(p, part);
+  int rc = arcos_ckpt_start(job, part);
+  if (rc == ARCOS_OK)
+    rc = arcos_pipeline_partition(p, part);
+  if (rc == ARCOS_EINTERRUPTED) {
+    /* drop what this partition produced; the journal does not list it */
+    job->nitems = job->part_item_first[part];
+    job->nfails = job->part_fail_first[part];
+    job->part_records[part] = 0;
+    job->interrupted = true;
+    *stop = true;
+    return ARCOS_OK;
+  }
+  if (rc == ARCOS_OK) {
+    double tc = arcos_now();
+    rc = arcos_ckpt_commit(job, part); /* the segment and its journal line: I/O */
+    job->m.io_s += arcos_now() - tc;
+  }
+  if (rc == ARCOS_OK && job->spill)
+    arcos_spill_release(job, part);
+  if (rc == ARCOS_OK && arcos_stop_requested(job)) {
+    job->interrupted = true;
+    *stop = true;
+  }
+  return rc;
+}
+
+/* --schedule static: this rank's partitions of the plan, in index order. */
+static int run_static(arcos_pipeline_t *p) {
+  job_t *job = p->job;
+  int rc = ARCOS_OK;
+  bool stop = false;
+  for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK && !stop; part++)
+    if (job->plan.parts[part].rank == job->ctx->rank)
+      rc = take_partition(p, part, &stop);
+  return rc;
+}
+
+/* --schedule dynamic: partitions done before a --resume are loaded by the rank the
+ * plan gave them (no work to balance there); the others are dealt one at a time from
+ * a shared counter, heaviest first, to whichever rank asks. owner[p] receives this
+ * rank for every partition it took. */
+static int run_dynamic(arcos_pipeline_t *p, int32_t *owner) {
+  job_t *job = p->job;
+  int me = job->ctx->rank, rc = ARCOS_OK;
+  bool stop = false;
+  for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK; part++) {
+    if (job->part_state != NULL && job->part_state[part] == 2 && job->plan.parts[part].rank == me) {
+      owner[part] = me;
+      rc = take_partition(p, part, &stop);
+    }
+  }
+  size_t n = 0;
+  uint32_t *order = arcos_deal_order(&job->plan, job->part_state, &n);
+  if (order == NULL)
+    ARCOS_ABORT_OOM(job->ctx->comm); /* the dealer's window is collective */
+  /* Only the first --max-workers ranks take partitions (plan.workers counts them). */
+  arcos_deal_t *d = arcos_deal_create(job->ctx->comm, order, n, me < job->plan.workers);
+  while (rc == ARCOS_OK && !stop) {
+    if (arcos_stop_requested(job)) { /* a rank that must stop takes nothing more */
+      job->interrupted = true;
+      break;
+    }
+    int64_t part = arcos_deal_next(d);
+    if (part < 0)
+      break;
+    owner[part] = me;
+    rc = take_partition(p, (size_t)part, &stop);
+  }
+  if (p->memo != NULL) {
+    /* The memo's rounds are collective: join the others' rounds until everyone is done
+     * (while the window is still open for the ranks still taking partitions). */
+    arcos_memo_finish(p->memo);
+  }
+  arcos_deal_destroy(&d);
+  free(order);
+  return rc;
+}
+
+/* After dynamic dealing: every rank learns who took each partition (the plan's rank
+ * becomes that rank, which the outputs, line fixing and spill rounds key on), and this
+ * rank's records are put back in partition order. */
+static int settle_owners(job_t *job, int32_t *owner) {
+  size_t n = job->plan.nparts;
+  int32_t *all = malloc(n * sizeof *all + 1);
+  if (all == NULL)
+    return ARCOS_ENOMEM;
+  double t0 = arcos_now();
+  MPI_Allreduce(owner, all, (int)n, MPI_INT32_T, MPI_MAX, job->ctx->comm);
+  job->m.comm_s += arcos_now() - t0;
+  for (size_t p = 0; p < n; p++)
+    if (all[p] >= 0)
+      job->plan.parts[p].rank = all[p];
+  free(all);
+  return job->spill ? ARCOS_OK : arcos_job_sort_by_part(job);
+}
+
 int arcos_pipeline_run(job_t *job) {
   arcos_pipeline_t *p = arcos_pipeline_create(job);
   if (p == NULL)
     return ARCOS_ENOMEM;
-  int rc = ARCOS_OK;
   if (memo_wanted(job)) {
     p->memo = arcos_memo_create(job->cache, (size_t)job->cfg->checksum_memo_min_bytes);
     if (p->memo == NULL) {
@@ -758,43 +866,13 @@ int arcos_pipeline_run(job_t *job) {
                       : PEND_TEXT_MAX;
     job->memo_on = true;
   }
-  for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK; part++) {
-    if (job->plan.parts[part].rank != job->ctx->rank)
-      continue;
-    uint8_t state = job->part_state != NULL ? job->part_state[part] : 0;
-    if (state == 2) {
-      rc = job->spill ? arcos_spill_note_loaded(job, part) : arcos_ckpt_load(job, part);
-      job->m.partitions++;
-      continue;
-    }
-    if (state == 1 && job->cfg->guarantee == ARCOS_GUARANTEE_AT_MOST_ONCE) {
-      rc = skip_partition(p, part);
-      continue;
-    }
-    rc = arcos_ckpt_start(job, part);
-    if (rc == ARCOS_OK)
-      rc = arcos_pipeline_partition(p, part);
-    if (rc == ARCOS_EINTERRUPTED) {
-      /* drop what this partition produced; the journal does not list it */
-      job->nitems = job->part_item_first[part];
-      job->nfails = job->part_fail_first[part];
-      job->part_records[part] = 0;
-      job->interrupted = true;
-      rc = ARCOS_OK;
-      break;
-    }
-    if (rc == ARCOS_OK) {
-      double tc = arcos_now();
-      rc = arcos_ckpt_commit(job, part); /* the segment and its journal line: I/O */
-      job->m.io_s += arcos_now() - tc;
-    }
-    if (rc == ARCOS_OK && job->spill)
-      arcos_spill_release(job, part);
-    if (rc == ARCOS_OK && arcos_stop_requested(job)) {
-      job->interrupted = true;
-      break;
-    }
-  }
+  bool dynamic = job->cfg->schedule == ARCOS_SCHEDULE_DYNAMIC;
+  int32_t *owner = dynamic ? malloc(job->plan.nparts * sizeof *owner + 1) : NULL;
+  if (dynamic && owner == NULL)
+    ARCOS_ABORT_OOM(job->ctx->comm); /* the others would wait in the dealer */
+  for (size_t i = 0; dynamic && i < job->plan.nparts; i++)
+    owner[i] = -1;
+  int rc = dynamic ? run_dynamic(p, owner) : run_static(p);
   if (p->memo != NULL) {
     /* Whatever ended this rank's work (done, interrupted, failed), the others may still
      * have rounds to run: join them until everyone is done. */
@@ -803,6 +881,12 @@ int arcos_pipeline_run(job_t *job) {
     job->m.idle_s += job->memo.finish_s;
   }
   arcos_pipeline_destroy(&p);
+  if (dynamic) {
+    int src = settle_owners(job, owner); /* collective: every rank, whatever rc */
+    if (rc == ARCOS_OK)
+      rc = src;
+  }
+  free(owner);
   return rc;
 }
 

@@ -89,3 +89,45 @@ void arcos_stats_fail(stats_t *s, const fail_t *f) {
   if (f->kind >= ARCOS_KIND_PARSE && f->kind <= ARCOS_KIND_IO)
     s->sum[S_ERR_PARSE + f->kind - ARCOS_KIND_PARSE]++;
 }
+
+/* A stable counting sort of n elements of `size` bytes by their partition (read by
+ * part_of); first[p] receives where partition p begins. */
+static int sort_by_part(void **v, size_t n, size_t size, size_t nparts, size_t *first,
+                        uint32_t (*part_of)(const void *)) {
+  char *src = *v, *dst = malloc(n * size + 1);
+  size_t *at = calloc(nparts + 1, sizeof *at);
+  if (dst == NULL || at == NULL) {
+    free(dst);
+    free(at);
+    return ARCOS_ENOMEM;
+  }
+  for (size_t i = 0; i < n; i++)
+    at[part_of(src + i * size) + 1]++;
+  for (size_t p = 0; p < nparts; p++)
+    at[p + 1] += at[p];
+  for (size_t p = 0; p < nparts; p++)
+    first[p] = at[p];
+  for (size_t i = 0; i < n; i++)
+    memcpy(dst + at[part_of(src + i * size)]++ * size, src + i * size, size);
+  free(at);
+  free(src);
+  *v = dst;
+  return ARCOS_OK;
+}
+
+static uint32_t item_part(const void *e) { return ((const item_t *)e)->part; }
+static uint32_t fail_part(const void *e) { return ((const fail_t *)e)->part; }
+
+int arcos_job_sort_by_part(job_t *job) {
+  size_t np = job->plan.nparts;
+  int rc = sort_by_part((void **)&job->items, job->nitems, sizeof *job->items, np,
+                        job->part_item_first, item_part);
+  if (rc == ARCOS_OK)
+    job->items_cap = job->nitems;
+  if (rc == ARCOS_OK)
+    rc = sort_by_part((void **)&job->fails, job->nfails, sizeof *job->fails, np,
+                      job->part_fail_first, fail_part);
+  if (rc == ARCOS_OK)
+    job->fails_cap = job->nfails;
+  return rc;
+}

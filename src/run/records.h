@@ -83,6 +83,10 @@ int arcos_job_parts_reserve(job_t *job, size_t n);
 /* Room for one more item / fail at the end of the job's arrays (zeroed), or NULL. The
  * caller fills it and then increments nitems / nfails. */
 item_t *arcos_job_new_item(job_t *job);
+/* Put the items and fails in partition order (stable), and part_item_first /
+ * part_fail_first with them: what a rank dealt its partitions out of order holds is
+ * then laid out as a statically assigned rank's is. */
+int arcos_job_sort_by_part(job_t *job);
 fail_t *arcos_job_new_fail(job_t *job);
 
 static inline uint64_t item_pos(uint32_t part, uint32_t seq) {

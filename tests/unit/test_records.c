@@ -97,8 +97,55 @@ static void test_helpers(void) {
   CHECK_INT_EQ(arcos_fail_message_len(&f), 2);
 }
 
+/* Dynamic dealing leaves a rank's records in the order it took its partitions (here
+ * 2, 0, then 3; 1 was another rank's): sorting puts them in partition order, each
+ * partition's records in their order, with part_item_first / part_fail_first. */
+static void test_sort_by_part(void) {
+  job_t job;
+  memset(&job, 0, sizeof job);
+  job.plan.nparts = 4;
+  CHECK_INT_EQ(arcos_job_parts_reserve(&job, 5), ARCOS_OK);
+  static const uint32_t taken[] = {2, 2, 2, 0, 0, 3};
+  for (uint32_t i = 0; i < 6; i++) {
+    item_t *it = arcos_job_new_item(&job);
+    CHECK(it != NULL);
+    it->part = taken[i];
+    it->seq = i;
+    job.nitems++;
+  }
+  fail_t *f = arcos_job_new_fail(&job);
+  CHECK(f != NULL);
+  f->part = 3;
+  job.nfails++;
+  f = arcos_job_new_fail(&job);
+  CHECK(f != NULL);
+  f->part = 0;
+  job.nfails++;
+  CHECK_INT_EQ(arcos_job_sort_by_part(&job), ARCOS_OK);
+  static const uint32_t part[] = {0, 0, 2, 2, 2, 3}, seq[] = {3, 4, 0, 1, 2, 5};
+  for (size_t i = 0; i < 6; i++) {
+    CHECK_INT_EQ(job.items[i].part, part[i]);
+    CHECK_INT_EQ(job.items[i].seq, seq[i]);
+  }
+  CHECK_INT_EQ(job.part_item_first[0], 0);
+  CHECK_INT_EQ(job.part_item_first[1], 2); /* empty: where partition 1 would begin */
+  CHECK_INT_EQ(job.part_item_first[2], 2);
+  CHECK_INT_EQ(job.part_item_first[3], 5);
+  CHECK_INT_EQ(job.fails[0].part, 0);
+  CHECK_INT_EQ(job.fails[1].part, 3);
+  CHECK_INT_EQ(job.part_fail_first[3], 1);
+  CHECK(arcos_job_new_item(&job) != NULL); /* the arrays still grow */
+  free(job.items);
+  free(job.fails);
+  free(job.newlines);
+  free(job.part_records);
+  free(job.part_item_first);
+  free(job.part_fail_first);
+}
+
 int main(void) {
   test_parts_reserve();
+  test_sort_by_part();
   test_new_item_fail();
   test_stats();
   test_helpers();
