@@ -321,7 +321,9 @@ static int damaged_rows(arcos_h5r_t *h, const char *path, uint64_t row, uint64_t
   return rc;
 }
 
-#define STR(k, i) (cols[k].v.data + (cols[k].off[i] - cols[k].off[0]))
+/* Row i's bytes of string column k in the slice; "" where the slice holds no bytes of
+ * it (a version 1 archive's rule_values is never read). */
+#define STR(k, i) (cols[k].v.data != NULL ? cols[k].v.data + (cols[k].off[i] - cols[k].off[0]) : "")
 
 /* Every column of rows [row, row + n) that the rows need into cols; err receives the
  * message of a failed read. */
