@@ -98,13 +98,7 @@ void arcos_jsonw_str(arcos_buf_t *b, const char *s, size_t n) {
       } else {
         unsigned cp;
         k = utf8_seq(p + i, n - i, &cp);
-        if (k == 0 && n - i >= 3 && c == 0xED && (p[i + 1] & 0xE0) == 0xA0 &&
-            (p[i + 2] & 0xC0) == 0x80) {
-          /* A lone surrogate as the readers hold it (its 3-byte form, SPEC §1): written
-           * as Python writes it, "\udcff". */
-          put_u(b, 0xD000u | ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu));
-          k = 3;
-        } else if (k == 0) {
+        if (k == 0) {
           put_u(b, 0xFFFD); /* not UTF-8: the exact bytes go in a _base64 field */
           k = 1;
         } else if (cp >= 0x10000) {
