@@ -543,7 +543,7 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
   int64_t now = cache_now(c);
   int64_t *cnt = calloc((size_t)size * 4, sizeof *cnt);
   int *dests = malloc((b->n * (size_t)R + 1) * sizeof *dests);
-  uint8_t *ndest = malloc(b->n + 1);
+  uint8_t *ndest = calloc(b->n + 1, 1); /* zero: ops too big for the cache have none */
   char *sbuf = NULL, *rbuf = NULL, *reply_in = NULL;
   arcos_buf_t reply = {0};
   if (cnt == NULL || dests == NULL || ndest == NULL) {
