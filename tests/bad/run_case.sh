@@ -60,6 +60,7 @@ run_arcos() {
   shift 2
   local cmd=("$ARCOS_BIN")
   if [ "$np" -gt 0 ]; then
+    own_session_dir "$out" # the runs go at once (below)
     mpi_launcher "$np"
     cmd=("${MPI_LAUNCH[@]}" "$ARCOS_BIN")
   fi
@@ -142,7 +143,8 @@ records() {
   sed -n '/^  "records": {/,/^  }/p' "$1/report.json" | tr -d ' \n' | sed 's/,$//'
 }
 
-# The runs are independent (and mostly wait on MPI start-up): run them at once.
+# The runs are independent (and mostly wait on MPI start-up): run them at once, each
+# in its own subshell with its own Open MPI session directory.
 # out2: 2 ranks, checked against expect.json; out1: 1 rank without mpirun; out3 (only
 # when there may be plain JSON Lines, the one format cut into byte ranges): 3 ranks
 # with the JSON Lines cut into tiny partitions. Same answer on any rank count and any

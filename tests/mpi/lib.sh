@@ -31,6 +31,15 @@ mpi() {
   "$MPIEXEC" "$MPIEXEC_NUMPROC_FLAG" "$np" "${MPIEXEC_PREFLAGS[@]}" "$1" "${MPIEXEC_POSTFLAGS[@]}" "${@:2}"
 }
 
+# own_session_dir NAME: a session directory of its own for the mpiruns of this shell
+# (call it in a subshell). Two mpiruns started at once with one TMPDIR race to create
+# the same ompi.<host>.<uid> directory, and the loser fails with "File exists".
+own_session_dir() {
+  export TMPDIR=$ARCOS_TMP/.tmp-$1
+  export OMPI_MCA_orte_tmpdir_base=$TMPDIR
+  mkdir -p "$TMPDIR"
+}
+
 # mpi_launcher NP: the launcher's words for NP ranks in the array MPI_LAUNCH, for
 # commands that must run it as a program (under `timeout`, in the background).
 mpi_launcher() {
