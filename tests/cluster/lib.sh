@@ -54,3 +54,40 @@ same_outputs() {
   assert_same_file "$1.h5.txt" "$2.h5.txt" "results.h5 tables ($3)"
   assert_eq "$(json_get "$2/report.json" .records.conserved)" true "conservation ($3)"
 }
+
+# slurm_up: SLURM on the cluster made by cluster_up (one slurmctld on host 1, one slurmd
+# per host; jobs/cluster.sh slurm). Defines on1 (a command on host 1).
+slurm_up() {
+  command -v slurmctld >/dev/null || ensure_packages slurmctld slurmd slurm-client munge ||
+    skip_or_fail "SLURM cannot be installed here"
+  bash "$CLUSTER" slurm || fail "SLURM did not start on the cluster"
+}
+on1() { cexec 1 "$@"; }
+
+# job_field ID FIELD: one field of `scontrol show job`.
+job_field() {
+  on1 scontrol show job -o "$1" 2>/dev/null | head -1 | grep -oE "(^| )$2=[^ ]*" | head -1 | cut -d= -f2-
+}
+
+# wait_state ID LIMIT: polls slurmctld until the job has ended (at most LIMIT s); prints
+# "STATE EXITCODE".
+wait_state() {
+  local i st
+  for ((i = 0; i < $2 * 5; i++)); do
+    st=$(job_field "$1" JobState)
+    case $st in
+    COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY)
+      echo "$st $(job_field "$1" ExitCode)"
+      return 0
+      ;;
+    esac
+    sleep 0.2
+  done
+  fail "job $1 not finished after $2 s (state $st)"
+}
+
+# submit SBATCH-ARGS...: sbatch on host 1 from the shared directory; prints the job id.
+submit() {
+  on1 sbatch --parsable --chdir="$SHARED" --export=ALL,ARCOS_ROOT="$ARCOS_SRC",ARCOS_BIN="$ARCOS_BIN" "$@" ||
+    fail "sbatch $* failed"
+}

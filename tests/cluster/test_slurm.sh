@@ -8,34 +8,7 @@ source "$(dirname "$0")/../ops/lib.sh"
 source "$(dirname "$0")/lib.sh"
 t0=$SECONDS
 cluster_up 2 tslurm 63
-command -v slurmctld >/dev/null || ensure_packages slurmctld slurmd slurm-client munge ||
-  skip_or_fail "SLURM cannot be installed here"
-bash "$CLUSTER" slurm || fail "SLURM did not start on the cluster"
-on1() { cexec 1 "$@"; }
-
-# job_field ID FIELD: one field of `scontrol show job`.
-job_field() {
-  on1 scontrol show job -o "$1" 2>/dev/null | head -1 | grep -oE "(^| )$2=[^ ]*" | head -1 | cut -d= -f2-
-}
-# wait_state ID LIMIT: until the job has ended; prints "STATE EXITCODE".
-wait_state() {
-  local i st
-  for ((i = 0; i < $2 * 5; i++)); do
-    st=$(job_field "$1" JobState)
-    case $st in
-    COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY)
-      echo "$st $(job_field "$1" ExitCode)"
-      return 0
-      ;;
-    esac
-    sleep 0.2
-  done
-  fail "job $1 not finished after $2 s (state $st)"
-}
-submit() {
-  on1 sbatch --parsable --chdir="$SHARED" --export=ALL,ARCOS_ROOT="$ARCOS_SRC",ARCOS_BIN="$ARCOS_BIN" "$@" ||
-    fail "sbatch $* failed"
-}
+slurm_up
 
 "$ARCOS_BIN" generate --out "$SHARED/g" --records 16000 --duplicate-rate 0.1 --bad-rate 0.02 \
   --seed 41 >/dev/null
