@@ -23,8 +23,10 @@ int arcos_cmd_run(int argc, char **argv) {
     if (rank == 0) {
       printf("usage: arcos-scale run [INPUT...] [--config job.json] [--output DIR] [options]\n"
              "       mpirun -np N arcos-scale run INPUT...\n\n"
-             "INPUT: .jsonl/.ndjson files (optionally .gz), .json arrays or {\"evidence_items\": "
-             "[...]} objects, or directories of them.\n\n");
+             "INPUT: .jsonl/.ndjson files (optionally .gz); .json arrays, {\"evidence_items\": "
+             "[...]} objects,\n       CIV-ARCOS REST list bodies {\"count\": N, \"evidence\": [...]} "
+             "and evidence stores\n       (nodes.json); HDF5 archives made by convert; "
+             "directories of them; - for standard input.\n\n");
       arcos_config_print_help(stdout);
       /* Not in the option table: docs/gen-options.sh reads the table's lines only. */
       printf("  %-30s %s\n", "-h, --help", "this text");
