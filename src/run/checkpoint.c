@@ -56,7 +56,8 @@ static int write_file_sync(const char *path, const void *data, size_t len) {
 static json_t *result_options(const arcos_config_t *cfg) {
   json_t *all = arcos_config_to_json(cfg);
   static const char *const keys[] = {"inputs",           "guarantee",    "on_error", "max_retries",
-                                     "max_record_bytes", "inject_fault", "from_dlq", "scoring"};
+                                     "max_record_bytes", "inject_fault", "from_dlq", "scoring",
+                                     "previous"};
   json_t *o = json_object();
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     json_t *v = json_object_get(all, keys[i]);
