@@ -143,8 +143,10 @@ static int check_options(const arcos_ctx_t *ctx, bool streaming) {
     return code;
   if (cfg->previous.n > 0 && cfg->guarantee != ARCOS_GUARANTEE_EXACTLY_ONCE) {
     if (ctx->rank == 0)
-      fprintf(ctx->err, "arcos-scale: --previous seeds the exactly-once seen-set: it needs "
-                        "--guarantee exactly-once\n");
+      fprintf(ctx->err,
+              "arcos-scale: --previous %s: earlier runs seed the exactly-once seen-set; "
+              "they need --guarantee exactly-once\n",
+              cfg->previous.v[0]);
     return ARCOS_EXIT_USAGE;
   }
   if (arcos_previous_check(ctx->comm, ctx->rank, &cfg->previous, ctx->err) != ARCOS_OK)
