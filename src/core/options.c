@@ -197,8 +197,8 @@ int arcos_opts_set_json(const arcos_opt_t *o, void *base, json_t *v, const char 
       json_t *e;
       json_array_foreach(v, i, e) {
         if (!json_is_string(e))
-          return arcos_detail_set(d, ARCOS_ECONFIG, path, 0,
-                                  "%s: element %zu: expected a string", origin, i);
+          return arcos_detail_set(d, ARCOS_ECONFIG, path, 0, "%s: element %zu: expected a string",
+                                  origin, i);
         int rc = arcos_opts_set_text(o, base, json_string_value(e), origin, path, ARCOS_ECONFIG, d);
         if (rc != ARCOS_OK)
           return rc;

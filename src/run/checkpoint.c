@@ -56,14 +56,17 @@ static int write_file_sync(const char *path, const void *data, size_t len) {
 static json_t *result_options(const arcos_config_t *cfg) {
   json_t *all = arcos_config_to_json(cfg);
   static const char *const keys[] = {"inputs",           "guarantee",    "on_error", "max_retries",
-                                     "max_record_bytes", "inject_fault", "from_dlq", "scoring",
-                                     "previous"};
+                                     "max_record_bytes", "inject_fault", "from_dlq", "scoring"};
   json_t *o = json_object();
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     json_t *v = json_object_get(all, keys[i]);
     if (v != NULL)
       json_object_set(o, keys[i], v);
   }
+  /* --previous: the earlier runs that seed the seen-set (SPEC §3); absent when none,
+   * so a checkpoint written before the option existed still resumes */
+  if (json_array_size(json_object_get(all, "previous")) > 0)
+    json_object_set(o, "previous", json_object_get(all, "previous"));
   json_decref(all);
   return o;
 }

@@ -78,8 +78,11 @@ struct arcos_job {
   int64_t reference_time;
   arcos_ring_t *ring;
   struct arcos_cache *cache; /* the distributed cache (seen-set of exactly-once) */
-  struct arcos_previous *prev; /* --previous: earlier runs' ids (run/previous.h), or NULL */
   uint64_t eo_unavailable;   /* ids whose seen-set entry was lost (replication 1) */
+
+  /* --previous: the earlier runs' ids (run/previous.h), or NULL */
+  struct arcos_previous *prev;
+
   /* checksum memo (memo.h): figures of this rank, and why it is off (NULL when on) */
   bool memo_on;
   const char *memo_off;

@@ -67,8 +67,8 @@ static int resolve(const char *given, char *file, size_t cap, char *msg, size_t 
  * records_stored and the /evidence and /inputs columns the seeding reads, of one
  * length each. *rows: the /evidence rows. */
 static const char *results_shape(arcos_h5r_t *h, uint64_t *rows) {
-  static const char *const ev[] = {"/evidence/id_offset", "/evidence/id_length",
-                                   "/evidence/input", "/evidence/line"};
+  static const char *const ev[] = {"/evidence/id_offset", "/evidence/id_length", "/evidence/input",
+                                   "/evidence/line"};
   static const char *const in[] = {"/inputs/path_offset", "/inputs/path_length"};
   int64_t stored = 0;
   uint64_t n = 0, m = 0, k = 0;
@@ -265,9 +265,9 @@ static int read_chunk(prev_run_t *r, uint64_t at, uint64_t m, chunk_t *c, uint64
     c->chars = grown;
     c->chars_cap = *nbytes + 1;
   }
-  return *nbytes > 0 ? arcos_h5r_read(r->h, "/evidence/id_chars", ARCOS_H5_CHAR, *base, *nbytes,
-                                      c->chars)
-                     : ARCOS_OK;
+  return *nbytes > 0
+             ? arcos_h5r_read(r->h, "/evidence/id_chars", ARCOS_H5_CHAR, *base, *nbytes, c->chars)
+             : ARCOS_OK;
 }
 
 static int add_item(arcos_previous_t *p, const arcos_seen_item_t *it) {
@@ -295,8 +295,8 @@ static int read_slice(arcos_previous_t *p, size_t run, arcos_previous_keep_fn ke
     if ((rc = read_chunk(r, at, m, c, &base, &nbytes)) != ARCOS_OK)
       break;
     for (uint64_t k = 0; k < m && rc == ARCOS_OK; k++) {
-      if (c->off[k] < base || c->off[k] - base > nbytes || c->len[k] > nbytes - (c->off[k] - base) ||
-          c->input[k] >= r->ninputs) {
+      if (c->off[k] < base || c->off[k] - base > nbytes ||
+          c->len[k] > nbytes - (c->off[k] - base) || c->input[k] >= r->ninputs) {
         rc = ARCOS_EINVALID;
         break;
       }
@@ -324,8 +324,8 @@ int arcos_previous_round(arcos_previous_t *p, arcos_previous_keep_fn keep, void 
   for (; i < p->n && rc == ARCOS_OK; i++)
     rc = read_slice(p, i, keep, arg, c);
   if (rc != ARCOS_OK && rc != ARCOS_ENOMEM && i > 0)
-    fprintf(err, "arcos-scale: --previous %s: cannot read the ids of %s: %s\n",
-            p->run[i - 1].path, p->run[i - 1].file,
+    fprintf(err, "arcos-scale: --previous %s: cannot read the ids of %s: %s\n", p->run[i - 1].path,
+            p->run[i - 1].file,
             rc == ARCOS_EINVALID ? "a row names bytes or an input the file does not have"
                                  : arcos_h5r_errmsg(p->run[i - 1].h));
   if (c != NULL)

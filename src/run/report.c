@@ -14,9 +14,9 @@
 #include "arcos/rules.h"
 #include "core/jsonw.h"
 #include "run/job_internal.h"
+#include "run/previous.h"
 #include "run/records.h"
 #include "run/report.h"
-#include "run/previous.h"
 
 #define SAMPLE_MAX 20
 
