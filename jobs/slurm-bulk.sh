@@ -15,7 +15,16 @@
 # time and throughput per group, and the totals). afterok means one failed task (exit 1,
 # 2, 3 or 75) keeps the merge from running, and --kill-on-invalid-dep=yes removes it
 # instead of leaving it pending forever.
-# Duplicates are found within a group only: put records that may repeat in one group.
+# Duplicates are found within a group only: put records that may repeat in one group,
+# or use the incremental mode.
+#
+# Incremental mode (ARCOS_BULK_INCREMENTAL=1): each id is stored once across all groups.
+# Group k runs with `--previous BULK_DIR/group-j` for every j < k (SPEC §3), so the
+# groups run one after the other: group k is submitted as its own one-task array
+# (--array=k) with --dependency=afterok:<group k-1> --kill-on-invalid-dep=yes, and the
+# merge waits for the last group. One failed group cancels the groups after it and the
+# merge. It prints "chain ID0 ID1 ..." instead of the "array" line. The marker file
+# BULK_DIR/incremental tells the tasks (and a requeued task) the mode.
 #
 #SBATCH --job-name=arcos-bulk
 #SBATCH --nodes=1                        # each task (and the merge) on one node
@@ -27,6 +36,7 @@
 #   ARCOS_BULK_DIR       where groups, outputs and the summary go (default bulk-<time>)
 #   ARCOS_BULK_PARALLEL  at most this many tasks at once (sbatch --array=...%N)
 #   ARCOS_SBATCH_FLAGS   more sbatch options for both submissions (e.g. "-p long -n 8")
+#   ARCOS_BULK_INCREMENTAL  1: the incremental mode above
 set -euo pipefail
 
 submit() {
@@ -55,16 +65,33 @@ submit() {
   root=${ARCOS_ROOT:-$(cd "$(dirname "$self")/.." && pwd)}
   read -r -a flags <<<"${ARCOS_SBATCH_FLAGS:-}"
   local range="0-$((n - 1))${ARCOS_BULK_PARALLEL:+%$ARCOS_BULK_PARALLEL}"
-  local array merge
-  array=$(ARCOS_ROOT=$root sbatch --parsable "${flags[@]}" --array="$range" \
-    --output="$dir/task-%a.out" --export=ALL,ARCOS_ROOT="$root" "$self" --task "$dir")
-  array=${array%%;*}
+  local array merge chain=() dep=()
+  rm -f "$dir/incremental"
+  if [ "${ARCOS_BULK_INCREMENTAL:-0}" = 1 ]; then
+    # group k after group k-1 succeeded: it passes every earlier group as --previous
+    : >"$dir/incremental"
+    for ((k = 0; k < n; k++)); do
+      array=$(ARCOS_ROOT=$root sbatch --parsable "${flags[@]}" --array="$k" "${dep[@]}" \
+        --output="$dir/task-%a.out" --export=ALL,ARCOS_ROOT="$root" "$self" --task "$dir")
+      array=${array%%;*}
+      chain+=("$array")
+      dep=(--dependency="afterok:$array" --kill-on-invalid-dep=yes)
+    done
+  else
+    array=$(ARCOS_ROOT=$root sbatch --parsable "${flags[@]}" --array="$range" \
+      --output="$dir/task-%a.out" --export=ALL,ARCOS_ROOT="$root" "$self" --task "$dir")
+    array=${array%%;*}
+  fi
   merge=$(ARCOS_ROOT=$root sbatch --parsable "${flags[@]}" --job-name=arcos-bulk-merge \
     --ntasks=1 --dependency="afterok:$array" --kill-on-invalid-dep=yes \
     --output="$dir/merge.out" --export=ALL,ARCOS_ROOT="$root" "$self" --merge "$dir")
   merge=${merge%%;*}
   echo "$n group(s) in $dir/groups"
-  echo "array $array"
+  if [ ${#chain[@]} -gt 0 ]; then
+    echo "chain ${chain[*]}"
+  else
+    echo "array $array"
+  fi
   echo "merge $merge"
 }
 
@@ -77,12 +104,15 @@ task() {
   mapfile -t inputs <"$group"
   local out=$dir/group-$id
   # a requeued or repeated task starts its group again
-  local force=()
+  local force=() previous=() j
   [ ! -e "$out" ] || force=(--force)
+  if [ -e "$dir/incremental" ]; then # every earlier group, in order (SPEC §3)
+    for ((j = 0; j < id; j++)); do previous+=(--previous "$dir/group-$j"); done
+  fi
   arcos_log "group $id: ${#inputs[@]} input(s) on ${SLURM_NTASKS:-1} rank(s) -> $out"
   local rc=0
   srun "${ARCOS_SRUN[@]}" "$ARCOS_BIN" run ${ARCOS_CONFIG:+--config "$ARCOS_CONFIG"} \
-    --output "$out" "${force[@]}" "${ARCOS_EXTRA[@]}" "${inputs[@]}" || rc=$?
+    --output "$out" "${force[@]}" "${previous[@]}" "${ARCOS_EXTRA[@]}" "${inputs[@]}" || rc=$?
   arcos_explain_exit "$rc"
   exit "$rc"
 }

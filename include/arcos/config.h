@@ -14,6 +14,7 @@
 #include "arcos/error.h"
 #include "arcos/evidence.h"
 #include "arcos/fault.h"
+#include "arcos/options.h"
 
 typedef enum {
   ARCOS_GUARANTEE_EXACTLY_ONCE = 0,
@@ -91,6 +92,7 @@ typedef struct {
   arcos_scoring_t scoring;      /* scoring.rules points at `rules` after parsing */
   char *scoring_rules;          /* --scoring-rules: rules file, NULL for the built-in set */
   struct arcos_rules *rules;    /* loaded by arcos_config_parse_run; freed with the config */
+  arcos_strlist_t previous;     /* --previous: earlier runs (directories or results.h5), in order */
 } arcos_config_t;
 
 void arcos_config_init(arcos_config_t *cfg);

@@ -30,8 +30,17 @@ typedef enum {
   ARCOS_OPT_STRING,  /* char * (malloc'd; the old value is freed), not empty */
   ARCOS_OPT_ENUM,    /* int: the index of the value in choices */
   ARCOS_OPT_TIME,    /* int64_t epoch seconds: RFC 3339 or an integer */
+  ARCOS_OPT_STRINGS, /* arcos_strlist_t, repeatable: each flag adds one string (not empty);
+                      * the first flag replaces the list a job config gave (a JSON array
+                      * of strings, or one string) */
   ARCOS_OPT_RETIRED, /* accepted by no command: `help` says what replaced it */
 } arcos_opt_kind_t;
+
+/* The value of an ARCOS_OPT_STRINGS option: malloc'd strings in the order given. */
+typedef struct {
+  char **v;
+  size_t n;
+} arcos_strlist_t;
 
 /* Flags of an option. */
 #define ARCOS_OPT_FLAG_ONLY 1u /* not a job-config key (run's --config) */
@@ -103,7 +112,10 @@ int arcos_opts_check_required(const arcos_optset_t *set, const arcos_opts_args_t
 void arcos_opts_print_help(const arcos_optset_t *set, const void *base, FILE *out);
 /* The value of o in base as JSON (new reference; NULL for a retired option). */
 json_t *arcos_opts_to_json(const arcos_opt_t *o, const void *base);
-/* Free every ARCOS_OPT_STRING value of base and set it to NULL. */
+/* Free the strings of a list and empty it. */
+void arcos_strlist_clear(arcos_strlist_t *l);
+/* Free every ARCOS_OPT_STRING value of base and set it to NULL (and empty every
+ * ARCOS_OPT_STRINGS list). */
 void arcos_opts_free_strings(const arcos_optset_t *set, void *base);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "arcos/timestamp.h"
 #include "arcos/util.h"
+#include "core/jsonw.h"
 
 void arcos_opts_flag_name(const arcos_opt_t *o, char *out, size_t n) {
   snprintf(out, n, "%s", o->key);
@@ -94,6 +95,19 @@ static int set_other(const arcos_opt_t *o, void *field, const char *text, const 
     *(char **)field = copy;
     return ARCOS_OK;
   }
+  case ARCOS_OPT_STRINGS: {
+    arcos_strlist_t *l = field;
+    if (text[0] == '\0')
+      return arcos_detail_set(d, errcode, source, 0, "%s: must not be empty", origin);
+    char **grown = realloc(l->v, (l->n + 1) * sizeof *grown);
+    char *copy = grown != NULL ? strdup(text) : NULL;
+    if (grown != NULL)
+      l->v = grown;
+    if (copy == NULL)
+      return arcos_detail_set(d, ARCOS_ENOMEM, source, 0, "%s: out of memory", origin);
+    l->v[l->n++] = copy;
+    return ARCOS_OK;
+  }
   case ARCOS_OPT_ENUM: {
     char list[256] = "";
     for (int i = 0; o->choices[i] != NULL; i++) {
@@ -176,6 +190,24 @@ int arcos_opts_set_json(const arcos_opt_t *o, void *base, json_t *v, const char 
       return arcos_detail_set(d, ARCOS_ECONFIG, path, 0, "%s: expected a number", origin);
     snprintf(buf, sizeof buf, "%.17g", json_number_value(v));
     return arcos_opts_set_text(o, base, buf, origin, path, ARCOS_ECONFIG, d);
+  case ARCOS_OPT_STRINGS:
+    if (json_is_array(v)) {
+      arcos_strlist_clear((arcos_strlist_t *)((char *)base + o->offset));
+      size_t i;
+      json_t *e;
+      json_array_foreach(v, i, e) {
+        if (!json_is_string(e))
+          return arcos_detail_set(d, ARCOS_ECONFIG, path, 0, "%s: element %zu: expected a string",
+                                  origin, i);
+        int rc = arcos_opts_set_text(o, base, json_string_value(e), origin, path, ARCOS_ECONFIG, d);
+        if (rc != ARCOS_OK)
+          return rc;
+      }
+      return ARCOS_OK;
+    }
+    if (json_is_string(v)) /* one string: a list of one */
+      arcos_strlist_clear((arcos_strlist_t *)((char *)base + o->offset));
+    break;
   case ARCOS_OPT_TIME:
     if (json_is_integer(v)) {
       snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
@@ -245,8 +277,11 @@ static int parse_one(const arcos_optset_t *set, void *base, int argc, char **arg
                               o->metavar ? o->metavar : "value");
     value = argv[++*i];
   }
-  int rc = arcos_opts_set_text(o, base, value, origin, origin, ARCOS_EUSAGE, d);
   size_t idx = (size_t)(o - set->opt);
+  /* A repeatable option's first flag replaces what a job config or the environment gave. */
+  if (o->kind == ARCOS_OPT_STRINGS && !arcos_opts_given(args, idx))
+    arcos_strlist_clear((arcos_strlist_t *)((char *)base + o->offset));
+  int rc = arcos_opts_set_text(o, base, value, origin, origin, ARCOS_EUSAGE, d);
   if (rc == ARCOS_OK && idx < 256)
     args->given[idx / 64] |= UINT64_C(1) << (idx % 64);
   return rc;
@@ -333,6 +368,8 @@ static void default_text(const arcos_opt_t *o, const void *base, char *out, size
   case ARCOS_OPT_ENUM:
     snprintf(out, n, "%s", o->choices[*(const int *)field]);
     break;
+  case ARCOS_OPT_STRINGS:
+    break;
   case ARCOS_OPT_TIME: {
     char t[32];
     arcos_rfc3339_format(*(const int64_t *)field, t);
@@ -414,14 +451,31 @@ json_t *arcos_opts_to_json(const arcos_opt_t *o, const void *base) {
     return *(char *const *)field != NULL ? json_string(*(char *const *)field) : json_null();
   case ARCOS_OPT_ENUM:
     return json_string(o->choices[*(const int *)field]);
+  case ARCOS_OPT_STRINGS: {
+    const arcos_strlist_t *l = field;
+    json_t *a = json_array();
+    for (size_t i = 0; i < l->n; i++)
+      json_array_append_new(a, arcos_jsonw_string(l->v[i], strlen(l->v[i])));
+    return a;
+  }
   case ARCOS_OPT_RETIRED:
     break;
   }
   return NULL;
 }
 
+void arcos_strlist_clear(arcos_strlist_t *l) {
+  for (size_t i = 0; i < l->n; i++)
+    free(l->v[i]);
+  free(l->v);
+  l->v = NULL;
+  l->n = 0;
+}
+
 void arcos_opts_free_strings(const arcos_optset_t *set, void *base) {
   for (size_t i = 0; i < set->n; i++) {
+    if (set->opt[i].kind == ARCOS_OPT_STRINGS)
+      arcos_strlist_clear((arcos_strlist_t *)((char *)base + set->opt[i].offset));
     if (set->opt[i].kind != ARCOS_OPT_STRING)
       continue;
     char **field = (char **)((char *)base + set->opt[i].offset);

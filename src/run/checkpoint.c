@@ -63,6 +63,10 @@ static json_t *result_options(const arcos_config_t *cfg) {
     if (v != NULL)
       json_object_set(o, keys[i], v);
   }
+  /* --previous: the earlier runs that seed the seen-set (SPEC §3); absent when none,
+   * so a checkpoint written before the option existed still resumes */
+  if (json_array_size(json_object_get(all, "previous")) > 0)
+    json_object_set(o, "previous", json_object_get(all, "previous"));
   json_decref(all);
   return o;
 }

@@ -32,6 +32,7 @@ ITEM_FN(it_input, b->u32[k] = plan->parts[it->part].input)
 ITEM_FN(it_line, b->u64[k] = it->line)
 ITEM_FN(it_first_input, b->u32[k] = it->first_input)
 ITEM_FN(it_first_line, b->u64[k] = it->first_line)
+ITEM_FN(it_first_run, b->u32[k] = it->first_run ? it->first_run - 1u : UINT32_MAX)
 FAIL_FN(f_message, (b->sp[k] = f->message, b->sl[k] = (uint32_t)arcos_fail_message_len(f)))
 FAIL_FN(f_input, b->u32[k] = plan->parts[f->part].input)
 FAIL_FN(f_line, b->u64[k] = f->line)
@@ -61,6 +62,7 @@ const arcos_col_t arcos_columns[] = {
     {"/duplicates/line", ARCOS_H5_U64, ARCOS_TBL_DUPLICATES, it_line, NULL},
     {"/duplicates/first_input", ARCOS_H5_U32, ARCOS_TBL_DUPLICATES, it_first_input, NULL},
     {"/duplicates/first_line", ARCOS_H5_U64, ARCOS_TBL_DUPLICATES, it_first_line, NULL},
+    {"/duplicates/first_run", ARCOS_H5_U32, ARCOS_TBL_DUPLICATES, it_first_run, NULL},
     {"/errors/message", ARCOS_H5_CHAR, ARCOS_TBL_ERRORS, NULL, f_message},
     {"/errors/input", ARCOS_H5_U32, ARCOS_TBL_ERRORS, NULL, f_input},
     {"/errors/line", ARCOS_H5_U64, ARCOS_TBL_ERRORS, NULL, f_line},

@@ -47,6 +47,10 @@ static const arcos_opt_t options[] = {
     OPTN("scoring_rules", ARCOS_OPT_STRING, OFF(scoring_rules), 0, 0, NULL, "FILE",
          "scoring rules (JSON array, SPEC §2) replacing the built-in set (`rules --print-default`)",
          "the built-in set"),
+    OPTN("previous", ARCOS_OPT_STRINGS, OFF(previous), 0, 0, NULL, "PATH",
+         "repeatable: an earlier run's output directory or its results.h5; ids it stored are "
+         "duplicates here (SPEC §3 incremental runs; pass every earlier run, in order)",
+         "none"),
     OPT("force", ARCOS_OPT_BOOL, OFF(force), 0, 0, NULL, NULL, NULL,
         "write into an existing output directory"),
     OPT("jsonl", ARCOS_OPT_BOOL, OFF(jsonl), 0, 0, NULL, NULL, NULL, "also write results.jsonl"),
@@ -214,6 +218,7 @@ void arcos_config_free(arcos_config_t *cfg) {
   free(cfg->queries);
   free(cfg->scoring_rules);
   free(cfg->scratch_dir);
+  arcos_strlist_clear(&cfg->previous);
   arcos_rules_destroy(&cfg->rules);
   memset(cfg, 0, sizeof *cfg);
 }

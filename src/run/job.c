@@ -16,6 +16,7 @@
 #include "run/job_graph_internal.h"
 #include "run/job_internal.h"
 #include "run/pipeline.h"
+#include "run/previous.h"
 #include "run/progress.h"
 #include "run/records.h"
 #include "run/report.h"
@@ -140,6 +141,16 @@ static int check_options(const arcos_ctx_t *ctx, bool streaming) {
   int code = arcos_job_graph_check(ctx);
   if (code != ARCOS_EXIT_OK)
     return code;
+  if (cfg->previous.n > 0 && cfg->guarantee != ARCOS_GUARANTEE_EXACTLY_ONCE) {
+    if (ctx->rank == 0)
+      fprintf(ctx->err,
+              "arcos-scale: --previous %s: earlier runs seed the exactly-once seen-set; "
+              "they need --guarantee exactly-once\n",
+              cfg->previous.v[0]);
+    return ARCOS_EXIT_USAGE;
+  }
+  if (arcos_previous_check(ctx->comm, ctx->rank, &cfg->previous, ctx->err) != ARCOS_OK)
+    return ARCOS_EXIT_USAGE;
   /* SPEC §8: with one copy, a node taken out of service loses what it held. */
   if (cfg->fail_cache_node >= 0 && cfg->cache_replication < 2) {
     if (ctx->rank == 0)
@@ -368,15 +379,32 @@ static int ingest(job_t *job, double t_start) {
   return code;
 }
 
+/* --previous (collective): every rank opens the earlier runs and, in memory, reads its
+ * slice of their ids (under --max-memory-mb spill.c reads them bucket by bucket). */
+static int load_previous(job_t *job) {
+  const arcos_ctx_t *ctx = job->ctx;
+  int rc = arcos_previous_open(ctx->comm, &job->cfg->previous, &job->prev, ctx->err);
+  if (rc == ARCOS_OK && job->prev != NULL && !job->spill)
+    rc = arcos_previous_round(job->prev, NULL, NULL, ctx->err);
+  if (rc == ARCOS_ENOMEM)
+    ARCOS_ABORT_OOM(ctx->comm);
+  int agreed = rc;
+  MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MIN, ctx->comm);
+  return agreed == ARCOS_OK ? ARCOS_EXIT_OK : ARCOS_EXIT_FAILED; /* the message said which */
+}
+
 /* Exactly-once (SPEC §3): the one place that calls into the exactly-once modules. */
 static int dedup(job_t *job) {
   const arcos_config_t *cfg = job->cfg;
   if (cfg->guarantee != ARCOS_GUARANTEE_EXACTLY_ONCE)
     return ARCOS_EXIT_OK;
+  if (load_previous(job) != ARCOS_EXIT_OK)
+    return ARCOS_EXIT_FAILED;
   /* bounded memory: per-bucket rounds whose seen-set is freed after each round; in
    * memory, rounds of the seen-set on the cache (a requested node failure happens
    * between two of them) */
   int rc = job->spill ? arcos_spill_exactly_once(job) : arcos_exactly_once(job);
+  arcos_previous_release(job->prev);
   int agreed = rc;
   MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MIN, job->ctx->comm);
   if (agreed == ARCOS_OK)
@@ -463,6 +491,7 @@ static int report_commit(job_t *job, const out_files_t *of, double t_start, json
 /* Everything setup_state and the steps after it allocated (the plan excepted). */
 static void teardown_state(job_t *job) {
   arcos_cache_destroy(&job->cache);
+  arcos_previous_close(&job->prev);
   arcos_progress_destroy(&job->progress);
   arcos_ckpt_close(job, false);
   arcos_scratch_close(job);

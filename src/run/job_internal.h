@@ -68,7 +68,7 @@ struct arcos_job {
   uint64_t *base_line;   /* per partition: first line number of a JSON Lines range - 1 */
   uint8_t **part_status; /* per own partition, per item: ITEM_STORED or ITEM_DUPLICATE */
   struct dupinfo {
-    uint32_t part, idx, first_input;
+    uint32_t part, idx, first_input, first_run;
     uint64_t first_line;
   } * dups;
   size_t ndups, dups_cap;
@@ -79,6 +79,10 @@ struct arcos_job {
   arcos_ring_t *ring;
   struct arcos_cache *cache; /* the distributed cache (seen-set of exactly-once) */
   uint64_t eo_unavailable;   /* ids whose seen-set entry was lost (replication 1) */
+
+  /* --previous: the earlier runs' ids (run/previous.h), or NULL */
+  struct arcos_previous *prev;
+
   /* checksum memo (memo.h): figures of this rank, and why it is off (NULL when on) */
   bool memo_on;
   const char *memo_off;

@@ -26,7 +26,8 @@ typedef struct {
   uint8_t comp[5]; /* completeness, integrity, provenance, freshness, signal */
   uint8_t score, alerts, severity;
   uint8_t status;       /* ITEM_STORED or ITEM_DUPLICATE */
-  uint32_t first_input; /* duplicates: where the stored occurrence is */
+  uint16_t first_run;   /* duplicates: 0 in this run, else 1 + the --previous index */
+  uint32_t first_input; /* duplicates: where the stored occurrence is (in that run) */
   uint64_t first_line;
 } item_t;
 

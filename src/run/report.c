@@ -14,6 +14,7 @@
 #include "arcos/rules.h"
 #include "core/jsonw.h"
 #include "run/job_internal.h"
+#include "run/previous.h"
 #include "run/records.h"
 #include "run/report.h"
 
@@ -476,6 +477,8 @@ static json_t *build_doc(const job_t *job, const arcos_report_t *r, const sums_t
       jreal(t->input ? 100.0 * (double)(t->stored + t->duplicates) / (double)t->input : 100.0));
   json_object_set_new(rep, "processed_evidence", pe);
   json_object_set_new(rep, "records", records_json(t, r->conserved, pp->skips));
+  /* SPEC §3: the earlier runs (--previous) and the ids each seeded; [] when none */
+  json_object_set_new(rep, "previous_runs", arcos_previous_json(job->prev));
   json_t *al = json_object();
   json_object_set_new(al, "critical", json_integer((json_int_t)g->st.sum[S_ALERT_CRIT]));
   json_object_set_new(al, "high", json_integer((json_int_t)g->st.sum[S_ALERT_HIGH]));

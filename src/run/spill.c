@@ -18,6 +18,7 @@
 #include "run/checkpoint.h"
 #include "run/columns.h"
 #include "run/job_internal.h"
+#include "run/previous.h"
 #include "run/records.h"
 #include "run/spill.h"
 #include "run/store.h"
@@ -28,6 +29,12 @@
 
 static uint32_t bucket_of(const char *id, size_t len, uint32_t buckets) {
   return (uint32_t)((arcos_hash64(id, len) >> 40) % buckets);
+}
+
+/* The bucket round an earlier run's id (--previous) belongs to: arg = {b, buckets}. */
+static bool in_bucket(const char *id, size_t len, void *arg) {
+  const uint32_t *bb = arg;
+  return bucket_of(id, len, bb[1]) == bb[0];
 }
 
 void arcos_spill_release(job_t *job, size_t part) {
@@ -75,6 +82,9 @@ int arcos_spill_exactly_once(job_t *job) {
   for (size_t p = 0; p < np; p++)
     if (job->plan.parts[p].rank == job->ctx->rank)
       mine += job->part_nitems[p] * ROUND_BYTES_PER_ITEM + job->part_idbytes[p] * 3;
+  uint64_t prev_rows = 0, prev_bytes = 0; /* this rank's slice of the earlier runs' ids */
+  arcos_previous_slice(job->prev, &prev_rows, &prev_bytes);
+  mine += prev_rows * ROUND_BYTES_PER_ITEM + prev_bytes * 3;
   MPI_Allreduce(&mine, &most, 1, MPI_UINT64_T, MPI_MAX, comm);
   uint64_t per_round = job->budget / 2;
   uint32_t buckets = (uint32_t)(most / (per_round ? per_round : 1) + 1);
@@ -127,6 +137,10 @@ int arcos_spill_exactly_once(job_t *job) {
         job->nitems++;
       }
     }
+    /* the earlier runs' ids of this bucket (their slices are read again each round) */
+    uint32_t bb[2] = {b, buckets};
+    if (rc == ARCOS_OK && job->prev != NULL)
+      rc = arcos_previous_round(job->prev, in_bucket, bb, job->ctx->err);
     /* every rank takes part in every round, even with nothing to send */
     int ok = rc == ARCOS_OK, all_ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
@@ -149,7 +163,7 @@ int arcos_spill_exactly_once(job_t *job) {
           ARCOS_ABORT_OOM(comm);
       }
       job->dups[job->ndups++] = (dupinfo_t){where[i].part, where[i].idx, it->first_input,
-                                            it->first_line};
+                                            it->first_run, it->first_line};
     }
   }
   job->nitems = 0;
@@ -232,6 +246,7 @@ static int load_part(job_t *job, size_t p, arcos_buf_t *seg, partbuf_t *pb) {
       const dupinfo_t *d = find_dup(job, p, k);
       it->status = ITEM_DUPLICATE;
       it->first_input = d != NULL ? d->first_input : 0;
+      it->first_run = d != NULL ? (uint16_t)d->first_run : 0;
       it->first_line = d != NULL ? d->first_line : 0;
     }
     pb->nitems++;

@@ -16,6 +16,7 @@
 #include "core/jsonw.h"
 #include "run/columns.h"
 #include "run/job_internal.h"
+#include "run/previous.h"
 #include "run/records.h"
 #include "run/store.h"
 
@@ -74,13 +75,22 @@ void arcos_line_dlq(arcos_buf_t *b, const job_t *job, const fail_t *f) {
 
 void arcos_line_dup(arcos_buf_t *b, const job_t *job, const item_t *it) {
   const char *in = job->plan.inputs[job->plan.parts[it->part].input].display;
-  const char *first = job->plan.inputs[it->first_input].display;
+  /* A duplicate of an earlier run's record (--previous) names that run and the input
+   * as it recorded it; one within this run has no first_run. */
+  const char *run = it->first_run ? arcos_previous_path(job->prev, it->first_run - 1u) : NULL;
+  const char *first = run != NULL
+                          ? arcos_previous_input(job->prev, it->first_run - 1u, it->first_input)
+                          : job->plan.inputs[it->first_input].display;
   arcos_buf_putc(b, '{');
   arcos_jsonw_key(b, true, "id");
   arcos_jsonw_str(b, it->id, it->id_len);
   arcos_jsonw_key(b, false, "input");
   arcos_jsonw_str(b, in, strlen(in));
   arcos_buf_printf(b, ",\"line\":%llu", (unsigned long long)it->line);
+  if (run != NULL) {
+    arcos_jsonw_key(b, false, "first_run");
+    arcos_jsonw_str(b, run, strlen(run));
+  }
   arcos_jsonw_key(b, false, "first_input");
   arcos_jsonw_str(b, first, strlen(first));
   arcos_buf_printf(b, ",\"first_line\":%llu}\n", (unsigned long long)it->first_line);
@@ -305,6 +315,10 @@ int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths
   ARCOS_THEN(arcos_h5_attr_string(h, "/alerts/kind", "codes",
                                   "1=integrity_violation 2=low_quality 3=clock_skew"));
   ARCOS_THEN(arcos_h5_attr_string(h, "/errors/kind", "codes", "1=parse 2=invalid 3=stage 4=io"));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/duplicates/first_run", "codes",
+                                  "4294967295=first occurrence in this run; else the index in the "
+                                  "root attribute previous_runs (first_input indexes that run's "
+                                  "/inputs)"));
   ARCOS_THEN(arcos_h5_attr_string(h, "/errors/stage", "codes",
                                   "0=ingestion 1=analysis 2=scoring 3=alert_generation 4=storage"));
   ARCOS_THEN(arcos_h5_attr_string(h, "/errors", "policy", arcos_on_error_name(job->cfg->on_error)));
@@ -361,6 +375,15 @@ int arcos_store_h5_common(job_t *job, arcos_h5_t *h, const output_paths_t *paths
   if (job->cfg->rules != NULL) /* the canonical text of the scoring rules (SPEC §2) */
     ARCOS_THEN(arcos_h5_attr_string(h, "/", "scoring_rules",
                                     arcos_rules_canonical(job->cfg->rules, NULL)));
+  { /* SPEC §3: the earlier runs (--previous) as JSON text; [] when none */
+    json_t *pj = arcos_previous_json(job->prev);
+    char *pt = json_dumps(pj, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(pj);
+    if (pt == NULL)
+      ARCOS_ABORT_OOM(comm);
+    ARCOS_THEN(arcos_h5_attr_string(h, "/", "previous_runs", pt));
+    free(pt);
+  }
   char ref[32];
   arcos_rfc3339_format(job->reference_time, ref);
   ARCOS_THEN(arcos_h5_attr_string(h, "/", "reference_time", ref));

@@ -14,7 +14,7 @@ static const arcos_col_t *col(const char *path) {
 }
 
 static void test_table(void) {
-  CHECK_INT_EQ(arcos_ncolumns, 25);
+  CHECK_INT_EQ(arcos_ncolumns, 26);
   int strings = 0, per_table[ARCOS_TBL_COUNT] = {0, 0, 0}, last_table = 0, ordered = 1;
   for (size_t c = 0; c < arcos_ncolumns; c++) {
     const arcos_col_t *k = &arcos_columns[c];
@@ -32,7 +32,7 @@ static void test_table(void) {
   CHECK(ordered);
   CHECK_INT_EQ(strings, 5); /* the spilling writer keeps one byte total per string column */
   CHECK_INT_EQ(per_table[ARCOS_TBL_EVIDENCE], 14);
-  CHECK_INT_EQ(per_table[ARCOS_TBL_DUPLICATES], 5);
+  CHECK_INT_EQ(per_table[ARCOS_TBL_DUPLICATES], 6); /* first_run: --previous */
   CHECK_INT_EQ(per_table[ARCOS_TBL_ERRORS], 6);
   CHECK(col("/evidence/alert_severity") != NULL &&
         col("/evidence/alert_severity")->type == ARCOS_H5_SEVERITY);
@@ -104,6 +104,13 @@ static void test_fill(void) {
   CHECK_INT_EQ(b.u64[0], 9);
   CHECK_INT_EQ(arcos_col_fill(col("/duplicates/first_line"), &plan, items, 3, fails, 1, &b), 1);
   CHECK_INT_EQ(b.u64[0], 1);
+  /* first_run: 0xFFFFFFFF within this run, else the --previous index (item: 1 + index) */
+  CHECK_INT_EQ(arcos_col_fill(col("/duplicates/first_run"), &plan, items, 3, fails, 1, &b), 1);
+  CHECK_INT_EQ(b.u32[0], UINT32_MAX);
+  items[1].first_run = 3;
+  CHECK_INT_EQ(arcos_col_fill(col("/duplicates/first_run"), &plan, items, 3, fails, 1, &b), 1);
+  CHECK_INT_EQ(b.u32[0], 2);
+  items[1].first_run = 0;
   CHECK_INT_EQ(arcos_col_fill(col("/errors/message"), &plan, items, 3, fails, 1, &b), 1);
   CHECK_MEM_EQ(b.sp[0], b.sl[0], "read", 4); /* a borrowed message keeps its length */
   CHECK_INT_EQ(arcos_col_fill(col("/errors/byte_offset"), &plan, items, 3, fails, 1, &b), 1);

@@ -296,6 +296,54 @@ static void test_run(void) {
   unlink(path);
 }
 
+/* A repeatable option (ARCOS_OPT_STRINGS, run's --previous): flags add in order and the
+ * first flag replaces the job config's list; the config takes an array or one string. */
+static int parse_previous(arcos_config_t *cfg, const char *json, int argc, const char **argv) {
+  const char *path = "test_options_prev.json";
+  FILE *f = fopen(path, "w");
+  fputs(json, f);
+  fclose(f);
+  arcos_detail_t d;
+  bool help;
+  arcos_config_init(cfg);
+  arcos_detail_clear(&d);
+  int rc = arcos_config_parse_run(cfg, argc, (char **)argv, &help, &d);
+  unlink(path);
+  return rc;
+}
+
+static void test_previous_option(void) {
+  arcos_config_t cfg;
+  const char *only_config[] = {"run", "--config", "test_options_prev.json"};
+  CHECK_INT_EQ(parse_previous(&cfg, "{\"previous\": [\"a\", \"b\"]}", 3, only_config), 0);
+  CHECK_INT_EQ((long long)cfg.previous.n, 2);
+  CHECK(cfg.previous.n == 2 && strcmp(cfg.previous.v[0], "a") == 0 &&
+        strcmp(cfg.previous.v[1], "b") == 0);
+  json_t *j = arcos_config_to_json(&cfg);
+  char *text = json_dumps(json_object_get(j, "previous"), JSON_COMPACT);
+  CHECK(text != NULL && strcmp(text, "[\"a\",\"b\"]") == 0);
+  free(text);
+  json_decref(j);
+  arcos_config_free(&cfg);
+  const char *flags[] = {"run",        "--config", "test_options_prev.json",
+                         "--previous", "x",        "--previous=y"};
+  CHECK_INT_EQ(parse_previous(&cfg, "{\"previous\": [\"a\"]}", 6, flags), 0);
+  CHECK(cfg.previous.n == 2 && strcmp(cfg.previous.v[0], "x") == 0 &&
+        strcmp(cfg.previous.v[1], "y") == 0);
+  arcos_config_free(&cfg);
+  CHECK_INT_EQ(parse_previous(&cfg, "{\"previous\": \"one\"}", 3, only_config), 0);
+  CHECK(cfg.previous.n == 1 && strcmp(cfg.previous.v[0], "one") == 0);
+  arcos_config_free(&cfg);
+  CHECK_INT_EQ(parse_previous(&cfg, "{\"previous\": [\"a\", 1]}", 3, only_config), ARCOS_ECONFIG);
+  arcos_config_free(&cfg);
+  const char *empty[] = {"run", "--config", "test_options_prev.json", "--previous", ""};
+  CHECK_INT_EQ(parse_previous(&cfg, "{}", 5, empty), ARCOS_EUSAGE);
+  arcos_config_free(&cfg);
+  CHECK_INT_EQ(parse_previous(&cfg, "{}", 3, only_config), 0);
+  CHECK_INT_EQ((long long)cfg.previous.n, 0);
+  arcos_config_free(&cfg);
+}
+
 static void test_other_commands(void) {
   arcos_detail_t d;
   bool help;
@@ -429,6 +477,7 @@ int main(void) {
   test_engine();
   test_tables();
   test_run();
+  test_previous_option();
   test_other_commands();
   test_generate_arguments();
   return CHECK_DONE();
