@@ -206,7 +206,7 @@ int arcos_ckpt_setup(job_t *job, bool resume_found) {
   const arcos_ctx_t *ctx = job->ctx;
   int rc = ARCOS_OK;
   size_t np = job->plan.nparts;
-  if (arcos_job_parts_reserve(job, np + 1) != ARCOS_OK)
+  if (arcos_records_parts_reserve(&job->rec, np + 1) != ARCOS_OK)
     ARCOS_ABORT_OOM(ctx->comm);
   job->part_state = calloc(np + 1, 1);
   if (job->part_state == NULL)
@@ -370,13 +370,13 @@ int arcos_ckpt_commit(job_t *job, size_t part) {
   if (job->journal_fd < 0)
     return ARCOS_OK;
   arcos_buf_t b = {0};
-  size_t i0 = job->part_item_first[part], f0 = job->part_fail_first[part];
-  uint64_t hdr[5] = {part, job->nitems - i0, job->nfails - f0, job->newlines[part],
-                     job->part_records[part]};
+  size_t i0 = job->rec.part_item_first[part], f0 = job->rec.part_fail_first[part];
+  uint64_t hdr[5] = {part, job->rec.nitems - i0, job->rec.nfails - f0, job->rec.newlines[part],
+                     job->rec.part_records[part]};
   arcos_buf_append(&b, SEG_MAGIC, 8);
   arcos_buf_append(&b, hdr, sizeof hdr);
-  for (size_t i = i0; i < job->nitems; i++) {
-    const item_t *it = &job->items[i];
+  for (size_t i = i0; i < job->rec.nitems; i++) {
+    const item_t *it = &job->rec.items[i];
     seg_item_t s;
     memset(&s, 0, sizeof s);
     s.line = it->line;
@@ -395,8 +395,8 @@ int arcos_ckpt_commit(job_t *job, size_t part) {
     arcos_buf_append(&b, it->type, it->type_len);
     arcos_buf_append(&b, it->source, it->source_len);
   }
-  for (size_t i = f0; i < job->nfails; i++) {
-    const fail_t *f = &job->fails[i];
+  for (size_t i = f0; i < job->rec.nfails; i++) {
+    const fail_t *f = &job->rec.fails[i];
     seg_fail_t s;
     memset(&s, 0, sizeof s);
     s.line = f->line;
@@ -512,13 +512,13 @@ int arcos_ckpt_load(job_t *job, size_t part) {
     arcos_buf_free(&b);
     return rc;
   }
-  job->part_item_first[part] = job->nitems;
-  job->part_fail_first[part] = job->nfails;
-  job->newlines[part] = c.hdr[3];
-  job->part_records[part] = c.hdr[4];
+  job->rec.part_item_first[part] = job->rec.nitems;
+  job->rec.part_fail_first[part] = job->rec.nfails;
+  job->rec.newlines[part] = c.hdr[3];
+  job->rec.part_records[part] = c.hdr[4];
   while (rc == ARCOS_OK && c.items_left > 0) {
     item_t tmp;
-    item_t *it = arcos_job_new_item(job);
+    item_t *it = arcos_records_new_item(&job->rec);
     if (it == NULL) {
       rc = ARCOS_ENOMEM;
       break;
@@ -527,17 +527,17 @@ int arcos_ckpt_load(job_t *job, size_t part) {
     if (rc != ARCOS_OK)
       break;
     *it = tmp;
-    it->id = arcos_arena_strndup(job->arena, tmp.id, tmp.id_len);
-    it->type = arcos_arena_strndup(job->arena, tmp.type, tmp.type_len);
-    it->source = arcos_arena_strndup(job->arena, tmp.source, tmp.source_len);
+    it->id = arcos_arena_strndup(job->rec.arena, tmp.id, tmp.id_len);
+    it->type = arcos_arena_strndup(job->rec.arena, tmp.type, tmp.type_len);
+    it->source = arcos_arena_strndup(job->rec.arena, tmp.source, tmp.source_len);
     if (it->id == NULL || it->type == NULL || it->source == NULL)
       rc = ARCOS_ENOMEM;
     else
-      job->nitems++;
+      job->rec.nitems++;
   }
   while (rc == ARCOS_OK && c.fails_left > 0) {
     fail_t tmp;
-    fail_t *f = arcos_job_new_fail(job);
+    fail_t *f = arcos_records_new_fail(&job->rec);
     if (f == NULL) {
       rc = ARCOS_ENOMEM;
       break;
@@ -546,18 +546,18 @@ int arcos_ckpt_load(job_t *job, size_t part) {
     if (rc != ARCOS_OK)
       break;
     *f = tmp;
-    f->message = arcos_arena_strndup(job->arena, tmp.message, tmp.message_len);
+    f->message = arcos_arena_strndup(job->rec.arena, tmp.message, tmp.message_len);
     if (tmp.raw != NULL)
-      f->raw = arcos_arena_strndup(job->arena, tmp.raw, tmp.raw_len);
+      f->raw = arcos_arena_strndup(job->rec.arena, tmp.raw, tmp.raw_len);
     if (f->message == NULL || (tmp.raw != NULL && f->raw == NULL))
       rc = ARCOS_ENOMEM;
     else
-      job->nfails++;
+      job->rec.nfails++;
   }
   arcos_buf_free(&b);
   if (rc != ARCOS_OK) {
-    job->nitems = job->part_item_first[part];
-    job->nfails = job->part_fail_first[part];
+    job->rec.nitems = job->rec.part_item_first[part];
+    job->rec.nfails = job->rec.part_fail_first[part];
   }
   return rc;
 }

@@ -10,12 +10,12 @@
 
 int arcos_exactly_once(job_t *job) {
   const arcos_config_t *cfg = job->cfg;
-  size_t n = job->nitems;
+  size_t n = job->rec.nitems;
   arcos_seen_item_t *s = malloc((n + 1) * sizeof *s);
   if (s == NULL)
     ARCOS_ABORT_OOM(job->ctx->comm);
   for (size_t i = 0; i < n; i++) {
-    const item_t *it = &job->items[i];
+    const item_t *it = &job->rec.items[i];
     s[i] = (arcos_seen_item_t){.id = it->id,
                                .id_len = it->id_len,
                                .input = job->plan.parts[it->part].input,
@@ -38,7 +38,7 @@ int arcos_exactly_once(job_t *job) {
   arcos_seen_stats_t st;
   int rc = arcos_seen_exchange(job->ctx->comm, job->cache, s, n, &o, &st);
   for (size_t i = 0; rc == ARCOS_OK && i < n; i++) {
-    item_t *it = &job->items[i];
+    item_t *it = &job->rec.items[i];
     /* The seen-set wrote the winner over each item: a duplicate's position changed. */
     int dup = s[i].pos != item_pos(it->part, it->seq);
     it->status = dup ? ITEM_DUPLICATE : ITEM_STORED;

@@ -283,12 +283,12 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
                                 .vnodes = (int)cfg->vnodes,
                                 .replication = (int)cfg->cache_replication,
                                 .max_bytes = (size_t)(memo_share / 2)};
-  job->arena = arcos_arena_create();
+  int rrc = arcos_records_init(&job->rec);
   job->ring = arcos_ring_create(nodes, (int)cfg->vnodes);
   job->cache = arcos_cache_create(ctx->comm, &copt);
   size_t parts = job->streaming ? 64 : job->plan.nparts + 1; /* a stream grows them */
-  if (job->arena == NULL || job->ring == NULL || job->cache == NULL ||
-      arcos_job_parts_reserve(job, parts) != ARCOS_OK)
+  if (rrc != ARCOS_OK || job->ring == NULL || job->cache == NULL ||
+      arcos_records_parts_reserve(&job->rec, parts) != ARCOS_OK)
     ARCOS_ABORT_OOM(ctx->comm);
   if (job->streaming) {
     /* Decision (docs/cache.md): no memo when streaming. Workers take batches from rank 0
@@ -478,14 +478,8 @@ static void teardown_state(job_t *job) {
   free(job->base_line);
   free(job->dups);
   arcos_ring_destroy(&job->ring);
-  arcos_arena_destroy(&job->arena);
-  free(job->items);
-  free(job->fails);
+  arcos_records_free(&job->rec);
   free(job->latency_ms);
-  free(job->newlines);
-  free(job->part_records);
-  free(job->part_item_first);
-  free(job->part_fail_first);
   arcos_buf_free(&job->dropped_lines);
 }
 

@@ -16,25 +16,18 @@
 #include "dist/memo.h"
 #include "run/records.h"
 
+typedef struct arcos_job job_t;
+
 struct arcos_job {
   const arcos_ctx_t *ctx;
   const arcos_config_t *cfg;
   struct arcos_progress *progress;   /* NULL when quiet */
   uint64_t done_records, done_bytes; /* this rank's progress in finished partitions */
   arcos_plan_t plan;
-  arcos_arena_t *arena;
-  item_t *items;
-  size_t nitems, items_cap;
-  fail_t *fails;
-  size_t nfails, fails_cap;
-  /* per partition (all partitions; only own ones are non-zero) */
-  uint64_t *newlines; /* newlines inside [start, end) of JSON Lines ranges */
-  uint64_t *part_records;
-  size_t *part_item_first, *part_fail_first;
+  arcos_records_t rec; /* this rank's records (records.h) */
   /* batch latencies in ms */
   double *latency_ms;
   size_t nlatency, latency_cap;
-  size_t parts_cap; /* allocated length of the per-partition arrays */
   rank_metrics_t m;
   /* error policy counters (this rank) */
   uint64_t injected;  /* stage failures caused by --inject-fault */

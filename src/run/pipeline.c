@@ -100,7 +100,7 @@ static void sleep_ms(double ms) {
 static int add_fail(arcos_pipeline_t *s, const arcos_raw_t *r, int kind, int stage, int attempts,
                     const char *message) {
   job_t *job = s->job;
-  fail_t *f = arcos_job_new_fail(job);
+  fail_t *f = arcos_records_new_fail(&job->rec);
   if (f == NULL)
     return ARCOS_ENOMEM;
   f->part = s->part;
@@ -110,16 +110,16 @@ static int add_fail(arcos_pipeline_t *s, const arcos_raw_t *r, int kind, int sta
   f->kind = (uint8_t)kind;
   f->stage = (uint8_t)stage;
   f->attempts = (uint16_t)attempts;
-  f->message = arcos_arena_strndup(job->arena, message, strlen(message));
+  f->message = arcos_arena_strndup(job->rec.arena, message, strlen(message));
   if (f->message == NULL)
     return ARCOS_ENOMEM;
   if (job->cfg->on_error != ARCOS_ON_ERROR_SKIP) {
-    f->raw = arcos_arena_strndup(job->arena, r->text, r->len);
+    f->raw = arcos_arena_strndup(job->rec.arena, r->text, r->len);
     if (f->raw == NULL)
       return ARCOS_ENOMEM;
     f->raw_len = (uint32_t)r->len;
   }
-  job->nfails++;
+  job->rec.nfails++;
   return ARCOS_OK;
 }
 
@@ -289,7 +289,7 @@ static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw, const pen
       *has_learned = arcos_ev_memo_facts(s->ev, &ev, learned) == ARCOS_OK;
     if (failed_stage >= 0) {
       hard = add_fail(s, raw, ARCOS_KIND_STAGE, failed_stage, attempts, msg);
-    } else if ((it = arcos_job_new_item(job)) == NULL) {
+    } else if ((it = arcos_records_new_item(&job->rec)) == NULL) {
       hard = ARCOS_ENOMEM;
     } else {
       it->part = s->part;
@@ -306,13 +306,13 @@ static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw, const pen
       it->alerts = ev.alerts;
       it->severity = ev.severity;
       it->status = ITEM_STORED;
-      hard = copy_str(job->arena, ev.id, ev.id_len, &it->id, &it->id_len);
+      hard = copy_str(job->rec.arena, ev.id, ev.id_len, &it->id, &it->id_len);
       if (hard == ARCOS_OK)
-        hard = copy_str(job->arena, ev.type, ev.type_len, &it->type, &it->type_len);
+        hard = copy_str(job->rec.arena, ev.type, ev.type_len, &it->type, &it->type_len);
       if (hard == ARCOS_OK)
-        hard = copy_str(job->arena, ev.source, ev.source_len, &it->source, &it->source_len);
+        hard = copy_str(job->rec.arena, ev.source, ev.source_len, &it->source, &it->source_len);
       if (hard == ARCOS_OK)
-        job->nitems++;
+        job->rec.nitems++;
     }
   }
   if (!s->batch_by_call)
@@ -471,7 +471,7 @@ static int defer(arcos_pipeline_t *s, const arcos_raw_t *raw, bool is_error, int
   }
   s->npend++;
   s->seq++;
-  s->job->part_records[s->part]++;
+  s->job->rec.part_records[s->part]++;
   if (s->npend >= s->round_records || s->pend_text.len >= s->pend_max)
     return flush_pending(s);
   return ARCOS_OK;
@@ -484,7 +484,7 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
     return rc;
   if (s->memo != NULL && raw->fields == NULL)
     return defer(s, raw, false, 0, NULL);
-  s->job->part_records[s->part]++;
+  s->job->rec.part_records[s->part]++;
   rc = process_record(s, raw, NULL, NULL, NULL, NULL);
   s->seq++;
   return rc;
@@ -494,7 +494,7 @@ static int on_reader_error(void *arg, const arcos_raw_t *raw, int code, const ch
   arcos_pipeline_t *s = arg;
   if (s->memo != NULL)
     return defer(s, raw, true, code, message);
-  s->job->part_records[s->part]++;
+  s->job->rec.part_records[s->part]++;
   int rc = add_fail(s, raw, reader_error_kind(code), ARCOS_STAGE_INGESTION, 1, message);
   s->seq++;
   return rc;
@@ -562,9 +562,7 @@ static int read_once(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
   job_t *job = p->job;
   p->part = (uint32_t)part;
   p->seq = 0;
-  job->nitems = job->part_item_first[part];
-  job->nfails = job->part_fail_first[part];
-  job->part_records[part] = 0;
+  arcos_records_drop_part(&job->rec, part);
   memset(st, 0, sizeof *st);
   st->max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
   int rc;
@@ -589,9 +587,9 @@ static int read_once(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
 /* The io failures (SPEC §4: transient read failures) among fails [first, nfails). */
 static size_t io_fails(const job_t *job, size_t first, int attempts) {
   size_t n = 0;
-  for (size_t i = first; i < job->nfails; i++) {
-    if (job->fails[i].kind == ARCOS_KIND_IO) {
-      job->fails[i].attempts = (uint16_t)attempts;
+  for (size_t i = first; i < job->rec.nfails; i++) {
+    if (job->rec.fails[i].kind == ARCOS_KIND_IO) {
+      job->rec.fails[i].attempts = (uint16_t)attempts;
       n++;
     }
   }
@@ -612,7 +610,7 @@ static int read_retrying(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *s
   for (int attempt = 1;; attempt++) {
     rc = read_once(p, part, st);
     io_s += st->io_s;
-    size_t n = rc == ARCOS_OK ? io_fails(job, job->part_fail_first[part], attempt) : 0;
+    size_t n = rc == ARCOS_OK ? io_fails(job, job->rec.part_fail_first[part], attempt) : 0;
     if (attempt > 1 && before > n)
       job->recovered += before - n;
     if (n == 0 || !may_retry || attempt > cfg->max_retries) {
@@ -630,8 +628,8 @@ static int read_retrying(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *s
 
 int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
   job_t *job = p->job;
-  job->part_item_first[part] = job->nitems;
-  job->part_fail_first[part] = job->nfails;
+  job->rec.part_item_first[part] = job->rec.nitems;
+  job->rec.part_fail_first[part] = job->rec.nfails;
   arcos_read_stats_t st;
   double t0 = arcos_now();
   int rc = read_retrying(p, part, &st);
@@ -649,14 +647,14 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
             "(finished partitions are kept), or rerun with --force to start again\n",
             job->ctx->rank, in->display, (unsigned long long)in->size, now);
   }
-  job->newlines[part] = st.newlines;
+  job->rec.newlines[part] = st.newlines;
   job->m.io_s += st.io_s;
   job->m.comm_s += p->memo_s; /* memo rounds: exchange, and waiting for the others */
   job->m.busy_s += arcos_now() - t0 - st.io_s - p->memo_s;
   p->memo_s = 0;
   job->m.partitions++;
-  job->m.items += job->part_records[part];
-  job->done_records += job->part_records[part];
+  job->m.items += job->rec.part_records[part];
+  job->done_records += job->rec.part_records[part];
   job->done_bytes += part_bytes(job, part);
   return rc;
 }
@@ -664,14 +662,14 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
 int arcos_pipeline_buffer(arcos_pipeline_t *p, size_t part, const char *text, size_t len,
                           uint64_t first_line, uint64_t offset, uint64_t *records) {
   job_t *job = p->job;
-  int rc = arcos_job_parts_reserve(job, part + 1);
+  int rc = arcos_records_parts_reserve(&job->rec, part + 1);
   if (rc != ARCOS_OK)
     return rc;
   p->part = (uint32_t)part;
   p->seq = 0;
   p->batch_by_call = true;
-  job->part_item_first[part] = job->nitems;
-  job->part_fail_first[part] = job->nfails;
+  job->rec.part_item_first[part] = job->rec.nitems;
+  job->rec.part_fail_first[part] = job->rec.nfails;
   arcos_read_stats_t st = {0};
   double t0 = arcos_now();
   p->batch_t0 = t0;
@@ -680,8 +678,8 @@ int arcos_pipeline_buffer(arcos_pipeline_t *p, size_t part, const char *text, si
   end_batch(p, true);
   job->m.busy_s += arcos_now() - t0;
   job->m.partitions++;
-  job->m.items += job->part_records[part];
-  *records = job->part_records[part];
+  job->m.items += job->rec.part_records[part];
+  *records = job->rec.part_records[part];
   return rc;
 }
 
@@ -712,10 +710,10 @@ static int skip_partition(arcos_pipeline_t *p, size_t part) {
   st.max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
   int rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, count_record,
                                 count_error, &sp, &st);
-  job->part_item_first[part] = job->nitems;
-  job->part_fail_first[part] = job->nfails;
-  job->newlines[part] = st.newlines;
-  job->part_records[part] = sp.records;
+  job->rec.part_item_first[part] = job->rec.nitems;
+  job->rec.part_fail_first[part] = job->rec.nfails;
+  job->rec.newlines[part] = st.newlines;
+  job->rec.part_records[part] = sp.records;
   if (sp.records > 0) {
     struct skip_range *g = realloc(job->skips, (job->nskips + 1) * sizeof *g);
     if (g == NULL)
@@ -759,9 +757,7 @@ static int take_partition(arcos_pipeline_t *p, size_t part, bool *stop) {
     rc = arcos_pipeline_partition(p, part);
   if (rc == ARCOS_EINTERRUPTED) {
     /* drop what this partition produced; the journal does not list it */
-    job->nitems = job->part_item_first[part];
-    job->nfails = job->part_fail_first[part];
-    job->part_records[part] = 0;
+    arcos_records_drop_part(&job->rec, part);
     job->interrupted = true;
     *stop = true;
     return ARCOS_OK;
@@ -847,7 +843,7 @@ static int settle_owners(job_t *job, int32_t *owner) {
     if (all[p] >= 0)
       job->plan.parts[p].rank = all[p];
   free(all);
-  return job->spill ? ARCOS_OK : arcos_job_sort_by_part(job);
+  return job->spill ? ARCOS_OK : arcos_records_sort_by_part(&job->rec, job->plan.nparts);
 }
 
 int arcos_pipeline_run(job_t *job) {
@@ -896,7 +892,7 @@ int arcos_fix_lines(job_t *job) {
   if (all == NULL)
     return ARCOS_ENOMEM;
   double t0 = arcos_now();
-  MPI_Allreduce(job->newlines, all, (int)n, MPI_UINT64_T, MPI_SUM, job->ctx->comm);
+  MPI_Allreduce(job->rec.newlines, all, (int)n, MPI_UINT64_T, MPI_SUM, job->ctx->comm);
   job->m.comm_s += arcos_now() - t0;
   /* base[p] = 1 + newlines in the earlier ranges of the same input */
   uint64_t run = 0;
@@ -913,10 +909,10 @@ int arcos_fix_lines(job_t *job) {
       job->base_line[p] = job->plan.inputs[part->input].format == ARCOS_FMT_JSONL ? base : 0;
     if (part->rank != job->ctx->rank || job->plan.inputs[part->input].format != ARCOS_FMT_JSONL)
       continue;
-    for (size_t i = job->part_item_first[p]; i < job->nitems && job->items[i].part == p; i++)
-      job->items[i].line += base;
-    for (size_t i = job->part_fail_first[p]; i < job->nfails && job->fails[i].part == p; i++)
-      job->fails[i].line += base;
+    for (size_t i = job->rec.part_item_first[p]; i < job->rec.nitems && job->rec.items[i].part == p; i++)
+      job->rec.items[i].line += base;
+    for (size_t i = job->rec.part_fail_first[p]; i < job->rec.nfails && job->rec.fails[i].part == p; i++)
+      job->rec.fails[i].line += base;
     for (size_t i = 0; i < job->nskips; i++) {
       if (job->skips[i].part == p) {
         job->skips[i].first_line += base;

@@ -62,10 +62,10 @@ static void local_stats(const job_t *job, stats_t *s) {
     return;
   }
   arcos_stats_init(s);
-  for (size_t i = 0; i < job->nitems; i++)
-    arcos_stats_item(s, &job->items[i]);
-  for (size_t i = 0; i < job->nfails; i++)
-    arcos_stats_fail(s, &job->fails[i]);
+  for (size_t i = 0; i < job->rec.nitems; i++)
+    arcos_stats_item(s, &job->rec.items[i]);
+  for (size_t i = 0; i < job->rec.nfails; i++)
+    arcos_stats_fail(s, &job->rec.fails[i]);
 }
 
 /* Gather every rank's `count` elements of `type` at rank 0, in rank order. Returns a
@@ -100,9 +100,9 @@ static void *gather_at_root(MPI_Comm comm, const void *mine, int count, MPI_Data
 /* The first SAMPLE_MAX failures in global order, gathered at rank 0 as a JSON array. */
 static json_t *error_sample(const job_t *job) {
   arcos_buf_t b = {0};
-  size_t n = job->nfails < SAMPLE_MAX ? job->nfails : SAMPLE_MAX;
+  size_t n = job->rec.nfails < SAMPLE_MAX ? job->rec.nfails : SAMPLE_MAX;
   for (size_t i = 0; i < n; i++) {
-    const fail_t *f = &job->fails[i];
+    const fail_t *f = &job->rec.fails[i];
     uint64_t pos = item_pos(f->part, f->seq);
     uint32_t input = job->plan.parts[f->part].input;
     uint16_t len = (uint16_t)(strlen(f->message) > 1000 ? 1000 : strlen(f->message));

@@ -361,6 +361,6 @@ int arcos_stream_run(job_t *job) {
   MPI_Bcast(&dropped, 1, MPI_UINT64_T, 0, job->ctx->comm);
   job->dropped = dropped;
   if (brc == ARCOS_OK)
-    brc = arcos_job_parts_reserve(job, plan->nparts + 1);
+    brc = arcos_records_parts_reserve(&job->rec, plan->nparts + 1);
   return agreed != ARCOS_OK ? agreed : brc;
 }

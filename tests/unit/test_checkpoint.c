@@ -29,7 +29,7 @@ static void setup(fixture_t *f, const char *out, const char *input) {
   f->job.ctx = &f->ctx;
   f->job.cfg = &f->cfg;
   f->job.journal_fd = -1;
-  f->job.arena = arcos_arena_create();
+  arcos_records_init(&f->job.rec);
   arcos_plan_opts_t po = {.partition_bytes = 64, .per_rank = 0, .workers = 1};
   arcos_detail_t d;
   arcos_detail_clear(&d);
@@ -39,23 +39,17 @@ static void setup(fixture_t *f, const char *out, const char *input) {
 
 static void teardown(fixture_t *f) {
   arcos_ckpt_close(&f->job, false);
-  arcos_arena_destroy(&f->job.arena);
-  free(f->job.items);
-  free(f->job.fails);
+  arcos_records_free(&f->job.rec);
   free(f->job.part_state);
-  free(f->job.newlines);
-  free(f->job.part_records);
-  free(f->job.part_item_first);
-  free(f->job.part_fail_first);
   arcos_plan_free(&f->job.plan);
   arcos_config_free(&f->cfg);
 }
 
 static void add_records(job_t *job) {
-  job->part_item_first[0] = job->nitems;
-  job->part_fail_first[0] = job->nfails;
+  job->rec.part_item_first[0] = job->rec.nitems;
+  job->rec.part_fail_first[0] = job->rec.nfails;
   for (int i = 0; i < 2; i++) {
-    item_t *it = arcos_job_new_item(job);
+    item_t *it = arcos_records_new_item(&job->rec);
     it->part = 0;
     it->seq = (uint32_t)i;
     it->line = (uint64_t)i + 1;
@@ -67,9 +61,9 @@ static void add_records(job_t *job) {
     it->source_len = 2;
     it->score = (uint8_t)(60 + i);
     it->comp[2] = 17;
-    job->nitems++;
+    job->rec.nitems++;
   }
-  fail_t *x = arcos_job_new_fail(job);
+  fail_t *x = arcos_records_new_fail(&job->rec);
   x->part = 0;
   x->seq = 2;
   x->line = 3;
@@ -78,9 +72,9 @@ static void add_records(job_t *job) {
   x->message = "not valid JSON";
   x->raw = "{oops";
   x->raw_len = 5;
-  job->nfails++;
-  job->part_records[0] = 3;
-  job->newlines[0] = 3;
+  job->rec.nfails++;
+  job->rec.part_records[0] = 3;
+  job->rec.newlines[0] = 3;
 }
 
 int main(int argc, char **argv) {
@@ -119,20 +113,20 @@ int main(int argc, char **argv) {
   CHECK(stat(journal, &st) == 0);
   CHECK_INT_EQ(st.st_size, (long long)strlen("start 0\ndone 0\nstart 1\nbogus 1\n"));
   CHECK_INT_EQ(arcos_ckpt_load(&b.job, 0), ARCOS_OK);
-  CHECK_INT_EQ(b.job.nitems, 2);
-  CHECK_INT_EQ(b.job.nfails, 1);
-  CHECK_INT_EQ(b.job.part_records[0], 3);
-  CHECK_INT_EQ(b.job.newlines[0], 3);
-  if (b.job.nitems == 2 && b.job.nfails == 1) {
-    CHECK_MEM_EQ(b.job.items[1].id, b.job.items[1].id_len, "beta", 4);
-    CHECK_INT_EQ(b.job.items[1].score, 61);
-    CHECK_INT_EQ(b.job.items[0].comp[2], 17);
-    CHECK_STR_EQ(b.job.fails[0].message, "not valid JSON");
-    CHECK_MEM_EQ(b.job.fails[0].raw, b.job.fails[0].raw_len, "{oops", 5);
-    CHECK_INT_EQ(b.job.fails[0].line, 3);
+  CHECK_INT_EQ(b.job.rec.nitems, 2);
+  CHECK_INT_EQ(b.job.rec.nfails, 1);
+  CHECK_INT_EQ(b.job.rec.part_records[0], 3);
+  CHECK_INT_EQ(b.job.rec.newlines[0], 3);
+  if (b.job.rec.nitems == 2 && b.job.rec.nfails == 1) {
+    CHECK_MEM_EQ(b.job.rec.items[1].id, b.job.rec.items[1].id_len, "beta", 4);
+    CHECK_INT_EQ(b.job.rec.items[1].score, 61);
+    CHECK_INT_EQ(b.job.rec.items[0].comp[2], 17);
+    CHECK_STR_EQ(b.job.rec.fails[0].message, "not valid JSON");
+    CHECK_MEM_EQ(b.job.rec.fails[0].raw, b.job.rec.fails[0].raw_len, "{oops", 5);
+    CHECK_INT_EQ(b.job.rec.fails[0].line, 3);
   }
   CHECK(arcos_ckpt_load(&b.job, 2) != ARCOS_OK); /* no segment: an error, nothing added */
-  CHECK_INT_EQ(b.job.nitems, 2);
+  CHECK_INT_EQ(b.job.rec.nitems, 2);
   teardown(&b);
   arcos_ckpt_remove(out);
   unlink(input);

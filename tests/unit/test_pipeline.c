@@ -52,19 +52,13 @@ static void setup(fixture_t *f, int on_error, const char *faults) {
   f->job.journal_fd = -1;
   f->job.streaming = true;
   f->job.reference_time = 1793491200; /* 2026-11-01 */
-  f->job.arena = arcos_arena_create();
-  CHECK(f->job.arena != NULL);
+  arcos_records_init(&f->job.rec);
+  CHECK(f->job.rec.arena != NULL);
 }
 
 static void teardown(fixture_t *f) {
-  arcos_arena_destroy(&f->job.arena);
-  free(f->job.items);
-  free(f->job.fails);
+  arcos_records_free(&f->job.rec);
   free(f->job.latency_ms);
-  free(f->job.newlines);
-  free(f->job.part_records);
-  free(f->job.part_item_first);
-  free(f->job.part_fail_first);
   arcos_config_free(&f->cfg);
 }
 
@@ -79,15 +73,15 @@ static void run_batch(fixture_t *f) {
   arcos_pipeline_destroy(&p);
   free(text);
   CHECK_INT_EQ(recs, NREC);
-  CHECK_INT_EQ(f->job.nitems + f->job.nfails, NREC);
+  CHECK_INT_EQ(f->job.rec.nitems + f->job.rec.nfails, NREC);
   CHECK_INT_EQ(f->job.m.batches, 1); /* a streaming batch is one batch */
   CHECK_INT_EQ(f->job.nlatency, 1);
 }
 
 static size_t count_kind(const job_t *job, int kind) {
   size_t n = 0;
-  for (size_t i = 0; i < job->nfails; i++)
-    n += job->fails[i].kind == kind;
+  for (size_t i = 0; i < job->rec.nfails; i++)
+    n += job->rec.fails[i].kind == kind;
   return n;
 }
 
@@ -96,12 +90,12 @@ static void test_clean(void) {
   setup(&f, ARCOS_ON_ERROR_DLQ, NULL);
   run_batch(&f);
   CHECK_INT_EQ(count_kind(&f.job, ARCOS_KIND_PARSE), NREC / 50);
-  CHECK_INT_EQ(f.job.nfails, NREC / 50);
-  const fail_t *x = &f.job.fails[0];
+  CHECK_INT_EQ(f.job.rec.nfails, NREC / 50);
+  const fail_t *x = &f.job.rec.fails[0];
   CHECK_INT_EQ(x->line, 8);                /* line 8 of the batch (first_line 1) */
   CHECK(x->raw != NULL && x->raw_len > 0); /* dlq keeps the raw text */
-  CHECK_INT_EQ(f.job.items[0].status, ITEM_STORED);
-  CHECK_MEM_EQ(f.job.items[0].id, f.job.items[0].id_len, "rec-0", 5);
+  CHECK_INT_EQ(f.job.rec.items[0].status, ITEM_STORED);
+  CHECK_MEM_EQ(f.job.rec.items[0].id, f.job.rec.items[0].id_len, "rec-0", 5);
   CHECK_INT_EQ(f.job.injected + f.job.retries, 0);
   teardown(&f);
 }
@@ -115,8 +109,8 @@ static void test_transient(int on_error) {
   size_t stage = count_kind(&f.job, ARCOS_KIND_STAGE);
   CHECK(f.job.injected > 0);
   CHECK(stage > 0);
-  for (size_t i = 0; i < f.job.nfails; i++) {
-    const fail_t *x = &f.job.fails[i];
+  for (size_t i = 0; i < f.job.rec.nfails; i++) {
+    const fail_t *x = &f.job.rec.fails[i];
     if (x->kind == ARCOS_KIND_STAGE) {
       CHECK_INT_EQ(x->stage, ARCOS_STAGE_ANALYSIS);
       CHECK_INT_EQ(x->attempts, on_error == ARCOS_ON_ERROR_RETRY ? 3 : 1);
