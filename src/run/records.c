@@ -32,6 +32,7 @@ void arcos_records_free(arcos_records_t *r) {
   free(r->part_records);
   free(r->part_item_first);
   free(r->part_fail_first);
+  free(r->skips);
   memset(r, 0, sizeof *r);
 }
 
@@ -82,6 +83,15 @@ void arcos_records_drop_part(arcos_records_t *r, size_t part) {
   r->nitems = r->part_item_first[part];
   r->nfails = r->part_fail_first[part];
   r->part_records[part] = 0;
+}
+
+int arcos_records_add_skip(arcos_records_t *r, const arcos_skip_range_t *k) {
+  arcos_skip_range_t *g = realloc(r->skips, (r->nskips + 1) * sizeof *g);
+  if (g == NULL)
+    return ARCOS_ENOMEM;
+  r->skips = g;
+  r->skips[r->nskips++] = *k;
+  return ARCOS_OK;
 }
 
 /* Per-rank statistics summed (or min/max-ed) at rank 0. */
@@ -142,13 +152,13 @@ static uint32_t item_part(const void *e) { return ((const item_t *)e)->part; }
 static uint32_t fail_part(const void *e) { return ((const fail_t *)e)->part; }
 
 int arcos_records_sort_by_part(arcos_records_t *r, size_t nparts) {
-  int rc = sort_by_part((void **)&r->items, r->nitems, sizeof *r->items, nparts,
-                        r->part_item_first, item_part);
+  int rc = sort_by_part((void **)&r->items, r->nitems, sizeof *r->items, nparts, r->part_item_first,
+                        item_part);
   if (rc == ARCOS_OK)
     r->items_cap = r->nitems;
   if (rc == ARCOS_OK)
-    rc = sort_by_part((void **)&r->fails, r->nfails, sizeof *r->fails, nparts,
-                      r->part_fail_first, fail_part);
+    rc = sort_by_part((void **)&r->fails, r->nfails, sizeof *r->fails, nparts, r->part_fail_first,
+                      fail_part);
   if (rc == ARCOS_OK)
     r->fails_cap = r->nfails;
   return rc;

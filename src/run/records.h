@@ -12,7 +12,6 @@
 #include "arcos/evidence.h"
 #include "arcos/util.h"
 
-
 enum { ITEM_STORED = 0, ITEM_DUPLICATE = 1 };
 
 /* A record that passed the four compute stages. Strings live in the job's arena. */
@@ -76,6 +75,13 @@ typedef struct {
   uint64_t input, stored, duplicates, dead_lettered, skipped, dropped;
 } totals_t;
 
+/* at-most-once after a crash: a partition started but not finished is not redone; its
+ * records are counted as skipped, over the line range they span. */
+typedef struct {
+  uint32_t part;
+  uint64_t first_line, last_line, records;
+} arcos_skip_range_t;
+
 /* The records of this rank: what the pipeline produced (or the checkpoint loaded),
  * the strings in its arena. Items and fails of one partition are contiguous from
  * part_item_first[p] / part_fail_first[p] once the partition is done. Owned by the
@@ -92,6 +98,8 @@ typedef struct arcos_records {
   uint64_t *part_records;
   size_t *part_item_first, *part_fail_first;
   size_t parts_cap; /* allocated length of the per-partition arrays */
+  arcos_skip_range_t *skips;
+  size_t nskips;
 } arcos_records_t;
 
 /* An empty store with its arena (ARCOS_OK, or ARCOS_ENOMEM). */
@@ -115,6 +123,8 @@ int arcos_records_sort_by_part(arcos_records_t *r, size_t nparts);
 /* Forget what partition `part` produced (its records are the last ones): an abandoned
  * or retried partition. */
 void arcos_records_drop_part(arcos_records_t *r, size_t part);
+/* Remember a skipped range (at-most-once after a crash). */
+int arcos_records_add_skip(arcos_records_t *r, const arcos_skip_range_t *k);
 
 static inline uint64_t item_pos(uint32_t part, uint32_t seq) {
   return ((uint64_t)part << 32) | seq;

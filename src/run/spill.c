@@ -51,7 +51,7 @@ int arcos_spill_note_loaded(job_t *job, size_t part) {
   /* a partition done before a --resume: its counts come from its segment */
   arcos_buf_t b = {0};
   seg_cursor_t c;
-  int rc = arcos_seg_open(job, part, &b, &c);
+  int rc = arcos_seg_open(job->ckpt, part, &b, &c);
   if (rc == ARCOS_OK) {
     job->part_nitems[part] = c.hdr[1];
     job->part_nfails[part] = c.hdr[2];
@@ -101,7 +101,7 @@ int arcos_spill_exactly_once(job_t *job) {
       if (job->plan.parts[p].rank != job->ctx->rank || job->part_nitems[p] == 0)
         continue;
       seg_cursor_t c;
-      rc = arcos_seg_open(job, p, &seg, &c);
+      rc = arcos_seg_open(job->ckpt, p, &seg, &c);
       for (uint32_t k = 0; rc == ARCOS_OK && c.items_left > 0; k++) {
         item_t it;
         if ((rc = arcos_seg_next_item(&c, &it)) != ARCOS_OK)
@@ -209,7 +209,7 @@ typedef struct {
 
 static int load_part(job_t *job, size_t p, arcos_buf_t *seg, partbuf_t *pb) {
   seg_cursor_t c;
-  int rc = arcos_seg_open(job, p, seg, &c);
+  int rc = arcos_seg_open(job->ckpt, p, seg, &c);
   pb->nitems = pb->nfails = 0;
   if (rc != ARCOS_OK)
     return rc;
@@ -413,9 +413,9 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
     own++;
     uint64_t *k = &cnt[p * NK];
     k[K_RECORDS] = job->rec.part_records[p];
-    for (size_t s = 0; s < job->nskips; s++)
-      if (job->skips[s].part == p)
-        k[K_SKIPPED] += job->skips[s].records;
+    for (size_t s = 0; s < job->rec.nskips; s++)
+      if (job->rec.skips[s].part == p)
+        k[K_SKIPPED] += job->rec.skips[s].records;
     if (job->part_nitems[p] + job->part_nfails[p] == 0)
       continue;
     rc = load_part(job, p, &seg, &pb);

@@ -401,9 +401,9 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
       continue;
     uint64_t *c = &cnt[p * NC];
     c[C_RECORDS] = job->rec.part_records[p];
-    for (size_t k = 0; k < job->nskips; k++) /* at-most-once: not redone after a crash */
-      if (job->skips[k].part == p)
-        c[C_SKIPPED] += job->skips[k].records;
+    for (size_t k = 0; k < job->rec.nskips; k++) /* at-most-once: not redone after a crash */
+      if (job->rec.skips[k].part == p)
+        c[C_SKIPPED] += job->rec.skips[k].records;
     off_jsonl[p] = jsonl.len;
     off_dlq[p] = dlq.len;
     off_dup[p] = dup.len;

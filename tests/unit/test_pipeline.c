@@ -49,7 +49,6 @@ static void setup(fixture_t *f, int on_error, const char *faults) {
   f->ctx = (arcos_ctx_t){MPI_COMM_SELF, 0, 1, &f->cfg, stdout, stderr};
   f->job.ctx = &f->ctx;
   f->job.cfg = &f->cfg;
-  f->job.journal_fd = -1;
   f->job.streaming = true;
   f->job.reference_time = 1793491200; /* 2026-11-01 */
   arcos_records_init(&f->job.rec);
@@ -58,7 +57,7 @@ static void setup(fixture_t *f, int on_error, const char *faults) {
 
 static void teardown(fixture_t *f) {
   arcos_records_free(&f->job.rec);
-  free(f->job.latency_ms);
+  arcos_pipeline_stats_free(&f->job.pstats);
   arcos_config_free(&f->cfg);
 }
 
@@ -75,7 +74,7 @@ static void run_batch(fixture_t *f) {
   CHECK_INT_EQ(recs, NREC);
   CHECK_INT_EQ(f->job.rec.nitems + f->job.rec.nfails, NREC);
   CHECK_INT_EQ(f->job.m.batches, 1); /* a streaming batch is one batch */
-  CHECK_INT_EQ(f->job.nlatency, 1);
+  CHECK_INT_EQ(f->job.pstats.nlatency, 1);
 }
 
 static size_t count_kind(const job_t *job, int kind) {
@@ -96,7 +95,7 @@ static void test_clean(void) {
   CHECK(x->raw != NULL && x->raw_len > 0); /* dlq keeps the raw text */
   CHECK_INT_EQ(f.job.rec.items[0].status, ITEM_STORED);
   CHECK_MEM_EQ(f.job.rec.items[0].id, f.job.rec.items[0].id_len, "rec-0", 5);
-  CHECK_INT_EQ(f.job.injected + f.job.retries, 0);
+  CHECK_INT_EQ(f.job.pstats.injected + f.job.pstats.retries, 0);
   teardown(&f);
 }
 
@@ -107,7 +106,7 @@ static void test_transient(int on_error) {
   setup(&f, on_error, "stage=analysis,rate=0.5,kind=transient,seed=3");
   run_batch(&f);
   size_t stage = count_kind(&f.job, ARCOS_KIND_STAGE);
-  CHECK(f.job.injected > 0);
+  CHECK(f.job.pstats.injected > 0);
   CHECK(stage > 0);
   for (size_t i = 0; i < f.job.rec.nfails; i++) {
     const fail_t *x = &f.job.rec.fails[i];
@@ -117,17 +116,37 @@ static void test_transient(int on_error) {
     }
   }
   if (on_error == ARCOS_ON_ERROR_RETRY) {
-    CHECK(f.job.recovered > 0); /* rate 0.5: some pass on a later attempt */
-    CHECK_INT_EQ(f.job.gave_up, stage);
-    CHECK(f.job.retries >= f.job.recovered + 2 * f.job.gave_up);
+    CHECK(f.job.pstats.recovered > 0); /* rate 0.5: some pass on a later attempt */
+    CHECK_INT_EQ(f.job.pstats.gave_up, stage);
+    CHECK(f.job.pstats.retries >= f.job.pstats.recovered + 2 * f.job.pstats.gave_up);
   } else {
-    CHECK_INT_EQ(f.job.retries + f.job.recovered + f.job.gave_up, 0);
+    CHECK_INT_EQ(f.job.pstats.retries + f.job.pstats.recovered + f.job.pstats.gave_up, 0);
   }
   teardown(&f);
 }
 
+/* The pipeline's statistics alone: batch sizes seen (smallest, largest, last) and the
+ * latencies, which grow past their first allocation. */
+static void test_stats(void) {
+  arcos_pipeline_stats_t st;
+  memset(&st, 0, sizeof st);
+  static const int64_t sizes[] = {500, 120, 900, 640};
+  for (size_t i = 0; i < 4; i++)
+    arcos_pipeline_stats_batch(&st, sizes[i]);
+  CHECK_INT_EQ(st.batch_min_seen, 120);
+  CHECK_INT_EQ(st.batch_max_seen, 900);
+  CHECK_INT_EQ(st.batch_final, 640);
+  for (int i = 0; i < 3000; i++)
+    arcos_pipeline_stats_latency(&st, (double)i / 4);
+  CHECK_INT_EQ(st.nlatency, 3000);
+  CHECK(st.latency_ms != NULL && st.latency_ms[2999] == 749.75);
+  arcos_pipeline_stats_free(&st);
+  CHECK(st.latency_ms == NULL && st.nlatency == 0);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
+  test_stats();
   test_clean();
   test_transient(ARCOS_ON_ERROR_RETRY);
   test_transient(ARCOS_ON_ERROR_DLQ);

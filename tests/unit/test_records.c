@@ -132,7 +132,55 @@ static void test_sort_by_part(void) {
   arcos_records_free(&r);
 }
 
+/* Skipped ranges (at-most-once after a crash) are kept in order and freed with the store. */
+static void test_skips(void) {
+  arcos_records_t r;
+  CHECK_INT_EQ(arcos_records_init(&r), ARCOS_OK);
+  for (uint32_t p = 0; p < 5; p++) {
+    arcos_skip_range_t k = {p, 10 * p + 1, 10 * p + 9, 9};
+    CHECK_INT_EQ(arcos_records_add_skip(&r, &k), ARCOS_OK);
+  }
+  CHECK_INT_EQ(r.nskips, 5);
+  if (r.nskips == 5) {
+    CHECK_INT_EQ(r.skips[3].part, 3);
+    CHECK_INT_EQ(r.skips[3].first_line, 31);
+    CHECK_INT_EQ(r.skips[4].last_line, 49);
+  }
+  arcos_records_free(&r);
+  CHECK(r.skips == NULL && r.nskips == 0 && r.arena == NULL);
+}
+
+/* A partition retried or abandoned: what it produced goes, what came before stays. */
+static void test_drop_part(void) {
+  arcos_records_t r;
+  CHECK_INT_EQ(arcos_records_init(&r), ARCOS_OK);
+  CHECK_INT_EQ(arcos_records_parts_reserve(&r, 3), ARCOS_OK);
+  for (uint32_t p = 0; p < 2; p++) {
+    r.part_item_first[p] = r.nitems;
+    r.part_fail_first[p] = r.nfails;
+    for (int i = 0; i < 4; i++) {
+      item_t *it = arcos_records_new_item(&r);
+      CHECK(it != NULL);
+      it->part = p;
+      r.nitems++;
+    }
+    fail_t *f = arcos_records_new_fail(&r);
+    CHECK(f != NULL);
+    f->part = p;
+    r.nfails++;
+    r.part_records[p] = 5;
+  }
+  arcos_records_drop_part(&r, 1);
+  CHECK_INT_EQ(r.nitems, 4);
+  CHECK_INT_EQ(r.nfails, 1);
+  CHECK_INT_EQ(r.part_records[1], 0);
+  CHECK_INT_EQ(r.part_records[0], 5);
+  arcos_records_free(&r);
+}
+
 int main(void) {
+  test_skips();
+  test_drop_part();
   test_parts_reserve();
   test_sort_by_part();
   test_new_item_fail();

@@ -42,7 +42,6 @@ int main(int argc, char **argv) {
   memset(&job, 0, sizeof job);
   job.ctx = &ctx;
   job.cfg = &cfg;
-  job.journal_fd = -1;
   arcos_records_init(&job.rec);
   CHECK_INT_EQ(arcos_records_parts_reserve(&job.rec, 64), ARCOS_OK);
 
@@ -66,11 +65,11 @@ int main(int argc, char **argv) {
   CHECK_INT_EQ(job.rec.nitems + job.rec.nfails, NLINES);
   CHECK_INT_EQ(job.rec.nfails, 1);
   CHECK_INT_EQ(job.dropped, 0);
-  CHECK_INT_EQ(job.batch_min_seen, 7);
-  CHECK_INT_EQ(job.batch_max_seen, 7);
+  CHECK_INT_EQ(job.pstats.batch_min_seen, 7);
+  CHECK_INT_EQ(job.pstats.batch_max_seen, 7);
 
   arcos_records_free(&job.rec);
-  free(job.latency_ms);
+  arcos_pipeline_stats_free(&job.pstats);
   arcos_buf_free(&job.dropped_lines);
   arcos_plan_free(&job.plan);
   cfg.inputs = NULL;
