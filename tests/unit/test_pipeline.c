@@ -4,6 +4,7 @@
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arcos/fault.h"
 #include "check.h"
@@ -144,9 +145,58 @@ static void test_stats(void) {
   CHECK(st.latency_ms == NULL && st.nlatency == 0);
 }
 
+/* A file partition in batches (adaptive sizing): with a target far below what any batch
+ * takes, each batch size moves halfway toward zero and stops at --batch-min; with
+ * --fixed-batch every batch keeps --batch-size. Every record is counted once. */
+static void test_adaptive(bool fixed) {
+  char path[] = "/tmp/arcos-test-pipeline-XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  size_t len = 0;
+  char *text = make_batch(&len);
+  CHECK_INT_EQ(write(fd, text, len), (long long)len);
+  close(fd);
+  free(text);
+  fixture_t f;
+  setup(&f, ARCOS_ON_ERROR_DLQ, NULL);
+  f.cfg.batch_size = 64;
+  f.cfg.batch_min = 4;
+  f.cfg.batch_max = 1000;
+  f.cfg.target_batch_ms = 1e-12;
+  f.cfg.fixed_batch = fixed;
+  const char *input = path;
+  arcos_plan_opts_t po = {.partition_bytes = 1 << 20, .per_rank = 0, .workers = 1};
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  CHECK_INT_EQ(arcos_plan_build(&input, 1, &po, &f.job.plan, &d), ARCOS_OK);
+  CHECK_INT_EQ(f.job.plan.nparts, 1);
+  CHECK_INT_EQ(arcos_records_parts_reserve(&f.job.rec, 2), ARCOS_OK);
+  arcos_pipeline_t *p = arcos_pipeline_create(&f.job);
+  CHECK(p != NULL);
+  CHECK_INT_EQ(arcos_pipeline_partition(p, 0), ARCOS_OK);
+  arcos_pipeline_destroy(&p); /* ends the last, partial batch */
+  CHECK_INT_EQ(f.job.rec.nitems + f.job.rec.nfails, NREC);
+  CHECK_INT_EQ(f.job.rec.part_records[0], NREC);
+  CHECK_INT_EQ(f.job.pstats.batch_max_seen, 64);
+  if (fixed) {
+    CHECK_INT_EQ(f.job.pstats.batch_min_seen, 64);
+    CHECK_INT_EQ(f.job.m.batches, (NREC + 63) / 64);
+  } else {
+    CHECK_INT_EQ(f.job.pstats.batch_min_seen, 4);
+    CHECK_INT_EQ(f.job.pstats.batch_final, 4);
+    CHECK(f.job.m.batches > (NREC + 63) / 64);
+  }
+  CHECK_INT_EQ(f.job.pstats.nlatency, f.job.m.batches);
+  arcos_plan_free(&f.job.plan);
+  teardown(&f);
+  unlink(path);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   test_stats();
+  test_adaptive(false);
+  test_adaptive(true);
   test_clean();
   test_transient(ARCOS_ON_ERROR_RETRY);
   test_transient(ARCOS_ON_ERROR_DLQ);
