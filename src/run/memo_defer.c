@@ -35,7 +35,8 @@ struct arcos_memo_defer {
   size_t nkeys, keys_cap;
   int32_t *slots; /* open addressing over the round's keys */
   size_t nslots;
-  double round_s; /* seconds in rounds since arcos_memo_defer_take_seconds */
+  double round_s;          /* seconds in rounds since arcos_memo_defer_take_seconds */
+  arcos_ev_memo_t learned; /* what the callback learned about the current record */
 };
 
 static int grow(void **v, size_t *cap, size_t n, size_t elem) {
@@ -208,16 +209,16 @@ static int hand_back(arcos_memo_defer_t *d, const pend_t *pe) {
     ms->hits++;
     ms->batch_hits += !d->found[k];
   }
-  arcos_ev_memo_t learned;
   bool has_learned = false;
   p.hit = known ? &d->facts[k] : NULL;
-  p.learned = known ? NULL : &learned;
+  p.learned = known ? NULL : &d->learned;
   p.has_learned = known ? NULL : &has_learned;
   int rc = d->fn(d->arg, &p);
   if (rc == ARCOS_OK && has_learned) {
-    d->facts[k] = learned;
+    d->facts[k] = d->learned;
     d->stored[k] = 1;
-    rc = arcos_memo_queue_store(d->memo, d->keys + (size_t)k * ARCOS_CACHE_MEMO_KEY_LEN, &learned);
+    rc = arcos_memo_queue_store(d->memo, d->keys + (size_t)k * ARCOS_CACHE_MEMO_KEY_LEN,
+                                &d->learned);
   }
   return rc;
 }
