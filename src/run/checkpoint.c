@@ -23,22 +23,29 @@
 
 #include "arcos/outfile.h"
 #include "run/checkpoint.h"
-#include "run/job_internal.h"
 #include "run/records.h"
 
 #define SEG_MAGIC "ARCSEG01"
 
-static void state_path(const job_t *job, char *out, size_t n, const char *name) {
-  snprintf(out, n, "%s/.arcos-state/%s", job->cfg->output, name);
+struct arcos_ckpt {
+  const arcos_ctx_t *ctx; /* comm, rank, err, and the output directory (cfg) */
+  const char *seg_dir;    /* borrowed (scratch.c); NULL: segments in .arcos-state */
+  int journal_fd;         /* this rank's journal */
+  uint8_t *part_state;    /* per partition: 0 to do, 1 started, 2 done (the journals) */
+  size_t nparts;
+};
+
+static void state_path(const arcos_ckpt_t *c, char *out, size_t n, const char *name) {
+  snprintf(out, n, "%s/.arcos-state/%s", c->ctx->cfg->output, name);
 }
 
 /* A segment lives in this rank's --scratch directory when it has one (scratch.c),
  * else in the checkpoint directory. */
-static void seg_path(const job_t *job, char *out, size_t n, const char *name) {
-  if (job->seg_dir != NULL)
-    snprintf(out, n, "%s/%s", job->seg_dir, name);
+static void seg_path(const arcos_ckpt_t *c, char *out, size_t n, const char *name) {
+  if (c->seg_dir != NULL)
+    snprintf(out, n, "%s/%s", c->seg_dir, name);
   else
-    state_path(job, out, n, name);
+    state_path(c, out, n, name);
 }
 
 /* Temporary name, fsync, rename (arcos_out_write_atomic); errno says why on failure. */
@@ -73,19 +80,19 @@ static json_t *result_options(const arcos_config_t *cfg) {
 
 /* One line per call. A full disk can cut a write short ("done 12" as "done 1"): the
  * reader trusts only lines that end in a newline, and a short write is reported. */
-static int journal_append(job_t *job, const char *what, size_t part) {
+static int journal_append(const arcos_ckpt_t *c, const char *what, size_t part) {
   char line[64];
   int n = snprintf(line, sizeof line, "%s %zu\n", what, part);
   ssize_t w;
   do
-    w = write(job->journal_fd, line, (size_t)n);
+    w = write(c->journal_fd, line, (size_t)n);
   while (w < 0 && errno == EINTR);
   if (w != n) {
     if (w >= 0)
       errno = ENOSPC;
     return ARCOS_EIO;
   }
-  if (fsync(job->journal_fd) != 0)
+  if (fsync(c->journal_fd) != 0)
     return ARCOS_EIO;
   return ARCOS_OK;
 }
@@ -109,9 +116,9 @@ static int journal_line(const char *s, size_t len, size_t *part) {
 }
 
 /* Rank 0: read every journal in the state directory into states[] (2 done, 1 started). */
-static void read_journals(job_t *job, uint8_t *states, size_t nparts) {
+static void read_journals(const arcos_ckpt_t *c, uint8_t *states, size_t nparts) {
   char dir[4200];
-  state_path(job, dir, sizeof dir, "");
+  state_path(c, dir, sizeof dir, "");
   DIR *dp = opendir(dir);
   if (dp == NULL)
     return;
@@ -202,68 +209,55 @@ static void remove_state_dir(const char *output) {
   rmdir(dir);
 }
 
-static void remove_state(job_t *job) { remove_state_dir(job->cfg->output); }
-
 void arcos_ckpt_remove(const char *output) { remove_state_dir(output); }
 
-int arcos_ckpt_setup(job_t *job, bool resume_found) {
-  const arcos_ctx_t *ctx = job->ctx;
+/* Rank 0, a fresh run: the state directory with the plan and the meta data. */
+static int create_state(const arcos_ckpt_t *c, const arcos_plan_t *plan, int64_t reference_time) {
+  const arcos_ctx_t *ctx = c->ctx;
   int rc = ARCOS_OK;
-  size_t np = job->plan.nparts;
-  if (arcos_job_parts_reserve(job, np + 1) != ARCOS_OK)
-    ARCOS_ABORT_OOM(ctx->comm);
-  job->part_state = calloc(np + 1, 1);
-  if (job->part_state == NULL)
-    ARCOS_ABORT_OOM(ctx->comm);
-  if (ctx->rank == 0) {
-    if (resume_found) { /* arcos_ckpt_load_meta checked the directory */
-      read_journals(job, job->part_state, np);
-    } else {
-      char dir[4200], path[4400];
-      remove_state(job); /* a fresh run (--force) starts from nothing */
-      state_path(job, dir, sizeof dir, "");
-      if (mkdir(dir, ARCOS_STATE_DIR_MODE) != 0 && errno != EEXIST)
-        rc = ARCOS_EIO;
-      else if (state_dir_check(job->cfg->output, ctx->err) != ARCOS_OK) {
-        /* a link planted in the output directory is not followed */
-        errno = ENOTDIR;
-        rc = ARCOS_EIO;
-      }
-      arcos_buf_t b = {0};
-      if (rc == ARCOS_OK && arcos_plan_serialize(&job->plan, &b) == ARCOS_OK) {
-        state_path(job, path, sizeof path, "plan.bin");
-        rc = write_file_sync(path, b.data, b.len);
-      }
-      arcos_buf_free(&b);
-      json_t *meta = json_object();
-      json_object_set_new(meta, "version", json_integer(1));
-      json_object_set_new(meta, "reference_time", json_integer(job->reference_time));
-      json_object_set_new(meta, "options", result_options(job->cfg));
-      char *text = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
-      json_decref(meta);
-      /* Without meta.json there is nothing to --resume: a run whose segments are on
-       * node-local scratch cannot be resumed (job->seg_dir is set on every rank alike). */
-      if (rc == ARCOS_OK && text != NULL && job->seg_dir == NULL) {
-        state_path(job, path, sizeof path, "meta.json");
-        rc = write_file_sync(path, text, strlen(text));
-      }
-      free(text);
-      if (rc != ARCOS_OK)
-        fprintf(ctx->err, "arcos-scale: cannot write the checkpoint in %s: %s%s\n", dir,
-                strerror(errno),
-                errno == ENOSPC || errno == EDQUOT ? "; free space and rerun" : "");
-    }
+  char dir[4200], path[4400];
+  remove_state_dir(ctx->cfg->output); /* a fresh run (--force) starts from nothing */
+  state_path(c, dir, sizeof dir, "");
+  if (mkdir(dir, ARCOS_STATE_DIR_MODE) != 0 && errno != EEXIST)
+    rc = ARCOS_EIO;
+  else if (state_dir_check(ctx->cfg->output, ctx->err) != ARCOS_OK) {
+    /* a link planted in the output directory is not followed */
+    errno = ENOTDIR;
+    rc = ARCOS_EIO;
   }
-  MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->comm);
+  arcos_buf_t b = {0};
+  if (rc == ARCOS_OK && arcos_plan_serialize(plan, &b) == ARCOS_OK) {
+    state_path(c, path, sizeof path, "plan.bin");
+    rc = write_file_sync(path, b.data, b.len);
+  }
+  arcos_buf_free(&b);
+  json_t *meta = json_object();
+  json_object_set_new(meta, "version", json_integer(1));
+  json_object_set_new(meta, "reference_time", json_integer(reference_time));
+  json_object_set_new(meta, "options", result_options(ctx->cfg));
+  char *text = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
+  json_decref(meta);
+  /* Without meta.json there is nothing to --resume: a run whose segments are on
+   * node-local scratch cannot be resumed (seg_dir is set on every rank alike). */
+  if (rc == ARCOS_OK && text != NULL && c->seg_dir == NULL) {
+    state_path(c, path, sizeof path, "meta.json");
+    rc = write_file_sync(path, text, strlen(text));
+  }
+  free(text);
   if (rc != ARCOS_OK)
-    return rc;
-  MPI_Bcast(job->part_state, (int)np, MPI_UINT8_T, 0, ctx->comm);
+    fprintf(ctx->err, "arcos-scale: cannot write the checkpoint in %s: %s%s\n", dir,
+            strerror(errno), errno == ENOSPC || errno == EDQUOT ? "; free space and rerun" : "");
+  return rc;
+}
+
+/* This rank's journal, opened for appending; a torn last line is cut off. */
+static int open_journal(arcos_ckpt_t *c) {
   char name[64], path[4400];
-  snprintf(name, sizeof name, "journal-%d.log", ctx->rank);
-  state_path(job, path, sizeof path, name);
-  job->journal_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-                         ARCOS_OUT_FILE_MODE);
-  if (job->journal_fd >= 0) {
+  snprintf(name, sizeof name, "journal-%d.log", c->ctx->rank);
+  state_path(c, path, sizeof path, name);
+  c->journal_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                       ARCOS_OUT_FILE_MODE);
+  if (c->journal_fd >= 0) {
     /* A resumed journal may end in a line a crash or a full disk cut short ("done 1" of
      * "done 12"): cut it off. (Completing it with a newline would make it trusted.) */
     arcos_buf_t b = {0};
@@ -271,19 +265,42 @@ int arcos_ckpt_setup(job_t *job, bool resume_found) {
       size_t keep = b.len;
       while (keep > 0 && b.data[keep - 1] != '\n')
         keep--;
-      if (ftruncate(job->journal_fd, (off_t)keep) != 0) {
-        close(job->journal_fd);
-        job->journal_fd = -1;
+      if (ftruncate(c->journal_fd, (off_t)keep) != 0) {
+        close(c->journal_fd);
+        c->journal_fd = -1;
       }
     }
     arcos_buf_free(&b);
   }
-  int ok = job->journal_fd >= 0, all_ok = 0;
+  return c->journal_fd >= 0 ? ARCOS_OK : ARCOS_EIO;
+}
+
+int arcos_ckpt_setup(const arcos_ctx_t *ctx, const arcos_plan_t *plan, int64_t reference_time,
+                     const char *seg_dir, bool resume_found, arcos_ckpt_t **out) {
+  size_t np = plan->nparts;
+  arcos_ckpt_t *c = calloc(1, sizeof *c);
+  uint8_t *state = calloc(np + 1, 1);
+  if (c == NULL || state == NULL)
+    ARCOS_ABORT_OOM(ctx->comm);
+  *c = (arcos_ckpt_t){ctx, seg_dir, -1, state, np};
+  *out = c;
+  int rc = ARCOS_OK;
+  if (ctx->rank == 0) {
+    if (resume_found) /* arcos_ckpt_load_meta checked the directory */
+      read_journals(c, c->part_state, np);
+    else
+      rc = create_state(c, plan, reference_time);
+  }
+  MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->comm);
+  if (rc != ARCOS_OK)
+    return rc;
+  MPI_Bcast(c->part_state, (int)np, MPI_UINT8_T, 0, ctx->comm);
+  int ok = open_journal(c) == ARCOS_OK, all_ok = 0;
   MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, ctx->comm);
   if (!all_ok) {
     if (ctx->rank == 0)
       fprintf(ctx->err, "arcos-scale: cannot open the journal in %s/.arcos-state\n",
-              job->cfg->output);
+              ctx->cfg->output);
     return ARCOS_EIO;
   }
   return ARCOS_OK;
@@ -337,20 +354,26 @@ int arcos_ckpt_load_plan(const arcos_config_t *cfg, arcos_plan_t *plan) {
 }
 
 /* Say which file failed and why, once per rank (the caller stops the run). */
-static int ckpt_fail(job_t *job, const char *name) {
+static int ckpt_fail(const arcos_ckpt_t *c, const char *name) {
   int e = errno;
-  fprintf(job->ctx->err, "arcos-scale: rank %d: cannot write %s/.arcos-state/%s: %s\n",
-          job->ctx->rank, job->cfg->output, name, strerror(e));
+  fprintf(c->ctx->err, "arcos-scale: rank %d: cannot write %s/.arcos-state/%s: %s\n", c->ctx->rank,
+          c->ctx->cfg->output, name, strerror(e));
   errno = e;
   return ARCOS_EIO;
 }
 
-int arcos_ckpt_start(job_t *job, size_t part) {
-  if (job->journal_fd < 0)
+uint8_t arcos_ckpt_state(const arcos_ckpt_t *c, size_t part) {
+  return c != NULL && part < c->nparts ? c->part_state[part] : 0;
+}
+
+const uint8_t *arcos_ckpt_states(const arcos_ckpt_t *c) { return c != NULL ? c->part_state : NULL; }
+
+int arcos_ckpt_start(arcos_ckpt_t *c, size_t part) {
+  if (c == NULL || c->journal_fd < 0)
     return ARCOS_OK;
   char name[64];
-  snprintf(name, sizeof name, "journal-%d.log", job->ctx->rank);
-  return journal_append(job, "start", part) == ARCOS_OK ? ARCOS_OK : ckpt_fail(job, name);
+  snprintf(name, sizeof name, "journal-%d.log", c->ctx->rank);
+  return journal_append(c, "start", part) == ARCOS_OK ? ARCOS_OK : ckpt_fail(c, name);
 }
 
 /* Segment layout: magic, header of u64 (part, items, fails, newlines, records), then
@@ -370,17 +393,17 @@ typedef struct {
   uint32_t has_raw;
 } seg_fail_t;
 
-int arcos_ckpt_commit(job_t *job, size_t part) {
-  if (job->journal_fd < 0)
+int arcos_ckpt_commit(arcos_ckpt_t *c, const arcos_records_t *r, size_t part) {
+  if (c == NULL || c->journal_fd < 0)
     return ARCOS_OK;
   arcos_buf_t b = {0};
-  size_t i0 = job->part_item_first[part], f0 = job->part_fail_first[part];
-  uint64_t hdr[5] = {part, job->nitems - i0, job->nfails - f0, job->newlines[part],
-                     job->part_records[part]};
+  size_t i0 = r->part_item_first[part], f0 = r->part_fail_first[part];
+  uint64_t hdr[5] = {part, r->nitems - i0, r->nfails - f0, r->newlines[part],
+                     r->part_records[part]};
   arcos_buf_append(&b, SEG_MAGIC, 8);
   arcos_buf_append(&b, hdr, sizeof hdr);
-  for (size_t i = i0; i < job->nitems; i++) {
-    const item_t *it = &job->items[i];
+  for (size_t i = i0; i < r->nitems; i++) {
+    const item_t *it = &r->items[i];
     seg_item_t s;
     memset(&s, 0, sizeof s);
     s.line = it->line;
@@ -399,8 +422,8 @@ int arcos_ckpt_commit(job_t *job, size_t part) {
     arcos_buf_append(&b, it->type, it->type_len);
     arcos_buf_append(&b, it->source, it->source_len);
   }
-  for (size_t i = f0; i < job->nfails; i++) {
-    const fail_t *f = &job->fails[i];
+  for (size_t i = f0; i < r->nfails; i++) {
+    const fail_t *f = &r->fails[i];
     seg_fail_t s;
     memset(&s, 0, sizeof s);
     s.line = f->line;
@@ -419,22 +442,22 @@ int arcos_ckpt_commit(job_t *job, size_t part) {
   }
   char name[64], path[4400];
   snprintf(name, sizeof name, "seg-%zu.bin", part);
-  seg_path(job, path, sizeof path, name);
+  seg_path(c, path, sizeof path, name);
   int rc = b.data != NULL ? write_file_sync(path, b.data, b.len) : ARCOS_ENOMEM;
   arcos_buf_free(&b);
   if (rc == ARCOS_EIO)
-    return ckpt_fail(job, name);
-  if (rc == ARCOS_OK && journal_append(job, "done", part) != ARCOS_OK) {
-    snprintf(name, sizeof name, "journal-%d.log", job->ctx->rank);
-    return ckpt_fail(job, name);
+    return ckpt_fail(c, name);
+  if (rc == ARCOS_OK && journal_append(c, "done", part) != ARCOS_OK) {
+    snprintf(name, sizeof name, "journal-%d.log", c->ctx->rank);
+    return ckpt_fail(c, name);
   }
   return rc;
 }
 
-int arcos_seg_open(job_t *job, size_t part, arcos_buf_t *b, seg_cursor_t *c) {
+int arcos_seg_open(const arcos_ckpt_t *ck, size_t part, arcos_buf_t *b, seg_cursor_t *c) {
   char name[64], path[4400];
   snprintf(name, sizeof name, "seg-%zu.bin", part);
-  seg_path(job, path, sizeof path, name);
+  seg_path(ck, path, sizeof path, name);
   arcos_buf_reset(b);
   int rc = arcos_read_file(path, b);
   if (rc != ARCOS_OK || b->len < 8 + sizeof c->hdr || memcmp(b->data, SEG_MAGIC, 8) != 0)
@@ -508,21 +531,21 @@ int arcos_seg_next_fail(seg_cursor_t *c, fail_t *f) {
   return ARCOS_OK;
 }
 
-int arcos_ckpt_load(job_t *job, size_t part) {
+int arcos_ckpt_load(const arcos_ckpt_t *ck, arcos_records_t *r, size_t part) {
   arcos_buf_t b = {0};
   seg_cursor_t c;
-  int rc = arcos_seg_open(job, part, &b, &c);
+  int rc = arcos_seg_open(ck, part, &b, &c);
   if (rc != ARCOS_OK) {
     arcos_buf_free(&b);
     return rc;
   }
-  job->part_item_first[part] = job->nitems;
-  job->part_fail_first[part] = job->nfails;
-  job->newlines[part] = c.hdr[3];
-  job->part_records[part] = c.hdr[4];
+  r->part_item_first[part] = r->nitems;
+  r->part_fail_first[part] = r->nfails;
+  r->newlines[part] = c.hdr[3];
+  r->part_records[part] = c.hdr[4];
   while (rc == ARCOS_OK && c.items_left > 0) {
     item_t tmp;
-    item_t *it = arcos_job_new_item(job);
+    item_t *it = arcos_records_new_item(r);
     if (it == NULL) {
       rc = ARCOS_ENOMEM;
       break;
@@ -531,17 +554,17 @@ int arcos_ckpt_load(job_t *job, size_t part) {
     if (rc != ARCOS_OK)
       break;
     *it = tmp;
-    it->id = arcos_arena_strndup(job->arena, tmp.id, tmp.id_len);
-    it->type = arcos_arena_strndup(job->arena, tmp.type, tmp.type_len);
-    it->source = arcos_arena_strndup(job->arena, tmp.source, tmp.source_len);
+    it->id = arcos_arena_strndup(r->arena, tmp.id, tmp.id_len);
+    it->type = arcos_arena_strndup(r->arena, tmp.type, tmp.type_len);
+    it->source = arcos_arena_strndup(r->arena, tmp.source, tmp.source_len);
     if (it->id == NULL || it->type == NULL || it->source == NULL)
       rc = ARCOS_ENOMEM;
     else
-      job->nitems++;
+      r->nitems++;
   }
   while (rc == ARCOS_OK && c.fails_left > 0) {
     fail_t tmp;
-    fail_t *f = arcos_job_new_fail(job);
+    fail_t *f = arcos_records_new_fail(r);
     if (f == NULL) {
       rc = ARCOS_ENOMEM;
       break;
@@ -550,26 +573,31 @@ int arcos_ckpt_load(job_t *job, size_t part) {
     if (rc != ARCOS_OK)
       break;
     *f = tmp;
-    f->message = arcos_arena_strndup(job->arena, tmp.message, tmp.message_len);
+    f->message = arcos_arena_strndup(r->arena, tmp.message, tmp.message_len);
     if (tmp.raw != NULL)
-      f->raw = arcos_arena_strndup(job->arena, tmp.raw, tmp.raw_len);
+      f->raw = arcos_arena_strndup(r->arena, tmp.raw, tmp.raw_len);
     if (f->message == NULL || (tmp.raw != NULL && f->raw == NULL))
       rc = ARCOS_ENOMEM;
     else
-      job->nfails++;
+      r->nfails++;
   }
   arcos_buf_free(&b);
   if (rc != ARCOS_OK) {
-    job->nitems = job->part_item_first[part];
-    job->nfails = job->part_fail_first[part];
+    r->nitems = r->part_item_first[part];
+    r->nfails = r->part_fail_first[part];
   }
   return rc;
 }
 
-void arcos_ckpt_close(job_t *job, bool success) {
-  if (job->journal_fd >= 0)
-    close(job->journal_fd);
-  job->journal_fd = -1;
-  if (success && job->ctx->rank == 0)
-    remove_state(job);
+void arcos_ckpt_close(arcos_ckpt_t **cp, const arcos_ctx_t *ctx, bool success) {
+  arcos_ckpt_t *c = *cp;
+  if (c != NULL) {
+    if (c->journal_fd >= 0)
+      close(c->journal_fd);
+    free(c->part_state);
+    free(c);
+    *cp = NULL;
+  }
+  if (success && ctx->rank == 0)
+    remove_state_dir(ctx->cfg->output);
 }

@@ -28,14 +28,14 @@ static void decide(item_t *it, const arcos_seen_item_t *s) {
 
 int arcos_exactly_once(job_t *job) {
   const arcos_config_t *cfg = job->cfg;
-  size_t n = job->nitems, nprev = 0;
+  size_t n = job->rec.nitems, nprev = 0;
   /* The earlier runs' ids of this round (--previous) join the exchange after ours. */
   const arcos_seen_item_t *prev = arcos_previous_items(job->prev, &nprev);
   arcos_seen_item_t *s = malloc((n + nprev + 1) * sizeof *s);
   if (s == NULL)
     ARCOS_ABORT_OOM(job->ctx->comm);
   for (size_t i = 0; i < n; i++) {
-    const item_t *it = &job->items[i];
+    const item_t *it = &job->rec.items[i];
     s[i] = (arcos_seen_item_t){.id = it->id,
                                .id_len = it->id_len,
                                .input = job->plan.parts[it->part].input,
@@ -60,7 +60,7 @@ int arcos_exactly_once(job_t *job) {
   arcos_seen_stats_t st;
   int rc = arcos_seen_exchange(job->ctx->comm, job->cache, s, n + nprev, &o, &st);
   for (size_t i = 0; rc == ARCOS_OK && i < n; i++)
-    decide(&job->items[i], &s[i]);
+    decide(&job->rec.items[i], &s[i]);
   if (rc == ARCOS_OK) {
     job->m.comm_s += st.comm_s;
     job->m.busy_s += st.busy_s;

@@ -82,7 +82,6 @@ static int prepare_output(const arcos_ctx_t *ctx, out_files_t *of) {
 /* The figures every rank knows before any work: reference time, host, baseline RSS. */
 static void job_init(job_t *job, const arcos_ctx_t *ctx) {
   memset(job, 0, sizeof *job);
-  job->journal_fd = -1;
   job->ctx = ctx;
   job->cfg = ctx->cfg;
   arcos_report_rusage(&job->m);
@@ -294,30 +293,32 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
                                 .vnodes = (int)cfg->vnodes,
                                 .replication = (int)cfg->cache_replication,
                                 .max_bytes = (size_t)(memo_share / 2)};
-  job->arena = arcos_arena_create();
+  int rrc = arcos_records_init(&job->rec);
   job->ring = arcos_ring_create(nodes, (int)cfg->vnodes);
   job->cache = arcos_cache_create(ctx->comm, &copt);
   size_t parts = job->streaming ? 64 : job->plan.nparts + 1; /* a stream grows them */
-  if (job->arena == NULL || job->ring == NULL || job->cache == NULL ||
-      arcos_job_parts_reserve(job, parts) != ARCOS_OK)
+  if (rrc != ARCOS_OK || job->ring == NULL || job->cache == NULL ||
+      arcos_records_parts_reserve(&job->rec, parts) != ARCOS_OK)
     ARCOS_ABORT_OOM(ctx->comm);
   if (job->streaming) {
     /* Decision (docs/cache.md): no memo when streaming. Workers take batches from rank 0
      * point to point under credit flow control; collective memo rounds would tie every
      * worker to the slowest one and to rank 0's reading, against the backpressure design. */
-    job->memo_off = "streaming mode";
+    job->pstats.memo_off = "streaming mode";
     return ARCOS_EXIT_OK;
   }
   if (cfg->max_memory_mb > 0 && setup_spill(job, memo_share) != ARCOS_EXIT_OK)
     return ARCOS_EXIT_FAILED;
   if (arcos_scratch_open(job) != ARCOS_OK)
     return ARCOS_EXIT_FAILED;
-  if ((cfg->checkpoint || job->spill) && arcos_ckpt_setup(job, resumed) != ARCOS_OK)
+  if ((cfg->checkpoint || job->spill) &&
+      arcos_ckpt_setup(ctx, &job->plan, job->reference_time, job->seg_dir, resumed, &job->ckpt) !=
+          ARCOS_OK)
     return ARCOS_EXIT_FAILED;
   if (cfg->max_time > 0)
     job->deadline = t_start + cfg->max_time;
   arcos_install_stop_signals();
-  job->progress = arcos_progress_create(job);
+  job->progress = arcos_progress_create(ctx, job->plan.total_bytes);
   return ARCOS_EXIT_OK;
 }
 
@@ -344,7 +345,7 @@ static int ingest_files(job_t *job, double t_start) {
   else if (rc != ARCOS_OK && rc != ARCOS_ECHANGED) /* ECHANGED: said where it happened */
     say_failed(job, "the pipeline", rc);
   /* Waiting here for the slowest rank is idle time: it measures imbalance. */
-  job->m.idle_s += arcos_progress_finish(job);
+  job->m.idle_s += arcos_progress_finish(job->progress, ctx);
   arcos_progress_destroy(&job->progress);
   int stop[2] = {job->interrupted, rc != ARCOS_OK}, any_stop[2] = {0, 0};
   MPI_Allreduce(stop, any_stop, 2, MPI_INT, MPI_MAX, ctx->comm);
@@ -484,7 +485,7 @@ static int report_commit(job_t *job, const out_files_t *of, double t_start, json
   arcos_report_destroy(&r);
   MPI_Bcast(&code, 1, MPI_INT, 0, job->ctx->comm);
   MPI_Barrier(job->ctx->comm);
-  arcos_ckpt_close(job, code == ARCOS_EXIT_OK || code == ARCOS_EXIT_ERROR_RATE);
+  arcos_ckpt_close(&job->ckpt, job->ctx, code == ARCOS_EXIT_OK || code == ARCOS_EXIT_ERROR_RATE);
   return code;
 }
 
@@ -493,10 +494,8 @@ static void teardown_state(job_t *job) {
   arcos_cache_destroy(&job->cache);
   arcos_previous_close(&job->prev);
   arcos_progress_destroy(&job->progress);
-  arcos_ckpt_close(job, false);
+  arcos_ckpt_close(&job->ckpt, job->ctx, false);
   arcos_scratch_close(job);
-  free(job->part_state);
-  free(job->skips);
   if (job->part_status != NULL)
     for (size_t p = 0; p < job->plan.nparts; p++)
       free(job->part_status[p]);
@@ -507,14 +506,8 @@ static void teardown_state(job_t *job) {
   free(job->base_line);
   free(job->dups);
   arcos_ring_destroy(&job->ring);
-  arcos_arena_destroy(&job->arena);
-  free(job->items);
-  free(job->fails);
-  free(job->latency_ms);
-  free(job->newlines);
-  free(job->part_records);
-  free(job->part_item_first);
-  free(job->part_fail_first);
+  arcos_records_free(&job->rec);
+  arcos_pipeline_stats_free(&job->pstats);
   arcos_buf_free(&job->dropped_lines);
 }
 

@@ -65,8 +65,8 @@ int arcos_job_graph_run(const arcos_ctx_t *ctx, const job_t *job, const char *co
   if (cfg->graph == NULL)
     return ARCOS_EXIT_OK;
   size_t n = 0;
-  for (size_t i = 0; i < job->nitems; i++)
-    n += job->items[i].status == ITEM_STORED;
+  for (size_t i = 0; i < job->rec.nitems; i++)
+    n += job->rec.items[i].status == ITEM_STORED;
   const char **ids = malloc((n + 1) * sizeof *ids);
   size_t *lens = malloc((n + 1) * sizeof *lens);
   double *scores = malloc((n + 1) * sizeof *scores);
@@ -75,8 +75,8 @@ int arcos_job_graph_run(const arcos_ctx_t *ctx, const job_t *job, const char *co
   int code = ARCOS_EXIT_FAILED;
   if (all) {
     size_t k = 0;
-    for (size_t i = 0; i < job->nitems; i++) {
-      const item_t *it = &job->items[i];
+    for (size_t i = 0; i < job->rec.nitems; i++) {
+      const item_t *it = &job->rec.items[i];
       if (it->status != ITEM_STORED)
         continue;
       ids[k] = it->id;

@@ -1,5 +1,5 @@
-/* Rank-local state of a run, shared by the job's modules (pipeline, exactly-once,
- * outputs, report). Not part of the public interface. */
+/* The orchestrator's state of a run (job.c), still read by the run-layer modules that
+ * take the job. Not part of the public interface. */
 #ifndef ARCOS_JOB_INTERNAL_H
 #define ARCOS_JOB_INTERNAL_H
 
@@ -14,52 +14,36 @@
 #include "arcos/ring.h"
 #include "arcos/util.h"
 #include "dist/memo.h"
+#include "run/checkpoint.h"
+#include "run/pipeline.h"
 #include "run/records.h"
 
+typedef struct arcos_job job_t;
+
+/* The orchestrator's state. The modules that have their own state hold it behind their
+ * own type: the records store (records.h), the pipeline's figures (pipeline.h), the
+ * checkpoint (checkpoint.h, opaque), progress (progress.h, opaque), the memo deferral
+ * (memo_defer.h, inside the pipeline). What is left here is read by the modules that
+ * still take the job: the stream, spill, store, exactly-once and report (see
+ * docs/architecture.md "The run layer"). */
 struct arcos_job {
   const arcos_ctx_t *ctx;
   const arcos_config_t *cfg;
-  struct arcos_progress *progress;   /* NULL when quiet */
-  uint64_t done_records, done_bytes; /* this rank's progress in finished partitions */
+  struct arcos_progress *progress; /* progress.h; NULL when quiet */
   arcos_plan_t plan;
-  arcos_arena_t *arena;
-  item_t *items;
-  size_t nitems, items_cap;
-  fail_t *fails;
-  size_t nfails, fails_cap;
-  /* per partition (all partitions; only own ones are non-zero) */
-  uint64_t *newlines; /* newlines inside [start, end) of JSON Lines ranges */
-  uint64_t *part_records;
-  size_t *part_item_first, *part_fail_first;
-  /* batch latencies in ms */
-  double *latency_ms;
-  size_t nlatency, latency_cap;
-  size_t parts_cap; /* allocated length of the per-partition arrays */
+  arcos_records_t rec; /* this rank's records (records.h) */
   rank_metrics_t m;
-  /* error policy counters (this rank) */
-  uint64_t injected;  /* stage failures caused by --inject-fault */
-  uint64_t retries;   /* extra attempts made */
-  uint64_t recovered; /* records that failed transiently, then passed */
-  uint64_t gave_up;   /* transient failures still failing after max_retries */
-  /* batch sizes seen (adaptive batching) */
-  int64_t batch_final, batch_min_seen, batch_max_seen;
+  arcos_pipeline_stats_t pstats; /* error policy, latencies, batch sizes, memo (pipeline.h) */
   /* streaming mode (rank 0) */
   bool streaming;
   uint64_t dropped; /* records dropped under --backpressure drop (all ranks know) */
   uint64_t dropped_batches;
   double throttle_s;         /* rank 0 waited for a free rank with input pending */
   arcos_buf_t dropped_lines; /* rank 0: dropped.jsonl text */
-  /* checkpoint (checkpoint.c) */
-  uint8_t *part_state; /* per partition: 0 to do, 1 started, 2 done (from the journals) */
-  int journal_fd;      /* this rank's journal, -1 without checkpointing */
-  double deadline;     /* arcos_now() value of --max-time, 0 = none */
-  bool interrupted;    /* this rank stopped early (deadline or signal) */
-  /* at-most-once after a crash: partitions started but not finished are not redone */
-  struct skip_range {
-    uint32_t part;
-    uint64_t first_line, last_line, records;
-  } * skips;
-  size_t nskips;
+  arcos_ckpt_t *ckpt;        /* the checkpoint (checkpoint.h), NULL without one */
+  /* the stop request (progress.h): checked by the pipeline between records */
+  double deadline;  /* arcos_now() value of --max-time, 0 = none */
+  bool interrupted; /* this rank stopped early (deadline or signal) */
   /* bounded memory (spill.c): records live in their segments, not in memory */
   bool spill;
   char *seg_dir;   /* this rank's directory under --scratch for its segments; NULL: .arcos-state */
@@ -82,13 +66,8 @@ struct arcos_job {
 
   /* --previous: the earlier runs' ids (run/previous.h), or NULL */
   struct arcos_previous *prev;
-
-  /* checksum memo (memo.h): figures of this rank, and why it is off (NULL when on) */
-  bool memo_on;
-  const char *memo_off;
-  uint64_t memo_pend_max; /* bytes of records waiting for a round; 0 = the default */
-  arcos_memo_stats_t memo;
-  totals_t totals; /* set by arcos_outputs_write */
+  uint64_t memo_pend_max;    /* bytes of records waiting for a memo round; 0 = the default */
+  totals_t totals;           /* set by arcos_outputs_write */
 };
 
 /* Run a step only while every step before it succeeded (rc is the running result). */

@@ -22,26 +22,15 @@
 #include "run/checkpoint.h"
 #include "run/deal.h"
 #include "run/job_internal.h"
+#include "run/memo_defer.h"
 #include "run/pipeline.h"
 #include "run/progress.h"
 #include "run/records.h"
 #include "run/spill.h"
 
-/* A record (or reader error) read but not processed yet: with the checksum memo,
- * records wait for their round's lookup. Texts live in the pipeline's pend_text. */
-typedef struct {
-  uint32_t seq;
-  bool is_error;
-  int code; /* reader errors */
-  uint64_t line, offset;
-  size_t text_off, len;
-  size_t msg_off; /* reader errors: NUL-terminated message in pend_text */
-  int32_t key;    /* index into the round's distinct keys, -1 = no memo */
-  size_t data_off, data_len;
-} pend_t;
-
 struct arcos_pipeline {
   job_t *job;
+  arcos_pipeline_stats_t *st; /* the orchestrator's: error policy, latencies, batch sizes */
   arcos_evidence_ctx_t *ev;
   arcos_buf_t scratch;
   uint32_t part;
@@ -50,25 +39,12 @@ struct arcos_pipeline {
   double batch_size;  /* current (adaptive) batch size */
   bool batch_by_call; /* streaming: one batch per arcos_pipeline_buffer call */
   double batch_t0;
-  /* checksum memo (file mode): records wait here for the next round */
+  /* checksum memo (file mode): records wait in the deferral for the next round */
   arcos_memo_t *memo;
-  size_t round_records; /* records per round */
-  size_t pend_max;      /* bytes of waiting record text that end a round early */
-  pend_t *pend;
-  size_t npend, pend_cap;
-  arcos_buf_t pend_text;
-  unsigned char *keys; /* distinct keys of the round */
-  uint8_t *found;
-  arcos_ev_memo_t *facts;
-  uint8_t *stored;  /* per distinct key: its verdict was queued or known */
-  size_t flags_cap; /* room in found, stored and facts */
-  size_t nkeys, keys_cap;
-  int32_t *slots; /* open addressing over the round's keys */
-  size_t nslots;
-  double memo_s; /* seconds in memo rounds during the current partition */
+  arcos_memo_defer_t *defer;
 };
 
-/* Bytes of record text a round holds at most, whatever round_records says. */
+/* Bytes of record text a round holds at most, whatever --checksum-memo-round says. */
 #define PEND_TEXT_MAX ((size_t)8 << 20)
 
 static int grow(void **v, size_t *cap, size_t n, size_t elem) {
@@ -100,7 +76,7 @@ static void sleep_ms(double ms) {
 static int add_fail(arcos_pipeline_t *s, const arcos_raw_t *r, int kind, int stage, int attempts,
                     const char *message) {
   job_t *job = s->job;
-  fail_t *f = arcos_job_new_fail(job);
+  fail_t *f = arcos_records_new_fail(&job->rec);
   if (f == NULL)
     return ARCOS_ENOMEM;
   f->part = s->part;
@@ -110,25 +86,36 @@ static int add_fail(arcos_pipeline_t *s, const arcos_raw_t *r, int kind, int sta
   f->kind = (uint8_t)kind;
   f->stage = (uint8_t)stage;
   f->attempts = (uint16_t)attempts;
-  f->message = arcos_arena_strndup(job->arena, message, strlen(message));
+  f->message = arcos_arena_strndup(job->rec.arena, message, strlen(message));
   if (f->message == NULL)
     return ARCOS_ENOMEM;
   if (job->cfg->on_error != ARCOS_ON_ERROR_SKIP) {
-    f->raw = arcos_arena_strndup(job->arena, r->text, r->len);
+    f->raw = arcos_arena_strndup(job->rec.arena, r->text, r->len);
     if (f->raw == NULL)
       return ARCOS_ENOMEM;
     f->raw_len = (uint32_t)r->len;
   }
-  job->nfails++;
+  job->rec.nfails++;
   return ARCOS_OK;
 }
 
-static void record_batch_size(job_t *job, int64_t size) {
-  job->batch_final = size;
-  if (job->batch_min_seen == 0 || size < job->batch_min_seen)
-    job->batch_min_seen = size;
-  if (size > job->batch_max_seen)
-    job->batch_max_seen = size;
+void arcos_pipeline_stats_batch(arcos_pipeline_stats_t *st, int64_t size) {
+  st->batch_final = size;
+  if (st->batch_min_seen == 0 || size < st->batch_min_seen)
+    st->batch_min_seen = size;
+  if (size > st->batch_max_seen)
+    st->batch_max_seen = size;
+}
+
+void arcos_pipeline_stats_latency(arcos_pipeline_stats_t *st, double ms) {
+  if (grow((void **)&st->latency_ms, &st->latency_cap, st->nlatency, sizeof *st->latency_ms) ==
+      ARCOS_OK)
+    st->latency_ms[st->nlatency++] = ms;
+}
+
+void arcos_pipeline_stats_free(arcos_pipeline_stats_t *st) {
+  free(st->latency_ms);
+  memset(st, 0, sizeof *st);
 }
 
 static void end_batch(arcos_pipeline_t *s, bool force) {
@@ -137,12 +124,10 @@ static void end_batch(arcos_pipeline_t *s, bool force) {
     return;
   double now = arcos_now();
   double ms = (now - s->batch_t0) * 1e3;
-  if (grow((void **)&job->latency_ms, &job->latency_cap, job->nlatency, sizeof *job->latency_ms) ==
-      ARCOS_OK)
-    job->latency_ms[job->nlatency++] = ms;
+  arcos_pipeline_stats_latency(s->st, ms);
   job->m.batches++;
   if (!s->batch_by_call) {
-    record_batch_size(job, (int64_t)s->batch_size);
+    arcos_pipeline_stats_batch(s->st, (int64_t)s->batch_size);
     if (!job->cfg->fixed_batch && ms > 0) {
       /* move halfway toward the size that would take target_batch_ms */
       double want = job->cfg->target_batch_ms / (ms / (double)s->in_batch);
@@ -199,7 +184,7 @@ static int run_stage(arcos_pipeline_t *s, int stage, arcos_evidence_t *ev, int a
     *transient = f->kind == ARCOS_FAULT_TRANSIENT;
     snprintf(msg, msgn, "injected %s fault in %s (attempt %d)",
              *transient ? "transient" : "permanent", arcos_stage_name(stage), attempt);
-    s->job->injected++;
+    s->st->injected++;
     return ARCOS_EINTERNAL;
   }
   return ARCOS_OK;
@@ -209,14 +194,13 @@ static int run_stage(arcos_pipeline_t *s, int stage, arcos_evidence_t *ev, int a
 static int record_prologue(arcos_pipeline_t *s, const arcos_raw_t *raw) {
   job_t *job = s->job;
   if ((s->seq & 63) == 0) {
-    if (!job->streaming && arcos_stop_requested(job))
+    if (!job->streaming && arcos_stop_requested(job->deadline))
       return ARCOS_EINTERRUPTED; /* the partition is abandoned and redone on --resume */
     if (job->progress != NULL) { /* file mode only: streaming has no plan yet */
       uint64_t in_part = arcos_input_position(&job->plan, &job->plan.parts[s->part], s->seq,
                                               raw->offset);
       uint64_t span = part_bytes(job, s->part);
-      arcos_progress_tick(job, job->done_records + s->seq,
-                          job->done_bytes + (in_part < span ? in_part : span));
+      arcos_progress_tick(job->progress, s->seq, in_part < span ? in_part : span);
     }
   }
   return ARCOS_OK;
@@ -225,8 +209,9 @@ static int record_prologue(arcos_pipeline_t *s, const arcos_raw_t *raw) {
 /* The four compute stages of one record (s->seq is its position). With a memo hit
  * (hit != NULL) ingestion skips `data`; *learned receives the facts to remember when
  * the record was verified in full (learned may be NULL). */
-static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw, const pend_t *pe,
-                          const arcos_ev_memo_t *hit, arcos_ev_memo_t *learned, bool *has_learned) {
+static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw,
+                          const arcos_memo_pending_t *pe, const arcos_ev_memo_t *hit,
+                          arcos_ev_memo_t *learned, bool *has_learned) {
   job_t *job = s->job;
   const arcos_config_t *cfg = job->cfg;
   arcos_raw_t r = *raw;
@@ -269,16 +254,16 @@ static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw, const pen
         bool transient = false;
         if (run_stage(s, stage, &ev, attempt, &transient, msg, sizeof msg) == ARCOS_OK) {
           if (attempt > 1)
-            job->recovered++;
+            s->st->recovered++;
           break;
         }
         if (transient && may_retry && attempt <= cfg->max_retries) {
-          job->retries++;
+          s->st->retries++;
           sleep_ms(cfg->retry_backoff_ms * (double)(1u << (attempt - 1 < 20 ? attempt - 1 : 20)));
           continue;
         }
         if (transient && may_retry)
-          job->gave_up++;
+          s->st->gave_up++;
         failed_stage = stage;
         attempts = attempt;
         break;
@@ -289,7 +274,7 @@ static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw, const pen
       *has_learned = arcos_ev_memo_facts(s->ev, &ev, learned) == ARCOS_OK;
     if (failed_stage >= 0) {
       hard = add_fail(s, raw, ARCOS_KIND_STAGE, failed_stage, attempts, msg);
-    } else if ((it = arcos_job_new_item(job)) == NULL) {
+    } else if ((it = arcos_records_new_item(&job->rec)) == NULL) {
       hard = ARCOS_ENOMEM;
     } else {
       it->part = s->part;
@@ -306,13 +291,13 @@ static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw, const pen
       it->alerts = ev.alerts;
       it->severity = ev.severity;
       it->status = ITEM_STORED;
-      hard = copy_str(job->arena, ev.id, ev.id_len, &it->id, &it->id_len);
+      hard = copy_str(job->rec.arena, ev.id, ev.id_len, &it->id, &it->id_len);
       if (hard == ARCOS_OK)
-        hard = copy_str(job->arena, ev.type, ev.type_len, &it->type, &it->type_len);
+        hard = copy_str(job->rec.arena, ev.type, ev.type_len, &it->type, &it->type_len);
       if (hard == ARCOS_OK)
-        hard = copy_str(job->arena, ev.source, ev.source_len, &it->source, &it->source_len);
+        hard = copy_str(job->rec.arena, ev.source, ev.source_len, &it->source, &it->source_len);
       if (hard == ARCOS_OK)
-        job->nitems++;
+        job->rec.nitems++;
     }
   }
   if (!s->batch_by_call)
@@ -327,154 +312,34 @@ static int reader_error_kind(int code) {
                                   : ARCOS_KIND_PARSE;
 }
 
-/* BOM and CR trimming as process_record does it, for the memo key. */
-static void trimmed(const pend_t *pe, const char *text, const char **t, size_t *n) {
-  *t = text;
-  *n = pe->len;
-  arcos_record_trim(t, n, pe->offset);
+/* A record the memo deferral hands back once its round ran. */
+static int on_pending(void *arg, const arcos_memo_pending_t *pe) {
+  arcos_pipeline_t *s = arg;
+  s->seq = pe->seq; /* records are processed at their own positions */
+  if (pe->is_error)
+    return add_fail(s, &pe->raw, reader_error_kind(pe->code), ARCOS_STAGE_INGESTION, 1,
+                    pe->message);
+  return process_record(s, &pe->raw, pe, pe->hit, pe->learned, pe->has_learned);
 }
 
-/* The round's distinct keys: index of key k, adding it when new; -1 out of memory. */
-static int32_t key_index(arcos_pipeline_t *s, const unsigned char *k) {
-  uint64_t h;
-  memcpy(&h, k, sizeof h); /* the key is a SHA-256 digest: already well mixed */
-  size_t mask = s->nslots - 1;
-  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-    int32_t j = s->slots[i];
-    if (j < 0) {
-      if (grow((void **)&s->keys, &s->keys_cap, s->nkeys, ARCOS_CACHE_MEMO_KEY_LEN) != ARCOS_OK)
-        return -1;
-      memcpy(s->keys + s->nkeys * ARCOS_CACHE_MEMO_KEY_LEN, k, ARCOS_CACHE_MEMO_KEY_LEN);
-      s->slots[i] = (int32_t)s->nkeys;
-      return (int32_t)s->nkeys++;
-    }
-    if (memcmp(s->keys + (size_t)j * ARCOS_CACHE_MEMO_KEY_LEN, k, ARCOS_CACHE_MEMO_KEY_LEN) == 0)
-      return j;
-  }
-}
-
-/* Process the waiting records: one collective memo round for their keys, then the
- * stages in read order. A record whose key is known (from the cache, or from an
- * earlier record of this round) skips `data`; the first full verification of a key
- * queues its facts for the next round. */
+/* Process the waiting records (one collective memo round); the position of the next
+ * record read stays where it was. */
 static int flush_pending(arcos_pipeline_t *s) {
-  job_t *job = s->job;
-  arcos_memo_stats_t *ms = arcos_memo_stats(s->memo);
-  size_t want = 2;
-  while (want < 2 * s->npend)
-    want *= 2;
-  if (want > s->nslots) {
-    int32_t *g = realloc(s->slots, want * sizeof *g);
-    if (g == NULL)
-      return ARCOS_ENOMEM;
-    s->slots = g;
-    s->nslots = want;
-  }
-  memset(s->slots, 0xff, s->nslots * sizeof *s->slots);
-  s->nkeys = 0;
-  for (size_t i = 0; i < s->npend; i++) {
-    pend_t *pe = &s->pend[i];
-    pe->key = -1;
-    if (pe->is_error)
-      continue;
-    const char *t;
-    size_t n;
-    trimmed(pe, s->pend_text.data + pe->text_off, &t, &n);
-    arcos_memo_ref_t ref;
-    if (n > (size_t)job->cfg->max_record_bytes || arcos_memo_ref(s->memo, t, n, &ref) != 1)
-      continue;
-    pe->key = key_index(s, ref.key);
-    if (pe->key < 0)
-      return ARCOS_ENOMEM;
-    pe->data_off = ref.data_off; /* in the trimmed text, as process_record sees it */
-    pe->data_len = ref.data_len;
-  }
-  size_t nk = s->nkeys;
-  if (nk > s->flags_cap || s->found == NULL) {
-    size_t c = nk > 64 ? nk * 2 : 128;
-    uint8_t *found = realloc(s->found, 2 * c); /* found, then stored */
-    arcos_ev_memo_t *facts = realloc(s->facts, c * sizeof *facts);
-    if (found != NULL)
-      s->found = found;
-    if (facts != NULL)
-      s->facts = facts;
-    if (found == NULL || facts == NULL)
-      return ARCOS_ENOMEM;
-    s->flags_cap = c;
-  }
-  s->stored = s->found + s->flags_cap;
-  double t0 = arcos_now();
-  int rc = arcos_memo_round(s->memo, s->keys, nk, s->found, s->facts);
-  s->memo_s += arcos_now() - t0;
-  if (rc != ARCOS_OK)
-    return rc;
-  for (size_t k = 0; k < nk; k++)
-    s->stored[k] = s->found[k];
-  uint32_t next_seq = s->seq; /* records are processed at their own positions */
-  for (size_t i = 0; i < s->npend && rc == ARCOS_OK; i++) {
-    const pend_t *pe = &s->pend[i];
-    const char *text = s->pend_text.data + pe->text_off;
-    arcos_raw_t raw = {text, pe->len, pe->line, pe->offset, NULL};
-    s->seq = pe->seq;
-    if (pe->is_error) {
-      rc = add_fail(s, &raw, reader_error_kind(pe->code), ARCOS_STAGE_INGESTION, 1,
-                    s->pend_text.data + pe->msg_off);
-      continue;
-    }
-    if (pe->key < 0) {
-      rc = process_record(s, &raw, pe, NULL, NULL, NULL);
-      continue;
-    }
-    int32_t k = pe->key;
-    bool known = s->stored[k] != 0;
-    if (known) {
-      ms->hits++;
-      ms->batch_hits += !s->found[k];
-    }
-    arcos_ev_memo_t learned;
-    bool has_learned = false;
-    rc = process_record(s, &raw, pe, known ? &s->facts[k] : NULL, known ? NULL : &learned,
-                        &has_learned);
-    if (rc == ARCOS_OK && has_learned) {
-      s->facts[k] = learned;
-      s->stored[k] = 1;
-      rc = arcos_memo_queue_store(s->memo, s->keys + (size_t)k * ARCOS_CACHE_MEMO_KEY_LEN,
-                                  &learned);
-    }
-  }
+  uint32_t next_seq = s->seq;
+  int rc = arcos_memo_defer_flush(s->defer);
   s->seq = next_seq;
-  s->npend = 0;
-  arcos_buf_reset(&s->pend_text);
   return rc;
 }
 
 /* Keep a record or reader error for the next memo round; the texts are copied. */
 static int defer(arcos_pipeline_t *s, const arcos_raw_t *raw, bool is_error, int code,
                  const char *message) {
-  if (grow((void **)&s->pend, &s->pend_cap, s->npend, sizeof *s->pend) != ARCOS_OK)
-    return ARCOS_ENOMEM;
-  pend_t *pe = &s->pend[s->npend];
-  memset(pe, 0, sizeof *pe);
-  pe->seq = s->seq;
-  pe->is_error = is_error;
-  pe->code = code;
-  pe->line = raw->line;
-  pe->offset = raw->offset;
-  pe->text_off = s->pend_text.len;
-  pe->len = raw->len;
-  if (arcos_buf_append(&s->pend_text, raw->text, raw->len) != 0)
-    return ARCOS_ENOMEM;
-  if (is_error) {
-    pe->msg_off = s->pend_text.len;
-    if (arcos_buf_append(&s->pend_text, message, strlen(message) + 1) != 0)
-      return ARCOS_ENOMEM;
-  }
-  s->npend++;
+  int rc = arcos_memo_defer_add(s->defer, raw, s->seq, is_error, code, message);
+  if (rc != ARCOS_OK)
+    return rc;
   s->seq++;
-  s->job->part_records[s->part]++;
-  if (s->npend >= s->round_records || s->pend_text.len >= s->pend_max)
-    return flush_pending(s);
-  return ARCOS_OK;
+  s->job->rec.part_records[s->part]++;
+  return arcos_memo_defer_full(s->defer) ? flush_pending(s) : ARCOS_OK;
 }
 
 static int on_record(void *arg, const arcos_raw_t *raw) {
@@ -482,9 +347,9 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
   int rc = record_prologue(s, raw);
   if (rc != ARCOS_OK)
     return rc;
-  if (s->memo != NULL && raw->fields == NULL)
+  if (s->defer != NULL && raw->fields == NULL)
     return defer(s, raw, false, 0, NULL);
-  s->job->part_records[s->part]++;
+  s->job->rec.part_records[s->part]++;
   rc = process_record(s, raw, NULL, NULL, NULL, NULL);
   s->seq++;
   return rc;
@@ -492,9 +357,9 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
 
 static int on_reader_error(void *arg, const arcos_raw_t *raw, int code, const char *message) {
   arcos_pipeline_t *s = arg;
-  if (s->memo != NULL)
+  if (s->defer != NULL)
     return defer(s, raw, true, code, message);
-  s->job->part_records[s->part]++;
+  s->job->rec.part_records[s->part]++;
   int rc = add_fail(s, raw, reader_error_kind(code), ARCOS_STAGE_INGESTION, 1, message);
   s->seq++;
   return rc;
@@ -528,6 +393,7 @@ arcos_pipeline_t *arcos_pipeline_create(job_t *job) {
   if (p == NULL)
     return NULL;
   p->job = job;
+  p->st = &job->pstats;
   p->ev = arcos_evidence_create(&job->cfg->scoring, job->reference_time,
                                 (size_t)job->cfg->max_record_bytes);
   if (p->ev == NULL) {
@@ -545,13 +411,8 @@ void arcos_pipeline_destroy(arcos_pipeline_t **pp) {
   end_batch(p, true);
   arcos_evidence_destroy(&p->ev);
   arcos_buf_free(&p->scratch);
+  arcos_memo_defer_destroy(&p->defer);
   arcos_memo_destroy(&p->memo);
-  free(p->pend);
-  arcos_buf_free(&p->pend_text);
-  free(p->keys);
-  free(p->found);
-  free(p->facts);
-  free(p->slots);
   free(p);
   *pp = NULL;
 }
@@ -562,9 +423,7 @@ static int read_once(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
   job_t *job = p->job;
   p->part = (uint32_t)part;
   p->seq = 0;
-  job->nitems = job->part_item_first[part];
-  job->nfails = job->part_fail_first[part];
-  job->part_records[part] = 0;
+  arcos_records_drop_part(&job->rec, part);
   memset(st, 0, sizeof *st);
   st->max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
   int rc;
@@ -577,11 +436,10 @@ static int read_once(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
     rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_record,
                               on_reader_error, p, st);
   }
-  if (p->memo != NULL) {
+  if (p->defer != NULL) {
     if (rc == ARCOS_OK)
-      rc = flush_pending(p); /* a partition's records are done before it commits */
-    p->npend = 0;            /* an abandoned partition's waiting records go with it */
-    arcos_buf_reset(&p->pend_text);
+      rc = flush_pending(p);         /* a partition's records are done before it commits */
+    arcos_memo_defer_drop(p->defer); /* an abandoned partition's waiting records go with it */
   }
   return rc;
 }
@@ -589,9 +447,9 @@ static int read_once(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
 /* The io failures (SPEC §4: transient read failures) among fails [first, nfails). */
 static size_t io_fails(const job_t *job, size_t first, int attempts) {
   size_t n = 0;
-  for (size_t i = first; i < job->nfails; i++) {
-    if (job->fails[i].kind == ARCOS_KIND_IO) {
-      job->fails[i].attempts = (uint16_t)attempts;
+  for (size_t i = first; i < job->rec.nfails; i++) {
+    if (job->rec.fails[i].kind == ARCOS_KIND_IO) {
+      job->rec.fails[i].attempts = (uint16_t)attempts;
       n++;
     }
   }
@@ -612,15 +470,15 @@ static int read_retrying(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *s
   for (int attempt = 1;; attempt++) {
     rc = read_once(p, part, st);
     io_s += st->io_s;
-    size_t n = rc == ARCOS_OK ? io_fails(job, job->part_fail_first[part], attempt) : 0;
+    size_t n = rc == ARCOS_OK ? io_fails(job, job->rec.part_fail_first[part], attempt) : 0;
     if (attempt > 1 && before > n)
-      job->recovered += before - n;
+      p->st->recovered += before - n;
     if (n == 0 || !may_retry || attempt > cfg->max_retries) {
       if (n > 0 && may_retry)
-        job->gave_up += n;
+        p->st->gave_up += n;
       break;
     }
-    job->retries += n;
+    p->st->retries += n;
     before = n;
     sleep_ms(cfg->retry_backoff_ms * (double)(1u << (attempt - 1 < 20 ? attempt - 1 : 20)));
   }
@@ -630,8 +488,8 @@ static int read_retrying(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *s
 
 int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
   job_t *job = p->job;
-  job->part_item_first[part] = job->nitems;
-  job->part_fail_first[part] = job->nfails;
+  job->rec.part_item_first[part] = job->rec.nitems;
+  job->rec.part_fail_first[part] = job->rec.nfails;
   arcos_read_stats_t st;
   double t0 = arcos_now();
   int rc = read_retrying(p, part, &st);
@@ -649,29 +507,28 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
             "(finished partitions are kept), or rerun with --force to start again\n",
             job->ctx->rank, in->display, (unsigned long long)in->size, now);
   }
-  job->newlines[part] = st.newlines;
+  job->rec.newlines[part] = st.newlines;
+  double memo_s = p->defer != NULL ? arcos_memo_defer_take_seconds(p->defer) : 0;
   job->m.io_s += st.io_s;
-  job->m.comm_s += p->memo_s; /* memo rounds: exchange, and waiting for the others */
-  job->m.busy_s += arcos_now() - t0 - st.io_s - p->memo_s;
-  p->memo_s = 0;
+  job->m.comm_s += memo_s; /* memo rounds: exchange, and waiting for the others */
+  job->m.busy_s += arcos_now() - t0 - st.io_s - memo_s;
   job->m.partitions++;
-  job->m.items += job->part_records[part];
-  job->done_records += job->part_records[part];
-  job->done_bytes += part_bytes(job, part);
+  job->m.items += job->rec.part_records[part];
+  arcos_progress_part_done(job->progress, job->rec.part_records[part], part_bytes(job, part));
   return rc;
 }
 
 int arcos_pipeline_buffer(arcos_pipeline_t *p, size_t part, const char *text, size_t len,
                           uint64_t first_line, uint64_t offset, uint64_t *records) {
   job_t *job = p->job;
-  int rc = arcos_job_parts_reserve(job, part + 1);
+  int rc = arcos_records_parts_reserve(&job->rec, part + 1);
   if (rc != ARCOS_OK)
     return rc;
   p->part = (uint32_t)part;
   p->seq = 0;
   p->batch_by_call = true;
-  job->part_item_first[part] = job->nitems;
-  job->part_fail_first[part] = job->nfails;
+  job->rec.part_item_first[part] = job->rec.nitems;
+  job->rec.part_fail_first[part] = job->rec.nfails;
   arcos_read_stats_t st = {0};
   double t0 = arcos_now();
   p->batch_t0 = t0;
@@ -680,8 +537,8 @@ int arcos_pipeline_buffer(arcos_pipeline_t *p, size_t part, const char *text, si
   end_batch(p, true);
   job->m.busy_s += arcos_now() - t0;
   job->m.partitions++;
-  job->m.items += job->part_records[part];
-  *records = job->part_records[part];
+  job->m.items += job->rec.part_records[part];
+  *records = job->rec.part_records[part];
   return rc;
 }
 
@@ -712,34 +569,32 @@ static int skip_partition(arcos_pipeline_t *p, size_t part) {
   st.max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
   int rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, count_record,
                                 count_error, &sp, &st);
-  job->part_item_first[part] = job->nitems;
-  job->part_fail_first[part] = job->nfails;
-  job->newlines[part] = st.newlines;
-  job->part_records[part] = sp.records;
+  job->rec.part_item_first[part] = job->rec.nitems;
+  job->rec.part_fail_first[part] = job->rec.nfails;
+  job->rec.newlines[part] = st.newlines;
+  job->rec.part_records[part] = sp.records;
   if (sp.records > 0) {
-    struct skip_range *g = realloc(job->skips, (job->nskips + 1) * sizeof *g);
-    if (g == NULL)
+    arcos_skip_range_t k = {(uint32_t)part, sp.first, sp.last, sp.records};
+    if (arcos_records_add_skip(&job->rec, &k) != ARCOS_OK)
       return ARCOS_ENOMEM;
-    job->skips = g;
-    job->skips[job->nskips++] = (struct skip_range){(uint32_t)part, sp.first, sp.last, sp.records};
   }
   return rc;
 }
 
 /* Whether this run uses the checksum memo; the same answer on every rank (config and
- * plan are). Why not, in job->memo_off (NULL when on). */
+ * plan are). Why not, in job->pstats.memo_off (NULL when on). */
 static bool memo_wanted(job_t *job) {
   const arcos_config_t *cfg = job->cfg;
-  job->memo_off = NULL;
+  job->pstats.memo_off = NULL;
   if (!cfg->checksum_memo)
-    job->memo_off = "off (--checksum-memo=false)";
+    job->pstats.memo_off = "off (--checksum-memo=false)";
   else if (job->cache == NULL)
-    job->memo_off = "no cache";
-  for (size_t i = 0; i < job->plan.ninputs && job->memo_off == NULL; i++)
+    job->pstats.memo_off = "no cache";
+  for (size_t i = 0; i < job->plan.ninputs && job->pstats.memo_off == NULL; i++)
     if (job->plan.inputs[i].format == ARCOS_FMT_H5)
-      job->memo_off = "an HDF5 archive input (it stores the canonical text: only SHA-256 "
-                      "would be saved)";
-  return job->memo_off == NULL;
+      job->pstats.memo_off = "an HDF5 archive input (it stores the canonical text: only SHA-256 "
+                             "would be saved)";
+  return job->pstats.memo_off == NULL;
 }
 
 /* One partition of this rank: loaded from the checkpoint (done before a --resume),
@@ -747,33 +602,32 @@ static bool memo_wanted(job_t *job) {
  * committed. *stop: this rank takes no more (interrupted, or asked to stop). */
 static int take_partition(arcos_pipeline_t *p, size_t part, bool *stop) {
   job_t *job = p->job;
-  uint8_t state = job->part_state != NULL ? job->part_state[part] : 0;
+  uint8_t state = arcos_ckpt_state(job->ckpt, part);
   if (state == 2) {
     job->m.partitions++;
-    return job->spill ? arcos_spill_note_loaded(job, part) : arcos_ckpt_load(job, part);
+    return job->spill ? arcos_spill_note_loaded(job, part)
+                      : arcos_ckpt_load(job->ckpt, &job->rec, part);
   }
   if (state == 1 && job->cfg->guarantee == ARCOS_GUARANTEE_AT_MOST_ONCE)
     return skip_partition(p, part);
-  int rc = arcos_ckpt_start(job, part);
+  int rc = arcos_ckpt_start(job->ckpt, part);
   if (rc == ARCOS_OK)
     rc = arcos_pipeline_partition(p, part);
   if (rc == ARCOS_EINTERRUPTED) {
     /* drop what this partition produced; the journal does not list it */
-    job->nitems = job->part_item_first[part];
-    job->nfails = job->part_fail_first[part];
-    job->part_records[part] = 0;
+    arcos_records_drop_part(&job->rec, part);
     job->interrupted = true;
     *stop = true;
     return ARCOS_OK;
   }
   if (rc == ARCOS_OK) {
     double tc = arcos_now();
-    rc = arcos_ckpt_commit(job, part); /* the segment and its journal line: I/O */
+    rc = arcos_ckpt_commit(job->ckpt, &job->rec, part); /* the segment and its journal line: I/O */
     job->m.io_s += arcos_now() - tc;
   }
   if (rc == ARCOS_OK && job->spill)
     arcos_spill_release(job, part);
-  if (rc == ARCOS_OK && arcos_stop_requested(job)) {
+  if (rc == ARCOS_OK && arcos_stop_requested(job->deadline)) {
     job->interrupted = true;
     *stop = true;
   }
@@ -800,19 +654,19 @@ static int run_dynamic(arcos_pipeline_t *p, int32_t *owner) {
   int me = job->ctx->rank, rc = ARCOS_OK;
   bool stop = false;
   for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK; part++) {
-    if (job->part_state != NULL && job->part_state[part] == 2 && job->plan.parts[part].rank == me) {
+    if (arcos_ckpt_state(job->ckpt, part) == 2 && job->plan.parts[part].rank == me) {
       owner[part] = me;
       rc = take_partition(p, part, &stop);
     }
   }
   size_t n = 0;
-  uint32_t *order = arcos_deal_order(&job->plan, job->part_state, &n);
+  uint32_t *order = arcos_deal_order(&job->plan, arcos_ckpt_states(job->ckpt), &n);
   if (order == NULL)
     ARCOS_ABORT_OOM(job->ctx->comm); /* the dealer's window is collective */
   /* Only the first --max-workers ranks take partitions (plan.workers counts them). */
   arcos_deal_t *d = arcos_deal_create(job->ctx->comm, order, n, me < job->plan.workers);
   while (rc == ARCOS_OK && !stop) {
-    if (arcos_stop_requested(job)) { /* a rank that must stop takes nothing more */
+    if (arcos_stop_requested(job->deadline)) { /* a rank that must stop takes nothing more */
       job->interrupted = true;
       break;
     }
@@ -847,7 +701,7 @@ static int settle_owners(job_t *job, int32_t *owner) {
     if (all[p] >= 0)
       job->plan.parts[p].rank = all[p];
   free(all);
-  return job->spill ? ARCOS_OK : arcos_job_sort_by_part(job);
+  return job->spill ? ARCOS_OK : arcos_records_sort_by_part(&job->rec, job->plan.nparts);
 }
 
 int arcos_pipeline_run(job_t *job) {
@@ -860,11 +714,18 @@ int arcos_pipeline_run(job_t *job) {
       arcos_pipeline_destroy(&p);
       return ARCOS_ENOMEM; /* every rank needs the memo's rounds: this one cannot */
     }
-    p->round_records = (size_t)job->cfg->checksum_memo_round;
-    p->pend_max = job->memo_pend_max > 0 && job->memo_pend_max < PEND_TEXT_MAX
-                      ? (size_t)job->memo_pend_max
-                      : PEND_TEXT_MAX;
-    job->memo_on = true;
+    arcos_memo_defer_opts_t o = {.round_records = (size_t)job->cfg->checksum_memo_round,
+                                 .pend_max = job->memo_pend_max > 0 &&
+                                                     job->memo_pend_max < PEND_TEXT_MAX
+                                                 ? (size_t)job->memo_pend_max
+                                                 : PEND_TEXT_MAX,
+                                 .max_record_bytes = (size_t)job->cfg->max_record_bytes};
+    p->defer = arcos_memo_defer_create(p->memo, &o, on_pending, p);
+    if (p->defer == NULL) {
+      arcos_pipeline_destroy(&p);
+      return ARCOS_ENOMEM;
+    }
+    job->pstats.memo_on = true;
   }
   bool dynamic = job->cfg->schedule == ARCOS_SCHEDULE_DYNAMIC;
   int32_t *owner = dynamic ? malloc(job->plan.nparts * sizeof *owner + 1) : NULL;
@@ -877,8 +738,8 @@ int arcos_pipeline_run(job_t *job) {
     /* Whatever ended this rank's work (done, interrupted, failed), the others may still
      * have rounds to run: join them until everyone is done. */
     arcos_memo_finish(p->memo);
-    job->memo = *arcos_memo_stats(p->memo);
-    job->m.idle_s += job->memo.finish_s;
+    job->pstats.memo = *arcos_memo_stats(p->memo);
+    job->m.idle_s += job->pstats.memo.finish_s;
   }
   arcos_pipeline_destroy(&p);
   if (dynamic) {
@@ -896,7 +757,7 @@ int arcos_fix_lines(job_t *job) {
   if (all == NULL)
     return ARCOS_ENOMEM;
   double t0 = arcos_now();
-  MPI_Allreduce(job->newlines, all, (int)n, MPI_UINT64_T, MPI_SUM, job->ctx->comm);
+  MPI_Allreduce(job->rec.newlines, all, (int)n, MPI_UINT64_T, MPI_SUM, job->ctx->comm);
   job->m.comm_s += arcos_now() - t0;
   /* base[p] = 1 + newlines in the earlier ranges of the same input */
   uint64_t run = 0;
@@ -913,14 +774,16 @@ int arcos_fix_lines(job_t *job) {
       job->base_line[p] = job->plan.inputs[part->input].format == ARCOS_FMT_JSONL ? base : 0;
     if (part->rank != job->ctx->rank || job->plan.inputs[part->input].format != ARCOS_FMT_JSONL)
       continue;
-    for (size_t i = job->part_item_first[p]; i < job->nitems && job->items[i].part == p; i++)
-      job->items[i].line += base;
-    for (size_t i = job->part_fail_first[p]; i < job->nfails && job->fails[i].part == p; i++)
-      job->fails[i].line += base;
-    for (size_t i = 0; i < job->nskips; i++) {
-      if (job->skips[i].part == p) {
-        job->skips[i].first_line += base;
-        job->skips[i].last_line += base;
+    for (size_t i = job->rec.part_item_first[p]; i < job->rec.nitems && job->rec.items[i].part == p;
+         i++)
+      job->rec.items[i].line += base;
+    for (size_t i = job->rec.part_fail_first[p]; i < job->rec.nfails && job->rec.fails[i].part == p;
+         i++)
+      job->rec.fails[i].line += base;
+    for (size_t i = 0; i < job->rec.nskips; i++) {
+      if (job->rec.skips[i].part == p) {
+        job->rec.skips[i].first_line += base;
+        job->rec.skips[i].last_line += base;
       }
     }
   }

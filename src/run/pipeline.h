@@ -3,7 +3,36 @@
 #ifndef ARCOS_RUN_PIPELINE_H
 #define ARCOS_RUN_PIPELINE_H
 
-#include "run/job_internal.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dist/memo.h"
+
+typedef struct arcos_job job_t;
+
+/* What the pipeline measured on this rank: the error policy's counters, the batch
+ * latencies, the batch sizes and the checksum memo's figures. Held by the orchestrator, filled by
+ * the pipeline (and the streaming dealer's batch sizes), read by the report. */
+typedef struct {
+  uint64_t injected;  /* stage failures caused by --inject-fault */
+  uint64_t retries;   /* extra attempts made */
+  uint64_t recovered; /* records that failed transiently, then passed */
+  uint64_t gave_up;   /* transient failures still failing after max_retries */
+  double *latency_ms; /* batch latencies in ms */
+  size_t nlatency, latency_cap;
+  int64_t batch_final, batch_min_seen, batch_max_seen; /* batch sizes seen (adaptive) */
+  /* the checksum memo: this rank's figures, and why it is off (NULL when on) */
+  bool memo_on;
+  const char *memo_off;
+  arcos_memo_stats_t memo;
+} arcos_pipeline_stats_t;
+
+/* A batch of `size` records was taken: the sizes seen. */
+void arcos_pipeline_stats_batch(arcos_pipeline_stats_t *st, int64_t size);
+/* Add one batch latency (dropped when out of memory: the report then has fewer). */
+void arcos_pipeline_stats_latency(arcos_pipeline_stats_t *st, double ms);
+void arcos_pipeline_stats_free(arcos_pipeline_stats_t *st);
 
 /* pipeline.c: the stages over records, one evidence context reused throughout. */
 typedef struct arcos_pipeline arcos_pipeline_t;

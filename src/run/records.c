@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/job_internal.h"
+#include "arcos/error.h"
 #include "run/records.h"
 
 static int grow(void **v, size_t *cap, size_t n, size_t elem) {
@@ -18,47 +18,80 @@ static int grow(void **v, size_t *cap, size_t n, size_t elem) {
   return ARCOS_OK;
 }
 
-int arcos_job_parts_reserve(job_t *job, size_t n) {
-  if (n <= job->parts_cap)
+int arcos_records_init(arcos_records_t *r) {
+  memset(r, 0, sizeof *r);
+  r->arena = arcos_arena_create();
+  return r->arena != NULL ? ARCOS_OK : ARCOS_ENOMEM;
+}
+
+void arcos_records_free(arcos_records_t *r) {
+  arcos_arena_destroy(&r->arena);
+  free(r->items);
+  free(r->fails);
+  free(r->newlines);
+  free(r->part_records);
+  free(r->part_item_first);
+  free(r->part_fail_first);
+  free(r->skips);
+  memset(r, 0, sizeof *r);
+}
+
+int arcos_records_parts_reserve(arcos_records_t *r, size_t n) {
+  if (n <= r->parts_cap)
     return ARCOS_OK;
-  size_t cap = job->parts_cap ? job->parts_cap : 64;
+  size_t cap = r->parts_cap ? r->parts_cap : 64;
   while (cap < n)
     cap *= 2;
-  uint64_t *a = realloc(job->newlines, cap * sizeof *a);
+  uint64_t *a = realloc(r->newlines, cap * sizeof *a);
   if (a != NULL)
-    job->newlines = a;
-  uint64_t *b = realloc(job->part_records, cap * sizeof *b);
+    r->newlines = a;
+  uint64_t *b = realloc(r->part_records, cap * sizeof *b);
   if (b != NULL)
-    job->part_records = b;
-  size_t *c = realloc(job->part_item_first, cap * sizeof *c);
+    r->part_records = b;
+  size_t *c = realloc(r->part_item_first, cap * sizeof *c);
   if (c != NULL)
-    job->part_item_first = c;
-  size_t *e = realloc(job->part_fail_first, cap * sizeof *e);
+    r->part_item_first = c;
+  size_t *e = realloc(r->part_fail_first, cap * sizeof *e);
   if (e != NULL)
-    job->part_fail_first = e;
+    r->part_fail_first = e;
   if (a == NULL || b == NULL || c == NULL || e == NULL)
     return ARCOS_ENOMEM;
-  size_t old = job->parts_cap;
-  memset(job->newlines + old, 0, (cap - old) * sizeof *a);
-  memset(job->part_records + old, 0, (cap - old) * sizeof *b);
-  memset(job->part_item_first + old, 0, (cap - old) * sizeof *c);
-  memset(job->part_fail_first + old, 0, (cap - old) * sizeof *e);
-  job->parts_cap = cap;
+  size_t old = r->parts_cap;
+  memset(r->newlines + old, 0, (cap - old) * sizeof *a);
+  memset(r->part_records + old, 0, (cap - old) * sizeof *b);
+  memset(r->part_item_first + old, 0, (cap - old) * sizeof *c);
+  memset(r->part_fail_first + old, 0, (cap - old) * sizeof *e);
+  r->parts_cap = cap;
   return ARCOS_OK;
 }
 
-item_t *arcos_job_new_item(job_t *job) {
-  if (grow((void **)&job->items, &job->items_cap, job->nitems, sizeof *job->items) != ARCOS_OK)
+item_t *arcos_records_new_item(arcos_records_t *r) {
+  if (grow((void **)&r->items, &r->items_cap, r->nitems, sizeof *r->items) != ARCOS_OK)
     return NULL;
-  memset(&job->items[job->nitems], 0, sizeof *job->items);
-  return &job->items[job->nitems];
+  memset(&r->items[r->nitems], 0, sizeof *r->items);
+  return &r->items[r->nitems];
 }
 
-fail_t *arcos_job_new_fail(job_t *job) {
-  if (grow((void **)&job->fails, &job->fails_cap, job->nfails, sizeof *job->fails) != ARCOS_OK)
+fail_t *arcos_records_new_fail(arcos_records_t *r) {
+  if (grow((void **)&r->fails, &r->fails_cap, r->nfails, sizeof *r->fails) != ARCOS_OK)
     return NULL;
-  memset(&job->fails[job->nfails], 0, sizeof *job->fails);
-  return &job->fails[job->nfails];
+  memset(&r->fails[r->nfails], 0, sizeof *r->fails);
+  return &r->fails[r->nfails];
+}
+
+void arcos_records_drop_part(arcos_records_t *r, size_t part) {
+  r->nitems = r->part_item_first[part];
+  r->nfails = r->part_fail_first[part];
+  r->part_records[part] = 0;
+}
+
+int arcos_records_add_skip(arcos_records_t *r, const arcos_skip_range_t *k) {
+  arcos_skip_range_t *g = realloc(r->skips, (r->nskips + 1) * sizeof *g);
+  if (g == NULL)
+    return ARCOS_ENOMEM;
+  r->skips = g;
+  r->skips[r->nskips++] = *k;
+  return ARCOS_OK;
 }
 
 /* Per-rank statistics summed (or min/max-ed) at rank 0. */
@@ -118,16 +151,15 @@ static int sort_by_part(void **v, size_t n, size_t size, size_t nparts, size_t *
 static uint32_t item_part(const void *e) { return ((const item_t *)e)->part; }
 static uint32_t fail_part(const void *e) { return ((const fail_t *)e)->part; }
 
-int arcos_job_sort_by_part(job_t *job) {
-  size_t np = job->plan.nparts;
-  int rc = sort_by_part((void **)&job->items, job->nitems, sizeof *job->items, np,
-                        job->part_item_first, item_part);
+int arcos_records_sort_by_part(arcos_records_t *r, size_t nparts) {
+  int rc = sort_by_part((void **)&r->items, r->nitems, sizeof *r->items, nparts, r->part_item_first,
+                        item_part);
   if (rc == ARCOS_OK)
-    job->items_cap = job->nitems;
+    r->items_cap = r->nitems;
   if (rc == ARCOS_OK)
-    rc = sort_by_part((void **)&job->fails, job->nfails, sizeof *job->fails, np,
-                      job->part_fail_first, fail_part);
+    rc = sort_by_part((void **)&r->fails, r->nfails, sizeof *r->fails, nparts, r->part_fail_first,
+                      fail_part);
   if (rc == ARCOS_OK)
-    job->fails_cap = job->nfails;
+    r->fails_cap = r->nfails;
   return rc;
 }

@@ -1,6 +1,7 @@
-/* The records store of a run: the item and failure types, the per-partition arrays
- * of job_t that hold them, and the statistics over them. Every run-layer module that
- * produces or reads records uses this one (it calls nothing else in src/run). */
+/* The records store of a run: the item and failure types, the store that holds them
+ * (arena, growing arrays, per-partition arrays), and the statistics over them. Every
+ * run-layer module that produces or reads records uses this one (it calls nothing
+ * else in src/run and knows nothing of the job). */
 #ifndef ARCOS_RUN_RECORDS_H
 #define ARCOS_RUN_RECORDS_H
 
@@ -9,8 +10,7 @@
 #include <string.h>
 
 #include "arcos/evidence.h"
-
-typedef struct arcos_job job_t;
+#include "arcos/util.h"
 
 enum { ITEM_STORED = 0, ITEM_DUPLICATE = 1 };
 
@@ -76,19 +76,56 @@ typedef struct {
   uint64_t input, stored, duplicates, dead_lettered, skipped, dropped;
 } totals_t;
 
+/* at-most-once after a crash: a partition started but not finished is not redone; its
+ * records are counted as skipped, over the line range they span. */
+typedef struct {
+  uint32_t part;
+  uint64_t first_line, last_line, records;
+} arcos_skip_range_t;
+
+/* The records of this rank: what the pipeline produced (or the checkpoint loaded),
+ * the strings in its arena. Items and fails of one partition are contiguous from
+ * part_item_first[p] / part_fail_first[p] once the partition is done. Owned by the
+ * orchestrator (job.c), filled by the pipeline and the checkpoint, read by the
+ * exactly-once step and the outputs. */
+typedef struct arcos_records {
+  arcos_arena_t *arena;
+  item_t *items;
+  size_t nitems, items_cap;
+  fail_t *fails;
+  size_t nfails, fails_cap;
+  /* per partition (all partitions; only own ones are non-zero) */
+  uint64_t *newlines; /* newlines inside [start, end) of JSON Lines ranges */
+  uint64_t *part_records;
+  size_t *part_item_first, *part_fail_first;
+  size_t parts_cap; /* allocated length of the per-partition arrays */
+  arcos_skip_range_t *skips;
+  size_t nskips;
+} arcos_records_t;
+
+/* An empty store with its arena (ARCOS_OK, or ARCOS_ENOMEM). */
+int arcos_records_init(arcos_records_t *r);
+/* Everything the store holds, the arena included; r is left zeroed. */
+void arcos_records_free(arcos_records_t *r);
+
 void arcos_stats_init(stats_t *s);
 void arcos_stats_item(stats_t *s, const item_t *it);
 void arcos_stats_fail(stats_t *s, const fail_t *f);
 /* Grow the per-partition arrays to hold n partitions (new entries zeroed). */
-int arcos_job_parts_reserve(job_t *job, size_t n);
-/* Room for one more item / fail at the end of the job's arrays (zeroed), or NULL. The
- * caller fills it and then increments nitems / nfails. */
-item_t *arcos_job_new_item(job_t *job);
-/* Put the items and fails in partition order (stable), and part_item_first /
- * part_fail_first with them: what a rank dealt its partitions out of order holds is
- * then laid out as a statically assigned rank's is. */
-int arcos_job_sort_by_part(job_t *job);
-fail_t *arcos_job_new_fail(job_t *job);
+int arcos_records_parts_reserve(arcos_records_t *r, size_t n);
+/* Room for one more item / fail at the end of the store's arrays (zeroed), or NULL.
+ * The caller fills it and then increments nitems / nfails. */
+item_t *arcos_records_new_item(arcos_records_t *r);
+fail_t *arcos_records_new_fail(arcos_records_t *r);
+/* Put the items and fails in partition order (stable) over nparts partitions, and
+ * part_item_first / part_fail_first with them: what a rank dealt its partitions out of
+ * order holds is then laid out as a statically assigned rank's is. */
+int arcos_records_sort_by_part(arcos_records_t *r, size_t nparts);
+/* Forget what partition `part` produced (its records are the last ones): an abandoned
+ * or retried partition. */
+void arcos_records_drop_part(arcos_records_t *r, size_t part);
+/* Remember a skipped range (at-most-once after a crash). */
+int arcos_records_add_skip(arcos_records_t *r, const arcos_skip_range_t *k);
 
 static inline uint64_t item_pos(uint32_t part, uint32_t seq) {
   return ((uint64_t)part << 32) | seq;

@@ -63,10 +63,10 @@ static void local_stats(const job_t *job, stats_t *s) {
     return;
   }
   arcos_stats_init(s);
-  for (size_t i = 0; i < job->nitems; i++)
-    arcos_stats_item(s, &job->items[i]);
-  for (size_t i = 0; i < job->nfails; i++)
-    arcos_stats_fail(s, &job->fails[i]);
+  for (size_t i = 0; i < job->rec.nitems; i++)
+    arcos_stats_item(s, &job->rec.items[i]);
+  for (size_t i = 0; i < job->rec.nfails; i++)
+    arcos_stats_fail(s, &job->rec.fails[i]);
 }
 
 /* Gather every rank's `count` elements of `type` at rank 0, in rank order. Returns a
@@ -101,9 +101,9 @@ static void *gather_at_root(MPI_Comm comm, const void *mine, int count, MPI_Data
 /* The first SAMPLE_MAX failures in global order, gathered at rank 0 as a JSON array. */
 static json_t *error_sample(const job_t *job) {
   arcos_buf_t b = {0};
-  size_t n = job->nfails < SAMPLE_MAX ? job->nfails : SAMPLE_MAX;
+  size_t n = job->rec.nfails < SAMPLE_MAX ? job->rec.nfails : SAMPLE_MAX;
   for (size_t i = 0; i < n; i++) {
-    const fail_t *f = &job->fails[i];
+    const fail_t *f = &job->rec.fails[i];
     uint64_t pos = item_pos(f->part, f->seq);
     uint32_t input = job->plan.parts[f->part].input;
     uint16_t len = (uint16_t)(strlen(f->message) > 1000 ? 1000 : strlen(f->message));
@@ -171,8 +171,8 @@ static json_t *error_sample(const job_t *job) {
 /* Batch latencies of every rank, gathered at rank 0 and sorted. */
 static double *gather_latencies(const job_t *job, size_t *n_out) {
   int total = 0;
-  double *all = gather_at_root(job->ctx->comm, job->latency_ms, (int)job->nlatency, MPI_DOUBLE,
-                               sizeof(double), &total);
+  double *all = gather_at_root(job->ctx->comm, job->pstats.latency_ms, (int)job->pstats.nlatency,
+                               MPI_DOUBLE, sizeof(double), &total);
   if (all != NULL)
     qsort(all, (size_t)total, sizeof *all, cmp_double);
   *n_out = (size_t)total;
@@ -181,17 +181,17 @@ static double *gather_latencies(const job_t *job, size_t *n_out) {
 
 /* at-most-once: ranges not redone after a crash, gathered at rank 0 in global order. */
 static json_t *skipped_ranges(const job_t *job) {
-  uint64_t *buf = malloc((job->nskips * 4 + 1) * sizeof *buf);
+  uint64_t *buf = malloc((job->rec.nskips * 4 + 1) * sizeof *buf);
   if (buf == NULL)
     ARCOS_ABORT_OOM(job->ctx->comm);
-  for (size_t i = 0; i < job->nskips; i++) {
-    buf[4 * i] = job->skips[i].part;
-    buf[4 * i + 1] = job->skips[i].first_line;
-    buf[4 * i + 2] = job->skips[i].last_line;
-    buf[4 * i + 3] = job->skips[i].records;
+  for (size_t i = 0; i < job->rec.nskips; i++) {
+    buf[4 * i] = job->rec.skips[i].part;
+    buf[4 * i + 1] = job->rec.skips[i].first_line;
+    buf[4 * i + 2] = job->rec.skips[i].last_line;
+    buf[4 * i + 3] = job->rec.skips[i].records;
   }
   int total = 0;
-  uint64_t *all = gather_at_root(job->ctx->comm, buf, (int)(job->nskips * 4), MPI_UINT64_T,
+  uint64_t *all = gather_at_root(job->ctx->comm, buf, (int)(job->rec.nskips * 4), MPI_UINT64_T,
                                  sizeof *buf, &total);
   free(buf);
   if (job->ctx->rank != 0)
@@ -219,7 +219,7 @@ static json_t *jreal(double v) { return json_real(isfinite(v) ? v : 0.0); }
 
 /* report.json cache.memo (collective; the object on rank 0, NULL elsewhere). */
 static json_t *memo_report(job_t *job) {
-  const arcos_memo_stats_t *m = &job->memo;
+  const arcos_memo_stats_t *m = &job->pstats.memo;
   uint64_t mine[11] = {m->lookups, m->hits,     m->batch_hits, m->keys_sent,
                        m->stores,  m->refused,  m->fallbacks,  m->bytes_skipped,
                        m->small,   m->declined, m->rounds};
@@ -230,9 +230,9 @@ static json_t *memo_report(job_t *job) {
   if (job->ctx->rank != 0)
     return NULL;
   json_t *o = json_object();
-  json_object_set_new(o, "enabled", json_boolean(job->memo_on));
-  if (job->memo_off != NULL)
-    json_object_set_new(o, "off_reason", json_string(job->memo_off));
+  json_object_set_new(o, "enabled", json_boolean(job->pstats.memo_on));
+  if (job->pstats.memo_off != NULL)
+    json_object_set_new(o, "off_reason", json_string(job->pstats.memo_off));
   json_object_set_new(o, "min_bytes", json_integer(job->cfg->checksum_memo_min_bytes));
   json_object_set_new(o, "round_records", json_integer(job->cfg->checksum_memo_round));
   static const char *const names[11] = {"lookups", "hits",     "batch_hits", "keys_sent",
@@ -261,10 +261,11 @@ static void reduce_sums(const job_t *job, sums_t *g) {
   MPI_Reduce(st.sum, g->st.sum, S_COUNT, MPI_UINT64_T, MPI_SUM, 0, comm);
   MPI_Reduce(&st.min, &g->st.min, 1, MPI_INT64_T, MPI_MIN, 0, comm);
   MPI_Reduce(&st.max, &g->st.max, 1, MPI_INT64_T, MPI_MAX, 0, comm);
-  uint64_t pol[4] = {job->injected, job->retries, job->recovered, job->gave_up};
+  uint64_t pol[4] = {job->pstats.injected, job->pstats.retries, job->pstats.recovered,
+                     job->pstats.gave_up};
   MPI_Reduce(pol, g->pol, 4, MPI_UINT64_T, MPI_SUM, 0, comm);
-  int64_t bmin = job->batch_min_seen > 0 ? job->batch_min_seen : INT64_MAX;
-  int64_t bmax[2] = {job->batch_max_seen, job->batch_final}, gbmax[2] = {0, 0};
+  int64_t bmin = job->pstats.batch_min_seen > 0 ? job->pstats.batch_min_seen : INT64_MAX;
+  int64_t bmax[2] = {job->pstats.batch_max_seen, job->pstats.batch_final}, gbmax[2] = {0, 0};
   MPI_Reduce(&bmin, &g->bmin, 1, MPI_INT64_T, MPI_MIN, 0, comm);
   MPI_Reduce(bmax, gbmax, 2, MPI_INT64_T, MPI_MAX, 0, comm);
   g->bmax = gbmax[0];
@@ -272,9 +273,9 @@ static void reduce_sums(const job_t *job, sums_t *g) {
   if (g->bmin == INT64_MAX)
     g->bmin = job->cfg->batch_size;
   if (job->streaming && job->ctx->rank == 0) { /* rank 0 chose every batch size */
-    g->bmin = job->batch_min_seen;
-    g->bmax = job->batch_max_seen;
-    g->bfinal = job->batch_final;
+    g->bmin = job->pstats.batch_min_seen;
+    g->bmax = job->pstats.batch_max_seen;
+    g->bfinal = job->pstats.batch_final;
   }
 }
 

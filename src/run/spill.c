@@ -38,19 +38,19 @@ static bool in_bucket(const char *id, size_t len, void *arg) {
 }
 
 void arcos_spill_release(job_t *job, size_t part) {
-  job->part_nitems[part] = job->nitems - job->part_item_first[part];
-  job->part_nfails[part] = job->nfails - job->part_fail_first[part];
+  job->part_nitems[part] = job->rec.nitems - job->rec.part_item_first[part];
+  job->part_nfails[part] = job->rec.nfails - job->rec.part_fail_first[part];
   uint64_t idb = 0;
-  for (size_t i = job->part_item_first[part]; i < job->nitems; i++)
-    idb += job->items[i].id_len;
+  for (size_t i = job->rec.part_item_first[part]; i < job->rec.nitems; i++)
+    idb += job->rec.items[i].id_len;
   job->part_idbytes[part] = idb;
-  job->nitems = 0;
-  job->nfails = 0;
-  job->part_item_first[part] = 0;
-  job->part_fail_first[part] = 0;
-  arcos_arena_destroy(&job->arena);
-  job->arena = arcos_arena_create();
-  if (job->arena == NULL)
+  job->rec.nitems = 0;
+  job->rec.nfails = 0;
+  job->rec.part_item_first[part] = 0;
+  job->rec.part_fail_first[part] = 0;
+  arcos_arena_destroy(&job->rec.arena);
+  job->rec.arena = arcos_arena_create();
+  if (job->rec.arena == NULL)
     ARCOS_ABORT_OOM(job->ctx->comm);
 }
 
@@ -58,12 +58,12 @@ int arcos_spill_note_loaded(job_t *job, size_t part) {
   /* a partition done before a --resume: its counts come from its segment */
   arcos_buf_t b = {0};
   seg_cursor_t c;
-  int rc = arcos_seg_open(job, part, &b, &c);
+  int rc = arcos_seg_open(job->ckpt, part, &b, &c);
   if (rc == ARCOS_OK) {
     job->part_nitems[part] = c.hdr[1];
     job->part_nfails[part] = c.hdr[2];
-    job->newlines[part] = c.hdr[3];
-    job->part_records[part] = c.hdr[4];
+    job->rec.newlines[part] = c.hdr[3];
+    job->rec.part_records[part] = c.hdr[4];
     uint64_t idb = 0;
     item_t it;
     while (rc == ARCOS_OK && c.items_left > 0)
@@ -103,27 +103,27 @@ int arcos_spill_exactly_once(job_t *job) {
   size_t where_cap = 0;
   int rc = ARCOS_OK;
   for (uint32_t b = 0; b < buckets && rc == ARCOS_OK; b++) {
-    job->nitems = 0;
-    arcos_arena_destroy(&job->arena);
-    job->arena = arcos_arena_create();
+    job->rec.nitems = 0;
+    arcos_arena_destroy(&job->rec.arena);
+    job->rec.arena = arcos_arena_create();
     size_t n = 0;
     for (size_t p = 0; p < np && rc == ARCOS_OK; p++) {
       if (job->plan.parts[p].rank != job->ctx->rank || job->part_nitems[p] == 0)
         continue;
       seg_cursor_t c;
-      rc = arcos_seg_open(job, p, &seg, &c);
+      rc = arcos_seg_open(job->ckpt, p, &seg, &c);
       for (uint32_t k = 0; rc == ARCOS_OK && c.items_left > 0; k++) {
         item_t it;
         if ((rc = arcos_seg_next_item(&c, &it)) != ARCOS_OK)
           break;
         if (bucket_of(it.id, it.id_len, buckets) != b)
           continue;
-        item_t *dst = arcos_job_new_item(job);
-        if (dst == NULL || job->arena == NULL)
+        item_t *dst = arcos_records_new_item(&job->rec);
+        if (dst == NULL || job->rec.arena == NULL)
           ARCOS_ABORT_OOM(comm);
         *dst = it;
         dst->line += job->base_line[p];
-        dst->id = arcos_arena_strndup(job->arena, it.id, it.id_len);
+        dst->id = arcos_arena_strndup(job->rec.arena, it.id, it.id_len);
         if (dst->id == NULL)
           ARCOS_ABORT_OOM(comm);
         if (n == where_cap) {
@@ -134,7 +134,7 @@ int arcos_spill_exactly_once(job_t *job) {
           where = grown;
         }
         where[n++] = (struct where){(uint32_t)p, k};
-        job->nitems++;
+        job->rec.nitems++;
       }
     }
     /* the earlier runs' ids of this bucket (their slices are read again each round) */
@@ -149,8 +149,8 @@ int arcos_spill_exactly_once(job_t *job) {
       break;
     }
     rc = arcos_exactly_once(job);
-    for (size_t i = 0; rc == ARCOS_OK && i < job->nitems; i++) {
-      const item_t *it = &job->items[i];
+    for (size_t i = 0; rc == ARCOS_OK && i < job->rec.nitems; i++) {
+      const item_t *it = &job->rec.items[i];
       if (it->status != ITEM_DUPLICATE)
         continue;
       /* where[] has an entry for every item added in this round */
@@ -166,7 +166,7 @@ int arcos_spill_exactly_once(job_t *job) {
                                             it->first_run, it->first_line};
     }
   }
-  job->nitems = 0;
+  job->rec.nitems = 0;
   free(where);
   arcos_buf_free(&seg);
   return rc;
@@ -223,7 +223,7 @@ typedef struct {
 
 static int load_part(job_t *job, size_t p, arcos_buf_t *seg, partbuf_t *pb) {
   seg_cursor_t c;
-  int rc = arcos_seg_open(job, p, seg, &c);
+  int rc = arcos_seg_open(job->ckpt, p, seg, &c);
   pb->nitems = pb->nfails = 0;
   if (rc != ARCOS_OK)
     return rc;
@@ -387,20 +387,20 @@ static void note_part(job_t *job, const partbuf_t *pb) {
     arcos_stats_item(&job->spill_stats, &pb->items[i]);
   for (size_t i = 0; i < pb->nfails; i++) {
     arcos_stats_fail(&job->spill_stats, &pb->fails[i]);
-    if (job->nfails >= 20)
+    if (job->rec.nfails >= 20)
       continue;
-    fail_t *f = arcos_job_new_fail(job);
+    fail_t *f = arcos_records_new_fail(&job->rec);
     if (f == NULL)
       ARCOS_ABORT_OOM(job->ctx->comm);
     *f = pb->fails[i];
-    f->message = arcos_arena_strndup(job->arena, pb->fails[i].message,
+    f->message = arcos_arena_strndup(job->rec.arena, pb->fails[i].message,
                                      arcos_fail_message_len(&pb->fails[i]));
     f->message_len = 0;
     f->raw = NULL;
     f->raw_len = 0;
     if (f->message == NULL)
       ARCOS_ABORT_OOM(job->ctx->comm);
-    job->nfails++;
+    job->rec.nfails++;
   }
 }
 
@@ -419,7 +419,7 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
   int rc = ARCOS_OK;
   size_t own = 0;
   arcos_stats_init(&job->spill_stats);
-  job->nitems = job->nfails = 0;
+  job->rec.nitems = job->rec.nfails = 0;
   double t0 = arcos_now();
   /* Pass A: rows and bytes of every partition. */
   for (size_t p = 0; p < np && rc == ARCOS_OK; p++) {
@@ -427,10 +427,10 @@ int arcos_spill_outputs(job_t *job, const output_paths_t *paths) {
       continue;
     own++;
     uint64_t *k = &cnt[p * NK];
-    k[K_RECORDS] = job->part_records[p];
-    for (size_t s = 0; s < job->nskips; s++)
-      if (job->skips[s].part == p)
-        k[K_SKIPPED] += job->skips[s].records;
+    k[K_RECORDS] = job->rec.part_records[p];
+    for (size_t s = 0; s < job->rec.nskips; s++)
+      if (job->rec.skips[s].part == p)
+        k[K_SKIPPED] += job->rec.skips[s].records;
     if (job->part_nitems[p] + job->part_nfails[p] == 0)
       continue;
     rc = load_part(job, p, &seg, &pb);

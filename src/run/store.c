@@ -98,15 +98,15 @@ void arcos_line_dup(arcos_buf_t *b, const job_t *job, const item_t *it) {
 
 /* Items and fails of partition p on this rank: [first, end). */
 static size_t items_end(const job_t *job, size_t p) {
-  size_t i = job->part_item_first[p];
-  while (i < job->nitems && job->items[i].part == p)
+  size_t i = job->rec.part_item_first[p];
+  while (i < job->rec.nitems && job->rec.items[i].part == p)
     i++;
   return i;
 }
 
 static size_t fails_end(const job_t *job, size_t p) {
-  size_t i = job->part_fail_first[p];
-  while (i < job->nfails && job->fails[i].part == p)
+  size_t i = job->rec.part_fail_first[p];
+  while (i < job->rec.nfails && job->rec.fails[i].part == p)
     i++;
   return i;
 }
@@ -236,7 +236,7 @@ static int write_col(arcos_h5_t *h, const arcos_col_t *c, const blocks_t *bl,
 static int write_alerts(job_t *job, arcos_h5_t *h, const blocks_t *ev, const blocks_t *al,
                         const arcos_colbuf_t *b) {
   row_walk_t w = {ev, 0, 0, 0};
-  size_t na = arcos_col_alerts(job->items, job->nitems, next_row, &w, b);
+  size_t na = arcos_col_alerts(job->rec.items, job->rec.nitems, next_row, &w, b);
   int rc = arcos_h5_group(h, "/alerts");
   ARCOS_THEN(arcos_h5_write_blocks(h, "/alerts/row", ARCOS_H5_U64, al->total, al->n, al->off,
                                    al->cnt, b->u64));
@@ -263,10 +263,10 @@ static int write_h5(job_t *job, const output_paths_t *paths, const blocks_t *ev,
     return rc;
   }
   size_t na = 0;
-  for (size_t i = 0; i < job->nitems; i++)
-    for (int a = 0; a < 3 && job->items[i].status == ITEM_STORED; a++)
-      na += (job->items[i].alerts >> a) & 1u;
-  size_t nmax = job->nitems > job->nfails ? job->nitems : job->nfails;
+  for (size_t i = 0; i < job->rec.nitems; i++)
+    for (int a = 0; a < 3 && job->rec.items[i].status == ITEM_STORED; a++)
+      na += (job->rec.items[i].alerts >> a) & 1u;
+  size_t nmax = job->rec.nitems > job->rec.nfails ? job->rec.nitems : job->rec.nfails;
   arcos_colbuf_t b;
   if (!arcos_colbuf_alloc(&b, nmax > na ? nmax : na))
     ARCOS_ABORT_OOM(comm);
@@ -276,8 +276,8 @@ static int write_h5(job_t *job, const output_paths_t *paths, const blocks_t *ev,
     for (size_t c = 0; c < arcos_ncolumns; c++) {
       if (arcos_columns[c].table != t)
         continue;
-      arcos_col_fill(&arcos_columns[c], &job->plan, job->items, job->nitems, job->fails,
-                     job->nfails, &b);
+      arcos_col_fill(&arcos_columns[c], &job->plan, job->rec.items, job->rec.nitems, job->rec.fails,
+                     job->rec.nfails, &b);
       ARCOS_THEN(write_col(h, &arcos_columns[c], tb[t], &b));
     }
     if (t == ARCOS_TBL_EVIDENCE)
@@ -423,15 +423,15 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
     if (job->plan.parts[p].rank != job->ctx->rank)
       continue;
     uint64_t *c = &cnt[p * NC];
-    c[C_RECORDS] = job->part_records[p];
-    for (size_t k = 0; k < job->nskips; k++) /* at-most-once: not redone after a crash */
-      if (job->skips[k].part == p)
-        c[C_SKIPPED] += job->skips[k].records;
+    c[C_RECORDS] = job->rec.part_records[p];
+    for (size_t k = 0; k < job->rec.nskips; k++) /* at-most-once: not redone after a crash */
+      if (job->rec.skips[k].part == p)
+        c[C_SKIPPED] += job->rec.skips[k].records;
     off_jsonl[p] = jsonl.len;
     off_dlq[p] = dlq.len;
     off_dup[p] = dup.len;
-    for (size_t i = job->part_item_first[p], e = items_end(job, p); i < e; i++) {
-      const item_t *it = &job->items[i];
+    for (size_t i = job->rec.part_item_first[p], e = items_end(job, p); i < e; i++) {
+      const item_t *it = &job->rec.items[i];
       if (it->status == ITEM_STORED) {
         c[C_STORED]++;
         for (int a = 0; a < 3; a++)
@@ -443,10 +443,10 @@ int arcos_outputs_write(job_t *job, const output_paths_t *paths) {
         arcos_line_dup(&dup, job, it);
       }
     }
-    for (size_t i = job->part_fail_first[p], e = fails_end(job, p); i < e; i++) {
+    for (size_t i = job->rec.part_fail_first[p], e = fails_end(job, p); i < e; i++) {
       c[C_FAIL]++;
       if (want_dlq)
-        arcos_line_dlq(&dlq, job, &job->fails[i]);
+        arcos_line_dlq(&dlq, job, &job->rec.fails[i]);
     }
     c[C_JSONL_B] = jsonl.len - off_jsonl[p];
     c[C_DLQ_B] = dlq.len - off_dlq[p];

@@ -107,11 +107,11 @@ static int64_t adapt(const job_t *job, int64_t size, const done_msg_t *d) {
 }
 
 static void note_size(job_t *job, int64_t bsize) {
-  if (bsize < job->batch_min_seen)
-    job->batch_min_seen = bsize;
-  if (bsize > job->batch_max_seen)
-    job->batch_max_seen = bsize;
-  job->batch_final = bsize;
+  if (bsize < job->pstats.batch_min_seen)
+    job->pstats.batch_min_seen = bsize;
+  if (bsize > job->pstats.batch_max_seen)
+    job->pstats.batch_max_seen = bsize;
+  job->pstats.batch_final = bsize;
 }
 
 /* Collect the credits workers have returned, without waiting; each finished batch
@@ -171,7 +171,7 @@ static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
   bool eof = false;
   int next_worker = 1;
   int rc = ARCOS_OK;
-  job->batch_min_seen = job->batch_max_seen = job->batch_final = bsize;
+  job->pstats.batch_min_seen = job->pstats.batch_max_seen = job->pstats.batch_final = bsize;
   while (!eof && rc == ARCOS_OK) {
     /* Read one batch: bsize non-blank lines (or the rest of the stream). */
     arcos_buf_reset(&batch);
@@ -361,6 +361,6 @@ int arcos_stream_run(job_t *job) {
   MPI_Bcast(&dropped, 1, MPI_UINT64_T, 0, job->ctx->comm);
   job->dropped = dropped;
   if (brc == ARCOS_OK)
-    brc = arcos_job_parts_reserve(job, plan->nparts + 1);
+    brc = arcos_records_parts_reserve(&job->rec, plan->nparts + 1);
   return agreed != ARCOS_OK ? agreed : brc;
 }

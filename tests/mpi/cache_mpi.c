@@ -334,17 +334,17 @@ static void build_job(job_t *job, arcos_ctx_t *ctx, arcos_partition_t *parts) {
   job->plan.nparts = NPARTS;
   for (int p = 0; p < NPARTS; p++)
     parts[p].input = (uint32_t)(p / 4);
-  job->arena = arcos_arena_create();
-  job->items = calloc(NPARTS * PER_PART, sizeof *job->items);
+  arcos_records_init(&job->rec);
+  job->rec.items = calloc(NPARTS * PER_PART, sizeof *job->rec.items);
   for (int p = rank; p < NPARTS; p += size)
     for (int s = 0; s < PER_PART; s++) {
-      item_t *it = &job->items[job->nitems++];
+      item_t *it = &job->rec.items[job->rec.nitems++];
       char id[32];
       int n = snprintf(id, sizeof id, "ev-%05d", (int)(mix((uint64_t)(p * PER_PART + s)) % NIDS));
       it->part = (uint32_t)p;
       it->seq = (uint32_t)s;
       it->line = (uint64_t)(p % 4) * PER_PART + (uint64_t)s + 1;
-      it->id = arcos_arena_strndup(job->arena, id, (size_t)n);
+      it->id = arcos_arena_strndup(job->rec.arena, id, (size_t)n);
       it->id_len = (uint32_t)n;
     }
 }
@@ -414,9 +414,9 @@ static uint64_t wrong_answers(const arcos_seen_item_t *it, size_t n, const ref_t
 
 /* Every rank's items as seen-set items. */
 static arcos_seen_item_t *seen_items(const job_t *job) {
-  arcos_seen_item_t *s = calloc(job->nitems + 1, sizeof *s);
-  for (size_t i = 0; i < job->nitems; i++) {
-    const item_t *it = &job->items[i];
+  arcos_seen_item_t *s = calloc(job->rec.nitems + 1, sizeof *s);
+  for (size_t i = 0; i < job->rec.nitems; i++) {
+    const item_t *it = &job->rec.items[i];
     s[i] = (arcos_seen_item_t){.id = it->id,
                                .id_len = it->id_len,
                                .input = job->plan.parts[it->part].input,
@@ -437,7 +437,7 @@ static void scenario_claim(void) {
   build_job(&job, &ctx, parts);
   arcos_seen_item_t *s = seen_items(&job), *s0 = seen_items(&job);
   size_t total = 0;
-  ref_t *all = gather_ref(s, job.nitems, &total);
+  ref_t *all = gather_ref(s, job.rec.nitems, &total);
   uint64_t distinct = 0;
   for (size_t i = 0; i < total; i++)
     distinct += i == 0 || strcmp(all[i].id, all[i - 1].id) != 0;
@@ -452,12 +452,12 @@ static void scenario_claim(void) {
   for (size_t run = 0; run < sizeof runs / sizeof runs[0]; run++) {
     arcos_cache_options_t o = {.nodes = runs[run].nodes, .vnodes = 256, .replication = runs[run].R};
     arcos_cache_t *c = arcos_cache_create(MPI_COMM_WORLD, &o);
-    memcpy(s, s0, job.nitems * sizeof *s); /* the exchange writes its answers over them */
+    memcpy(s, s0, job.rec.nitems * sizeof *s); /* the exchange writes its answers over them */
     arcos_seen_opts_t so = {runs[run].round_items, runs[run].fail_node, runs[run].fail_at};
     arcos_seen_stats_t st;
-    EXPECT_EQ(arcos_seen_exchange(MPI_COMM_WORLD, c, s, job.nitems, &so, &st), 0);
-    uint64_t wrong = allsum(wrong_answers(s, job.nitems, all, total)), dups = 0;
-    for (size_t i = 0; i < job.nitems; i++)
+    EXPECT_EQ(arcos_seen_exchange(MPI_COMM_WORLD, c, s, job.rec.nitems, &so, &st), 0);
+    uint64_t wrong = allsum(wrong_answers(s, job.rec.nitems, all, total)), dups = 0;
+    for (size_t i = 0; i < job.rec.nitems; i++)
       dups += s[i].pos != s0[i].pos;
     dups = allsum(dups);
     arcos_cache_stats_t cs;
@@ -478,7 +478,7 @@ static void scenario_claim(void) {
     arcos_cache_stats_free(&cs);
     arcos_cache_destroy(&c);
     if (run == 0)
-      for (size_t i = 0; i < job.nitems; i++) {
+      for (size_t i = 0; i < job.rec.nitems; i++) {
         uint64_t x = s0[i].pos * 31 + s[i].pos;
         x = x * 31 + s[i].input;
         x = x * 31 + s[i].line;
@@ -489,7 +489,7 @@ static void scenario_claim(void) {
   arcos_cache_options_t o = {.nodes = 3, .vnodes = 64, .replication = 2};
   arcos_cache_t *c = arcos_cache_create(MPI_COMM_WORLD, &o);
   arcos_seen_opts_t bad = {0, 7, 0.5};
-  EXPECT_EQ(arcos_seen_exchange(MPI_COMM_WORLD, c, s, job.nitems, &bad, NULL), ARCOS_EUSAGE);
+  EXPECT_EQ(arcos_seen_exchange(MPI_COMM_WORLD, c, s, job.rec.nitems, &bad, NULL), ARCOS_EUSAGE);
   arcos_cache_destroy(&c);
   uint64_t sum = allsum(h);
   if (rank == 0)
@@ -497,8 +497,7 @@ static void scenario_claim(void) {
   free(all);
   free(s0);
   free(s);
-  free(job.items);
-  arcos_arena_destroy(&job.arena);
+  arcos_records_free(&job.rec);
 }
 
 /* ---- memo --------------------------------------------------------------------------- */

@@ -1,4 +1,5 @@
-/* The checkpoint of the run layer (src/run/checkpoint.c) built alone on MPI_COMM_SELF:
+/* The checkpoint of the run layer (src/run/checkpoint.c) built alone on MPI_COMM_SELF,
+ * with a records store and a plan (no job):
  * a committed partition's segment replays its records; the journal trusts only whole
  * lines ("done 2" cut short by a crash is not done), a started partition is "started",
  * and a resumed journal is cut back to its last whole line. */
@@ -11,13 +12,14 @@
 
 #include "check.h"
 #include "run/checkpoint.h"
-#include "run/job_internal.h"
 #include "run/records.h"
 
 typedef struct {
   arcos_ctx_t ctx;
   arcos_config_t cfg;
-  job_t job;
+  arcos_plan_t plan;
+  arcos_records_t rec;
+  arcos_ckpt_t *ckpt;
 } fixture_t;
 
 static void setup(fixture_t *f, const char *out, const char *input) {
@@ -26,36 +28,28 @@ static void setup(fixture_t *f, const char *out, const char *input) {
   free(f->cfg.output);
   f->cfg.output = strdup(out);
   f->ctx = (arcos_ctx_t){MPI_COMM_SELF, 0, 1, &f->cfg, stdout, stderr};
-  f->job.ctx = &f->ctx;
-  f->job.cfg = &f->cfg;
-  f->job.journal_fd = -1;
-  f->job.arena = arcos_arena_create();
+  CHECK_INT_EQ(arcos_records_init(&f->rec), ARCOS_OK);
   arcos_plan_opts_t po = {.partition_bytes = 64, .per_rank = 0, .workers = 1};
   arcos_detail_t d;
   arcos_detail_clear(&d);
-  CHECK_INT_EQ(arcos_plan_build(&input, 1, &po, &f->job.plan, &d), ARCOS_OK);
-  CHECK(f->job.plan.nparts >= 3);
+  CHECK_INT_EQ(arcos_plan_build(&input, 1, &po, &f->plan, &d), ARCOS_OK);
+  CHECK(f->plan.nparts >= 3);
+  CHECK_INT_EQ(arcos_records_parts_reserve(&f->rec, f->plan.nparts + 1), ARCOS_OK);
 }
 
 static void teardown(fixture_t *f) {
-  arcos_ckpt_close(&f->job, false);
-  arcos_arena_destroy(&f->job.arena);
-  free(f->job.items);
-  free(f->job.fails);
-  free(f->job.part_state);
-  free(f->job.newlines);
-  free(f->job.part_records);
-  free(f->job.part_item_first);
-  free(f->job.part_fail_first);
-  arcos_plan_free(&f->job.plan);
+  arcos_ckpt_close(&f->ckpt, &f->ctx, false);
+  CHECK(f->ckpt == NULL);
+  arcos_records_free(&f->rec);
+  arcos_plan_free(&f->plan);
   arcos_config_free(&f->cfg);
 }
 
-static void add_records(job_t *job) {
-  job->part_item_first[0] = job->nitems;
-  job->part_fail_first[0] = job->nfails;
+static void add_records(arcos_records_t *r) {
+  r->part_item_first[0] = r->nitems;
+  r->part_fail_first[0] = r->nfails;
   for (int i = 0; i < 2; i++) {
-    item_t *it = arcos_job_new_item(job);
+    item_t *it = arcos_records_new_item(r);
     it->part = 0;
     it->seq = (uint32_t)i;
     it->line = (uint64_t)i + 1;
@@ -67,9 +61,9 @@ static void add_records(job_t *job) {
     it->source_len = 2;
     it->score = (uint8_t)(60 + i);
     it->comp[2] = 17;
-    job->nitems++;
+    r->nitems++;
   }
-  fail_t *x = arcos_job_new_fail(job);
+  fail_t *x = arcos_records_new_fail(r);
   x->part = 0;
   x->seq = 2;
   x->line = 3;
@@ -78,9 +72,9 @@ static void add_records(job_t *job) {
   x->message = "not valid JSON";
   x->raw = "{oops";
   x->raw_len = 5;
-  job->nfails++;
-  job->part_records[0] = 3;
-  job->newlines[0] = 3;
+  r->nfails++;
+  r->part_records[0] = 3;
+  r->newlines[0] = 3;
 }
 
 int main(int argc, char **argv) {
@@ -96,12 +90,13 @@ int main(int argc, char **argv) {
 
   fixture_t a;
   setup(&a, out, input);
-  CHECK_INT_EQ(arcos_ckpt_setup(&a.job, false), ARCOS_OK);
-  CHECK(a.job.journal_fd >= 0);
-  CHECK_INT_EQ(arcos_ckpt_start(&a.job, 0), ARCOS_OK);
-  add_records(&a.job);
-  CHECK_INT_EQ(arcos_ckpt_commit(&a.job, 0), ARCOS_OK);
-  CHECK_INT_EQ(arcos_ckpt_start(&a.job, 1), ARCOS_OK); /* a crash before "done 1" */
+  CHECK_INT_EQ(arcos_ckpt_setup(&a.ctx, &a.plan, 0, NULL, false, &a.ckpt), ARCOS_OK);
+  CHECK_INT_EQ(arcos_ckpt_state(a.ckpt, 0), 0); /* a fresh run: everything to do */
+  CHECK(arcos_ckpt_states(a.ckpt) != NULL);
+  CHECK_INT_EQ(arcos_ckpt_start(a.ckpt, 0), ARCOS_OK);
+  add_records(&a.rec);
+  CHECK_INT_EQ(arcos_ckpt_commit(a.ckpt, &a.rec, 0), ARCOS_OK);
+  CHECK_INT_EQ(arcos_ckpt_start(a.ckpt, 1), ARCOS_OK); /* a crash before "done 1" */
   teardown(&a);
   /* A torn last line: "done 2" cut short (no newline), after a line that is not one. */
   snprintf(journal, sizeof journal, "%s/.arcos-state/journal-0.log", out);
@@ -111,28 +106,28 @@ int main(int argc, char **argv) {
 
   fixture_t b;
   setup(&b, out, input);
-  CHECK_INT_EQ(arcos_ckpt_setup(&b.job, true), ARCOS_OK);
-  CHECK_INT_EQ(b.job.part_state[0], 2); /* done */
-  CHECK_INT_EQ(b.job.part_state[1], 1); /* started, not done */
-  CHECK_INT_EQ(b.job.part_state[2], 0); /* the torn "done 2" is not trusted */
+  CHECK_INT_EQ(arcos_ckpt_setup(&b.ctx, &b.plan, 0, NULL, true, &b.ckpt), ARCOS_OK);
+  CHECK_INT_EQ(arcos_ckpt_state(b.ckpt, 0), 2); /* done */
+  CHECK_INT_EQ(arcos_ckpt_state(b.ckpt, 1), 1); /* started, not done */
+  CHECK_INT_EQ(arcos_ckpt_state(b.ckpt, 2), 0); /* the torn "done 2" is not trusted */
   struct stat st;
   CHECK(stat(journal, &st) == 0);
   CHECK_INT_EQ(st.st_size, (long long)strlen("start 0\ndone 0\nstart 1\nbogus 1\n"));
-  CHECK_INT_EQ(arcos_ckpt_load(&b.job, 0), ARCOS_OK);
-  CHECK_INT_EQ(b.job.nitems, 2);
-  CHECK_INT_EQ(b.job.nfails, 1);
-  CHECK_INT_EQ(b.job.part_records[0], 3);
-  CHECK_INT_EQ(b.job.newlines[0], 3);
-  if (b.job.nitems == 2 && b.job.nfails == 1) {
-    CHECK_MEM_EQ(b.job.items[1].id, b.job.items[1].id_len, "beta", 4);
-    CHECK_INT_EQ(b.job.items[1].score, 61);
-    CHECK_INT_EQ(b.job.items[0].comp[2], 17);
-    CHECK_STR_EQ(b.job.fails[0].message, "not valid JSON");
-    CHECK_MEM_EQ(b.job.fails[0].raw, b.job.fails[0].raw_len, "{oops", 5);
-    CHECK_INT_EQ(b.job.fails[0].line, 3);
+  CHECK_INT_EQ(arcos_ckpt_load(b.ckpt, &b.rec, 0), ARCOS_OK);
+  CHECK_INT_EQ(b.rec.nitems, 2);
+  CHECK_INT_EQ(b.rec.nfails, 1);
+  CHECK_INT_EQ(b.rec.part_records[0], 3);
+  CHECK_INT_EQ(b.rec.newlines[0], 3);
+  if (b.rec.nitems == 2 && b.rec.nfails == 1) {
+    CHECK_MEM_EQ(b.rec.items[1].id, b.rec.items[1].id_len, "beta", 4);
+    CHECK_INT_EQ(b.rec.items[1].score, 61);
+    CHECK_INT_EQ(b.rec.items[0].comp[2], 17);
+    CHECK_STR_EQ(b.rec.fails[0].message, "not valid JSON");
+    CHECK_MEM_EQ(b.rec.fails[0].raw, b.rec.fails[0].raw_len, "{oops", 5);
+    CHECK_INT_EQ(b.rec.fails[0].line, 3);
   }
-  CHECK(arcos_ckpt_load(&b.job, 2) != ARCOS_OK); /* no segment: an error, nothing added */
-  CHECK_INT_EQ(b.job.nitems, 2);
+  CHECK(arcos_ckpt_load(b.ckpt, &b.rec, 2) != ARCOS_OK); /* no segment: an error, nothing added */
+  CHECK_INT_EQ(b.rec.nitems, 2);
   teardown(&b);
   arcos_ckpt_remove(out);
   unlink(input);

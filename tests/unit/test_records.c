@@ -1,42 +1,38 @@
-/* The records store of the run layer (src/run/records.c), built alone: a zeroed job_t
- * is all it needs. */
+/* The records store of the run layer (src/run/records.c), built alone: it knows
+ * nothing of the r. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
-#include "run/job_internal.h"
 #include "run/records.h"
 
 static void test_parts_reserve(void) {
-  job_t job;
-  memset(&job, 0, sizeof job);
-  CHECK_INT_EQ(arcos_job_parts_reserve(&job, 10), ARCOS_OK);
-  CHECK(job.parts_cap >= 10);
-  job.newlines[3] = 7;
-  job.part_records[9] = 5;
-  size_t cap = job.parts_cap;
-  CHECK_INT_EQ(arcos_job_parts_reserve(&job, cap), ARCOS_OK); /* no growth needed */
-  CHECK_INT_EQ(job.parts_cap, cap);
-  CHECK_INT_EQ(arcos_job_parts_reserve(&job, 1000), ARCOS_OK);
-  CHECK(job.parts_cap >= 1000);
-  CHECK_INT_EQ(job.newlines[3], 7); /* kept across growth */
-  CHECK_INT_EQ(job.part_records[9], 5);
+  arcos_records_t r;
+  CHECK_INT_EQ(arcos_records_init(&r), ARCOS_OK);
+  CHECK_INT_EQ(arcos_records_parts_reserve(&r, 10), ARCOS_OK);
+  CHECK(r.parts_cap >= 10);
+  r.newlines[3] = 7;
+  r.part_records[9] = 5;
+  size_t cap = r.parts_cap;
+  CHECK_INT_EQ(arcos_records_parts_reserve(&r, cap), ARCOS_OK); /* no growth needed */
+  CHECK_INT_EQ(r.parts_cap, cap);
+  CHECK_INT_EQ(arcos_records_parts_reserve(&r, 1000), ARCOS_OK);
+  CHECK(r.parts_cap >= 1000);
+  CHECK_INT_EQ(r.newlines[3], 7); /* kept across growth */
+  CHECK_INT_EQ(r.part_records[9], 5);
   int zero = 1;
-  for (size_t p = cap; p < job.parts_cap; p++)
-    zero &= job.newlines[p] == 0 && job.part_records[p] == 0 && job.part_item_first[p] == 0 &&
-            job.part_fail_first[p] == 0;
+  for (size_t p = cap; p < r.parts_cap; p++)
+    zero &= r.newlines[p] == 0 && r.part_records[p] == 0 && r.part_item_first[p] == 0 &&
+            r.part_fail_first[p] == 0;
   CHECK(zero); /* new entries are zeroed */
-  free(job.newlines);
-  free(job.part_records);
-  free(job.part_item_first);
-  free(job.part_fail_first);
+  arcos_records_free(&r);
 }
 
 static void test_new_item_fail(void) {
-  job_t job;
-  memset(&job, 0, sizeof job);
+  arcos_records_t r;
+  CHECK_INT_EQ(arcos_records_init(&r), ARCOS_OK);
   for (uint32_t i = 0; i < 3000; i++) { /* past the first growth (1024) */
-    item_t *it = arcos_job_new_item(&job);
+    item_t *it = arcos_records_new_item(&r);
     CHECK(it != NULL);
     if (it == NULL)
       return;
@@ -44,17 +40,16 @@ static void test_new_item_fail(void) {
       CHECK(it->score == 0 && it->id == NULL); /* zeroed, even where memory was reused */
     it->seq = i;
     it->score = (uint8_t)(i % 101);
-    job.nitems++;
+    r.nitems++;
   }
   int in_order = 1;
   for (uint32_t i = 0; i < 3000; i++)
-    in_order &= job.items[i].seq == i;
+    in_order &= r.items[i].seq == i;
   CHECK(in_order);
-  fail_t *f = arcos_job_new_fail(&job);
+  fail_t *f = arcos_records_new_fail(&r);
   CHECK(f != NULL && f->kind == 0 && f->message == NULL);
-  CHECK_INT_EQ(job.nfails, 0); /* the caller counts it in */
-  free(job.items);
-  free(job.fails);
+  CHECK_INT_EQ(r.nfails, 0); /* the caller counts it in */
+  arcos_records_free(&r);
 }
 
 static void test_stats(void) {
@@ -101,49 +96,91 @@ static void test_helpers(void) {
  * 2, 0, then 3; 1 was another rank's): sorting puts them in partition order, each
  * partition's records in their order, with part_item_first / part_fail_first. */
 static void test_sort_by_part(void) {
-  job_t job;
-  memset(&job, 0, sizeof job);
-  job.plan.nparts = 4;
-  CHECK_INT_EQ(arcos_job_parts_reserve(&job, 5), ARCOS_OK);
+  arcos_records_t r;
+  CHECK_INT_EQ(arcos_records_init(&r), ARCOS_OK);
+  CHECK_INT_EQ(arcos_records_parts_reserve(&r, 5), ARCOS_OK);
   static const uint32_t taken[] = {2, 2, 2, 0, 0, 3};
   for (uint32_t i = 0; i < 6; i++) {
-    item_t *it = arcos_job_new_item(&job);
+    item_t *it = arcos_records_new_item(&r);
     CHECK(it != NULL);
     it->part = taken[i];
     it->seq = i;
-    job.nitems++;
+    r.nitems++;
   }
-  fail_t *f = arcos_job_new_fail(&job);
+  fail_t *f = arcos_records_new_fail(&r);
   CHECK(f != NULL);
   f->part = 3;
-  job.nfails++;
-  f = arcos_job_new_fail(&job);
+  r.nfails++;
+  f = arcos_records_new_fail(&r);
   CHECK(f != NULL);
   f->part = 0;
-  job.nfails++;
-  CHECK_INT_EQ(arcos_job_sort_by_part(&job), ARCOS_OK);
+  r.nfails++;
+  CHECK_INT_EQ(arcos_records_sort_by_part(&r, 4), ARCOS_OK);
   static const uint32_t part[] = {0, 0, 2, 2, 2, 3}, seq[] = {3, 4, 0, 1, 2, 5};
   for (size_t i = 0; i < 6; i++) {
-    CHECK_INT_EQ(job.items[i].part, part[i]);
-    CHECK_INT_EQ(job.items[i].seq, seq[i]);
+    CHECK_INT_EQ(r.items[i].part, part[i]);
+    CHECK_INT_EQ(r.items[i].seq, seq[i]);
   }
-  CHECK_INT_EQ(job.part_item_first[0], 0);
-  CHECK_INT_EQ(job.part_item_first[1], 2); /* empty: where partition 1 would begin */
-  CHECK_INT_EQ(job.part_item_first[2], 2);
-  CHECK_INT_EQ(job.part_item_first[3], 5);
-  CHECK_INT_EQ(job.fails[0].part, 0);
-  CHECK_INT_EQ(job.fails[1].part, 3);
-  CHECK_INT_EQ(job.part_fail_first[3], 1);
-  CHECK(arcos_job_new_item(&job) != NULL); /* the arrays still grow */
-  free(job.items);
-  free(job.fails);
-  free(job.newlines);
-  free(job.part_records);
-  free(job.part_item_first);
-  free(job.part_fail_first);
+  CHECK_INT_EQ(r.part_item_first[0], 0);
+  CHECK_INT_EQ(r.part_item_first[1], 2); /* empty: where partition 1 would begin */
+  CHECK_INT_EQ(r.part_item_first[2], 2);
+  CHECK_INT_EQ(r.part_item_first[3], 5);
+  CHECK_INT_EQ(r.fails[0].part, 0);
+  CHECK_INT_EQ(r.fails[1].part, 3);
+  CHECK_INT_EQ(r.part_fail_first[3], 1);
+  CHECK(arcos_records_new_item(&r) != NULL); /* the arrays still grow */
+  arcos_records_free(&r);
+}
+
+/* Skipped ranges (at-most-once after a crash) are kept in order and freed with the store. */
+static void test_skips(void) {
+  arcos_records_t r;
+  CHECK_INT_EQ(arcos_records_init(&r), ARCOS_OK);
+  for (uint32_t p = 0; p < 5; p++) {
+    arcos_skip_range_t k = {p, 10 * p + 1, 10 * p + 9, 9};
+    CHECK_INT_EQ(arcos_records_add_skip(&r, &k), ARCOS_OK);
+  }
+  CHECK_INT_EQ(r.nskips, 5);
+  if (r.nskips == 5) {
+    CHECK_INT_EQ(r.skips[3].part, 3);
+    CHECK_INT_EQ(r.skips[3].first_line, 31);
+    CHECK_INT_EQ(r.skips[4].last_line, 49);
+  }
+  arcos_records_free(&r);
+  CHECK(r.skips == NULL && r.nskips == 0 && r.arena == NULL);
+}
+
+/* A partition retried or abandoned: what it produced goes, what came before stays. */
+static void test_drop_part(void) {
+  arcos_records_t r;
+  CHECK_INT_EQ(arcos_records_init(&r), ARCOS_OK);
+  CHECK_INT_EQ(arcos_records_parts_reserve(&r, 3), ARCOS_OK);
+  for (uint32_t p = 0; p < 2; p++) {
+    r.part_item_first[p] = r.nitems;
+    r.part_fail_first[p] = r.nfails;
+    for (int i = 0; i < 4; i++) {
+      item_t *it = arcos_records_new_item(&r);
+      CHECK(it != NULL);
+      it->part = p;
+      r.nitems++;
+    }
+    fail_t *f = arcos_records_new_fail(&r);
+    CHECK(f != NULL);
+    f->part = p;
+    r.nfails++;
+    r.part_records[p] = 5;
+  }
+  arcos_records_drop_part(&r, 1);
+  CHECK_INT_EQ(r.nitems, 4);
+  CHECK_INT_EQ(r.nfails, 1);
+  CHECK_INT_EQ(r.part_records[1], 0);
+  CHECK_INT_EQ(r.part_records[0], 5);
+  arcos_records_free(&r);
 }
 
 int main(void) {
+  test_skips();
+  test_drop_part();
   test_parts_reserve();
   test_sort_by_part();
   test_new_item_fail();

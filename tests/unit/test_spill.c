@@ -34,8 +34,7 @@ static void fill(fixture_t *f, const char *out, const char *input, uint64_t budg
   job_t *job = &f->job;
   job->ctx = &f->ctx;
   job->cfg = &f->cfg;
-  job->journal_fd = -1;
-  job->arena = arcos_arena_create();
+  arcos_records_init(&job->rec);
   job->ring = arcos_ring_create(3, 0);
   arcos_cache_options_t co = {.nodes = 3, .vnodes = 64, .replication = 1};
   job->cache = arcos_cache_create(MPI_COMM_SELF, &co); /* the seen-set's placement */
@@ -53,37 +52,38 @@ static void fill(fixture_t *f, const char *out, const char *input, uint64_t budg
   job->part_idbytes = calloc(np + 1, sizeof *job->part_idbytes);
   job->base_line = calloc(np + 1, sizeof *job->base_line);
   job->part_status = calloc(np + 1, sizeof *job->part_status);
-  CHECK_INT_EQ(arcos_ckpt_setup(job, false), ARCOS_OK);
+  CHECK_INT_EQ(arcos_records_parts_reserve(&job->rec, np + 1), ARCOS_OK);
+  CHECK_INT_EQ(arcos_ckpt_setup(job->ctx, &job->plan, 0, NULL, false, &job->ckpt), ARCOS_OK);
   for (size_t p = 0; p < 3; p++) {
-    CHECK_INT_EQ(arcos_ckpt_start(job, p), ARCOS_OK);
-    job->part_item_first[p] = job->nitems;
-    job->part_fail_first[p] = job->nfails;
+    CHECK_INT_EQ(arcos_ckpt_start(job->ckpt, p), ARCOS_OK);
+    job->rec.part_item_first[p] = job->rec.nitems;
+    job->rec.part_fail_first[p] = job->rec.nfails;
     for (uint32_t i = 0; i < PER_PART; i++) {
       char id[32];
       int n = snprintf(id, sizeof id, "id-%u", (unsigned)((p * PER_PART + i) % 50));
-      item_t *it = arcos_job_new_item(job);
+      item_t *it = arcos_records_new_item(&job->rec);
       it->part = (uint32_t)p;
       it->seq = i;
       it->line = i + 1;
-      it->id = arcos_arena_strndup(job->arena, id, (size_t)n);
+      it->id = arcos_arena_strndup(job->rec.arena, id, (size_t)n);
       it->id_len = (uint32_t)n;
       it->type = "t";
       it->type_len = 1;
       it->source = "s";
       it->source_len = 1;
-      job->nitems++;
+      job->rec.nitems++;
     }
-    job->part_records[p] = PER_PART;
-    CHECK_INT_EQ(arcos_ckpt_commit(job, p), ARCOS_OK);
+    job->rec.part_records[p] = PER_PART;
+    CHECK_INT_EQ(arcos_ckpt_commit(job->ckpt, &job->rec, p), ARCOS_OK);
     arcos_spill_release(job, p);
-    CHECK_INT_EQ(job->nitems, 0); /* the records left memory */
+    CHECK_INT_EQ(job->rec.nitems, 0); /* the records left memory */
     CHECK_INT_EQ(job->part_nitems[p], PER_PART);
   }
 }
 
 static void release(fixture_t *f) {
   job_t *job = &f->job;
-  arcos_ckpt_close(job, false);
+  arcos_ckpt_close(&job->ckpt, job->ctx, false);
   for (size_t p = 0; p < job->plan.nparts; p++)
     free(job->part_status[p]);
   free(job->part_status);
@@ -92,16 +92,9 @@ static void release(fixture_t *f) {
   free(job->part_idbytes);
   free(job->base_line);
   free(job->dups);
-  free(job->part_state);
-  free(job->items);
-  free(job->fails);
-  free(job->newlines);
-  free(job->part_records);
-  free(job->part_item_first);
-  free(job->part_fail_first);
   arcos_ring_destroy(&job->ring);
   arcos_cache_destroy(&job->cache);
-  arcos_arena_destroy(&job->arena);
+  arcos_records_free(&job->rec);
   arcos_plan_free(&job->plan);
   arcos_ckpt_remove(f->cfg.output);
   arcos_config_free(&f->cfg);

@@ -42,9 +42,8 @@ int main(int argc, char **argv) {
   memset(&job, 0, sizeof job);
   job.ctx = &ctx;
   job.cfg = &cfg;
-  job.journal_fd = -1;
-  job.arena = arcos_arena_create();
-  CHECK_INT_EQ(arcos_job_parts_reserve(&job, 64), ARCOS_OK);
+  arcos_records_init(&job.rec);
+  CHECK_INT_EQ(arcos_records_parts_reserve(&job.rec, 64), ARCOS_OK);
 
   CHECK_INT_EQ(arcos_stream_run(&job), ARCOS_OK);
   CHECK(job.streaming);
@@ -56,27 +55,21 @@ int main(int argc, char **argv) {
     contiguous &= job.plan.parts[p].start == at;
     own &= job.plan.parts[p].rank == 0; /* no worker: rank 0 took every batch */
     at = job.plan.parts[p].end;
-    records += job.part_records[p];
+    records += job.rec.part_records[p];
   }
   CHECK(contiguous);
   CHECK(own);
   CHECK_INT_EQ(at, bytes);
   CHECK_INT_EQ(job.plan.total_bytes, bytes);
   CHECK_INT_EQ(records, NLINES);
-  CHECK_INT_EQ(job.nitems + job.nfails, NLINES);
-  CHECK_INT_EQ(job.nfails, 1);
+  CHECK_INT_EQ(job.rec.nitems + job.rec.nfails, NLINES);
+  CHECK_INT_EQ(job.rec.nfails, 1);
   CHECK_INT_EQ(job.dropped, 0);
-  CHECK_INT_EQ(job.batch_min_seen, 7);
-  CHECK_INT_EQ(job.batch_max_seen, 7);
+  CHECK_INT_EQ(job.pstats.batch_min_seen, 7);
+  CHECK_INT_EQ(job.pstats.batch_max_seen, 7);
 
-  arcos_arena_destroy(&job.arena);
-  free(job.items);
-  free(job.fails);
-  free(job.latency_ms);
-  free(job.newlines);
-  free(job.part_records);
-  free(job.part_item_first);
-  free(job.part_fail_first);
+  arcos_records_free(&job.rec);
+  arcos_pipeline_stats_free(&job.pstats);
   arcos_buf_free(&job.dropped_lines);
   arcos_plan_free(&job.plan);
   cfg.inputs = NULL;
