@@ -9,8 +9,9 @@
  *   empty.
  * - Strings as Python's ensure_ascii=True: \" \\ \n \r \t \b \f; every other byte
  *   below 0x20, and DEL (0x7f), as \u00XX; non-ASCII as \uXXXX with lower-case hex,
- *   code points above U+FFFF as a surrogate pair; '/' is not escaped. Malformed UTF-8
- *   (only reachable through trees not made by the parser) is ARCOS_EINVALID.
+ *   code points above U+FFFF as a surrogate pair; '/' is not escaped; a lone surrogate
+ *   held in its 3-byte form as \udcxx (core/pyjson.h). Other malformed UTF-8 (only
+ *   reachable through trees not made by the parser) is ARCOS_EINVALID.
  * - Integers in decimal (json_int_t is long long); reals through
  *   arcos_format_double() (Python repr); true, false, null.
  * - An absent value (v == NULL) is written as null, as Python would hash data=None.
@@ -24,6 +25,7 @@
 
 #include "arcos/error.h"
 #include "arcos/evidence.h"
+#include "core/pyjson.h"
 #include "evidence/canonical_internal.h"
 
 /* Shortest round-trip decimal digits of a positive finite double.
@@ -242,88 +244,20 @@ size_t arcos_format_double(double d, char *out) {
   return (size_t)(w - out);
 }
 
-static const char hex_digits[] = "0123456789abcdef";
-
-static char *put_u16(char *w, unsigned cp) {
-  w[0] = '\\';
-  w[1] = 'u';
-  w[2] = hex_digits[(cp >> 12) & 0xf];
-  w[3] = hex_digits[(cp >> 8) & 0xf];
-  w[4] = hex_digits[(cp >> 4) & 0xf];
-  w[5] = hex_digits[cp & 0xf];
-  return w + 6;
-}
-
-/* Escape of each ASCII byte: 0 = copy as is, 'u' = \u00XX, other = backslash + it. */
-static const char ascii_escape[128] = {
-    ['\0'] = 'u', [1] = 'u',    [2] = 'u',    [3] = 'u',     [4] = 'u',    [5] = 'u',
-    [6] = 'u',    [7] = 'u',    ['\b'] = 'b', ['\t'] = 't',  ['\n'] = 'n', [11] = 'u',
-    ['\f'] = 'f', ['\r'] = 'r', [14] = 'u',   [15] = 'u',    [16] = 'u',   [17] = 'u',
-    [18] = 'u',   [19] = 'u',   [20] = 'u',   [21] = 'u',    [22] = 'u',   [23] = 'u',
-    [24] = 'u',   [25] = 'u',   [26] = 'u',   [27] = 'u',    [28] = 'u',   [29] = 'u',
-    [30] = 'u',   [31] = 'u',   ['"'] = '"',  ['\\'] = '\\', [127] = 'u',
-};
-
+/* Strings go through the one Python-exact escaper (core/pyjson.h), reading them as
+ * the record reader holds them (a lone surrogate as its 3-byte form); any other byte
+ * that is not UTF-8 (only reachable through trees not made by the parsers) is
+ * ARCOS_EINVALID. */
 static int put_string(arcos_buf_t *out, const char *s, size_t n) {
-  /* Worst case 6 output bytes per input byte (a control byte as \u00XX; a 4-byte
-   * sequence becomes 12 bytes, 3 per byte). */
   if (n > (SIZE_MAX - 2) / 6)
     return ARCOS_ENOMEM;
-  int rc = arcos_buf_reserve(out, 6 * n + 2);
+  int rc = arcos_buf_reserve(out, ARCOS_PY_ESCAPE_ROOM(n));
   if (rc != ARCOS_OK)
     return rc;
-  char *w = out->data + out->len;
-  const unsigned char *p = (const unsigned char *)s, *end = p + n;
-  *w++ = '"';
-  while (p < end) {
-    unsigned c = *p;
-    if (c < 0x80) {
-      char esc = ascii_escape[c];
-      if (esc == 0) {
-        *w++ = (char)c;
-      } else if (esc == 'u') {
-        w = put_u16(w, c);
-      } else {
-        *w++ = '\\';
-        *w++ = esc;
-      }
-      p++;
-      continue;
-    }
-    size_t k;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-      k = 2;
-      cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      k = 3;
-      cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      k = 4;
-      cp = c & 0x07;
-    } else {
-      return ARCOS_EINVALID;
-    }
-    if ((size_t)(end - p) < k)
-      return ARCOS_EINVALID;
-    for (size_t i = 1; i < k; i++) {
-      if ((p[i] & 0xc0) != 0x80)
-        return ARCOS_EINVALID;
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((k == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff) ||
-        (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-      return ARCOS_EINVALID;
-    p += k;
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      w = put_u16(w, 0xd800 | (cp >> 10));
-      w = put_u16(w, 0xdc00 | (cp & 0x3ff));
-    } else {
-      w = put_u16(w, cp);
-    }
-  }
-  *w++ = '"';
+  size_t invalid = 0;
+  char *w = arcos_py_escape(out->data + out->len, s, n, ARCOS_PY_WTF8, &invalid);
+  if (invalid != 0)
+    return ARCOS_EINVALID;
   out->len = (size_t)(w - out->data);
   out->data[out->len] = '\0';
   return ARCOS_OK;

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "arcos/error.h"
+#include "core/pyjson.h"
 
 namespace {
 
@@ -252,78 +253,12 @@ bool decode_string(const unsigned char *p, const unsigned char *end, Buf &strs, 
   return false; // no closing quote
 }
 
-const char kHexDigits[] = "0123456789abcdef";
-
-char *put_u16(char *w, unsigned cp) {
-  w[0] = '\\';
-  w[1] = 'u';
-  w[2] = kHexDigits[(cp >> 12) & 0xf];
-  w[3] = kHexDigits[(cp >> 8) & 0xf];
-  w[4] = kHexDigits[(cp >> 4) & 0xf];
-  w[5] = kHexDigits[cp & 0xf];
-  return w + 6;
-}
-
-// 0: as is; 'u': \u00XX; other: backslash and that character (Python's ensure_ascii).
-struct EscapeTable {
-  char v[128] = {};
-  constexpr EscapeTable() {
-    for (int i = 0; i < 0x20; i++)
-      v[i] = 'u';
-    v[0x7f] = 'u';
-    v[0x08] = 'b';
-    v[0x09] = 't';
-    v[0x0a] = 'n';
-    v[0x0c] = 'f';
-    v[0x0d] = 'r';
-    v[0x22] = '"';
-    v[0x5c] = '\\';
-  }
-};
-constexpr EscapeTable kAsciiEscape;
-
-// Writes decoded (generalised UTF-8) text as Python's json.dumps(ensure_ascii=True).
+// Writes decoded (generalised UTF-8) text as Python's json.dumps(ensure_ascii=True),
+// through the escaper every Python-exact writer shares (core/pyjson.h).
 bool put_escaped(Buf &out, const char *s, size_t n) {
-  if (!out.reserve(6 * n + 2)) // 6 bytes per byte at most (\u00XX)
+  if (!out.reserve(ARCOS_PY_ESCAPE_ROOM(n)))
     return false;
-  char *w = out.p + out.len;
-  const unsigned char *p = reinterpret_cast<const unsigned char *>(s), *end = p + n;
-  *w++ = '"';
-  while (p < end) {
-    unsigned c = *p;
-    if (c < 0x80) {
-      char esc = kAsciiEscape.v[c];
-      if (esc == 0) {
-        *w++ = static_cast<char>(c);
-      } else if (esc == 'u') {
-        w = put_u16(w, c);
-      } else {
-        *w++ = '\\';
-        *w++ = esc;
-      }
-      p++;
-      continue;
-    }
-    unsigned cp;
-    if (c < 0xe0) {
-      cp = (c & 0x1fu) << 6 | (p[1] & 0x3fu);
-      p += 2;
-    } else if (c < 0xf0) {
-      cp = (c & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
-      p += 3;
-    } else {
-      cp = (c & 0x07u) << 18 | (p[1] & 0x3fu) << 12 | (p[2] & 0x3fu) << 6 | (p[3] & 0x3fu);
-      p += 4;
-    }
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      w = put_u16(w, 0xd800 | (cp >> 10));
-      w = put_u16(w, 0xdc00 | (cp & 0x3ff));
-    } else {
-      w = put_u16(w, cp);
-    }
-  }
-  *w++ = '"';
+  char *w = arcos_py_escape(out.p + out.len, s, n, ARCOS_PY_WTF8, nullptr);
   out.len = static_cast<size_t>(w - out.p);
   return true;
 }
