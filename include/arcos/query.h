@@ -47,8 +47,8 @@ typedef struct {
    * json.dumps(sort_keys=True) writes it */
   char **want;
   size_t nwant;
-  int64_t min_depth;           /* default 0 */
-  int64_t max_depth;           /* default 1 */
+  int64_t min_depth; /* default 0 */
+  int64_t max_depth; /* default 1 */
 } arcos_qstep_t;
 
 typedef struct {

@@ -324,9 +324,11 @@ static void elem_from_members(const arcos_fj_member_t *m, const char *canon, siz
 }
 
 /* One element's text s[0..n) into e, read as Python reads it (SPEC §7: graphs written
- * by Python's json). ARCOS_EPARSE with err set when it is not JSON. */
-static int elem_parse(parser_t *ps, const char *s, size_t n, bool want_props, elem_t *e,
-                      char *err, size_t errn) {
+ * by Python's json). ARCOS_EPARSE with err set when it is not JSON; jflags: jansson's
+ * decoding flags for the texts the reader declines (as before: a JSON Lines line must
+ * be an object or array to be JSON at all, an object member may be any value). */
+static int elem_parse(parser_t *ps, const char *s, size_t n, bool want_props, size_t jflags,
+                      elem_t *e, char *err, size_t errn) {
   arcos_fj_member_t m[F_COUNT + 1];
   const char *canon;
   size_t canon_len;
@@ -343,7 +345,7 @@ static int elem_parse(parser_t *ps, const char *s, size_t n, bool want_props, el
   /* Declined: not JSON (jansson names the error), a top level that is no object, or
    * a text the reader does not take (nesting deeper than it goes). */
   json_error_t je;
-  ps->held = json_loadb(s, n, JSON_DECODE_ANY, &je);
+  ps->held = json_loadb(s, n, jflags, &je);
   if (ps->held == NULL) {
     snprintf(err, errn, "not valid JSON: %s", je.text);
     return ARCOS_EPARSE;
@@ -454,8 +456,8 @@ static bool elem_fast(const char *s, size_t n, elem_t *e) {
  * file. Line numbers passed on are relative to the range start (newlines seen before
  * the line); *newlines receives the newlines in [start, end) so the caller can make
  * them absolute with an exclusive prefix sum. Bad lines become error records. */
-static int read_jsonl_share(arcos_graph_t *g, parser_t *ps, const char *path, int input,
-                            elem_fn fn, void *arg, uint64_t *newlines, arcos_detail_t *d) {
+static int read_jsonl_share(arcos_graph_t *g, parser_t *ps, const char *path, int input, elem_fn fn,
+                            void *arg, uint64_t *newlines, arcos_detail_t *d) {
   *newlines = 0;
   int fd = open(path, O_RDONLY);
   if (fd < 0)
@@ -508,7 +510,7 @@ static int read_jsonl_share(arcos_graph_t *g, parser_t *ps, const char *path, in
           rc = fn(g, arg, &e, NULL, 0, nl_seen);
         } else if (!blank) {
           char text[192];
-          rc = elem_parse(ps, s, n, input == IN_NODES, &e, text, sizeof text);
+          rc = elem_parse(ps, s, n, input == IN_NODES, 0, &e, text, sizeof text);
           if (rc == ARCOS_EPARSE)
             rc = add_error(g, "parse", input, (int64_t)nl_seen, "", 0, text);
           else if (rc == ARCOS_OK)
@@ -563,8 +565,8 @@ static size_t value_end(const char *s, size_t i, size_t n) {
  * duplicate key or one bad member is an error record, not a lost file; member k
  * (1-based) is handed on with rel_line k. A file that is no object at all is one
  * parse error record. */
-static int read_json_object(arcos_graph_t *g, parser_t *ps, const char *path, int input,
-                            elem_fn fn, void *arg, arcos_detail_t *d) {
+static int read_json_object(arcos_graph_t *g, parser_t *ps, const char *path, int input, elem_fn fn,
+                            void *arg, arcos_detail_t *d) {
   arcos_buf_t buf = {0};
   int rc = arcos_read_file(path, &buf);
   if (rc != ARCOS_OK) {
@@ -597,7 +599,7 @@ static int read_json_object(arcos_graph_t *g, parser_t *ps, const char *path, in
     size_t vend = value_end(s, i, n);
     elem_t e;
     char text[192];
-    rc = elem_parse(ps, s + i, vend - i, input == IN_NODES, &e, text, sizeof text);
+    rc = elem_parse(ps, s + i, vend - i, input == IN_NODES, JSON_DECODE_ANY, &e, text, sizeof text);
     if (rc == ARCOS_EPARSE)
       rc = add_error(g, "parse", input, (int64_t)member, key, klen, text);
     else if (rc == ARCOS_OK)
@@ -636,8 +638,9 @@ static int element_id(arcos_graph_t *g, collect_t *c, const elem_t *e, const cha
   *idn = e->n[F_ID];
   if (has < 0) {
     *rc = add_error(g, "invalid", c->input, line, key ? key : "", keylen,
-                    has == ST_UNWRITABLE ? "\"id\" must not hold \\u0000 or a lone surrogate"
-                                         : "\"id\" must be a non-empty string of at most 256 bytes");
+                    has == ST_UNWRITABLE
+                        ? "\"id\" must not hold \\u0000 or a lone surrogate"
+                        : "\"id\" must be a non-empty string of at most 256 bytes");
     return 0;
   }
   if (key != NULL) {
@@ -708,9 +711,10 @@ static int collect_rel(arcos_graph_t *g, void *arg, elem_t *e, const char *key, 
     if (e->st[k] <= 0) {
       char text[128];
       snprintf(text, sizeof text,
-               e->st[k] == ST_ABSENT        ? "missing field \"%s\""
-               : e->st[k] == ST_UNWRITABLE ? "\"%s\" must not hold \\u0000 or a lone surrogate"
-                                           : "\"%s\" must be a non-empty string of at most 256 bytes",
+               e->st[k] == ST_ABSENT ? "missing field \"%s\""
+               : e->st[k] == ST_UNWRITABLE
+                   ? "\"%s\" must not hold \\u0000 or a lone surrogate"
+                   : "\"%s\" must be a non-empty string of at most 256 bytes",
                field_names[k]);
       return add_error(g, "invalid", c->input, line, id, idn, text);
     }
@@ -1500,9 +1504,7 @@ uint32_t arcos_graph_local_count(const arcos_graph_t *g) { return g->n; }
 uint64_t arcos_graph_gid_base(const arcos_graph_t *g, int rank) { return g->gid_base[rank]; }
 const char *arcos_graph_local_id(const arcos_graph_t *g, uint32_t v) { return g->ids[v]; }
 int arcos_graph_local_label(const arcos_graph_t *g, uint32_t v) { return g->label[v]; }
-const char *arcos_graph_local_properties(const arcos_graph_t *g, uint32_t v) {
-  return g->props[v];
-}
+const char *arcos_graph_local_properties(const arcos_graph_t *g, uint32_t v) { return g->props[v]; }
 const uint32_t *arcos_graph_label_index(const arcos_graph_t *g, int l, uint32_t *count) {
   *count = (uint32_t)(g->label_off[l + 1] - g->label_off[l]);
   return g->label_vtx + g->label_off[l];

@@ -222,8 +222,8 @@ static void test_api_edges(void) {
 
   /* Malformed UTF-8 can only come from a hand-built tree; it is refused and nothing
    * of the failed value is left in the buffer. */
-  static const char *bad[] = {"\xff",         "a\xc3",         "\xc0\xaf", "\xf4\x90\x80\x80",
-                              "\xe0\x80\xaf", "\x80",          "\xed\xa0"};
+  static const char *bad[] = {"\xff",         "a\xc3", "\xc0\xaf", "\xf4\x90\x80\x80",
+                              "\xe0\x80\xaf", "\x80",  "\xed\xa0"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     arcos_buf_reset(&out);
     arcos_buf_append(&out, "x", 1);
