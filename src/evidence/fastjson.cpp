@@ -761,7 +761,7 @@ bool walk_named(arcos_fastjson &fj, od::object root, const char *const *names, s
         which = i;
     Val v;
     Buf *out = nullptr;
-    if (which == canon_member) {
+    if (which < nnames && which == canon_member) {
       fj.canon.len = 0;
       out = &fj.canon;
     }
