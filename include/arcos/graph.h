@@ -110,7 +110,9 @@ uint64_t arcos_graph_gid_base(const arcos_graph_t *g, int rank);
 int arcos_graph_gid_owner(const arcos_graph_t *g, uint64_t gid); /* rank holding gid */
 const char *arcos_graph_local_id(const arcos_graph_t *g, uint32_t v);
 int arcos_graph_local_label(const arcos_graph_t *g, uint32_t v);
-const json_t *arcos_graph_local_properties(const arcos_graph_t *g, uint32_t v); /* may be NULL */
+/* A node's properties as Python's json.dumps(properties, sort_keys=True) writes them
+ * (big integers, NaN, Infinity and lone surrogates included); NULL when none. */
+const char *arcos_graph_local_properties(const arcos_graph_t *g, uint32_t v);
 /* Local vertex of an id this rank owns, or -1. */
 int64_t arcos_graph_local_find(const arcos_graph_t *g, const char *id, size_t len);
 /* Rank that owns an id (whether or not the vertex exists). */

@@ -42,8 +42,13 @@ typedef struct {
   arcos_direction_t direction; /* default out */
   char *label;                 /* NULL: any */
   json_t *properties;          /* NULL: none; else an object of required values */
-  int64_t min_depth;           /* default 0 */
-  int64_t max_depth;           /* default 1 */
+  /* properties as texts to find in a node's canonical properties text: per required
+   * member, want[2k] its key and want[2k + 1] its value, each as Python's
+   * json.dumps(sort_keys=True) writes it */
+  char **want;
+  size_t nwant;
+  int64_t min_depth; /* default 0 */
+  int64_t max_depth; /* default 1 */
 } arcos_qstep_t;
 
 typedef struct {

@@ -8,8 +8,12 @@
 
 #include "arcos/util.h"
 
-/* A JSON string literal of s[0..n), ASCII only; invalid UTF-8 bytes become U+FFFD. */
+/* A JSON string literal of raw bytes s[0..n) (a record's text, a file name), ASCII
+ * only; bytes that are not UTF-8 (a surrogate's 3-byte form included) become U+FFFD. */
 void arcos_jsonw_str(arcos_buf_t *b, const char *s, size_t n);
+/* A JSON string literal of a decoded value s[0..n) (an id), as Python's json.dumps
+ * writes it: a lone surrogate, held in its 3-byte form, as "\udcxx". */
+void arcos_jsonw_value(arcos_buf_t *b, const char *s, size_t n);
 /* ,"key": (no comma when first) */
 void arcos_jsonw_key(arcos_buf_t *b, bool first, const char *key);
 /* A JSON string holding the base64 of s[0..n). */

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "arcos/error.h"
+#include "core/pyjson.h"
 
 namespace {
 
@@ -252,78 +253,12 @@ bool decode_string(const unsigned char *p, const unsigned char *end, Buf &strs, 
   return false; // no closing quote
 }
 
-const char kHexDigits[] = "0123456789abcdef";
-
-char *put_u16(char *w, unsigned cp) {
-  w[0] = '\\';
-  w[1] = 'u';
-  w[2] = kHexDigits[(cp >> 12) & 0xf];
-  w[3] = kHexDigits[(cp >> 8) & 0xf];
-  w[4] = kHexDigits[(cp >> 4) & 0xf];
-  w[5] = kHexDigits[cp & 0xf];
-  return w + 6;
-}
-
-// 0: as is; 'u': \u00XX; other: backslash and that character (Python's ensure_ascii).
-struct EscapeTable {
-  char v[128] = {};
-  constexpr EscapeTable() {
-    for (int i = 0; i < 0x20; i++)
-      v[i] = 'u';
-    v[0x7f] = 'u';
-    v[0x08] = 'b';
-    v[0x09] = 't';
-    v[0x0a] = 'n';
-    v[0x0c] = 'f';
-    v[0x0d] = 'r';
-    v[0x22] = '"';
-    v[0x5c] = '\\';
-  }
-};
-constexpr EscapeTable kAsciiEscape;
-
-// Writes decoded (generalised UTF-8) text as Python's json.dumps(ensure_ascii=True).
+// Writes decoded (generalised UTF-8) text as Python's json.dumps(ensure_ascii=True),
+// through the escaper every Python-exact writer shares (core/pyjson.h).
 bool put_escaped(Buf &out, const char *s, size_t n) {
-  if (!out.reserve(6 * n + 2)) // 6 bytes per byte at most (\u00XX)
+  if (!out.reserve(ARCOS_PY_ESCAPE_ROOM(n)))
     return false;
-  char *w = out.p + out.len;
-  const unsigned char *p = reinterpret_cast<const unsigned char *>(s), *end = p + n;
-  *w++ = '"';
-  while (p < end) {
-    unsigned c = *p;
-    if (c < 0x80) {
-      char esc = kAsciiEscape.v[c];
-      if (esc == 0) {
-        *w++ = static_cast<char>(c);
-      } else if (esc == 'u') {
-        w = put_u16(w, c);
-      } else {
-        *w++ = '\\';
-        *w++ = esc;
-      }
-      p++;
-      continue;
-    }
-    unsigned cp;
-    if (c < 0xe0) {
-      cp = (c & 0x1fu) << 6 | (p[1] & 0x3fu);
-      p += 2;
-    } else if (c < 0xf0) {
-      cp = (c & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
-      p += 3;
-    } else {
-      cp = (c & 0x07u) << 18 | (p[1] & 0x3fu) << 12 | (p[2] & 0x3fu) << 6 | (p[3] & 0x3fu);
-      p += 4;
-    }
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      w = put_u16(w, 0xd800 | (cp >> 10));
-      w = put_u16(w, 0xdc00 | (cp & 0x3ff));
-    } else {
-      w = put_u16(w, cp);
-    }
-  }
-  *w++ = '"';
+  char *w = arcos_py_escape(out.p + out.len, s, n, ARCOS_PY_WTF8, nullptr);
   out.len = static_cast<size_t>(w - out.p);
   return true;
 }
@@ -733,13 +668,14 @@ bool walk_record(arcos_fastjson &fj, od::object root) {
   return true;
 }
 
-int parse(arcos_fastjson &fj, const char *text, size_t len, arcos_fj_record_t *out) {
-  // The top level must be an object; anything else (and an empty text) goes to the
-  // jansson path, which names it.
+// Copies text into the padded input buffer and resets the per-document buffers.
+// want_object: the top level must be an object; anything else (and an empty text)
+// goes to the jansson path, which names it.
+int start(arcos_fastjson &fj, const char *text, size_t len, bool want_object) {
   size_t i = 0;
   while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
     i++;
-  if (i == len || text[i] != '{')
+  if (i == len || (want_object && text[i] != '{'))
     return ARCOS_EPARSE;
   fj.input.len = 0;
   if (!fj.input.reserve(len + simdjson::SIMDJSON_PADDING))
@@ -750,6 +686,26 @@ int parse(arcos_fastjson &fj, const char *text, size_t len, arcos_fj_record_t *o
   fj.strs.len = 0;
   fj.canon.len = 0;
   fj.members.clear();
+  return ARCOS_OK;
+}
+
+// After a walk: out of memory, or text after the value (simdjson answers "outside of
+// the document" when only whitespace follows).
+int finish(arcos_fastjson &fj, od::document &doc, bool ok) {
+  if (fj.strs.oom || fj.canon.oom || fj.tmp.oom)
+    return ARCOS_ENOMEM;
+  if (!ok || doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+    return ARCOS_EPARSE;
+  if (!fj.canon.putc('\0'))
+    return ARCOS_ENOMEM;
+  fj.canon.len--;
+  return ARCOS_OK;
+}
+
+int parse(arcos_fastjson &fj, const char *text, size_t len, arcos_fj_record_t *out) {
+  int rc = start(fj, text, len, true);
+  if (rc != ARCOS_OK)
+    return rc;
   fj.id = fj.type = fj.source = fj.timestamp = fj.checksum = fj.data = fj.provenance = Val();
   for (size_t k = 0; k < fj.paths.size(); k++)
     fj.slots[k] = Val();
@@ -761,16 +717,11 @@ int parse(arcos_fastjson &fj, const char *text, size_t len, arcos_fj_record_t *o
   if (doc.get_object().get(root) != simdjson::SUCCESS)
     return ARCOS_EPARSE;
   bool ok = walk_record(fj, root);
-  if (fj.strs.oom || fj.canon.oom || fj.tmp.oom)
+  if (ok && fj.data.kind == ARCOS_FJ_ABSENT && !fj.canon.put("null", 4))
     return ARCOS_ENOMEM;
-  // Only whitespace may follow the object: simdjson answers "outside of the document".
-  if (!ok || doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
-    return ARCOS_EPARSE;
-  if (fj.data.kind == ARCOS_FJ_ABSENT && !fj.canon.put("null", 4))
-    return ARCOS_ENOMEM;
-  if (!fj.canon.putc('\0'))
-    return ARCOS_ENOMEM;
-  fj.canon.len--;
+  rc = finish(fj, doc, ok);
+  if (rc != ARCOS_OK)
+    return rc;
   fill_member(fj, fj.id, &out->id);
   fill_member(fj, fj.type, &out->type);
   fill_member(fj, fj.source, &out->source);
@@ -787,6 +738,94 @@ int parse(arcos_fastjson &fj, const char *text, size_t len, arcos_fj_record_t *o
     fj.vals[k] = fj.data.kind == ARCOS_FJ_OBJECT ? field_value(fj.slots[k]) : arcos_fieldval_t{};
   out->vals = fj.vals.data();
   out->nvals = fj.vals.size();
+  return ARCOS_OK;
+}
+
+// The members of one object named in names (the last of a repeated name counts);
+// the one at canon_member also gets its canonical text in fj.canon.
+bool walk_named(arcos_fastjson &fj, od::object root, const char *const *names, size_t nnames,
+                size_t canon_member, Val *vals) {
+  Walker w(fj);
+  for (auto field : root) {
+    od::field f;
+    if (std::move(field).get(f) != simdjson::SUCCESS)
+      return false;
+    const auto *k = reinterpret_cast<const unsigned char *>(f.key().raw());
+    const auto *kend = reinterpret_cast<const unsigned char *>(fj.input.p + fj.input.len);
+    size_t koff, klen;
+    if (!decode_string(k, kend, fj.strs, &koff, &klen))
+      return false;
+    size_t which = nnames;
+    for (size_t i = 0; i < nnames && which == nnames; i++)
+      if (key_is(fj.strs, koff, klen, names[i]))
+        which = i;
+    Val v;
+    Buf *out = nullptr;
+    if (which < nnames && which == canon_member) {
+      fj.canon.len = 0;
+      out = &fj.canon;
+    }
+    if (!w.value(f.value(), out, 0, 0, v))
+      return false;
+    if (which < nnames)
+      vals[which] = v;
+  }
+  return true;
+}
+
+int parse_object(arcos_fastjson &fj, const char *text, size_t len, const char *const *names,
+                 size_t nnames, size_t canon_member, arcos_fj_member_t *out, const char **canon,
+                 size_t *canon_len) {
+  Val vals[ARCOS_FJ_MAX_NAMES];
+  int rc = start(fj, text, len, true);
+  if (rc != ARCOS_OK)
+    return rc;
+  od::document doc;
+  od::object root;
+  if (fj.parser.iterate(fj.input.p, len, len + simdjson::SIMDJSON_PADDING).get(doc) !=
+          simdjson::SUCCESS ||
+      doc.get_object().get(root) != simdjson::SUCCESS)
+    return ARCOS_EPARSE;
+  bool ok = walk_named(fj, root, names, nnames, canon_member, vals);
+  if (ok && canon_member < nnames && vals[canon_member].kind == ARCOS_FJ_ABSENT)
+    fj.canon.len = 0;
+  rc = finish(fj, doc, ok);
+  if (rc != ARCOS_OK)
+    return rc;
+  for (size_t i = 0; i < nnames; i++)
+    fill_member(fj, vals[i], &out[i]);
+  *canon = fj.canon.p;
+  *canon_len = fj.canon.len;
+  return ARCOS_OK;
+}
+
+int canonical_value(arcos_fastjson &fj, const char *text, size_t len, uint8_t *kind,
+                    const char **canon, size_t *canon_len) {
+  int rc = start(fj, text, len, false);
+  if (rc != ARCOS_OK)
+    return rc;
+  od::document doc;
+  od::value v;
+  if (fj.parser.iterate(fj.input.p, len, len + simdjson::SIMDJSON_PADDING).get(doc) !=
+      simdjson::SUCCESS)
+    return ARCOS_EPARSE;
+  // A scalar document is not an od::value; only objects and arrays are walked here
+  // (the graph's property texts), scalars go to the caller's jansson path.
+  std::string_view tok;
+  if (doc.raw_json_token().get(tok) != simdjson::SUCCESS || tok.empty() ||
+      (tok[0] != '{' && tok[0] != '['))
+    return ARCOS_EPARSE;
+  if (doc.get_value().get(v) != simdjson::SUCCESS)
+    return ARCOS_EPARSE;
+  Walker w(fj);
+  Val info;
+  bool ok = w.value(v, &fj.canon, 0, 0, info);
+  rc = finish(fj, doc, ok);
+  if (rc != ARCOS_OK)
+    return rc;
+  *kind = info.kind;
+  *canon = fj.canon.p;
+  *canon_len = fj.canon.len;
   return ARCOS_OK;
 }
 
@@ -874,6 +913,53 @@ int arcos_fastjson_parse(arcos_fastjson_t *fj, const char *text, size_t len,
     // std::vector growth of the member stack is the only thing that throws.
     return ARCOS_ENOMEM;
   }
+}
+
+int arcos_fastjson_parse_object(arcos_fastjson_t *fj, const char *text, size_t len,
+                                const char *const *names, size_t nnames, size_t canon_member,
+                                arcos_fj_member_t *out, const char **canon, size_t *canon_len) {
+  if (nnames > ARCOS_FJ_MAX_NAMES)
+    return ARCOS_EINVALID;
+  for (size_t i = 0; i < nnames; i++)
+    out[i] = arcos_fj_member_t{};
+  *canon = "";
+  *canon_len = 0;
+  try {
+    return parse_object(*fj, text, len, names, nnames, canon_member, out, canon, canon_len);
+  } catch (...) {
+    return ARCOS_ENOMEM;
+  }
+}
+
+int arcos_fastjson_canonical(arcos_fastjson_t *fj, const char *text, size_t len, uint8_t *kind,
+                             const char **canon, size_t *canon_len) {
+  *kind = ARCOS_FJ_ABSENT;
+  *canon = "";
+  *canon_len = 0;
+  try {
+    return canonical_value(*fj, text, len, kind, canon, canon_len);
+  } catch (...) {
+    return ARCOS_ENOMEM;
+  }
+}
+
+bool arcos_fastjson_decode_string(const char *tok, size_t len, char *out, size_t *out_len) {
+  if (len < 2 || tok[0] != '"' || !arcos_py_valid(tok + 1, len - 1, ARCOS_PY_UTF8))
+    return false;
+  size_t i = 1; // the first unescaped quote must be the last byte
+  while (i < len && tok[i] != '"')
+    i += tok[i] == '\\' ? 2 : 1;
+  if (i != len - 1)
+    return false;
+  Buf b;
+  const auto *p = reinterpret_cast<const unsigned char *>(tok);
+  size_t off = 0, n = 0;
+  if (!decode_string(p + 1, p + len, b, &off, &n))
+    return false;
+  std::memcpy(out, b.p + off, n);
+  out[n] = '\0';
+  *out_len = n;
+  return true;
 }
 
 size_t arcos_fastjson_format_double(double d, char *out) {

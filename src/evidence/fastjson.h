@@ -77,6 +77,29 @@ int arcos_fastjson_set_fieldpaths(arcos_fastjson_t *fj, const arcos_fieldpaths_t
 int arcos_fastjson_parse(arcos_fastjson_t *fj, const char *text, size_t len,
                          arcos_fj_record_t *out);
 
+/* The graph's reader (SPEC §7: graphs as Python's json module writes them).
+ *
+ * arcos_fastjson_parse_object() reads one JSON object text as Python reads it and
+ * gives, for each of names[0..nnames) (at most ARCOS_FJ_MAX_NAMES), its top-level
+ * member (the last of a repeated name) in out[i], as arcos_fj_member_t above. The
+ * member names[canon_member] (none when canon_member >= nnames) also gets its
+ * canonical text (json.dumps(v, sort_keys=True)) in *canon ("" when absent). Returns
+ * ARCOS_OK, ARCOS_EPARSE (not JSON, not an object, or a text the reader declines, as
+ * arcos_fastjson_parse: the caller falls back to jansson) or ARCOS_ENOMEM. Strings,
+ * digits and canon are valid until the next call on fj. */
+#define ARCOS_FJ_MAX_NAMES 8
+int arcos_fastjson_parse_object(arcos_fastjson_t *fj, const char *text, size_t len,
+                                const char *const *names, size_t nnames, size_t canon_member,
+                                arcos_fj_member_t *out, const char **canon, size_t *canon_len);
+/* The canonical text of one JSON object or array text, and its kind; ARCOS_EPARSE for
+ * a scalar or a text the reader declines. */
+int arcos_fastjson_canonical(arcos_fastjson_t *fj, const char *text, size_t len, uint8_t *kind,
+                             const char **canon, size_t *canon_len);
+/* Decodes one JSON string token tok[0..len) (quotes included) into out (room for len
+ * bytes), NUL-terminated, as arcos_fj_member_t strings are; false when it is not
+ * exactly one valid string. */
+bool arcos_fastjson_decode_string(const char *tok, size_t len, char *out, size_t *out_len);
+
 /* Python repr() of a double through std::to_chars (the same text as
  * arcos_format_double); out has room for 32 bytes; returns the length. */
 size_t arcos_fastjson_format_double(double d, char *out);

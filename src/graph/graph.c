@@ -23,8 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arcos/evidence.h"
 #include "arcos/ring.h"
 #include "arcos/util.h"
+#include "core/pyjson.h"
+#include "evidence/fastjson.h"
 #include "graph/graph_internal.h"
 
 #define ID_MAX 256
@@ -201,19 +204,63 @@ void graph_build_id_hash(arcos_graph_t *g) {
 enum { F_ID, F_LABEL, F_TYPE, F_SOURCE, F_TARGET, F_COUNT };
 static const char *const field_names[F_COUNT] = {"id", "label", "type", "source_id", "target_id"};
 
+/* st: 1 a string of 1..256 bytes; 0 absent; -1 wrong type or length; -2 a string
+ * holding "\u0000" or a lone surrogate, which ids, labels and types may not (they are
+ * written through jansson in queries.jsonl and kept as C strings). */
+enum { ST_PLAIN = 1, ST_ABSENT = 0, ST_WRONG = -1, ST_UNWRITABLE = -2 };
+
 typedef struct {
   bool is_object;
-  int st[F_COUNT]; /* 1 a string of 1..256 bytes, 0 absent, -1 wrong type or length */
+  int st[F_COUNT];
   const char *s[F_COUNT];
   size_t n[F_COUNT];
-  int props;        /* 0 absent, null or {}; 1 a non-empty object; -1 not an object */
-  char *props_text; /* with props == 1 for nodes: compact JSON, sorted keys ("new") */
+  int props; /* 0 absent, null or {}; 1 a non-empty object; -1 not an object */
+  /* with props == 1 for nodes: the canonical text (Python's json.dumps(properties,
+   * sort_keys=True)), borrowed from the parser until its next element */
+  const char *props_text;
+  size_t props_len;
 } elem_t;
+
+/* The element parser of one input: the Python-exact reader (evidence/fastjson.h),
+ * and jansson for what it declines (to name the error, or a text it does not take). */
+typedef struct {
+  arcos_fastjson_t *fj;
+  arcos_buf_t props; /* canonical properties of the jansson path */
+  json_t *held;      /* the jansson tree the current element's strings point into */
+} parser_t;
+
+static const char *const elem_names[] = {"id",        "label",     "type",
+                                         "source_id", "target_id", "properties"};
+#define F_PROPS F_COUNT
+
+static int parser_init(parser_t *ps) {
+  memset(ps, 0, sizeof *ps);
+  ps->fj = arcos_fastjson_create();
+  return ps->fj != NULL ? ARCOS_OK : ARCOS_ENOMEM;
+}
+
+static void parser_free(parser_t *ps) {
+  arcos_fastjson_destroy(&ps->fj);
+  arcos_buf_free(&ps->props);
+  json_decref(ps->held);
+  ps->held = NULL;
+}
+
+/* Whether an id, label or type string can be kept: no NUL byte, no lone surrogate. */
+static bool plain_string(const char *s, size_t n) {
+  return memchr(s, '\0', n) == NULL && arcos_py_valid(s, n, ARCOS_PY_UTF8);
+}
+
+static int string_state(const char *s, size_t n) {
+  if (n == 0 || n > ID_MAX)
+    return ST_WRONG;
+  return plain_string(s, n) ? ST_PLAIN : ST_UNWRITABLE;
+}
 
 typedef int (*elem_fn)(arcos_graph_t *g, void *arg, elem_t *e, const char *key, size_t keylen,
                        uint64_t rel_line);
 
-static int elem_from_json(json_t *v, bool want_props_text, elem_t *e) {
+static int elem_from_json(json_t *v, bool want_props_text, elem_t *e, arcos_buf_t *scratch) {
   memset(e, 0, sizeof *e);
   e->is_object = json_is_object(v);
   if (!e->is_object)
@@ -228,7 +275,7 @@ static int elem_from_json(json_t *v, bool want_props_text, elem_t *e) {
     }
     e->s[k] = json_string_value(f);
     e->n[k] = json_string_length(f);
-    e->st[k] = (e->n[k] == 0 || e->n[k] > ID_MAX) ? -1 : 1;
+    e->st[k] = string_state(e->s[k], e->n[k]);
   }
   json_t *p = json_object_get(v, "properties");
   if (p == NULL || json_is_null(p) || (json_is_object(p) && json_object_size(p) == 0))
@@ -238,11 +285,72 @@ static int elem_from_json(json_t *v, bool want_props_text, elem_t *e) {
   else
     e->props = 1;
   if (e->props == 1 && want_props_text) {
-    e->props_text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-    if (e->props_text == NULL)
+    arcos_buf_reset(scratch);
+    if (arcos_canonical_append(scratch, p) != ARCOS_OK)
       return ARCOS_ENOMEM;
+    e->props_text = scratch->data;
+    e->props_len = scratch->len;
   }
   return ARCOS_OK;
+}
+
+/* The members the Python-exact reader found, as elem_t. */
+static void elem_from_members(const arcos_fj_member_t *m, const char *canon, size_t canon_len,
+                              elem_t *e) {
+  memset(e, 0, sizeof *e);
+  e->is_object = true;
+  for (int k = 0; k < F_COUNT; k++) {
+    if (m[k].kind == ARCOS_FJ_ABSENT)
+      continue;
+    if (m[k].kind != ARCOS_FJ_STRING) {
+      e->st[k] = ST_WRONG;
+      continue;
+    }
+    e->s[k] = m[k].s;
+    e->n[k] = m[k].len;
+    e->st[k] = string_state(m[k].s, m[k].len);
+  }
+  uint8_t pk = m[F_PROPS].kind;
+  if (pk == ARCOS_FJ_ABSENT || pk == ARCOS_FJ_NULL)
+    e->props = 0;
+  else if (pk != ARCOS_FJ_OBJECT)
+    e->props = -1;
+  else
+    e->props = canon_len == 2 && memcmp(canon, "{}", 2) == 0 ? 0 : 1;
+  if (e->props == 1 && canon_len > 0) {
+    e->props_text = canon;
+    e->props_len = canon_len;
+  }
+}
+
+/* One element's text s[0..n) into e, read as Python reads it (SPEC §7: graphs written
+ * by Python's json). ARCOS_EPARSE with err set when it is not JSON; jflags: jansson's
+ * decoding flags for the texts the reader declines (as before: a JSON Lines line must
+ * be an object or array to be JSON at all, an object member may be any value). */
+static int elem_parse(parser_t *ps, const char *s, size_t n, bool want_props, size_t jflags,
+                      elem_t *e, char *err, size_t errn) {
+  arcos_fj_member_t m[F_COUNT + 1];
+  const char *canon;
+  size_t canon_len;
+  json_decref(ps->held);
+  ps->held = NULL;
+  int rc = arcos_fastjson_parse_object(ps->fj, s, n, elem_names, F_COUNT + 1,
+                                       want_props ? F_PROPS : F_COUNT + 1, m, &canon, &canon_len);
+  if (rc == ARCOS_OK) {
+    elem_from_members(m, canon, canon_len, e);
+    return ARCOS_OK;
+  }
+  if (rc != ARCOS_EPARSE)
+    return rc;
+  /* Declined: not JSON (jansson names the error), a top level that is no object, or
+   * a text the reader does not take (nesting deeper than it goes). */
+  json_error_t je;
+  ps->held = json_loadb(s, n, jflags, &je);
+  if (ps->held == NULL) {
+    snprintf(err, errn, "not valid JSON: %s", je.text);
+    return ARCOS_EPARSE;
+  }
+  return elem_from_json(ps->held, want_props, e, &ps->props);
 }
 
 /* Fast path for the common flat line: an object whose values are printable-ASCII
@@ -348,8 +456,8 @@ static bool elem_fast(const char *s, size_t n, elem_t *e) {
  * file. Line numbers passed on are relative to the range start (newlines seen before
  * the line); *newlines receives the newlines in [start, end) so the caller can make
  * them absolute with an exclusive prefix sum. Bad lines become error records. */
-static int read_jsonl_share(arcos_graph_t *g, const char *path, int input, elem_fn fn, void *arg,
-                            uint64_t *newlines, arcos_detail_t *d) {
+static int read_jsonl_share(arcos_graph_t *g, parser_t *ps, const char *path, int input, elem_fn fn,
+                            void *arg, uint64_t *newlines, arcos_detail_t *d) {
   *newlines = 0;
   int fd = open(path, O_RDONLY);
   if (fd < 0)
@@ -401,18 +509,12 @@ static int read_jsonl_share(arcos_graph_t *g, const char *path, int input, elem_
         if (!blank && elem_fast(s, n, &e)) {
           rc = fn(g, arg, &e, NULL, 0, nl_seen);
         } else if (!blank) {
-          json_error_t je;
-          json_t *v = json_loadb(s, n, 0, &je);
-          if (v == NULL) {
-            char text[192];
-            snprintf(text, sizeof text, "not valid JSON: %s", je.text);
+          char text[192];
+          rc = elem_parse(ps, s, n, input == IN_NODES, 0, &e, text, sizeof text);
+          if (rc == ARCOS_EPARSE)
             rc = add_error(g, "parse", input, (int64_t)nl_seen, "", 0, text);
-          } else {
-            rc = elem_from_json(v, input == IN_NODES, &e);
-            rc = rc ? rc : fn(g, arg, &e, NULL, 0, nl_seen);
-            free(e.props_text);
-            json_decref(v);
-          }
+          else if (rc == ARCOS_OK)
+            rc = fn(g, arg, &e, NULL, 0, nl_seen);
         }
       }
       if (nl != NULL && buf_off + lend < end)
@@ -463,8 +565,8 @@ static size_t value_end(const char *s, size_t i, size_t n) {
  * duplicate key or one bad member is an error record, not a lost file; member k
  * (1-based) is handed on with rel_line k. A file that is no object at all is one
  * parse error record. */
-static int read_json_object(arcos_graph_t *g, const char *path, int input, elem_fn fn, void *arg,
-                            arcos_detail_t *d) {
+static int read_json_object(arcos_graph_t *g, parser_t *ps, const char *path, int input, elem_fn fn,
+                            void *arg, arcos_detail_t *d) {
   arcos_buf_t buf = {0};
   int rc = arcos_read_file(path, &buf);
   if (rc != ARCOS_OK) {
@@ -483,32 +585,26 @@ static int read_json_object(arcos_graph_t *g, const char *path, int input, elem_
     goto done;
   while (rc == ARCOS_OK && i < n) {
     member++;
-    size_t kend = value_end(s, i, n);
-    json_error_t je;
-    json_t *k = s[i] == '"' ? json_loadb(s + i, kend - i, JSON_DECODE_ANY, &je) : NULL;
+    size_t kend = value_end(s, i, n), klen = 0;
+    char *key = s[i] == '"' ? malloc(kend - i + 1) : NULL;
+    bool key_ok = key != NULL && arcos_fastjson_decode_string(s + i, kend - i, key, &klen);
     i = skip_ws(s, kend, n);
-    if (k == NULL || !json_is_string(k) || i >= n || s[i] != ':') {
-      json_decref(k);
+    if (!key_ok || i >= n || s[i] != ':') {
+      free(key);
       rc = add_error(g, "parse", input, (int64_t)member, "", 0,
                      "expected \"id\": value in the top-level object");
       break; /* the rest of the file cannot be framed */
     }
     i = skip_ws(s, i + 1, n);
     size_t vend = value_end(s, i, n);
-    json_t *v = json_loadb(s + i, vend - i, JSON_DECODE_ANY, &je);
-    if (v == NULL) {
-      char text[192];
-      snprintf(text, sizeof text, "not valid JSON: %s", je.text);
-      rc = add_error(g, "parse", input, (int64_t)member, json_string_value(k),
-                     json_string_length(k), text);
-    } else {
-      elem_t e;
-      rc = elem_from_json(v, input == IN_NODES, &e);
-      rc = rc ? rc : fn(g, arg, &e, json_string_value(k), json_string_length(k), member);
-      free(e.props_text);
-      json_decref(v);
-    }
-    json_decref(k);
+    elem_t e;
+    char text[192];
+    rc = elem_parse(ps, s + i, vend - i, input == IN_NODES, JSON_DECODE_ANY, &e, text, sizeof text);
+    if (rc == ARCOS_EPARSE)
+      rc = add_error(g, "parse", input, (int64_t)member, key, klen, text);
+    else if (rc == ARCOS_OK)
+      rc = fn(g, arg, &e, key, klen, member);
+    free(key);
     i = skip_ws(s, vend, n);
     if (i < n && s[i] == ',') {
       i = skip_ws(s, i + 1, n);
@@ -542,7 +638,9 @@ static int element_id(arcos_graph_t *g, collect_t *c, const elem_t *e, const cha
   *idn = e->n[F_ID];
   if (has < 0) {
     *rc = add_error(g, "invalid", c->input, line, key ? key : "", keylen,
-                    "\"id\" must be a non-empty string of at most 256 bytes");
+                    has == ST_UNWRITABLE
+                        ? "\"id\" must not hold \\u0000 or a lone surrogate"
+                        : "\"id\" must be a non-empty string of at most 256 bytes");
     return 0;
   }
   if (key != NULL) {
@@ -550,9 +648,10 @@ static int element_id(arcos_graph_t *g, collect_t *c, const elem_t *e, const cha
       *rc = add_error(g, "invalid", c->input, line, key, keylen, "\"id\" differs from its key");
       return 0;
     }
-    if (keylen == 0 || keylen > ID_MAX) {
+    if (string_state(key, keylen) != ST_PLAIN) {
       *rc = add_error(g, "invalid", c->input, line, key, keylen,
-                      "key must be a non-empty id of at most 256 bytes");
+                      "key must be a non-empty id of at most 256 bytes, without \\u0000 or a "
+                      "lone surrogate");
       return 0;
     }
     *id = key;
@@ -580,17 +679,18 @@ static int collect_node(arcos_graph_t *g, void *arg, elem_t *e, const char *key,
     return rc;
   if (e->st[F_LABEL] <= 0)
     return add_error(g, "invalid", c->input, line, id, idn,
-                     e->st[F_LABEL] == 0
-                         ? "missing field \"label\""
+                     e->st[F_LABEL] == ST_ABSENT ? "missing field \"label\""
+                     : e->st[F_LABEL] == ST_UNWRITABLE
+                         ? "\"label\" must not hold \\u0000 or a lone surrogate"
                          : "\"label\" must be a non-empty string of at most 256 bytes");
   if (e->props < 0)
     return add_error(g, "invalid", c->input, line, id, idn, "\"properties\" must be an object");
-  const char *pt = e->props == 1 && e->props_text != NULL ? e->props_text : "";
+  bool has_props = e->props == 1 && e->props_text != NULL;
   arcos_buf_t *b = &c->send[owner_rank(g, id, idn)];
   rc = put_u64(b, (uint64_t)line);
   rc = rc ? rc : put_str(b, id, idn);
   rc = rc ? rc : put_str(b, e->s[F_LABEL], e->n[F_LABEL]);
-  rc = rc ? rc : put_str(b, pt, strlen(pt));
+  rc = rc ? rc : put_str(b, has_props ? e->props_text : "", has_props ? e->props_len : 0);
   c->records++;
   return rc;
 }
@@ -611,8 +711,10 @@ static int collect_rel(arcos_graph_t *g, void *arg, elem_t *e, const char *key, 
     if (e->st[k] <= 0) {
       char text[128];
       snprintf(text, sizeof text,
-               e->st[k] == 0 ? "missing field \"%s\""
-                             : "\"%s\" must be a non-empty string of at most 256 bytes",
+               e->st[k] == ST_ABSENT ? "missing field \"%s\""
+               : e->st[k] == ST_UNWRITABLE
+                   ? "\"%s\" must not hold \\u0000 or a lone surrogate"
+                   : "\"%s\" must be a non-empty string of at most 256 bytes",
                field_names[k]);
       return add_error(g, "invalid", c->input, line, id, idn, text);
     }
@@ -635,11 +737,13 @@ static int read_input(arcos_graph_t *g, const char *path, int input, bool jsonl,
                       collect_t *c, arcos_detail_t *d) {
   size_t err0 = g->nerrs;
   uint64_t newlines = 0, base = 0;
-  int rc = ARCOS_OK;
-  if (jsonl)
-    rc = read_jsonl_share(g, path, input, fn, c, &newlines, d);
-  else if (g->rank == 0)
-    rc = read_json_object(g, path, input, fn, c, d);
+  parser_t ps;
+  int rc = parser_init(&ps);
+  if (rc == ARCOS_OK && jsonl)
+    rc = read_jsonl_share(g, &ps, path, input, fn, c, &newlines, d);
+  else if (rc == ARCOS_OK && g->rank == 0)
+    rc = read_json_object(g, &ps, path, input, fn, c, d);
+  parser_free(&ps);
   rc = agree(g->comm, rc);
   if (!jsonl || rc != ARCOS_OK)
     return rc;
@@ -862,9 +966,11 @@ static int build_vertices(arcos_graph_t *g, const arcos_buf_t *recv, char ***vla
     vl[n] = l;
     labels[nlab++] = l;
     if (ptn > 0) {
-      json_error_t je;
-      g->props[n] = json_loadb(pt, ptn, 0, &je);
-      g->props_bytes += ptn * 4;
+      g->props[n] = arcos_arena_strndup(g->arena, pt, ptn);
+      if (g->props[n] == NULL) {
+        rc = ARCOS_ENOMEM;
+        break;
+      }
     }
     n++;
   }
@@ -1355,9 +1461,7 @@ void arcos_graph_destroy(arcos_graph_t **gp) {
   if (gp == NULL || *gp == NULL)
     return;
   arcos_graph_t *g = *gp;
-  for (uint32_t v = 0; g->props != NULL && v < g->n; v++)
-    json_decref(g->props[v]);
-  free(g->props);
+  free(g->props); /* the texts live in the arena */
   free(g->ids);
   free(g->id_len);
   free(g->label);
@@ -1400,9 +1504,7 @@ uint32_t arcos_graph_local_count(const arcos_graph_t *g) { return g->n; }
 uint64_t arcos_graph_gid_base(const arcos_graph_t *g, int rank) { return g->gid_base[rank]; }
 const char *arcos_graph_local_id(const arcos_graph_t *g, uint32_t v) { return g->ids[v]; }
 int arcos_graph_local_label(const arcos_graph_t *g, uint32_t v) { return g->label[v]; }
-const json_t *arcos_graph_local_properties(const arcos_graph_t *g, uint32_t v) {
-  return g->props[v];
-}
+const char *arcos_graph_local_properties(const arcos_graph_t *g, uint32_t v) { return g->props[v]; }
 const uint32_t *arcos_graph_label_index(const arcos_graph_t *g, int l, uint32_t *count) {
   *count = (uint32_t)(g->label_off[l + 1] - g->label_off[l]);
   return g->label_vtx + g->label_off[l];
@@ -1429,9 +1531,9 @@ const arcos_graph_error_t *arcos_graph_errors(const arcos_graph_t *g, size_t *co
 
 size_t arcos_graph_memory_bytes(const arcos_graph_t *g) {
   return sizeof *g + arcos_arena_bytes(g->arena) +
-         (size_t)g->n * (sizeof(char *) + sizeof(uint32_t) * 2 + sizeof(int) + sizeof(json_t *) +
+         (size_t)g->n * (sizeof(char *) + sizeof(uint32_t) * 2 + sizeof(int) + sizeof(char *) +
                          2 * sizeof(uint64_t)) +
-         (size_t)(g->nout + g->nin) * (sizeof(uint64_t) + sizeof(uint32_t)) + g->props_bytes +
+         (size_t)(g->nout + g->nin) * (sizeof(uint64_t) + sizeof(uint32_t)) +
          g->nerrs * sizeof(arcos_graph_error_t) + (g->htab ? (g->hmask + 1) * 4 : 0);
 }
 

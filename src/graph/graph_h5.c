@@ -35,6 +35,7 @@
 #include "arcos/outfile.h"
 #include "arcos/ring.h"
 #include "arcos/util.h"
+#include "evidence/fastjson.h"
 #include "graph/graph_h5_internal.h"
 #include "graph/graph_internal.h"
 
@@ -396,13 +397,12 @@ int arcos_graph_convert(MPI_Comm comm, const char *dir, const arcos_graph_conver
   rc = es && ed && et ? ARCOS_OK : ARCOS_ENOMEM;
   for (uint32_t v = 0; rc == ARCOS_OK && v < g->n; v++) {
     uint64_t gid = g->gid_base[g->rank] + v;
-    char *pt = g->props[v] != NULL ? json_dumps(g->props[v], JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    const char *pt = g->props[v]; /* canonical text, Python's json.dumps(sort_keys=True) */
     uint32_t hdr[3] = {(uint32_t)g->label[v], g->id_len[v], pt ? (uint32_t)strlen(pt) : 0};
     rc = arcos_buf_append(&nb, &gid, 8);
     rc = rc ? rc : arcos_buf_append(&nb, hdr, sizeof hdr);
     rc = rc ? rc : arcos_buf_append(&nb, g->ids[v], hdr[1]);
     rc = rc ? rc : arcos_buf_append(&nb, pt ? pt : "", hdr[2]);
-    free(pt);
     for (uint64_t e = g->out_off[v]; rc == ARCOS_OK && e < g->out_off[v + 1]; e++) {
       es[e] = gid;
       ed[e] = g->out_nbr[e];
@@ -672,6 +672,22 @@ typedef struct {
   arcos_buf_t *send, recv;
 } ld_t;
 
+/* A node's stored properties text (compact JSON from earlier versions, canonical text
+ * since) as its canonical text, read as Python reads it. ARCOS_EINVALID: no object. */
+static int node_props(arcos_graph_t *g, arcos_fastjson_t *fj, uint32_t v, const char *pt,
+                      size_t n) {
+  uint8_t kind;
+  const char *canon;
+  size_t len;
+  int rc = arcos_fastjson_canonical(fj, pt, n, &kind, &canon, &len);
+  if (rc == ARCOS_ENOMEM)
+    return rc;
+  if (rc != ARCOS_OK || kind != ARCOS_FJ_OBJECT)
+    return ARCOS_EINVALID;
+  g->props[v] = arcos_arena_strndup(g->arena, canon, len);
+  return g->props[v] != NULL ? ARCOS_OK : ARCOS_ENOMEM;
+}
+
 /* Owner side of step 1: the `mine` node records received, sorted by id (the file's
  * order, rank by rank), become this rank's vertices. */
 static int owner_nodes(ld_t *L, uint64_t mine) {
@@ -679,12 +695,13 @@ static int owner_nodes(ld_t *L, uint64_t mine) {
   int rc = ARCOS_OK;
   g->ids = calloc(mine + 1, sizeof *g->ids);
   g->id_len = calloc(mine + 1, sizeof *g->id_len);
-  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers (json_t *)
+  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers (char *)
   g->props = calloc(mine + 1, sizeof *g->props);
+  arcos_fastjson_t *fj = arcos_fastjson_create();
   g->label = calloc(mine + 1, sizeof *g->label);
   g->out_off = calloc(mine + 2, sizeof *g->out_off);
   g->in_off = calloc(mine + 2, sizeof *g->in_off);
-  if (!g->ids || !g->id_len || !g->props || !g->label || !g->out_off || !g->in_off)
+  if (!g->ids || !g->id_len || !g->props || !g->label || !g->out_off || !g->in_off || !fj)
     rc = ARCOS_ENOMEM;
   const char *p = L->recv.data, *end = p + L->recv.len;
   uint32_t v = 0;
@@ -720,22 +737,17 @@ static int owner_nodes(ld_t *L, uint64_t mine) {
     }
     g->id_len[v] = hdr[1];
     g->label[v] = (int)hdr[0];
-    if (hdr[2] > 0) {
-      json_error_t je;
-      g->props[v] = json_loadb(pt, hdr[2], 0, &je);
-      if (!json_is_object(g->props[v])) {
-        json_decref(g->props[v]);
-        g->props[v] = NULL;
+    if (hdr[2] > 0 && (rc = node_props(g, fj, v, pt, hdr[2])) != ARCOS_OK) {
+      if (rc == ARCOS_EINVALID)
         rc = bad(L->d, L->path, "node \"%.*s\": its properties are not a JSON object",
                  (int)(hdr[1] > 80 ? 80 : hdr[1]), id);
-        break;
-      }
-      g->props_bytes += (size_t)hdr[2] * 4;
+      break;
     }
     g->out_off[v + 1] = g->out_off[v] + deg[0];
     g->in_off[v + 1] = g->in_off[v] + deg[1];
     v++;
   }
+  arcos_fastjson_destroy(&fj);
   g->n = v;
   if (rc == ARCOS_OK && v != mine)
     rc = ARCOS_EINTERNAL;

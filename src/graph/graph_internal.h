@@ -23,7 +23,7 @@ struct arcos_graph {
   char **ids; /* sorted byte-wise */
   uint32_t *id_len;
   int *label;         /* per vertex */
-  json_t **props;     /* per vertex, NULL when none */
+  char **props;       /* per vertex: canonical text (in the arena), NULL when none */
   uint64_t *gid_base; /* size + 1 */
 
   char **labels; /* global table, sorted */
@@ -43,7 +43,6 @@ struct arcos_graph {
 
   arcos_graph_error_t *errs;
   size_t nerrs, caperrs;
-  size_t props_bytes;
   uint32_t *htab; /* id -> local vertex + 1 (0: empty), open addressing; NULL: bisect */
   uint64_t hmask;
 };

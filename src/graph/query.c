@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arcos/evidence.h"
+#include "arcos/input.h"
 #include "arcos/util.h"
 #include "graph/graph_internal.h"
 
@@ -42,6 +43,38 @@ static void step_free(arcos_qstep_t *st) {
   free(st->rels);
   free(st->label);
   json_decref(st->properties);
+  for (size_t i = 0; i < 2 * st->nwant; i++)
+    free(st->want[i]);
+  free(st->want);
+}
+
+static char *canonical_text(const json_t *v) {
+  arcos_buf_t b = {0};
+  if (arcos_canonical_append(&b, v) != ARCOS_OK) {
+    arcos_buf_free(&b);
+    return NULL;
+  }
+  return b.data;
+}
+
+/* The required properties as the texts a node's canonical properties hold. */
+static int want_texts(arcos_qstep_t *st) {
+  size_t n = json_object_size(st->properties);
+  st->want = calloc(2 * n + 1, sizeof *st->want);
+  if (st->want == NULL)
+    return ARCOS_ENOMEM;
+  const char *k;
+  json_t *v;
+  json_object_foreach(st->properties, k, v) {
+    json_t *key = json_string(k);
+    char **w = st->want + 2 * st->nwant++;
+    w[0] = key != NULL ? canonical_text(key) : NULL;
+    w[1] = canonical_text(v);
+    json_decref(key);
+    if (w[0] == NULL || w[1] == NULL)
+      return ARCOS_ENOMEM;
+  }
+  return ARCOS_OK;
 }
 
 static void query_free(arcos_query_t *q) {
@@ -135,8 +168,11 @@ static int parse_step(json_t *p, const char *where, const arcos_query_t *q, arco
   if (v != NULL) {
     if (!json_is_object(v))
       return QERR("query %zu (%s): %s \"properties\" must be an object", pos, qid, where);
-    if (json_object_size(v) > 0)
+    if (json_object_size(v) > 0) {
       st->properties = json_deep_copy(v);
+      if (st->properties == NULL || want_texts(st) != ARCOS_OK)
+        return QERR("query %zu (%s): out of memory", pos, qid);
+    }
   }
   static const char *const dk[] = {"min_depth", "max_depth"};
   for (int k = 0; k < 2; k++) {
@@ -606,21 +642,37 @@ static void mem_add(exec_t *x, size_t bytes) {
 static inline bool bit_get(const uint64_t *w, uint64_t i) { return (w[i >> 6] >> (i & 63)) & 1; }
 static inline void bit_set(uint64_t *w, uint64_t i) { w[i >> 6] |= (uint64_t)1 << (i & 63); }
 
+/* Whether the canonical object text props has member key (a JSON string literal) with
+ * value text val: equal values have equal canonical texts (keys sorted, one number
+ * layout), so a text comparison is the value comparison. */
+static bool has_member(const char *props, const char *key, const char *val) {
+  size_t n = strlen(props), klen = strlen(key), vlen = strlen(val), i = 1;
+  bool cut;
+  while (i < n && props[i] == '"') {
+    size_t kend = arcos_json_value_end(props, i, n, &cut);
+    bool hit = kend - i == klen && memcmp(props + i, key, klen) == 0;
+    i = kend + 2; /* ": " */
+    if (i >= n)
+      return false;
+    size_t vend = arcos_json_value_end(props, i, n, &cut);
+    if (hit)
+      return vend - i == vlen && memcmp(props + i, val, vlen) == 0;
+    i = vend + 2; /* ", " */
+  }
+  return false;
+}
+
 static bool matches(const arcos_graph_t *g, const arcos_qstep_t *q, int label, uint32_t v) {
   if (q->label != NULL && arcos_graph_local_label(g, v) != label)
     return false;
   if (q->properties == NULL)
     return true;
-  const json_t *props = arcos_graph_local_properties(g, v);
+  const char *props = arcos_graph_local_properties(g, v);
   if (props == NULL)
     return false;
-  const char *k;
-  json_t *want;
-  json_object_foreach(q->properties, k, want) {
-    json_t *have = json_object_get(props, k);
-    if (have == NULL || !json_equal(have, want))
+  for (size_t k = 0; k < q->nwant; k++)
+    if (!has_member(props, q->want[2 * k], q->want[2 * k + 1]))
       return false;
-  }
   return true;
 }
 
@@ -1023,8 +1075,8 @@ static int pack_node(const arcos_graph_t *g, const arcos_query_t *q, const arcos
   int32_t label = arcos_graph_local_label(g, v);
   arcos_buf_reset(tmp);
   if (q->return_properties && listed) {
-    const json_t *props = arcos_graph_local_properties(g, v);
-    if (props != NULL ? arcos_canonical_append(tmp, props) : arcos_buf_append(tmp, "{}", 2))
+    const char *props = arcos_graph_local_properties(g, v);
+    if (arcos_buf_append(tmp, props != NULL ? props : "{}", props != NULL ? strlen(props) : 2))
       return ARCOS_ENOMEM;
   }
   uint32_t plen = (uint32_t)tmp->len;

@@ -29,7 +29,7 @@ void arcos_line_result(arcos_buf_t *b, const job_t *job, const item_t *it) {
                                      "signal"};
   arcos_buf_putc(b, '{');
   arcos_jsonw_key(b, true, "id");
-  arcos_jsonw_str(b, it->id, it->id_len);
+  arcos_jsonw_value(b, it->id, it->id_len);
   arcos_buf_printf(b, ",\"score\":%u,\"components\":{", it->score);
   for (int c = 0; c < 5; c++)
     arcos_buf_printf(b, "%s\"%s\":%u", c ? "," : "", comp[c], it->comp[c]);
@@ -83,7 +83,7 @@ void arcos_line_dup(arcos_buf_t *b, const job_t *job, const item_t *it) {
                           : job->plan.inputs[it->first_input].display;
   arcos_buf_putc(b, '{');
   arcos_jsonw_key(b, true, "id");
-  arcos_jsonw_str(b, it->id, it->id_len);
+  arcos_jsonw_value(b, it->id, it->id_len);
   arcos_jsonw_key(b, false, "input");
   arcos_jsonw_str(b, in, strlen(in));
   arcos_buf_printf(b, ",\"line\":%llu", (unsigned long long)it->line);

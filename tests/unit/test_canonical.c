@@ -222,8 +222,8 @@ static void test_api_edges(void) {
 
   /* Malformed UTF-8 can only come from a hand-built tree; it is refused and nothing
    * of the failed value is left in the buffer. */
-  static const char *bad[] = {
-      "\xff", "a\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe0\x80\xaf", "\x80"};
+  static const char *bad[] = {"\xff",         "a\xc3", "\xc0\xaf", "\xf4\x90\x80\x80",
+                              "\xe0\x80\xaf", "\x80",  "\xed\xa0"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     arcos_buf_reset(&out);
     arcos_buf_append(&out, "x", 1);
@@ -233,6 +233,12 @@ static void test_api_edges(void) {
     CHECK_STR_EQ(out.data, "x");
     json_decref(arr);
   }
+  /* A lone surrogate in the readers' 3-byte form is written as Python writes it. */
+  arcos_buf_reset(&out);
+  json_t *lone = json_stringn_nocheck("a\xed\xb3\xbf", 4);
+  CHECK_INT_EQ(arcos_canonical_append(&out, lone), ARCOS_OK);
+  CHECK_STR_EQ(out.data, "\"a\\udcff\"");
+  json_decref(lone);
   arcos_buf_free(&out);
 }
 

@@ -2,6 +2,8 @@
  * canonical fixtures of tests/data/canonical/ (made by Python), the records Python
  * writes and jansson cannot read (python_cases.tsv, SPEC §1), its float formatting
  * against the C one, the rules' field values, and the texts it hands to jansson. */
+#include <float.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,224 @@
 #include "arcos/util.h"
 #include "check.h"
 #include "evidence/fastjson.h"
+
+/* Shortest round-trip decimal digits of a positive finite double.
+ *
+ * For precision p = 1..17 significant digits, glibc's "%.*e" gives the decimal
+ * nearest to x (correctly rounded, ties to even); if strtod() reads it back as x, no
+ * shorter decimal does (see below) and these are the digits Python's repr() prints.
+ *
+ * When x's significand is not a power of two, the set of decimals that read back as x
+ * is an interval centred on x, so whether the nearest p-digit decimal reads back is
+ * monotone in p: binary search finds the smallest p in about 4 probes. At a binade
+ * boundary (significand a power of two) the interval below x is half as wide as the
+ * one above, so the nearest p-digit decimal may fall outside while its neighbour on
+ * the other side, farther away, is inside: repr() then prints that neighbour. That
+ * case walks p upwards and also tries the neighbour. */
+typedef struct {
+  char digits[24]; /* significant digits, no dot, NUL-terminated */
+  int ndigits;
+  int exp10; /* decimal exponent of the first digit */
+} decimal_t;
+
+/* Parses glibc "%.*e" output ("d.ddde+XX" or "de-XX") of a positive number. Only
+ * digits are kept, so a locale's decimal comma does no harm (printf and strtod use
+ * the same locale, so the round-trip tests hold in any locale). */
+static void parse_e(const char *buf, decimal_t *dec) {
+  int n = 0;
+  const char *p = buf;
+  for (; *p != 'e'; p++)
+    if (*p >= '0' && *p <= '9')
+      dec->digits[n++] = *p;
+  dec->digits[n] = '\0';
+  dec->ndigits = n;
+  dec->exp10 = (int)strtol(p + 1, NULL, 10);
+}
+
+static bool round_trips(double x, int p, char *buf, size_t size) {
+  snprintf(buf, size, "%.*e", p - 1, x);
+  return strtod(buf, NULL) == x;
+}
+
+/* At a binade boundary: does the p-digit neighbour of the nearest decimal (buf), on the
+ * other side of x, read back as x? If so, it goes into dec. */
+static bool neighbour_round_trips(double x, const char *buf, int p, decimal_t *dec) {
+  decimal_t near;
+  parse_e(buf, &near);
+  uint64_t m = strtoull(near.digits, NULL, 10);
+  int e = near.exp10;
+  uint64_t top = 1;
+  for (int i = 1; i < p; i++)
+    top *= 10; /* 10^(p-1): the smallest p-digit significand */
+  if (strtod(buf, NULL) < x) {
+    m++;
+    if (m == top * 10) { /* 9.99e5 + 1 ulp = 1.00e6 */
+      m = top;
+      e++;
+    }
+  } else {
+    m--;
+    if (m < top) { /* 1.00e6 - 1 ulp = 9.99e5 */
+      m = top * 10 - 1;
+      e--;
+    }
+  }
+  char cand[48];
+  snprintf(cand, sizeof cand, "%" PRIu64 "e%d", m, e - (p - 1));
+  if (strtod(cand, NULL) != x)
+    return false;
+  dec->ndigits = snprintf(dec->digits, sizeof dec->digits, "%" PRIu64, m);
+  dec->exp10 = e;
+  return true;
+}
+
+/* Fast path for values with few digits (87.25, 12.5, 0.001), which the printf and
+ * strtod probes would take about 2 us to find. For k = 0, 1, ... fractional digits,
+ * the integer D nearest to x * 10^k is a candidate; with D < 2^50 and k <= 22 both D
+ * and 10^k are exact doubles, so D / 10^k is the correctly rounded value of the
+ * decimal D * 10^-k, which is exactly what strtod returns: the test is exact. The
+ * computed product may be off by one from the true nearest integer, so D - 1 and
+ * D + 1 are tried too. Valid only off binade boundaries (symmetric interval: if any
+ * k-digit decimal reads back as x, the nearest one does); if several candidates read
+ * back, the tie is left to the slow path.
+ *
+ * Returns true with dec filled, or false with *min_p set to a precision that the
+ * answer is known to reach: every decimal with fewer fractional digits than the
+ * last k tried failed, and those have at most that many significant digits. */
+static bool shortest_digits_fast(double x, decimal_t *dec, int *min_p) {
+  static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  *min_p = 1;
+  for (int k = 0; k < (int)(sizeof pow10 / sizeof pow10[0]); k++) {
+    double y = x * pow10[k];
+    if (y >= 0x1p50)
+      return false;
+    double nearest = floor(y + 0.5);
+    int hits = 0;
+    double found = 0;
+    for (int delta = -1; delta <= 1; delta++) {
+      double c = nearest + delta; /* exact: |nearest| < 2^50 */
+      if (c >= 1 && c / pow10[k] == x) {
+        hits++;
+        found = c;
+      }
+    }
+    if (hits > 1)
+      return false;
+    if (hits == 1) {
+      dec->ndigits = snprintf(dec->digits, sizeof dec->digits, "%" PRIu64, (uint64_t)found);
+      dec->exp10 = dec->ndigits - 1 - k;
+      return true;
+    }
+    /* Decimals with k fractional digits, which all failed, have at least as many
+     * significant digits as floor(y) has. */
+    int digits = 0;
+    while (digits < 16 && y >= pow10[digits])
+      digits++;
+    if (digits > *min_p)
+      *min_p = digits;
+  }
+  return false;
+}
+
+static void shortest_digits(double x, decimal_t *dec) {
+  char buf[48];
+  int mant_exp, lo = 1;
+  double frac = frexp(x, &mant_exp);
+  if (frac != 0.5) {
+    if (shortest_digits_fast(x, dec, &lo))
+      return;
+  } else if (x >= DBL_MIN) {
+    for (int p = 1; p < 17; p++) {
+      if (round_trips(x, p, buf, sizeof buf)) {
+        parse_e(buf, dec);
+        return;
+      }
+      if (neighbour_round_trips(x, buf, p, dec))
+        return;
+    }
+    round_trips(x, 17, buf, sizeof buf);
+    parse_e(buf, dec);
+    return;
+  }
+  /* Smallest p in [lo, 17] whose nearest decimal reads back; 17 always does. */
+  int hi = 17, best_p = 0;
+  char best[48];
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (round_trips(x, mid, buf, sizeof buf)) {
+      hi = mid;
+      best_p = mid;
+      memcpy(best, buf, sizeof best);
+    } else {
+      lo = mid + 1;
+    }
+  }
+  if (best_p != lo) {
+    round_trips(x, lo, buf, sizeof buf);
+    memcpy(best, buf, sizeof best);
+  }
+  parse_e(best, dec);
+}
+
+/* The printf/strtod search that canonical.c used before it shared the reader's
+ * std::to_chars layout: an independent oracle for it. */
+static size_t oracle_format_double(double d, char *out) {
+  if (isnan(d))
+    return (size_t)sprintf(out, "NaN");
+  if (isinf(d))
+    return (size_t)sprintf(out, "%s", d < 0 ? "-Infinity" : "Infinity");
+  char *w = out;
+  if (signbit(d)) {
+    *w++ = '-';
+    d = -d;
+  }
+  if (d == 0.0) {
+    memcpy(w, "0.0", 4);
+    return (size_t)(w - out) + 3;
+  }
+  decimal_t dec;
+  shortest_digits(d, &dec);
+  while (dec.ndigits > 1 && dec.digits[dec.ndigits - 1] == '0')
+    dec.ndigits--;
+  const char *dg = dec.digits;
+  int nd = dec.ndigits, e = dec.exp10;
+  if (e < -4 || e >= 16) {
+    *w++ = dg[0];
+    if (nd > 1) {
+      *w++ = '.';
+      memcpy(w, dg + 1, (size_t)nd - 1);
+      w += nd - 1;
+    }
+    w += sprintf(w, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
+  } else if (e >= 0) {
+    int int_digits = e + 1;
+    if (nd <= int_digits) {
+      memcpy(w, dg, (size_t)nd);
+      w += nd;
+      for (int i = nd; i < int_digits; i++)
+        *w++ = '0';
+      *w++ = '.';
+      *w++ = '0';
+    } else {
+      memcpy(w, dg, (size_t)int_digits);
+      w += int_digits;
+      *w++ = '.';
+      memcpy(w, dg + int_digits, (size_t)(nd - int_digits));
+      w += nd - int_digits;
+    }
+  } else {
+    *w++ = '0';
+    *w++ = '.';
+    for (int i = 0; i < -e - 1; i++)
+      *w++ = '0';
+    memcpy(w, dg, (size_t)nd);
+    w += nd;
+  }
+  *w = '\0';
+  return (size_t)(w - out);
+}
 
 static const char *data_dir(void) {
   const char *d = getenv("ARCOS_TEST_DATA");
@@ -110,8 +330,8 @@ static void test_fixtures(void) {
   arcos_buf_free(&r.rec);
 }
 
-/* std::to_chars against the printf/strtod search of canonical.c, on random bit
- * patterns (every exponent) and on short decimals. */
+/* std::to_chars (the layout both canonical writers share) against the printf/strtod
+ * search above, on random bit patterns (every exponent) and on short decimals. */
 static void test_format_double(void) {
   uint64_t s = 0x9e3779b97f4a7c15u;
   size_t bad = 0;
@@ -126,7 +346,7 @@ static void test_format_double(void) {
       d = (double)((int64_t)(s % 2000001u) - 1000000) / pow(10, (double)((s >> 58) % 12));
     }
     char a[40], b[40];
-    size_t na = arcos_format_double(d, a), nb = arcos_fastjson_format_double(d, b);
+    size_t na = oracle_format_double(d, a), nb = arcos_format_double(d, b);
     if ((na != nb || memcmp(a, b, na) != 0) && bad++ < 5)
       fprintf(stderr, "format mismatch: %s vs %s\n", a, b);
   }

@@ -36,6 +36,18 @@ int main(void) {
                   4);
   CHECK_STR_EQ(b.data, "\"a\\ufffdb\\ufffd\"");
   arcos_buf_reset(&b);
+  /* Raw text: a surrogate's 3-byte form is not UTF-8 (U+FFFD per byte, as for bytes
+   * Python's json.loads refuses). A decoded value holds a lone surrogate in that form
+   * and is written as Python's json.dumps writes it. */
+  arcos_jsonw_str(&b, "x\xed\xb3\xbf", 4);
+  CHECK_STR_EQ(b.data, "\"x\\ufffd\\ufffd\\ufffd\"");
+  arcos_buf_reset(&b);
+  arcos_jsonw_value(&b, "src/legacy_\xed\xb3\xbf.py", 17);
+  CHECK_STR_EQ(b.data, "\"src/legacy_\\udcff.py\"");
+  arcos_buf_reset(&b);
+  arcos_jsonw_value(&b, "\xed\xa0\x80\xed\xb3 \xc3\xa9\x7f", 9);
+  CHECK_STR_EQ(b.data, "\"\\ud800\\ufffd\\ufffd \\u00e9\\u007f\"");
+  arcos_buf_reset(&b);
   arcos_jsonw_base64(&b,
                      "a\xff"
                      "b\xc3",
