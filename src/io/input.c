@@ -214,6 +214,8 @@ static int plan_parts(arcos_plan_t *plan, const arcos_cut_t *cut) {
       arcos_partition_t *g = realloc(plan->parts, cap * sizeof *g);
       if (g == NULL)
         return ARCOS_ENOMEM;
+      /* zeroed, padding included: the plan goes to the checkpoint file byte for byte */
+      memset(g + plan->nparts, 0, (cap - plan->nparts) * sizeof *g);
       plan->parts = g;
     }
     r->plan(in, cut, &plan->parts[plan->nparts]);
