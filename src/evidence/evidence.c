@@ -698,8 +698,7 @@ static int vals_from_canonical(arcos_evidence_ctx_t *ctx, const char *data, size
 
 /* Fields path: the values arcos_ev_from_fields found (stored, or read from the stored
  * canonical text). */
-static int signal_from_fields(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
-                              int *signal) {
+static int signal_from_fields(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec, int *signal) {
   *signal = ctx->scoring.signal_neutral;
   if (!arcos_rules_has_type(ctx->rules, rec->type, rec->type_len))
     return ARCOS_OK;
