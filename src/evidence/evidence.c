@@ -696,18 +696,12 @@ static bool values_from_store(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t
 
 static int vals_from_canonical(arcos_evidence_ctx_t *ctx, const char *data, size_t len);
 
-/* Fields path: the stored values when they cover our paths; otherwise the rules' values
- * are read from the stored canonical text of `data` (as the text path reads them). */
-static int signal_from_fields(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec,
-                              const arcos_ev_fields_t *f, int *signal) {
+/* Fields path: the values arcos_ev_from_fields found (stored, or read from the stored
+ * canonical text). */
+static int signal_from_fields(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec, int *signal) {
   *signal = ctx->scoring.signal_neutral;
   if (!arcos_rules_has_type(ctx->rules, rec->type, rec->type_len))
     return ARCOS_OK;
-  if (!values_from_store(ctx, f)) {
-    int rc = vals_from_canonical(ctx, f->data, f->data_len);
-    if (rc != ARCOS_OK)
-      return rc;
-  }
   *signal = signal_points(ctx, rec, ctx->vals);
   return ARCOS_OK;
 }
@@ -744,7 +738,7 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
       return rc;
     const arcos_ev_fields_t *f = ctx->fields;
     int signal = 0;
-    rc = signal_from_fields(ctx, rec, f, &signal);
+    rc = signal_from_fields(ctx, rec, &signal);
     if (rc != ARCOS_OK)
       return rc;
     components(ctx, rec, f, verified, signal);
@@ -885,7 +879,13 @@ int arcos_ev_from_fields(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t *f,
   rec->timestamp = f->timestamp_valid ? f->timestamp : 0;
   rec->checksum_present = f->checksum_present;
   ctx->fields = f;
-  return ctx->npaths != 0 ? vals_from_canonical(ctx, f->data, f->data_len) : ARCOS_OK;
+  /* The stored values when they cover our paths (a row converted under the same rules
+   * or a superset); otherwise the stored canonical text is read for them, as the text
+   * path reads them. Reading the text for every row cost 43 % of a run's instructions
+   * over an archive (docs/performance.md). */
+  if (ctx->npaths == 0 || values_from_store(ctx, f))
+    return ARCOS_OK;
+  return vals_from_canonical(ctx, f->data, f->data_len);
 }
 
 int arcos_ev_score(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {

@@ -1266,57 +1266,77 @@ static void r_unshuffle(unsigned char *dst, const unsigned char *src, size_t n, 
       dst[i * es + b] = src[b * n + i];
 }
 
-/* Elements [off, off + count) of a fast dataset: each chunk they touch is read as
- * stored (H5Dread_chunk), inflated into the slot's reused buffer (zchunk.c, with its
- * Adler-32 checked) and copied out; the last chunk stays for the next call, which
- * usually starts inside it. ARCOS_OK, ARCOS_EIO (corrupt), ARCOS_ENOMEM, or 1: a
- * chunk is not stored (fill values), read this through H5Dread. */
+/* Chunk c of a fast dataset, read as stored (H5Dread_chunk) and inflated (zchunk.c,
+ * with its Adler-32 checked) into `to`, which holds a whole chunk; unshuffled through
+ * the handle's scratch buffer when shuffled. ARCOS_OK, ARCOS_EIO (corrupt),
+ * ARCOS_ENOMEM, or 1: the chunk is not stored (fill values). */
+static int r_decode_chunk(arcos_h5r_t *h, int slot, uint64_t c, unsigned char *to) {
+  __typeof__(h->dset[0]) *s = &h->dset[slot];
+  size_t bytes = (size_t)s->chunk * s->esize;
+  hsize_t coff = (hsize_t)(c * s->chunk), csize = 0;
+  uint32_t mask = 0;
+  if (H5Dget_chunk_storage_size(s->id, &coff, &csize) < 0 || csize == 0)
+    return 1;
+  if (csize > h->zcap) {
+    unsigned char *z = realloc(h->zbuf, (size_t)csize);
+    if (z == NULL)
+      return ARCOS_ENOMEM;
+    h->zbuf = z;
+    h->zcap = (size_t)csize;
+  }
+  if (H5Dread_chunk(s->id, H5P_DEFAULT, &coff, &mask, h->zbuf) < 0)
+    return ARCOS_EIO;
+  /* Filter k skipped for this chunk: bit k of the mask (shuffle 0, deflate last). */
+  unsigned dbit = s->shuffle ? 2u : 1u;
+  bool unshuffle = s->shuffle && !(mask & 1u) && s->esize > 1;
+  if (unshuffle && bytes > h->scap) {
+    unsigned char *t = realloc(h->sbuf, bytes);
+    if (t == NULL)
+      return ARCOS_ENOMEM;
+    h->sbuf = t;
+    h->scap = bytes;
+  }
+  unsigned char *out = unshuffle ? h->sbuf : to;
+  if (mask & dbit) { /* not deflated: stored as is */
+    if (csize != bytes)
+      return ARCOS_EIO;
+    memcpy(out, h->zbuf, bytes);
+  } else if (arcos_zchunk_inflate(h->zbuf, (size_t)csize, out, bytes) != 0) {
+    return ARCOS_EIO;
+  }
+  if (unshuffle)
+    r_unshuffle(to, h->sbuf, (size_t)s->chunk, s->esize);
+  return ARCOS_OK;
+}
+
+/* Elements [off, off + count) of a fast dataset. A chunk the range covers whole is
+ * inflated straight into buf; a chunk it covers in part goes through the slot's reused
+ * buffer, which keeps it for the next call (which usually starts inside it). Copying
+ * every chunk out of that buffer moved each byte of an archive run's columns twice:
+ * the largest memcpy of the run (docs/performance.md). ARCOS_OK, ARCOS_EIO (corrupt),
+ * ARCOS_ENOMEM, or 1: a chunk is not stored (fill values), read this through H5Dread. */
 static int r_read_chunks(arcos_h5r_t *h, int slot, uint64_t off, uint64_t count,
                          unsigned char *buf) {
   __typeof__(h->dset[0]) *s = &h->dset[slot];
   size_t bytes = (size_t)s->chunk * s->esize;
-  if (s->cbuf == NULL && (s->cbuf = malloc(bytes)) == NULL)
-    return ARCOS_ENOMEM;
   for (uint64_t c = off / s->chunk; c <= (off + count - 1) / s->chunk; c++) {
-    if (s->cidx != (int64_t)c) {
-      hsize_t coff = (hsize_t)(c * s->chunk), csize = 0;
-      uint32_t mask = 0;
-      if (H5Dget_chunk_storage_size(s->id, &coff, &csize) < 0 || csize == 0)
-        return 1;
-      if (csize > h->zcap) {
-        unsigned char *z = realloc(h->zbuf, (size_t)csize);
-        if (z == NULL)
-          return ARCOS_ENOMEM;
-        h->zbuf = z;
-        h->zcap = (size_t)csize;
-      }
-      s->cidx = -1;
-      if (H5Dread_chunk(s->id, H5P_DEFAULT, &coff, &mask, h->zbuf) < 0)
-        return ARCOS_EIO;
-      /* Filter k skipped for this chunk: bit k of the mask (shuffle 0, deflate last). */
-      unsigned dbit = s->shuffle ? 2u : 1u;
-      bool unshuffle = s->shuffle && !(mask & 1u) && s->esize > 1;
-      if (unshuffle && bytes > h->scap) {
-        unsigned char *t = realloc(h->sbuf, bytes);
-        if (t == NULL)
-          return ARCOS_ENOMEM;
-        h->sbuf = t;
-        h->scap = bytes;
-      }
-      unsigned char *to = unshuffle ? h->sbuf : s->cbuf;
-      if (mask & dbit) { /* not deflated: stored as is */
-        if (csize != bytes)
-          return ARCOS_EIO;
-        memcpy(to, h->zbuf, bytes);
-      } else if (arcos_zchunk_inflate(h->zbuf, (size_t)csize, to, bytes) != 0) {
-        return ARCOS_EIO;
-      }
-      if (unshuffle)
-        r_unshuffle(s->cbuf, h->sbuf, (size_t)s->chunk, s->esize);
-      s->cidx = (int64_t)c;
-    }
     uint64_t lo = c * s->chunk > off ? c * s->chunk : off;
     uint64_t hi = (c + 1) * s->chunk < off + count ? (c + 1) * s->chunk : off + count;
+    if (s->cidx != (int64_t)c && lo == c * s->chunk && hi - lo == s->chunk) {
+      int rc = r_decode_chunk(h, slot, c, buf + (lo - off) * s->esize);
+      if (rc != ARCOS_OK)
+        return rc;
+      continue;
+    }
+    if (s->cidx != (int64_t)c) {
+      if (s->cbuf == NULL && (s->cbuf = malloc(bytes)) == NULL)
+        return ARCOS_ENOMEM;
+      s->cidx = -1;
+      int rc = r_decode_chunk(h, slot, c, s->cbuf);
+      if (rc != ARCOS_OK)
+        return rc;
+      s->cidx = (int64_t)c;
+    }
     memcpy(buf + (lo - off) * s->esize, s->cbuf + (lo - c * s->chunk) * s->esize,
            (size_t)(hi - lo) * s->esize);
   }
