@@ -29,12 +29,13 @@ int arcos_cmd_run(int argc, char **argv) {
   int rc = arcos_config_parse_run(&cfg, argc, argv, &help, &d);
   if (help) {
     if (rank == 0) {
-      printf("usage: arcos-scale run [INPUT...] [--config job.json] [--output DIR] [options]\n"
-             "       mpirun -np N arcos-scale run INPUT...\n\n"
-             "INPUT: .jsonl/.ndjson files (optionally .gz); .json arrays, {\"evidence_items\": "
-             "[...]} objects,\n       CIV-ARCOS REST list bodies {\"count\": N, \"evidence\": [...]} "
-             "and evidence stores\n       (nodes.json); HDF5 archives made by convert; "
-             "directories of them; - for standard input.\n\n");
+      printf(
+          "usage: arcos-scale run [INPUT...] [--config job.json] [--output DIR] [options]\n"
+          "       mpirun -np N arcos-scale run INPUT...\n\n"
+          "INPUT: .jsonl/.ndjson files (optionally .gz); .json arrays, {\"evidence_items\": "
+          "[...]} objects,\n       CIV-ARCOS REST list bodies {\"count\": N, \"evidence\": [...]} "
+          "and evidence stores\n       (nodes.json); HDF5 archives made by convert; "
+          "directories of them; - for standard input.\n\n");
       arcos_config_print_help(stdout);
       /* Not in the option table: docs/gen-options.sh reads the table's lines only. */
       printf("  %-30s %s\n", "-h, --help", "this text");

@@ -66,8 +66,8 @@ struct arcos_job {
 
   /* --previous: the earlier runs' ids (run/previous.h), or NULL */
   struct arcos_previous *prev;
-  uint64_t memo_pend_max;    /* bytes of records waiting for a memo round; 0 = the default */
-  totals_t totals;           /* set by arcos_outputs_write */
+  uint64_t memo_pend_max; /* bytes of records waiting for a memo round; 0 = the default */
+  totals_t totals;        /* set by arcos_outputs_write */
 };
 
 /* Run a step only while every step before it succeeded (rc is the running result). */
