@@ -23,6 +23,11 @@ int arcos_buf_terminate(arcos_buf_t *b);
 void arcos_buf_reset(arcos_buf_t *b); /* len = 0, memory kept */
 void arcos_buf_free(arcos_buf_t *b);
 
+/* A growable array: room for element n in *(T **)pp of capacity *cap elements of elem
+ * bytes (elem > 0), doubling from `first`. ARCOS_ENOMEM (the array unchanged) when it
+ * cannot. */
+int arcos_array_grow(void *pp, size_t *cap, size_t n, size_t elem, size_t first);
+
 /* Bump allocator: blocks of at least 1 MiB, freed all at once. */
 typedef struct arcos_arena arcos_arena_t;
 arcos_arena_t *arcos_arena_create(void);

@@ -78,6 +78,25 @@ void arcos_buf_free(arcos_buf_t *b) {
   b->len = b->cap = 0;
 }
 
+int arcos_array_grow(void *pp, size_t *cap, size_t n, size_t elem, size_t first) {
+  void **p = pp;
+  if (n < *cap)
+    return ARCOS_OK;
+  size_t ncap = *cap ? *cap * 2 : first;
+  if (ncap <= n)
+    ncap = n + 1;
+  if (elem == 0)
+    return ARCOS_EINTERNAL;
+  if (ncap > SIZE_MAX / elem)
+    return ARCOS_ENOMEM;
+  void *q = realloc(*p, ncap * elem);
+  if (q == NULL)
+    return ARCOS_ENOMEM;
+  *p = q;
+  *cap = ncap;
+  return ARCOS_OK;
+}
+
 typedef struct arena_block {
   struct arena_block *next;
   size_t used, size;

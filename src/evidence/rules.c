@@ -127,20 +127,6 @@ struct arcos_rules {
 
 const char *arcos_rules_default_text(void) { return DEFAULT_RULES; }
 
-/* Room for one more element of size elem in *p (capacity *cap, count n). */
-static int grow(void *pp, size_t *cap, size_t n, size_t elem) {
-  void **p = pp;
-  if (n < *cap)
-    return ARCOS_OK;
-  size_t ncap = *cap ? *cap * 2 : 16;
-  void *q = realloc(*p, ncap * elem);
-  if (q == NULL)
-    return ARCOS_ENOMEM;
-  *p = q;
-  *cap = ncap;
-  return ARCOS_OK;
-}
-
 static uint64_t hash_bytes(const char *s, size_t len) {
   uint64_t h = 1469598103934665603ull; /* FNV-1a */
   for (size_t i = 0; i < len; i++)
@@ -194,7 +180,7 @@ static int add_path(arcos_rules_t *r, const vctx_t *v, const char *key, const js
       *out = (uint32_t)i;
       return ARCOS_OK;
     }
-  if (grow(&r->paths, &r->paths_cap, r->npaths, sizeof *r->paths) != ARCOS_OK)
+  if (arcos_array_grow(&r->paths, &r->paths_cap, r->npaths, sizeof *r->paths, 16) != ARCOS_OK)
     return ARCOS_ENOMEM;
   /* seg_off and nseg follow the capacity of paths. */
   uint32_t *so = realloc(r->seg_off, r->paths_cap * sizeof *so);
@@ -211,7 +197,7 @@ static int add_path(arcos_rules_t *r, const vctx_t *v, const char *key, const js
   for (const char *p = s;;) {
     const char *dot = strchr(p, '.');
     size_t n = dot ? (size_t)(dot - p) : strlen(p);
-    if (grow(&r->segs, &r->segs_cap, r->nsegs, sizeof *r->segs) != ARCOS_OK)
+    if (arcos_array_grow(&r->segs, &r->segs_cap, r->nsegs, sizeof *r->segs, 16) != ARCOS_OK)
       return ARCOS_ENOMEM;
     r->segs[r->nsegs++] = (span_t){p, n};
     r->nseg[r->npaths]++;
@@ -229,7 +215,7 @@ static int add_term(arcos_rules_t *r, const vctx_t *v, const char *key, const js
   int rc = add_path(r, v, key, path, &idx);
   if (rc != ARCOS_OK)
     return rc;
-  if (grow(&r->terms, &r->terms_cap, r->nterms, sizeof *r->terms) != ARCOS_OK)
+  if (arcos_array_grow(&r->terms, &r->terms_cap, r->nterms, sizeof *r->terms, 16) != ARCOS_OK)
     return ARCOS_ENOMEM;
   r->terms[r->nterms++] = (term_t){idx, weight};
   return ARCOS_OK;
@@ -331,7 +317,7 @@ static int parse_bands(arcos_rules_t *r, const vctx_t *v, const char *key, const
       return verr(v, key, "a threshold must be a number");
     if (!points_ok(p))
       return verr(v, key, "points must be a JSON integer 0..100");
-    if (grow(&r->bands, &r->bands_cap, r->nbands, sizeof *r->bands) != ARCOS_OK)
+    if (arcos_array_grow(&r->bands, &r->bands_cap, r->nbands, sizeof *r->bands, 16) != ARCOS_OK)
       return ARCOS_ENOMEM;
     r->bands[r->nbands++] = (band_t){json_number_value(t), (int)json_integer_value(p)};
   }
@@ -345,7 +331,7 @@ static int add_type(arcos_rules_t *r, const json_t *name, uint32_t rule) {
   while (t < r->ntypes && !(r->types[t].len == len && memcmp(r->types[t].name, s, len) == 0))
     t++;
   if (t == r->ntypes) {
-    if (grow(&r->types, &r->types_cap, r->ntypes, sizeof *r->types) != ARCOS_OK)
+    if (arcos_array_grow(&r->types, &r->types_cap, r->ntypes, sizeof *r->types, 16) != ARCOS_OK)
       return ARCOS_ENOMEM;
     r->types[r->ntypes++] = (type_t){s, len, 0, 0, 0, 0};
   }
@@ -355,7 +341,7 @@ static int add_type(arcos_rules_t *r, const json_t *name, uint32_t rule) {
       if (r->pairs[i - 2] == t)
         return ARCOS_OK;
   }
-  if (grow(&r->pairs, &r->pairs_cap, r->npairs + 1, sizeof *r->pairs) != ARCOS_OK)
+  if (arcos_array_grow(&r->pairs, &r->pairs_cap, r->npairs + 1, sizeof *r->pairs, 16) != ARCOS_OK)
     return ARCOS_ENOMEM;
   r->pairs[r->npairs++] = (uint32_t)t;
   r->pairs[r->npairs++] = rule;

@@ -39,18 +39,6 @@ struct arcos_memo_defer {
   arcos_ev_memo_t learned; /* what the callback learned about the current record */
 };
 
-static int grow(void **v, size_t *cap, size_t n, size_t elem) {
-  if (n < *cap)
-    return ARCOS_OK;
-  size_t c = *cap ? *cap * 2 : 1024;
-  void *g = realloc(*v, c * elem);
-  if (g == NULL)
-    return ARCOS_ENOMEM;
-  *v = g;
-  *cap = c;
-  return ARCOS_OK;
-}
-
 arcos_memo_defer_t *arcos_memo_defer_create(arcos_memo_t *memo, const arcos_memo_defer_opts_t *o,
                                             arcos_memo_pending_fn fn, void *arg) {
   arcos_memo_defer_t *d = calloc(1, sizeof *d);
@@ -79,7 +67,7 @@ void arcos_memo_defer_destroy(arcos_memo_defer_t **dp) {
 
 int arcos_memo_defer_add(arcos_memo_defer_t *d, const arcos_raw_t *raw, uint32_t seq, bool is_error,
                          int code, const char *message) {
-  if (grow((void **)&d->pend, &d->pend_cap, d->npend, sizeof *d->pend) != ARCOS_OK)
+  if (arcos_array_grow(&d->pend, &d->pend_cap, d->npend, sizeof *d->pend, 1024) != ARCOS_OK)
     return ARCOS_ENOMEM;
   pend_t *pe = &d->pend[d->npend];
   memset(pe, 0, sizeof *pe);
@@ -124,7 +112,8 @@ static int32_t key_index(arcos_memo_defer_t *d, const unsigned char *k) {
   for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
     int32_t j = d->slots[i];
     if (j < 0) {
-      if (grow((void **)&d->keys, &d->keys_cap, d->nkeys, ARCOS_CACHE_MEMO_KEY_LEN) != ARCOS_OK)
+      if (arcos_array_grow(&d->keys, &d->keys_cap, d->nkeys, ARCOS_CACHE_MEMO_KEY_LEN, 1024) !=
+          ARCOS_OK)
         return -1;
       memcpy(d->keys + d->nkeys * ARCOS_CACHE_MEMO_KEY_LEN, k, ARCOS_CACHE_MEMO_KEY_LEN);
       d->slots[i] = (int32_t)d->nkeys;

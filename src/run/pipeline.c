@@ -47,18 +47,6 @@ struct arcos_pipeline {
 /* Bytes of record text a round holds at most, whatever --checksum-memo-round says. */
 #define PEND_TEXT_MAX ((size_t)8 << 20)
 
-static int grow(void **v, size_t *cap, size_t n, size_t elem) {
-  if (n < *cap)
-    return ARCOS_OK;
-  size_t c = *cap ? *cap * 2 : 1024;
-  void *g = realloc(*v, c * elem);
-  if (g == NULL)
-    return ARCOS_ENOMEM;
-  *v = g;
-  *cap = c;
-  return ARCOS_OK;
-}
-
 /* Input bytes a partition stands for (archive partitions are row ranges). */
 static uint64_t part_bytes(const job_t *job, size_t part) {
   return arcos_input_span(&job->plan, &job->plan.parts[part]);
@@ -108,8 +96,8 @@ void arcos_pipeline_stats_batch(arcos_pipeline_stats_t *st, int64_t size) {
 }
 
 void arcos_pipeline_stats_latency(arcos_pipeline_stats_t *st, double ms) {
-  if (grow((void **)&st->latency_ms, &st->latency_cap, st->nlatency, sizeof *st->latency_ms) ==
-      ARCOS_OK)
+  if (arcos_array_grow(&st->latency_ms, &st->latency_cap, st->nlatency, sizeof *st->latency_ms,
+                       1024) == ARCOS_OK)
     st->latency_ms[st->nlatency++] = ms;
 }
 

@@ -6,18 +6,6 @@
 #include "arcos/error.h"
 #include "run/records.h"
 
-static int grow(void **v, size_t *cap, size_t n, size_t elem) {
-  if (n < *cap)
-    return ARCOS_OK;
-  size_t c = *cap ? *cap * 2 : 1024;
-  void *g = realloc(*v, c * elem);
-  if (g == NULL)
-    return ARCOS_ENOMEM;
-  *v = g;
-  *cap = c;
-  return ARCOS_OK;
-}
-
 int arcos_records_init(arcos_records_t *r) {
   memset(r, 0, sizeof *r);
   r->arena = arcos_arena_create();
@@ -66,14 +54,14 @@ int arcos_records_parts_reserve(arcos_records_t *r, size_t n) {
 }
 
 item_t *arcos_records_new_item(arcos_records_t *r) {
-  if (grow((void **)&r->items, &r->items_cap, r->nitems, sizeof *r->items) != ARCOS_OK)
+  if (arcos_array_grow(&r->items, &r->items_cap, r->nitems, sizeof *r->items, 1024) != ARCOS_OK)
     return NULL;
   memset(&r->items[r->nitems], 0, sizeof *r->items);
   return &r->items[r->nitems];
 }
 
 fail_t *arcos_records_new_fail(arcos_records_t *r) {
-  if (grow((void **)&r->fails, &r->fails_cap, r->nfails, sizeof *r->fails) != ARCOS_OK)
+  if (arcos_array_grow(&r->fails, &r->fails_cap, r->nfails, sizeof *r->fails, 1024) != ARCOS_OK)
     return NULL;
   memset(&r->fails[r->nfails], 0, sizeof *r->fails);
   return &r->fails[r->nfails];

@@ -39,6 +39,19 @@ int main(void) {
   arcos_arena_destroy(&a);
   CHECK(a == NULL);
 
+  /* growable arrays: doubling from `first`, elements kept, no room past SIZE_MAX */
+  uint64_t *arr = NULL;
+  size_t acap = 0, an = 0;
+  for (; an < 100; an++) {
+    CHECK(arcos_array_grow(&arr, &acap, an, sizeof *arr, 4) == ARCOS_OK);
+    arr[an] = an * 7;
+  }
+  CHECK(acap == 128 && arr[0] == 0 && arr[99] == 693);
+  CHECK(arcos_array_grow(&arr, &acap, 500, sizeof *arr, 4) == ARCOS_OK && acap > 500);
+  size_t huge = SIZE_MAX / 2;
+  CHECK(arcos_array_grow(&arr, &huge, SIZE_MAX / 2, 16, 4) == ARCOS_ENOMEM);
+  free(arr);
+
   char path[] = "/tmp/arcos-test-util-XXXXXX";
   int fd = mkstemp(path);
   CHECK(fd >= 0);
