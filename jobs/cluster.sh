@@ -184,7 +184,13 @@ cmd_down() {
   if [ -f "$DIR/munged.started" ]; then
     local m
     m=$(cat "$DIR/munged.started")
-    [ "$(cat "/proc/$m/comm" 2>/dev/null)" != munged ] || kill -TERM "$m" 2>/dev/null || true
+    if [ "$(cat "/proc/$m/comm" 2>/dev/null)" = munged ]; then
+      # wait until it is gone: the next cluster's `slurm` must not find a munged that is
+      # still shutting down, take it as running and start none
+      kill -TERM "$m" 2>/dev/null || true
+      for _ in $(seq 1 100); do [ -d "/proc/$m" ] || break; sleep 0.1; done
+      [ ! -d "/proc/$m" ] || kill -KILL "$m" 2>/dev/null || true
+    fi
   fi
   rm -rf "$DIR"
   echo "cluster $NAME: down"
@@ -337,9 +343,13 @@ CONF
     done
     echo "PartitionName=debug Nodes=$nodes Default=YES MaxTime=INFINITE State=UP"
   } >"$B/etc/slurm.conf"
-  if ! pgrep -x munged >/dev/null 2>&1; then
+  # A munged that answers is shared; one that does not (gone, or shutting down) is
+  # replaced (--force: past a stale socket or pid file it left).
+  if ! munge -n </dev/null >/dev/null 2>&1; then
+    for _ in $(seq 1 50); do pgrep -x munged >/dev/null 2>&1 || break; sleep 0.1; done
     install -d -o munge -g munge /run/munge
-    runuser -u munge -- /usr/sbin/munged
+    rm -f /run/munge/munged.pid
+    runuser -u munge -- /usr/sbin/munged --force
     for _ in $(seq 1 50); do [ -s /run/munge/munged.pid ] && break; sleep 0.1; done
     cp /run/munge/munged.pid "$DIR/munged.started"
   fi
