@@ -11,14 +11,8 @@
 
 int arcos_input_list_push(arcos_input_list_t *l, const char *path, const char *display,
                           uint64_t size, int format) {
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 16;
-    arcos_input_t *g = realloc(l->v, cap * sizeof *g);
-    if (g == NULL)
-      return ARCOS_ENOMEM;
-    l->v = g;
-    l->cap = cap;
-  }
+  if (arcos_array_grow(&l->v, &l->cap, l->n, sizeof *l->v, 16) != ARCOS_OK)
+    return ARCOS_ENOMEM;
   arcos_input_t *in = &l->v[l->n];
   in->path = strdup(path);
   in->display = strdup(display);

@@ -271,14 +271,8 @@ static int read_chunk(prev_run_t *r, uint64_t at, uint64_t m, chunk_t *c, uint64
 }
 
 static int add_item(arcos_previous_t *p, const arcos_seen_item_t *it) {
-  if (p->nitems == p->cap) {
-    size_t cap = p->cap ? p->cap * 2 : 4096;
-    arcos_seen_item_t *grown = realloc(p->items, cap * sizeof *grown);
-    if (grown == NULL)
-      return ARCOS_ENOMEM;
-    p->items = grown;
-    p->cap = cap;
-  }
+  if (arcos_array_grow(&p->items, &p->cap, p->nitems, sizeof *p->items, 4096) != ARCOS_OK)
+    return ARCOS_ENOMEM;
   arcos_seen_item_t *dst = &p->items[p->nitems++];
   *dst = *it;
   dst->id = arcos_arena_strndup(p->arena, it->id, it->id_len);
