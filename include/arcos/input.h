@@ -124,6 +124,12 @@ uint64_t arcos_line_cap(uint64_t max_record_bytes);
 typedef int (*arcos_reader_error_fn)(void *arg, const arcos_raw_t *rec, int code,
                                      const char *message);
 
+/* Whether a partition is one slice of a document (gzip, JSON) rather than the whole
+ * file: slices are planned when more than one rank takes partitions, so that the rank
+ * reading the document can deal them (docs/performance.md). Read on its own, a slice
+ * reads the document up to its end and keeps the records whose offset lies in it. */
+bool arcos_partition_is_slice(const arcos_plan_t *plan, const arcos_partition_t *part);
+
 int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part,
                          arcos_buf_t *scratch, arcos_record_fn fn, arcos_reader_error_fn onerror,
                          void *arg, arcos_read_stats_t *stats);

@@ -188,7 +188,8 @@ static arcos_cut_t plan_cut(const arcos_plan_t *plan, const arcos_plan_opts_t *o
   }
   uint64_t per_rank = opts->per_rank > 0 ? opts->per_rank : 4;
   uint64_t shares = (uint64_t)plan->workers * per_rank;
-  arcos_cut_t cut = {opts->partition_bytes, 0};
+  arcos_cut_t cut = {opts->partition_bytes, 0, plan->workers, opts->partition_bytes,
+                     opts->max_auto_bytes};
   if (cut.target_bytes == 0) {
     cut.target_bytes = split_bytes / shares;
     if (opts->max_auto_bytes > 0 && cut.target_bytes > opts->max_auto_bytes)
@@ -409,6 +410,36 @@ int arcos_plan_bcast(MPI_Comm comm, int root_rc, arcos_plan_t *plan) {
   return rc;
 }
 
+bool arcos_partition_is_slice(const arcos_plan_t *plan, const arcos_partition_t *part) {
+  const arcos_input_t *in = &plan->inputs[part->input];
+  return arcos_reader_of(in->format)->slices && (part->start != 0 || part->end != in->size);
+}
+
+/* A slice read on its own: the whole document is read, and only the records whose
+ * offset lies in [start, end) are handed on; reading stops at the first one past it. */
+typedef struct {
+  const arcos_partition_t *part;
+  arcos_record_fn fn;
+  arcos_reader_error_fn onerror;
+  void *arg;
+} slice_filter_t;
+
+enum { PAST_SLICE = 1 }; /* positive: no ARCOS_E* code */
+
+static int slice_record(void *arg, const arcos_raw_t *rec) {
+  const slice_filter_t *f = arg;
+  if (rec->offset >= f->part->end)
+    return PAST_SLICE;
+  return rec->offset >= f->part->start ? f->fn(f->arg, rec) : ARCOS_OK;
+}
+
+static int slice_error(void *arg, const arcos_raw_t *rec, int code, const char *message) {
+  const slice_filter_t *f = arg;
+  if (rec->offset >= f->part->end)
+    return PAST_SLICE;
+  return rec->offset >= f->part->start ? f->onerror(f->arg, rec, code, message) : ARCOS_OK;
+}
+
 int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part,
                          arcos_buf_t *scratch, arcos_record_fn fn, arcos_reader_error_fn onerror,
                          void *arg, arcos_read_stats_t *stats) {
@@ -416,7 +447,11 @@ int arcos_read_partition(const arcos_plan_t *plan, const arcos_partition_t *part
   const arcos_reader_t *r = arcos_reader_of(in->format);
   if (r->format != in->format || r->read == NULL)
     return ARCOS_EINTERNAL;
-  return r->read(in, part, scratch, fn, onerror, arg, stats);
+  if (!arcos_partition_is_slice(plan, part))
+    return r->read(in, part, scratch, fn, onerror, arg, stats);
+  slice_filter_t f = {part, fn, onerror, arg};
+  int rc = r->read(in, part, scratch, slice_record, slice_error, &f, stats);
+  return rc == PAST_SLICE ? ARCOS_OK : rc;
 }
 
 uint64_t arcos_input_cost(const arcos_plan_t *plan, const arcos_partition_t *part) {

@@ -347,7 +347,7 @@ static int read_jsonl_range(const arcos_input_t *in, const arcos_partition_t *pa
 static int read_jsonl_gz(const arcos_input_t *in, const arcos_partition_t *part, arcos_buf_t *buf,
                          arcos_record_fn fn, arcos_reader_error_fn onerror, void *arg,
                          arcos_read_stats_t *st) {
-  (void)part; /* gzip cannot be split: the partition is the whole file */
+  (void)part; /* read whole: a slice is kept by arcos_read_partition's filter */
   source_t src = {.fd = open(in->path, O_RDONLY), .gz = NULL, .pos = 0};
   if (input_changed(in, src.fd)) {
     if (src.fd >= 0)
@@ -430,17 +430,45 @@ static uint64_t plan_jsonl(const arcos_input_t *in, const arcos_cut_t *cut,
 /* gzip inflates about 5x and cannot be split: weigh it by what it will produce. */
 #define GZ_INFLATION 5
 
+/* The decompressed size, estimated: the gzip trailer's ISIZE (the last member's size
+ * modulo 2^32), unless that is implausible (below the compressed size: wrapped, or
+ * several members), then GZ_INFLATION times the file. Not gzip: the file's size. Only
+ * the slice widths depend on it; every record lands in a slice whatever it says. */
+static uint64_t gz_doc_bytes(const arcos_input_t *in) {
+  unsigned char t[4];
+  if (!arcos_file_has_magic(in->path, "\x1f\x8b", 2))
+    return in->size;
+  int fd = open(in->path, O_RDONLY);
+  bool ok = fd >= 0 && in->size >= 18 && pread(fd, t, 4, (off_t)in->size - 4) == 4;
+  if (fd >= 0)
+    close(fd);
+  uint64_t isize = ok ? (uint64_t)t[0] | (uint64_t)t[1] << 8 | (uint64_t)t[2] << 16 |
+                            (uint64_t)t[3] << 24
+                      : 0;
+  return isize >= in->size ? isize : in->size * GZ_INFLATION;
+}
+
+/* One partition, or slices of the decompressed text (offsets are decompressed ones)
+ * when more than one rank takes partitions: the reading rank deals them. */
 static uint64_t plan_jsonl_gz(const arcos_input_t *in, const arcos_cut_t *cut,
                               arcos_partition_t *out) {
-  arcos_plan_whole(in, cut, out);
-  if (out != NULL)
+  if (cut->workers <= 1) {
+    arcos_plan_whole(in, cut, out);
+    if (out != NULL)
+      out->weight = in->size * GZ_INFLATION + 1;
+    return 1;
+  }
+  uint64_t doc = gz_doc_bytes(in);
+  uint64_t n = arcos_plan_slices(in, cut, doc, 1, out);
+  if (n == 1 && out != NULL)
     out->weight = in->size * GZ_INFLATION + 1;
-  return 1;
+  return n;
 }
 
 static uint64_t cost_jsonl_gz(const arcos_input_t *in, const arcos_partition_t *part) {
-  (void)in;
-  return (part->end - part->start) * GZ_INFLATION / 2;
+  if (part->start == 0 && part->end == in->size) /* the whole file */
+    return (part->end - part->start) * GZ_INFLATION / 2;
+  return arcos_span_bytes(in, part) / 2;
 }
 
 /* Standard input is read by stream.c in batches (arcos_read_buffer), never planned. */
@@ -478,6 +506,7 @@ const arcos_reader_t arcos_reader_jsonl_gz = {
     .cost = cost_jsonl_gz,
     .span = arcos_span_bytes,
     .position = arcos_position_bytes,
+    .slices = true,
 };
 
 const arcos_reader_t arcos_reader_stdin = {

@@ -65,8 +65,42 @@ uint64_t arcos_plan_whole(const arcos_input_t *in, const arcos_cut_t *cut, arcos
   return 1;
 }
 
+/* The automatic slice width: eight slices per worker, within [1, 8] MiB (and within the
+ * bounded-memory cap), so that the reading rank always has a slice to deal. */
+#define SLICE_MIN ((uint64_t)1 << 20)
+#define SLICE_MAX ((uint64_t)8 << 20)
+#define SLICES_PER_WORKER 8
+#define SLICE_CAP ((uint64_t)256 << 20) /* a slice is one MPI message: an int count */
+
+uint64_t arcos_plan_slices(const arcos_input_t *in, const arcos_cut_t *cut, uint64_t doc_bytes,
+                           uint64_t weight_per_byte, arcos_partition_t *out) {
+  uint64_t w = cut->slice_bytes < SLICE_CAP ? cut->slice_bytes : SLICE_CAP;
+  if (w == 0 && cut->workers > 1) {
+    w = doc_bytes / ((uint64_t)cut->workers * SLICES_PER_WORKER);
+    w = w < SLICE_MIN ? SLICE_MIN : w > SLICE_MAX ? SLICE_MAX : w;
+    if (cut->max_auto_bytes > 0 && w > cut->max_auto_bytes)
+      w = cut->max_auto_bytes;
+  }
+  uint64_t n = cut->workers > 1 && w > 0 ? (doc_bytes + w - 1) / w : 1;
+  if (n <= 1) {
+    arcos_plan_whole(in, cut, out);
+    if (out != NULL)
+      out->weight = doc_bytes * weight_per_byte + 1;
+    return 1;
+  }
+  if (w == in->size)
+    w++; /* [0, w) must not look like the whole file (arcos_partition_is_slice) */
+  for (uint64_t k = 0; out != NULL && k < n; k++) {
+    out[k].start = k * w;
+    out[k].end = k + 1 < n ? (k + 1) * w : UINT64_MAX;
+    out[k].weight = w * weight_per_byte + 1;
+  }
+  return n;
+}
+
 uint64_t arcos_span_bytes(const arcos_input_t *in, const arcos_partition_t *part) {
-  (void)in;
+  if (part->end == UINT64_MAX) /* the open-ended last slice of a document */
+    return part->start < in->size ? in->size - part->start : 1;
   return part->end - part->start;
 }
 
@@ -78,8 +112,7 @@ uint64_t arcos_position_bytes(const arcos_input_t *in, const arcos_partition_t *
 }
 
 uint64_t arcos_cost_half(const arcos_input_t *in, const arcos_partition_t *part) {
-  (void)in;
-  return (part->end - part->start) / 2;
+  return arcos_span_bytes(in, part) / 2;
 }
 
 bool arcos_input_path_changed(const arcos_input_t *in) {

@@ -31,6 +31,11 @@ int arcos_input_list_push(arcos_input_list_t *l, const char *path, const char *d
 typedef struct {
   uint64_t target_bytes; /* a byte-range partition's size */
   uint64_t target_rows;  /* a row-range partition's size (a multiple of the row quantum) */
+  /* Documents (gzip, JSON) are cut into slices only when more than one rank takes
+   * partitions: the rank that reads one deals its slices to the others (run/bigdoc.c). */
+  int workers;
+  uint64_t slice_bytes;    /* --partition-bytes when given: a slice's width; 0 = automatic */
+  uint64_t max_auto_bytes; /* cap on the automatic width (bounded memory), 0 = none */
 } arcos_cut_t;
 
 typedef struct arcos_reader {
@@ -56,6 +61,7 @@ typedef struct arcos_reader {
                        uint64_t offset);
   bool byte_ranges; /* its size counts toward the automatic partition size */
   bool row_ranges;  /* its rows count toward the automatic row-range size */
+  bool slices;      /* a document that may be planned as slices (arcos_plan_slices) */
 } arcos_reader_t;
 
 /* The entry of a format; the null reader for an unknown one (reads nothing). */
@@ -77,6 +83,13 @@ bool arcos_path_ends_with(const char *s, const char *suffix);
 bool arcos_file_has_magic(const char *path, const void *magic, size_t n);
 /* One partition covering the whole input (gzip, JSON documents). */
 uint64_t arcos_plan_whole(const arcos_input_t *in, const arcos_cut_t *cut, arcos_partition_t *out);
+/* A document of about doc_bytes bytes (decompressed) as slices: partitions
+ * [k*w, (k+1)*w) of record offsets, the last one open-ended (end UINT64_MAX), so that
+ * every record of the document falls in exactly one slice whatever the estimate was.
+ * One whole-file partition when it is not worth cutting (one worker, a small document).
+ * weight_per_byte scales the weights. Returns the number of partitions (out may be NULL). */
+uint64_t arcos_plan_slices(const arcos_input_t *in, const arcos_cut_t *cut, uint64_t doc_bytes,
+                           uint64_t weight_per_byte, arcos_partition_t *out);
 /* Progress of a byte range: the bytes it covers, and offset - start. */
 uint64_t arcos_span_bytes(const arcos_input_t *in, const arcos_partition_t *part);
 uint64_t arcos_position_bytes(const arcos_input_t *in, const arcos_partition_t *part, uint64_t seq,

@@ -30,7 +30,8 @@ static int cmp_weight_desc(const void *a, const void *b) {
   return x->idx < y->idx ? -1 : (x->idx > y->idx);
 }
 
-uint32_t *arcos_deal_order(const arcos_plan_t *plan, const uint8_t *state, size_t *n) {
+uint32_t *arcos_deal_order(const arcos_plan_t *plan, const uint8_t *state, const uint8_t *dealt,
+                           size_t *n) {
   weighted_t *w = malloc(plan->nparts * sizeof *w + 1);
   uint32_t *order = malloc(plan->nparts * sizeof *order + 1);
   if (w == NULL || order == NULL) {
@@ -40,7 +41,7 @@ uint32_t *arcos_deal_order(const arcos_plan_t *plan, const uint8_t *state, size_
   }
   size_t k = 0;
   for (size_t p = 0; p < plan->nparts; p++)
-    if (state == NULL || state[p] != 2)
+    if ((state == NULL || state[p] != 2) && (dealt == NULL || !dealt[p]))
       w[k++] = (weighted_t){plan->parts[p].weight, (uint32_t)p};
   qsort(w, k, sizeof *w, cmp_weight_desc);
   for (size_t i = 0; i < k; i++)

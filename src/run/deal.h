@@ -13,10 +13,12 @@
 
 typedef struct arcos_deal arcos_deal_t;
 
-/* The partitions still to do (state[p] != 2; state may be NULL), in the order they are
- * dealt: heaviest first, equal weights in index order, as the static plan assigns them.
- * Returns a new array of *n indices (at least one byte), or NULL out of memory. */
-uint32_t *arcos_deal_order(const arcos_plan_t *plan, const uint8_t *state, size_t *n);
+/* The partitions still to do (state[p] != 2 and not dealt[p]; either may be NULL), in
+ * the order they are dealt: heaviest first, equal weights in index order, as the static
+ * plan assigns them. Returns a new array of *n indices (at least one byte), or NULL out
+ * of memory. */
+uint32_t *arcos_deal_order(const arcos_plan_t *plan, const uint8_t *state, const uint8_t *dealt,
+                           size_t *n);
 /* Collective over comm: a dealer over order[0..n) (the same on every rank; the dealer
  * keeps the pointer). taker: this rank takes partitions (the first --max-workers). */
 arcos_deal_t *arcos_deal_create(MPI_Comm comm, const uint32_t *order, size_t n, bool taker);

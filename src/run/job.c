@@ -12,6 +12,7 @@
 #include "arcos/cache.h"
 #include "arcos/job.h"
 #include "arcos/ops.h"
+#include "run/bigdoc.h"
 #include "run/checkpoint.h"
 #include "run/job_graph_internal.h"
 #include "run/job_internal.h"
@@ -335,7 +336,14 @@ static void say_failed(const job_t *job, const char *step, int rc) {
 static int ingest_files(job_t *job, double t_start) {
   const arcos_ctx_t *ctx = job->ctx;
   const arcos_config_t *cfg = job->cfg;
-  int rc = arcos_pipeline_run(job);
+  int rc = arcos_bigdoc_run(job); /* big documents first: their reader deals them */
+  int prc = arcos_pipeline_run(job);
+  if (rc == ARCOS_OK)
+    rc = prc;
+  /* A dealt slice's records may precede a statically assigned partition's: put them
+   * back in partition order (spill keeps each partition in its own segment). */
+  if (rc == ARCOS_OK && job->part_dealt != NULL && !job->spill)
+    rc = arcos_records_sort_by_part(&job->rec, job->plan.nparts);
   if (rc == ARCOS_EIO)
     fprintf(ctx->err,
             "arcos-scale: rank %d: cannot read or write the checkpoint in "
@@ -496,6 +504,7 @@ static void teardown_state(job_t *job) {
   arcos_progress_destroy(&job->progress);
   arcos_ckpt_close(&job->ckpt, job->ctx, false);
   arcos_scratch_close(job);
+  free(job->part_dealt);
   if (job->part_status != NULL)
     for (size_t p = 0; p < job->plan.nparts; p++)
       free(job->part_status[p]);

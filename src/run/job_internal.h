@@ -44,6 +44,7 @@ struct arcos_job {
   /* the stop request (progress.h): checked by the pipeline between records */
   double deadline;  /* arcos_now() value of --max-time, 0 = none */
   bool interrupted; /* this rank stopped early (deadline or signal) */
+  uint8_t *part_dealt; /* per partition: 1 = a document slice done by bigdoc.c; NULL: none */
   /* bounded memory (spill.c): records live in their segments, not in memory */
   bool spill;
   char *seg_dir;   /* this rank's directory under --scratch for its segments; NULL: .arcos-state */

@@ -42,6 +42,8 @@ struct arcos_pipeline {
   /* checksum memo (file mode): records wait in the deferral for the next round */
   arcos_memo_t *memo;
   arcos_memo_defer_t *defer;
+  arcos_pipeline_source_fn source; /* NULL: arcos_read_partition */
+  void *source_arg;
 };
 
 /* Bytes of record text a round holds at most, whatever --checksum-memo-round says. */
@@ -405,6 +407,11 @@ void arcos_pipeline_destroy(arcos_pipeline_t **pp) {
   *pp = NULL;
 }
 
+void arcos_pipeline_set_source(arcos_pipeline_t *p, arcos_pipeline_source_fn fn, void *src) {
+  p->source = fn;
+  p->source_arg = src;
+}
+
 /* Read partition `part` once, its records through the stages; what an earlier
  * attempt produced is dropped first, so that nothing is counted twice. */
 static int read_once(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
@@ -417,9 +424,14 @@ static int read_once(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
   int rc;
   if (job->cfg->from_dlq) {
     dlq_replay_t dr = {p, {0}};
-    rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_dlq_line,
-                              on_reader_error, &dr, st);
+    rc = p->source != NULL ? p->source(p->source_arg, &job->plan.parts[part], &p->scratch,
+                                       on_dlq_line, on_reader_error, &dr, st)
+                           : arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch,
+                                                  on_dlq_line, on_reader_error, &dr, st);
     arcos_buf_free(&dr.text);
+  } else if (p->source != NULL) {
+    rc = p->source(p->source_arg, &job->plan.parts[part], &p->scratch, on_record, on_reader_error,
+                   p, st);
   } else {
     rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_record,
                               on_reader_error, p, st);
@@ -588,7 +600,7 @@ static bool memo_wanted(job_t *job) {
 /* One partition of this rank: loaded from the checkpoint (done before a --resume),
  * counted and skipped (at-most-once, started before a crash), or read, processed and
  * committed. *stop: this rank takes no more (interrupted, or asked to stop). */
-static int take_partition(arcos_pipeline_t *p, size_t part, bool *stop) {
+int arcos_pipeline_take(arcos_pipeline_t *p, size_t part, bool *stop) {
   job_t *job = p->job;
   uint8_t state = arcos_ckpt_state(job->ckpt, part);
   if (state == 2) {
@@ -628,8 +640,9 @@ static int run_static(arcos_pipeline_t *p) {
   int rc = ARCOS_OK;
   bool stop = false;
   for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK && !stop; part++)
-    if (job->plan.parts[part].rank == job->ctx->rank)
-      rc = take_partition(p, part, &stop);
+    if (job->plan.parts[part].rank == job->ctx->rank &&
+        (job->part_dealt == NULL || !job->part_dealt[part]))
+      rc = arcos_pipeline_take(p, part, &stop);
   return rc;
 }
 
@@ -642,13 +655,15 @@ static int run_dynamic(arcos_pipeline_t *p, int32_t *owner) {
   int me = job->ctx->rank, rc = ARCOS_OK;
   bool stop = false;
   for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK; part++) {
-    if (arcos_ckpt_state(job->ckpt, part) == 2 && job->plan.parts[part].rank == me) {
+    if (arcos_ckpt_state(job->ckpt, part) == 2 && job->plan.parts[part].rank == me &&
+        (job->part_dealt == NULL || !job->part_dealt[part])) {
       owner[part] = me;
-      rc = take_partition(p, part, &stop);
+      rc = arcos_pipeline_take(p, part, &stop);
     }
   }
   size_t n = 0;
-  uint32_t *order = arcos_deal_order(&job->plan, arcos_ckpt_states(job->ckpt), &n);
+  uint32_t *order =
+      arcos_deal_order(&job->plan, arcos_ckpt_states(job->ckpt), job->part_dealt, &n);
   if (order == NULL)
     ARCOS_ABORT_OOM(job->ctx->comm); /* the dealer's window is collective */
   /* Only the first --max-workers ranks take partitions (plan.workers counts them). */
@@ -662,7 +677,7 @@ static int run_dynamic(arcos_pipeline_t *p, int32_t *owner) {
     if (part < 0)
       break;
     owner[part] = me;
-    rc = take_partition(p, (size_t)part, &stop);
+    rc = arcos_pipeline_take(p, (size_t)part, &stop);
   }
   if (p->memo != NULL) {
     /* The memo's rounds are collective: join the others' rounds until everyone is done

@@ -44,7 +44,18 @@ int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part);
  * sample). *records receives the records it held. */
 int arcos_pipeline_buffer(arcos_pipeline_t *p, size_t part, const char *text, size_t len,
                           uint64_t first_line, uint64_t offset, uint64_t *records);
-/* File mode: every partition the plan gives this rank. */
+/* Where read partitions come from: arcos_read_partition's signature without the plan;
+ * NULL (the default) reads the plan's partition from its file. */
+typedef int (*arcos_pipeline_source_fn)(void *src, const arcos_partition_t *part,
+                                        arcos_buf_t *scratch, arcos_record_fn fn,
+                                        arcos_reader_error_fn onerror, void *arg,
+                                        arcos_read_stats_t *stats);
+void arcos_pipeline_set_source(arcos_pipeline_t *p, arcos_pipeline_source_fn fn, void *src);
+/* One partition as file mode takes it: loaded from the checkpoint, or read (from the
+ * source), processed and committed. *stop: take no more (interrupted). */
+int arcos_pipeline_take(arcos_pipeline_t *p, size_t part, bool *stop);
+/* File mode: every partition the plan gives this rank, except the document slices
+ * job->part_dealt marks (done already by bigdoc.c). */
 int arcos_pipeline_run(job_t *job);
 
 /* pipeline.c: turn relative JSON Lines line numbers into absolute ones (collective). */
