@@ -65,6 +65,8 @@ typedef struct {
   uint64_t per_rank;        /* partitions per working rank */
   uint64_t max_auto_bytes;  /* cap on the automatic size (bounded memory), 0 = none */
   int workers;              /* ranks that take partitions (>= 1) */
+  bool whole_documents;     /* never cut gzip and JSON documents into slices (readers that
+                               take partitions on their own, without a dealer: convert) */
 } arcos_plan_opts_t;
 
 /* Rank 0: expand paths (directories recursively, every supported file in byte-wise

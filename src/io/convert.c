@@ -316,7 +316,8 @@ int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninpu
   memset(&plan, 0, sizeof plan);
   int rc = ARCOS_OK;
   if (rank == 0) {
-    arcos_plan_opts_t po = {.partition_bytes = 0, .per_rank = o.per_rank, .workers = size};
+    arcos_plan_opts_t po = {
+        .partition_bytes = 0, .per_rank = o.per_rank, .workers = size, .whole_documents = true};
     rc = arcos_plan_build(inputs, ninputs, &po, &plan, d);
     for (size_t i = 0; rc == ARCOS_OK && i < plan.ninputs; i++)
       if (plan.inputs[i].format == ARCOS_FMT_H5)
@@ -360,7 +361,7 @@ int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninpu
     /* Reader failures (EIO/EPARSE) were stored as rows; anything else stops convert. */
     if (r != ARCOS_OK && r != ARCOS_EIO && r != ARCOS_EPARSE)
       rc = r;
-    stats->input_bytes += plan.parts[p].end - plan.parts[p].start;
+    stats->input_bytes += arcos_input_span(&plan, &plan.parts[p]);
   }
   arcos_buf_free(&scratch);
   double read_s = arcos_now() - t0;

@@ -188,8 +188,8 @@ static arcos_cut_t plan_cut(const arcos_plan_t *plan, const arcos_plan_opts_t *o
   }
   uint64_t per_rank = opts->per_rank > 0 ? opts->per_rank : 4;
   uint64_t shares = (uint64_t)plan->workers * per_rank;
-  arcos_cut_t cut = {opts->partition_bytes, 0, plan->workers, opts->partition_bytes,
-                     opts->max_auto_bytes};
+  arcos_cut_t cut = {opts->partition_bytes, 0, opts->whole_documents ? 1 : plan->workers,
+                     opts->partition_bytes, opts->max_auto_bytes};
   if (cut.target_bytes == 0) {
     cut.target_bytes = split_bytes / shares;
     if (opts->max_auto_bytes > 0 && cut.target_bytes > opts->max_auto_bytes)
