@@ -13,7 +13,8 @@
 #   RECORDS        records of the generated JSON Lines file (default 500000)
 #   RANKS          rank counts for `run` on the file; beyond the cores they run with
 #                  --oversubscribe, for the shape of the curve only (default "1 2 3 4")
-#   ARCHIVE_RANKS  rank counts for `run` on the HDF5 archive of the same records ("1 2")
+#   ARCHIVE_RANKS  rank counts for `run` on the HDF5 archive of the same records, and on
+#                  one .jsonl.gz of them (the gz.<np> rows) ("1 2")
 #   STREAM_RANKS   rank count of the named-pipe streaming row (default 2)
 #   SCALE          R-MAT scale of the graph rows, through jobs/bench_graph.sh (default
 #                  20; 0 leaves the graph rows out); GRAPH_RANKS (default "1 2"),
@@ -110,7 +111,8 @@ markdown() { # bench.json as the table of docs/performance.md
     def commas: if length > 3 then (.[:-3] | commas) + "," + .[-3:] else . end;
     def k(x): if x == null then "–" else (x | round | tostring | commas) end;
     def note: if .group == "scaling" then "×\(r(.ratio_to_floor; 2)) floor; speed-up \(r(.speedup; 2)), efficiency \(r(.efficiency; 2))\(if .oversubscribed then " (oversubscribed)" else "" end)"
-      elif .group == "archive" then "\(r(.ratio_to_jsonl; 2))× JSON Lines at \(.ranks) rank(s); \(k(.records_per_s_per_rank)) per rank; same results: \(.same_results)"
+      elif .group == "gz" then "efficiency \(n(.efficiency; 2)), busy s per rank \([.busy_s_per_rank[] | n(.; 2)] | join(" ")), records per rank \(.records_per_rank | map(tostring) | join(" ")), same results \(.same_results)"
+    elif .group == "archive" then "\(r(.ratio_to_jsonl; 2))× JSON Lines at \(.ranks) rank(s); \(k(.records_per_s_per_rank)) per rank; same results: \(.same_results)"
       elif .group == "stream" then "\(r(.ratio_to_file; 2)) of the file at \(.ranks) rank(s)"
       elif .group == "graph" then "load \(r(.load_s; 1)) s from \(if .form == "h5" then "HDF5" else "JSON Lines" end); \(r(.mteps; 1)) MTEPS wall (\(r(.ratio_to_gap; 2)) of GAP), \(r(.mteps_cpu; 1)) on CPU time; top-down \(r(.mteps_top_down; 1))"
       elif .group == "memory" then "\(r(.rss_mb_small; 1)) → \(r(.rss_mb_large; 1)) MB: \(k(.bytes_per_unique_id)) B per unique id\(if .seen_set_bytes_per_unique_id then " (seen-set \(k(.seen_set_bytes_per_unique_id)) B)" else "" end)\(if .max_memory_mb then "; limit \(.max_memory_mb) MB + baseline \(r(.baseline_rss_mb; 1)) MB" else "" end)"
@@ -213,6 +215,25 @@ for np in $ARCHIVE_RANKS; do
   row "archive.$np" archive "run, HDF5 archive, $np rank(s)" "$np" "$x"
 done
 
+# 3b. One big .jsonl.gz of the same records at the ARCHIVE_RANKS counts: the rank that
+#     inflates it deals slices to the others (docs/performance.md, "One big document").
+#     Figures: records/s, efficiency against 1 rank, each rank's busy time and records.
+gz=$DIR/data.jsonl.gz
+[ "$gz" -nt "$f" ] || gzip -c "$f" >"$gz"
+gz1=""
+for np in $ARCHIVE_RANKS; do
+  x=$(run_file "$np" "$gz" "$DIR/gz-$np")
+  tp=$(jq .records_per_s <<<"$x")
+  [ -n "$gz1" ] || gz1=$tp
+  x=$(jq -c --argjson tp1 "$gz1" --argjson np "$np" --slurpfile r "$DIR/gz-$np/report.json" \
+    '. + {efficiency: (.records_per_s / $tp1 / $np), busy_s_per_rank: [$r[0].ranks[].busy_s],
+     records_per_rank: [$r[0].ranks[].items], same_results: true}' <<<"$x")
+  if [ -s "$DIR/gz-1/report.json" ]; then
+    x=$(jq -c --argjson same "$(same "$DIR/gz-1" "$DIR/gz-$np")" '.same_results = $same' <<<"$x")
+  fi
+  row "gz.$np" gz "run, one .jsonl.gz, $np rank(s)" "$np" "$x"
+done
+
 # 4. Streaming: `run -` at 1 rank from stdin; a named pipe at STREAM_RANKS (the same
 #    code path as `-`; Open MPI 4.1's mpirun cannot be trusted to forward a
 #    back-pressured stdin to rank 0, see docs/stream.md).
@@ -304,7 +325,8 @@ ratios=$(jq -sc '
   {run1_over_floor_simdjson: {value: div(rps("run.1"); rps("floor.simdjson")), goal: 0.5},
    run1_over_peer_python_per_core: {value: div(rps("run.1"); rps("peer.python.1")), goal: 3},
    archive1_over_floor_simdjson: {value: div(rps("archive.1"); rps("floor.simdjson")), goal: 1.0},
-   efficiency_1_to_2_ranks: {value: div(div(rps("run.2"); rps("run.1")); 2), goal: 0.9}}' "$rows")
+   efficiency_1_to_2_ranks: {value: div(div(rps("run.2"); rps("run.1")); 2), goal: 0.9},
+   gz_efficiency_1_to_2_ranks: {value: div(div(rps("gz.2"); rps("gz.1")); 2), goal: 0.9}}' "$rows")
 jq -r 'to_entries[] | "\(.key): \(if .value.value == null then "-" else (.value.value * 100 | round / 100) end) (goal >= \(.value.goal))"' <<<"$ratios"
 
 # The table, then bench.json.
@@ -320,6 +342,7 @@ jq -sr --arg l0 "$load0" --arg l1 "$load1" '
     elif .ratio_to_file then "\(n(.ratio_to_file; 2)) file"
     elif .ratio_to_gap then "\(n(.ratio_to_gap; 2)) GAP" else "-" end;
   def extra: if .group == "scaling" then "speed-up \(n(.speedup; 2)), efficiency \(n(.efficiency; 2))\(if .oversubscribed then " (oversubscribed)" else "" end)"
+    elif .group == "gz" then "efficiency \(n(.efficiency; 2)), busy s per rank \([.busy_s_per_rank[] | n(.; 2)] | join(" ")), records per rank \(.records_per_rank | map(tostring) | join(" ")), same results \(.same_results)"
     elif .group == "archive" then "\(k(.records_per_s_per_rank))/s per rank, same results \(.same_results)"
     elif .group == "graph" then "load \(n(.load_s; 2)) s (\(.form)), \(n(.mteps; 1)) MTEPS wall, \(n(.mteps_cpu; 1)) CPU (top-down \(n(.mteps_top_down; 1)))"
     elif .group == "memory" then "\(n(.rss_mb_small; 1)) -> \(n(.rss_mb_large; 1)) MB: \(k(.bytes_per_unique_id)) B/unique id (seen-set \(k(.seen_set_bytes_per_unique_id)) B)\(if .max_memory_mb then ", limit+baseline \(n(.max_memory_mb + .baseline_rss_mb; 1)) MB" else "" end)"

@@ -226,7 +226,8 @@ static int add_entry(dealer_t *d, const arcos_raw_t *raw, int code, const char *
       arcos_buf_append(&d->batch, raw->text, raw->len) != 0 ||
       (msg != NULL && arcos_buf_append(&d->batch, msg, (size_t)e.msg_len) != 0))
     return ARCOS_ENOMEM;
-  d->entries++;
+  if (++d->entries % PROGRESS_EVERY == 0)
+    push_sends(d); /* the slices sent move on while this one fills */
   return ARCOS_OK;
 }
 
