@@ -99,6 +99,7 @@ typedef struct {
 
 typedef struct {
   job_t *job;
+  MPI_Comm comm; /* the phase's own communicator */
   arcos_pipeline_t *p;
   int32_t *owner;
   size_t cur, last;  /* the slice being filled, and the end of the document's slices */
@@ -124,7 +125,7 @@ static void start_slice(dealer_t *d, size_t part) {
 
 /* Credits returned so far (without waiting): each frees the slot its slice was in. */
 static void collect_credits(dealer_t *d) {
-  MPI_Comm comm = d->job->ctx->comm;
+  MPI_Comm comm = d->comm;
   for (;;) {
     int flag = 0;
     MPI_Status st;
@@ -181,7 +182,7 @@ static void send_slice(dealer_t *d, int to) {
   sl->busy = 1;
   d->credit[to]--;
   double t0 = arcos_now();
-  MPI_Isend(sl->buf.data, (int)sl->buf.len, MPI_BYTE, to, TAG_SLICE, d->job->ctx->comm, &sl->req);
+  MPI_Isend(sl->buf.data, (int)sl->buf.len, MPI_BYTE, to, TAG_SLICE, d->comm, &sl->req);
   d->job->m.comm_s += arcos_now() - t0;
 }
 
@@ -237,9 +238,11 @@ static int on_error(void *arg, const arcos_raw_t *raw, int code, const char *mes
   return add_entry(arg, raw, code, message);
 }
 
-static void dealer_init(dealer_t *d, job_t *job, arcos_pipeline_t *p, int32_t *owner) {
+static void dealer_init(dealer_t *d, job_t *job, MPI_Comm comm, arcos_pipeline_t *p,
+                        int32_t *owner) {
   memset(d, 0, sizeof *d);
   d->job = job;
+  d->comm = comm;
   d->p = p;
   d->owner = owner;
   int workers = job->plan.workers;
@@ -256,7 +259,7 @@ static void dealer_init(dealer_t *d, job_t *job, arcos_pipeline_t *p, int32_t *o
 /* Every slice back, then the takers are told the document is done. */
 static void dealer_end(dealer_t *d) {
   job_t *job = d->job;
-  MPI_Comm comm = job->ctx->comm;
+  MPI_Comm comm = d->comm;
   double t0 = arcos_now();
   for (int r = 0; r < job->plan.workers; r++) {
     while (r != job->ctx->rank && d->credit[r] < job->cfg->max_in_flight) {
@@ -279,10 +282,10 @@ static void dealer_end(dealer_t *d) {
 }
 
 /* The reading rank of the document whose slices are [first, last). */
-static int deal_document(job_t *job, arcos_pipeline_t *p, size_t first, size_t last,
+static int deal_document(job_t *job, MPI_Comm comm, arcos_pipeline_t *p, size_t first, size_t last,
                          int32_t *owner) {
   dealer_t d;
-  dealer_init(&d, job, p, owner);
+  dealer_init(&d, job, comm, p, owner);
   d.last = last;
   start_slice(&d, first);
   const arcos_partition_t *s = &job->plan.parts[first];
@@ -315,8 +318,7 @@ static int deal_document(job_t *job, arcos_pipeline_t *p, size_t first, size_t l
 
 /* ---- The other taking ranks ---- */
 
-static int take_dealt(job_t *job, arcos_pipeline_t *p, int reader, int32_t *owner) {
-  MPI_Comm comm = job->ctx->comm;
+static int take_dealt(job_t *job, MPI_Comm comm, arcos_pipeline_t *p, int reader, int32_t *owner) {
   arcos_buf_t msg = {0};
   int rc = ARCOS_OK;
   bool stop = false;
@@ -390,7 +392,7 @@ static void settle(job_t *job, int32_t *owner) {
   free(all);
 }
 
-static int deal_all(job_t *job, int32_t *owner) {
+static int deal_all(job_t *job, MPI_Comm comm, int32_t *owner) {
   arcos_pipeline_t *p = arcos_pipeline_create(job);
   if (p == NULL)
     ARCOS_ABORT_OOM(job->ctx->comm); /* the others would wait for this rank's credits */
@@ -402,9 +404,9 @@ static int deal_all(job_t *job, int32_t *owner) {
     int reader = job->plan.parts[first].rank;
     int drc = ARCOS_OK;
     if (me == reader)
-      drc = deal_document(job, p, first, last, owner);
+      drc = deal_document(job, comm, p, first, last, owner);
     else if (me < job->plan.workers)
-      drc = take_dealt(job, p, reader, owner);
+      drc = take_dealt(job, comm, p, reader, owner);
     if (rc == ARCOS_OK)
       rc = drc;
   }
@@ -428,7 +430,12 @@ int arcos_bigdoc_run(job_t *job) {
   }
   for (size_t p = 0; p < n; p++)
     owner[p] = -1;
-  int rc = deal_all(job, owner);
+  /* A communicator of its own: no other module's message (progress lines go to rank 0
+   * on the job's) can match the phase's probes. */
+  MPI_Comm comm;
+  MPI_Comm_dup(job->ctx->comm, &comm);
+  int rc = deal_all(job, comm, owner);
+  MPI_Comm_free(&comm);
   settle(job, owner); /* collective: every rank, whatever rc */
   free(owner);
   return rc;

@@ -6,7 +6,7 @@
 #   one rank processed records of the document (report.json's per-rank items);
 # - a truncated .gz keeps its reader error (line, offset, raw) in the DLQ;
 # - several plain .jsonl files with one big .gz, static and dynamic schedule;
-# - --max-memory-mb (spill) and --on-error skip while dealing;
+# - progress lines on, --max-memory-mb (spill) and --on-error skip while dealing;
 # - a run stopped by --max-time while dealing, resumed on another rank count, gives
 #   the uninterrupted results; so does at-most-once's skipped-range accounting.
 source "$(dirname "$0")/lib.sh"
@@ -54,6 +54,14 @@ for d in G J I; do
     dealt "$T/$d-$np" "$d, $np ranks"
   done
 done
+
+# Progress lines on (ranks send them to rank 0 while the document is dealt): the
+# dealing keeps to its own communicator, so the results do not change.
+pr=(--jsonl --reference-time 2026-11-01T00:00:00Z)
+mpi 3 "$ARCOS_BIN" run "$T/G" --output "$T/G-progress" "${pr[@]}" --progress-interval 0.01 \
+  >"$T/progress.out" 2>&1
+same_results "$T/G-1" "$T/G-progress" "G, 3 ranks, progress lines"
+dealt "$T/G-progress" "G, 3 ranks, progress lines"
 
 # A truncated .gz: the records before the cut stand, the cut is one io error at its
 # line and offset, whoever takes the last slice.
