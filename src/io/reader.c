@@ -75,6 +75,8 @@ uint64_t arcos_plan_whole(const arcos_input_t *in, const arcos_cut_t *cut, arcos
 uint64_t arcos_plan_slices(const arcos_input_t *in, const arcos_cut_t *cut, uint64_t doc_bytes,
                            uint64_t weight_per_byte, arcos_partition_t *out) {
   uint64_t w = cut->slice_bytes < SLICE_CAP ? cut->slice_bytes : SLICE_CAP;
+  if (w > 0 && w < SLICE_MIN)
+    w = SLICE_MIN; /* tiny --partition-bytes (tests/bad's out3) keep documents whole */
   if (w == 0 && cut->workers > 1) {
     w = doc_bytes / ((uint64_t)cut->workers * SLICES_PER_WORKER);
     w = w < SLICE_MIN ? SLICE_MIN : w > SLICE_MAX ? SLICE_MAX : w;
