@@ -430,9 +430,13 @@ static uint64_t plan_jsonl(const arcos_input_t *in, const arcos_cut_t *cut,
 /* gzip inflates about 5x and cannot be split: weigh it by what it will produce. */
 #define GZ_INFLATION 5
 
+/* deflate's best case: 258-byte matches in 2 bits, about 1032:1. */
+#define GZ_RATIO_MAX 1032
+
 /* The decompressed size, estimated: the gzip trailer's ISIZE (the last member's size
  * modulo 2^32), unless that is implausible (below the compressed size: wrapped, or
- * several members), then GZ_INFLATION times the file. Not gzip: the file's size. Only
+ * several members; above what deflate can reach: a truncated file, whose last four
+ * bytes are compressed data), then GZ_INFLATION times the file. Not gzip: the file's size. Only
  * the slice widths depend on it; every record lands in a slice whatever it says. */
 static uint64_t gz_doc_bytes(const arcos_input_t *in) {
   unsigned char t[4];
@@ -445,7 +449,8 @@ static uint64_t gz_doc_bytes(const arcos_input_t *in) {
   uint64_t isize = ok ? (uint64_t)t[0] | (uint64_t)t[1] << 8 | (uint64_t)t[2] << 16 |
                             (uint64_t)t[3] << 24
                       : 0;
-  return isize >= in->size ? isize : in->size * GZ_INFLATION;
+  bool plausible = isize >= in->size && isize / GZ_RATIO_MAX <= in->size;
+  return plausible ? isize : in->size * GZ_INFLATION;
 }
 
 /* One partition, or slices of the decompressed text (offsets are decompressed ones)

@@ -71,18 +71,25 @@ uint64_t arcos_plan_whole(const arcos_input_t *in, const arcos_cut_t *cut, arcos
 #define SLICE_MAX ((uint64_t)8 << 20)
 #define SLICES_PER_WORKER 8
 #define SLICE_CAP ((uint64_t)256 << 20) /* a slice is one MPI message: an int count */
+/* A document has at most this many slices, whatever --partition-bytes says: each is a
+ * partition in the plan (broadcast, journaled, dealt as one message), and the size
+ * estimate may be far off (a truncated gzip's "trailer" is any four bytes), so a width
+ * of a few bytes must not turn a small file into millions of partitions. */
+#define SLICES_PER_DOC_MAX 1024
 
 uint64_t arcos_plan_slices(const arcos_input_t *in, const arcos_cut_t *cut, uint64_t doc_bytes,
                            uint64_t weight_per_byte, arcos_partition_t *out) {
-  uint64_t w = cut->slice_bytes < SLICE_CAP ? cut->slice_bytes : SLICE_CAP;
-  if (w > 0 && w < SLICE_MIN)
-    w = SLICE_MIN; /* tiny --partition-bytes (tests/bad's out3) keep documents whole */
+  uint64_t w = cut->slice_bytes;
   if (w == 0 && cut->workers > 1) {
     w = doc_bytes / ((uint64_t)cut->workers * SLICES_PER_WORKER);
     w = w < SLICE_MIN ? SLICE_MIN : w > SLICE_MAX ? SLICE_MAX : w;
     if (cut->max_auto_bytes > 0 && w > cut->max_auto_bytes)
       w = cut->max_auto_bytes;
   }
+  if (w > 0 && w < (doc_bytes + SLICES_PER_DOC_MAX - 1) / SLICES_PER_DOC_MAX)
+    w = (doc_bytes + SLICES_PER_DOC_MAX - 1) / SLICES_PER_DOC_MAX;
+  if (w > SLICE_CAP)
+    w = SLICE_CAP; /* a document beyond 1024 x 256 MiB gets more slices */
   uint64_t n = cut->workers > 1 && w > 0 ? (doc_bytes + w - 1) / w : 1;
   if (n <= 1) {
     arcos_plan_whole(in, cut, out);
