@@ -42,8 +42,8 @@ struct arcos_job {
   arcos_buf_t dropped_lines; /* rank 0: dropped.jsonl text */
   arcos_ckpt_t *ckpt;        /* the checkpoint (checkpoint.h), NULL without one */
   /* the stop request (progress.h): checked by the pipeline between records */
-  double deadline;  /* arcos_now() value of --max-time, 0 = none */
-  bool interrupted; /* this rank stopped early (deadline or signal) */
+  double deadline;     /* arcos_now() value of --max-time, 0 = none */
+  bool interrupted;    /* this rank stopped early (deadline or signal) */
   uint8_t *part_dealt; /* per partition: 1 = a document slice done by bigdoc.c; NULL: none */
   /* bounded memory (spill.c): records live in their segments, not in memory */
   bool spill;

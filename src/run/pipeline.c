@@ -662,8 +662,7 @@ static int run_dynamic(arcos_pipeline_t *p, int32_t *owner) {
     }
   }
   size_t n = 0;
-  uint32_t *order =
-      arcos_deal_order(&job->plan, arcos_ckpt_states(job->ckpt), job->part_dealt, &n);
+  uint32_t *order = arcos_deal_order(&job->plan, arcos_ckpt_states(job->ckpt), job->part_dealt, &n);
   if (order == NULL)
     ARCOS_ABORT_OOM(job->ctx->comm); /* the dealer's window is collective */
   /* Only the first --max-workers ranks take partitions (plan.workers counts them). */
