@@ -37,16 +37,22 @@ typedef struct {
 } entry_t;
 
 /* A slice's entries after its header: the pipeline's source while it is taken. On the
- * reading rank, `progress` runs every PROGRESS_EVERY entries: the slices it sent move
- * on while it takes one itself (a large message needs the sender's MPI calls). */
+ * reading rank, `progress` sees each entry's bytes: the slices it sent move on while it
+ * takes one itself (a large message needs the sender's MPI calls). */
 typedef struct {
   const char *data;
   size_t len;
-  void (*progress)(void *);
+  void (*progress)(void *, size_t);
   void *progress_arg;
 } replay_t;
 
-#define PROGRESS_EVERY 8
+/* The reader calls MPI_Test on its sends in flight once per this many bytes of entries
+ * it has read or replayed. Not per few records: Open MPI yields the processor
+ * (mpi_yield_when_idle, cmd_run.c) on every progress call that moves nothing, and on
+ * a loaded machine each yield costs the reader its time slice (50,000 records dealt
+ * with a test every 8 records: 45,000 sched_yield calls and 24,000 context switches on
+ * the reader). 64 KiB is two of the shared-memory transport's 32 KiB fragments. */
+#define PROGRESS_BYTES ((size_t)64 << 10)
 
 static int replay(void *src, const arcos_partition_t *part, arcos_buf_t *scratch,
                   arcos_record_fn fn, arcos_reader_error_fn onerror, void *arg,
@@ -61,8 +67,8 @@ static int replay(void *src, const arcos_partition_t *part, arcos_buf_t *scratch
     arcos_raw_t raw = {r->data + at, (size_t)e.len, e.line, e.offset, NULL};
     const char *msg = r->data + at + e.len;
     at += e.len + e.msg_len;
-    if (r->progress != NULL && st->records % PROGRESS_EVERY == 0)
-      r->progress(r->progress_arg);
+    if (r->progress != NULL)
+      r->progress(r->progress_arg, sizeof e + (size_t)e.len);
     st->records++;
     int rc = e.msg_len > 0 ? onerror(arg, &raw, (int)e.code, msg) : fn(arg, &raw);
     if (rc != 0)
@@ -108,8 +114,9 @@ typedef struct {
   int32_t *credit; /* per rank */
   slot_t *slots;   /* takers x max_in_flight send buffers */
   size_t nslots;
-  int next;       /* round robin over the takers */
-  double local_s; /* seconds the reader spent taking slices itself */
+  int next;          /* round robin over the takers */
+  double local_s;    /* seconds the reader spent taking slices itself */
+  size_t since_push; /* bytes of entries since its sends were last pushed */
   bool stop;
   int rc;
 } dealer_t;
@@ -144,9 +151,14 @@ static void collect_credits(dealer_t *d) {
   }
 }
 
-/* While the reader takes a slice itself: its sends in flight make progress. */
-static void push_sends(void *arg) {
+/* While the reader reads, or takes a slice itself: its sends in flight make progress,
+ * once per PROGRESS_BYTES of entries, and only while one is in flight. */
+static void push_sends(void *arg, size_t bytes) {
   dealer_t *d = arg;
+  d->since_push += bytes;
+  if (d->since_push < PROGRESS_BYTES)
+    return;
+  d->since_push = 0;
   for (size_t k = 0; k < d->nslots; k++) {
     if (d->slots[k].busy && d->slots[k].req != MPI_REQUEST_NULL) {
       int done = 0;
@@ -227,8 +239,8 @@ static int add_entry(dealer_t *d, const arcos_raw_t *raw, int code, const char *
       arcos_buf_append(&d->batch, raw->text, raw->len) != 0 ||
       (msg != NULL && arcos_buf_append(&d->batch, msg, (size_t)e.msg_len) != 0))
     return ARCOS_ENOMEM;
-  if (++d->entries % PROGRESS_EVERY == 0)
-    push_sends(d); /* the slices sent move on while this one fills */
+  d->entries++;
+  push_sends(d, sizeof e + raw->len); /* the slices sent move on while this one fills */
   return ARCOS_OK;
 }
 
