@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/job_internal.h"
+#include "arcos/error.h"
+#include "arcos/util.h"
+#include "run/h5_queries.h"
 
 static int attr_str(hid_t obj, const char *name, const char *value) {
   hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);

@@ -13,6 +13,7 @@
 #include "arcos/job.h"
 #include "arcos/ops.h"
 #include "run/checkpoint.h"
+#include "run/exactly_once.h"
 #include "run/job_graph_internal.h"
 #include "run/job_internal.h"
 #include "run/pipeline.h"
@@ -330,12 +331,41 @@ static void say_failed(const job_t *job, const char *step, int rc) {
           arcos_strerror(rc));
 }
 
+/* Bounded memory: the pipeline's partition hooks (pipeline.h) call into spill.c. */
+static int spill_loaded(void *arg, size_t part) { return arcos_spill_note_loaded(arg, part); }
+static int spill_done(void *arg, size_t part) {
+  arcos_spill_release(arg, part);
+  return ARCOS_OK;
+}
+
+/* What the pipeline (and the stream's pipelines) work with. */
+static arcos_pipeline_env_t pipeline_env(job_t *job) {
+  return (arcos_pipeline_env_t){.ctx = job->ctx,
+                                .cfg = job->cfg,
+                                .plan = &job->plan,
+                                .reference_time = job->reference_time,
+                                .rec = &job->rec,
+                                .m = &job->m,
+                                .st = &job->pstats,
+                                .ckpt = job->ckpt,
+                                .progress = job->progress,
+                                .cache = job->cache,
+                                .deadline = job->deadline,
+                                .streaming = job->streaming,
+                                .spill = job->spill,
+                                .memo_pend_max = job->memo_pend_max,
+                                .loaded = job->spill ? spill_loaded : NULL,
+                                .done = job->spill ? spill_done : NULL,
+                                .hook_arg = job};
+}
+
 /* File mode: read and run the stages on this rank's partitions (or load them from the
  * checkpoint); stop every rank if one failed or was interrupted. */
 static int ingest_files(job_t *job, double t_start) {
   const arcos_ctx_t *ctx = job->ctx;
   const arcos_config_t *cfg = job->cfg;
-  int rc = arcos_pipeline_run(job);
+  arcos_pipeline_env_t env = pipeline_env(job);
+  int rc = arcos_pipeline_run(&env, &job->interrupted);
   if (rc == ARCOS_EIO)
     fprintf(ctx->err,
             "arcos-scale: rank %d: cannot read or write the checkpoint in "
@@ -368,15 +398,21 @@ static int ingest_files(job_t *job, double t_start) {
 static int ingest(job_t *job, double t_start) {
   int code = ARCOS_EXIT_OK;
   if (job->streaming) {
-    int rc = arcos_stream_run(job); /* the same answer on every rank */
+    arcos_pipeline_env_t env = pipeline_env(job);
+    int rc = arcos_stream_run(&env, &job->stream); /* the same answer on every rank */
+    /* what the writers take: the dropped records' count and ids */
+    job->dropped = job->stream.dropped;
+    job->dropped_lines = job->stream.dropped_lines;
+    memset(&job->stream.dropped_lines, 0, sizeof job->stream.dropped_lines);
     if (rc != ARCOS_OK && rc != ARCOS_EIO && job->ctx->rank == 0)
       say_failed(job, "streaming", rc); /* EIO: the stream said what it could not open */
     code = rc == ARCOS_OK ? ARCOS_EXIT_OK : ARCOS_EXIT_FAILED;
   } else {
     code = ingest_files(job, t_start);
   }
-  if (code == ARCOS_EXIT_OK && arcos_fix_lines(job) != ARCOS_OK)
-    ARCOS_ABORT_OOM(job->ctx->comm);
+  if (code == ARCOS_EXIT_OK &&
+      arcos_fix_lines(job->ctx->comm, &job->plan, &job->rec, job->base_line, &job->m) != ARCOS_OK)
+    ARCOS_ABORT_OOM(job->ctx->comm); /* its only failure; the others are in the exchange */
   return code;
 }
 
@@ -404,7 +440,12 @@ static int dedup(job_t *job) {
   /* bounded memory: per-bucket rounds whose seen-set is freed after each round; in
    * memory, rounds of the seen-set on the cache (a requested node failure happens
    * between two of them) */
-  int rc = job->spill ? arcos_spill_exactly_once(job) : arcos_exactly_once(job);
+  arcos_seen_opts_t o = arcos_eo_opts(cfg);
+  int rc = job->spill ? arcos_spill_exactly_once(job)
+                      : arcos_exactly_once(job->ctx->comm, job->cache, &job->rec, &job->plan,
+                                           job->prev, &o, &job->eo);
+  job->m.comm_s += job->eo.comm_s;
+  job->m.busy_s += job->eo.busy_s;
   arcos_previous_release(job->prev);
   int agreed = rc;
   MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MIN, job->ctx->comm);
@@ -480,7 +521,23 @@ static int commit_rank0(const job_t *job, const out_files_t *of, const arcos_rep
  * and close the checkpoint, which has served its purpose once they are. */
 static int report_commit(job_t *job, const out_files_t *of, double t_start, json_t *config,
                          json_t *queries, json_t *recs) {
-  arcos_report_t *r = arcos_report_gather(job, t_start, config, queries, recs);
+  arcos_report_in_t in = {.ctx = job->ctx,
+                          .cfg = job->cfg,
+                          .plan = &job->plan,
+                          .rec = &job->rec,
+                          .stats = job->spill ? &job->spill_stats : NULL,
+                          .m = &job->m,
+                          .pstats = &job->pstats,
+                          .stream = job->streaming ? &job->stream : NULL,
+                          .eo = &job->eo,
+                          .totals = &job->totals,
+                          .cache = job->cache,
+                          .prev = job->prev,
+                          .spill = job->spill,
+                          .eo_rounds = job->spill ? job->buckets : 1,
+                          .baseline_rss_mb = job->baseline_rss_mb,
+                          .t_start = t_start};
+  arcos_report_t *r = arcos_report_gather(&in, config, queries, recs);
   int code = job->ctx->rank == 0 ? commit_rank0(job, of, r) : ARCOS_EXIT_OK;
   arcos_report_destroy(&r);
   MPI_Bcast(&code, 1, MPI_INT, 0, job->ctx->comm);
@@ -509,6 +566,7 @@ static void teardown_state(job_t *job) {
   arcos_records_free(&job->rec);
   arcos_pipeline_stats_free(&job->pstats);
   arcos_buf_free(&job->dropped_lines);
+  arcos_stream_figures_free(&job->stream);
 }
 
 int arcos_job_run(const arcos_ctx_t *ctx) {

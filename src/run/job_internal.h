@@ -1,5 +1,6 @@
-/* The orchestrator's state of a run (job.c), still read by the run-layer modules that
- * take the job. Not part of the public interface. */
+/* The orchestrator's state of a run (job.c and job_graph.c), still read by the two
+ * writers (store.c, spill.c) and the scratch space they use. Not part of the public
+ * interface. */
 #ifndef ARCOS_JOB_INTERNAL_H
 #define ARCOS_JOB_INTERNAL_H
 
@@ -15,16 +16,19 @@
 #include "arcos/util.h"
 #include "dist/memo.h"
 #include "run/checkpoint.h"
+#include "run/exactly_once.h"
 #include "run/pipeline.h"
 #include "run/records.h"
+#include "run/stream.h"
 
 typedef struct arcos_job job_t;
 
 /* The orchestrator's state. The modules that have their own state hold it behind their
  * own type: the records store (records.h), the pipeline's figures (pipeline.h), the
  * checkpoint (checkpoint.h, opaque), progress (progress.h, opaque), the memo deferral
- * (memo_defer.h, inside the pipeline). What is left here is read by the modules that
- * still take the job: the stream, spill, store, exactly-once and report (see
+ * (memo_defer.h, inside the pipeline), the stream's figures (stream.h), exactly-once's
+ * (exactly_once.h). The pipeline, the stream, exactly-once and the report take what
+ * they use, never the job; spill, store and scratch still take it (see
  * docs/architecture.md "The run layer"). */
 struct arcos_job {
   const arcos_ctx_t *ctx;
@@ -34,11 +38,10 @@ struct arcos_job {
   arcos_records_t rec; /* this rank's records (records.h) */
   rank_metrics_t m;
   arcos_pipeline_stats_t pstats; /* error policy, latencies, batch sizes, memo (pipeline.h) */
-  /* streaming mode (rank 0) */
-  bool streaming;
-  uint64_t dropped; /* records dropped under --backpressure drop (all ranks know) */
-  uint64_t dropped_batches;
-  double throttle_s;         /* rank 0 waited for a free rank with input pending */
+  bool streaming;                /* `run -` or a named pipe (stream.h) */
+  arcos_stream_figures_t stream; /* the stream's figures, less what the writers took */
+  /* what the writers (store.c, spill.c) take from the stream, moved out of `stream` */
+  uint64_t dropped;          /* records dropped under --backpressure drop (all ranks know) */
   arcos_buf_t dropped_lines; /* rank 0: dropped.jsonl text */
   arcos_ckpt_t *ckpt;        /* the checkpoint (checkpoint.h), NULL without one */
   /* the stop request (progress.h): checked by the pipeline between records */
@@ -62,7 +65,7 @@ struct arcos_job {
   int64_t reference_time;
   arcos_ring_t *ring;
   struct arcos_cache *cache; /* the distributed cache (seen-set of exactly-once) */
-  uint64_t eo_unavailable;   /* ids whose seen-set entry was lost (replication 1) */
+  arcos_eo_figures_t eo;     /* what the exactly-once exchanges measured */
 
   /* --previous: the earlier runs' ids (run/previous.h), or NULL */
   struct arcos_previous *prev;
@@ -76,11 +79,5 @@ struct arcos_job {
     if (rc == ARCOS_OK)                                                                            \
       rc = (expr);                                                                                 \
   } while (0)
-
-/* exactly_once.c: first occurrence in global order wins (collective). */
-int arcos_exactly_once(job_t *job);
-
-/* h5_queries.c: rank 0 adds /queries/<id> to a closed results.h5 from queries.jsonl. */
-int arcos_h5_add_queries(const char *h5_path, const char *queries_jsonl, FILE *err);
 
 #endif

@@ -148,7 +148,7 @@ int arcos_spill_exactly_once(job_t *job) {
       rc = ARCOS_EIO;
       break;
     }
-    rc = arcos_exactly_once(job);
+    rc = arcos_exactly_once(comm, job->cache, &job->rec, &job->plan, job->prev, NULL, &job->eo);
     for (size_t i = 0; rc == ARCOS_OK && i < job->rec.nitems; i++) {
       const item_t *it = &job->rec.items[i];
       if (it->status != ITEM_DUPLICATE)
