@@ -310,7 +310,7 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
   }
   if (cfg->max_memory_mb > 0 && setup_spill(job, memo_share) != ARCOS_EXIT_OK)
     return ARCOS_EXIT_FAILED;
-  if (arcos_scratch_open(job) != ARCOS_OK)
+  if (arcos_scratch_open(ctx, job->spill, job->m.host, &job->seg_dir) != ARCOS_OK)
     return ARCOS_EXIT_FAILED;
   if ((cfg->checkpoint || job->spill) &&
       arcos_ckpt_setup(ctx, &job->plan, job->reference_time, job->seg_dir, resumed, &job->ckpt) !=
@@ -552,7 +552,7 @@ static void teardown_state(job_t *job) {
   arcos_previous_close(&job->prev);
   arcos_progress_destroy(&job->progress);
   arcos_ckpt_close(&job->ckpt, job->ctx, false);
-  arcos_scratch_close(job);
+  arcos_scratch_close(&job->seg_dir);
   if (job->part_status != NULL)
     for (size_t p = 0; p < job->plan.nparts; p++)
       free(job->part_status[p]);
