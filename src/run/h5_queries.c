@@ -6,9 +6,9 @@
  * scores when the query asked for them (float64, NaN where the node is no stored
  * evidence), and the plan and counts as attributes. A '/' in a query id, which HDF5
  * would read as a path separator, is written as "%2F". */
+#include <errno.h>
 #include <hdf5.h>
 #include <jansson.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,7 +165,8 @@ int arcos_h5_add_queries(const char *h5_path, const char *queries_jsonl, FILE *e
    * JSON or has no id, out of memory, or HDF5). */
   if (rc == ARCOS_EPARSE || rc == ARCOS_EINVALID)
     fprintf(err, "arcos-scale: cannot add the query results to %s: %s line %zu: %s\n", h5_path,
-            queries_jsonl, lineno, rc == ARCOS_EPARSE ? arcos_strerror(rc) : "a query without an id");
+            queries_jsonl, lineno,
+            rc == ARCOS_EPARSE ? arcos_strerror(rc) : "a query without an id");
   else if (rc != ARCOS_OK)
     fprintf(err, "arcos-scale: cannot add the query results to %s: %s\n", h5_path,
             arcos_strerror(rc));

@@ -580,7 +580,7 @@ static bool memo_wanted(const arcos_pipeline_env_t *env) {
   for (size_t i = 0; i < env->plan->ninputs && env->st->memo_off == NULL; i++)
     if (env->plan->inputs[i].format == ARCOS_FMT_H5)
       env->st->memo_off = "an HDF5 archive input (it stores the canonical text: only SHA-256 "
-                             "would be saved)";
+                          "would be saved)";
   return env->st->memo_off == NULL;
 }
 
@@ -766,11 +766,9 @@ int arcos_fix_lines(MPI_Comm comm, const arcos_plan_t *plan, arcos_records_t *re
       base_line[p] = plan->inputs[part->input].format == ARCOS_FMT_JSONL ? base : 0;
     if (part->rank != rank || plan->inputs[part->input].format != ARCOS_FMT_JSONL)
       continue;
-    for (size_t i = rec->part_item_first[p]; i < rec->nitems && rec->items[i].part == p;
-         i++)
+    for (size_t i = rec->part_item_first[p]; i < rec->nitems && rec->items[i].part == p; i++)
       rec->items[i].line += base;
-    for (size_t i = rec->part_fail_first[p]; i < rec->nfails && rec->fails[i].part == p;
-         i++)
+    for (size_t i = rec->part_fail_first[p]; i < rec->nfails && rec->fails[i].part == p; i++)
       rec->fails[i].line += base;
     for (size_t i = 0; i < rec->nskips; i++) {
       if (rec->skips[i].part == p) {

@@ -339,8 +339,8 @@ static json_t *latency_json(const double *lat, size_t nlat, uint64_t input) {
   return lj;
 }
 
-static json_t *metrics_json(const arcos_report_in_t *in, const arcos_report_t *r, const rank_metrics_t *rm,
-                            const double *lat, size_t nlat) {
+static json_t *metrics_json(const arcos_report_in_t *in, const arcos_report_t *r,
+                            const rank_metrics_t *rm, const double *lat, size_t nlat) {
   const arcos_config_t *cfg = in->cfg;
   int size = in->ctx->size;
   double cpu_sum = 0, rss_max = 0, rss_sum = 0, wall = r->wall;
@@ -420,7 +420,8 @@ static json_t *stream_json(const arcos_report_in_t *in, const arcos_report_t *r,
 
 /* report.json "cache" (rank 0), with the memo figures; warns when exactly-once
  * degraded because cache entries were lost. Takes memo_json. */
-static json_t *cache_json(const arcos_report_in_t *in, const arcos_cache_stats_t *cs, json_t *memo_json) {
+static json_t *cache_json(const arcos_report_in_t *in, const arcos_cache_stats_t *cs,
+                          json_t *memo_json) {
   const arcos_config_t *cfg = in->cfg;
   json_t *cj = arcos_cache_stats_json(cs, in->ctx->size);
   if (cj != NULL) {

@@ -92,8 +92,8 @@ int main(void) {
   CHECK(mkdtemp(dir) != NULL);
   test_written();
   test_failures();
-  static const char *const names[] = {"ok.h5", "ok.jsonl", "a.h5",     "b.h5",
-                                      "bad.jsonl", "c.h5", "noid.jsonl"};
+  static const char *const names[] = {"ok.h5",     "ok.jsonl", "a.h5",      "b.h5",
+                                      "bad.jsonl", "c.h5",     "noid.jsonl"};
   char path[300];
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);

@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
   CHECK_INT_EQ(rec.nfails, 1);
   CHECK_INT_EQ(fig.dropped, 0);
   CHECK_INT_EQ(fig.dropped_batches, 0);
-  CHECK(fig.throttle_s == 0.0);       /* no worker: rank 0's own batches are no throttle */
+  CHECK(fig.throttle_s == 0.0); /* no worker: rank 0's own batches are no throttle */
   CHECK_INT_EQ(fig.dropped_lines.len, 0);
   CHECK_INT_EQ(m.partitions, plan.nparts); /* the stream's pipeline counted into m */
   CHECK_INT_EQ(pst.batch_min_seen, 7);
