@@ -12,9 +12,11 @@
 #include "arcos/cache.h"
 #include "arcos/job.h"
 #include "arcos/ops.h"
+#include "arcos/rules.h"
 #include "run/checkpoint.h"
 #include "run/job_graph_internal.h"
 #include "run/job_internal.h"
+#include "run/outputs.h"
 #include "run/pipeline.h"
 #include "run/previous.h"
 #include "run/progress.h"
@@ -22,7 +24,6 @@
 #include "run/report.h"
 #include "run/scratch.h"
 #include "run/spill.h"
-#include "run/store.h"
 #include "run/stream.h"
 
 static const char *const out_names[] = {
@@ -240,20 +241,11 @@ static int plan_files(job_t *job, bool *resumed, bool *complete) {
 /* Bounded memory (--max-memory-mb): records go to disk partition by partition
  * (spill.c). The fixed costs must fit: two read buffers and one partition's records
  * (about half of its bytes), or the run would exceed the limit it was given. */
-static int setup_spill(job_t *job, uint64_t memo_share) {
+static int setup_spill(job_t *job, uint64_t budget, uint64_t memo_share) {
   const arcos_config_t *cfg = job->cfg;
   job->spill = true;
-  job->budget = ((uint64_t)cfg->max_memory_mb << 20) - memo_share;
   job->memo_pend_max = memo_share / 2;
   size_t np0 = job->plan.nparts;
-  job->part_nitems = calloc(np0 + 1, sizeof *job->part_nitems);
-  job->part_nfails = calloc(np0 + 1, sizeof *job->part_nfails);
-  job->part_idbytes = calloc(np0 + 1, sizeof *job->part_idbytes);
-  job->base_line = calloc(np0 + 1, sizeof *job->base_line);
-  job->part_status = calloc(np0 + 1, sizeof *job->part_status);
-  if (job->part_nitems == NULL || job->part_nfails == NULL || job->part_idbytes == NULL ||
-      job->base_line == NULL || job->part_status == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm);
   uint64_t biggest = 0, need_part = 0;
   for (size_t p = 0; p < np0; p++) {
     uint64_t bytes = job->plan.parts[p].end - job->plan.parts[p].start;
@@ -264,7 +256,7 @@ static int setup_spill(job_t *job, uint64_t memo_share) {
     }
   }
   uint64_t need = ((uint64_t)16 << 20) + need_part;
-  if (need <= job->budget)
+  if (need <= budget)
     return ARCOS_EXIT_OK;
   if (job->ctx->rank == 0)
     fprintf(job->ctx->err,
@@ -307,7 +299,8 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
     job->pstats.memo_off = "streaming mode";
     return ARCOS_EXIT_OK;
   }
-  if (cfg->max_memory_mb > 0 && setup_spill(job, memo_share) != ARCOS_EXIT_OK)
+  uint64_t budget = ((uint64_t)cfg->max_memory_mb << 20) - memo_share; /* for the data */
+  if (cfg->max_memory_mb > 0 && setup_spill(job, budget, memo_share) != ARCOS_EXIT_OK)
     return ARCOS_EXIT_FAILED;
   if (arcos_scratch_open(job) != ARCOS_OK)
     return ARCOS_EXIT_FAILED;
@@ -315,6 +308,8 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
       arcos_ckpt_setup(ctx, &job->plan, job->reference_time, job->seg_dir, resumed, &job->ckpt) !=
           ARCOS_OK)
     return ARCOS_EXIT_FAILED;
+  if (job->spill && arcos_spill_create(ctx, &job->plan, job->ckpt, budget, &job->sp) != ARCOS_OK)
+    ARCOS_ABORT_OOM(ctx->comm);
   if (cfg->max_time > 0)
     job->deadline = t_start + cfg->max_time;
   arcos_install_stop_signals();
@@ -394,6 +389,13 @@ static int load_previous(job_t *job) {
   return agreed == ARCOS_OK ? ARCOS_EXIT_OK : ARCOS_EXIT_FAILED; /* the message said which */
 }
 
+/* One exactly-once round of the spilling exchange: the records it loaded are job->rec. */
+static int eo_round(void *arg, arcos_records_t *rec) {
+  job_t *job = arg;
+  (void)rec;
+  return arcos_exactly_once(job);
+}
+
 /* Exactly-once (SPEC §3): the one place that calls into the exactly-once modules. */
 static int dedup(job_t *job) {
   const arcos_config_t *cfg = job->cfg;
@@ -404,7 +406,8 @@ static int dedup(job_t *job) {
   /* bounded memory: per-bucket rounds whose seen-set is freed after each round; in
    * memory, rounds of the seen-set on the cache (a requested node failure happens
    * between two of them) */
-  int rc = job->spill ? arcos_spill_exactly_once(job) : arcos_exactly_once(job);
+  int rc = job->spill ? arcos_spill_exactly_once(job->sp, &job->rec, job->prev, eo_round, job)
+                      : arcos_exactly_once(job);
   arcos_previous_release(job->prev);
   int agreed = rc;
   MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MIN, job->ctx->comm);
@@ -435,7 +438,26 @@ static int write_outputs(job_t *job, const out_files_t *of, json_t **config, jso
                           .dropped_jsonl = job->streaming ? of->tmp[O_DROPPED] : NULL,
                           .config_json = config_text};
   arcos_report_rusage(&job->m);
-  int rc = job->spill ? arcos_spill_outputs(job, &paths) : arcos_outputs_write(job, &paths);
+  arcos_outputs_in_t in = {
+      .ctx = job->ctx,
+      .plan = &job->plan,
+      .rec = &job->rec,
+      .prev = job->prev,
+      .want_dlq = cfg->on_error != ARCOS_ON_ERROR_SKIP,
+      .on_error_name = arcos_on_error_name(cfg->on_error),
+      .rules_text = cfg->rules != NULL ? arcos_rules_canonical(cfg->rules, NULL) : NULL,
+      .reference_time = job->reference_time,
+      .dropped = job->dropped,
+      .dropped_lines = &job->dropped_lines,
+      .m = &job->m};
+  int rc;
+  if (job->spill) {
+    arcos_round_source_t src;
+    arcos_spill_source(job->sp, &job->rec, &src);
+    rc = arcos_outputs_write(&in, &paths, &src, &job->totals);
+  } else {
+    rc = arcos_outputs_write_memory(&in, &paths, &job->totals);
+  }
   free(config_text);
   if (rc != ARCOS_OK)
     return ARCOS_EXIT_FAILED;
@@ -496,15 +518,7 @@ static void teardown_state(job_t *job) {
   arcos_progress_destroy(&job->progress);
   arcos_ckpt_close(&job->ckpt, job->ctx, false);
   arcos_scratch_close(job);
-  if (job->part_status != NULL)
-    for (size_t p = 0; p < job->plan.nparts; p++)
-      free(job->part_status[p]);
-  free(job->part_status);
-  free(job->part_nitems);
-  free(job->part_nfails);
-  free(job->part_idbytes);
-  free(job->base_line);
-  free(job->dups);
+  arcos_spill_destroy(&job->sp);
   arcos_ring_destroy(&job->ring);
   arcos_records_free(&job->rec);
   arcos_pipeline_stats_free(&job->pstats);

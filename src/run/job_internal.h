@@ -23,8 +23,8 @@ typedef struct arcos_job job_t;
 /* The orchestrator's state. The modules that have their own state hold it behind their
  * own type: the records store (records.h), the pipeline's figures (pipeline.h), the
  * checkpoint (checkpoint.h, opaque), progress (progress.h, opaque), the memo deferral
- * (memo_defer.h, inside the pipeline). What is left here is read by the modules that
- * still take the job: the stream, spill, store, exactly-once and report (see
+ * (memo_defer.h, inside the pipeline), spill (spill.h, opaque). What is left here is
+ * read by the modules that still take the job: the stream, exactly-once and report (see
  * docs/architecture.md "The run layer"). */
 struct arcos_job {
   const arcos_ctx_t *ctx;
@@ -44,20 +44,10 @@ struct arcos_job {
   /* the stop request (progress.h): checked by the pipeline between records */
   double deadline;  /* arcos_now() value of --max-time, 0 = none */
   bool interrupted; /* this rank stopped early (deadline or signal) */
-  /* bounded memory (spill.c): records live in their segments, not in memory */
+  /* bounded memory: records live in their segments, not in memory */
   bool spill;
-  char *seg_dir;   /* this rank's directory under --scratch for its segments; NULL: .arcos-state */
-  uint64_t budget; /* bytes the job's data may use per rank */
-  uint64_t *part_nitems, *part_nfails, *part_idbytes; /* per partition (own ones) */
-  uint64_t *base_line;   /* per partition: first line number of a JSON Lines range - 1 */
-  uint8_t **part_status; /* per own partition, per item: ITEM_STORED or ITEM_DUPLICATE */
-  struct dupinfo {
-    uint32_t part, idx, first_input, first_run;
-    uint64_t first_line;
-  } * dups;
-  size_t ndups, dups_cap;
-  uint32_t buckets; /* exactly-once rounds */
-  stats_t spill_stats;
+  struct arcos_spill *sp; /* spill.h, NULL in memory */
+  char *seg_dir; /* this rank's directory under --scratch for its segments; NULL: .arcos-state */
   double baseline_rss_mb; /* RSS before any data: what --max-memory-mb comes on top of */
   int64_t reference_time;
   arcos_ring_t *ring;
@@ -67,7 +57,7 @@ struct arcos_job {
   /* --previous: the earlier runs' ids (run/previous.h), or NULL */
   struct arcos_previous *prev;
   uint64_t memo_pend_max; /* bytes of records waiting for a memo round; 0 = the default */
-  totals_t totals;        /* set by arcos_outputs_write */
+  totals_t totals;        /* set by the writer (outputs.h) */
 };
 
 /* Run a step only while every step before it succeeded (rc is the running result). */

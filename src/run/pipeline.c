@@ -593,7 +593,7 @@ static int take_partition(arcos_pipeline_t *p, size_t part, bool *stop) {
   uint8_t state = arcos_ckpt_state(job->ckpt, part);
   if (state == 2) {
     job->m.partitions++;
-    return job->spill ? arcos_spill_note_loaded(job, part)
+    return job->spill ? arcos_spill_note_loaded(job->sp, &job->rec, part)
                       : arcos_ckpt_load(job->ckpt, &job->rec, part);
   }
   if (state == 1 && job->cfg->guarantee == ARCOS_GUARANTEE_AT_MOST_ONCE)
@@ -614,7 +614,7 @@ static int take_partition(arcos_pipeline_t *p, size_t part, bool *stop) {
     job->m.io_s += arcos_now() - tc;
   }
   if (rc == ARCOS_OK && job->spill)
-    arcos_spill_release(job, part);
+    arcos_spill_release(job->sp, &job->rec, part);
   if (rc == ARCOS_OK && arcos_stop_requested(job->deadline)) {
     job->interrupted = true;
     *stop = true;
@@ -758,8 +758,9 @@ int arcos_fix_lines(job_t *job) {
     }
     uint64_t base = 1 + run;
     run += all[p];
-    if (job->base_line != NULL)
-      job->base_line[p] = job->plan.inputs[part->input].format == ARCOS_FMT_JSONL ? base : 0;
+    if (job->sp != NULL)
+      arcos_spill_set_base_line(job->sp, p,
+                                job->plan.inputs[part->input].format == ARCOS_FMT_JSONL ? base : 0);
     if (part->rank != job->ctx->rank || job->plan.inputs[part->input].format != ARCOS_FMT_JSONL)
       continue;
     for (size_t i = job->rec.part_item_first[p]; i < job->rec.nitems && job->rec.items[i].part == p;

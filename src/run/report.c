@@ -17,6 +17,7 @@
 #include "run/previous.h"
 #include "run/records.h"
 #include "run/report.h"
+#include "run/spill.h"
 
 #define SAMPLE_MAX 20
 
@@ -59,7 +60,7 @@ static double percentile(const double *v, size_t n, double p) {
 
 static void local_stats(const job_t *job, stats_t *s) {
   if (job->spill) { /* gathered while the outputs were written */
-    *s = job->spill_stats;
+    *s = *arcos_spill_stats(job->sp);
     return;
   }
   arcos_stats_init(s);
@@ -364,7 +365,7 @@ static json_t *metrics_json(const job_t *job, const arcos_report_t *r, const ran
   json_object_set_new(ru, "baseline_rss_mb", jreal(job->baseline_rss_mb));
   json_object_set_new(ru, "max_memory_mb", json_integer(cfg->max_memory_mb));
   json_object_set_new(ru, "spill", json_boolean(job->spill));
-  json_object_set_new(ru, "exactly_once_rounds", json_integer(job->spill ? job->buckets : 1));
+  json_object_set_new(ru, "exactly_once_rounds", json_integer(job->spill ? arcos_spill_rounds(job->sp) : 1));
   json_object_set_new(ru, "total_rss_mb", jreal(rss_sum));
   json_object_set_new(ru, "ranks", json_integer(size));
   json_object_set_new(ru, "workers", json_integer(job->plan.workers));
