@@ -55,11 +55,11 @@ typedef struct {
   size_t np;
   uint64_t *cnt, *all, *pre; /* [np * NK]: this rank's, summed over ranks, prefix sums */
   uint64_t tot[NK];
-  uint64_t rounds;     /* the most rounds of any rank */
-  arcos_round_t round; /* the current round */
-  bool kept;           /* one round: loaded and formatted once, in pass A */
-  arcos_buf_t txt[NF]; /* the round's lines */
-  uint64_t *loff;      /* [np * NF]: where a partition's lines start in txt */
+  uint64_t rounds;                       /* the most rounds of any rank */
+  arcos_round_t round;                   /* the current round */
+  bool kept;                             /* one round: loaded and formatted once, in pass A */
+  arcos_buf_t txt[NF];                   /* the round's lines */
+  uint64_t *loff;                        /* [np * NF]: where a partition's lines start in txt */
   uint64_t *boff[NB], *bcnt[NB], *bbyte; /* the round's row blocks; a string column's bytes */
   size_t nb[NB];
   MPI_File fh[NF];
@@ -188,8 +188,8 @@ static void count_round(writer_t *w) {
     k[K_FAIL] += rp->nfails;
     for (size_t c = 0, s = 0; c < arcos_ncolumns; c++)
       if (arcos_columns[c].type == ARCOS_H5_CHAR)
-        k[K_STR + s++] += arcos_col_bytes(&arcos_columns[c], w->in->plan, items, rp->nitems,
-                                          fails, rp->nfails);
+        k[K_STR + s++] += arcos_col_bytes(&arcos_columns[c], w->in->plan, items, rp->nitems, fails,
+                                          rp->nfails);
     for (int f = 0; f < NF; f++) {
       uint64_t end = q + 1 < r->nparts ? w->loff[r->parts[q + 1].part * NF + (size_t)f]
                                        : w->txt[f].len;
@@ -357,7 +357,7 @@ static void string_offsets(writer_t *w, int t, size_t s) {
   for (size_t q = 0; q < w->round.nparts; q++) {
     size_t p = w->round.parts[q].part;
     if (w->all[p * NK + (size_t)table_rows[t]] > 0)
-      w->bbyte[k++] = w->pre[p * NK + K_STR + s];
+      w->bbyte[k++] = w->pre[p * NK + K_STR + s] + (w->round.nparts == 1);
   }
 }
 
@@ -438,7 +438,7 @@ static int pass_write(writer_t *w) {
       ok[0] = 0;
     else if (!w->kept)
       format_round(w);
-    if (ok[0])
+    if (ok[0] && r == 0)
       write_round_text(w, ok + 1);
     MPI_Allreduce(ok, all_ok, 1 + NF, MPI_INT, MPI_MIN, ctx->comm);
     for (int f = 0; f <= NF; f++)
@@ -719,8 +719,8 @@ typedef struct {
 static int mem_load(void *arg, size_t r, arcos_round_t *out) {
   const mem_source_t *m = arg;
   (void)r;
-  *out = (arcos_round_t){m->rec->items, m->rec->nitems, m->rec->fails,
-                         m->rec->nfails, m->parts,      m->nparts};
+  *out = (arcos_round_t){m->rec->items,  m->rec->nitems, m->rec->fails,
+                         m->rec->nfails, m->parts,       m->nparts};
   return ARCOS_OK;
 }
 

@@ -60,17 +60,17 @@ typedef struct {
 
 /* Everything the writer reads besides the rows, built by the orchestrator. */
 typedef struct {
-  const arcos_ctx_t *ctx;             /* communicator, rank, error stream */
-  const arcos_plan_t *plan;           /* partitions (owner rank, input) and inputs */
-  const arcos_records_t *rec;         /* per-partition record counts and skipped ranges */
-  const struct arcos_previous *prev;  /* earlier runs (--previous) for duplicates.jsonl */
-  bool want_dlq;                      /* false under --on-error skip: no DLQ lines */
-  const char *on_error_name;          /* /errors attribute "policy" */
-  const char *rules_text;             /* canonical scoring rules, or NULL */
-  int64_t reference_time;             /* root attribute reference_time */
-  uint64_t dropped;                   /* records dropped under --backpressure drop */
-  const arcos_buf_t *dropped_lines;   /* rank 0: dropped.jsonl text */
-  rank_metrics_t *m;                  /* this rank's /ranks row; writing adds to its times */
+  const arcos_ctx_t *ctx;            /* communicator, rank, error stream */
+  const arcos_plan_t *plan;          /* partitions (owner rank, input) and inputs */
+  const arcos_records_t *rec;        /* per-partition record counts and skipped ranges */
+  const struct arcos_previous *prev; /* earlier runs (--previous) for duplicates.jsonl */
+  bool want_dlq;                     /* false under --on-error skip: no DLQ lines */
+  const char *on_error_name;         /* /errors attribute "policy" */
+  const char *rules_text;            /* canonical scoring rules, or NULL */
+  int64_t reference_time;            /* root attribute reference_time */
+  uint64_t dropped;                  /* records dropped under --backpressure drop */
+  const arcos_buf_t *dropped_lines;  /* rank 0: dropped.jsonl text */
+  rank_metrics_t *m;                 /* this rank's /ranks row; writing adds to its times */
 } arcos_outputs_in_t;
 
 /* Write every output under its temporary name (collective). *totals receives the

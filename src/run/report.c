@@ -365,7 +365,8 @@ static json_t *metrics_json(const job_t *job, const arcos_report_t *r, const ran
   json_object_set_new(ru, "baseline_rss_mb", jreal(job->baseline_rss_mb));
   json_object_set_new(ru, "max_memory_mb", json_integer(cfg->max_memory_mb));
   json_object_set_new(ru, "spill", json_boolean(job->spill));
-  json_object_set_new(ru, "exactly_once_rounds", json_integer(job->spill ? arcos_spill_rounds(job->sp) : 1));
+  json_object_set_new(ru, "exactly_once_rounds",
+                      json_integer(job->spill ? arcos_spill_rounds(job->sp) : 1));
   json_object_set_new(ru, "total_rss_mb", jreal(rss_sum));
   json_object_set_new(ru, "ranks", json_integer(size));
   json_object_set_new(ru, "workers", json_integer(job->plan.workers));

@@ -223,8 +223,8 @@ static void keep_decisions(arcos_spill_t *s, const arcos_records_t *rec, const w
     s->part_status[w->at[i].part][w->at[i].idx] = ITEM_DUPLICATE;
     if (arcos_array_grow(&s->dups, &s->dups_cap, s->ndups, sizeof *s->dups, 1024) != ARCOS_OK)
       ARCOS_ABORT_OOM(s->ctx->comm);
-    s->dups[s->ndups++] = (dupinfo_t){w->at[i].part, w->at[i].idx, it->first_input,
-                                      it->first_run, it->first_line};
+    s->dups[s->ndups++] = (dupinfo_t){w->at[i].part, w->at[i].idx, it->first_input, it->first_run,
+                                      it->first_line};
   }
 }
 
