@@ -357,7 +357,7 @@ static void string_offsets(writer_t *w, int t, size_t s) {
   for (size_t q = 0; q < w->round.nparts; q++) {
     size_t p = w->round.parts[q].part;
     if (w->all[p * NK + (size_t)table_rows[t]] > 0)
-      w->bbyte[k++] = w->pre[p * NK + K_STR + s] + (w->round.nparts == 1);
+      w->bbyte[k++] = w->pre[p * NK + K_STR + s];
   }
 }
 
@@ -438,7 +438,7 @@ static int pass_write(writer_t *w) {
       ok[0] = 0;
     else if (!w->kept)
       format_round(w);
-    if (ok[0] && r == 0)
+    if (ok[0])
       write_round_text(w, ok + 1);
     MPI_Allreduce(ok, all_ok, 1 + NF, MPI_INT, MPI_MIN, ctx->comm);
     for (int f = 0; f <= NF; f++)
