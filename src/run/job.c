@@ -302,7 +302,7 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
   uint64_t budget = ((uint64_t)cfg->max_memory_mb << 20) - memo_share; /* for the data */
   if (cfg->max_memory_mb > 0 && setup_spill(job, budget, memo_share) != ARCOS_EXIT_OK)
     return ARCOS_EXIT_FAILED;
-  if (arcos_scratch_open(ctx, job->spill, job->m.host, &job->seg_dir) != ARCOS_OK)
+  if (arcos_scratch_open(job) != ARCOS_OK)
     return ARCOS_EXIT_FAILED;
   if ((cfg->checkpoint || job->spill) &&
       arcos_ckpt_setup(ctx, &job->plan, job->reference_time, job->seg_dir, resumed, &job->ckpt) !=
@@ -517,7 +517,7 @@ static void teardown_state(job_t *job) {
   arcos_previous_close(&job->prev);
   arcos_progress_destroy(&job->progress);
   arcos_ckpt_close(&job->ckpt, job->ctx, false);
-  arcos_scratch_close(&job->seg_dir);
+  arcos_scratch_close(job);
   arcos_spill_destroy(&job->sp);
   arcos_ring_destroy(&job->ring);
   arcos_records_free(&job->rec);

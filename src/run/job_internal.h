@@ -47,7 +47,7 @@ struct arcos_job {
   /* bounded memory: records live in their segments, not in memory */
   bool spill;
   struct arcos_spill *sp; /* spill.h, NULL in memory */
-  char *seg_dir;          /* scratch.h: this rank's directory under --scratch; NULL: .arcos-state */
+  char *seg_dir; /* this rank's directory under --scratch for its segments; NULL: .arcos-state */
   double baseline_rss_mb; /* RSS before any data: what --max-memory-mb comes on top of */
   int64_t reference_time;
   arcos_ring_t *ring;
