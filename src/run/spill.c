@@ -157,6 +157,8 @@ void arcos_spill_set_base_line(arcos_spill_t *s, size_t part, uint64_t base) {
     s->base_line[part] = base;
 }
 
+uint64_t *arcos_spill_base_lines(arcos_spill_t *s) { return s->base_line; }
+
 /* B: the most any rank's records (and slice of the earlier runs' ids) cost in one
  * round, over half the budget, plus one (collective). */
 static uint32_t choose_buckets(const arcos_spill_t *s, const struct arcos_previous *prev) {

@@ -33,6 +33,9 @@ int arcos_spill_note_loaded(arcos_spill_t *s, arcos_records_t *rec, size_t part)
 /* The first line number - 1 of partition `part` (a JSON Lines range; else 0), which
  * line fixing (arcos_fix_lines) learns after ingest. */
 void arcos_spill_set_base_line(arcos_spill_t *s, size_t part, uint64_t base);
+/* The same as an array of one entry per partition of the plan, for a line fixing that
+ * fills one (main's arcos_fix_lines(comm, plan, rec, base_line, m)). */
+uint64_t *arcos_spill_base_lines(arcos_spill_t *s);
 
 /* One exactly-once round over the records in rec (collective; the records' status and
  * first occurrence are set on return). */
