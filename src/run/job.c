@@ -12,10 +12,12 @@
 #include "arcos/cache.h"
 #include "arcos/job.h"
 #include "arcos/ops.h"
+#include "arcos/rules.h"
 #include "run/checkpoint.h"
 #include "run/exactly_once.h"
 #include "run/job_graph_internal.h"
 #include "run/job_internal.h"
+#include "run/outputs.h"
 #include "run/pipeline.h"
 #include "run/previous.h"
 #include "run/progress.h"
@@ -23,7 +25,6 @@
 #include "run/report.h"
 #include "run/scratch.h"
 #include "run/spill.h"
-#include "run/store.h"
 #include "run/stream.h"
 
 static const char *const out_names[] = {
@@ -241,20 +242,11 @@ static int plan_files(job_t *job, bool *resumed, bool *complete) {
 /* Bounded memory (--max-memory-mb): records go to disk partition by partition
  * (spill.c). The fixed costs must fit: two read buffers and one partition's records
  * (about half of its bytes), or the run would exceed the limit it was given. */
-static int setup_spill(job_t *job, uint64_t memo_share) {
+static int setup_spill(job_t *job, uint64_t budget, uint64_t memo_share) {
   const arcos_config_t *cfg = job->cfg;
   job->spill = true;
-  job->budget = ((uint64_t)cfg->max_memory_mb << 20) - memo_share;
   job->memo_pend_max = memo_share / 2;
   size_t np0 = job->plan.nparts;
-  job->part_nitems = calloc(np0 + 1, sizeof *job->part_nitems);
-  job->part_nfails = calloc(np0 + 1, sizeof *job->part_nfails);
-  job->part_idbytes = calloc(np0 + 1, sizeof *job->part_idbytes);
-  job->base_line = calloc(np0 + 1, sizeof *job->base_line);
-  job->part_status = calloc(np0 + 1, sizeof *job->part_status);
-  if (job->part_nitems == NULL || job->part_nfails == NULL || job->part_idbytes == NULL ||
-      job->base_line == NULL || job->part_status == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm);
   uint64_t biggest = 0, need_part = 0;
   for (size_t p = 0; p < np0; p++) {
     uint64_t bytes = job->plan.parts[p].end - job->plan.parts[p].start;
@@ -265,7 +257,7 @@ static int setup_spill(job_t *job, uint64_t memo_share) {
     }
   }
   uint64_t need = ((uint64_t)16 << 20) + need_part;
-  if (need <= job->budget)
+  if (need <= budget)
     return ARCOS_EXIT_OK;
   if (job->ctx->rank == 0)
     fprintf(job->ctx->err,
@@ -308,7 +300,8 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
     job->pstats.memo_off = "streaming mode";
     return ARCOS_EXIT_OK;
   }
-  if (cfg->max_memory_mb > 0 && setup_spill(job, memo_share) != ARCOS_EXIT_OK)
+  uint64_t budget = ((uint64_t)cfg->max_memory_mb << 20) - memo_share; /* for the data */
+  if (cfg->max_memory_mb > 0 && setup_spill(job, budget, memo_share) != ARCOS_EXIT_OK)
     return ARCOS_EXIT_FAILED;
   if (arcos_scratch_open(ctx, job->spill, job->m.host, &job->seg_dir) != ARCOS_OK)
     return ARCOS_EXIT_FAILED;
@@ -316,6 +309,8 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
       arcos_ckpt_setup(ctx, &job->plan, job->reference_time, job->seg_dir, resumed, &job->ckpt) !=
           ARCOS_OK)
     return ARCOS_EXIT_FAILED;
+  if (job->spill && arcos_spill_create(ctx, &job->plan, job->ckpt, budget, &job->sp) != ARCOS_OK)
+    ARCOS_ABORT_OOM(ctx->comm);
   if (cfg->max_time > 0)
     job->deadline = t_start + cfg->max_time;
   arcos_install_stop_signals();
@@ -332,9 +327,13 @@ static void say_failed(const job_t *job, const char *step, int rc) {
 }
 
 /* Bounded memory: the pipeline's partition hooks (pipeline.h) call into spill.c. */
-static int spill_loaded(void *arg, size_t part) { return arcos_spill_note_loaded(arg, part); }
+static int spill_loaded(void *arg, size_t part) {
+  job_t *job = arg;
+  return arcos_spill_note_loaded(job->sp, &job->rec, part);
+}
 static int spill_done(void *arg, size_t part) {
-  arcos_spill_release(arg, part);
+  job_t *job = arg;
+  arcos_spill_release(job->sp, &job->rec, part);
   return ARCOS_OK;
 }
 
@@ -411,7 +410,9 @@ static int ingest(job_t *job, double t_start) {
     code = ingest_files(job, t_start);
   }
   if (code == ARCOS_EXIT_OK &&
-      arcos_fix_lines(job->ctx->comm, &job->plan, &job->rec, job->base_line, &job->m) != ARCOS_OK)
+      arcos_fix_lines(job->ctx->comm, &job->plan, &job->rec,
+                      job->sp != NULL ? arcos_spill_base_lines(job->sp) : NULL,
+                      &job->m) != ARCOS_OK)
     ARCOS_ABORT_OOM(job->ctx->comm); /* its only failure; the others are in the exchange */
   return code;
 }
@@ -430,6 +431,12 @@ static int load_previous(job_t *job) {
   return agreed == ARCOS_OK ? ARCOS_EXIT_OK : ARCOS_EXIT_FAILED; /* the message said which */
 }
 
+/* One exactly-once round of the spilling exchange: the records it loaded are job->rec. */
+static int eo_round(void *arg, arcos_records_t *rec) {
+  job_t *job = arg;
+  return arcos_exactly_once(job->ctx->comm, job->cache, rec, &job->plan, job->prev, NULL, &job->eo);
+}
+
 /* Exactly-once (SPEC §3): the one place that calls into the exactly-once modules. */
 static int dedup(job_t *job) {
   const arcos_config_t *cfg = job->cfg;
@@ -441,7 +448,7 @@ static int dedup(job_t *job) {
    * memory, rounds of the seen-set on the cache (a requested node failure happens
    * between two of them) */
   arcos_seen_opts_t o = arcos_eo_opts(cfg);
-  int rc = job->spill ? arcos_spill_exactly_once(job)
+  int rc = job->spill ? arcos_spill_exactly_once(job->sp, &job->rec, job->prev, eo_round, job)
                       : arcos_exactly_once(job->ctx->comm, job->cache, &job->rec, &job->plan,
                                            job->prev, &o, &job->eo);
   job->m.comm_s += job->eo.comm_s;
@@ -476,7 +483,26 @@ static int write_outputs(job_t *job, const out_files_t *of, json_t **config, jso
                           .dropped_jsonl = job->streaming ? of->tmp[O_DROPPED] : NULL,
                           .config_json = config_text};
   arcos_report_rusage(&job->m);
-  int rc = job->spill ? arcos_spill_outputs(job, &paths) : arcos_outputs_write(job, &paths);
+  arcos_outputs_in_t in = {
+      .ctx = job->ctx,
+      .plan = &job->plan,
+      .rec = &job->rec,
+      .prev = job->prev,
+      .want_dlq = cfg->on_error != ARCOS_ON_ERROR_SKIP,
+      .on_error_name = arcos_on_error_name(cfg->on_error),
+      .rules_text = cfg->rules != NULL ? arcos_rules_canonical(cfg->rules, NULL) : NULL,
+      .reference_time = job->reference_time,
+      .dropped = job->dropped,
+      .dropped_lines = &job->dropped_lines,
+      .m = &job->m};
+  int rc;
+  if (job->spill) {
+    arcos_round_source_t src;
+    arcos_spill_source(job->sp, &job->rec, &src);
+    rc = arcos_outputs_write(&in, &paths, &src, &job->totals);
+  } else {
+    rc = arcos_outputs_write_memory(&in, &paths, &job->totals);
+  }
   free(config_text);
   if (rc != ARCOS_OK)
     return ARCOS_EXIT_FAILED;
@@ -525,7 +551,7 @@ static int report_commit(job_t *job, const out_files_t *of, double t_start, json
                           .cfg = job->cfg,
                           .plan = &job->plan,
                           .rec = &job->rec,
-                          .stats = job->spill ? &job->spill_stats : NULL,
+                          .stats = job->spill ? arcos_spill_stats(job->sp) : NULL,
                           .m = &job->m,
                           .pstats = &job->pstats,
                           .stream = job->streaming ? &job->stream : NULL,
@@ -534,7 +560,7 @@ static int report_commit(job_t *job, const out_files_t *of, double t_start, json
                           .cache = job->cache,
                           .prev = job->prev,
                           .spill = job->spill,
-                          .eo_rounds = job->spill ? job->buckets : 1,
+                          .eo_rounds = job->spill ? arcos_spill_rounds(job->sp) : 1,
                           .baseline_rss_mb = job->baseline_rss_mb,
                           .t_start = t_start};
   arcos_report_t *r = arcos_report_gather(&in, config, queries, recs);
@@ -553,15 +579,7 @@ static void teardown_state(job_t *job) {
   arcos_progress_destroy(&job->progress);
   arcos_ckpt_close(&job->ckpt, job->ctx, false);
   arcos_scratch_close(&job->seg_dir);
-  if (job->part_status != NULL)
-    for (size_t p = 0; p < job->plan.nparts; p++)
-      free(job->part_status[p]);
-  free(job->part_status);
-  free(job->part_nitems);
-  free(job->part_nfails);
-  free(job->part_idbytes);
-  free(job->base_line);
-  free(job->dups);
+  arcos_spill_destroy(&job->sp);
   arcos_ring_destroy(&job->ring);
   arcos_records_free(&job->rec);
   arcos_pipeline_stats_free(&job->pstats);

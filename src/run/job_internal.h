@@ -1,6 +1,5 @@
-/* The orchestrator's state of a run (job.c and job_graph.c), still read by the two
- * writers (store.c, spill.c) and the scratch space they use. Not part of the public
- * interface. */
+/* The orchestrator's state of a run, read by job.c and job_graph.c only. Not part of
+ * the public interface. */
 #ifndef ARCOS_JOB_INTERNAL_H
 #define ARCOS_JOB_INTERNAL_H
 
@@ -26,9 +25,9 @@ typedef struct arcos_job job_t;
 /* The orchestrator's state. The modules that have their own state hold it behind their
  * own type: the records store (records.h), the pipeline's figures (pipeline.h), the
  * checkpoint (checkpoint.h, opaque), progress (progress.h, opaque), the memo deferral
- * (memo_defer.h, inside the pipeline), the stream's figures (stream.h), exactly-once's
- * (exactly_once.h). The pipeline, the stream, exactly-once and the report take what
- * they use, never the job; spill, store and scratch still take it (see
+ * (memo_defer.h, inside the pipeline), spill (spill.h, opaque), the stream's figures
+ * (stream.h), exactly-once's (exactly_once.h). Every run-layer module takes what it
+ * uses, never the job; only the orchestrator (job.c, job_graph.c) reads this (see
  * docs/architecture.md "The run layer"). */
 struct arcos_job {
   const arcos_ctx_t *ctx;
@@ -40,27 +39,17 @@ struct arcos_job {
   arcos_pipeline_stats_t pstats; /* error policy, latencies, batch sizes, memo (pipeline.h) */
   bool streaming;                /* `run -` or a named pipe (stream.h) */
   arcos_stream_figures_t stream; /* the stream's figures, less what the writers took */
-  /* what the writers (store.c, spill.c) take from the stream, moved out of `stream` */
+  /* what the writer (outputs.h) takes from the stream, moved out of `stream` */
   uint64_t dropped;          /* records dropped under --backpressure drop (all ranks know) */
   arcos_buf_t dropped_lines; /* rank 0: dropped.jsonl text */
   arcos_ckpt_t *ckpt;        /* the checkpoint (checkpoint.h), NULL without one */
   /* the stop request (progress.h): checked by the pipeline between records */
   double deadline;  /* arcos_now() value of --max-time, 0 = none */
   bool interrupted; /* this rank stopped early (deadline or signal) */
-  /* bounded memory (spill.c): records live in their segments, not in memory */
+  /* bounded memory: records live in their segments, not in memory */
   bool spill;
-  char *seg_dir;   /* this rank's directory under --scratch for its segments; NULL: .arcos-state */
-  uint64_t budget; /* bytes the job's data may use per rank */
-  uint64_t *part_nitems, *part_nfails, *part_idbytes; /* per partition (own ones) */
-  uint64_t *base_line;   /* per partition: first line number of a JSON Lines range - 1 */
-  uint8_t **part_status; /* per own partition, per item: ITEM_STORED or ITEM_DUPLICATE */
-  struct dupinfo {
-    uint32_t part, idx, first_input, first_run;
-    uint64_t first_line;
-  } * dups;
-  size_t ndups, dups_cap;
-  uint32_t buckets; /* exactly-once rounds */
-  stats_t spill_stats;
+  struct arcos_spill *sp; /* spill.h, NULL in memory */
+  char *seg_dir; /* this rank's directory under --scratch for its segments; NULL: .arcos-state */
   double baseline_rss_mb; /* RSS before any data: what --max-memory-mb comes on top of */
   int64_t reference_time;
   arcos_ring_t *ring;
@@ -70,7 +59,7 @@ struct arcos_job {
   /* --previous: the earlier runs' ids (run/previous.h), or NULL */
   struct arcos_previous *prev;
   uint64_t memo_pend_max; /* bytes of records waiting for a memo round; 0 = the default */
-  totals_t totals;        /* set by arcos_outputs_write */
+  totals_t totals;        /* set by the writer (outputs.h) */
 };
 
 /* Run a step only while every step before it succeeded (rc is the running result). */
