@@ -20,7 +20,6 @@
 
 #include "run/bigdoc.h"
 #include "run/checkpoint.h"
-#include "run/pipeline.h"
 #include "run/progress.h"
 
 enum { TAG_SLICE = 21, TAG_CREDIT = 22, TAG_END = 23 };
@@ -77,20 +76,31 @@ static int replay(void *src, const arcos_partition_t *part, arcos_buf_t *scratch
   return ARCOS_OK;
 }
 
+/* What the phase works with on every rank. */
+typedef struct {
+  const arcos_pipeline_env_t *env; /* the plan (whose ranks settle() sets), ckpt, metrics */
+  MPI_Comm comm;                   /* the phase's own communicator */
+  arcos_pipeline_t *p;             /* takes the slices, the entries as its source */
+  uint8_t *dealt;                  /* per partition: a slice dealt here */
+  int32_t *owner;                  /* per partition: this rank when it took it, else -1 */
+  bool interrupted;                /* this rank stopped early (deadline or signal) */
+} phase_t;
+
 /* Take one slice from its entries (the reader's own, or a message). */
-static int take_slice(job_t *job, arcos_pipeline_t *p, replay_t *r, bool *stop, int32_t *owner) {
-  const char *data = r->data;
+static int take_slice(phase_t *ph, replay_t *r, bool *stop) {
   slice_hdr_t h;
-  memcpy(&h, data, sizeof h);
-  if (*stop || arcos_stop_requested(job->deadline)) {
-    job->interrupted = true; /* the slice is not journaled: --resume redoes it */
+  memcpy(&h, r->data, sizeof h);
+  if (*stop || arcos_stop_requested(ph->env->deadline)) {
+    ph->interrupted = true; /* the slice is not journaled: --resume redoes it */
     *stop = true;
     return ARCOS_OK;
   }
-  arcos_pipeline_set_source(p, replay, r);
-  owner[h.part] = job->ctx->rank;
-  int rc = arcos_pipeline_take(p, (size_t)h.part, stop);
-  arcos_pipeline_set_source(p, NULL, NULL);
+  arcos_pipeline_set_source(ph->p, replay, r);
+  ph->owner[h.part] = ph->env->ctx->rank;
+  int rc = arcos_pipeline_take(ph->p, (size_t)h.part, stop);
+  arcos_pipeline_set_source(ph->p, NULL, NULL);
+  if (*stop)
+    ph->interrupted = true;
   return rc;
 }
 
@@ -104,10 +114,8 @@ typedef struct {
 } slot_t;
 
 typedef struct {
-  job_t *job;
-  MPI_Comm comm; /* the phase's own communicator */
-  arcos_pipeline_t *p;
-  int32_t *owner;
+  phase_t *ph;
+  const arcos_pipeline_env_t *env; /* ph->env */
   size_t cur, last;  /* the slice being filled, and the end of the document's slices */
   arcos_buf_t batch; /* its header and entries */
   uint64_t entries;
@@ -125,14 +133,14 @@ static void start_slice(dealer_t *d, size_t part) {
   arcos_buf_reset(&d->batch);
   slice_hdr_t h = {part, 0};
   if (arcos_buf_append(&d->batch, &h, sizeof h) != 0)
-    ARCOS_ABORT_OOM(d->job->ctx->comm);
+    ARCOS_ABORT_OOM(d->env->ctx->comm);
   d->cur = part;
   d->entries = 0;
 }
 
 /* Credits returned so far (without waiting): each frees the slot its slice was in. */
 static void collect_credits(dealer_t *d) {
-  MPI_Comm comm = d->comm;
+  MPI_Comm comm = d->ph->comm;
   for (;;) {
     int flag = 0;
     MPI_Status st;
@@ -169,7 +177,7 @@ static void push_sends(void *arg, size_t bytes) {
 
 /* A taking rank other than this one with a credit left, round robin; -1 when none. */
 static int free_taker(dealer_t *d) {
-  int workers = d->job->plan.workers, me = d->job->ctx->rank;
+  int workers = d->env->plan->workers, me = d->env->ctx->rank;
   for (int k = 0; k < workers; k++) {
     int r = (d->next + k) % workers;
     if (r != me && d->credit[r] > 0) {
@@ -186,7 +194,7 @@ static void send_slice(dealer_t *d, int to) {
     if (!d->slots[k].busy)
       sl = &d->slots[k];
   if (sl == NULL) /* cannot happen: a credit means a free slot */
-    ARCOS_ABORT_OOM(d->job->ctx->comm);
+    ARCOS_ABORT_OOM(d->env->ctx->comm);
   arcos_buf_t t = sl->buf; /* the filled batch moves into the slot: no copy */
   sl->buf = d->batch;
   d->batch = t;
@@ -194,17 +202,16 @@ static void send_slice(dealer_t *d, int to) {
   sl->busy = 1;
   d->credit[to]--;
   double t0 = arcos_now();
-  MPI_Isend(sl->buf.data, (int)sl->buf.len, MPI_BYTE, to, TAG_SLICE, d->comm, &sl->req);
-  d->job->m.comm_s += arcos_now() - t0;
+  MPI_Isend(sl->buf.data, (int)sl->buf.len, MPI_BYTE, to, TAG_SLICE, d->ph->comm, &sl->req);
+  d->env->m->comm_s += arcos_now() - t0;
 }
 
 /* The slice being filled is complete: deal it, or take it here when no rank has a
  * credit. Slices not to deal (done before a --resume) are dropped. */
 static void finish_slice(dealer_t *d) {
-  job_t *job = d->job;
   slice_hdr_t h = {d->cur, d->entries};
   memcpy(d->batch.data, &h, sizeof h);
-  if (!job->part_dealt[d->cur] || d->stop || d->rc != ARCOS_OK)
+  if (!d->ph->dealt[d->cur] || d->stop || d->rc != ARCOS_OK)
     return;
   collect_credits(d);
   int to = free_taker(d);
@@ -214,17 +221,17 @@ static void finish_slice(dealer_t *d) {
   }
   double t0 = arcos_now();
   replay_t r = {d->batch.data, d->batch.len, push_sends, d};
-  d->rc = take_slice(job, d->p, &r, &d->stop, d->owner);
+  d->rc = take_slice(d->ph, &r, &d->stop);
   d->local_s += arcos_now() - t0;
 }
 
 /* Move to the slice holding `offset`, finishing the ones before it. */
 static int to_slice(dealer_t *d, uint64_t offset) {
-  const arcos_partition_t *parts = d->job->plan.parts;
+  const arcos_partition_t *parts = d->env->plan->parts;
   while (d->cur + 1 < d->last && offset >= parts[d->cur + 1].start) {
     finish_slice(d);
     start_slice(d, d->cur + 1);
-    if (arcos_stop_requested(d->job->deadline))
+    if (arcos_stop_requested(d->env->deadline))
       d->stop = true; /* what is not dealt yet is redone on --resume */
   }
   return d->stop || d->rc != ARCOS_OK ? STOP_READING : ARCOS_OK;
@@ -250,42 +257,40 @@ static int on_error(void *arg, const arcos_raw_t *raw, int code, const char *mes
   return add_entry(arg, raw, code, message);
 }
 
-static void dealer_init(dealer_t *d, job_t *job, MPI_Comm comm, arcos_pipeline_t *p,
-                        int32_t *owner) {
+static void dealer_init(dealer_t *d, phase_t *ph) {
+  const arcos_pipeline_env_t *env = ph->env;
   memset(d, 0, sizeof *d);
-  d->job = job;
-  d->comm = comm;
-  d->p = p;
-  d->owner = owner;
-  int workers = job->plan.workers;
-  int64_t inflight = job->cfg->max_in_flight;
-  d->credit = calloc((size_t)job->ctx->size, sizeof *d->credit);
+  d->ph = ph;
+  d->env = env;
+  int workers = env->plan->workers;
+  int64_t inflight = env->cfg->max_in_flight;
+  d->credit = calloc((size_t)env->ctx->size, sizeof *d->credit);
   d->nslots = (size_t)workers * (size_t)inflight;
   d->slots = calloc(d->nslots + 1, sizeof *d->slots);
   if (d->credit == NULL || d->slots == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm);
+    ARCOS_ABORT_OOM(env->ctx->comm);
   for (int r = 0; r < workers; r++)
-    d->credit[r] = r == job->ctx->rank ? 0 : (int32_t)inflight;
+    d->credit[r] = r == env->ctx->rank ? 0 : (int32_t)inflight;
 }
 
 /* Every slice back, then the takers are told the document is done. */
 static void dealer_end(dealer_t *d) {
-  job_t *job = d->job;
-  MPI_Comm comm = d->comm;
+  const arcos_pipeline_env_t *env = d->env;
+  MPI_Comm comm = d->ph->comm;
   double t0 = arcos_now();
-  for (int r = 0; r < job->plan.workers; r++) {
-    while (r != job->ctx->rank && d->credit[r] < job->cfg->max_in_flight) {
+  for (int r = 0; r < env->plan->workers; r++) {
+    while (r != env->ctx->rank && d->credit[r] < env->cfg->max_in_flight) {
       collect_credits(d);
-      if (d->credit[r] < job->cfg->max_in_flight) {
+      if (d->credit[r] < env->cfg->max_in_flight) {
         MPI_Status st;
         MPI_Probe(r, TAG_CREDIT, comm, &st); /* blocks until r returns one */
       }
     }
   }
-  for (int r = 0; r < job->plan.workers; r++)
-    if (r != job->ctx->rank)
+  for (int r = 0; r < env->plan->workers; r++)
+    if (r != env->ctx->rank)
       MPI_Send(NULL, 0, MPI_BYTE, r, TAG_END, comm);
-  job->m.idle_s += arcos_now() - t0;
+  env->m->idle_s += arcos_now() - t0;
   for (size_t k = 0; k < d->nslots; k++)
     arcos_buf_free(&d->slots[k].buf);
   free(d->slots);
@@ -294,20 +299,20 @@ static void dealer_end(dealer_t *d) {
 }
 
 /* The reading rank of the document whose slices are [first, last). */
-static int deal_document(job_t *job, MPI_Comm comm, arcos_pipeline_t *p, size_t first, size_t last,
-                         int32_t *owner) {
+static int deal_document(phase_t *ph, size_t first, size_t last) {
+  const arcos_pipeline_env_t *env = ph->env;
   dealer_t d;
-  dealer_init(&d, job, comm, p, owner);
+  dealer_init(&d, ph);
   d.last = last;
   start_slice(&d, first);
-  const arcos_partition_t *s = &job->plan.parts[first];
-  const arcos_input_t *in = &job->plan.inputs[s->input];
+  const arcos_partition_t *s = &env->plan->parts[first];
+  const arcos_input_t *in = &env->plan->inputs[s->input];
   arcos_partition_t whole = {s->input, 0, in->size, 0, s->rank};
   arcos_read_stats_t st = {0};
-  st.max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
+  st.max_line = arcos_line_cap((uint64_t)env->cfg->max_record_bytes);
   arcos_buf_t scratch = {0};
   double t0 = arcos_now();
-  int rc = arcos_read_partition(&job->plan, &whole, &scratch, on_record, on_error, &d, &st);
+  int rc = arcos_read_partition(env->plan, &whole, &scratch, on_record, on_error, &d, &st);
   if (rc == STOP_READING)
     rc = ARCOS_OK;
   if (rc == ARCOS_OK) { /* the last slice, and any the document did not reach */
@@ -315,22 +320,24 @@ static int deal_document(job_t *job, MPI_Comm comm, arcos_pipeline_t *p, size_t 
     finish_slice(&d);
   }
   /* Reading and splitting the document, less the slices taken here: the reader's I/O. */
-  job->m.io_s += arcos_now() - t0 - d.local_s;
+  env->m->io_s += arcos_now() - t0 - d.local_s;
   arcos_buf_free(&scratch);
   if (rc == ARCOS_ECHANGED)
-    fprintf(job->ctx->err,
+    fprintf(env->ctx->err,
             "arcos-scale: rank %d: input %s changed while the job ran: its records cannot be "
             "read as planned; restore it and rerun with --resume, or rerun with --force\n",
-            job->ctx->rank, in->display);
+            env->ctx->rank, in->display);
   dealer_end(&d);
   if (d.stop)
-    job->interrupted = true;
+    ph->interrupted = true;
   return rc != ARCOS_OK ? rc : d.rc;
 }
 
 /* ---- The other taking ranks ---- */
 
-static int take_dealt(job_t *job, MPI_Comm comm, arcos_pipeline_t *p, int reader, int32_t *owner) {
+static int take_dealt(phase_t *ph, int reader) {
+  const arcos_pipeline_env_t *env = ph->env;
+  MPI_Comm comm = ph->comm;
   arcos_buf_t msg = {0};
   int rc = ARCOS_OK;
   bool stop = false;
@@ -338,21 +345,21 @@ static int take_dealt(job_t *job, MPI_Comm comm, arcos_pipeline_t *p, int reader
     MPI_Status st;
     double tw = arcos_now();
     MPI_Probe(reader, MPI_ANY_TAG, comm, &st);
-    job->m.idle_s += arcos_now() - tw;
+    env->m->idle_s += arcos_now() - tw;
     int count = 0;
     MPI_Get_count(&st, MPI_BYTE, &count);
     if (arcos_buf_reserve(&msg, (size_t)count + 1) != ARCOS_OK)
       ARCOS_ABORT_OOM(comm);
     double tc = arcos_now();
     MPI_Recv(msg.data, count, MPI_BYTE, reader, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
-    job->m.comm_s += arcos_now() - tc;
+    env->m->comm_s += arcos_now() - tc;
     if (st.MPI_TAG == TAG_END)
       break;
     slice_hdr_t h;
     memcpy(&h, msg.data, sizeof h);
     replay_t r = {msg.data, (size_t)count, NULL, NULL};
     if (rc == ARCOS_OK)
-      rc = take_slice(job, p, &r, &stop, owner);
+      rc = take_slice(ph, &r, &stop);
     MPI_Send(&h.part, 1, MPI_UINT64_T, reader, TAG_CREDIT, comm);
   }
   arcos_buf_free(&msg);
@@ -363,92 +370,95 @@ static int take_dealt(job_t *job, MPI_Comm comm, arcos_pipeline_t *p, int reader
 
 /* Which slices are dealt: not done before a --resume (and, under at-most-once, not
  * started before it). Returns whether any is. */
-static bool mark_dealt(job_t *job) {
+static bool mark_dealt(phase_t *ph) {
+  const arcos_pipeline_env_t *env = ph->env;
   bool any = false;
-  bool amo = job->cfg->guarantee == ARCOS_GUARANTEE_AT_MOST_ONCE;
-  for (size_t p = 0; p < job->plan.nparts; p++) {
-    uint8_t state = arcos_ckpt_state(job->ckpt, p);
-    bool deal = arcos_partition_is_slice(&job->plan, &job->plan.parts[p]) && state != 2 &&
+  bool amo = env->cfg->guarantee == ARCOS_GUARANTEE_AT_MOST_ONCE;
+  for (size_t p = 0; p < env->plan->nparts; p++) {
+    uint8_t state = arcos_ckpt_state(env->ckpt, p);
+    bool deal = arcos_partition_is_slice(env->plan, &env->plan->parts[p]) && state != 2 &&
                 !(state == 1 && amo);
-    job->part_dealt[p] = deal;
+    ph->dealt[p] = deal;
     any = any || deal;
   }
   return any;
 }
 
 /* The slices [first, *last) of the document starting at partition first. */
-static bool document_at(const job_t *job, size_t first, size_t *last) {
-  const arcos_plan_t *plan = &job->plan;
+static bool document_at(const phase_t *ph, size_t first, size_t *last) {
+  const arcos_plan_t *plan = ph->env->plan;
   size_t e = first;
   while (e < plan->nparts && plan->parts[e].input == plan->parts[first].input)
     e++;
   *last = e;
   bool dealt = false;
   for (size_t p = first; p < e; p++)
-    dealt = dealt || job->part_dealt[p];
+    dealt = dealt || ph->dealt[p];
   return dealt;
 }
 
 /* Every rank learns who took each slice (the outputs and line fixing key on it). */
-static void settle(job_t *job, int32_t *owner) {
-  size_t n = job->plan.nparts;
+static void settle(const arcos_pipeline_env_t *env, const int32_t *owner) {
+  size_t n = env->plan->nparts;
   int32_t *all = malloc(n * sizeof *all + 1);
   if (all == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm);
+    ARCOS_ABORT_OOM(env->ctx->comm);
   double t0 = arcos_now();
-  MPI_Allreduce(owner, all, (int)n, MPI_INT32_T, MPI_MAX, job->ctx->comm);
-  job->m.comm_s += arcos_now() - t0;
+  MPI_Allreduce(owner, all, (int)n, MPI_INT32_T, MPI_MAX, env->ctx->comm);
+  env->m->comm_s += arcos_now() - t0;
   for (size_t p = 0; p < n; p++)
     if (all[p] >= 0)
-      job->plan.parts[p].rank = all[p];
+      env->plan->parts[p].rank = all[p];
   free(all);
 }
 
-static int deal_all(job_t *job, MPI_Comm comm, int32_t *owner) {
-  arcos_pipeline_t *p = arcos_pipeline_create(job);
-  if (p == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm); /* the others would wait for this rank's credits */
-  int me = job->ctx->rank, rc = ARCOS_OK;
+static int deal_all(phase_t *ph) {
+  const arcos_pipeline_env_t *env = ph->env;
+  ph->p = arcos_pipeline_create(env);
+  if (ph->p == NULL)
+    ARCOS_ABORT_OOM(env->ctx->comm); /* the others would wait for this rank's credits */
+  int me = env->ctx->rank, rc = ARCOS_OK;
   size_t last = 0;
-  for (size_t first = 0; first < job->plan.nparts; first = last) {
-    if (!document_at(job, first, &last))
+  for (size_t first = 0; first < env->plan->nparts; first = last) {
+    if (!document_at(ph, first, &last))
       continue;
-    int reader = job->plan.parts[first].rank;
+    int reader = env->plan->parts[first].rank;
     int drc = ARCOS_OK;
     if (me == reader)
-      drc = deal_document(job, comm, p, first, last, owner);
-    else if (me < job->plan.workers)
-      drc = take_dealt(job, comm, p, reader, owner);
+      drc = deal_document(ph, first, last);
+    else if (me < env->plan->workers)
+      drc = take_dealt(ph, reader);
     if (rc == ARCOS_OK)
       rc = drc;
   }
-  arcos_pipeline_destroy(&p);
+  arcos_pipeline_destroy(&ph->p);
   return rc;
 }
 
-int arcos_bigdoc_run(job_t *job) {
-  size_t n = job->plan.nparts;
-  if (job->plan.workers < 2 || job->ctx->size < 2 || n == 0)
+int arcos_bigdoc_run(const arcos_pipeline_env_t *env, uint8_t **dealt, bool *interrupted) {
+  *dealt = NULL;
+  *interrupted = false;
+  size_t n = env->plan->nparts;
+  if (env->plan->workers < 2 || env->ctx->size < 2 || n == 0)
     return ARCOS_OK;
-  job->part_dealt = calloc(n + 1, 1);
-  int32_t *owner = malloc(n * sizeof *owner + 1);
-  if (job->part_dealt == NULL || owner == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm);
-  if (!mark_dealt(job)) {
-    free(owner);
-    free(job->part_dealt);
-    job->part_dealt = NULL;
+  phase_t ph = {.env = env, .dealt = calloc(n + 1, 1), .owner = malloc(n * sizeof(int32_t) + 1)};
+  if (ph.dealt == NULL || ph.owner == NULL)
+    ARCOS_ABORT_OOM(env->ctx->comm);
+  if (!mark_dealt(&ph)) {
+    free(ph.owner);
+    free(ph.dealt);
     return ARCOS_OK;
   }
   for (size_t p = 0; p < n; p++)
-    owner[p] = -1;
+    ph.owner[p] = -1;
   /* A communicator of its own: no other module's message (progress lines go to rank 0
    * on the job's) can match the phase's probes. */
-  MPI_Comm comm;
-  MPI_Comm_dup(job->ctx->comm, &comm);
-  int rc = deal_all(job, comm, owner);
-  MPI_Comm_free(&comm);
-  settle(job, owner); /* collective: every rank, whatever rc */
-  free(owner);
+  MPI_Comm_dup(env->ctx->comm, &ph.comm);
+  int rc = deal_all(&ph);
+  MPI_Comm_free(&ph.comm);
+  settle(env, ph.owner); /* collective: every rank, whatever rc */
+  free(ph.owner);
+  *dealt = ph.dealt;
+  *interrupted = ph.interrupted;
   return rc;
 }

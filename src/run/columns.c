@@ -125,6 +125,26 @@ size_t arcos_col_fill(const arcos_col_t *c, const arcos_plan_t *plan, const item
   return k;
 }
 
+uint64_t arcos_col_bytes(const arcos_col_t *c, const arcos_plan_t *plan, const item_t *items,
+                         size_t nitems, const fail_t *fails, size_t nfails) {
+  const char *sp = NULL;
+  uint32_t sl = 0;
+  const arcos_colbuf_t one = {.sp = &sp, .sl = &sl};
+  uint64_t bytes = 0;
+  if (c->table == ARCOS_TBL_ERRORS) {
+    for (size_t i = 0; i < nfails; i++, bytes += sl)
+      c->fail(&fails[i], plan, &one, 0);
+    return bytes;
+  }
+  for (size_t i = 0; i < nitems; i++) {
+    if (arcos_col_item_in(&items[i], c->table)) {
+      c->item(&items[i], plan, &one, 0);
+      bytes += sl;
+    }
+  }
+  return bytes;
+}
+
 size_t arcos_col_alerts(const item_t *items, size_t nitems, uint64_t (*row_of)(void *, size_t),
                         void *arg, const arcos_colbuf_t *b) {
   size_t n = 0, stored = 0;

@@ -1,7 +1,7 @@
 /* The results.h5 columns of the records (SPEC §6, docs/formats.md): one const table
  * says each column's path, HDF5 type and how one row is filled from an item or a
- * failure. Both writers of results.h5 (in memory, store.c; bounded memory, spill.c)
- * read it, so the layout is written down once. */
+ * failure. The writer (outputs.c) reads it for every round, in memory and under
+ * --max-memory-mb alike, so the layout is written down once. */
 #ifndef ARCOS_RUN_COLUMNS_H
 #define ARCOS_RUN_COLUMNS_H
 
@@ -51,6 +51,9 @@ const void *arcos_colbuf_data(const arcos_colbuf_t *b, arcos_h5_type_t type);
  * its table, in order; returns how many rows. */
 size_t arcos_col_fill(const arcos_col_t *c, const arcos_plan_t *plan, const item_t *items,
                       size_t nitems, const fail_t *fails, size_t nfails, const arcos_colbuf_t *b);
+/* The bytes of string column c over the same rows (what arcos_col_fill would give). */
+uint64_t arcos_col_bytes(const arcos_col_t *c, const arcos_plan_t *plan, const item_t *items,
+                         size_t nitems, const fail_t *fails, size_t nfails);
 /* /alerts: one row per alert of the stored items (row = the record's row in
  * /evidence, which row_of gives for the k-th stored item), kind in u8 (1 integrity,
  * 2 low quality, 3 clock skew); returns how many. */

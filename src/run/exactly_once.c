@@ -4,12 +4,10 @@
  * order, so the winner never depends on the number of ranks or on how inputs were
  * cut. */
 #include <stdlib.h>
-
 #include <string.h>
 
 #include "dist/seen.h"
-#include "run/job_internal.h"
-#include "run/previous.h"
+#include "run/exactly_once.h"
 
 /* This run's positions in the exchange: above every earlier run's (previous.h). */
 static uint64_t run_pos(const item_t *it) { return ARCOS_INRUN_POS | item_pos(it->part, it->seq); }
@@ -26,44 +24,48 @@ static void decide(item_t *it, const arcos_seen_item_t *s) {
   }
 }
 
-int arcos_exactly_once(job_t *job) {
-  const arcos_config_t *cfg = job->cfg;
-  size_t n = job->rec.nitems, nprev = 0;
+arcos_seen_opts_t arcos_eo_opts(const arcos_config_t *cfg) {
+  arcos_seen_opts_t o = {.round_items = (size_t)cfg->cache_round_items, .fail_node = -1};
+  if (cfg->exactly_once_cache && cfg->fail_cache_node >= 0) {
+    o.fail_node = (int)cfg->fail_cache_node;
+    o.fail_at = cfg->fail_at;
+  }
+  if (o.round_items == 0)
+    o.round_items = o.fail_node >= 0 ? 4096 : 65536;
+  return o;
+}
+
+int arcos_exactly_once(MPI_Comm comm, arcos_cache_t *cache, arcos_records_t *rec,
+                       const arcos_plan_t *plan, const arcos_previous_t *prev,
+                       const arcos_seen_opts_t *opt, arcos_eo_figures_t *fig) {
+  size_t n = rec->nitems, nprev = 0;
   /* The earlier runs' ids of this round (--previous) join the exchange after ours. */
-  const arcos_seen_item_t *prev = arcos_previous_items(job->prev, &nprev);
+  const arcos_seen_item_t *prev_items = arcos_previous_items(prev, &nprev);
   arcos_seen_item_t *s = malloc((n + nprev + 1) * sizeof *s);
   if (s == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm);
+    ARCOS_ABORT_OOM(comm); /* the others are in the exchange already */
   for (size_t i = 0; i < n; i++) {
-    const item_t *it = &job->rec.items[i];
+    const item_t *it = &rec->items[i];
     s[i] = (arcos_seen_item_t){.id = it->id,
                                .id_len = it->id_len,
-                               .input = job->plan.parts[it->part].input,
+                               .input = plan->parts[it->part].input,
                                .pos = run_pos(it),
                                .line = it->line};
   }
   if (nprev > 0)
-    memcpy(s + n, prev, nprev * sizeof *s);
-  /* Under --max-memory-mb each spill bucket is one round of its own (spill.c); in
-   * memory, rounds bound the exchange buffers, and a requested node failure happens
-   * between two of them. */
-  arcos_seen_opts_t o = {.round_items = 0, .fail_node = -1};
-  if (!job->spill && cfg != NULL) {
-    if (cfg->exactly_once_cache && cfg->fail_cache_node >= 0) {
-      o.fail_node = (int)cfg->fail_cache_node;
-      o.fail_at = cfg->fail_at;
-    }
-    o.round_items = (size_t)cfg->cache_round_items;
-    if (o.round_items == 0)
-      o.round_items = o.fail_node >= 0 ? 4096 : 65536;
-  }
+    memcpy(s + n, prev_items, nprev * sizeof *s);
+  /* Under --max-memory-mb each spill bucket is one round of its own (spill.c: opt
+   * NULL); in memory, rounds bound the exchange buffers, and a requested node failure
+   * happens between two of them. */
+  arcos_seen_opts_t one = {.round_items = 0, .fail_node = -1};
   arcos_seen_stats_t st;
-  int rc = arcos_seen_exchange(job->ctx->comm, job->cache, s, n + nprev, &o, &st);
+  int rc = arcos_seen_exchange(comm, cache, s, n + nprev, opt != NULL ? opt : &one, &st);
   for (size_t i = 0; rc == ARCOS_OK && i < n; i++)
-    decide(&job->rec.items[i], &s[i]);
+    decide(&rec->items[i], &s[i]);
   if (rc == ARCOS_OK) {
-    job->m.comm_s += st.comm_s;
-    job->m.busy_s += st.busy_s;
+    fig->comm_s += st.comm_s;
+    fig->busy_s += st.busy_s;
+    fig->rounds += st.rounds;
   }
   free(s);
   return rc;

@@ -6,20 +6,23 @@
  * scores when the query asked for them (float64, NaN where the node is no stored
  * evidence), and the plan and counts as attributes. A '/' in a query id, which HDF5
  * would read as a path separator, is written as "%2F". */
+#include <errno.h>
 #include <hdf5.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/job_internal.h"
+#include "arcos/error.h"
+#include "arcos/util.h"
+#include "run/h5_queries.h"
 
 static int attr_str(hid_t obj, const char *name, const char *value) {
   hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
   H5Tset_size(t, strlen(value) + 1);
   H5Tset_cset(t, H5T_CSET_UTF8);
   hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-  int rc = a >= 0 && H5Awrite(a, t, value) >= 0 ? 0 : -1;
+  int rc = a >= 0 && H5Awrite(a, t, value) >= 0 ? ARCOS_OK : ARCOS_EHDF5;
   if (a >= 0)
     H5Aclose(a);
   H5Sclose(sp);
@@ -30,7 +33,7 @@ static int attr_str(hid_t obj, const char *name, const char *value) {
 static int attr_num(hid_t obj, const char *name, hid_t type, const void *v) {
   hid_t sp = H5Screate(H5S_SCALAR);
   hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-  int rc = a >= 0 && H5Awrite(a, type, v) >= 0 ? 0 : -1;
+  int rc = a >= 0 && H5Awrite(a, type, v) >= 0 ? ARCOS_OK : ARCOS_EHDF5;
   if (a >= 0)
     H5Aclose(a);
   H5Sclose(sp);
@@ -41,18 +44,20 @@ static int dataset(hid_t g, const char *name, hid_t ftype, hid_t mtype, size_t n
   hsize_t dims = n;
   hid_t sp = H5Screate_simple(1, &dims, NULL);
   hid_t d = H5Dcreate2(g, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  int rc = d >= 0 && (n == 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) ? 0
-                                                                                             : -1;
+  int rc = d >= 0 && (n == 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)
+               ? ARCOS_OK
+               : ARCOS_EHDF5;
   if (d >= 0)
     H5Dclose(d);
   H5Sclose(sp);
   return rc;
 }
 
+/* One query's group; returns 0 or the failure's kind (EINVALID: no id; ENOMEM; EHDF5). */
 static int write_query(hid_t top, json_t *q) {
   const char *id = json_string_value(json_object_get(q, "id"));
   if (id == NULL)
-    return -1;
+    return ARCOS_EINVALID;
   arcos_buf_t name = {0};
   for (const char *c = id; *c; c++) {
     if (*c == '/')
@@ -65,7 +70,7 @@ static int write_query(hid_t top, json_t *q) {
   hid_t g = H5Gcreate2(top, name.data, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   arcos_buf_free(&name);
   if (g < 0)
-    return -1;
+    return ARCOS_EHDF5;
   json_t *nodes = json_object_get(q, "nodes"), *scores = json_object_get(q, "scores");
   size_t n = json_array_size(nodes), bytes = 0;
   for (size_t i = 0; i < n; i++)
@@ -74,7 +79,7 @@ static int write_query(hid_t top, json_t *q) {
   uint64_t *off = malloc((n + 1) * sizeof *off);
   uint32_t *len = malloc((n + 1) * sizeof *len);
   double *sc = malloc((n + 1) * sizeof *sc);
-  int rc = chars != NULL && off != NULL && len != NULL && sc != NULL ? 0 : -1;
+  int rc = chars != NULL && off != NULL && len != NULL && sc != NULL ? ARCOS_OK : ARCOS_ENOMEM;
   size_t pos = 0;
   for (size_t i = 0; rc == 0 && i < n; i++) {
     json_t *v = json_array_get(nodes, i);
@@ -134,28 +139,36 @@ static int write_query(hid_t top, json_t *q) {
 int arcos_h5_add_queries(const char *h5_path, const char *queries_jsonl, FILE *err) {
   FILE *in = fopen(queries_jsonl, "r");
   if (in == NULL) {
-    fprintf(err, "arcos-scale: cannot read %s for results.h5\n", queries_jsonl);
-    return ARCOS_EIO;
+    int e = errno;
+    fprintf(err, "arcos-scale: cannot read %s for results.h5: %s\n", queries_jsonl, strerror(e));
+    return arcos_err_from_errno(e);
   }
   hid_t f = H5Fopen(h5_path, H5F_ACC_RDWR, H5P_DEFAULT);
   hid_t top = f >= 0 ? H5Gcreate2(f, "/queries", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
   int rc = top >= 0 ? ARCOS_OK : ARCOS_EHDF5;
   char *line = NULL;
-  size_t cap = 0;
+  size_t cap = 0, lineno = 0;
   while (rc == ARCOS_OK && getline(&line, &cap, in) > 0) {
+    lineno++;
     json_error_t e;
     json_t *q = json_loads(line, 0, &e);
-    if (q == NULL || write_query(top, q) != 0)
-      rc = ARCOS_EHDF5;
+    rc = q == NULL ? ARCOS_EPARSE : write_query(top, q);
     json_decref(q);
   }
   free(line);
   fclose(in);
   if (top >= 0)
     H5Gclose(top);
-  if (f >= 0 && H5Fclose(f) < 0)
+  if (f >= 0 && H5Fclose(f) < 0 && rc == ARCOS_OK)
     rc = ARCOS_EHDF5;
-  if (rc != ARCOS_OK)
-    fprintf(err, "arcos-scale: cannot add the query results to %s\n", h5_path);
+  /* The failure keeps its kind up to the message (a line of queries.jsonl that is not
+   * JSON or has no id, out of memory, or HDF5). */
+  if (rc == ARCOS_EPARSE || rc == ARCOS_EINVALID)
+    fprintf(err, "arcos-scale: cannot add the query results to %s: %s line %zu: %s\n", h5_path,
+            queries_jsonl, lineno,
+            rc == ARCOS_EPARSE ? arcos_strerror(rc) : "a query without an id");
+  else if (rc != ARCOS_OK)
+    fprintf(err, "arcos-scale: cannot add the query results to %s: %s\n", h5_path,
+            arcos_strerror(rc));
   return rc;
 }

@@ -12,10 +12,13 @@
 #include "arcos/cache.h"
 #include "arcos/job.h"
 #include "arcos/ops.h"
+#include "arcos/rules.h"
 #include "run/bigdoc.h"
 #include "run/checkpoint.h"
+#include "run/exactly_once.h"
 #include "run/job_graph_internal.h"
 #include "run/job_internal.h"
+#include "run/outputs.h"
 #include "run/pipeline.h"
 #include "run/previous.h"
 #include "run/progress.h"
@@ -23,7 +26,6 @@
 #include "run/report.h"
 #include "run/scratch.h"
 #include "run/spill.h"
-#include "run/store.h"
 #include "run/stream.h"
 
 static const char *const out_names[] = {
@@ -241,20 +243,11 @@ static int plan_files(job_t *job, bool *resumed, bool *complete) {
 /* Bounded memory (--max-memory-mb): records go to disk partition by partition
  * (spill.c). The fixed costs must fit: two read buffers and one partition's records
  * (about half of its bytes), or the run would exceed the limit it was given. */
-static int setup_spill(job_t *job, uint64_t memo_share) {
+static int setup_spill(job_t *job, uint64_t budget, uint64_t memo_share) {
   const arcos_config_t *cfg = job->cfg;
   job->spill = true;
-  job->budget = ((uint64_t)cfg->max_memory_mb << 20) - memo_share;
   job->memo_pend_max = memo_share / 2;
   size_t np0 = job->plan.nparts;
-  job->part_nitems = calloc(np0 + 1, sizeof *job->part_nitems);
-  job->part_nfails = calloc(np0 + 1, sizeof *job->part_nfails);
-  job->part_idbytes = calloc(np0 + 1, sizeof *job->part_idbytes);
-  job->base_line = calloc(np0 + 1, sizeof *job->base_line);
-  job->part_status = calloc(np0 + 1, sizeof *job->part_status);
-  if (job->part_nitems == NULL || job->part_nfails == NULL || job->part_idbytes == NULL ||
-      job->base_line == NULL || job->part_status == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm);
   uint64_t biggest = 0, need_part = 0;
   for (size_t p = 0; p < np0; p++) {
     uint64_t bytes = job->plan.parts[p].end - job->plan.parts[p].start;
@@ -265,7 +258,7 @@ static int setup_spill(job_t *job, uint64_t memo_share) {
     }
   }
   uint64_t need = ((uint64_t)16 << 20) + need_part;
-  if (need <= job->budget)
+  if (need <= budget)
     return ARCOS_EXIT_OK;
   if (job->ctx->rank == 0)
     fprintf(job->ctx->err,
@@ -308,14 +301,17 @@ static int setup_state(job_t *job, bool resumed, double t_start) {
     job->pstats.memo_off = "streaming mode";
     return ARCOS_EXIT_OK;
   }
-  if (cfg->max_memory_mb > 0 && setup_spill(job, memo_share) != ARCOS_EXIT_OK)
+  uint64_t budget = ((uint64_t)cfg->max_memory_mb << 20) - memo_share; /* for the data */
+  if (cfg->max_memory_mb > 0 && setup_spill(job, budget, memo_share) != ARCOS_EXIT_OK)
     return ARCOS_EXIT_FAILED;
-  if (arcos_scratch_open(job) != ARCOS_OK)
+  if (arcos_scratch_open(ctx, job->spill, job->m.host, &job->seg_dir) != ARCOS_OK)
     return ARCOS_EXIT_FAILED;
   if ((cfg->checkpoint || job->spill) &&
       arcos_ckpt_setup(ctx, &job->plan, job->reference_time, job->seg_dir, resumed, &job->ckpt) !=
           ARCOS_OK)
     return ARCOS_EXIT_FAILED;
+  if (job->spill && arcos_spill_create(ctx, &job->plan, job->ckpt, budget, &job->sp) != ARCOS_OK)
+    ARCOS_ABORT_OOM(ctx->comm);
   if (cfg->max_time > 0)
     job->deadline = t_start + cfg->max_time;
   arcos_install_stop_signals();
@@ -331,19 +327,64 @@ static void say_failed(const job_t *job, const char *step, int rc) {
           arcos_strerror(rc));
 }
 
+/* Bounded memory: the pipeline's partition hooks (pipeline.h) call into spill.c. */
+static int spill_loaded(void *arg, size_t part) {
+  job_t *job = arg;
+  return arcos_spill_note_loaded(job->sp, &job->rec, part);
+}
+static int spill_done(void *arg, size_t part) {
+  job_t *job = arg;
+  arcos_spill_release(job->sp, &job->rec, part);
+  return ARCOS_OK;
+}
+
+/* What the pipeline (and the stream's pipelines) work with. */
+static arcos_pipeline_env_t pipeline_env(job_t *job) {
+  return (arcos_pipeline_env_t){.ctx = job->ctx,
+                                .cfg = job->cfg,
+                                .plan = &job->plan,
+                                .reference_time = job->reference_time,
+                                .rec = &job->rec,
+                                .m = &job->m,
+                                .st = &job->pstats,
+                                .ckpt = job->ckpt,
+                                .progress = job->progress,
+                                .cache = job->cache,
+                                .deadline = job->deadline,
+                                .streaming = job->streaming,
+                                .spill = job->spill,
+                                .memo_pend_max = job->memo_pend_max,
+                                .loaded = job->spill ? spill_loaded : NULL,
+                                .done = job->spill ? spill_done : NULL,
+                                .hook_arg = job};
+}
+
+/* Big documents first (their reader deals their slices, bigdoc.h), then this rank's
+ * other partitions. A dealt slice's records may precede a statically assigned
+ * partition's: put them back in partition order (spill keeps each partition in its own
+ * segment). */
+static int run_partitions(job_t *job) {
+  arcos_pipeline_env_t env = pipeline_env(job);
+  uint8_t *dealt = NULL;
+  bool doc_stop = false, stop = false;
+  int rc = arcos_bigdoc_run(&env, &dealt, &doc_stop);
+  env.dealt = dealt;
+  int prc = arcos_pipeline_run(&env, &stop); /* collective: whatever rc */
+  if (rc == ARCOS_OK)
+    rc = prc;
+  if (rc == ARCOS_OK && dealt != NULL && !job->spill)
+    rc = arcos_records_sort_by_part(&job->rec, job->plan.nparts);
+  free(dealt);
+  job->interrupted = doc_stop || stop;
+  return rc;
+}
+
 /* File mode: read and run the stages on this rank's partitions (or load them from the
  * checkpoint); stop every rank if one failed or was interrupted. */
 static int ingest_files(job_t *job, double t_start) {
   const arcos_ctx_t *ctx = job->ctx;
   const arcos_config_t *cfg = job->cfg;
-  int rc = arcos_bigdoc_run(job); /* big documents first: their reader deals them */
-  int prc = arcos_pipeline_run(job);
-  if (rc == ARCOS_OK)
-    rc = prc;
-  /* A dealt slice's records may precede a statically assigned partition's: put them
-   * back in partition order (spill keeps each partition in its own segment). */
-  if (rc == ARCOS_OK && job->part_dealt != NULL && !job->spill)
-    rc = arcos_records_sort_by_part(&job->rec, job->plan.nparts);
+  int rc = run_partitions(job);
   if (rc == ARCOS_EIO)
     fprintf(ctx->err,
             "arcos-scale: rank %d: cannot read or write the checkpoint in "
@@ -376,15 +417,23 @@ static int ingest_files(job_t *job, double t_start) {
 static int ingest(job_t *job, double t_start) {
   int code = ARCOS_EXIT_OK;
   if (job->streaming) {
-    int rc = arcos_stream_run(job); /* the same answer on every rank */
+    arcos_pipeline_env_t env = pipeline_env(job);
+    int rc = arcos_stream_run(&env, &job->stream); /* the same answer on every rank */
+    /* what the writers take: the dropped records' count and ids */
+    job->dropped = job->stream.dropped;
+    job->dropped_lines = job->stream.dropped_lines;
+    memset(&job->stream.dropped_lines, 0, sizeof job->stream.dropped_lines);
     if (rc != ARCOS_OK && rc != ARCOS_EIO && job->ctx->rank == 0)
       say_failed(job, "streaming", rc); /* EIO: the stream said what it could not open */
     code = rc == ARCOS_OK ? ARCOS_EXIT_OK : ARCOS_EXIT_FAILED;
   } else {
     code = ingest_files(job, t_start);
   }
-  if (code == ARCOS_EXIT_OK && arcos_fix_lines(job) != ARCOS_OK)
-    ARCOS_ABORT_OOM(job->ctx->comm);
+  if (code == ARCOS_EXIT_OK &&
+      arcos_fix_lines(job->ctx->comm, &job->plan, &job->rec,
+                      job->sp != NULL ? arcos_spill_base_lines(job->sp) : NULL,
+                      &job->m) != ARCOS_OK)
+    ARCOS_ABORT_OOM(job->ctx->comm); /* its only failure; the others are in the exchange */
   return code;
 }
 
@@ -402,6 +451,12 @@ static int load_previous(job_t *job) {
   return agreed == ARCOS_OK ? ARCOS_EXIT_OK : ARCOS_EXIT_FAILED; /* the message said which */
 }
 
+/* One exactly-once round of the spilling exchange: the records it loaded are job->rec. */
+static int eo_round(void *arg, arcos_records_t *rec) {
+  job_t *job = arg;
+  return arcos_exactly_once(job->ctx->comm, job->cache, rec, &job->plan, job->prev, NULL, &job->eo);
+}
+
 /* Exactly-once (SPEC §3): the one place that calls into the exactly-once modules. */
 static int dedup(job_t *job) {
   const arcos_config_t *cfg = job->cfg;
@@ -412,7 +467,12 @@ static int dedup(job_t *job) {
   /* bounded memory: per-bucket rounds whose seen-set is freed after each round; in
    * memory, rounds of the seen-set on the cache (a requested node failure happens
    * between two of them) */
-  int rc = job->spill ? arcos_spill_exactly_once(job) : arcos_exactly_once(job);
+  arcos_seen_opts_t o = arcos_eo_opts(cfg);
+  int rc = job->spill ? arcos_spill_exactly_once(job->sp, &job->rec, job->prev, eo_round, job)
+                      : arcos_exactly_once(job->ctx->comm, job->cache, &job->rec, &job->plan,
+                                           job->prev, &o, &job->eo);
+  job->m.comm_s += job->eo.comm_s;
+  job->m.busy_s += job->eo.busy_s;
   arcos_previous_release(job->prev);
   int agreed = rc;
   MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MIN, job->ctx->comm);
@@ -443,7 +503,26 @@ static int write_outputs(job_t *job, const out_files_t *of, json_t **config, jso
                           .dropped_jsonl = job->streaming ? of->tmp[O_DROPPED] : NULL,
                           .config_json = config_text};
   arcos_report_rusage(&job->m);
-  int rc = job->spill ? arcos_spill_outputs(job, &paths) : arcos_outputs_write(job, &paths);
+  arcos_outputs_in_t in = {
+      .ctx = job->ctx,
+      .plan = &job->plan,
+      .rec = &job->rec,
+      .prev = job->prev,
+      .want_dlq = cfg->on_error != ARCOS_ON_ERROR_SKIP,
+      .on_error_name = arcos_on_error_name(cfg->on_error),
+      .rules_text = cfg->rules != NULL ? arcos_rules_canonical(cfg->rules, NULL) : NULL,
+      .reference_time = job->reference_time,
+      .dropped = job->dropped,
+      .dropped_lines = &job->dropped_lines,
+      .m = &job->m};
+  int rc;
+  if (job->spill) {
+    arcos_round_source_t src;
+    arcos_spill_source(job->sp, &job->rec, &src);
+    rc = arcos_outputs_write(&in, &paths, &src, &job->totals);
+  } else {
+    rc = arcos_outputs_write_memory(&in, &paths, &job->totals);
+  }
   free(config_text);
   if (rc != ARCOS_OK)
     return ARCOS_EXIT_FAILED;
@@ -488,7 +567,23 @@ static int commit_rank0(const job_t *job, const out_files_t *of, const arcos_rep
  * and close the checkpoint, which has served its purpose once they are. */
 static int report_commit(job_t *job, const out_files_t *of, double t_start, json_t *config,
                          json_t *queries, json_t *recs) {
-  arcos_report_t *r = arcos_report_gather(job, t_start, config, queries, recs);
+  arcos_report_in_t in = {.ctx = job->ctx,
+                          .cfg = job->cfg,
+                          .plan = &job->plan,
+                          .rec = &job->rec,
+                          .stats = job->spill ? arcos_spill_stats(job->sp) : NULL,
+                          .m = &job->m,
+                          .pstats = &job->pstats,
+                          .stream = job->streaming ? &job->stream : NULL,
+                          .eo = &job->eo,
+                          .totals = &job->totals,
+                          .cache = job->cache,
+                          .prev = job->prev,
+                          .spill = job->spill,
+                          .eo_rounds = job->spill ? arcos_spill_rounds(job->sp) : 1,
+                          .baseline_rss_mb = job->baseline_rss_mb,
+                          .t_start = t_start};
+  arcos_report_t *r = arcos_report_gather(&in, config, queries, recs);
   int code = job->ctx->rank == 0 ? commit_rank0(job, of, r) : ARCOS_EXIT_OK;
   arcos_report_destroy(&r);
   MPI_Bcast(&code, 1, MPI_INT, 0, job->ctx->comm);
@@ -503,21 +598,13 @@ static void teardown_state(job_t *job) {
   arcos_previous_close(&job->prev);
   arcos_progress_destroy(&job->progress);
   arcos_ckpt_close(&job->ckpt, job->ctx, false);
-  arcos_scratch_close(job);
-  free(job->part_dealt);
-  if (job->part_status != NULL)
-    for (size_t p = 0; p < job->plan.nparts; p++)
-      free(job->part_status[p]);
-  free(job->part_status);
-  free(job->part_nitems);
-  free(job->part_nfails);
-  free(job->part_idbytes);
-  free(job->base_line);
-  free(job->dups);
+  arcos_scratch_close(&job->seg_dir);
+  arcos_spill_destroy(&job->sp);
   arcos_ring_destroy(&job->ring);
   arcos_records_free(&job->rec);
   arcos_pipeline_stats_free(&job->pstats);
   arcos_buf_free(&job->dropped_lines);
+  arcos_stream_figures_free(&job->stream);
 }
 
 int arcos_job_run(const arcos_ctx_t *ctx) {

@@ -7,6 +7,7 @@
 
 #include "arcos/graph.h"
 #include "arcos/query.h"
+#include "run/h5_queries.h"
 #include "run/job_graph_internal.h"
 
 int arcos_job_graph_check(const arcos_ctx_t *ctx) {

@@ -21,16 +21,14 @@
 #include "dist/memo.h"
 #include "run/checkpoint.h"
 #include "run/deal.h"
-#include "run/job_internal.h"
 #include "run/memo_defer.h"
 #include "run/pipeline.h"
 #include "run/progress.h"
 #include "run/records.h"
-#include "run/spill.h"
 
 struct arcos_pipeline {
-  job_t *job;
-  arcos_pipeline_stats_t *st; /* the orchestrator's: error policy, latencies, batch sizes */
+  const arcos_pipeline_env_t *env; /* borrowed: what the pipeline works with */
+  arcos_pipeline_stats_t *st;      /* env->st: error policy, latencies, batch sizes */
   arcos_evidence_ctx_t *ev;
   arcos_buf_t scratch;
   uint32_t part;
@@ -42,6 +40,7 @@ struct arcos_pipeline {
   /* checksum memo (file mode): records wait in the deferral for the next round */
   arcos_memo_t *memo;
   arcos_memo_defer_t *defer;
+  bool interrupted;                /* stopped early (deadline or signal) */
   arcos_pipeline_source_fn source; /* NULL: arcos_read_partition */
   void *source_arg;
 };
@@ -50,8 +49,8 @@ struct arcos_pipeline {
 #define PEND_TEXT_MAX ((size_t)8 << 20)
 
 /* Input bytes a partition stands for (archive partitions are row ranges). */
-static uint64_t part_bytes(const job_t *job, size_t part) {
-  return arcos_input_span(&job->plan, &job->plan.parts[part]);
+static uint64_t part_bytes(const arcos_pipeline_env_t *env, size_t part) {
+  return arcos_input_span(env->plan, &env->plan->parts[part]);
 }
 
 static void sleep_ms(double ms) {
@@ -65,8 +64,8 @@ static void sleep_ms(double ms) {
 
 static int add_fail(arcos_pipeline_t *s, const arcos_raw_t *r, int kind, int stage, int attempts,
                     const char *message) {
-  job_t *job = s->job;
-  fail_t *f = arcos_records_new_fail(&job->rec);
+  const arcos_pipeline_env_t *env = s->env;
+  fail_t *f = arcos_records_new_fail(env->rec);
   if (f == NULL)
     return ARCOS_ENOMEM;
   f->part = s->part;
@@ -76,16 +75,16 @@ static int add_fail(arcos_pipeline_t *s, const arcos_raw_t *r, int kind, int sta
   f->kind = (uint8_t)kind;
   f->stage = (uint8_t)stage;
   f->attempts = (uint16_t)attempts;
-  f->message = arcos_arena_strndup(job->rec.arena, message, strlen(message));
+  f->message = arcos_arena_strndup(env->rec->arena, message, strlen(message));
   if (f->message == NULL)
     return ARCOS_ENOMEM;
-  if (job->cfg->on_error != ARCOS_ON_ERROR_SKIP) {
-    f->raw = arcos_arena_strndup(job->rec.arena, r->text, r->len);
+  if (env->cfg->on_error != ARCOS_ON_ERROR_SKIP) {
+    f->raw = arcos_arena_strndup(env->rec->arena, r->text, r->len);
     if (f->raw == NULL)
       return ARCOS_ENOMEM;
     f->raw_len = (uint32_t)r->len;
   }
-  job->rec.nfails++;
+  env->rec->nfails++;
   return ARCOS_OK;
 }
 
@@ -109,23 +108,23 @@ void arcos_pipeline_stats_free(arcos_pipeline_stats_t *st) {
 }
 
 static void end_batch(arcos_pipeline_t *s, bool force) {
-  job_t *job = s->job;
+  const arcos_pipeline_env_t *env = s->env;
   if (s->in_batch == 0 || (!force && (double)s->in_batch < s->batch_size))
     return;
   double now = arcos_now();
   double ms = (now - s->batch_t0) * 1e3;
   arcos_pipeline_stats_latency(s->st, ms);
-  job->m.batches++;
+  env->m->batches++;
   if (!s->batch_by_call) {
     arcos_pipeline_stats_batch(s->st, (int64_t)s->batch_size);
-    if (!job->cfg->fixed_batch && ms > 0) {
+    if (!env->cfg->fixed_batch && ms > 0) {
       /* move halfway toward the size that would take target_batch_ms */
-      double want = job->cfg->target_batch_ms / (ms / (double)s->in_batch);
+      double want = env->cfg->target_batch_ms / (ms / (double)s->in_batch);
       double next = 0.5 * s->batch_size + 0.5 * want;
-      if (next < (double)job->cfg->batch_min)
-        next = (double)job->cfg->batch_min;
-      if (next > (double)job->cfg->batch_max)
-        next = (double)job->cfg->batch_max;
+      if (next < (double)env->cfg->batch_min)
+        next = (double)env->cfg->batch_min;
+      if (next > (double)env->cfg->batch_max)
+        next = (double)env->cfg->batch_max;
       s->batch_size = (double)(int64_t)next;
     }
   }
@@ -162,7 +161,7 @@ static int run_stage(arcos_pipeline_t *s, int stage, arcos_evidence_t *ev, int a
     snprintf(msg, msgn, "%s failed: %s", arcos_stage_name(stage), arcos_strerror(rc));
     return rc;
   }
-  const arcos_faults_t *fs = &s->job->cfg->faults;
+  const arcos_faults_t *fs = &s->env->cfg->faults;
   for (int i = 0; i < fs->n; i++) {
     const arcos_fault_t *f = &fs->f[i];
     if (f->stage != stage || !arcos_fault_hits(f, ev->id, ev->id_len, attempt))
@@ -182,15 +181,15 @@ static int run_stage(arcos_pipeline_t *s, int stage, arcos_evidence_t *ev, int a
 
 /* Every record as it is read: the stop check and the progress line. */
 static int record_prologue(arcos_pipeline_t *s, const arcos_raw_t *raw) {
-  job_t *job = s->job;
+  const arcos_pipeline_env_t *env = s->env;
   if ((s->seq & 63) == 0) {
-    if (!job->streaming && arcos_stop_requested(job->deadline))
+    if (!env->streaming && arcos_stop_requested(env->deadline))
       return ARCOS_EINTERRUPTED; /* the partition is abandoned and redone on --resume */
-    if (job->progress != NULL) { /* file mode only: streaming has no plan yet */
-      uint64_t in_part = arcos_input_position(&job->plan, &job->plan.parts[s->part], s->seq,
+    if (env->progress != NULL) { /* file mode only: streaming has no plan yet */
+      uint64_t in_part = arcos_input_position(env->plan, &env->plan->parts[s->part], s->seq,
                                               raw->offset);
-      uint64_t span = part_bytes(job, s->part);
-      arcos_progress_tick(job->progress, s->seq, in_part < span ? in_part : span);
+      uint64_t span = part_bytes(env, s->part);
+      arcos_progress_tick(env->progress, s->seq, in_part < span ? in_part : span);
     }
   }
   return ARCOS_OK;
@@ -202,8 +201,8 @@ static int record_prologue(arcos_pipeline_t *s, const arcos_raw_t *raw) {
 static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw,
                           const arcos_memo_pending_t *pe, const arcos_ev_memo_t *hit,
                           arcos_ev_memo_t *learned, bool *has_learned) {
-  job_t *job = s->job;
-  const arcos_config_t *cfg = job->cfg;
+  const arcos_pipeline_env_t *env = s->env;
+  const arcos_config_t *cfg = env->cfg;
   arcos_raw_t r = *raw;
   arcos_record_trim(&r.text, &r.len, r.offset);
   if (s->in_batch == 0)
@@ -264,7 +263,7 @@ static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw,
       *has_learned = arcos_ev_memo_facts(s->ev, &ev, learned) == ARCOS_OK;
     if (failed_stage >= 0) {
       hard = add_fail(s, raw, ARCOS_KIND_STAGE, failed_stage, attempts, msg);
-    } else if ((it = arcos_records_new_item(&job->rec)) == NULL) {
+    } else if ((it = arcos_records_new_item(env->rec)) == NULL) {
       hard = ARCOS_ENOMEM;
     } else {
       it->part = s->part;
@@ -281,13 +280,13 @@ static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw,
       it->alerts = ev.alerts;
       it->severity = ev.severity;
       it->status = ITEM_STORED;
-      hard = copy_str(job->rec.arena, ev.id, ev.id_len, &it->id, &it->id_len);
+      hard = copy_str(env->rec->arena, ev.id, ev.id_len, &it->id, &it->id_len);
       if (hard == ARCOS_OK)
-        hard = copy_str(job->rec.arena, ev.type, ev.type_len, &it->type, &it->type_len);
+        hard = copy_str(env->rec->arena, ev.type, ev.type_len, &it->type, &it->type_len);
       if (hard == ARCOS_OK)
-        hard = copy_str(job->rec.arena, ev.source, ev.source_len, &it->source, &it->source_len);
+        hard = copy_str(env->rec->arena, ev.source, ev.source_len, &it->source, &it->source_len);
       if (hard == ARCOS_OK)
-        job->rec.nitems++;
+        env->rec->nitems++;
     }
   }
   if (!s->batch_by_call)
@@ -328,7 +327,7 @@ static int defer(arcos_pipeline_t *s, const arcos_raw_t *raw, bool is_error, int
   if (rc != ARCOS_OK)
     return rc;
   s->seq++;
-  s->job->rec.part_records[s->part]++;
+  s->env->rec->part_records[s->part]++;
   return arcos_memo_defer_full(s->defer) ? flush_pending(s) : ARCOS_OK;
 }
 
@@ -339,7 +338,7 @@ static int on_record(void *arg, const arcos_raw_t *raw) {
     return rc;
   if (s->defer != NULL && raw->fields == NULL)
     return defer(s, raw, false, 0, NULL);
-  s->job->rec.part_records[s->part]++;
+  s->env->rec->part_records[s->part]++;
   rc = process_record(s, raw, NULL, NULL, NULL, NULL);
   s->seq++;
   return rc;
@@ -349,7 +348,7 @@ static int on_reader_error(void *arg, const arcos_raw_t *raw, int code, const ch
   arcos_pipeline_t *s = arg;
   if (s->defer != NULL)
     return defer(s, raw, true, code, message);
-  s->job->rec.part_records[s->part]++;
+  s->env->rec->part_records[s->part]++;
   int rc = add_fail(s, raw, reader_error_kind(code), ARCOS_STAGE_INGESTION, 1, message);
   s->seq++;
   return rc;
@@ -378,19 +377,19 @@ static int on_dlq_line(void *arg, const arcos_raw_t *raw) {
   return on_record(dr->s, &r);
 }
 
-arcos_pipeline_t *arcos_pipeline_create(job_t *job) {
+arcos_pipeline_t *arcos_pipeline_create(const arcos_pipeline_env_t *env) {
   arcos_pipeline_t *p = calloc(1, sizeof *p);
   if (p == NULL)
     return NULL;
-  p->job = job;
-  p->st = &job->pstats;
-  p->ev = arcos_evidence_create(&job->cfg->scoring, job->reference_time,
-                                (size_t)job->cfg->max_record_bytes);
+  p->env = env;
+  p->st = env->st;
+  p->ev = arcos_evidence_create(&env->cfg->scoring, env->reference_time,
+                                (size_t)env->cfg->max_record_bytes);
   if (p->ev == NULL) {
     free(p);
     return NULL;
   }
-  p->batch_size = (double)job->cfg->batch_size;
+  p->batch_size = (double)env->cfg->batch_size;
   return p;
 }
 
@@ -412,29 +411,31 @@ void arcos_pipeline_set_source(arcos_pipeline_t *p, arcos_pipeline_source_fn fn,
   p->source_arg = src;
 }
 
+/* Partition `part` through fn/onerror: from the source when one is set, else its file. */
+static int read_source(arcos_pipeline_t *p, size_t part, arcos_record_fn fn, void *arg,
+                       arcos_read_stats_t *st) {
+  const arcos_plan_t *plan = p->env->plan;
+  if (p->source != NULL)
+    return p->source(p->source_arg, &plan->parts[part], &p->scratch, fn, on_reader_error, arg, st);
+  return arcos_read_partition(plan, &plan->parts[part], &p->scratch, fn, on_reader_error, arg, st);
+}
+
 /* Read partition `part` once, its records through the stages; what an earlier
  * attempt produced is dropped first, so that nothing is counted twice. */
 static int read_once(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
-  job_t *job = p->job;
+  const arcos_pipeline_env_t *env = p->env;
   p->part = (uint32_t)part;
   p->seq = 0;
-  arcos_records_drop_part(&job->rec, part);
+  arcos_records_drop_part(env->rec, part);
   memset(st, 0, sizeof *st);
-  st->max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
+  st->max_line = arcos_line_cap((uint64_t)env->cfg->max_record_bytes);
   int rc;
-  if (job->cfg->from_dlq) {
+  if (env->cfg->from_dlq) {
     dlq_replay_t dr = {p, {0}};
-    rc = p->source != NULL ? p->source(p->source_arg, &job->plan.parts[part], &p->scratch,
-                                       on_dlq_line, on_reader_error, &dr, st)
-                           : arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch,
-                                                  on_dlq_line, on_reader_error, &dr, st);
+    rc = read_source(p, part, on_dlq_line, &dr, st);
     arcos_buf_free(&dr.text);
-  } else if (p->source != NULL) {
-    rc = p->source(p->source_arg, &job->plan.parts[part], &p->scratch, on_record, on_reader_error,
-                   p, st);
   } else {
-    rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, on_record,
-                              on_reader_error, p, st);
+    rc = read_source(p, part, on_record, p, st);
   }
   if (p->defer != NULL) {
     if (rc == ARCOS_OK)
@@ -445,11 +446,11 @@ static int read_once(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
 }
 
 /* The io failures (SPEC §4: transient read failures) among fails [first, nfails). */
-static size_t io_fails(const job_t *job, size_t first, int attempts) {
+static size_t io_fails(const arcos_pipeline_env_t *env, size_t first, int attempts) {
   size_t n = 0;
-  for (size_t i = first; i < job->rec.nfails; i++) {
-    if (job->rec.fails[i].kind == ARCOS_KIND_IO) {
-      job->rec.fails[i].attempts = (uint16_t)attempts;
+  for (size_t i = first; i < env->rec->nfails; i++) {
+    if (env->rec->fails[i].kind == ARCOS_KIND_IO) {
+      env->rec->fails[i].attempts = (uint16_t)attempts;
       n++;
     }
   }
@@ -460,8 +461,8 @@ static size_t io_fails(const job_t *job, size_t first, int attempts) {
  * partition whose read failed is read again, up to --max-retries times with the
  * stages' exponential backoff. What still fails is dead-lettered with its attempts. */
 static int read_retrying(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *st) {
-  job_t *job = p->job;
-  const arcos_config_t *cfg = job->cfg;
+  const arcos_pipeline_env_t *env = p->env;
+  const arcos_config_t *cfg = env->cfg;
   bool may_retry = cfg->on_error == ARCOS_ON_ERROR_RETRY &&
                    cfg->guarantee != ARCOS_GUARANTEE_AT_MOST_ONCE;
   double io_s = 0;
@@ -470,7 +471,7 @@ static int read_retrying(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *s
   for (int attempt = 1;; attempt++) {
     rc = read_once(p, part, st);
     io_s += st->io_s;
-    size_t n = rc == ARCOS_OK ? io_fails(job, job->rec.part_fail_first[part], attempt) : 0;
+    size_t n = rc == ARCOS_OK ? io_fails(env, env->rec->part_fail_first[part], attempt) : 0;
     if (attempt > 1 && before > n)
       p->st->recovered += before - n;
     if (n == 0 || !may_retry || attempt > cfg->max_retries) {
@@ -487,58 +488,58 @@ static int read_retrying(arcos_pipeline_t *p, size_t part, arcos_read_stats_t *s
 }
 
 int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part) {
-  job_t *job = p->job;
-  job->rec.part_item_first[part] = job->rec.nitems;
-  job->rec.part_fail_first[part] = job->rec.nfails;
+  const arcos_pipeline_env_t *env = p->env;
+  env->rec->part_item_first[part] = env->rec->nitems;
+  env->rec->part_fail_first[part] = env->rec->nfails;
   arcos_read_stats_t st;
   double t0 = arcos_now();
   int rc = read_retrying(p, part, &st);
   if (rc == ARCOS_ECHANGED) {
-    const arcos_input_t *in = &job->plan.inputs[job->plan.parts[part].input];
+    const arcos_input_t *in = &env->plan->inputs[env->plan->parts[part].input];
     struct stat sb;
     char now[96];
     if (stat(in->path, &sb) != 0 || access(in->path, R_OK) != 0)
       snprintf(now, sizeof now, "now: %s", strerror(errno));
     else
       snprintf(now, sizeof now, "now %lld bytes", (long long)sb.st_size);
-    fprintf(job->ctx->err,
+    fprintf(env->ctx->err,
             "arcos-scale: rank %d: input %s changed while the job ran (%llu bytes at the start, "
             "%s): its records cannot be read as planned; restore it and rerun with --resume "
             "(finished partitions are kept), or rerun with --force to start again\n",
-            job->ctx->rank, in->display, (unsigned long long)in->size, now);
+            env->ctx->rank, in->display, (unsigned long long)in->size, now);
   }
-  job->rec.newlines[part] = st.newlines;
+  env->rec->newlines[part] = st.newlines;
   double memo_s = p->defer != NULL ? arcos_memo_defer_take_seconds(p->defer) : 0;
-  job->m.io_s += st.io_s;
-  job->m.comm_s += memo_s; /* memo rounds: exchange, and waiting for the others */
-  job->m.busy_s += arcos_now() - t0 - st.io_s - memo_s;
-  job->m.partitions++;
-  job->m.items += job->rec.part_records[part];
-  arcos_progress_part_done(job->progress, job->rec.part_records[part], part_bytes(job, part));
+  env->m->io_s += st.io_s;
+  env->m->comm_s += memo_s; /* memo rounds: exchange, and waiting for the others */
+  env->m->busy_s += arcos_now() - t0 - st.io_s - memo_s;
+  env->m->partitions++;
+  env->m->items += env->rec->part_records[part];
+  arcos_progress_part_done(env->progress, env->rec->part_records[part], part_bytes(env, part));
   return rc;
 }
 
 int arcos_pipeline_buffer(arcos_pipeline_t *p, size_t part, const char *text, size_t len,
                           uint64_t first_line, uint64_t offset, uint64_t *records) {
-  job_t *job = p->job;
-  int rc = arcos_records_parts_reserve(&job->rec, part + 1);
+  const arcos_pipeline_env_t *env = p->env;
+  int rc = arcos_records_parts_reserve(env->rec, part + 1);
   if (rc != ARCOS_OK)
     return rc;
   p->part = (uint32_t)part;
   p->seq = 0;
   p->batch_by_call = true;
-  job->rec.part_item_first[part] = job->rec.nitems;
-  job->rec.part_fail_first[part] = job->rec.nfails;
+  env->rec->part_item_first[part] = env->rec->nitems;
+  env->rec->part_fail_first[part] = env->rec->nfails;
   arcos_read_stats_t st = {0};
   double t0 = arcos_now();
   p->batch_t0 = t0;
   rc = arcos_read_buffer(text, len, first_line, offset, &p->scratch, on_record, on_reader_error, p,
                          &st);
   end_batch(p, true);
-  job->m.busy_s += arcos_now() - t0;
-  job->m.partitions++;
-  job->m.items += job->rec.part_records[part];
-  *records = job->rec.part_records[part];
+  env->m->busy_s += arcos_now() - t0;
+  env->m->partitions++;
+  env->m->items += env->rec->part_records[part];
+  *records = env->rec->part_records[part];
   return rc;
 }
 
@@ -563,85 +564,89 @@ static int count_error(void *arg, const arcos_raw_t *r, int code, const char *ms
 }
 
 static int skip_partition(arcos_pipeline_t *p, size_t part) {
-  job_t *job = p->job;
+  const arcos_pipeline_env_t *env = p->env;
   span_t sp = {0, 0, 0};
   arcos_read_stats_t st = {0};
-  st.max_line = arcos_line_cap((uint64_t)job->cfg->max_record_bytes);
-  int rc = arcos_read_partition(&job->plan, &job->plan.parts[part], &p->scratch, count_record,
+  st.max_line = arcos_line_cap((uint64_t)env->cfg->max_record_bytes);
+  int rc = arcos_read_partition(env->plan, &env->plan->parts[part], &p->scratch, count_record,
                                 count_error, &sp, &st);
-  job->rec.part_item_first[part] = job->rec.nitems;
-  job->rec.part_fail_first[part] = job->rec.nfails;
-  job->rec.newlines[part] = st.newlines;
-  job->rec.part_records[part] = sp.records;
+  env->rec->part_item_first[part] = env->rec->nitems;
+  env->rec->part_fail_first[part] = env->rec->nfails;
+  env->rec->newlines[part] = st.newlines;
+  env->rec->part_records[part] = sp.records;
   if (sp.records > 0) {
     arcos_skip_range_t k = {(uint32_t)part, sp.first, sp.last, sp.records};
-    if (arcos_records_add_skip(&job->rec, &k) != ARCOS_OK)
+    if (arcos_records_add_skip(env->rec, &k) != ARCOS_OK)
       return ARCOS_ENOMEM;
   }
   return rc;
 }
 
 /* Whether this run uses the checksum memo; the same answer on every rank (config and
- * plan are). Why not, in job->pstats.memo_off (NULL when on). */
-static bool memo_wanted(job_t *job) {
-  const arcos_config_t *cfg = job->cfg;
-  job->pstats.memo_off = NULL;
+ * plan are). Why not, in env->st->memo_off (NULL when on). */
+static bool memo_wanted(const arcos_pipeline_env_t *env) {
+  const arcos_config_t *cfg = env->cfg;
+  env->st->memo_off = NULL;
   if (!cfg->checksum_memo)
-    job->pstats.memo_off = "off (--checksum-memo=false)";
-  else if (job->cache == NULL)
-    job->pstats.memo_off = "no cache";
-  for (size_t i = 0; i < job->plan.ninputs && job->pstats.memo_off == NULL; i++)
-    if (job->plan.inputs[i].format == ARCOS_FMT_H5)
-      job->pstats.memo_off = "an HDF5 archive input (it stores the canonical text: only SHA-256 "
-                             "would be saved)";
-  return job->pstats.memo_off == NULL;
+    env->st->memo_off = "off (--checksum-memo=false)";
+  else if (env->cache == NULL)
+    env->st->memo_off = "no cache";
+  for (size_t i = 0; i < env->plan->ninputs && env->st->memo_off == NULL; i++)
+    if (env->plan->inputs[i].format == ARCOS_FMT_H5)
+      env->st->memo_off = "an HDF5 archive input (it stores the canonical text: only SHA-256 "
+                          "would be saved)";
+  return env->st->memo_off == NULL;
 }
 
 /* One partition of this rank: loaded from the checkpoint (done before a --resume),
  * counted and skipped (at-most-once, started before a crash), or read, processed and
  * committed. *stop: this rank takes no more (interrupted, or asked to stop). */
 int arcos_pipeline_take(arcos_pipeline_t *p, size_t part, bool *stop) {
-  job_t *job = p->job;
-  uint8_t state = arcos_ckpt_state(job->ckpt, part);
+  const arcos_pipeline_env_t *env = p->env;
+  uint8_t state = arcos_ckpt_state(env->ckpt, part);
   if (state == 2) {
-    job->m.partitions++;
-    return job->spill ? arcos_spill_note_loaded(job, part)
-                      : arcos_ckpt_load(job->ckpt, &job->rec, part);
+    env->m->partitions++;
+    return env->loaded != NULL ? env->loaded(env->hook_arg, part)
+                               : arcos_ckpt_load(env->ckpt, env->rec, part);
   }
-  if (state == 1 && job->cfg->guarantee == ARCOS_GUARANTEE_AT_MOST_ONCE)
+  if (state == 1 && env->cfg->guarantee == ARCOS_GUARANTEE_AT_MOST_ONCE)
     return skip_partition(p, part);
-  int rc = arcos_ckpt_start(job->ckpt, part);
+  int rc = arcos_ckpt_start(env->ckpt, part);
   if (rc == ARCOS_OK)
     rc = arcos_pipeline_partition(p, part);
   if (rc == ARCOS_EINTERRUPTED) {
     /* drop what this partition produced; the journal does not list it */
-    arcos_records_drop_part(&job->rec, part);
-    job->interrupted = true;
+    arcos_records_drop_part(env->rec, part);
+    p->interrupted = true;
     *stop = true;
     return ARCOS_OK;
   }
   if (rc == ARCOS_OK) {
     double tc = arcos_now();
-    rc = arcos_ckpt_commit(job->ckpt, &job->rec, part); /* the segment and its journal line: I/O */
-    job->m.io_s += arcos_now() - tc;
+    rc = arcos_ckpt_commit(env->ckpt, env->rec, part); /* the segment and its journal line: I/O */
+    env->m->io_s += arcos_now() - tc;
   }
-  if (rc == ARCOS_OK && job->spill)
-    arcos_spill_release(job, part);
-  if (rc == ARCOS_OK && arcos_stop_requested(job->deadline)) {
-    job->interrupted = true;
+  if (rc == ARCOS_OK && env->done != NULL)
+    rc = env->done(env->hook_arg, part);
+  if (rc == ARCOS_OK && arcos_stop_requested(env->deadline)) {
+    p->interrupted = true;
     *stop = true;
   }
   return rc;
 }
 
+/* Partition `part` is a document slice taken already (bigdoc.h). */
+static bool dealt(const arcos_pipeline_env_t *env, size_t part) {
+  return env->dealt != NULL && env->dealt[part];
+}
+
 /* --schedule static: this rank's partitions of the plan, in index order. */
 static int run_static(arcos_pipeline_t *p) {
-  job_t *job = p->job;
+  const arcos_pipeline_env_t *env = p->env;
   int rc = ARCOS_OK;
   bool stop = false;
-  for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK && !stop; part++)
-    if (job->plan.parts[part].rank == job->ctx->rank &&
-        (job->part_dealt == NULL || !job->part_dealt[part]))
+  for (size_t part = 0; part < env->plan->nparts && rc == ARCOS_OK && !stop; part++)
+    if (env->plan->parts[part].rank == env->ctx->rank && !dealt(env, part))
       rc = arcos_pipeline_take(p, part, &stop);
   return rc;
 }
@@ -651,25 +656,25 @@ static int run_static(arcos_pipeline_t *p) {
  * a shared counter, heaviest first, to whichever rank asks. owner[p] receives this
  * rank for every partition it took. */
 static int run_dynamic(arcos_pipeline_t *p, int32_t *owner) {
-  job_t *job = p->job;
-  int me = job->ctx->rank, rc = ARCOS_OK;
+  const arcos_pipeline_env_t *env = p->env;
+  int me = env->ctx->rank, rc = ARCOS_OK;
   bool stop = false;
-  for (size_t part = 0; part < job->plan.nparts && rc == ARCOS_OK; part++) {
-    if (arcos_ckpt_state(job->ckpt, part) == 2 && job->plan.parts[part].rank == me &&
-        (job->part_dealt == NULL || !job->part_dealt[part])) {
+  for (size_t part = 0; part < env->plan->nparts && rc == ARCOS_OK; part++) {
+    if (arcos_ckpt_state(env->ckpt, part) == 2 && env->plan->parts[part].rank == me &&
+        !dealt(env, part)) {
       owner[part] = me;
       rc = arcos_pipeline_take(p, part, &stop);
     }
   }
   size_t n = 0;
-  uint32_t *order = arcos_deal_order(&job->plan, arcos_ckpt_states(job->ckpt), job->part_dealt, &n);
+  uint32_t *order = arcos_deal_order(env->plan, arcos_ckpt_states(env->ckpt), env->dealt, &n);
   if (order == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm); /* the dealer's window is collective */
+    ARCOS_ABORT_OOM(env->ctx->comm); /* the dealer's window is collective */
   /* Only the first --max-workers ranks take partitions (plan.workers counts them). */
-  arcos_deal_t *d = arcos_deal_create(job->ctx->comm, order, n, me < job->plan.workers);
+  arcos_deal_t *d = arcos_deal_create(env->ctx->comm, order, n, me < env->plan->workers);
   while (rc == ARCOS_OK && !stop) {
-    if (arcos_stop_requested(job->deadline)) { /* a rank that must stop takes nothing more */
-      job->interrupted = true;
+    if (arcos_stop_requested(env->deadline)) { /* a rank that must stop takes nothing more */
+      p->interrupted = true;
       break;
     }
     int64_t part = arcos_deal_next(d);
@@ -691,61 +696,63 @@ static int run_dynamic(arcos_pipeline_t *p, int32_t *owner) {
 /* After dynamic dealing: every rank learns who took each partition (the plan's rank
  * becomes that rank, which the outputs, line fixing and spill rounds key on), and this
  * rank's records are put back in partition order. */
-static int settle_owners(job_t *job, int32_t *owner) {
-  size_t n = job->plan.nparts;
+static int settle_owners(const arcos_pipeline_env_t *env, int32_t *owner) {
+  size_t n = env->plan->nparts;
   int32_t *all = malloc(n * sizeof *all + 1);
   if (all == NULL)
     return ARCOS_ENOMEM;
   double t0 = arcos_now();
-  MPI_Allreduce(owner, all, (int)n, MPI_INT32_T, MPI_MAX, job->ctx->comm);
-  job->m.comm_s += arcos_now() - t0;
+  MPI_Allreduce(owner, all, (int)n, MPI_INT32_T, MPI_MAX, env->ctx->comm);
+  env->m->comm_s += arcos_now() - t0;
   for (size_t p = 0; p < n; p++)
     if (all[p] >= 0)
-      job->plan.parts[p].rank = all[p];
+      env->plan->parts[p].rank = all[p];
   free(all);
-  return job->spill ? ARCOS_OK : arcos_records_sort_by_part(&job->rec, job->plan.nparts);
+  return env->spill ? ARCOS_OK : arcos_records_sort_by_part(env->rec, env->plan->nparts);
 }
 
-int arcos_pipeline_run(job_t *job) {
-  arcos_pipeline_t *p = arcos_pipeline_create(job);
+int arcos_pipeline_run(const arcos_pipeline_env_t *env, bool *interrupted) {
+  *interrupted = false;
+  arcos_pipeline_t *p = arcos_pipeline_create(env);
   if (p == NULL)
     return ARCOS_ENOMEM;
-  if (memo_wanted(job)) {
-    p->memo = arcos_memo_create(job->cache, (size_t)job->cfg->checksum_memo_min_bytes);
+  if (memo_wanted(env)) {
+    p->memo = arcos_memo_create(env->cache, (size_t)env->cfg->checksum_memo_min_bytes);
     if (p->memo == NULL) {
       arcos_pipeline_destroy(&p);
       return ARCOS_ENOMEM; /* every rank needs the memo's rounds: this one cannot */
     }
-    arcos_memo_defer_opts_t o = {.round_records = (size_t)job->cfg->checksum_memo_round,
-                                 .pend_max = job->memo_pend_max > 0 &&
-                                                     job->memo_pend_max < PEND_TEXT_MAX
-                                                 ? (size_t)job->memo_pend_max
+    arcos_memo_defer_opts_t o = {.round_records = (size_t)env->cfg->checksum_memo_round,
+                                 .pend_max = env->memo_pend_max > 0 &&
+                                                     env->memo_pend_max < PEND_TEXT_MAX
+                                                 ? (size_t)env->memo_pend_max
                                                  : PEND_TEXT_MAX,
-                                 .max_record_bytes = (size_t)job->cfg->max_record_bytes};
+                                 .max_record_bytes = (size_t)env->cfg->max_record_bytes};
     p->defer = arcos_memo_defer_create(p->memo, &o, on_pending, p);
     if (p->defer == NULL) {
       arcos_pipeline_destroy(&p);
       return ARCOS_ENOMEM;
     }
-    job->pstats.memo_on = true;
+    env->st->memo_on = true;
   }
-  bool dynamic = job->cfg->schedule == ARCOS_SCHEDULE_DYNAMIC;
-  int32_t *owner = dynamic ? malloc(job->plan.nparts * sizeof *owner + 1) : NULL;
+  bool dynamic = env->cfg->schedule == ARCOS_SCHEDULE_DYNAMIC;
+  int32_t *owner = dynamic ? malloc(env->plan->nparts * sizeof *owner + 1) : NULL;
   if (dynamic && owner == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm); /* the others would wait in the dealer */
-  for (size_t i = 0; dynamic && i < job->plan.nparts; i++)
+    ARCOS_ABORT_OOM(env->ctx->comm); /* the others would wait in the dealer */
+  for (size_t i = 0; dynamic && i < env->plan->nparts; i++)
     owner[i] = -1;
   int rc = dynamic ? run_dynamic(p, owner) : run_static(p);
   if (p->memo != NULL) {
     /* Whatever ended this rank's work (done, interrupted, failed), the others may still
      * have rounds to run: join them until everyone is done. */
     arcos_memo_finish(p->memo);
-    job->pstats.memo = *arcos_memo_stats(p->memo);
-    job->m.idle_s += job->pstats.memo.finish_s;
+    env->st->memo = *arcos_memo_stats(p->memo);
+    env->m->idle_s += env->st->memo.finish_s;
   }
+  *interrupted = p->interrupted;
   arcos_pipeline_destroy(&p);
   if (dynamic) {
-    int src = settle_owners(job, owner); /* collective: every rank, whatever rc */
+    int src = settle_owners(env, owner); /* collective: every rank, whatever rc */
     if (rc == ARCOS_OK)
       rc = src;
   }
@@ -753,39 +760,40 @@ int arcos_pipeline_run(job_t *job) {
   return rc;
 }
 
-int arcos_fix_lines(job_t *job) {
-  size_t n = job->plan.nparts;
+int arcos_fix_lines(MPI_Comm comm, const arcos_plan_t *plan, arcos_records_t *rec,
+                    uint64_t *base_line, rank_metrics_t *m) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  size_t n = plan->nparts;
   uint64_t *all = malloc(n * sizeof *all + 1);
   if (all == NULL)
     return ARCOS_ENOMEM;
   double t0 = arcos_now();
-  MPI_Allreduce(job->rec.newlines, all, (int)n, MPI_UINT64_T, MPI_SUM, job->ctx->comm);
-  job->m.comm_s += arcos_now() - t0;
+  MPI_Allreduce(rec->newlines, all, (int)n, MPI_UINT64_T, MPI_SUM, comm);
+  m->comm_s += arcos_now() - t0;
   /* base[p] = 1 + newlines in the earlier ranges of the same input */
   uint64_t run = 0;
   uint32_t input = UINT32_MAX;
   for (size_t p = 0; p < n; p++) {
-    const arcos_partition_t *part = &job->plan.parts[p];
+    const arcos_partition_t *part = &plan->parts[p];
     if (part->input != input) {
       input = part->input;
       run = 0;
     }
     uint64_t base = 1 + run;
     run += all[p];
-    if (job->base_line != NULL)
-      job->base_line[p] = job->plan.inputs[part->input].format == ARCOS_FMT_JSONL ? base : 0;
-    if (part->rank != job->ctx->rank || job->plan.inputs[part->input].format != ARCOS_FMT_JSONL)
+    if (base_line != NULL)
+      base_line[p] = plan->inputs[part->input].format == ARCOS_FMT_JSONL ? base : 0;
+    if (part->rank != rank || plan->inputs[part->input].format != ARCOS_FMT_JSONL)
       continue;
-    for (size_t i = job->rec.part_item_first[p]; i < job->rec.nitems && job->rec.items[i].part == p;
-         i++)
-      job->rec.items[i].line += base;
-    for (size_t i = job->rec.part_fail_first[p]; i < job->rec.nfails && job->rec.fails[i].part == p;
-         i++)
-      job->rec.fails[i].line += base;
-    for (size_t i = 0; i < job->rec.nskips; i++) {
-      if (job->rec.skips[i].part == p) {
-        job->rec.skips[i].first_line += base;
-        job->rec.skips[i].last_line += base;
+    for (size_t i = rec->part_item_first[p]; i < rec->nitems && rec->items[i].part == p; i++)
+      rec->items[i].line += base;
+    for (size_t i = rec->part_fail_first[p]; i < rec->nfails && rec->fails[i].part == p; i++)
+      rec->fails[i].line += base;
+    for (size_t i = 0; i < rec->nskips; i++) {
+      if (rec->skips[i].part == p) {
+        rec->skips[i].first_line += base;
+        rec->skips[i].last_line += base;
       }
     }
   }

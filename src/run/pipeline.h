@@ -7,9 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arcos/input.h"
+#include "arcos/job.h"
 #include "dist/memo.h"
+#include "run/records.h"
 
-typedef struct arcos_job job_t;
+struct arcos_ckpt;
+struct arcos_progress;
+struct arcos_cache;
 
 /* What the pipeline measured on this rank: the error policy's counters, the batch
  * latencies, the batch sizes and the checksum memo's figures. Held by the orchestrator, filled by
@@ -34,9 +39,39 @@ void arcos_pipeline_stats_batch(arcos_pipeline_stats_t *st, int64_t size);
 void arcos_pipeline_stats_latency(arcos_pipeline_stats_t *st, double ms);
 void arcos_pipeline_stats_free(arcos_pipeline_stats_t *st);
 
-/* pipeline.c: the stages over records, one evidence context reused throughout. */
+/* A partition hook: told partition `part` of the plan; returns 0 or an ARCOS_E* code. */
+typedef int (*arcos_part_hook_fn)(void *arg, size_t part);
+
+/* What the pipeline works with, filled by the orchestrator and alive while the pipeline
+ * runs. The pipeline fills rec, m and st; with --schedule dynamic it writes into the
+ * plan which rank took each partition; a stream adds partitions to it (stream.h). */
+typedef struct {
+  const arcos_ctx_t *ctx;
+  const arcos_config_t *cfg;
+  arcos_plan_t *plan;
+  int64_t reference_time;          /* what freshness is measured against */
+  arcos_records_t *rec;            /* this rank's records (records.h) */
+  rank_metrics_t *m;               /* this rank's timings and counters */
+  arcos_pipeline_stats_t *st;      /* the pipeline's figures (above) */
+  struct arcos_ckpt *ckpt;         /* checkpoint.h; NULL without a checkpoint */
+  struct arcos_progress *progress; /* progress.h; NULL when quiet or streaming */
+  struct arcos_cache *cache;       /* the checksum memo's store; NULL: no memo */
+  double deadline;                 /* the stop request (progress.h): 0 = no --max-time */
+  bool streaming;                  /* batches of a stream: no stop check between records */
+  bool spill;                      /* records leave memory with each partition (hook done) */
+  uint64_t memo_pend_max;          /* bytes of records waiting for a memo round; 0: default */
+  /* A partition finished before a --resume: `loaded` is told instead of loading its
+   * segment into rec (NULL: arcos_ckpt_load). A partition committed: `done` is told
+   * (NULL: nothing). Bounded memory (spill.h) installs both. */
+  arcos_part_hook_fn loaded, done;
+  void *hook_arg;
+  const uint8_t *dealt; /* per partition: 1 = a document slice taken already (bigdoc.h) */
+} arcos_pipeline_env_t;
+
+/* pipeline.c: the stages over records, one evidence context reused throughout. env is
+ * borrowed for the pipeline's life. */
 typedef struct arcos_pipeline arcos_pipeline_t;
-arcos_pipeline_t *arcos_pipeline_create(job_t *job);
+arcos_pipeline_t *arcos_pipeline_create(const arcos_pipeline_env_t *env);
 void arcos_pipeline_destroy(arcos_pipeline_t **p);
 /* Read and process partition `part` of the plan (a file range or whole file). */
 int arcos_pipeline_partition(arcos_pipeline_t *p, size_t part);
@@ -54,11 +89,17 @@ void arcos_pipeline_set_source(arcos_pipeline_t *p, arcos_pipeline_source_fn fn,
 /* One partition as file mode takes it: loaded from the checkpoint, or read (from the
  * source), processed and committed. *stop: take no more (interrupted). */
 int arcos_pipeline_take(arcos_pipeline_t *p, size_t part, bool *stop);
-/* File mode: every partition the plan gives this rank, except the document slices
- * job->part_dealt marks (done already by bigdoc.c). */
-int arcos_pipeline_run(job_t *job);
+/* File mode: every partition the plan gives this rank, except the slices env->dealt
+ * marks (collective with --schedule
+ * dynamic and with the memo). *interrupted: this rank stopped early (deadline or
+ * signal); what it took is journaled, the rest is left for --resume. */
+int arcos_pipeline_run(const arcos_pipeline_env_t *env, bool *interrupted);
 
-/* pipeline.c: turn relative JSON Lines line numbers into absolute ones (collective). */
-int arcos_fix_lines(job_t *job);
+/* pipeline.c: turn relative JSON Lines line numbers of rec into absolute ones
+ * (collective). base_line (may be NULL) receives per partition what was added to its
+ * relative line numbers (0 for formats other than JSON Lines); the exchange's time
+ * goes to m. */
+int arcos_fix_lines(MPI_Comm comm, const arcos_plan_t *plan, arcos_records_t *rec,
+                    uint64_t *base_line, rank_metrics_t *m);
 
 #endif

@@ -13,7 +13,6 @@
 #include "arcos/outfile.h"
 #include "arcos/rules.h"
 #include "core/jsonw.h"
-#include "run/job_internal.h"
 #include "run/previous.h"
 #include "run/records.h"
 #include "run/report.h"
@@ -57,16 +56,16 @@ static double percentile(const double *v, size_t n, double p) {
   return v[k - 1];
 }
 
-static void local_stats(const job_t *job, stats_t *s) {
-  if (job->spill) { /* gathered while the outputs were written */
-    *s = job->spill_stats;
+static void local_stats(const arcos_report_in_t *in, stats_t *s) {
+  if (in->stats != NULL) { /* gathered while the outputs were written */
+    *s = *in->stats;
     return;
   }
   arcos_stats_init(s);
-  for (size_t i = 0; i < job->rec.nitems; i++)
-    arcos_stats_item(s, &job->rec.items[i]);
-  for (size_t i = 0; i < job->rec.nfails; i++)
-    arcos_stats_fail(s, &job->rec.fails[i]);
+  for (size_t i = 0; i < in->rec->nitems; i++)
+    arcos_stats_item(s, &in->rec->items[i]);
+  for (size_t i = 0; i < in->rec->nfails; i++)
+    arcos_stats_fail(s, &in->rec->fails[i]);
 }
 
 /* Gather every rank's `count` elements of `type` at rank 0, in rank order. Returns a
@@ -99,13 +98,13 @@ static void *gather_at_root(MPI_Comm comm, const void *mine, int count, MPI_Data
 }
 
 /* The first SAMPLE_MAX failures in global order, gathered at rank 0 as a JSON array. */
-static json_t *error_sample(const job_t *job) {
+static json_t *error_sample(const arcos_report_in_t *in) {
   arcos_buf_t b = {0};
-  size_t n = job->rec.nfails < SAMPLE_MAX ? job->rec.nfails : SAMPLE_MAX;
+  size_t n = in->rec->nfails < SAMPLE_MAX ? in->rec->nfails : SAMPLE_MAX;
   for (size_t i = 0; i < n; i++) {
-    const fail_t *f = &job->rec.fails[i];
+    const fail_t *f = &in->rec->fails[i];
     uint64_t pos = item_pos(f->part, f->seq);
-    uint32_t input = job->plan.parts[f->part].input;
+    uint32_t input = in->plan->parts[f->part].input;
     uint16_t len = (uint16_t)(strlen(f->message) > 1000 ? 1000 : strlen(f->message));
     arcos_buf_append(&b, &pos, 8);
     arcos_buf_append(&b, &input, 4);
@@ -115,10 +114,10 @@ static json_t *error_sample(const job_t *job) {
     arcos_buf_append(&b, &len, 2);
     arcos_buf_append(&b, f->message, len);
   }
-  int size = job->ctx->size, total = 0;
-  char *all = gather_at_root(job->ctx->comm, b.data, (int)b.len, MPI_BYTE, 1, &total);
+  int size = in->ctx->size, total = 0;
+  char *all = gather_at_root(in->ctx->comm, b.data, (int)b.len, MPI_BYTE, 1, &total);
   arcos_buf_free(&b);
-  if (job->ctx->rank != 0)
+  if (in->ctx->rank != 0)
     return NULL;
   typedef struct {
     uint64_t pos, line;
@@ -130,7 +129,7 @@ static json_t *error_sample(const job_t *job) {
   size_t cap = (size_t)size * SAMPLE_MAX, ns = 0;
   sample_t *s = malloc((cap + 1) * sizeof *s);
   if (s == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm);
+    ARCOS_ABORT_OOM(in->ctx->comm);
   for (int off = 0; off < total; ns++) {
     sample_t *x = &s[ns];
     memcpy(&x->pos, all + off, 8);
@@ -155,8 +154,8 @@ static json_t *error_sample(const job_t *job) {
   json_t *arr = json_array();
   for (size_t i = 0; i < ns && i < SAMPLE_MAX; i++) {
     json_t *o = json_object();
-    const char *in = job->plan.inputs[s[i].input].display;
-    json_object_set_new(o, "input", arcos_jsonw_string(in, strlen(in)));
+    const char *name = in->plan->inputs[s[i].input].display;
+    json_object_set_new(o, "input", arcos_jsonw_string(name, strlen(name)));
     json_object_set_new(o, "line", json_integer((json_int_t)s[i].line));
     json_object_set_new(o, "kind", json_string(arcos_error_kind_name(s[i].kind)));
     json_object_set_new(o, "stage", json_string(arcos_stage_name(s[i].stage)));
@@ -169,9 +168,9 @@ static json_t *error_sample(const job_t *job) {
 }
 
 /* Batch latencies of every rank, gathered at rank 0 and sorted. */
-static double *gather_latencies(const job_t *job, size_t *n_out) {
+static double *gather_latencies(const arcos_report_in_t *in, size_t *n_out) {
   int total = 0;
-  double *all = gather_at_root(job->ctx->comm, job->pstats.latency_ms, (int)job->pstats.nlatency,
+  double *all = gather_at_root(in->ctx->comm, in->pstats->latency_ms, (int)in->pstats->nlatency,
                                MPI_DOUBLE, sizeof(double), &total);
   if (all != NULL)
     qsort(all, (size_t)total, sizeof *all, cmp_double);
@@ -180,31 +179,31 @@ static double *gather_latencies(const job_t *job, size_t *n_out) {
 }
 
 /* at-most-once: ranges not redone after a crash, gathered at rank 0 in global order. */
-static json_t *skipped_ranges(const job_t *job) {
-  uint64_t *buf = malloc((job->rec.nskips * 4 + 1) * sizeof *buf);
+static json_t *skipped_ranges(const arcos_report_in_t *in) {
+  uint64_t *buf = malloc((in->rec->nskips * 4 + 1) * sizeof *buf);
   if (buf == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm);
-  for (size_t i = 0; i < job->rec.nskips; i++) {
-    buf[4 * i] = job->rec.skips[i].part;
-    buf[4 * i + 1] = job->rec.skips[i].first_line;
-    buf[4 * i + 2] = job->rec.skips[i].last_line;
-    buf[4 * i + 3] = job->rec.skips[i].records;
+    ARCOS_ABORT_OOM(in->ctx->comm);
+  for (size_t i = 0; i < in->rec->nskips; i++) {
+    buf[4 * i] = in->rec->skips[i].part;
+    buf[4 * i + 1] = in->rec->skips[i].first_line;
+    buf[4 * i + 2] = in->rec->skips[i].last_line;
+    buf[4 * i + 3] = in->rec->skips[i].records;
   }
   int total = 0;
-  uint64_t *all = gather_at_root(job->ctx->comm, buf, (int)(job->rec.nskips * 4), MPI_UINT64_T,
+  uint64_t *all = gather_at_root(in->ctx->comm, buf, (int)(in->rec->nskips * 4), MPI_UINT64_T,
                                  sizeof *buf, &total);
   free(buf);
-  if (job->ctx->rank != 0)
+  if (in->ctx->rank != 0)
     return NULL;
   json_t *arr = json_array();
   /* partitions are in global order: emit by partition number */
-  for (size_t p = 0; p < job->plan.nparts && total > 0; p++) {
+  for (size_t p = 0; p < in->plan->nparts && total > 0; p++) {
     for (int i = 0; i < total; i += 4) {
       if (all[i] != p)
         continue;
       json_t *o = json_object();
       json_object_set_new(o, "input",
-                          json_string(job->plan.inputs[job->plan.parts[p].input].display));
+                          json_string(in->plan->inputs[in->plan->parts[p].input].display));
       json_object_set_new(o, "first_line", json_integer((json_int_t)all[i + 1]));
       json_object_set_new(o, "last_line", json_integer((json_int_t)all[i + 2]));
       json_object_set_new(o, "records", json_integer((json_int_t)all[i + 3]));
@@ -218,23 +217,23 @@ static json_t *skipped_ranges(const job_t *job) {
 static json_t *jreal(double v) { return json_real(isfinite(v) ? v : 0.0); }
 
 /* report.json cache.memo (collective; the object on rank 0, NULL elsewhere). */
-static json_t *memo_report(job_t *job) {
-  const arcos_memo_stats_t *m = &job->pstats.memo;
+static json_t *memo_report(const arcos_report_in_t *in) {
+  const arcos_memo_stats_t *m = &in->pstats->memo;
   uint64_t mine[11] = {m->lookups, m->hits,     m->batch_hits, m->keys_sent,
                        m->stores,  m->refused,  m->fallbacks,  m->bytes_skipped,
                        m->small,   m->declined, m->rounds};
   uint64_t all[11] = {0};
   double secs[2] = {m->round_s, m->finish_s}, gsecs[2] = {0, 0};
-  MPI_Reduce(mine, all, 11, MPI_UINT64_T, MPI_SUM, 0, job->ctx->comm);
-  MPI_Reduce(secs, gsecs, 2, MPI_DOUBLE, MPI_SUM, 0, job->ctx->comm);
-  if (job->ctx->rank != 0)
+  MPI_Reduce(mine, all, 11, MPI_UINT64_T, MPI_SUM, 0, in->ctx->comm);
+  MPI_Reduce(secs, gsecs, 2, MPI_DOUBLE, MPI_SUM, 0, in->ctx->comm);
+  if (in->ctx->rank != 0)
     return NULL;
   json_t *o = json_object();
-  json_object_set_new(o, "enabled", json_boolean(job->pstats.memo_on));
-  if (job->pstats.memo_off != NULL)
-    json_object_set_new(o, "off_reason", json_string(job->pstats.memo_off));
-  json_object_set_new(o, "min_bytes", json_integer(job->cfg->checksum_memo_min_bytes));
-  json_object_set_new(o, "round_records", json_integer(job->cfg->checksum_memo_round));
+  json_object_set_new(o, "enabled", json_boolean(in->pstats->memo_on));
+  if (in->pstats->memo_off != NULL)
+    json_object_set_new(o, "off_reason", json_string(in->pstats->memo_off));
+  json_object_set_new(o, "min_bytes", json_integer(in->cfg->checksum_memo_min_bytes));
+  json_object_set_new(o, "round_records", json_integer(in->cfg->checksum_memo_round));
   static const char *const names[11] = {"lookups", "hits",     "batch_hits", "keys_sent",
                                         "stores",  "refused",  "fallbacks",  "bytes_skipped",
                                         "small",   "declined", "rounds"};
@@ -253,29 +252,29 @@ typedef struct {
   int64_t bmin, bmax, bfinal;
 } sums_t;
 
-static void reduce_sums(const job_t *job, sums_t *g) {
-  MPI_Comm comm = job->ctx->comm;
+static void reduce_sums(const arcos_report_in_t *in, sums_t *g) {
+  MPI_Comm comm = in->ctx->comm;
   stats_t st;
-  local_stats(job, &st);
+  local_stats(in, &st);
   memset(g, 0, sizeof *g);
   MPI_Reduce(st.sum, g->st.sum, S_COUNT, MPI_UINT64_T, MPI_SUM, 0, comm);
   MPI_Reduce(&st.min, &g->st.min, 1, MPI_INT64_T, MPI_MIN, 0, comm);
   MPI_Reduce(&st.max, &g->st.max, 1, MPI_INT64_T, MPI_MAX, 0, comm);
-  uint64_t pol[4] = {job->pstats.injected, job->pstats.retries, job->pstats.recovered,
-                     job->pstats.gave_up};
+  uint64_t pol[4] = {in->pstats->injected, in->pstats->retries, in->pstats->recovered,
+                     in->pstats->gave_up};
   MPI_Reduce(pol, g->pol, 4, MPI_UINT64_T, MPI_SUM, 0, comm);
-  int64_t bmin = job->pstats.batch_min_seen > 0 ? job->pstats.batch_min_seen : INT64_MAX;
-  int64_t bmax[2] = {job->pstats.batch_max_seen, job->pstats.batch_final}, gbmax[2] = {0, 0};
+  int64_t bmin = in->pstats->batch_min_seen > 0 ? in->pstats->batch_min_seen : INT64_MAX;
+  int64_t bmax[2] = {in->pstats->batch_max_seen, in->pstats->batch_final}, gbmax[2] = {0, 0};
   MPI_Reduce(&bmin, &g->bmin, 1, MPI_INT64_T, MPI_MIN, 0, comm);
   MPI_Reduce(bmax, gbmax, 2, MPI_INT64_T, MPI_MAX, 0, comm);
   g->bmax = gbmax[0];
   g->bfinal = gbmax[1];
   if (g->bmin == INT64_MAX)
-    g->bmin = job->cfg->batch_size;
-  if (job->streaming && job->ctx->rank == 0) { /* rank 0 chose every batch size */
-    g->bmin = job->pstats.batch_min_seen;
-    g->bmax = job->pstats.batch_max_seen;
-    g->bfinal = job->pstats.batch_final;
+    g->bmin = in->cfg->batch_size;
+  if (in->stream != NULL && in->ctx->rank == 0) { /* rank 0 chose every batch size */
+    g->bmin = in->pstats->batch_min_seen;
+    g->bmax = in->pstats->batch_max_seen;
+    g->bfinal = in->pstats->batch_final;
   }
 }
 
@@ -340,10 +339,10 @@ static json_t *latency_json(const double *lat, size_t nlat, uint64_t input) {
   return lj;
 }
 
-static json_t *metrics_json(const job_t *job, const arcos_report_t *r, const rank_metrics_t *rm,
-                            const double *lat, size_t nlat) {
-  const arcos_config_t *cfg = job->cfg;
-  int size = job->ctx->size;
+static json_t *metrics_json(const arcos_report_in_t *in, const arcos_report_t *r,
+                            const rank_metrics_t *rm, const double *lat, size_t nlat) {
+  const arcos_config_t *cfg = in->cfg;
+  int size = in->ctx->size;
   double cpu_sum = 0, rss_max = 0, rss_sum = 0, wall = r->wall;
   for (int k = 0; k < size; k++) {
     cpu_sum += rm[k].cpu_s;
@@ -361,15 +360,15 @@ static json_t *metrics_json(const job_t *job, const arcos_report_t *r, const ran
   json_object_set_new(ru, "cpu_percent",
                       jreal(wall > 0 ? 100.0 * cpu_sum / ((double)size * wall) : 0.0));
   json_object_set_new(ru, "max_rss_mb", jreal(rss_max));
-  json_object_set_new(ru, "baseline_rss_mb", jreal(job->baseline_rss_mb));
+  json_object_set_new(ru, "baseline_rss_mb", jreal(in->baseline_rss_mb));
   json_object_set_new(ru, "max_memory_mb", json_integer(cfg->max_memory_mb));
-  json_object_set_new(ru, "spill", json_boolean(job->spill));
-  json_object_set_new(ru, "exactly_once_rounds", json_integer(job->spill ? job->buckets : 1));
+  json_object_set_new(ru, "spill", json_boolean(in->spill));
+  json_object_set_new(ru, "exactly_once_rounds", json_integer(in->eo_rounds));
   json_object_set_new(ru, "total_rss_mb", jreal(rss_sum));
   json_object_set_new(ru, "ranks", json_integer(size));
-  json_object_set_new(ru, "workers", json_integer(job->plan.workers));
-  json_object_set_new(ru, "partitions", json_integer((json_int_t)job->plan.nparts));
-  json_object_set_new(ru, "input_bytes", json_integer((json_int_t)job->plan.total_bytes));
+  json_object_set_new(ru, "workers", json_integer(in->plan->workers));
+  json_object_set_new(ru, "partitions", json_integer((json_int_t)in->plan->nparts));
+  json_object_set_new(ru, "input_bytes", json_integer((json_int_t)in->plan->total_bytes));
   json_object_set_new(pm, "resource_utilization", ru);
   json_object_set_new(pm, "error_rate", jreal(100.0 * r->error_rate));
   return pm;
@@ -395,8 +394,8 @@ static json_t *ranks_json(const rank_metrics_t *rm, int size) {
   return ranks;
 }
 
-static json_t *stream_json(const job_t *job, const arcos_report_t *r, const sums_t *g) {
-  const arcos_config_t *cfg = job->cfg;
+static json_t *stream_json(const arcos_report_in_t *in, const arcos_report_t *r, const sums_t *g) {
+  const arcos_config_t *cfg = in->cfg;
   const totals_t *t = &r->totals;
   json_t *sj = json_object();
   json_object_set_new(sj, "processed_count", json_integer((json_int_t)(t->stored + t->duplicates)));
@@ -409,36 +408,38 @@ static json_t *stream_json(const job_t *job, const arcos_report_t *r, const sums
   json_object_set_new(bs, "max", json_integer(g->bmax > 0 ? g->bmax : cfg->batch_size));
   json_object_set_new(bs, "adaptive", json_boolean(!cfg->fixed_batch));
   json_object_set_new(sj, "batch_size", bs);
-  json_object_set_new(sj, "mode", json_string(job->streaming ? "stdin" : "files"));
+  json_object_set_new(sj, "mode", json_string(in->stream != NULL ? "stdin" : "files"));
   json_object_set_new(sj, "backpressure", json_string(arcos_backpressure_name(cfg->backpressure)));
   json_object_set_new(sj, "max_in_flight", json_integer(cfg->max_in_flight));
-  json_object_set_new(sj, "throttle_s", jreal(job->throttle_s));
-  json_object_set_new(sj, "dropped", json_integer((json_int_t)job->dropped));
-  json_object_set_new(sj, "dropped_batches", json_integer((json_int_t)job->dropped_batches));
+  const arcos_stream_figures_t none = {0}, *f = in->stream != NULL ? in->stream : &none;
+  json_object_set_new(sj, "throttle_s", jreal(f->throttle_s));
+  json_object_set_new(sj, "dropped", json_integer((json_int_t)f->dropped));
+  json_object_set_new(sj, "dropped_batches", json_integer((json_int_t)f->dropped_batches));
   return sj;
 }
 
 /* report.json "cache" (rank 0), with the memo figures; warns when exactly-once
  * degraded because cache entries were lost. Takes memo_json. */
-static json_t *cache_json(const job_t *job, const arcos_cache_stats_t *cs, json_t *memo_json) {
-  const arcos_config_t *cfg = job->cfg;
-  json_t *cj = arcos_cache_stats_json(cs, job->ctx->size);
+static json_t *cache_json(const arcos_report_in_t *in, const arcos_cache_stats_t *cs,
+                          json_t *memo_json) {
+  const arcos_config_t *cfg = in->cfg;
+  json_t *cj = arcos_cache_stats_json(cs, in->ctx->size);
   if (cj != NULL) {
-    json_object_set_new(cj, "unavailable_claims", json_integer((json_int_t)job->eo_unavailable));
+    json_object_set_new(cj, "unavailable_claims", json_integer((json_int_t)in->eo->unavailable));
     json_object_set_new(cj, "exactly_once_on_cache",
-                        json_boolean(!job->spill && cfg->exactly_once_cache &&
+                        json_boolean(!in->spill && cfg->exactly_once_cache &&
                                      cfg->guarantee == ARCOS_GUARANTEE_EXACTLY_ONCE));
     if (memo_json != NULL)
       json_object_set_new(cj, "memo", memo_json);
     memo_json = NULL;
   }
   json_decref(memo_json);
-  if (cs->lost > 0 || job->eo_unavailable > 0)
-    fprintf(job->ctx->err,
+  if (cs->lost > 0 || in->eo->unavailable > 0)
+    fprintf(in->ctx->err,
             "arcos-scale: warning: %llu cache entries were lost with a failed node "
             "(replication %d) and %llu records could not be checked against the "
             "seen-set: exactly-once is degraded for them (see report.json cache)\n",
-            (unsigned long long)cs->lost, cs->replication, (unsigned long long)job->eo_unavailable);
+            (unsigned long long)cs->lost, cs->replication, (unsigned long long)in->eo->unavailable);
   return cj;
 }
 
@@ -465,7 +466,7 @@ typedef struct {
 } parts_t;
 
 /* Rank 0: report.json from its parts (which it takes). */
-static json_t *build_doc(const job_t *job, const arcos_report_t *r, const sums_t *g,
+static json_t *build_doc(const arcos_report_in_t *in, const arcos_report_t *r, const sums_t *g,
                          const rank_metrics_t *rm, const double *lat, size_t nlat, parts_t *pp) {
   const totals_t *t = &r->totals;
   double wall = r->wall;
@@ -479,19 +480,19 @@ static json_t *build_doc(const job_t *job, const arcos_report_t *r, const sums_t
   json_object_set_new(rep, "processed_evidence", pe);
   json_object_set_new(rep, "records", records_json(t, r->conserved, pp->skips));
   /* SPEC §3: the earlier runs (--previous) and the ids each seeded; [] when none */
-  json_object_set_new(rep, "previous_runs", arcos_previous_json(job->prev));
+  json_object_set_new(rep, "previous_runs", arcos_previous_json(in->prev));
   json_t *al = json_object();
   json_object_set_new(al, "critical", json_integer((json_int_t)g->st.sum[S_ALERT_CRIT]));
   json_object_set_new(al, "high", json_integer((json_int_t)g->st.sum[S_ALERT_HIGH]));
   json_object_set_new(al, "medium", json_integer((json_int_t)g->st.sum[S_ALERT_MED]));
   json_object_set_new(rep, "alerts", al);
   json_object_set_new(rep, "scores", scores_json(t, &g->st));
-  json_object_set_new(rep, "errors", errors_json(job->cfg, g, pp->sample));
-  json_object_set_new(rep, "processing_metrics", metrics_json(job, r, rm, lat, nlat));
-  json_object_set_new(rep, "ranks", ranks_json(rm, job->ctx->size));
-  json_object_set_new(rep, "stream", stream_json(job, r, g));
+  json_object_set_new(rep, "errors", errors_json(in->cfg, g, pp->sample));
+  json_object_set_new(rep, "processing_metrics", metrics_json(in, r, rm, lat, nlat));
+  json_object_set_new(rep, "ranks", ranks_json(rm, in->ctx->size));
+  json_object_set_new(rep, "stream", stream_json(in, r, g));
   if (pp->have_cstats) {
-    json_t *cj = cache_json(job, &pp->cstats, pp->memo);
+    json_t *cj = cache_json(in, &pp->cstats, pp->memo);
     if (cj != NULL)
       json_object_set_new(rep, "cache", cj);
   } else {
@@ -504,46 +505,47 @@ static json_t *build_doc(const job_t *job, const arcos_report_t *r, const sums_t
     json_object_set_new(rep, "queries", pp->queries);
   if (pp->recs != NULL) /* arcos_ops_finish adds them after the advisor's */
     json_object_set_new(rep, "optimization_recommendations", pp->recs);
-  json_object_set_new(rep, "scoring_rules", arcos_rules_report_json(job->cfg->rules));
+  json_object_set_new(rep, "scoring_rules", arcos_rules_report_json(in->cfg->rules));
   json_object_set_new(rep, "config", pp->config);
   memset(pp, 0, offsetof(parts_t, have_cstats));
   return rep;
 }
 
-arcos_report_t *arcos_report_gather(job_t *job, double t_start, json_t *config, json_t *queries,
+arcos_report_t *arcos_report_gather(const arcos_report_in_t *in, json_t *config, json_t *queries,
                                     json_t *recs) {
-  const arcos_ctx_t *ctx = job->ctx;
+  const arcos_ctx_t *ctx = in->ctx;
   arcos_report_t *r = calloc(1, sizeof *r);
   if (r == NULL)
     ARCOS_ABORT_OOM(ctx->comm);
   sums_t g;
-  reduce_sums(job, &g);
+  reduce_sums(in, &g);
   parts_t pp = {.config = config, .queries = queries, .recs = recs};
   memset(&pp.cstats, 0, sizeof pp.cstats);
-  pp.have_cstats = job->cache != NULL && arcos_cache_stats(job->cache, &pp.cstats) == ARCOS_OK;
-  pp.memo = memo_report(job);
-  pp.sample = error_sample(job);
-  pp.skips = skipped_ranges(job);
+  pp.have_cstats = in->cache != NULL && arcos_cache_stats(in->cache, &pp.cstats) == ARCOS_OK;
+  pp.memo = memo_report(in);
+  pp.sample = error_sample(in);
+  pp.skips = skipped_ranges(in);
   size_t nlat = 0;
-  double *lat = gather_latencies(job, &nlat);
-  arcos_report_rusage(&job->m);
-  r->wall = arcos_now() - t_start;
-  job->m.wall_s = r->wall;
+  double *lat = gather_latencies(in, &nlat);
+  rank_metrics_t m = *in->m; /* with the CPU time, peak RSS and wall time up to now */
+  arcos_report_rusage(&m);
+  r->wall = arcos_now() - in->t_start;
+  m.wall_s = r->wall;
   rank_metrics_t *rm = ctx->rank == 0 ? calloc((size_t)ctx->size, sizeof *rm) : NULL;
   if (ctx->rank == 0 && rm == NULL)
     ARCOS_ABORT_OOM(ctx->comm);
-  MPI_Gather(&job->m, (int)sizeof job->m, MPI_BYTE, rm, (int)sizeof job->m, MPI_BYTE, 0, ctx->comm);
-  const totals_t *t = &job->totals;
+  MPI_Gather(&m, (int)sizeof m, MPI_BYTE, rm, (int)sizeof m, MPI_BYTE, 0, ctx->comm);
+  const totals_t *t = in->totals;
   r->totals = *t;
   r->st = g.st;
-  r->ninputs = job->plan.ninputs;
+  r->ninputs = in->plan->ninputs;
   r->ranks = ctx->size;
-  r->max_error_rate = job->cfg->max_error_rate;
+  r->max_error_rate = in->cfg->max_error_rate;
   r->conserved = t->input == t->stored + t->duplicates + t->dead_lettered + t->skipped + t->dropped;
   r->error_rate = t->input > 0 ? (double)(t->dead_lettered + t->skipped) / (double)t->input : 0.0;
   if (ctx->rank == 0) {
     derive(r, rm, ctx->size);
-    r->doc = build_doc(job, r, &g, rm, lat, nlat, &pp);
+    r->doc = build_doc(in, r, &g, rm, lat, nlat, &pp);
   }
   json_decref(pp.config);
   json_decref(pp.queries);

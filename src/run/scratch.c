@@ -14,14 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int arcos_scratch_open(job_t *job) {
-  const arcos_config_t *cfg = job->cfg;
-  const arcos_ctx_t *ctx = job->ctx;
-  job->seg_dir = NULL;
+int arcos_scratch_open(const arcos_ctx_t *ctx, bool spill, const char *host, char **seg_dir) {
+  const arcos_config_t *cfg = ctx->cfg;
+  *seg_dir = NULL;
   if (cfg->scratch_dir == NULL || cfg->scratch_dir[0] == '\0')
     return ARCOS_OK;
-  if (!job->spill || cfg->checkpoint || cfg->resume) {
-    if (ctx->rank == 0 && job->spill)
+  if (!spill || cfg->checkpoint || cfg->resume) {
+    if (ctx->rank == 0 && spill)
       fprintf(ctx->err,
               "arcos-scale: note: --scratch is not used: a checkpointed run keeps its "
               "spill segments in %s/.arcos-state for --resume (add --checkpoint=false to "
@@ -42,7 +41,7 @@ int arcos_scratch_open(job_t *job) {
             "arcos-scale: rank %d on %s: cannot use --scratch %s: %s; create it on every "
             "node (node-local, writable), or drop --scratch to spill into the output "
             "directory\n",
-            ctx->rank, job->m.host, cfg->scratch_dir, strerror(err));
+            ctx->rank, host, cfg->scratch_dir, strerror(err));
   MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, ctx->comm);
   if (!all_ok) {
     if (ok)
@@ -50,26 +49,26 @@ int arcos_scratch_open(job_t *job) {
     free(dir);
     return ARCOS_EIO;
   }
-  job->seg_dir = dir;
+  *seg_dir = dir;
   return ARCOS_OK;
 }
 
-void arcos_scratch_close(job_t *job) {
-  if (job->seg_dir == NULL)
+void arcos_scratch_close(char **seg_dir) {
+  if (*seg_dir == NULL)
     return;
-  DIR *d = opendir(job->seg_dir);
+  DIR *d = opendir(*seg_dir);
   if (d != NULL) {
     struct dirent *e;
     char path[4400];
     while ((e = readdir(d)) != NULL) {
       if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
         continue;
-      snprintf(path, sizeof path, "%s/%s", job->seg_dir, e->d_name);
+      snprintf(path, sizeof path, "%s/%s", *seg_dir, e->d_name);
       unlink(path);
     }
     closedir(d);
   }
-  rmdir(job->seg_dir);
-  free(job->seg_dir);
-  job->seg_dir = NULL;
+  rmdir(*seg_dir);
+  free(*seg_dir);
+  *seg_dir = NULL;
 }

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "core/jsonw.h"
-#include "run/job_internal.h"
 #include "run/pipeline.h"
 #include "run/records.h"
 #include "run/stream.h"
@@ -34,6 +33,14 @@ typedef struct {
   uint64_t part, records;
   double ms;
 } done_msg_t;
+
+/* The stream's state: what it works with, and what it leaves behind. */
+typedef struct {
+  const arcos_pipeline_env_t *env; /* borrowed: plan, records, metrics, batch figures */
+  const arcos_ctx_t *ctx;          /* env->ctx */
+  const arcos_config_t *cfg;       /* env->cfg */
+  arcos_stream_figures_t *fig;     /* the caller's */
+} stream_t;
 
 typedef struct {
   char *buf;
@@ -64,7 +71,7 @@ static int add_part(arcos_plan_t *plan, size_t *cap, uint64_t start, uint64_t en
 }
 
 /* Rank 0, drop mode: list the ids of a dropped batch (id null when unreadable). */
-static void note_dropped(job_t *job, const char *text, size_t len, uint64_t first_line) {
+static void note_dropped(stream_t *s, const char *text, size_t len, uint64_t first_line) {
   uint64_t line = first_line;
   const char *p = text, *end = text + len;
   while (p < end) {
@@ -74,7 +81,7 @@ static void note_dropped(job_t *job, const char *text, size_t len, uint64_t firs
       json_error_t e;
       json_t *v = json_loadb(p, n, JSON_ALLOW_NUL, &e);
       json_t *id = json_object_get(v, "id");
-      arcos_buf_t *b = &job->dropped_lines;
+      arcos_buf_t *b = &s->fig->dropped_lines;
       arcos_buf_append(b, "{\"id\":", 6);
       if (json_is_string(id))
         arcos_jsonw_str(b, json_string_value(id), json_string_length(id));
@@ -83,42 +90,42 @@ static void note_dropped(job_t *job, const char *text, size_t len, uint64_t firs
       else
         arcos_buf_append(b, "null", 4);
       arcos_jsonw_key(b, false, "input");
-      arcos_jsonw_str(b, job->cfg->inputs[0], strlen(job->cfg->inputs[0]));
+      arcos_jsonw_str(b, s->cfg->inputs[0], strlen(s->cfg->inputs[0]));
       arcos_buf_printf(b, ",\"line\":%llu}\n", (unsigned long long)line);
       json_decref(v);
-      job->dropped++;
+      s->fig->dropped++;
     }
     line++;
     p += n + 1;
   }
-  job->dropped_batches++;
+  s->fig->dropped_batches++;
 }
 
-static int64_t adapt(const job_t *job, int64_t size, const done_msg_t *d) {
-  if (job->cfg->fixed_batch || d->records == 0 || d->ms <= 0)
+static int64_t adapt(const stream_t *s, int64_t size, const done_msg_t *d) {
+  if (s->cfg->fixed_batch || d->records == 0 || d->ms <= 0)
     return size;
-  double want = job->cfg->target_batch_ms / (d->ms / (double)d->records);
+  double want = s->cfg->target_batch_ms / (d->ms / (double)d->records);
   double next = 0.5 * (double)size + 0.5 * want;
-  if (next < (double)job->cfg->batch_min)
-    next = (double)job->cfg->batch_min;
-  if (next > (double)job->cfg->batch_max)
-    next = (double)job->cfg->batch_max;
+  if (next < (double)s->cfg->batch_min)
+    next = (double)s->cfg->batch_min;
+  if (next > (double)s->cfg->batch_max)
+    next = (double)s->cfg->batch_max;
   return (int64_t)next;
 }
 
-static void note_size(job_t *job, int64_t bsize) {
-  if (bsize < job->pstats.batch_min_seen)
-    job->pstats.batch_min_seen = bsize;
-  if (bsize > job->pstats.batch_max_seen)
-    job->pstats.batch_max_seen = bsize;
-  job->pstats.batch_final = bsize;
+static void note_size(stream_t *s, int64_t bsize) {
+  if (bsize < s->env->st->batch_min_seen)
+    s->env->st->batch_min_seen = bsize;
+  if (bsize > s->env->st->batch_max_seen)
+    s->env->st->batch_max_seen = bsize;
+  s->env->st->batch_final = bsize;
 }
 
 /* Collect the credits workers have returned, without waiting; each finished batch
  * frees its send slot and moves the batch size (adaptive). Returns the batch size. */
-static int64_t collect_credits(job_t *job, int workers, slot_t *slots, size_t nslots,
+static int64_t collect_credits(stream_t *s, int workers, slot_t *slots, size_t nslots,
                                int64_t *credit, int64_t bsize) {
-  MPI_Comm comm = job->ctx->comm;
+  MPI_Comm comm = s->ctx->comm;
   for (;;) {
     int flag = 0;
     MPI_Status st;
@@ -135,27 +142,27 @@ static int64_t collect_credits(job_t *job, int workers, slot_t *slots, size_t ns
         slots[k].busy = 0;
       }
     }
-    bsize = adapt(job, bsize, &d);
+    bsize = adapt(s, bsize, &d);
   }
 }
 
 /* How many ranks besides rank 0 take batches. */
-static int worker_ranks(const job_t *job) {
-  int workers = job->ctx->size - 1;
-  int64_t cap = job->cfg->max_workers;
+static int worker_ranks(const stream_t *s) {
+  int workers = s->ctx->size - 1;
+  int64_t cap = s->cfg->max_workers;
   if (cap > 0 && cap - 1 < workers)
     workers = (int)cap - 1;
   return workers;
 }
 
-static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
-  MPI_Comm comm = job->ctx->comm;
-  int size = job->ctx->size;
+static int deal(stream_t *s, arcos_pipeline_t *self, FILE *in) {
+  MPI_Comm comm = s->ctx->comm;
+  int size = s->ctx->size;
   /* ARCOS_MAX_WORKERS (SPEC §9) caps how many ranks take partitions: rank 0, which
    * takes a batch itself only when every worker is busy, counts as one of them. */
-  int workers = worker_ranks(job);
-  int64_t inflight = job->cfg->max_in_flight;
-  int64_t bsize = job->cfg->batch_size;
+  int workers = worker_ranks(s);
+  int64_t inflight = s->cfg->max_in_flight;
+  int64_t bsize = s->cfg->batch_size;
   size_t nslots = (size_t)(workers > 0 ? workers : 0) * (size_t)inflight;
   slot_t *slots = calloc(nslots + 1, sizeof *slots);
   int64_t *credit = calloc((size_t)size, sizeof *credit);
@@ -171,7 +178,7 @@ static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
   bool eof = false;
   int next_worker = 1;
   int rc = ARCOS_OK;
-  job->pstats.batch_min_seen = job->pstats.batch_max_seen = job->pstats.batch_final = bsize;
+  s->env->st->batch_min_seen = s->env->st->batch_max_seen = s->env->st->batch_final = bsize;
   while (!eof && rc == ARCOS_OK) {
     /* Read one batch: bsize non-blank lines (or the rest of the stream). */
     arcos_buf_reset(&batch);
@@ -189,36 +196,36 @@ static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
       if (!blank(line, (size_t)n))
         nrec++;
     }
-    job->m.io_s += arcos_now() - t0;
+    s->env->m->io_s += arcos_now() - t0;
     if (batch.len == 0)
       break;
-    bsize = collect_credits(job, workers, slots, nslots, credit, bsize);
+    bsize = collect_credits(s, workers, slots, nslots, credit, bsize);
     int w = -1;
     for (int k = 0; k < workers && w < 0; k++) {
       int r = 1 + (next_worker - 1 + k) % workers;
       if (credit[r] > 0)
         w = r;
     }
-    if (w < 0 && workers > 0 && job->cfg->backpressure == ARCOS_BACKPRESSURE_DROP) {
-      note_dropped(job, batch.data, batch.len, first_line); /* every rank is busy */
-      note_size(job, bsize);
+    if (w < 0 && workers > 0 && s->cfg->backpressure == ARCOS_BACKPRESSURE_DROP) {
+      note_dropped(s, batch.data, batch.len, first_line); /* every rank is busy */
+      note_size(s, bsize);
       continue;
     }
     if (w < 0) {
       /* Every worker is busy (or there are none): rank 0 processes the batch itself and
        * reads nothing meanwhile, so the producer blocks on the pipe (throttle). */
       uint64_t recs = 0;
-      size_t part = job->plan.nparts;
+      size_t part = s->env->plan->nparts;
       double tb = arcos_now();
-      rc = add_part(&job->plan, &parts_cap, start, offset, 0);
+      rc = add_part(s->env->plan, &parts_cap, start, offset, 0);
       if (rc == ARCOS_OK)
         rc = arcos_pipeline_buffer(self, part, batch.data, batch.len, first_line, start, &recs);
       double ms = (arcos_now() - tb) * 1e3;
       if (workers > 0)
-        job->throttle_s += ms / 1e3;
+        s->fig->throttle_s += ms / 1e3;
       done_msg_t d = {part, recs, ms};
-      bsize = adapt(job, bsize, &d);
-      note_size(job, bsize);
+      bsize = adapt(s, bsize, &d);
+      note_size(s, bsize);
       continue;
     }
     next_worker = 1 + w % workers;
@@ -242,19 +249,19 @@ static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
       sl->buf = g;
       sl->cap = need;
     }
-    size_t part = job->plan.nparts;
-    rc = add_part(&job->plan, &parts_cap, start, offset, w);
+    size_t part = s->env->plan->nparts;
+    rc = add_part(s->env->plan, &parts_cap, start, offset, w);
     batch_hdr_t h = {part, first_line, start, batch.len};
     // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): grown above (need > 0)
     memcpy(sl->buf, &h, sizeof h);
     memcpy(sl->buf + sizeof h, batch.data, batch.len);
     double tc = arcos_now();
     MPI_Isend(sl->buf, (int)need, MPI_BYTE, w, TAG_BATCH, comm, &sl->req);
-    job->m.comm_s += arcos_now() - tc;
+    s->env->m->comm_s += arcos_now() - tc;
     sl->busy = 1;
     sl->part = part;
     credit[w]--;
-    note_size(job, bsize);
+    note_size(s, bsize);
   }
   /* End of stream: wait for every outstanding batch, then stop the workers. */
   double tw = arcos_now();
@@ -271,7 +278,7 @@ static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
       MPI_Wait(&slots[k].req, MPI_STATUS_IGNORE);
   for (int r = 1; r < size; r++)
     MPI_Send(NULL, 0, MPI_BYTE, r, TAG_STOP, comm);
-  job->m.idle_s += arcos_now() - tw;
+  s->env->m->idle_s += arcos_now() - tw;
   for (size_t k = 0; k < nslots; k++)
     free(slots[k].buf);
   free(slots);
@@ -281,22 +288,22 @@ static int deal(job_t *job, arcos_pipeline_t *self, FILE *in) {
   return rc;
 }
 
-static int work(job_t *job, arcos_pipeline_t *p) {
-  MPI_Comm comm = job->ctx->comm;
+static int work(stream_t *s, arcos_pipeline_t *p) {
+  MPI_Comm comm = s->ctx->comm;
   arcos_buf_t msg = {0};
   int rc = ARCOS_OK;
   for (;;) {
     MPI_Status st;
     double tw = arcos_now();
     MPI_Probe(0, MPI_ANY_TAG, comm, &st);
-    job->m.idle_s += arcos_now() - tw;
+    s->env->m->idle_s += arcos_now() - tw;
     int count = 0;
     MPI_Get_count(&st, MPI_BYTE, &count);
     if (arcos_buf_reserve(&msg, (size_t)count) != ARCOS_OK)
       ARCOS_ABORT_OOM(comm);
     double tc = arcos_now();
     MPI_Recv(msg.data, count, MPI_BYTE, 0, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
-    job->m.comm_s += arcos_now() - tc;
+    s->env->m->comm_s += arcos_now() - tc;
     if (st.MPI_TAG == TAG_STOP)
       break;
     batch_hdr_t h;
@@ -313,54 +320,59 @@ static int work(job_t *job, arcos_pipeline_t *p) {
   return rc;
 }
 
-int arcos_stream_run(job_t *job) {
-  job->streaming = true;
-  arcos_plan_t *plan = &job->plan;
-  if (job->ctx->rank == 0) {
+int arcos_stream_run(const arcos_pipeline_env_t *env, arcos_stream_figures_t *fig) {
+  stream_t st = {env, env->ctx, env->cfg, fig}, *s = &st;
+  arcos_plan_t *plan = s->env->plan;
+  if (s->ctx->rank == 0) {
     plan->inputs = calloc(1, sizeof *plan->inputs);
     if (plan->inputs == NULL)
-      ARCOS_ABORT_OOM(job->ctx->comm);
-    plan->inputs[0].path = strdup(job->cfg->inputs[0]);
-    plan->inputs[0].display = strdup(job->cfg->inputs[0]);
+      ARCOS_ABORT_OOM(s->ctx->comm);
+    plan->inputs[0].path = strdup(s->cfg->inputs[0]);
+    plan->inputs[0].display = strdup(s->cfg->inputs[0]);
     plan->inputs[0].format = ARCOS_FMT_STDIN;
     plan->ninputs = 1;
-    plan->workers = worker_ranks(job) > 0 ? worker_ranks(job) : 1;
+    plan->workers = worker_ranks(s) > 0 ? worker_ranks(s) : 1;
   }
-  arcos_pipeline_t *p = arcos_pipeline_create(job);
+  arcos_pipeline_t *p = arcos_pipeline_create(env);
   if (p == NULL)
-    ARCOS_ABORT_OOM(job->ctx->comm);
-  const char *name = job->cfg->inputs[0];
+    ARCOS_ABORT_OOM(s->ctx->comm);
+  const char *name = s->cfg->inputs[0];
   FILE *in = NULL;
   int open_ok = 1;
-  if (job->ctx->rank == 0) {
+  if (s->ctx->rank == 0) {
     in = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
     if (in == NULL) {
-      fprintf(job->ctx->err, "arcos-scale: cannot open %s: %s\n", name, strerror(errno));
+      fprintf(s->ctx->err, "arcos-scale: cannot open %s: %s\n", name, strerror(errno));
       open_ok = 0;
     }
   }
-  MPI_Bcast(&open_ok, 1, MPI_INT, 0, job->ctx->comm);
+  MPI_Bcast(&open_ok, 1, MPI_INT, 0, s->ctx->comm);
   if (!open_ok) {
     arcos_pipeline_destroy(&p);
     return ARCOS_EIO;
   }
-  int rc = job->ctx->rank == 0 ? deal(job, p, in) : work(job, p);
+  int rc = s->ctx->rank == 0 ? deal(s, p, in) : work(s, p);
   if (in != NULL && in != stdin)
     fclose(in);
   arcos_pipeline_destroy(&p);
-  if (job->ctx->rank == 0) {
+  if (s->ctx->rank == 0) {
     plan->inputs[0].size = plan->nparts ? plan->parts[plan->nparts - 1].end : 0;
     plan->total_bytes = plan->inputs[0].size;
   }
   /* The failure keeps its kind: every rank returns the same code (the lowest). */
   int agreed = rc;
-  MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MIN, job->ctx->comm);
+  MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MIN, s->ctx->comm);
   /* Everyone learns the batches (partitions) and who processed them. */
-  int brc = arcos_plan_bcast(job->ctx->comm, ARCOS_OK, plan);
-  uint64_t dropped = job->dropped;
-  MPI_Bcast(&dropped, 1, MPI_UINT64_T, 0, job->ctx->comm);
-  job->dropped = dropped;
+  int brc = arcos_plan_bcast(s->ctx->comm, ARCOS_OK, plan);
+  uint64_t dropped = s->fig->dropped;
+  MPI_Bcast(&dropped, 1, MPI_UINT64_T, 0, s->ctx->comm);
+  s->fig->dropped = dropped;
   if (brc == ARCOS_OK)
-    brc = arcos_records_parts_reserve(&job->rec, plan->nparts + 1);
+    brc = arcos_records_parts_reserve(s->env->rec, plan->nparts + 1);
   return agreed != ARCOS_OK ? agreed : brc;
+}
+
+void arcos_stream_figures_free(arcos_stream_figures_t *fig) {
+  arcos_buf_free(&fig->dropped_lines);
+  memset(fig, 0, sizeof *fig);
 }

@@ -115,6 +115,10 @@ static void test_fill(void) {
   CHECK_MEM_EQ(b.sp[0], b.sl[0], "read", 4); /* a borrowed message keeps its length */
   CHECK_INT_EQ(arcos_col_fill(col("/errors/byte_offset"), &plan, items, 3, fails, 1, &b), 1);
   CHECK_INT_EQ(b.u64[0], 99);
+  /* the bytes a string column's rows take (what the writer reserves per partition) */
+  CHECK_INT_EQ(arcos_col_bytes(col("/evidence/id"), &plan, items, 3, fails, 1), 3);
+  CHECK_INT_EQ(arcos_col_bytes(col("/duplicates/id"), &plan, items, 3, fails, 1), 1);
+  CHECK_INT_EQ(arcos_col_bytes(col("/errors/message"), &plan, items, 3, fails, 1), 4);
   /* /alerts: one row per alert bit of the stored items, at their /evidence rows. */
   CHECK_INT_EQ(arcos_col_alerts(items, 3, row_from_10, NULL, &b), 3);
   CHECK(b.u64[0] == 10 && b.u64[1] == 10 && b.u64[2] == 11);

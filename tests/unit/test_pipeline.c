@@ -8,7 +8,6 @@
 
 #include "arcos/fault.h"
 #include "check.h"
-#include "run/job_internal.h"
 #include "run/pipeline.h"
 #include "run/records.h"
 
@@ -30,10 +29,15 @@ static char *make_batch(size_t *len) {
   return b.data;
 }
 
+/* What the orchestrator would hold, and the pipeline's view of it: no job. */
 typedef struct {
   arcos_ctx_t ctx;
   arcos_config_t cfg;
-  job_t job;
+  arcos_plan_t plan;
+  arcos_records_t rec;
+  rank_metrics_t m;
+  arcos_pipeline_stats_t st;
+  arcos_pipeline_env_t env;
 } fixture_t;
 
 static void setup(fixture_t *f, int on_error, const char *faults) {
@@ -48,17 +52,21 @@ static void setup(fixture_t *f, int on_error, const char *faults) {
     CHECK_INT_EQ(arcos_faults_parse(faults, &f->cfg.faults, &d), ARCOS_OK);
   }
   f->ctx = (arcos_ctx_t){MPI_COMM_SELF, 0, 1, &f->cfg, stdout, stderr};
-  f->job.ctx = &f->ctx;
-  f->job.cfg = &f->cfg;
-  f->job.streaming = true;
-  f->job.reference_time = 1793491200; /* 2026-11-01 */
-  arcos_records_init(&f->job.rec);
-  CHECK(f->job.rec.arena != NULL);
+  f->env = (arcos_pipeline_env_t){.ctx = &f->ctx,
+                                  .cfg = &f->cfg,
+                                  .plan = &f->plan,
+                                  .reference_time = 1793491200, /* 2026-11-01 */
+                                  .rec = &f->rec,
+                                  .m = &f->m,
+                                  .st = &f->st,
+                                  .streaming = true};
+  arcos_records_init(&f->rec);
+  CHECK(f->rec.arena != NULL);
 }
 
 static void teardown(fixture_t *f) {
-  arcos_records_free(&f->job.rec);
-  arcos_pipeline_stats_free(&f->job.pstats);
+  arcos_records_free(&f->rec);
+  arcos_pipeline_stats_free(&f->st);
   arcos_config_free(&f->cfg);
 }
 
@@ -66,22 +74,22 @@ static void teardown(fixture_t *f) {
 static void run_batch(fixture_t *f) {
   size_t len = 0;
   char *text = make_batch(&len);
-  arcos_pipeline_t *p = arcos_pipeline_create(&f->job);
+  arcos_pipeline_t *p = arcos_pipeline_create(&f->env);
   CHECK(p != NULL);
   uint64_t recs = 0;
   CHECK_INT_EQ(arcos_pipeline_buffer(p, 0, text, len, 1, 0, &recs), ARCOS_OK);
   arcos_pipeline_destroy(&p);
   free(text);
   CHECK_INT_EQ(recs, NREC);
-  CHECK_INT_EQ(f->job.rec.nitems + f->job.rec.nfails, NREC);
-  CHECK_INT_EQ(f->job.m.batches, 1); /* a streaming batch is one batch */
-  CHECK_INT_EQ(f->job.pstats.nlatency, 1);
+  CHECK_INT_EQ(f->rec.nitems + f->rec.nfails, NREC);
+  CHECK_INT_EQ(f->m.batches, 1); /* a streaming batch is one batch */
+  CHECK_INT_EQ(f->st.nlatency, 1);
 }
 
-static size_t count_kind(const job_t *job, int kind) {
+static size_t count_kind(const arcos_records_t *rec, int kind) {
   size_t n = 0;
-  for (size_t i = 0; i < job->rec.nfails; i++)
-    n += job->rec.fails[i].kind == kind;
+  for (size_t i = 0; i < rec->nfails; i++)
+    n += rec->fails[i].kind == kind;
   return n;
 }
 
@@ -89,14 +97,14 @@ static void test_clean(void) {
   fixture_t f;
   setup(&f, ARCOS_ON_ERROR_DLQ, NULL);
   run_batch(&f);
-  CHECK_INT_EQ(count_kind(&f.job, ARCOS_KIND_PARSE), NREC / 50);
-  CHECK_INT_EQ(f.job.rec.nfails, NREC / 50);
-  const fail_t *x = &f.job.rec.fails[0];
+  CHECK_INT_EQ(count_kind(&f.rec, ARCOS_KIND_PARSE), NREC / 50);
+  CHECK_INT_EQ(f.rec.nfails, NREC / 50);
+  const fail_t *x = &f.rec.fails[0];
   CHECK_INT_EQ(x->line, 8);                /* line 8 of the batch (first_line 1) */
   CHECK(x->raw != NULL && x->raw_len > 0); /* dlq keeps the raw text */
-  CHECK_INT_EQ(f.job.rec.items[0].status, ITEM_STORED);
-  CHECK_MEM_EQ(f.job.rec.items[0].id, f.job.rec.items[0].id_len, "rec-0", 5);
-  CHECK_INT_EQ(f.job.pstats.injected + f.job.pstats.retries, 0);
+  CHECK_INT_EQ(f.rec.items[0].status, ITEM_STORED);
+  CHECK_MEM_EQ(f.rec.items[0].id, f.rec.items[0].id_len, "rec-0", 5);
+  CHECK_INT_EQ(f.st.injected + f.st.retries, 0);
   teardown(&f);
 }
 
@@ -106,22 +114,22 @@ static void test_transient(int on_error) {
   fixture_t f;
   setup(&f, on_error, "stage=analysis,rate=0.5,kind=transient,seed=3");
   run_batch(&f);
-  size_t stage = count_kind(&f.job, ARCOS_KIND_STAGE);
-  CHECK(f.job.pstats.injected > 0);
+  size_t stage = count_kind(&f.rec, ARCOS_KIND_STAGE);
+  CHECK(f.st.injected > 0);
   CHECK(stage > 0);
-  for (size_t i = 0; i < f.job.rec.nfails; i++) {
-    const fail_t *x = &f.job.rec.fails[i];
+  for (size_t i = 0; i < f.rec.nfails; i++) {
+    const fail_t *x = &f.rec.fails[i];
     if (x->kind == ARCOS_KIND_STAGE) {
       CHECK_INT_EQ(x->stage, ARCOS_STAGE_ANALYSIS);
       CHECK_INT_EQ(x->attempts, on_error == ARCOS_ON_ERROR_RETRY ? 3 : 1);
     }
   }
   if (on_error == ARCOS_ON_ERROR_RETRY) {
-    CHECK(f.job.pstats.recovered > 0); /* rate 0.5: some pass on a later attempt */
-    CHECK_INT_EQ(f.job.pstats.gave_up, stage);
-    CHECK(f.job.pstats.retries >= f.job.pstats.recovered + 2 * f.job.pstats.gave_up);
+    CHECK(f.st.recovered > 0); /* rate 0.5: some pass on a later attempt */
+    CHECK_INT_EQ(f.st.gave_up, stage);
+    CHECK(f.st.retries >= f.st.recovered + 2 * f.st.gave_up);
   } else {
-    CHECK_INT_EQ(f.job.pstats.retries + f.job.pstats.recovered + f.job.pstats.gave_up, 0);
+    CHECK_INT_EQ(f.st.retries + f.st.recovered + f.st.gave_up, 0);
   }
   teardown(&f);
 }
@@ -168,26 +176,94 @@ static void test_adaptive(bool fixed) {
   arcos_plan_opts_t po = {.partition_bytes = 1 << 20, .per_rank = 0, .workers = 1};
   arcos_detail_t d;
   arcos_detail_clear(&d);
-  CHECK_INT_EQ(arcos_plan_build(&input, 1, &po, &f.job.plan, &d), ARCOS_OK);
-  CHECK_INT_EQ(f.job.plan.nparts, 1);
-  CHECK_INT_EQ(arcos_records_parts_reserve(&f.job.rec, 2), ARCOS_OK);
-  arcos_pipeline_t *p = arcos_pipeline_create(&f.job);
+  CHECK_INT_EQ(arcos_plan_build(&input, 1, &po, &f.plan, &d), ARCOS_OK);
+  CHECK_INT_EQ(f.plan.nparts, 1);
+  CHECK_INT_EQ(arcos_records_parts_reserve(&f.rec, 2), ARCOS_OK);
+  arcos_pipeline_t *p = arcos_pipeline_create(&f.env);
   CHECK(p != NULL);
   CHECK_INT_EQ(arcos_pipeline_partition(p, 0), ARCOS_OK);
   arcos_pipeline_destroy(&p); /* ends the last, partial batch */
-  CHECK_INT_EQ(f.job.rec.nitems + f.job.rec.nfails, NREC);
-  CHECK_INT_EQ(f.job.rec.part_records[0], NREC);
-  CHECK_INT_EQ(f.job.pstats.batch_max_seen, 64);
+  CHECK_INT_EQ(f.rec.nitems + f.rec.nfails, NREC);
+  CHECK_INT_EQ(f.rec.part_records[0], NREC);
+  CHECK_INT_EQ(f.st.batch_max_seen, 64);
   if (fixed) {
-    CHECK_INT_EQ(f.job.pstats.batch_min_seen, 64);
-    CHECK_INT_EQ(f.job.m.batches, (NREC + 63) / 64);
+    CHECK_INT_EQ(f.st.batch_min_seen, 64);
+    CHECK_INT_EQ(f.m.batches, (NREC + 63) / 64);
   } else {
-    CHECK_INT_EQ(f.job.pstats.batch_min_seen, 4);
-    CHECK_INT_EQ(f.job.pstats.batch_final, 4);
-    CHECK(f.job.m.batches > (NREC + 63) / 64);
+    CHECK_INT_EQ(f.st.batch_min_seen, 4);
+    CHECK_INT_EQ(f.st.batch_final, 4);
+    CHECK(f.m.batches > (NREC + 63) / 64);
   }
-  CHECK_INT_EQ(f.job.pstats.nlatency, f.job.m.batches);
-  arcos_plan_free(&f.job.plan);
+  CHECK_INT_EQ(f.st.nlatency, f.m.batches);
+  arcos_plan_free(&f.plan);
+  teardown(&f);
+  unlink(path);
+}
+
+/* The partition hooks (what bounded memory installs, pipeline.h): a file planned into
+ * several partitions and run by arcos_pipeline_run; `done` is told each partition once,
+ * after it committed; `loaded` is never told (no checkpoint). */
+typedef struct {
+  size_t done[64], ndone, nloaded;
+} hooks_seen_t;
+
+static int hook_done(void *arg, size_t part) {
+  hooks_seen_t *h = arg;
+  if (h->ndone < 64)
+    h->done[h->ndone] = part;
+  h->ndone++;
+  return ARCOS_OK;
+}
+
+static int hook_loaded(void *arg, size_t part) {
+  (void)part;
+  ((hooks_seen_t *)arg)->nloaded++;
+  return ARCOS_OK;
+}
+
+static void test_hooks(int schedule) {
+  char path[] = "/tmp/arcos-test-pipeline-XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  size_t len = 0;
+  char *text = make_batch(&len);
+  CHECK_INT_EQ(write(fd, text, len), (long long)len);
+  close(fd);
+  free(text);
+  fixture_t f;
+  setup(&f, ARCOS_ON_ERROR_DLQ, NULL);
+  f.cfg.schedule = schedule;
+  f.env.streaming = false;
+  hooks_seen_t seen;
+  memset(&seen, 0, sizeof seen);
+  f.env.done = hook_done;
+  f.env.loaded = hook_loaded;
+  f.env.hook_arg = &seen;
+  const char *input = path;
+  arcos_plan_opts_t po = {.partition_bytes = 4096, .per_rank = 0, .workers = 1};
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  CHECK_INT_EQ(arcos_plan_build(&input, 1, &po, &f.plan, &d), ARCOS_OK);
+  CHECK(f.plan.nparts > 2);
+  CHECK_INT_EQ(arcos_records_parts_reserve(&f.rec, f.plan.nparts + 1), ARCOS_OK);
+  bool interrupted = true;
+  CHECK_INT_EQ(arcos_pipeline_run(&f.env, &interrupted), ARCOS_OK);
+  CHECK(!interrupted);
+  CHECK_INT_EQ(seen.ndone, f.plan.nparts);
+  CHECK_INT_EQ(seen.nloaded, 0);
+  size_t times[64] = {0};
+  for (size_t i = 0; i < seen.ndone && i < 64; i++)
+    times[seen.done[i] < 64 ? seen.done[i] : 63]++;
+  int each_once = 1;
+  for (size_t p = 0; p < f.plan.nparts && p < 64; p++)
+    each_once &= times[p] == 1;
+  CHECK(each_once);
+  if (schedule == ARCOS_SCHEDULE_STATIC)
+    CHECK_INT_EQ(seen.done[seen.ndone - 1], f.plan.nparts - 1); /* in index order */
+  CHECK_INT_EQ(f.rec.nitems + f.rec.nfails, NREC);
+  CHECK_INT_EQ(f.m.partitions, f.plan.nparts);
+  CHECK(f.st.memo_off != NULL); /* no cache: no memo */
+  arcos_plan_free(&f.plan);
   teardown(&f);
   unlink(path);
 }
@@ -197,6 +273,8 @@ int main(int argc, char **argv) {
   test_stats();
   test_adaptive(false);
   test_adaptive(true);
+  test_hooks(ARCOS_SCHEDULE_STATIC);
+  test_hooks(ARCOS_SCHEDULE_DYNAMIC);
   test_clean();
   test_transient(ARCOS_ON_ERROR_RETRY);
   test_transient(ARCOS_ON_ERROR_DLQ);
