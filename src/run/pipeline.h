@@ -90,9 +90,9 @@ void arcos_pipeline_set_source(arcos_pipeline_t *p, arcos_pipeline_source_fn fn,
  * source), processed and committed. *stop: take no more (interrupted). */
 int arcos_pipeline_take(arcos_pipeline_t *p, size_t part, bool *stop);
 /* File mode: every partition the plan gives this rank, except the slices env->dealt
- * marks (collective with --schedule
- * dynamic and with the memo). *interrupted: this rank stopped early (deadline or
- * signal); what it took is journaled, the rest is left for --resume. */
+ * marks (collective with --schedule dynamic and with the memo). *interrupted: this
+ * rank stopped early (deadline or signal); what it took is journaled, the rest is left
+ * for --resume. */
 int arcos_pipeline_run(const arcos_pipeline_env_t *env, bool *interrupted);
 
 /* pipeline.c: turn relative JSON Lines line numbers of rec into absolute ones
