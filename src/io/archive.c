@@ -492,8 +492,9 @@ static int failed_row(areader_t *r, uint64_t i, arcos_raw_t *raw, arcos_record_f
   f.error_kind = kind[i];
   f.error_message = r->msg.data;
   f.record_len = ((const uint64_t *)cols[C_LENGTH].v.data)[i];
-  raw->fields = &f;
-  return fn(arg, raw);
+  arcos_raw_t rec = *raw;
+  rec.fields = &f;
+  return fn(arg, &rec);
 }
 
 /* Rows [first, end) of the archive open in r (r->h NULL: it could not be opened, err
