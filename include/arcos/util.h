@@ -28,6 +28,11 @@ void arcos_buf_free(arcos_buf_t *b);
  * cannot. */
 int arcos_array_grow(void *pp, size_t *cap, size_t n, size_t elem, size_t first);
 
+/* MPI counts and displacements (ints) of n 64-bit counts: ic[i] = counts[i], id[i] =
+ * the sum of those before it. ARCOS_ERANGE when a count or the total passes INT_MAX
+ * (the exchanges of the cache and the seen-set). */
+int arcos_mpi_displs(const int64_t *counts, int *ic, int *id, int n);
+
 /* Bump allocator: blocks of at least 1 MiB, freed all at once. */
 typedef struct arcos_arena arcos_arena_t;
 arcos_arena_t *arcos_arena_create(void);

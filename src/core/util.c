@@ -188,3 +188,15 @@ int arcos_read_file(const char *path, arcos_buf_t *b) {
     rc = arcos_buf_terminate(b);
   return rc;
 }
+
+int arcos_mpi_displs(const int64_t *counts, int *ic, int *id, int n) {
+  int64_t off = 0;
+  for (int i = 0; i < n; i++) {
+    if (counts[i] > INT32_MAX || off > INT32_MAX)
+      return ARCOS_ERANGE;
+    ic[i] = (int)counts[i];
+    id[i] = (int)off;
+    off += counts[i];
+  }
+  return off > INT32_MAX ? ARCOS_ERANGE : ARCOS_OK;
+}
