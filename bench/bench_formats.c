@@ -19,8 +19,7 @@
 
 #include "arcos/util.h"
 #include "run/columns.h"
-#include "run/job_internal.h"
-#include "run/store.h"
+#include "run/outputs.h"
 
 typedef struct {
   item_t *items;
@@ -84,46 +83,47 @@ static double cpu_now(void) {
 }
 
 /* One pass of one formatter over the corpus. */
-typedef void (*pass_fn)(const job_t *job, const corpus_t *c, arcos_buf_t *b,
+typedef void (*pass_fn)(const arcos_plan_t *plan, const corpus_t *c, arcos_buf_t *b,
                         const arcos_colbuf_t *cb);
 
-static void pass_results(const job_t *job, const corpus_t *c, arcos_buf_t *b,
+static void pass_results(const arcos_plan_t *plan, const corpus_t *c, arcos_buf_t *b,
                          const arcos_colbuf_t *cb) {
   (void)cb;
   for (size_t i = 0; i < c->n; i++)
-    arcos_line_result(b, job, &c->items[i]);
+    arcos_line_result(b, plan, &c->items[i]);
 }
 
-static void pass_dup(const job_t *job, const corpus_t *c, arcos_buf_t *b,
+static void pass_dup(const arcos_plan_t *plan, const corpus_t *c, arcos_buf_t *b,
                      const arcos_colbuf_t *cb) {
   (void)cb;
   for (size_t i = 0; i < c->n; i++)
-    arcos_line_dup(b, job, &c->items[i]);
+    arcos_line_dup(b, plan, NULL, &c->items[i]);
 }
 
-static void pass_dlq(const job_t *job, const corpus_t *c, arcos_buf_t *b,
+static void pass_dlq(const arcos_plan_t *plan, const corpus_t *c, arcos_buf_t *b,
                      const arcos_colbuf_t *cb) {
   (void)cb;
   for (size_t i = 0; i < c->n; i++)
-    arcos_line_dlq(b, job, &c->fails[i]);
+    arcos_line_dlq(b, plan, &c->fails[i]);
 }
 
-static void pass_cols(const job_t *job, const corpus_t *c, int tbl, const arcos_colbuf_t *cb) {
+static void pass_cols(const arcos_plan_t *plan, const corpus_t *c, int tbl,
+                      const arcos_colbuf_t *cb) {
   for (size_t k = 0; k < arcos_ncolumns; k++)
     if (arcos_columns[k].table == tbl)
-      arcos_col_fill(&arcos_columns[k], &job->plan, c->items, c->n, c->fails, c->n, cb);
+      arcos_col_fill(&arcos_columns[k], plan, c->items, c->n, c->fails, c->n, cb);
 }
 
-static void pass_h5_evidence(const job_t *job, const corpus_t *c, arcos_buf_t *b,
+static void pass_h5_evidence(const arcos_plan_t *plan, const corpus_t *c, arcos_buf_t *b,
                              const arcos_colbuf_t *cb) {
   (void)b;
-  pass_cols(job, c, ARCOS_TBL_EVIDENCE, cb);
+  pass_cols(plan, c, ARCOS_TBL_EVIDENCE, cb);
 }
 
-static void pass_h5_errors(const job_t *job, const corpus_t *c, arcos_buf_t *b,
+static void pass_h5_errors(const arcos_plan_t *plan, const corpus_t *c, arcos_buf_t *b,
                            const arcos_colbuf_t *cb) {
   (void)b;
-  pass_cols(job, c, ARCOS_TBL_ERRORS, cb);
+  pass_cols(plan, c, ARCOS_TBL_ERRORS, cb);
 }
 
 int main(int argc, char **argv) {
@@ -133,13 +133,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: arcos-bench-formats [RECORDS] [REPEATS]\n");
     return 2;
   }
-  static job_t job; /* only the plan is read: one input, one partition */
+  static arcos_plan_t plan; /* one input, one partition */
   arcos_input_t input = {.path = "data/evidence.jsonl", .display = "data/evidence.jsonl"};
   arcos_partition_t part = {0};
-  job.plan.inputs = &input;
-  job.plan.ninputs = 1;
-  job.plan.parts = &part;
-  job.plan.nparts = 1;
+  plan.inputs = &input;
+  plan.ninputs = 1;
+  plan.parts = &part;
+  plan.nparts = 1;
   corpus_t c = {0};
   arcos_colbuf_t cb = {0};
   if (corpus_make(&c, n) != 0 || !arcos_colbuf_alloc(&cb, n)) {
@@ -162,7 +162,7 @@ int main(int argc, char **argv) {
     for (int k = 0; k < repeats; k++) {
       arcos_buf_reset(&b);
       double t0 = cpu_now();
-      rows[r].fn(&job, &c, &b, &cb);
+      rows[r].fn(&plan, &c, &b, &cb);
       double dt = cpu_now() - t0;
       if (k == 0 || dt < best)
         best = dt;

@@ -73,7 +73,7 @@ static const char *input_of(const arcos_plan_t *plan, uint32_t part) {
   return plan->inputs[plan->parts[part].input].display;
 }
 
-static void line_result(arcos_buf_t *b, const arcos_plan_t *plan, const item_t *it) {
+void arcos_line_result(arcos_buf_t *b, const arcos_plan_t *plan, const item_t *it) {
   static const char *const comp[] = {"completeness", "integrity", "provenance", "freshness",
                                      "signal"};
   arcos_buf_putc(b, '{');
@@ -101,7 +101,7 @@ static void line_result(arcos_buf_t *b, const arcos_plan_t *plan, const item_t *
   arcos_buf_printf(b, ",\"line\":%llu}\n", (unsigned long long)it->line);
 }
 
-static void line_dlq(arcos_buf_t *b, const arcos_plan_t *plan, const fail_t *f) {
+void arcos_line_dlq(arcos_buf_t *b, const arcos_plan_t *plan, const fail_t *f) {
   const char *in = input_of(plan, f->part);
   arcos_buf_putc(b, '{');
   arcos_jsonw_key(b, true, "input");
@@ -122,8 +122,8 @@ static void line_dlq(arcos_buf_t *b, const arcos_plan_t *plan, const fail_t *f) 
   arcos_buf_append(b, "}\n", 2);
 }
 
-static void line_dup(arcos_buf_t *b, const arcos_plan_t *plan, const struct arcos_previous *prev,
-                     const item_t *it) {
+void arcos_line_dup(arcos_buf_t *b, const arcos_plan_t *plan, const struct arcos_previous *prev,
+                    const item_t *it) {
   const char *in = input_of(plan, it->part);
   /* A duplicate of an earlier run's record (--previous) names that run and the input
    * as it recorded it; one within this run has no first_run. */
@@ -159,12 +159,12 @@ static void format_round(writer_t *w) {
     for (size_t i = rp->item_first; i < rp->item_first + rp->nitems; i++) {
       const item_t *it = &r->items[i];
       if (it->status != ITEM_STORED)
-        line_dup(&w->txt[F_DUP], plan, w->in->prev, it);
+        arcos_line_dup(&w->txt[F_DUP], plan, w->in->prev, it);
       else if (jsonl)
-        line_result(&w->txt[F_JSONL], plan, it);
+        arcos_line_result(&w->txt[F_JSONL], plan, it);
     }
     for (size_t i = rp->fail_first; w->in->want_dlq && i < rp->fail_first + rp->nfails; i++)
-      line_dlq(&w->txt[F_DLQ], plan, &r->fails[i]);
+      arcos_line_dlq(&w->txt[F_DLQ], plan, &r->fails[i]);
   }
 }
 
