@@ -18,6 +18,11 @@ int arcos_buf_reserve(arcos_buf_t *b, size_t extra); /* room for extra more byte
 int arcos_buf_append(arcos_buf_t *b, const void *p, size_t n);
 int arcos_buf_putc(arcos_buf_t *b, char c);
 int arcos_buf_printf(arcos_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append a NUL-terminated string; an integer in decimal (as printf's %llu / %lld). The
+ * per-record writers use these, not printf. */
+int arcos_buf_puts(arcos_buf_t *b, const char *s);
+int arcos_buf_put_u64(arcos_buf_t *b, uint64_t v);
+int arcos_buf_put_i64(arcos_buf_t *b, int64_t v);
 /* Keeps data[len] == '\0' readable without counting it in len. */
 int arcos_buf_terminate(arcos_buf_t *b);
 void arcos_buf_reset(arcos_buf_t *b); /* len = 0, memory kept */
