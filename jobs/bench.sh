@@ -20,6 +20,7 @@
 #                  20; 0 leaves the graph rows out); GRAPH_RANKS (default "1 2"),
 #                  STARTS (BFS start vertices, default 8)
 #   GROWTH         two record counts for the RSS-growth rows (default "100000 1000000")
+#   FORMAT_RECORDS synthetic records of the output-formatter row (default 200000)
 #   MEM_LIMIT_MB   --max-memory-mb of the bounded-memory rows (default 64)
 #   BENCH_DIR      scratch directory (default build/bench); PLOT_DIR (default docs/img)
 #   ARCOS_BIN_DIR  where the binaries are (default build/bin)
@@ -35,6 +36,7 @@ STREAM_RANKS=${STREAM_RANKS:-2}
 SCALE=${SCALE:-20}
 GRAPH_RANKS=${GRAPH_RANKS:-1 2}
 GROWTH=${GROWTH:-100000 1000000}
+FORMAT_RECORDS=${FORMAT_RECORDS:-200000}
 MEM_LIMIT_MB=${MEM_LIMIT_MB:-64}
 REF=--reference-time=2026-11-01T00:00:00Z
 plot=0 run=1 md=0
@@ -115,6 +117,7 @@ markdown() { # bench.json as the table of docs/performance.md
     elif .group == "archive" then "\(r(.ratio_to_jsonl; 2))× JSON Lines at \(.ranks) rank(s); \(k(.records_per_s_per_rank)) per rank; same results: \(.same_results)"
       elif .group == "stream" then "\(r(.ratio_to_file; 2)) of the file at \(.ranks) rank(s)"
       elif .group == "graph" then "load \(r(.load_s; 1)) s from \(if .form == "h5" then "HDF5" else "JSON Lines" end); \(r(.mteps; 1)) MTEPS wall (\(r(.ratio_to_gap; 2)) of GAP), \(r(.mteps_cpu; 1)) on CPU time; top-down \(r(.mteps_top_down; 1))"
+      elif .group == "formats" then (.ns_per_record | to_entries | map("\(.key) \(r(.value; 0)) ns") | join(", "))
       elif .group == "memory" then "\(r(.rss_mb_small; 1)) → \(r(.rss_mb_large; 1)) MB: \(k(.bytes_per_unique_id)) B per unique id\(if .seen_set_bytes_per_unique_id then " (seen-set \(k(.seen_set_bytes_per_unique_id)) B)" else "" end)\(if .max_memory_mb then "; limit \(.max_memory_mb) MB + baseline \(r(.baseline_rss_mb; 1)) MB" else "" end)"
       else "" end;
     "Run \(.date) at commit \(.commit) on \(.host) (\(.cores) cores), \(.records) records; load average \(.load_average_start) at the start, \(.load_average_end) at the end.",
@@ -133,7 +136,8 @@ if [ "$run" = 0 ]; then
   exit 0
 fi
 
-[ -x "$BIN/arcos-scale" ] && [ -x "$BIN/arcos-floor" ] && [ -x "$BIN/arcos-floor-simdjson" ] || arcos_build
+[ -x "$BIN/arcos-scale" ] && [ -x "$BIN/arcos-floor" ] && [ -x "$BIN/arcos-floor-simdjson" ] &&
+  [ -x "$BIN/arcos-bench-formats" ] || arcos_build
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 load0=$(loadavg)
 gen() { # N DIR: generated records (same seed for every size)
@@ -181,6 +185,15 @@ for np in 1 2; do
   row "peer.python.$np" peer "peer: Python json + hashlib, $np process(es)" "$np" \
     "$(jq -cn --argjson p "$peer" --argjson n "$np" '{records_per_s: $p, records_per_s_per_core: ($p / $n)}')"
 done
+
+# 1c. The output formatters, per record (CPU ns; bench/bench_formats.c): results.jsonl,
+#     duplicates.jsonl, dlq.jsonl and the results.h5 /evidence and /errors columns.
+fmt=$("$BIN/arcos-bench-formats" "$FORMAT_RECORDS" 3 2>/dev/null | jq -Rsc '
+  [split("\n")[] | select(length > 0) | split(" ")] as $l
+  | {records: '"$FORMAT_RECORDS"',
+     ns_per_record: ([$l[] | select(.[0] == "format_ns_per_record") | {(.[1]): (.[2] | tonumber)}] | add),
+     bytes_per_record: ([$l[] | select(.[0] == "format_bytes_per_record") | {(.[1]): (.[2] | tonumber)}] | add)}')
+row formats formats "output formatters: ns per record (CPU)" 1 "$fmt"
 
 # 2. `run` on the file at each rank count: ratio to the floor, speed-up, efficiency.
 tp1=""
@@ -345,6 +358,7 @@ jq -sr --arg l0 "$load0" --arg l1 "$load1" '
     elif .group == "gz" then "efficiency \(n(.efficiency; 2)), busy s per rank \([.busy_s_per_rank[] | n(.; 2)] | join(" ")), records per rank \(.records_per_rank | map(tostring) | join(" ")), same results \(.same_results)"
     elif .group == "archive" then "\(k(.records_per_s_per_rank))/s per rank, same results \(.same_results)"
     elif .group == "graph" then "load \(n(.load_s; 2)) s (\(.form)), \(n(.mteps; 1)) MTEPS wall, \(n(.mteps_cpu; 1)) CPU (top-down \(n(.mteps_top_down; 1)))"
+    elif .group == "formats" then (.ns_per_record | to_entries | map("\(.key) \(n(.value; 0)) ns") | join(", "))
     elif .group == "memory" then "\(n(.rss_mb_small; 1)) -> \(n(.rss_mb_large; 1)) MB: \(k(.bytes_per_unique_id)) B/unique id (seen-set \(k(.seen_set_bytes_per_unique_id)) B)\(if .max_memory_mb then ", limit+baseline \(n(.max_memory_mb + .baseline_rss_mb; 1)) MB" else "" end)"
     else "" end;
   "load average at start \($l0)",

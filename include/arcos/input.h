@@ -78,6 +78,7 @@ int arcos_plan_build(const char *const *paths, size_t npaths, const arcos_plan_o
 /* Collective: broadcast rank 0's plan (or its error) to every rank. On non-root ranks
  * plan must be zeroed. Returns rank 0's result code on every rank. */
 int arcos_plan_bcast(MPI_Comm comm, int root_rc, arcos_plan_t *plan);
+/* Frees the plan, and what the readers kept open between its partitions. */
 void arcos_plan_free(arcos_plan_t *plan);
 /* (Re)assign partitions to `workers` ranks, largest first onto the least loaded. */
 int arcos_plan_assign(arcos_plan_t *plan, int workers);

@@ -18,6 +18,11 @@ int arcos_buf_reserve(arcos_buf_t *b, size_t extra); /* room for extra more byte
 int arcos_buf_append(arcos_buf_t *b, const void *p, size_t n);
 int arcos_buf_putc(arcos_buf_t *b, char c);
 int arcos_buf_printf(arcos_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append a NUL-terminated string; an integer in decimal (as printf's %llu / %lld). The
+ * per-record writers use these, not printf. */
+int arcos_buf_puts(arcos_buf_t *b, const char *s);
+int arcos_buf_put_u64(arcos_buf_t *b, uint64_t v);
+int arcos_buf_put_i64(arcos_buf_t *b, int64_t v);
 /* Keeps data[len] == '\0' readable without counting it in len. */
 int arcos_buf_terminate(arcos_buf_t *b);
 void arcos_buf_reset(arcos_buf_t *b); /* len = 0, memory kept */
@@ -27,6 +32,11 @@ void arcos_buf_free(arcos_buf_t *b);
  * bytes (elem > 0), doubling from `first`. ARCOS_ENOMEM (the array unchanged) when it
  * cannot. */
 int arcos_array_grow(void *pp, size_t *cap, size_t n, size_t elem, size_t first);
+
+/* MPI counts and displacements (ints) of n 64-bit counts: ic[i] = counts[i], id[i] =
+ * the sum of those before it. ARCOS_ERANGE when a count or the total passes INT_MAX
+ * (the exchanges of the cache and the seen-set). */
+int arcos_mpi_displs(const int64_t *counts, int *ic, int *id, int n);
 
 /* Bump allocator: blocks of at least 1 MiB, freed all at once. */
 typedef struct arcos_arena arcos_arena_t;

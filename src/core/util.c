@@ -46,6 +46,31 @@ int arcos_buf_putc(arcos_buf_t *b, char c) {
   return ARCOS_OK;
 }
 
+int arcos_buf_puts(arcos_buf_t *b, const char *s) { return arcos_buf_append(b, s, strlen(s)); }
+
+int arcos_buf_put_i64(arcos_buf_t *b, int64_t v) {
+  char tmp[24];
+  char *w = tmp + sizeof tmp;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--w = (char)('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (v < 0)
+    *--w = '-';
+  return arcos_buf_append(b, w, (size_t)(tmp + sizeof tmp - w));
+}
+
+int arcos_buf_put_u64(arcos_buf_t *b, uint64_t v) {
+  char tmp[24];
+  char *w = tmp + sizeof tmp;
+  do {
+    *--w = (char)('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  return arcos_buf_append(b, w, (size_t)(tmp + sizeof tmp - w));
+}
+
 int arcos_buf_printf(arcos_buf_t *b, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -187,4 +212,16 @@ int arcos_read_file(const char *path, arcos_buf_t *b) {
   if (rc == ARCOS_OK)
     rc = arcos_buf_terminate(b);
   return rc;
+}
+
+int arcos_mpi_displs(const int64_t *counts, int *ic, int *id, int n) {
+  int64_t off = 0;
+  for (int i = 0; i < n; i++) {
+    if (counts[i] > INT32_MAX || off > INT32_MAX)
+      return ARCOS_ERANGE;
+    ic[i] = (int)counts[i];
+    id[i] = (int)off;
+    off += counts[i];
+  }
+  return off > INT32_MAX ? ARCOS_ERANGE : ARCOS_OK;
 }

@@ -421,19 +421,6 @@ int arcos_cache_result(const arcos_cache_batch_t *b, size_t i, const void **val,
 /* reply: u8 status | u32 vlen | value (only the primary replica sends values) */
 #define REP_FIXED (1 + 4)
 
-/* Displacements from byte counts; ARCOS_ERANGE past INT_MAX (MPI counts are int). */
-static int displs(const int64_t *counts, int *ic, int *id, int n) {
-  int64_t off = 0;
-  for (int i = 0; i < n; i++) {
-    if (counts[i] > INT32_MAX || off > INT32_MAX)
-      return ARCOS_ERANGE;
-    ic[i] = (int)counts[i];
-    id[i] = (int)off;
-    off += counts[i];
-  }
-  return off > INT32_MAX ? ARCOS_ERANGE : ARCOS_OK;
-}
-
 /* One all-to-all of byte buffers: sbuf grouped by destination with scount[r] bytes
  * for rank r. Returns the received bytes (malloc'd, *rtotal long, rcount filled) or
  * NULL with *rc set (ARCOS_ERANGE agreed on every rank, or ARCOS_ENOMEM). */
@@ -446,7 +433,8 @@ static char *exchange(MPI_Comm comm, int size, const char *sbuf, const int64_t *
   int *sc = ic, *sd = ic + size, *rcv = ic + 2 * size, *rd = ic + 3 * size;
   char *rbuf = NULL;
   MPI_Alltoall(scount, 1, MPI_INT64_T, rcount, 1, MPI_INT64_T, comm);
-  int ok = displs(scount, sc, sd, size) == ARCOS_OK && displs(rcount, rcv, rd, size) == ARCOS_OK;
+  int ok = arcos_mpi_displs(scount, sc, sd, size) == ARCOS_OK &&
+           arcos_mpi_displs(rcount, rcv, rd, size) == ARCOS_OK;
   if (ok) {
     *rtotal = (int64_t)rd[size - 1] + rcv[size - 1];
     rbuf = malloc((size_t)*rtotal + 1);

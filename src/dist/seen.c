@@ -45,19 +45,6 @@ typedef struct {
   double comm_s, busy_s;
 } xchg_t;
 
-/* Displacements from counts; ARCOS_ERANGE past INT_MAX (MPI counts are int). */
-static int displs(const int64_t *counts, int *ic, int *id, int n) {
-  int64_t off = 0;
-  for (int i = 0; i < n; i++) {
-    if (counts[i] > INT32_MAX || off > INT32_MAX)
-      return ARCOS_ERANGE;
-    ic[i] = (int)counts[i];
-    id[i] = (int)off;
-    off += counts[i];
-  }
-  return off > INT32_MAX ? ARCOS_ERANGE : ARCOS_OK;
-}
-
 static int owner_rank(xchg_t *x, const uint64_t *h) {
   int nodes[ARCOS_CACHE_MAX_REPLICATION];
   int n = arcos_cache_replicas_hash(x->cache, h[0], nodes);
@@ -198,8 +185,8 @@ static char *send_back(xchg_t *x, const char *rbuf, char *reply, size_t m) {
     expect[r] = nsent[r] * REP_SIZE;
   }
   /* Replies are smaller than the requests they answer: these cannot pass INT_MAX. */
-  displs(back, sc, sd, size);
-  displs(expect, rcv, rd, size);
+  arcos_mpi_displs(back, sc, sd, size);
+  arcos_mpi_displs(expect, rcv, rd, size);
   char *answers = malloc(m * REP_SIZE + 1);
   if (answers == NULL)
     ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
@@ -218,7 +205,8 @@ static int run_round(xchg_t *x, const uint32_t *ord, size_t m) {
   double t0 = arcos_now();
   if (size > 1) {
     MPI_Alltoall(scount, 1, MPI_INT64_T, rcount, 1, MPI_INT64_T, x->comm);
-    int ok = displs(scount, sc, sd, size) == ARCOS_OK && displs(rcount, rcv, rd, size) == ARCOS_OK;
+    int ok = arcos_mpi_displs(scount, sc, sd, size) == ARCOS_OK &&
+             arcos_mpi_displs(rcount, rcv, rd, size) == ARCOS_OK;
     int all_ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, x->comm);
     if (!all_ok) {

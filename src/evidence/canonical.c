@@ -50,18 +50,7 @@ static int put_string(arcos_buf_t *out, const char *s, size_t n) {
   return ARCOS_OK;
 }
 
-static int put_int(arcos_buf_t *out, json_int_t v) {
-  char tmp[24];
-  char *w = tmp + sizeof tmp;
-  unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-  do {
-    *--w = (char)('0' + u % 10);
-    u /= 10;
-  } while (u != 0);
-  if (v < 0)
-    *--w = '-';
-  return arcos_buf_append(out, w, (size_t)(tmp + sizeof tmp - w));
-}
+static int put_int(arcos_buf_t *out, json_int_t v) { return arcos_buf_put_i64(out, (int64_t)v); }
 
 static int member_cmp(const arcos_canon_member_t *a, const arcos_canon_member_t *b) {
   size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;

@@ -351,6 +351,19 @@ bool key_is(const Buf &strs, size_t off, size_t len, std::string_view name) {
   return len == name.size() && std::memcmp(strs.p + off, name.data(), len) == 0;
 }
 
+// One member of an object being iterated: the field into f, its key decoded (escapes
+// resolved, NUL after it) into fj.strs at [*koff, *koff + *klen). False when the member
+// is malformed. The one place keys are read: records (walk_record), named members
+// (walk_named) and every nested object (Walker::object).
+inline bool member(arcos_fastjson &fj, simdjson::simdjson_result<od::field> &&field, od::field &f,
+                   size_t *koff, size_t *klen) {
+  if (std::move(field).get(f) != simdjson::SUCCESS)
+    return false;
+  const auto *k = reinterpret_cast<const unsigned char *>(f.key().raw());
+  const auto *kend = reinterpret_cast<const unsigned char *>(fj.input.p + fj.input.len);
+  return decode_string(k, kend, fj.strs, koff, klen);
+}
+
 class Walker {
 public:
   explicit Walker(arcos_fastjson &fj) : fj_(fj) {}
@@ -480,12 +493,8 @@ bool Walker::object(od::value v, Buf *out, uint64_t mask, size_t depth, Val &inf
   bool sorted = true;
   for (auto field : o) {
     od::field f;
-    if (std::move(field).get(f) != simdjson::SUCCESS)
-      return false;
-    const auto *k = reinterpret_cast<const unsigned char *>(f.key().raw());
-    const auto *kend = reinterpret_cast<const unsigned char *>(fj_.input.p + fj_.input.len);
     Member m{};
-    if (!decode_string(k, kend, fj_.strs, &m.koff, &m.klen))
+    if (!member(fj_, std::move(field), f, &m.koff, &m.klen))
       return false;
     if (key_is(fj_.strs, m.koff, m.klen, "collector") || key_is(fj_.strs, m.koff, m.klen, "tool"))
       info.has_tool = true;
@@ -621,12 +630,8 @@ bool walk_record(arcos_fastjson &fj, od::object root) {
   uint64_t all_paths = fj.paths.size() >= 64 ? ~uint64_t{0} : (uint64_t{1} << fj.paths.size()) - 1;
   for (auto field : root) {
     od::field f;
-    if (std::move(field).get(f) != simdjson::SUCCESS)
-      return false;
-    const auto *k = reinterpret_cast<const unsigned char *>(f.key().raw());
-    const auto *kend = reinterpret_cast<const unsigned char *>(fj.input.p + fj.input.len);
     size_t koff, klen;
-    if (!decode_string(k, kend, fj.strs, &koff, &klen))
+    if (!member(fj, std::move(field), f, &koff, &klen))
       return false;
     Top which = top_member(fj.strs, koff, klen);
     Val v;
@@ -748,12 +753,8 @@ bool walk_named(arcos_fastjson &fj, od::object root, const char *const *names, s
   Walker w(fj);
   for (auto field : root) {
     od::field f;
-    if (std::move(field).get(f) != simdjson::SUCCESS)
-      return false;
-    const auto *k = reinterpret_cast<const unsigned char *>(f.key().raw());
-    const auto *kend = reinterpret_cast<const unsigned char *>(fj.input.p + fj.input.len);
     size_t koff, klen;
-    if (!decode_string(k, kend, fj.strs, &koff, &klen))
+    if (!member(fj, std::move(field), f, &koff, &klen))
       return false;
     size_t which = nnames;
     for (size_t i = 0; i < nnames && which == nnames; i++)

@@ -400,57 +400,128 @@ static void valid_row(const rcol_t *cols, uint64_t i, const char *rule_paths, si
   };
 }
 
-int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arcos_record_fn fn,
-                            arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
-  if (first >= end)
-    return ARCOS_OK;
-  double t0 = arcos_now();
-  arcos_h5r_t *h = NULL;
-  char err[600] = "";
-  int rc = arcos_h5r_open_msg(path, &h, err, sizeof err);
+/* What reading an archive needs besides the rows: the open file (its datasets and
+ * their last inflated chunks), its attributes and one set of column buffers for a
+ * slice. Opened once per archive and kept across the partitions of a run by the
+ * reader table's entry (read_h5 below; dropped by arcos_readers_release when the plan
+ * is freed), so that a partition neither reopens the file nor allocates and
+ * page-faults its buffers afresh (docs/performance.md, "Per-core leftovers"). */
+typedef struct {
+  char *path;
+  arcos_h5r_t *h;
+  uint64_t slice;
+  bool rule_values;
+  char *rule_paths;
+  size_t paths_len;
+  rcol_t cols[C_COUNT];
+  arcos_buf_t msg;
+  bool damaged; /* a slice could not be read since the archive was opened */
+} areader_t;
+
+static void areader_close(areader_t *r) {
+  arcos_buf_free(&r->msg);
+  free(r->rule_paths);
+  for (int k = 0; k < C_COUNT; k++) {
+    arcos_buf_free(&r->cols[k].v);
+    free(r->cols[k].off);
+    free(r->cols[k].len);
+  }
+  arcos_h5r_close(&r->h);
+  free(r->path);
+  memset(r, 0, sizeof *r);
+}
+
+/* Open `path` into r (zeroed first). On failure r->h is NULL and err says why;
+ * ARCOS_ENOMEM when a buffer cannot be had. */
+static int areader_open(areader_t *r, const char *path, char *err, size_t errn) {
+  memset(r, 0, sizeof *r);
+  int rc = arcos_h5r_open_msg(path, &r->h, err, errn);
   int64_t chunk = 0;
-  if (rc == ARCOS_OK && arcos_h5r_attr_i64(h, "/", "chunk_rows", &chunk) != ARCOS_OK)
+  if (rc == ARCOS_OK && arcos_h5r_attr_i64(r->h, "/", "chunk_rows", &chunk) != ARCOS_OK)
     chunk = 65536;
   if (chunk <= 0 || chunk > (1 << 22))
     chunk = 65536;
-  uint64_t slice = (uint64_t)chunk;
+  r->slice = (uint64_t)chunk;
   /* The paths of rule_values: absent, the rules read the stored `data` instead. Version 1
    * archives have no rule_values column: their rows are scored from `data`. */
   int64_t version = ARCOS_ARCHIVE_VERSION;
-  if (rc == ARCOS_OK && arcos_h5r_attr_i64(h, "/", "arcos_format_version", &version) != ARCOS_OK)
+  if (rc == ARCOS_OK && arcos_h5r_attr_i64(r->h, "/", "arcos_format_version", &version) != ARCOS_OK)
     version = ARCOS_ARCHIVE_VERSION;
-  bool rule_values = version >= 2;
-  char *rule_paths = NULL;
-  if (rc == ARCOS_OK && rule_values &&
-      arcos_h5r_attr_string(h, "/", "rule_paths", &rule_paths) != ARCOS_OK)
-    rule_paths = NULL;
-  size_t paths_len = rule_paths != NULL ? strlen(rule_paths) : 0;
-  rcol_t cols[C_COUNT];
-  memset(cols, 0, sizeof cols);
+  r->rule_values = version >= 2;
+  if (rc == ARCOS_OK && r->rule_values &&
+      arcos_h5r_attr_string(r->h, "/", "rule_paths", &r->rule_paths) != ARCOS_OK)
+    r->rule_paths = NULL;
+  r->paths_len = r->rule_paths != NULL ? strlen(r->rule_paths) : 0;
   for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
     if (arcos_archive_cols[k].type == T_STRING) {
-      cols[k].off = malloc(slice * sizeof *cols[k].off);
-      cols[k].len = malloc(slice * sizeof *cols[k].len);
-      if (cols[k].off == NULL || cols[k].len == NULL)
+      r->cols[k].off = malloc(r->slice * sizeof *r->cols[k].off);
+      r->cols[k].len = malloc(r->slice * sizeof *r->cols[k].len);
+      if (r->cols[k].off == NULL || r->cols[k].len == NULL)
         rc = ARCOS_ENOMEM;
-    } else if (arcos_buf_reserve(&cols[k].v, slice * arcos_archive_cols[k].size) != ARCOS_OK) {
+    } else if (arcos_buf_reserve(&r->cols[k].v, r->slice * arcos_archive_cols[k].size) !=
+               ARCOS_OK) {
       rc = ARCOS_ENOMEM;
     }
   }
-  arcos_buf_t msg = {0};
-  st->io_s += arcos_now() - t0;
+  if (rc == ARCOS_OK && (r->path = strdup(path)) == NULL)
+    rc = ARCOS_ENOMEM;
+  return rc;
+}
+
+/* One stored failure (row i of the slice) to onerror or, for a record the rules
+ * rejected, to fn. */
+static int failed_row(areader_t *r, uint64_t i, arcos_raw_t *raw, arcos_record_fn fn,
+                      arcos_reader_error_fn onerror, void *arg) {
+  const rcol_t *cols = r->cols;
+  const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].v.data;
+  const uint8_t *reader = (const uint8_t *)cols[C_ERROR_READER].v.data;
+  arcos_buf_reset(&r->msg);
+  if (arcos_buf_append(&r->msg, STR(C_ERROR_MESSAGE, i), cols[C_ERROR_MESSAGE].len[i]) !=
+          ARCOS_OK ||
+      arcos_buf_terminate(&r->msg) != ARCOS_OK)
+    return ARCOS_ENOMEM;
+  raw->text = STR(C_RAW, i);
+  raw->len = cols[C_RAW].len[i];
+  if (reader[i] || (kind[i] != ARCOS_KIND_PARSE && kind[i] != ARCOS_KIND_INVALID)) {
+    int rc = onerror(arg, raw, kind[i] == ARCOS_KIND_IO ? ARCOS_EIO : ARCOS_EPARSE, r->msg.data);
+    return rc == ARCOS_EIO || rc == ARCOS_EPARSE ? ARCOS_OK : rc; /* delivered; next rows follow */
+  }
+  arcos_ev_fields_t f;
+  memset(&f, 0, sizeof f);
+  f.id = f.type = f.source = f.data = f.checksum = "";
+  f.error_kind = kind[i];
+  f.error_message = r->msg.data;
+  f.record_len = ((const uint64_t *)cols[C_LENGTH].v.data)[i];
+  arcos_raw_t rec = *raw;
+  rec.fields = &f;
+  return fn(arg, &rec);
+}
+
+/* Rows [first, end) of the archive open in r (r->h NULL: it could not be opened, err
+ * says why, and every row becomes an io error record). */
+static int areader_rows(areader_t *r, const char *path, uint64_t first, uint64_t end,
+                        arcos_record_fn fn, arcos_reader_error_fn onerror, void *arg,
+                        arcos_read_stats_t *st, char *err, size_t errn) {
+  if (r->h == NULL)
+    return damaged_rows(NULL, path, first, end - first, err, onerror, arg, st, NULL, NULL);
+  rcol_t *cols = r->cols;
+  for (int k = 0; k < C_COUNT; k++)
+    cols[k].have_next = false; /* a new range: its first offsets are read */
+  int rc = ARCOS_OK;
   uint64_t row = first;
   while (rc == ARCOS_OK && row < end) {
     /* Slices end at multiples of the chunk size: each chunk is decompressed once. */
-    uint64_t stop = (row / slice + 1) * slice;
+    uint64_t stop = (row / r->slice + 1) * r->slice;
     if (stop > end)
       stop = end;
     uint64_t n = stop - row;
-    t0 = arcos_now();
-    rc = read_slice(h, cols, row, n, rule_values, err, sizeof err);
+    double t0 = arcos_now();
+    rc = read_slice(r->h, cols, row, n, r->rule_values, err, errn);
     st->io_s += arcos_now() - t0;
     if (rc == ARCOS_EIO || rc == ARCOS_EINVALID || rc == ARCOS_ERANGE || rc == ARCOS_ENOENT) {
-      rc = damaged_rows(h, path, row, n, err, onerror, arg, st, &cols[C_LINE].v, &cols[C_OFFSET].v);
+      r->damaged = true;
+      rc = damaged_rows(r->h, path, row, n, err, onerror, arg, st, &cols[C_LINE].v,
+                        &cols[C_OFFSET].v);
       for (int k = 0; k < C_COUNT; k++)
         cols[k].have_next = false; /* read the next slice's offsets again */
       row = stop;
@@ -460,54 +531,36 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
       break;
     const uint64_t *line = (const uint64_t *)cols[C_LINE].v.data;
     const uint64_t *offset = (const uint64_t *)cols[C_OFFSET].v.data;
-    const uint64_t *length = (const uint64_t *)cols[C_LENGTH].v.data;
     const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].v.data;
-    const uint8_t *reader = (const uint8_t *)cols[C_ERROR_READER].v.data;
     for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++) {
-      arcos_ev_fields_t f;
-      arcos_raw_t r = {"", 0, line[i], offset[i], NULL};
+      arcos_raw_t raw = {"", 0, line[i], offset[i], NULL};
       st->records++;
       if (kind[i] != ARCOS_KIND_NONE) {
-        arcos_buf_reset(&msg);
-        if (arcos_buf_append(&msg, STR(C_ERROR_MESSAGE, i), cols[C_ERROR_MESSAGE].len[i]) !=
-                ARCOS_OK ||
-            arcos_buf_terminate(&msg) != ARCOS_OK) {
-          rc = ARCOS_ENOMEM;
-          break;
-        }
-        r.text = STR(C_RAW, i);
-        r.len = cols[C_RAW].len[i];
-        if (reader[i] || (kind[i] != ARCOS_KIND_PARSE && kind[i] != ARCOS_KIND_INVALID)) {
-          rc = onerror(arg, &r, kind[i] == ARCOS_KIND_IO ? ARCOS_EIO : ARCOS_EPARSE, msg.data);
-          if (rc == ARCOS_EIO || rc == ARCOS_EPARSE)
-            rc = ARCOS_OK; /* the stored failure was delivered; the next rows follow */
-          continue;
-        }
-        memset(&f, 0, sizeof f);
-        f.id = f.type = f.source = f.data = f.checksum = "";
-        f.error_kind = kind[i];
-        f.error_message = msg.data;
-        f.record_len = length[i];
-        r.fields = &f;
-        rc = fn(arg, &r);
+        rc = failed_row(r, i, &raw, fn, onerror, arg);
         continue;
       }
-      valid_row(cols, i, rule_paths, paths_len, &f);
-      r.fields = &f;
-      rc = fn(arg, &r);
+      arcos_ev_fields_t f;
+      valid_row(cols, i, r->rule_paths, r->paths_len, &f);
+      raw.fields = &f;
+      rc = fn(arg, &raw);
     }
     row = stop;
   }
-  if (h == NULL && rc != ARCOS_ENOMEM) /* the file cannot be opened (any more) */
-    rc = damaged_rows(NULL, path, first, end - first, err, onerror, arg, st, NULL, NULL);
-  arcos_buf_free(&msg);
-  free(rule_paths);
-  for (int k = 0; k < C_COUNT; k++) {
-    arcos_buf_free(&cols[k].v);
-    free(cols[k].off);
-    free(cols[k].len);
-  }
-  arcos_h5r_close(&h);
+  return rc;
+}
+
+int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arcos_record_fn fn,
+                            arcos_reader_error_fn onerror, void *arg, arcos_read_stats_t *st) {
+  if (first >= end)
+    return ARCOS_OK;
+  double t0 = arcos_now();
+  areader_t r;
+  char err[600] = "";
+  int rc = areader_open(&r, path, err, sizeof err);
+  st->io_s += arcos_now() - t0;
+  if (rc != ARCOS_ENOMEM)
+    rc = areader_rows(&r, path, first, end, fn, onerror, arg, st, err, sizeof err);
+  areader_close(&r);
   return rc;
 }
 
@@ -555,11 +608,42 @@ static uint64_t plan_h5(const arcos_input_t *in, const arcos_cut_t *cut, arcos_p
   return n;
 }
 
+/* The archive this process reads, kept from one partition to the next (areader_t);
+ * NULL when none is open. */
+static _Thread_local areader_t *kept;
+
+static void release_h5(void) {
+  if (kept != NULL)
+    areader_close(kept);
+  free(kept);
+  kept = NULL;
+}
+
 static int read_h5(const arcos_input_t *in, const arcos_partition_t *part, arcos_buf_t *scratch,
                    arcos_record_fn fn, arcos_reader_error_fn onerror, void *arg,
                    arcos_read_stats_t *stats) {
   (void)scratch;
-  return arcos_archive_read_rows(in->path, part->start, part->end, fn, onerror, arg, stats);
+  if (part->start >= part->end)
+    return ARCOS_OK;
+  char err[600] = "";
+  int rc = ARCOS_OK;
+  if (kept != NULL && strcmp(kept->path, in->path) != 0)
+    release_h5();
+  if (kept == NULL) {
+    double t0 = arcos_now();
+    if ((kept = malloc(sizeof *kept)) == NULL)
+      return ARCOS_ENOMEM;
+    rc = areader_open(kept, in->path, err, sizeof err);
+    stats->io_s += arcos_now() - t0;
+  }
+  if (rc != ARCOS_ENOMEM)
+    rc = areader_rows(kept, in->path, part->start, part->end, fn, onerror, arg, stats, err,
+                      sizeof err);
+  /* Not kept: an archive that could not be opened, or one with damaged rows (a retry of
+   * the partition opens it afresh, as every partition did before). */
+  if (kept->h == NULL || kept->damaged || rc != ARCOS_OK)
+    release_h5();
+  return rc;
 }
 
 /* Progress counts rows, weighed in the original input's bytes. */
@@ -584,5 +668,6 @@ const arcos_reader_t arcos_reader_h5 = {
     .cost = arcos_cost_half,
     .span = span_h5,
     .position = position_h5,
+    .release = release_h5,
     .row_ranges = true,
 };

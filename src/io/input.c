@@ -298,6 +298,7 @@ int arcos_plan_assign(arcos_plan_t *plan, int workers) {
 }
 
 void arcos_plan_free(arcos_plan_t *plan) {
+  arcos_readers_release(); /* what a reader kept between the plan's partitions */
   for (size_t i = 0; i < plan->ninputs; i++) {
     // NOLINTNEXTLINE(clang-analyzer-core.NullDereference): ninputs > 0 only with inputs set
     free(plan->inputs[i].path);

@@ -59,6 +59,9 @@ typedef struct arcos_reader {
   uint64_t (*span)(const arcos_input_t *in, const arcos_partition_t *part);
   uint64_t (*position)(const arcos_input_t *in, const arcos_partition_t *part, uint64_t seq,
                        uint64_t offset);
+  /* Drop what the entry keeps from one partition to the next (an open archive and its
+   * buffers); NULL: it keeps nothing. Called through arcos_readers_release. */
+  void (*release)(void);
   bool byte_ranges; /* its size counts toward the automatic partition size */
   bool row_ranges;  /* its rows count toward the automatic row-range size */
   bool slices;      /* a document that may be planned as slices (arcos_plan_slices) */
@@ -66,6 +69,8 @@ typedef struct arcos_reader {
 
 /* The entry of a format; the null reader for an unknown one (reads nothing). */
 const arcos_reader_t *arcos_reader_of(int format);
+/* Every entry's release (the plan is freed: the partitions are read). */
+void arcos_readers_release(void);
 /* The format of a path, -1 when no entry claims it (named: see detect). */
 int arcos_reader_detect(const char *path, bool named);
 

@@ -20,6 +20,12 @@ const arcos_reader_t *arcos_reader_of(int format) {
   return readers[format];
 }
 
+void arcos_readers_release(void) {
+  for (size_t i = 0; i < NREADERS; i++)
+    if (readers[i] != NULL && readers[i]->release != NULL)
+      readers[i]->release();
+}
+
 int arcos_reader_detect(const char *path, bool named) {
   /* The name decides first (x.jsonl holding gzip bytes is JSON Lines, and fails as
    * such); only a named file of no known name is looked into. */

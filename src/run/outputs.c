@@ -73,45 +73,68 @@ static const char *input_of(const arcos_plan_t *plan, uint32_t part) {
   return plan->inputs[plan->parts[part].input].display;
 }
 
-static void line_result(arcos_buf_t *b, const arcos_plan_t *plan, const item_t *it) {
-  static const char *const comp[] = {"completeness", "integrity", "provenance", "freshness",
-                                     "signal"};
+/* A literal string to b (the fixed keys and punctuation of the lines). */
+#define PUT_LIT(b, lit) arcos_buf_append((b), (lit), sizeof(lit) - 1)
+
+void arcos_line_result(arcos_buf_t *b, const arcos_plan_t *plan, const item_t *it) {
+  static const char *const comp[] = {"{\"completeness\":", ",\"integrity\":", ",\"provenance\":",
+                                     ",\"freshness\":", ",\"signal\":"};
   arcos_buf_putc(b, '{');
   arcos_jsonw_key(b, true, "id");
   arcos_jsonw_value(b, it->id, it->id_len);
-  arcos_buf_printf(b, ",\"score\":%u,\"components\":{", it->score);
-  for (int c = 0; c < 5; c++)
-    arcos_buf_printf(b, "%s\"%s\":%u", c ? "," : "", comp[c], it->comp[c]);
-  arcos_buf_append(b, "},\"alerts\":[", 12);
+  PUT_LIT(b, ",\"score\":");
+  arcos_buf_put_u64(b, it->score);
+  PUT_LIT(b, ",\"components\":");
+  for (int c = 0; c < 5; c++) {
+    arcos_buf_puts(b, comp[c]);
+    arcos_buf_put_u64(b, it->comp[c]);
+  }
+  PUT_LIT(b, "},\"alerts\":[");
   bool first = true;
   for (int a = 0; a < 3; a++) {
     if (it->alerts & (1u << a)) {
-      arcos_buf_printf(b, "%s\"%s\"", first ? "" : ",", alert_names[a]);
+      if (!first)
+        arcos_buf_putc(b, ',');
+      arcos_buf_putc(b, '"');
+      arcos_buf_puts(b, alert_names[a]);
+      arcos_buf_putc(b, '"');
       first = false;
     }
   }
-  arcos_buf_append(b, "],\"alert_severity\":", 19);
-  if (it->severity == ARCOS_SEV_NONE)
-    arcos_buf_append(b, "null", 4);
-  else
-    arcos_buf_printf(b, "\"%s\"", arcos_severity_name(it->severity));
+  PUT_LIT(b, "],\"alert_severity\":");
+  if (it->severity == ARCOS_SEV_NONE) {
+    PUT_LIT(b, "null");
+  } else {
+    arcos_buf_putc(b, '"');
+    arcos_buf_puts(b, arcos_severity_name(it->severity));
+    arcos_buf_putc(b, '"');
+  }
   const char *in = input_of(plan, it->part);
   arcos_jsonw_key(b, false, "input");
   arcos_jsonw_str(b, in, strlen(in));
-  arcos_buf_printf(b, ",\"line\":%llu}\n", (unsigned long long)it->line);
+  PUT_LIT(b, ",\"line\":");
+  arcos_buf_put_u64(b, it->line);
+  PUT_LIT(b, "}\n");
 }
 
-static void line_dlq(arcos_buf_t *b, const arcos_plan_t *plan, const fail_t *f) {
+void arcos_line_dlq(arcos_buf_t *b, const arcos_plan_t *plan, const fail_t *f) {
   const char *in = input_of(plan, f->part);
   arcos_buf_putc(b, '{');
   arcos_jsonw_key(b, true, "input");
   arcos_jsonw_str(b, in, strlen(in));
-  arcos_buf_printf(b, ",\"line\":%llu,\"byte_offset\":%llu,\"stage\":\"%s\",\"kind\":\"%s\"",
-                   (unsigned long long)f->line, (unsigned long long)f->offset,
-                   arcos_stage_name(f->stage), arcos_error_kind_name(f->kind));
+  PUT_LIT(b, ",\"line\":");
+  arcos_buf_put_u64(b, f->line);
+  PUT_LIT(b, ",\"byte_offset\":");
+  arcos_buf_put_u64(b, f->offset);
+  PUT_LIT(b, ",\"stage\":\"");
+  arcos_buf_puts(b, arcos_stage_name(f->stage));
+  PUT_LIT(b, "\",\"kind\":\"");
+  arcos_buf_puts(b, arcos_error_kind_name(f->kind));
+  arcos_buf_putc(b, '"');
   arcos_jsonw_key(b, false, "message");
   arcos_jsonw_str(b, f->message, arcos_fail_message_len(f));
-  arcos_buf_printf(b, ",\"attempts\":%u", f->attempts);
+  PUT_LIT(b, ",\"attempts\":");
+  arcos_buf_put_u64(b, f->attempts);
   arcos_jsonw_key(b, false, "raw");
   arcos_jsonw_str(b, f->raw, f->raw_len);
   if (!arcos_utf8_valid(f->raw, f->raw_len)) {
@@ -119,11 +142,11 @@ static void line_dlq(arcos_buf_t *b, const arcos_plan_t *plan, const fail_t *f) 
     arcos_jsonw_key(b, false, "raw_base64");
     arcos_jsonw_base64(b, f->raw, f->raw_len);
   }
-  arcos_buf_append(b, "}\n", 2);
+  PUT_LIT(b, "}\n");
 }
 
-static void line_dup(arcos_buf_t *b, const arcos_plan_t *plan, const struct arcos_previous *prev,
-                     const item_t *it) {
+void arcos_line_dup(arcos_buf_t *b, const arcos_plan_t *plan, const struct arcos_previous *prev,
+                    const item_t *it) {
   const char *in = input_of(plan, it->part);
   /* A duplicate of an earlier run's record (--previous) names that run and the input
    * as it recorded it; one within this run has no first_run. */
@@ -135,14 +158,17 @@ static void line_dup(arcos_buf_t *b, const arcos_plan_t *plan, const struct arco
   arcos_jsonw_value(b, it->id, it->id_len);
   arcos_jsonw_key(b, false, "input");
   arcos_jsonw_str(b, in, strlen(in));
-  arcos_buf_printf(b, ",\"line\":%llu", (unsigned long long)it->line);
+  PUT_LIT(b, ",\"line\":");
+  arcos_buf_put_u64(b, it->line);
   if (run != NULL) {
     arcos_jsonw_key(b, false, "first_run");
     arcos_jsonw_str(b, run, strlen(run));
   }
   arcos_jsonw_key(b, false, "first_input");
   arcos_jsonw_str(b, first, strlen(first));
-  arcos_buf_printf(b, ",\"first_line\":%llu}\n", (unsigned long long)it->first_line);
+  PUT_LIT(b, ",\"first_line\":");
+  arcos_buf_put_u64(b, it->first_line);
+  PUT_LIT(b, "}\n");
 }
 
 /* The round's lines into txt, and where each of its partitions' lines start. */
@@ -159,12 +185,12 @@ static void format_round(writer_t *w) {
     for (size_t i = rp->item_first; i < rp->item_first + rp->nitems; i++) {
       const item_t *it = &r->items[i];
       if (it->status != ITEM_STORED)
-        line_dup(&w->txt[F_DUP], plan, w->in->prev, it);
+        arcos_line_dup(&w->txt[F_DUP], plan, w->in->prev, it);
       else if (jsonl)
-        line_result(&w->txt[F_JSONL], plan, it);
+        arcos_line_result(&w->txt[F_JSONL], plan, it);
     }
     for (size_t i = rp->fail_first; w->in->want_dlq && i < rp->fail_first + rp->nfails; i++)
-      line_dlq(&w->txt[F_DLQ], plan, &r->fails[i]);
+      arcos_line_dlq(&w->txt[F_DLQ], plan, &r->fails[i]);
   }
 }
 

@@ -73,6 +73,14 @@ typedef struct {
   rank_metrics_t *m;                 /* this rank's /ranks row; writing adds to its times */
 } arcos_outputs_in_t;
 
+/* One line of results.jsonl, dlq.jsonl, duplicates.jsonl appended to b (prev: the
+ * --previous runs, may be NULL); the writer's formatters, also measured alone by
+ * bench/bench_formats.c. */
+void arcos_line_result(arcos_buf_t *b, const arcos_plan_t *plan, const item_t *it);
+void arcos_line_dlq(arcos_buf_t *b, const arcos_plan_t *plan, const fail_t *f);
+void arcos_line_dup(arcos_buf_t *b, const arcos_plan_t *plan, const struct arcos_previous *prev,
+                    const item_t *it);
+
 /* Write every output under its temporary name (collective). *totals receives the
  * conservation terms (SPEC §4), the same on every rank. */
 int arcos_outputs_write(const arcos_outputs_in_t *in, const output_paths_t *paths,

@@ -11,48 +11,27 @@
 #include "arcos/evidence.h"
 #include "arcos/util.h"
 #include "check.h"
-
-static const char *data_dir(void) {
-  const char *d = getenv("ARCOS_TEST_DATA");
-  if (d == NULL) {
-    fprintf(stderr, "ARCOS_TEST_DATA is not set (ctest sets it to tests/data)\n");
-    exit(1);
-  }
-  return d;
-}
+#include "fixture.h"
 
 /* Calls fn(input, input_len, expected, arg) for every INPUT<TAB>EXPECTED line of
  * a fixture file; returns the number of lines. */
 typedef void (*case_fn)(const char *in, size_t in_len, const char *expected, void *arg);
 
+typedef struct {
+  case_fn fn;
+  void *arg;
+} cases_t;
+
+static void case_line(char **fields, const size_t *len, int n, void *arg) {
+  const cases_t *c = arg;
+  CHECK(n == 2);
+  if (n == 2)
+    c->fn(fields[0], len[0], fields[1], c->arg);
+}
+
 static size_t for_each_case(const char *name, case_fn fn, void *arg) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/canonical/%s", data_dir(), name);
-  arcos_buf_t file = {0};
-  int rc = arcos_read_file(path, &file);
-  CHECK_INT_EQ(rc, ARCOS_OK);
-  if (rc != ARCOS_OK) {
-    fprintf(stderr, "cannot read %s\n", path);
-    return 0;
-  }
-  size_t n = 0;
-  char *p = file.data, *end = file.data + file.len;
-  while (p < end) {
-    char *nl = memchr(p, '\n', (size_t)(end - p));
-    if (nl == NULL)
-      nl = end;
-    *nl = '\0';
-    char *tab = memchr(p, '\t', (size_t)(nl - p));
-    CHECK(tab != NULL);
-    if (tab != NULL) {
-      *tab = '\0';
-      fn(p, (size_t)(tab - p), tab + 1, arg);
-      n++;
-    }
-    p = nl + 1;
-  }
-  arcos_buf_free(&file);
-  return n;
+  cases_t c = {fn, arg};
+  return for_each_fixture(name, 2, case_line, &c);
 }
 
 typedef struct {

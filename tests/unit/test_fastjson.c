@@ -15,6 +15,7 @@
 #include "arcos/util.h"
 #include "check.h"
 #include "evidence/fastjson.h"
+#include "fixture.h"
 
 /* Shortest round-trip decimal digits of a positive finite double.
  *
@@ -234,45 +235,6 @@ static size_t oracle_format_double(double d, char *out) {
   return (size_t)(w - out);
 }
 
-static const char *data_dir(void) {
-  const char *d = getenv("ARCOS_TEST_DATA");
-  if (d == NULL) {
-    fprintf(stderr, "ARCOS_TEST_DATA is not set (ctest sets it to tests/data)\n");
-    exit(1);
-  }
-  return d;
-}
-
-/* Splits every line of a fixture file at its tabs and calls fn(fields, n, arg). */
-typedef void (*line_fn)(char **fields, int n, void *arg);
-
-static size_t for_each_line(const char *name, line_fn fn, void *arg) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/canonical/%s", data_dir(), name);
-  arcos_buf_t file = {0};
-  CHECK_INT_EQ(arcos_read_file(path, &file), ARCOS_OK);
-  size_t n = 0;
-  char *p = file.data, *end = file.data + file.len;
-  while (p != NULL && p < end) {
-    char *nl = memchr(p, '\n', (size_t)(end - p));
-    if (nl == NULL)
-      nl = end;
-    *nl = '\0';
-    char *fields[4];
-    int nf = 0;
-    fields[nf++] = p;
-    for (char *t = p; nf < 4 && (t = strchr(t, '\t')) != NULL;) {
-      *t++ = '\0';
-      fields[nf++] = t;
-    }
-    fn(fields, nf, arg);
-    n++;
-    p = nl + 1;
-  }
-  arcos_buf_free(&file);
-  return n;
-}
-
 typedef struct {
   arcos_evidence_ctx_t *ctx;
   arcos_buf_t rec;
@@ -301,13 +263,15 @@ static void check_record(run_t *r, const char *data, const char *canon, const ch
             canon);
 }
 
-static void canonical_line(char **fields, int n, void *arg) {
+static void canonical_line(char **fields, const size_t *len, int n, void *arg) {
+  (void)len;
   CHECK(n == 2);
   if (n == 2)
     check_record(arg, fields[0], fields[1], NULL);
 }
 
-static void python_line(char **fields, int n, void *arg) {
+static void python_line(char **fields, const size_t *len, int n, void *arg) {
+  (void)len;
   CHECK(n == 3);
   if (n == 3)
     check_record(arg, fields[0], fields[1], fields[2]);
@@ -317,12 +281,12 @@ static void test_fixtures(void) {
   run_t r = {0};
   r.ctx = arcos_evidence_create(NULL, 0, 1 << 20);
   CHECK(r.ctx != NULL);
-  size_t n = for_each_line("cases.tsv", canonical_line, &r);
+  size_t n = for_each_fixture("cases.tsv", 4, canonical_line, &r);
   fprintf(stderr, "fast reader: %zu canonical cases, %zu mismatches\n", n, r.mismatches);
   CHECK(n >= 7000);
   CHECK_INT_EQ(r.mismatches, 0);
   r.mismatches = 0;
-  n = for_each_line("python_cases.tsv", python_line, &r);
+  n = for_each_fixture("python_cases.tsv", 4, python_line, &r);
   fprintf(stderr, "fast reader: %zu Python-only cases, %zu mismatches\n", n, r.mismatches);
   CHECK(n >= 18);
   CHECK_INT_EQ(r.mismatches, 0);
