@@ -78,7 +78,7 @@ static int replay(void *src, const arcos_partition_t *part, arcos_buf_t *scratch
 
 /* What the phase works with on every rank. */
 typedef struct {
-  const arcos_pipeline_env_t *env; /* the plan (whose ranks settle() sets), ckpt, metrics */
+  const arcos_pipeline_env_t *env; /* the plan (whose ranks settling sets), ckpt, metrics */
   MPI_Comm comm;                   /* the phase's own communicator */
   arcos_pipeline_t *p;             /* takes the slices, the entries as its source */
   uint8_t *dealt;                  /* per partition: a slice dealt here */
@@ -397,21 +397,6 @@ static bool document_at(const phase_t *ph, size_t first, size_t *last) {
   return dealt;
 }
 
-/* Every rank learns who took each slice (the outputs and line fixing key on it). */
-static void settle(const arcos_pipeline_env_t *env, const int32_t *owner) {
-  size_t n = env->plan->nparts;
-  int32_t *all = malloc(n * sizeof *all + 1);
-  if (all == NULL)
-    ARCOS_ABORT_OOM(env->ctx->comm);
-  double t0 = arcos_now();
-  MPI_Allreduce(owner, all, (int)n, MPI_INT32_T, MPI_MAX, env->ctx->comm);
-  env->m->comm_s += arcos_now() - t0;
-  for (size_t p = 0; p < n; p++)
-    if (all[p] >= 0)
-      env->plan->parts[p].rank = all[p];
-  free(all);
-}
-
 static int deal_all(phase_t *ph) {
   const arcos_pipeline_env_t *env = ph->env;
   ph->p = arcos_pipeline_create(env);
@@ -456,7 +441,8 @@ int arcos_bigdoc_run(const arcos_pipeline_env_t *env, uint8_t **dealt, bool *int
   MPI_Comm_dup(env->ctx->comm, &ph.comm);
   int rc = deal_all(&ph);
   MPI_Comm_free(&ph.comm);
-  settle(env, ph.owner); /* collective: every rank, whatever rc */
+  if (arcos_pipeline_settle_owners(env, ph.owner) != ARCOS_OK) /* every rank, whatever rc */
+    ARCOS_ABORT_OOM(env->ctx->comm);
   free(ph.owner);
   *dealt = ph.dealt;
   *interrupted = ph.interrupted;

@@ -693,10 +693,7 @@ static int run_dynamic(arcos_pipeline_t *p, int32_t *owner) {
   return rc;
 }
 
-/* After dynamic dealing: every rank learns who took each partition (the plan's rank
- * becomes that rank, which the outputs, line fixing and spill rounds key on), and this
- * rank's records are put back in partition order. */
-static int settle_owners(const arcos_pipeline_env_t *env, int32_t *owner) {
+int arcos_pipeline_settle_owners(const arcos_pipeline_env_t *env, const int32_t *owner) {
   size_t n = env->plan->nparts;
   int32_t *all = malloc(n * sizeof *all + 1);
   if (all == NULL)
@@ -708,7 +705,16 @@ static int settle_owners(const arcos_pipeline_env_t *env, int32_t *owner) {
     if (all[p] >= 0)
       env->plan->parts[p].rank = all[p];
   free(all);
-  return env->spill ? ARCOS_OK : arcos_records_sort_by_part(env->rec, env->plan->nparts);
+  return ARCOS_OK;
+}
+
+/* After dynamic dealing: every rank learns who took each partition, and this rank's
+ * records are put back in partition order. */
+static int settle_owners(const arcos_pipeline_env_t *env, const int32_t *owner) {
+  int rc = arcos_pipeline_settle_owners(env, owner);
+  if (rc != ARCOS_OK || env->spill)
+    return rc;
+  return arcos_records_sort_by_part(env->rec, env->plan->nparts);
 }
 
 int arcos_pipeline_run(const arcos_pipeline_env_t *env, bool *interrupted) {

@@ -89,6 +89,10 @@ void arcos_pipeline_set_source(arcos_pipeline_t *p, arcos_pipeline_source_fn fn,
 /* One partition as file mode takes it: loaded from the checkpoint, or read (from the
  * source), processed and committed. *stop: take no more (interrupted). */
 int arcos_pipeline_take(arcos_pipeline_t *p, size_t part, bool *stop);
+/* Collective, after partitions were handed out as ranks freed up: owner[p] is this
+ * rank for the partitions it took, -1 otherwise; every rank's plan then names who took
+ * each (the outputs, line fixing and spill rounds key on it). ARCOS_ENOMEM only. */
+int arcos_pipeline_settle_owners(const arcos_pipeline_env_t *env, const int32_t *owner);
 /* File mode: every partition the plan gives this rank, except the slices env->dealt
  * marks (collective with --schedule dynamic and with the memo). *interrupted: this
  * rank stopped early (deadline or signal); what it took is journaled, the rest is left

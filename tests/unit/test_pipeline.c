@@ -29,6 +29,17 @@ static char *make_batch(size_t *len) {
   return b.data;
 }
 
+/* The batch of make_batch in a new temporary file named by path (a mkstemp template). */
+static void write_batch_file(char *path) {
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  size_t len = 0;
+  char *text = make_batch(&len);
+  CHECK_INT_EQ(write(fd, text, len), (long long)len);
+  close(fd);
+  free(text);
+}
+
 /* What the orchestrator would hold, and the pipeline's view of it: no job. */
 typedef struct {
   arcos_ctx_t ctx;
@@ -158,13 +169,7 @@ static void test_stats(void) {
  * --fixed-batch every batch keeps --batch-size. Every record is counted once. */
 static void test_adaptive(bool fixed) {
   char path[] = "/tmp/arcos-test-pipeline-XXXXXX";
-  int fd = mkstemp(path);
-  CHECK(fd >= 0);
-  size_t len = 0;
-  char *text = make_batch(&len);
-  CHECK_INT_EQ(write(fd, text, len), (long long)len);
-  close(fd);
-  free(text);
+  write_batch_file(path);
   fixture_t f;
   setup(&f, ARCOS_ON_ERROR_DLQ, NULL);
   f.cfg.batch_size = 64;
@@ -256,13 +261,7 @@ static void check_dealt(fixture_t *f, hooks_seen_t *seen) {
 
 static void test_hooks(int schedule, bool deal_one) {
   char path[] = "/tmp/arcos-test-pipeline-XXXXXX";
-  int fd = mkstemp(path);
-  CHECK(fd >= 0);
-  size_t len = 0;
-  char *text = make_batch(&len);
-  CHECK_INT_EQ(write(fd, text, len), (long long)len);
-  close(fd);
-  free(text);
+  write_batch_file(path);
   fixture_t f;
   setup(&f, ARCOS_ON_ERROR_DLQ, NULL);
   f.cfg.schedule = schedule;
