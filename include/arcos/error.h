@@ -60,6 +60,13 @@ int arcos_err_from_errno(int e);
 int arcos_detail_errno(arcos_detail_t *d, int e, const char *source, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Run a step only while every step before it succeeded (rc is the running result). */
+#define ARCOS_THEN(expr)                                                                           \
+  do {                                                                                             \
+    if (rc == ARCOS_OK)                                                                            \
+      rc = (expr);                                                                                 \
+  } while (0)
+
 /* The one abort of the code base, for the unrecoverable alone: a failure in the middle
  * of a collective phase that the ranks cannot agree on (out of memory during an
  * exchange), where returning would leave the other ranks waiting for ever. Prints

@@ -62,11 +62,4 @@ struct arcos_job {
   totals_t totals;        /* set by the writer (outputs.h) */
 };
 
-/* Run a step only while every step before it succeeded (rc is the running result). */
-#define ARCOS_THEN(expr)                                                                           \
-  do {                                                                                             \
-    if (rc == ARCOS_OK)                                                                            \
-      rc = (expr);                                                                                 \
-  } while (0)
-
 #endif

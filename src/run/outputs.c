@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arcos/error.h"
 #include "arcos/h5.h"
 #include "arcos/outfile.h"
 #include "core/jsonw.h"
@@ -21,13 +22,6 @@
 #include "run/outputs.h"
 #include "run/previous.h"
 #include "run/records.h"
-
-/* Run a step only while every step before it succeeded (rc is the running result). */
-#define THEN(expr)                                                                                 \
-  do {                                                                                             \
-    if (rc == ARCOS_OK)                                                                            \
-      rc = (expr);                                                                                 \
-  } while (0)
 
 /* Per-partition counts: records, rows of each table, alerts, text bytes of each file,
  * bytes of each string column (in the order of the column table). */
@@ -413,9 +407,10 @@ static int write_round_alerts(writer_t *w, const arcos_colbuf_t *b) {
   const uint64_t total = w->tot[K_ALERTS], *off = w->boff[B_ALERTS], *cnt = w->bcnt[B_ALERTS];
   arcos_h5_t *h = w->h;
   int rc = arcos_h5_write_into(h, "/alerts/row", ARCOS_H5_U64, total, n, off, cnt, b->u64);
-  THEN(arcos_h5_write_into(h, "/alerts/kind", ARCOS_H5_U8, total, n, off, cnt, b->u8));
+  ARCOS_THEN(arcos_h5_write_into(h, "/alerts/kind", ARCOS_H5_U8, total, n, off, cnt, b->u8));
   arcos_col_alert_severity(b->u8, na);
-  THEN(arcos_h5_write_into(h, "/alerts/severity", ARCOS_H5_SEVERITY, total, n, off, cnt, b->u8));
+  ARCOS_THEN(
+      arcos_h5_write_into(h, "/alerts/severity", ARCOS_H5_SEVERITY, total, n, off, cnt, b->u8));
   return rc;
 }
 
@@ -447,7 +442,7 @@ static int write_round_rows(writer_t *w) {
                                arcos_colbuf_data(&b, col->type));
     }
   }
-  THEN(write_round_alerts(w, &b));
+  ARCOS_THEN(write_round_alerts(w, &b));
   arcos_colbuf_free(&b);
   return rc;
 }
@@ -476,7 +471,7 @@ static int pass_write(writer_t *w) {
                 "arcos-scale: writing %s failed (disk full?); free space and rerun "
                 "with --resume\n",
                 text_path(w, f));
-    THEN(write_round_rows(w));
+    ARCOS_THEN(write_round_rows(w));
   }
   return rc;
 }
@@ -487,22 +482,22 @@ static int create_columns(writer_t *w) {
   int rc = ARCOS_OK;
   size_t s = 0;
   for (int t = 0; t < ARCOS_TBL_COUNT; t++) {
-    THEN(arcos_h5_group(h, arcos_table_group[t]));
+    ARCOS_THEN(arcos_h5_group(h, arcos_table_group[t]));
     uint64_t rows = w->tot[table_rows[t]];
     for (size_t c = 0; c < arcos_ncolumns; c++) {
       const arcos_col_t *col = &arcos_columns[c];
       if (col->type == ARCOS_H5_CHAR && col->table == t)
-        THEN(arcos_h5_create_strings(h, col->path, rows, w->tot[K_STR + s]));
+        ARCOS_THEN(arcos_h5_create_strings(h, col->path, rows, w->tot[K_STR + s]));
       else if (col->table == t)
-        THEN(arcos_h5_create_column(h, col->path, col->type, rows));
+        ARCOS_THEN(arcos_h5_create_column(h, col->path, col->type, rows));
       s += col->type == ARCOS_H5_CHAR && col->table == t;
     }
     if (t == ARCOS_TBL_EVIDENCE) {
       uint64_t na = w->tot[K_ALERTS];
-      THEN(arcos_h5_group(h, "/alerts"));
-      THEN(arcos_h5_create_column(h, "/alerts/row", ARCOS_H5_U64, na));
-      THEN(arcos_h5_create_column(h, "/alerts/kind", ARCOS_H5_U8, na));
-      THEN(arcos_h5_create_column(h, "/alerts/severity", ARCOS_H5_SEVERITY, na));
+      ARCOS_THEN(arcos_h5_group(h, "/alerts"));
+      ARCOS_THEN(arcos_h5_create_column(h, "/alerts/row", ARCOS_H5_U64, na));
+      ARCOS_THEN(arcos_h5_create_column(h, "/alerts/kind", ARCOS_H5_U8, na));
+      ARCOS_THEN(arcos_h5_create_column(h, "/alerts/severity", ARCOS_H5_SEVERITY, na));
     }
   }
   return rc;
@@ -512,18 +507,18 @@ static int create_columns(writer_t *w) {
 static int h5_code_attrs(arcos_h5_t *h, const arcos_outputs_in_t *in) {
   int rc = arcos_h5_attr_string(h, "/evidence/alerts", "bits",
                                 "1=integrity_violation 2=low_quality 4=clock_skew");
-  THEN(arcos_h5_attr_string(h, "/evidence/timestamp", "invalid",
-                            "-9223372036854775808 marks a missing or invalid timestamp"));
-  THEN(arcos_h5_attr_string(h, "/alerts/kind", "codes",
-                            "1=integrity_violation 2=low_quality 3=clock_skew"));
-  THEN(arcos_h5_attr_string(h, "/errors/kind", "codes", "1=parse 2=invalid 3=stage 4=io"));
-  THEN(arcos_h5_attr_string(h, "/duplicates/first_run", "codes",
-                            "4294967295=first occurrence in this run; else the index in the "
-                            "root attribute previous_runs (first_input indexes that run's "
-                            "/inputs)"));
-  THEN(arcos_h5_attr_string(h, "/errors/stage", "codes",
-                            "0=ingestion 1=analysis 2=scoring 3=alert_generation 4=storage"));
-  THEN(arcos_h5_attr_string(h, "/errors", "policy", in->on_error_name));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/evidence/timestamp", "invalid",
+                                  "-9223372036854775808 marks a missing or invalid timestamp"));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/alerts/kind", "codes",
+                                  "1=integrity_violation 2=low_quality 3=clock_skew"));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/errors/kind", "codes", "1=parse 2=invalid 3=stage 4=io"));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/duplicates/first_run", "codes",
+                                  "4294967295=first occurrence in this run; else the index in the "
+                                  "root attribute previous_runs (first_input indexes that run's "
+                                  "/inputs)"));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/errors/stage", "codes",
+                                  "0=ingestion 1=analysis 2=scoring 3=alert_generation 4=storage"));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/errors", "policy", in->on_error_name));
   return rc;
 }
 
@@ -546,10 +541,10 @@ static int h5_inputs(arcos_h5_t *h, const arcos_outputs_in_t *in) {
   uint64_t zero = 0, cnt = ni;
   size_t nb = in->ctx->rank == 0 && ni > 0 ? 1 : 0;
   int rc = arcos_h5_group(h, "/inputs");
-  THEN(arcos_h5_write_strings(h, "/inputs/path", ni, nb, &zero, &cnt, ip, il));
-  THEN(arcos_h5_write_blocks(h, "/inputs/size", ARCOS_H5_U64, ni, nb, &zero, &cnt, isz));
-  THEN(arcos_h5_write_blocks(h, "/inputs/format", ARCOS_H5_U8, ni, nb, &zero, &cnt, ifmt));
-  THEN(arcos_h5_attr_string(h, "/inputs/format", "codes", "0=jsonl 1=jsonl.gz 2=json 4=h5"));
+  ARCOS_THEN(arcos_h5_write_strings(h, "/inputs/path", ni, nb, &zero, &cnt, ip, il));
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/inputs/size", ARCOS_H5_U64, ni, nb, &zero, &cnt, isz));
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/inputs/format", ARCOS_H5_U8, ni, nb, &zero, &cnt, ifmt));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/inputs/format", "codes", "0=jsonl 1=jsonl.gz 2=json 4=h5"));
   free(ip);
   free(il);
   free(isz);
@@ -564,14 +559,14 @@ static int h5_ranks(arcos_h5_t *h, const arcos_outputs_in_t *in) {
   const char *host = m->host;
   uint32_t hl = (uint32_t)strlen(host);
   int rc = arcos_h5_group(h, "/ranks");
-  THEN(arcos_h5_write_strings(h, "/ranks/host", n, 1, &row, &one, &host, &hl));
+  ARCOS_THEN(arcos_h5_write_strings(h, "/ranks/host", n, 1, &row, &one, &host, &hl));
   uint64_t items = m->items;
-  THEN(arcos_h5_write_blocks(h, "/ranks/items", ARCOS_H5_U64, n, 1, &row, &one, &items));
+  ARCOS_THEN(arcos_h5_write_blocks(h, "/ranks/items", ARCOS_H5_U64, n, 1, &row, &one, &items));
   const double v[] = {m->busy_s, m->io_s, m->comm_s, m->idle_s};
   static const char *const names[] = {"/ranks/busy_s", "/ranks/io_s", "/ranks/comm_s",
                                       "/ranks/idle_s"};
   for (int k = 0; k < 4; k++)
-    THEN(arcos_h5_write_blocks(h, names[k], ARCOS_H5_F64, n, 1, &row, &one, &v[k]));
+    ARCOS_THEN(arcos_h5_write_blocks(h, names[k], ARCOS_H5_F64, n, 1, &row, &one, &v[k]));
   return rc;
 }
 
@@ -579,30 +574,30 @@ static int h5_ranks(arcos_h5_t *h, const arcos_outputs_in_t *in) {
 static int h5_file_attrs(arcos_h5_t *h, const arcos_outputs_in_t *in, const output_paths_t *paths,
                          const totals_t *t) {
   int rc = arcos_h5_attr_string(h, "/", "arcos_version", ARCOS_VERSION);
-  THEN(arcos_h5_attr_string(h, "/", "config", paths->config_json));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/", "config", paths->config_json));
   if (in->rules_text != NULL) /* the canonical text of the scoring rules (SPEC §2) */
-    THEN(arcos_h5_attr_string(h, "/", "scoring_rules", in->rules_text));
+    ARCOS_THEN(arcos_h5_attr_string(h, "/", "scoring_rules", in->rules_text));
   { /* SPEC §3: the earlier runs (--previous) as JSON text; [] when none */
     json_t *pj = arcos_previous_json(in->prev);
     char *pt = json_dumps(pj, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(pj);
     if (pt == NULL)
       ARCOS_ABORT_OOM(in->ctx->comm);
-    THEN(arcos_h5_attr_string(h, "/", "previous_runs", pt));
+    ARCOS_THEN(arcos_h5_attr_string(h, "/", "previous_runs", pt));
     free(pt);
   }
   char ref[32];
   arcos_rfc3339_format(in->reference_time, ref);
-  THEN(arcos_h5_attr_string(h, "/", "reference_time", ref));
-  THEN(arcos_h5_attr_u64(h, "/", "records_input", t->input));
-  THEN(arcos_h5_attr_u64(h, "/", "records_stored", t->stored));
-  THEN(arcos_h5_attr_u64(h, "/", "records_duplicates", t->duplicates));
-  THEN(arcos_h5_attr_u64(h, "/", "records_dead_lettered", t->dead_lettered));
-  THEN(arcos_h5_attr_u64(h, "/", "records_skipped", t->skipped));
-  THEN(arcos_h5_attr_u64(h, "/", "records_dropped", t->dropped));
+  ARCOS_THEN(arcos_h5_attr_string(h, "/", "reference_time", ref));
+  ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_input", t->input));
+  ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_stored", t->stored));
+  ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_duplicates", t->duplicates));
+  ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_dead_lettered", t->dead_lettered));
+  ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_skipped", t->skipped));
+  ARCOS_THEN(arcos_h5_attr_u64(h, "/", "records_dropped", t->dropped));
   bool conserved = t->input ==
                    t->stored + t->duplicates + t->dead_lettered + t->skipped + t->dropped;
-  THEN(arcos_h5_attr_i64(h, "/", "records_conserved", conserved ? 1 : 0));
+  ARCOS_THEN(arcos_h5_attr_i64(h, "/", "records_conserved", conserved ? 1 : 0));
   return rc;
 }
 
@@ -666,11 +661,11 @@ static int write_files(writer_t *w, const totals_t *t) {
     rc = write_dropped(w->in, w->paths->dropped_jsonl);
   if (rc == ARCOS_OK && (rc = h5_create(w)) == ARCOS_OK) {
     rc = create_columns(w);
-    THEN(pass_write(w));
-    THEN(h5_code_attrs(w->h, w->in));
-    THEN(h5_inputs(w->h, w->in));
-    THEN(h5_ranks(w->h, w->in));
-    THEN(h5_file_attrs(w->h, w->in, w->paths, t));
+    ARCOS_THEN(pass_write(w));
+    ARCOS_THEN(h5_code_attrs(w->h, w->in));
+    ARCOS_THEN(h5_inputs(w->h, w->in));
+    ARCOS_THEN(h5_ranks(w->h, w->in));
+    ARCOS_THEN(h5_file_attrs(w->h, w->in, w->paths, t));
     rc = h5_close(w, rc);
   }
   return close_texts(w, rc);
