@@ -419,10 +419,6 @@ static int ingest(job_t *job, double t_start) {
   if (job->streaming) {
     arcos_pipeline_env_t env = pipeline_env(job);
     int rc = arcos_stream_run(&env, &job->stream); /* the same answer on every rank */
-    /* what the writers take: the dropped records' count and ids */
-    job->dropped = job->stream.dropped;
-    job->dropped_lines = job->stream.dropped_lines;
-    memset(&job->stream.dropped_lines, 0, sizeof job->stream.dropped_lines);
     if (rc != ARCOS_OK && rc != ARCOS_EIO && job->ctx->rank == 0)
       say_failed(job, "streaming", rc); /* EIO: the stream said what it could not open */
     code = rc == ARCOS_OK ? ARCOS_EXIT_OK : ARCOS_EXIT_FAILED;
@@ -512,8 +508,8 @@ static int write_outputs(job_t *job, const out_files_t *of, json_t **config, jso
       .on_error_name = arcos_on_error_name(cfg->on_error),
       .rules_text = cfg->rules != NULL ? arcos_rules_canonical(cfg->rules, NULL) : NULL,
       .reference_time = job->reference_time,
-      .dropped = job->dropped,
-      .dropped_lines = &job->dropped_lines,
+      .dropped = job->stream.dropped,
+      .dropped_lines = &job->stream.dropped_lines,
       .m = &job->m};
   int rc;
   if (job->spill) {
@@ -603,7 +599,6 @@ static void teardown_state(job_t *job) {
   arcos_ring_destroy(&job->ring);
   arcos_records_free(&job->rec);
   arcos_pipeline_stats_free(&job->pstats);
-  arcos_buf_free(&job->dropped_lines);
   arcos_stream_figures_free(&job->stream);
 }
 

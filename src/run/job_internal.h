@@ -38,11 +38,9 @@ struct arcos_job {
   rank_metrics_t m;
   arcos_pipeline_stats_t pstats; /* error policy, latencies, batch sizes, memo (pipeline.h) */
   bool streaming;                /* `run -` or a named pipe (stream.h) */
-  arcos_stream_figures_t stream; /* the stream's figures, less what the writers took */
-  /* what the writer (outputs.h) takes from the stream, moved out of `stream` */
-  uint64_t dropped;          /* records dropped under --backpressure drop (all ranks know) */
-  arcos_buf_t dropped_lines; /* rank 0: dropped.jsonl text */
-  arcos_ckpt_t *ckpt;        /* the checkpoint (checkpoint.h), NULL without one */
+  arcos_stream_figures_t stream; /* the stream's figures (zero in file mode): the report
+                                    and the writer (dropped records) read them */
+  arcos_ckpt_t *ckpt;            /* the checkpoint (checkpoint.h), NULL without one */
   /* the stop request (progress.h): checked by the pipeline between records */
   double deadline;  /* arcos_now() value of --max-time, 0 = none */
   bool interrupted; /* this rank stopped early (deadline or signal) */
