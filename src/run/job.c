@@ -372,7 +372,10 @@ static int run_partitions(job_t *job) {
   int prc = arcos_pipeline_run(&env, &stop); /* collective: whatever rc */
   if (rc == ARCOS_OK)
     rc = prc;
-  if (rc == ARCOS_OK && dealt != NULL && !job->spill)
+  /* dealt slices' records came in out of partition order; under --schedule dynamic the
+   * pipeline has already put every record back in order when it settled the owners */
+  if (rc == ARCOS_OK && dealt != NULL && !job->spill &&
+      job->cfg->schedule != ARCOS_SCHEDULE_DYNAMIC)
     rc = arcos_records_sort_by_part(&job->rec, job->plan.nparts);
   free(dealt);
   job->interrupted = doc_stop || stop;
