@@ -54,4 +54,18 @@ char *arcos_out_temp_name(const char *out);
 int arcos_out_write_atomic(const char *path, const void *data, size_t len, bool do_sync,
                            arcos_detail_t *d);
 
+/* The same in pieces, for a file written a buffer at a time: open (the temporary file,
+ * with len bytes reserved), write as often as needed, then close, which flushes when
+ * do_sync and renames onto path when every step succeeded (ok false: the caller failed
+ * in between) or removes the temporary file. Errors as above; close always releases. */
+typedef struct {
+  const char *path;
+  char tmp[4200];
+  int fd;
+  int rc; /* the first error so far */
+} arcos_out_atomic_t;
+int arcos_out_atomic_open(arcos_out_atomic_t *a, const char *path, size_t len, arcos_detail_t *d);
+int arcos_out_atomic_write(arcos_out_atomic_t *a, const void *data, size_t len, arcos_detail_t *d);
+int arcos_out_atomic_close(arcos_out_atomic_t *a, bool ok, bool do_sync, arcos_detail_t *d);
+
 #endif

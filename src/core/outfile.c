@@ -48,38 +48,55 @@ void arcos_out_trim(int fd, uint64_t reserved) {
   (void)ftruncate(fd, st.st_size);
 }
 
-int arcos_out_write_atomic(const char *path, const void *data, size_t len, bool do_sync,
-                           arcos_detail_t *d) {
-  char tmp[4200];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-    return arcos_detail_errno(d, ENAMETOOLONG, path, "cannot write %s", path);
-  int fd;
-  int rc = arcos_out_create(tmp, ARCOS_OUT_FILE_MODE, &fd, d);
-  if (rc != ARCOS_OK)
-    return rc;
-  rc = arcos_out_reserve(fd, 0, len, false, tmp, d);
+int arcos_out_atomic_open(arcos_out_atomic_t *a, const char *path, size_t len, arcos_detail_t *d) {
+  a->path = path;
+  a->fd = -1;
+  a->rc = ARCOS_OK;
+  if (snprintf(a->tmp, sizeof a->tmp, "%s.tmp", path) >= (int)sizeof a->tmp)
+    return a->rc = arcos_detail_errno(d, ENAMETOOLONG, path, "cannot write %s", path);
+  a->rc = arcos_out_create(a->tmp, ARCOS_OUT_FILE_MODE, &a->fd, d);
+  if (a->rc == ARCOS_OK)
+    a->rc = arcos_out_reserve(a->fd, 0, len, false, a->tmp, d);
+  return a->rc;
+}
+
+int arcos_out_atomic_write(arcos_out_atomic_t *a, const void *data, size_t len, arcos_detail_t *d) {
   const char *p = data;
-  size_t left = rc == ARCOS_OK ? len : 0;
+  size_t left = a->rc == ARCOS_OK ? len : 0;
   while (left > 0) {
-    ssize_t w = write(fd, p, left);
+    ssize_t w = write(a->fd, p, left);
     if (w < 0 && errno == EINTR)
       continue;
-    if (w <= 0) {
-      rc = arcos_detail_errno(d, w < 0 ? errno : EIO, path, "cannot write %s", tmp);
-      break;
-    }
+    if (w <= 0)
+      return a->rc = arcos_detail_errno(d, w < 0 ? errno : EIO, a->path, "cannot write %s", a->tmp);
     p += w;
     left -= (size_t)w;
   }
-  if (rc == ARCOS_OK && do_sync && fsync(fd) != 0)
-    rc = arcos_detail_errno(d, errno, path, "cannot flush %s", tmp);
-  if (close(fd) != 0 && rc == ARCOS_OK)
-    rc = arcos_detail_errno(d, errno, path, "cannot close %s", tmp);
-  if (rc == ARCOS_OK && rename(tmp, path) != 0)
-    rc = arcos_detail_errno(d, errno, path, "cannot rename %s to %s", tmp, path);
-  if (rc != ARCOS_OK)
-    unlink(tmp);
-  return rc;
+  return a->rc;
+}
+
+int arcos_out_atomic_close(arcos_out_atomic_t *a, bool ok, bool do_sync, arcos_detail_t *d) {
+  int rc = a->rc;
+  if (a->fd >= 0) {
+    if (rc == ARCOS_OK && ok && do_sync && fsync(a->fd) != 0)
+      rc = arcos_detail_errno(d, errno, a->path, "cannot flush %s", a->tmp);
+    if (close(a->fd) != 0 && rc == ARCOS_OK)
+      rc = arcos_detail_errno(d, errno, a->path, "cannot close %s", a->tmp);
+    if (rc == ARCOS_OK && ok && rename(a->tmp, a->path) != 0)
+      rc = arcos_detail_errno(d, errno, a->path, "cannot rename %s to %s", a->tmp, a->path);
+    if (rc != ARCOS_OK || !ok)
+      unlink(a->tmp);
+  }
+  a->fd = -1;
+  return a->rc = rc;
+}
+
+int arcos_out_write_atomic(const char *path, const void *data, size_t len, bool do_sync,
+                           arcos_detail_t *d) {
+  arcos_out_atomic_t a;
+  arcos_out_atomic_open(&a, path, len, d);
+  arcos_out_atomic_write(&a, data, len, d);
+  return arcos_out_atomic_close(&a, true, do_sync, d);
 }
 
 char *arcos_out_temp_name(const char *out) {

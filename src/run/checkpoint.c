@@ -33,6 +33,7 @@ struct arcos_ckpt {
   int journal_fd;         /* this rank's journal */
   uint8_t *part_state;    /* per partition: 0 to do, 1 started, 2 done (the journals) */
   size_t nparts;
+  arcos_buf_t seg; /* SEG_BUF bytes a segment is written through */
 };
 
 static void state_path(const arcos_ckpt_t *c, char *out, size_t n, const char *name) {
@@ -282,7 +283,8 @@ int arcos_ckpt_setup(const arcos_ctx_t *ctx, const arcos_plan_t *plan, int64_t r
   uint8_t *state = calloc(np + 1, 1);
   if (c == NULL || state == NULL)
     ARCOS_ABORT_OOM(ctx->comm);
-  *c = (arcos_ckpt_t){ctx, seg_dir, -1, state, np};
+  *c = (arcos_ckpt_t){
+      .ctx = ctx, .seg_dir = seg_dir, .journal_fd = -1, .part_state = state, .nparts = np};
   *out = c;
   int rc = ARCOS_OK;
   if (ctx->rank == 0) {
@@ -393,58 +395,115 @@ typedef struct {
   uint32_t has_raw;
 } seg_fail_t;
 
-int arcos_ckpt_commit(arcos_ckpt_t *c, const arcos_records_t *r, size_t part) {
-  if (c == NULL || c->journal_fd < 0)
-    return ARCOS_OK;
-  arcos_buf_t b = {0};
+/* The bytes of partition part's segment (what the writer below writes). */
+static size_t seg_bytes(const arcos_records_t *r, size_t part) {
+  size_t n = 8 + 5 * sizeof(uint64_t);
+  for (size_t i = r->part_item_first[part]; i < r->nitems; i++) {
+    const item_t *it = &r->items[i];
+    n += sizeof(seg_item_t) + it->id_len + it->type_len + it->source_len;
+  }
+  for (size_t i = r->part_fail_first[part]; i < r->nfails; i++) {
+    const fail_t *f = &r->fails[i];
+    n += sizeof(seg_fail_t) + strlen(f->message) + (f->raw != NULL ? f->raw_len : 0);
+  }
+  return n;
+}
+
+/* A segment goes to its file through a buffer of SEG_BUF bytes (kept in the
+ * checkpoint): a partition's segment is never whole in memory. */
+enum { SEG_BUF = 1 << 20 };
+typedef struct {
+  arcos_out_atomic_t file;
+  arcos_buf_t *b;
+} seg_sink_t;
+
+static void sink_flush(seg_sink_t *k) {
+  arcos_out_atomic_write(&k->file, k->b->data, k->b->len, NULL);
+  k->b->len = 0;
+}
+
+static void put(seg_sink_t *k, const void *src, size_t n) {
+  if (k->b->len + n > SEG_BUF)
+    sink_flush(k);
+  if (n >= SEG_BUF) /* a long raw line: straight to the file */
+    arcos_out_atomic_write(&k->file, src, n, NULL);
+  else if (n > 0) {
+    memcpy(k->b->data + k->b->len, src, n);
+    k->b->len += n;
+  }
+}
+
+static void seg_put_item(seg_sink_t *k, const item_t *it) {
+  seg_item_t s;
+  memset(&s, 0, sizeof s);
+  s.line = it->line;
+  s.timestamp = it->timestamp;
+  s.seq = it->seq;
+  s.id_len = it->id_len;
+  s.type_len = it->type_len;
+  s.source_len = it->source_len;
+  s.timestamp_valid = it->timestamp_valid;
+  memcpy(s.comp, it->comp, 5);
+  s.score = it->score;
+  s.alerts = it->alerts;
+  s.severity = it->severity;
+  put(k, &s, sizeof s);
+  put(k, it->id, it->id_len);
+  put(k, it->type, it->type_len);
+  put(k, it->source, it->source_len);
+}
+
+static void seg_put_fail(seg_sink_t *k, const fail_t *f) {
+  seg_fail_t s;
+  memset(&s, 0, sizeof s);
+  s.line = f->line;
+  s.offset = f->offset;
+  s.seq = f->seq;
+  s.msg_len = (uint32_t)strlen(f->message);
+  s.raw_len = f->raw_len;
+  s.has_raw = f->raw != NULL;
+  s.kind = f->kind;
+  s.stage = f->stage;
+  s.attempts = f->attempts;
+  put(k, &s, sizeof s);
+  put(k, f->message, s.msg_len);
+  if (f->raw != NULL)
+    put(k, f->raw, f->raw_len);
+}
+
+/* Partition part's segment to path: temporary file, fsync, rename (errno set on
+ * failure: ARCOS_EIO; ARCOS_ENOMEM without the buffer). */
+static int seg_write(arcos_ckpt_t *c, const arcos_records_t *r, size_t part, const char *path) {
+  if (c->seg.data == NULL && arcos_buf_reserve(&c->seg, SEG_BUF) != ARCOS_OK)
+    return ARCOS_ENOMEM;
+  seg_sink_t k = {.b = &c->seg};
+  c->seg.len = 0;
+  arcos_detail_t d;
+  arcos_detail_clear(&d);
+  arcos_out_atomic_open(&k.file, path, seg_bytes(r, part), &d);
   size_t i0 = r->part_item_first[part], f0 = r->part_fail_first[part];
   uint64_t hdr[5] = {part, r->nitems - i0, r->nfails - f0, r->newlines[part],
                      r->part_records[part]};
-  arcos_buf_append(&b, SEG_MAGIC, 8);
-  arcos_buf_append(&b, hdr, sizeof hdr);
-  for (size_t i = i0; i < r->nitems; i++) {
-    const item_t *it = &r->items[i];
-    seg_item_t s;
-    memset(&s, 0, sizeof s);
-    s.line = it->line;
-    s.timestamp = it->timestamp;
-    s.seq = it->seq;
-    s.id_len = it->id_len;
-    s.type_len = it->type_len;
-    s.source_len = it->source_len;
-    s.timestamp_valid = it->timestamp_valid;
-    memcpy(s.comp, it->comp, 5);
-    s.score = it->score;
-    s.alerts = it->alerts;
-    s.severity = it->severity;
-    arcos_buf_append(&b, &s, sizeof s);
-    arcos_buf_append(&b, it->id, it->id_len);
-    arcos_buf_append(&b, it->type, it->type_len);
-    arcos_buf_append(&b, it->source, it->source_len);
-  }
-  for (size_t i = f0; i < r->nfails; i++) {
-    const fail_t *f = &r->fails[i];
-    seg_fail_t s;
-    memset(&s, 0, sizeof s);
-    s.line = f->line;
-    s.offset = f->offset;
-    s.seq = f->seq;
-    s.msg_len = (uint32_t)strlen(f->message);
-    s.raw_len = f->raw_len;
-    s.has_raw = f->raw != NULL;
-    s.kind = f->kind;
-    s.stage = f->stage;
-    s.attempts = f->attempts;
-    arcos_buf_append(&b, &s, sizeof s);
-    arcos_buf_append(&b, f->message, s.msg_len);
-    if (f->raw != NULL)
-      arcos_buf_append(&b, f->raw, f->raw_len);
-  }
+  put(&k, SEG_MAGIC, 8);
+  put(&k, hdr, sizeof hdr);
+  for (size_t i = i0; i < r->nitems; i++)
+    seg_put_item(&k, &r->items[i]);
+  for (size_t i = f0; i < r->nfails; i++)
+    seg_put_fail(&k, &r->fails[i]);
+  sink_flush(&k);
+  if (arcos_out_atomic_close(&k.file, true, true, &d) == ARCOS_OK)
+    return ARCOS_OK;
+  errno = d.sys_errno;
+  return ARCOS_EIO;
+}
+
+int arcos_ckpt_commit(arcos_ckpt_t *c, const arcos_records_t *r, size_t part) {
+  if (c == NULL || c->journal_fd < 0)
+    return ARCOS_OK;
   char name[64], path[4400];
   snprintf(name, sizeof name, "seg-%zu.bin", part);
   seg_path(c, path, sizeof path, name);
-  int rc = b.data != NULL ? write_file_sync(path, b.data, b.len) : ARCOS_ENOMEM;
-  arcos_buf_free(&b);
+  int rc = seg_write(c, r, part, path);
   if (rc == ARCOS_EIO)
     return ckpt_fail(c, name);
   if (rc == ARCOS_OK && journal_append(c, "done", part) != ARCOS_OK) {
@@ -595,6 +654,7 @@ void arcos_ckpt_close(arcos_ckpt_t **cp, const arcos_ctx_t *ctx, bool success) {
     if (c->journal_fd >= 0)
       close(c->journal_fd);
     free(c->part_state);
+    arcos_buf_free(&c->seg);
     free(c);
     *cp = NULL;
   }
