@@ -1,6 +1,9 @@
 /* arcos-scale: a thin front end over libarcos. */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 
@@ -28,6 +31,36 @@ static void usage(FILE *out) {
         out);
 }
 
+/* Whether the kernel gives transparent huge pages only to memory that asks (madvise):
+ * then glibc must ask. ("always": every process has them already; "never": none.) */
+static bool thp_on_request(void) {
+  char mode[128] = {0};
+  FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+  if (f == NULL)
+    return false;
+  size_t n = fread(mode, 1, sizeof mode - 1, f);
+  fclose(f);
+  return n > 0 && strstr(mode, "[madvise]") != NULL;
+}
+
+/* The data commands run with transparent huge pages for malloc (docs/performance.md,
+ * "Huge pages for malloc"): most of a run's page faults are its records, tables and
+ * buffers filling, and one 2 MiB fault replaces 512 small ones. glibc reads its tunables
+ * only when a program starts, so the command executes itself once more with
+ * GLIBC_TUNABLES=glibc.malloc.hugetlb=1. Not when GLIBC_TUNABLES is set already (the
+ * user's settings win, and it ends the recursion), with ARCOS_HUGEPAGES=0, or under
+ * valgrind (its preload is in LD_PRELOAD; an exec would leave it). */
+static void exec_with_huge_pages(char **argv) {
+  const char *off = getenv("ARCOS_HUGEPAGES"), *pre = getenv("LD_PRELOAD");
+  if (getenv("GLIBC_TUNABLES") != NULL || (off != NULL && strcmp(off, "0") == 0) ||
+      (pre != NULL && strstr(pre, "vgpreload") != NULL) || !thp_on_request())
+    return;
+  if (setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 0) != 0)
+    return;
+  execv("/proc/self/exe", argv);
+  unsetenv("GLIBC_TUNABLES"); /* the exec failed: carry on with small pages */
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
@@ -42,6 +75,8 @@ int main(int argc, char **argv) {
     printf("arcos-scale %s\n", ARCOS_VERSION);
     return 0;
   }
+  if (strcmp(cmd, "run") == 0 || strcmp(cmd, "convert") == 0 || strcmp(cmd, "query") == 0)
+    exec_with_huge_pages(argv);
   if (strcmp(cmd, "run") == 0)
     return arcos_cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "convert") == 0)

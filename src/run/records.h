@@ -46,6 +46,7 @@ typedef struct {
 /* Per-rank timings and counters, gathered at rank 0 (fixed layout for MPI_Gather). */
 typedef struct {
   double busy_s, io_s, comm_s, idle_s, cpu_s, rss_mb, wall_s;
+  double huge_mb; /* transparent huge pages mapped when the figures were taken */
   uint64_t items; /* records read by this rank */
   uint64_t partitions;
   uint64_t batches;

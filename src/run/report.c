@@ -31,12 +31,28 @@ struct arcos_report {
   double max_error_rate;
 };
 
+/* MiB of anonymous memory mapped by transparent huge pages now (smaps_rollup), 0 when
+ * the kernel does not say. */
+static double huge_pages_mb(void) {
+  FILE *f = fopen("/proc/self/smaps_rollup", "r");
+  if (f == NULL)
+    return 0;
+  char line[256];
+  double kb = 0;
+  while (fgets(line, sizeof line, f) != NULL)
+    if (sscanf(line, "AnonHugePages: %lf kB", &kb) == 1)
+      break;
+  fclose(f);
+  return kb / 1024.0;
+}
+
 void arcos_report_rusage(rank_metrics_t *m) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   m->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
              (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
   m->rss_mb = (double)ru.ru_maxrss / 1024.0; /* ru_maxrss is in KiB on Linux */
+  m->huge_mb = huge_pages_mb();
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -389,6 +405,7 @@ static json_t *ranks_json(const rank_metrics_t *rm, int size) {
     json_object_set_new(o, "wall_s", jreal(rm[k].wall_s));
     json_object_set_new(o, "rss_mb", jreal(rm[k].rss_mb));
     json_object_set_new(o, "cpu_s", jreal(rm[k].cpu_s));
+    json_object_set_new(o, "huge_pages_mb", jreal(rm[k].huge_mb));
     json_array_append_new(ranks, o);
   }
   return ranks;
