@@ -55,9 +55,14 @@ static void exec_with_huge_pages(char **argv) {
   if (getenv("GLIBC_TUNABLES") != NULL || (off != NULL && strcmp(off, "0") == 0) ||
       (pre != NULL && strstr(pre, "vgpreload") != NULL) || !thp_on_request())
     return;
-  if (setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 0) != 0)
+  /* The binary's own path, not /proc/self/exe: the process keeps its name (ps, pkill). */
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0 || (size_t)n >= sizeof self - 1 ||
+      setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 0) != 0)
     return;
-  execv("/proc/self/exe", argv);
+  self[n] = '\0';
+  execv(self, argv);
   unsetenv("GLIBC_TUNABLES"); /* the exec failed: carry on with small pages */
 }
 
