@@ -5,10 +5,11 @@
 source "$(dirname "$0")/lib.sh"
 "$ARCOS_BIN" generate --out "$ARCOS_TMP/data" --records 200000 --seed 7 >/dev/null
 in=$ARCOS_TMP/data/evidence.jsonl
+OPTS="--quiet --jsonl --reference-time=2026-11-01T00:00:00Z" # freshness must not follow the clock
 huge() { json_get "$ARCOS_TMP/$1/report.json" '.ranks[0].huge_pages_mb'; }
-mpi 1 "$ARCOS_BIN" run "$in" --output "$ARCOS_TMP/on" --quiet --jsonl
-ARCOS_HUGEPAGES=0 mpi 1 "$ARCOS_BIN" run "$in" --output "$ARCOS_TMP/off" --quiet --jsonl
-GLIBC_TUNABLES=glibc.malloc.hugetlb=0 mpi 1 "$ARCOS_BIN" run "$in" --output "$ARCOS_TMP/user" --quiet --jsonl
+mpi 1 "$ARCOS_BIN" run "$in" --output "$ARCOS_TMP/on" $OPTS
+ARCOS_HUGEPAGES=0 mpi 1 "$ARCOS_BIN" run "$in" --output "$ARCOS_TMP/off" $OPTS
+GLIBC_TUNABLES=glibc.malloc.hugetlb=0 mpi 1 "$ARCOS_BIN" run "$in" --output "$ARCOS_TMP/user" $OPTS
 for f in results.jsonl dlq.jsonl duplicates.jsonl; do
   assert_same_file "$ARCOS_TMP/on/$f" "$ARCOS_TMP/off/$f" "$f with and without huge pages"
   assert_same_file "$ARCOS_TMP/on/$f" "$ARCOS_TMP/user/$f" "$f under the user's GLIBC_TUNABLES"
