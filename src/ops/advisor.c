@@ -198,57 +198,60 @@ static void rule_slow_host(adv_t *a, const json_t *ranks) {
       ARCOS_ADV_HOST_SLOW_RATIO, s->name);
 }
 
-static void rules_processing(adv_t *a, const json_t *rep) {
+/* The ranks of the run (the report's count, else its rank rows, else 1). */
+static double rank_count(const json_t *rep) {
   const json_t *ranks = at(rep, "ranks");
-  /* Ranks that mostly wait on reading: the busy-time figures (efficiency, balance) then
-   * measure the file system, and other rank or partition counts would not help; the
-   * io_bound rule says what does. */
-  bool reading = io_share(rep) > ARCOS_ADV_IO_SHARE_MAX;
-  double nranks = num_or(rep, "processing_metrics.resource_utilization.ranks",
-                         json_is_array(ranks) ? (double)json_array_size(ranks) : 1.0);
-  double eff = 1, bal = 1, wall = 0;
+  return num_or(rep, "processing_metrics.resource_utilization.ranks",
+                json_is_array(ranks) ? (double)json_array_size(ranks) : 1.0);
+}
+
+static void rule_low_efficiency(adv_t *a, const json_t *rep, double nranks) {
+  double eff = 1, bal = 1;
+  bool have_bal = num(rep, "processing_metrics.load_balance", &bal);
+  if (nranks <= 1 || !num(rep, "processing_metrics.parallel_efficiency", &eff) ||
+      eff >= ARCOS_ADV_EFFICIENCY_MIN)
+    return;
+  if (have_bal && bal < ARCOS_ADV_BALANCE_MIN)
+    add(a, true, "low_efficiency", "--partitions-per-rank",
+        "parallel efficiency is %.2f (< %.2f) on %.0f ranks: %.0f%% of the rank time was spent "
+        "outside the stages, mostly waiting on the slowest rank (load balance %.2f); see the "
+        "load-imbalance advice",
+        eff, ARCOS_ADV_EFFICIENCY_MIN, nranks, (1.0 - eff) * 100.0, bal);
+  else
+    add(a, true, "low_efficiency", "mpirun -np / ARCOS_MAX_WORKERS",
+        "parallel efficiency is %.2f (< %.2f) on %.0f ranks: %.0f%% of the rank time was spent "
+        "outside the stages with the work evenly spread; give each rank more data: fewer "
+        "ranks (mpirun -np %.0f or ARCOS_MAX_WORKERS=%.0f) or more input per run",
+        eff, ARCOS_ADV_EFFICIENCY_MIN, nranks, (1.0 - eff) * 100.0, fmax(1.0, floor(nranks * eff)),
+        fmax(1.0, floor(nranks * eff)));
+}
+
+static void rule_long_run(adv_t *a, const json_t *rep, double nranks) {
+  double wall = 0;
+  if (!num(rep, "processing_metrics.total_processing_time", &wall) || wall <= ARCOS_ADV_WALL_MAX_S)
+    return;
+  double tp = num_or(rep, "processing_metrics.throughput", 0);
+  add(a, true, "long_run", "mpirun -np / ARCOS_MAX_WORKERS",
+      "the run took %.0f s (> %.0f s) at %.0f records/s on %.0f rank(s): add ranks (mpirun -np "
+      "%.0f, more SLURM tasks, ARCOS_MAX_WORKERS) or split the inputs into groups for "
+      "jobs/slurm-bulk.sh",
+      wall, ARCOS_ADV_WALL_MAX_S, tp, nranks, nranks * 2);
+}
+
+static void rule_idle_ranks(adv_t *a, const json_t *rep, double nranks) {
   double ppr = num_or(rep, "config.partitions_per_rank", 4);
   double pbytes = num_or(rep, "config.partition_bytes", 0);
   double parts = num_or(rep, "processing_metrics.resource_utilization.partitions", -1);
   double workers = num_or(rep, "processing_metrics.resource_utilization.workers", nranks);
-  bool have_bal = num(rep, "processing_metrics.load_balance", &bal);
-
-  if (!reading && nranks > 1 && num(rep, "processing_metrics.parallel_efficiency", &eff) &&
-      eff < ARCOS_ADV_EFFICIENCY_MIN) {
-    if (have_bal && bal < ARCOS_ADV_BALANCE_MIN)
-      add(a, true, "low_efficiency", "--partitions-per-rank",
-          "parallel efficiency is %.2f (< %.2f) on %.0f ranks: %.0f%% of the rank time was spent "
-          "outside the stages, mostly waiting on the slowest rank (load balance %.2f); see the "
-          "load-imbalance advice",
-          eff, ARCOS_ADV_EFFICIENCY_MIN, nranks, (1.0 - eff) * 100.0, bal);
-    else
-      add(a, true, "low_efficiency", "mpirun -np / ARCOS_MAX_WORKERS",
-          "parallel efficiency is %.2f (< %.2f) on %.0f ranks: %.0f%% of the rank time was spent "
-          "outside the stages with the work evenly spread; give each rank more data: fewer "
-          "ranks (mpirun -np %.0f or ARCOS_MAX_WORKERS=%.0f) or more input per run",
-          eff, ARCOS_ADV_EFFICIENCY_MIN, nranks, (1.0 - eff) * 100.0,
-          fmax(1.0, floor(nranks * eff)), fmax(1.0, floor(nranks * eff)));
-  }
-  if (!reading && nranks > 1 && have_bal && bal < ARCOS_ADV_BALANCE_MIN)
-    rule_load_imbalance(a, rep, ranks, nranks, bal);
-  if (!reading)
-    rule_slow_host(a, ranks);
-  if (!reading && num(rep, "processing_metrics.total_processing_time", &wall) &&
-      wall > ARCOS_ADV_WALL_MAX_S) {
-    double tp = num_or(rep, "processing_metrics.throughput", 0);
-    add(a, true, "long_run", "mpirun -np / ARCOS_MAX_WORKERS",
-        "the run took %.0f s (> %.0f s) at %.0f records/s on %.0f rank(s): add ranks (mpirun -np "
-        "%.0f, more SLURM tasks, ARCOS_MAX_WORKERS) or split the inputs into groups for "
-        "jobs/slurm-bulk.sh",
-        wall, ARCOS_ADV_WALL_MAX_S, tp, nranks, nranks * 2);
-  }
-  if (parts >= 0 && workers > parts) {
+  if (parts >= 0 && workers > parts)
     add(a, true, "idle_ranks", "--partition-bytes",
         "%.0f working ranks but only %.0f partitions: %.0f rank(s) had nothing to read; lower "
         "--partition-bytes (now %s), raise --partitions-per-rank (now %.0f) or split the "
         "inputs into more files",
         workers, parts, workers - parts, pbytes > 0 ? "set" : "automatic", ppr);
-  }
+}
+
+static void rule_memory_pressure(adv_t *a, const json_t *rep) {
   double limit = num_or(rep, "config.max_memory_mb", 0);
   const char *limit_src = "--max-memory-mb";
   if (!(limit > 0)) {
@@ -260,78 +263,109 @@ static void rules_processing(adv_t *a, const json_t *rep) {
   double baseline = limit_src[0] == '-'
                         ? num_or(rep, "processing_metrics.resource_utilization.baseline_rss_mb", 0)
                         : 0;
-  if (limit > 0 && num(rep, "processing_metrics.resource_utilization.max_rss_mb", &rss) &&
-      (rss -= baseline) > ARCOS_ADV_MEMORY_SHARE_MAX * limit) {
-    double batch = num_or(rep, "config.batch_size", 100);
-    add(a, true, "memory_pressure", "--max-memory-mb",
-        "peak memory is %.0f MB per rank%s, %.0f%% of %s (%.0f MB; > %.0f%%): run on more ranks "
-        "so each holds less, lower --batch-size (now %.0f), or raise --max-memory-mb if the "
-        "node has the memory",
-        rss, baseline > 0 ? " above the baseline" : "", 100.0 * rss / limit, limit_src, limit,
-        100.0 * ARCOS_ADV_MEMORY_SHARE_MAX, batch);
-  }
+  if (!(limit > 0) || !num(rep, "processing_metrics.resource_utilization.max_rss_mb", &rss) ||
+      (rss -= baseline) <= ARCOS_ADV_MEMORY_SHARE_MAX * limit)
+    return;
+  double batch = num_or(rep, "config.batch_size", 100);
+  add(a, true, "memory_pressure", "--max-memory-mb",
+      "peak memory is %.0f MB per rank%s, %.0f%% of %s (%.0f MB; > %.0f%%): run on more ranks "
+      "so each holds less, lower --batch-size (now %.0f), or raise --max-memory-mb if the "
+      "node has the memory",
+      rss, baseline > 0 ? " above the baseline" : "", 100.0 * rss / limit, limit_src, limit,
+      100.0 * ARCOS_ADV_MEMORY_SHARE_MAX, batch);
+}
+
+static void rule_error_rate(adv_t *a, const json_t *rep) {
+  double errp;
+  if (!num(rep, "processing_metrics.error_rate", &errp) || errp <= ARCOS_ADV_ERROR_RATE_PCT)
+    return;
+  add(a, false, "error_rate", "--max-error-rate",
+      "error rate is %.1f%% (> %.0f%%): %.0f dead-lettered and %.0f skipped of %.0f records; "
+      "inspect dlq.jsonl and errors.sample, fix the producer, and set --max-error-rate %.2f to "
+      "fail such runs (exit 3)",
+      errp, ARCOS_ADV_ERROR_RATE_PCT, num_or(rep, "records.dead_lettered", 0),
+      num_or(rep, "records.skipped", 0), num_or(rep, "records.input", 0),
+      ARCOS_ADV_ERROR_RATE_PCT / 100.0);
+}
+
+static void rule_io_bound(adv_t *a, const json_t *rep) {
+  double io = rank_sum(at(rep, "ranks"), "io_s", NULL, NULL), share = io_share(rep);
+  arcos_efficiency_t e;
+  arcos_efficiency_of(rep, &e);
+  if (io >= ARCOS_ADV_IO_MIN_S && share > ARCOS_ADV_IO_SHARE_MAX)
+    add(a, false, "io_bound", "arcos-scale convert",
+        "the run is I/O-bound: reading took %.1f s, %.0f%% of the rank time (> %.0f%%; "
+        "the ranks computed at an efficiency of %.2f the rest of the time), so more ranks "
+        "would wait on "
+        "the same files; convert the inputs once to an HDF5 archive (arcos-scale convert "
+        "INPUT... --out ARCHIVE.h5) and run on that, or put the inputs on a faster file system",
+        io, 100.0 * share, 100.0 * ARCOS_ADV_IO_SHARE_MAX, e.compute_efficiency);
+}
+
+static void rule_low_memo_hit(adv_t *a, const json_t *rep, double nranks) {
+  /* Only the checksum memo's own figures: the cache's overall hits and misses are
+   * mostly exactly-once claims, whose "hits" are the duplicates. */
+  double hits = num_or(rep, "cache.memo.hits", -1);
+  double misses = num_or(rep, "cache.memo.misses", -1);
+  if (hits < 0 || misses < 0 || hits + misses < ARCOS_ADV_MEMO_MIN_LOOKUPS ||
+      hits / (hits + misses) >= ARCOS_ADV_MEMO_HIT_MIN)
+    return;
+  double nodes = num_or(rep, "cache.nodes", nranks);
+  add(a, false, "low_memo_hit", "--checksum-memo=false",
+      "the memo hit ratio is %.2f (< %.2f) over %.0f lookups (%.0f hits): verified checksums "
+      "are rarely reused; when entries were refused (%.0f) or expired (%.0f) raise "
+      "--cache-nodes (now %.0f) or --max-memory-mb for more capacity, otherwise the inputs "
+      "have few repeated payloads and each lookup costs more than the hits save: run with "
+      "--checksum-memo=false, or raise --checksum-memo-min-bytes",
+      hits / (hits + misses), ARCOS_ADV_MEMO_HIT_MIN, hits + misses, hits,
+      num_or(rep, "cache.refused", 0), num_or(rep, "cache.expired", 0), nodes);
+}
+
+static void rule_small_batches(adv_t *a, const json_t *rep) {
   double records = num_or(rep, "records.input", 0);
   double batches = num_or(rep, "processing_metrics.latency_ms.batches", 0);
-  double errp;
-  if (num(rep, "processing_metrics.error_rate", &errp) && errp > ARCOS_ADV_ERROR_RATE_PCT) {
-    add(a, false, "error_rate", "--max-error-rate",
-        "error rate is %.1f%% (> %.0f%%): %.0f dead-lettered and %.0f skipped of %.0f records; "
-        "inspect dlq.jsonl and errors.sample, fix the producer, and set --max-error-rate %.2f to "
-        "fail such runs (exit 3)",
-        errp, ARCOS_ADV_ERROR_RATE_PCT, num_or(rep, "records.dead_lettered", 0),
-        num_or(rep, "records.skipped", 0), records, ARCOS_ADV_ERROR_RATE_PCT / 100.0);
-  }
-  {
-    double io = rank_sum(ranks, "io_s", NULL, NULL), share = io_share(rep);
-    arcos_efficiency_t e;
-    arcos_efficiency_of(rep, &e);
-    if (io >= ARCOS_ADV_IO_MIN_S && share > ARCOS_ADV_IO_SHARE_MAX)
-      add(a, false, "io_bound", "arcos-scale convert",
-          "the run is I/O-bound: reading took %.1f s, %.0f%% of the rank time (> %.0f%%; "
-          "the ranks computed at an efficiency of %.2f the rest of the time), so more ranks "
-          "would wait on "
-          "the same files; convert the inputs once to an HDF5 archive (arcos-scale convert "
-          "INPUT... --out ARCHIVE.h5) and run on that, or put the inputs on a faster file system",
-          io, 100.0 * share, 100.0 * ARCOS_ADV_IO_SHARE_MAX, e.compute_efficiency);
-  }
-  {
-    /* Only the checksum memo's own figures: the cache's overall hits and misses are
-     * mostly exactly-once claims, whose "hits" are the duplicates. */
-    double hits = num_or(rep, "cache.memo.hits", -1);
-    double misses = num_or(rep, "cache.memo.misses", -1);
-    if (hits >= 0 && misses >= 0 && hits + misses >= ARCOS_ADV_MEMO_MIN_LOOKUPS &&
-        hits / (hits + misses) < ARCOS_ADV_MEMO_HIT_MIN) {
-      double nodes = num_or(rep, "cache.nodes", nranks);
-      add(a, false, "low_memo_hit", "--checksum-memo=false",
-          "the memo hit ratio is %.2f (< %.2f) over %.0f lookups (%.0f hits): verified checksums "
-          "are rarely reused; when entries were refused (%.0f) or expired (%.0f) raise "
-          "--cache-nodes (now %.0f) or --max-memory-mb for more capacity, otherwise the inputs "
-          "have few repeated payloads and each lookup costs more than the hits save: run with "
-          "--checksum-memo=false, or raise --checksum-memo-min-bytes",
-          hits / (hits + misses), ARCOS_ADV_MEMO_HIT_MIN, hits + misses, hits,
-          num_or(rep, "cache.refused", 0), num_or(rep, "cache.expired", 0), nodes);
-    }
-  }
   double p50 = num_or(rep, "processing_metrics.latency_ms.p50", -1);
-  if (batches >= ARCOS_ADV_BATCH_MIN_BATCHES && records / batches < ARCOS_ADV_BATCH_MIN_RECORDS &&
-      p50 >= 0 && p50 < ARCOS_ADV_BATCH_FAST_MS) {
-    double bs = num_or(rep, "config.batch_size", num_or(rep, "stream.batch_size.initial", 100));
-    if (records / batches < bs / 2)
-      add(a, false, "small_batches", "--partition-bytes",
-          "batches are small: %.0f batches for %.0f records (%.1f records per batch, < %d; "
-          "median batch %.2f ms) although --batch-size is %.0f: partitions end the batches "
-          "early; use fewer, larger partitions (--partitions-per-rank %.0f, or a larger "
-          "--partition-bytes)",
-          batches, records, records / batches, ARCOS_ADV_BATCH_MIN_RECORDS, p50, bs,
-          fmax(1.0, floor(num_or(rep, "config.partitions_per_rank", 4) / 2)));
-    else
-      add(a, false, "small_batches", "--batch-size",
-          "batches are small: %.0f batches for %.0f records (%.1f records per batch, < %d; "
-          "median batch %.2f ms), so per-batch overhead dominates; raise --batch-size (now "
-          "%.0f) to %.0f, or --batch-min / --target-batch-ms for adaptive batches",
-          batches, records, records / batches, ARCOS_ADV_BATCH_MIN_RECORDS, p50, bs,
-          fmax(bs * 4, 4.0 * ARCOS_ADV_BATCH_MIN_RECORDS));
+  if (batches < ARCOS_ADV_BATCH_MIN_BATCHES || records / batches >= ARCOS_ADV_BATCH_MIN_RECORDS ||
+      p50 < 0 || p50 >= ARCOS_ADV_BATCH_FAST_MS)
+    return;
+  double bs = num_or(rep, "config.batch_size", num_or(rep, "stream.batch_size.initial", 100));
+  if (records / batches < bs / 2)
+    add(a, false, "small_batches", "--partition-bytes",
+        "batches are small: %.0f batches for %.0f records (%.1f records per batch, < %d; "
+        "median batch %.2f ms) although --batch-size is %.0f: partitions end the batches "
+        "early; use fewer, larger partitions (--partitions-per-rank %.0f, or a larger "
+        "--partition-bytes)",
+        batches, records, records / batches, ARCOS_ADV_BATCH_MIN_RECORDS, p50, bs,
+        fmax(1.0, floor(num_or(rep, "config.partitions_per_rank", 4) / 2)));
+  else
+    add(a, false, "small_batches", "--batch-size",
+        "batches are small: %.0f batches for %.0f records (%.1f records per batch, < %d; "
+        "median batch %.2f ms), so per-batch overhead dominates; raise --batch-size (now "
+        "%.0f) to %.0f, or --batch-min / --target-batch-ms for adaptive batches",
+        batches, records, records / batches, ARCOS_ADV_BATCH_MIN_RECORDS, p50, bs,
+        fmax(bs * 4, 4.0 * ARCOS_ADV_BATCH_MIN_RECORDS));
+}
+
+static void rules_processing(adv_t *a, const json_t *rep) {
+  const json_t *ranks = at(rep, "ranks");
+  double nranks = rank_count(rep), bal = 1;
+  /* Ranks that mostly wait on reading: the busy-time figures (efficiency, balance) then
+   * measure the file system, and other rank or partition counts would not help; the
+   * io_bound rule says what does. */
+  if (io_share(rep) <= ARCOS_ADV_IO_SHARE_MAX) {
+    rule_low_efficiency(a, rep, nranks);
+    if (nranks > 1 && num(rep, "processing_metrics.load_balance", &bal) &&
+        bal < ARCOS_ADV_BALANCE_MIN)
+      rule_load_imbalance(a, rep, ranks, nranks, bal);
+    rule_slow_host(a, ranks);
+    rule_long_run(a, rep, nranks);
   }
+  rule_idle_ranks(a, rep, nranks);
+  rule_memory_pressure(a, rep);
+  rule_error_rate(a, rep);
+  rule_io_bound(a, rep);
+  rule_low_memo_hit(a, rep, nranks);
+  rule_small_batches(a, rep);
 }
 
 static void rules_graph(adv_t *a, const json_t *rep) {
