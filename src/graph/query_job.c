@@ -97,6 +97,128 @@ static int append_line(arcos_buf_t *b, json_t *o) {
   return rc;
 }
 
+/* Rank 0 makes the output directory (or refuses an existing one without --force); every
+ * rank returns the same code. */
+static int make_output(MPI_Comm comm, int rank, const arcos_query_job_t *job, FILE *err) {
+  int orc = 0;
+  if (rank == 0) {
+    struct stat stt;
+    if (stat(job->output, &stt) == 0) {
+      if (!S_ISDIR(stt.st_mode) || !job->force) {
+        fprintf(err,
+                "arcos-scale: output directory %s already exists; pass --force to overwrite "
+                "its results or choose another --output\n",
+                job->output);
+        orc = 1;
+      }
+    } else if (mkdir(job->output, 0775) != 0) {
+      fprintf(err, "arcos-scale: cannot create output directory %s: %s\n", job->output,
+              strerror(errno));
+      orc = 1;
+    }
+  }
+  MPI_Bcast(&orc, 1, MPI_INT, 0, comm);
+  return orc;
+}
+
+/* Every query on every rank, in order (explained on rank 0 with --explain); 0 or 1. */
+static int run_queries(int rank, const arcos_query_job_t *job, arcos_graph_t *g,
+                       const arcos_query_list_t *ql, arcos_scores_t *scores,
+                       arcos_query_result_t *res, FILE *out, FILE *err) {
+  int code = 0;
+  for (size_t i = 0; code == 0 && i < ql->n; i++) {
+    int rc = arcos_query_execute(g, &ql->q[i], scores, -1, &res[i]);
+    if (rc != ARCOS_OK) {
+      if (rank == 0)
+        fprintf(err, "arcos-scale: query %s failed: %s\n", ql->q[i].id, arcos_strerror(rc));
+      code = 1;
+    }
+    if (rank == 0 && job->explain)
+      arcos_query_explain(out, g, &ql->q[i], &res[i]);
+  }
+  return code;
+}
+
+/* queries.jsonl into b, and the report's per-query summaries into rq (0 or 1). */
+static int result_lines(const arcos_graph_t *g, const arcos_query_list_t *ql,
+                        const arcos_query_result_t *res, arcos_buf_t *b, json_t *rq) {
+  int code = 0;
+  for (size_t i = 0; i < ql->n; i++) {
+    json_t *line = arcos_query_result_json(&ql->q[i], &res[i]);
+    if (arcos_query_result_line(g, &ql->q[i], &res[i], b) != ARCOS_OK)
+      code = 1;
+    json_t *e = json_pack("{s:s, s:I, s:s, s:O}", "id", ql->q[i].id, "count",
+                          (json_int_t)res[i].count, "strategy",
+                          arcos_strategy_name(res[i].plan.strategy), "performance_metrics",
+                          json_object_get(line, "performance_metrics"));
+    json_array_append_new(rq, e);
+    json_decref(line);
+  }
+  return code;
+}
+
+/* The query command's own report.json (not written when the run writes its own). */
+static int write_report(const arcos_query_job_t *job, const arcos_graph_stats_t *st, json_t *rq,
+                        json_t *recs, double qt, arcos_buf_t *b, FILE *err) {
+  json_t *rep = json_pack("{s:{s:s, s:I, s:I, s:I, s:I, s:I, s:f}, s:O, s:O, s:f}", "graph", "path",
+                          job->graph, "nodes", (json_int_t)st->nodes, "edges",
+                          (json_int_t)st->edges, "errors", (json_int_t)st->errors, "max_out_degree",
+                          (json_int_t)st->max_out_degree, "max_in_degree",
+                          (json_int_t)st->max_in_degree, "load_time", st->load_s, "queries", rq,
+                          "optimization_recommendations", recs, "total_query_time", qt);
+  arcos_buf_reset(b);
+  char *s = rep != NULL ? json_dumps(rep, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
+  int code = s == NULL || arcos_buf_printf(b, "%s\n", s) != ARCOS_OK ||
+                     write_atomic(job->output, "report.json", NULL, b, err) != ARCOS_OK
+                 ? 1
+                 : 0;
+  free(s);
+  json_decref(rep);
+  return code;
+}
+
+/* Rank 0: queries.jsonl, graph_errors.jsonl, the report, and what it tells the user. */
+static int write_outputs(const arcos_query_job_t *job, const arcos_graph_t *g,
+                         const arcos_query_list_t *ql, const arcos_query_result_t *res,
+                         const json_t *errs, double qt, FILE *out, FILE *err) {
+  const arcos_graph_stats_t *st = arcos_graph_stats(g);
+  arcos_buf_t b = {0};
+  json_t *rq = json_array();
+  int code = result_lines(g, ql, res, &b, rq);
+  json_t *recs = arcos_query_recommendations(st, ql->q, res, ql->n);
+  if (write_atomic(job->output, "queries.jsonl", job->queries_path, &b, err) != ARCOS_OK)
+    code = 1;
+  /* SPEC §6/§7: the graph's error records have their own file, so that dlq.jsonl
+   * holds exactly the dead-lettered evidence records. */
+  arcos_buf_reset(&b);
+  for (size_t i = 0; i < json_array_size(errs); i++)
+    append_line(&b, json_array_get(errs, i));
+  if (code == 0 &&
+      write_atomic(job->output, "graph_errors.jsonl", job->errors_path, &b, err) != ARCOS_OK)
+    code = 1;
+  if (code == 0 && job->write_report)
+    code = write_report(job, st, rq, recs, qt, &b, err);
+  if (job->explain && json_array_size(recs) > 0) {
+    fprintf(out, "optimization recommendations:\n");
+    for (size_t i = 0; i < json_array_size(recs); i++)
+      fprintf(out, "  - %s\n", json_string_value(json_array_get(recs, i)));
+  }
+  if (!job->quiet)
+    fprintf(err,
+            "arcos-scale: graph %llu nodes, %llu edges, %llu error records (loaded in %.3f s); "
+            "%zu queries in %.3f s -> %s/queries.jsonl\n",
+            (unsigned long long)st->nodes, (unsigned long long)st->edges,
+            (unsigned long long)st->errors, st->load_s, ql->n, qt, job->output);
+  if (job->report_queries != NULL)
+    *job->report_queries = json_incref(rq);
+  if (job->recommendations != NULL)
+    *job->recommendations = json_incref(recs);
+  json_decref(rq);
+  json_decref(recs);
+  arcos_buf_free(&b);
+  return code;
+}
+
 int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE *err) {
   int rank;
   MPI_Comm_rank(comm, &rank);
@@ -109,29 +231,10 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
       fprintf(err, "arcos-scale: %s: %s\n", d.source, d.text);
     return 2; /* every rank read the same file and failed the same way */
   }
-  if (job->create_output) {
-    int orc = 0;
-    if (rank == 0) {
-      struct stat stt;
-      if (stat(job->output, &stt) == 0) {
-        if (!S_ISDIR(stt.st_mode) || !job->force) {
-          fprintf(err,
-                  "arcos-scale: output directory %s already exists; pass --force to overwrite "
-                  "its results or choose another --output\n",
-                  job->output);
-          orc = 1;
-        }
-      } else if (mkdir(job->output, 0775) != 0) {
-        fprintf(err, "arcos-scale: cannot create output directory %s: %s\n", job->output,
-                strerror(errno));
-        orc = 1;
-      }
-    }
-    MPI_Bcast(&orc, 1, MPI_INT, 0, comm);
-    if (orc != 0) {
-      arcos_query_list_free(&ql);
-      return orc;
-    }
+  int orc = job->create_output ? make_output(comm, rank, job, err) : 0;
+  if (orc != 0) {
+    arcos_query_list_free(&ql);
+    return orc;
   }
   arcos_graph_t *g = NULL;
   rc = arcos_graph_load(comm, job->graph, &g, &d);
@@ -141,7 +244,6 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
     arcos_query_list_free(&ql);
     return 1;
   }
-  const arcos_graph_stats_t *st = arcos_graph_stats(g);
   arcos_scores_t *scores = arcos_scores_attach(g, job->score_ids, job->score_lens,
                                                job->score_values, job->nscores);
   arcos_query_result_t *res = calloc(ql.n + 1, sizeof *res);
@@ -150,77 +252,12 @@ int arcos_query_job(MPI_Comm comm, const arcos_query_job_t *job, FILE *out, FILE
   if (code != 0 && rank == 0)
     fprintf(err, "arcos-scale: out of memory before the queries\n");
   double t0 = arcos_now();
-  for (size_t i = 0; code == 0 && i < ql.n; i++) {
-    rc = arcos_query_execute(g, &ql.q[i], scores, -1, &res[i]);
-    if (rc != ARCOS_OK) {
-      if (rank == 0)
-        fprintf(err, "arcos-scale: query %s failed: %s\n", ql.q[i].id, arcos_strerror(rc));
-      code = 1;
-    }
-    if (rank == 0 && job->explain)
-      arcos_query_explain(out, g, &ql.q[i], &res[i]);
-  }
+  if (code == 0)
+    code = run_queries(rank, job, g, &ql, scores, res, out, err);
   double qt = arcos_now() - t0;
   json_t *errs = arcos_graph_errors_gather(g);
-  if (rank == 0 && code == 0) {
-    arcos_buf_t b = {0};
-    json_t *rq = json_array();
-    for (size_t i = 0; i < ql.n; i++) {
-      json_t *line = arcos_query_result_json(&ql.q[i], &res[i]);
-      if (arcos_query_result_line(g, &ql.q[i], &res[i], &b) != ARCOS_OK)
-        code = 1;
-      json_t *e = json_pack("{s:s, s:I, s:s, s:O}", "id", ql.q[i].id, "count",
-                            (json_int_t)res[i].count, "strategy",
-                            arcos_strategy_name(res[i].plan.strategy), "performance_metrics",
-                            json_object_get(line, "performance_metrics"));
-      json_array_append_new(rq, e);
-      json_decref(line);
-    }
-    json_t *recs = arcos_query_recommendations(st, ql.q, res, ql.n);
-    if (write_atomic(job->output, "queries.jsonl", job->queries_path, &b, err) != ARCOS_OK)
-      code = 1;
-    /* SPEC §6/§7: the graph's error records have their own file, so that dlq.jsonl
-     * holds exactly the dead-lettered evidence records. */
-    arcos_buf_reset(&b);
-    for (size_t i = 0; i < json_array_size(errs); i++)
-      append_line(&b, json_array_get(errs, i));
-    if (code == 0 &&
-        write_atomic(job->output, "graph_errors.jsonl", job->errors_path, &b, err) != ARCOS_OK)
-      code = 1;
-    if (code == 0 && job->write_report) {
-      json_t *rep = json_pack("{s:{s:s, s:I, s:I, s:I, s:I, s:I, s:f}, s:O, s:O, s:f}", "graph",
-                              "path", job->graph, "nodes", (json_int_t)st->nodes, "edges",
-                              (json_int_t)st->edges, "errors", (json_int_t)st->errors,
-                              "max_out_degree", (json_int_t)st->max_out_degree, "max_in_degree",
-                              (json_int_t)st->max_in_degree, "load_time", st->load_s, "queries", rq,
-                              "optimization_recommendations", recs, "total_query_time", qt);
-      arcos_buf_reset(&b);
-      char *s = rep != NULL ? json_dumps(rep, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
-      if (s == NULL || arcos_buf_printf(&b, "%s\n", s) != ARCOS_OK ||
-          write_atomic(job->output, "report.json", NULL, &b, err) != ARCOS_OK)
-        code = 1;
-      free(s);
-      json_decref(rep);
-    }
-    if (job->explain && json_array_size(recs) > 0) {
-      fprintf(out, "optimization recommendations:\n");
-      for (size_t i = 0; i < json_array_size(recs); i++)
-        fprintf(out, "  - %s\n", json_string_value(json_array_get(recs, i)));
-    }
-    if (!job->quiet)
-      fprintf(err,
-              "arcos-scale: graph %llu nodes, %llu edges, %llu error records (loaded in %.3f s); "
-              "%zu queries in %.3f s -> %s/queries.jsonl\n",
-              (unsigned long long)st->nodes, (unsigned long long)st->edges,
-              (unsigned long long)st->errors, st->load_s, ql.n, qt, job->output);
-    if (job->report_queries != NULL)
-      *job->report_queries = json_incref(rq);
-    if (job->recommendations != NULL)
-      *job->recommendations = json_incref(recs);
-    json_decref(rq);
-    json_decref(recs);
-    arcos_buf_free(&b);
-  }
+  if (rank == 0 && code == 0)
+    code = write_outputs(job, g, &ql, res, errs, qt, out, err);
   json_decref(errs);
   MPI_Bcast(&code, 1, MPI_INT, 0, comm);
   for (size_t i = 0; res != NULL && i < ql.n; i++)
