@@ -155,136 +155,173 @@ static int worker_ranks(const stream_t *s) {
   return workers;
 }
 
-static int deal(stream_t *s, arcos_pipeline_t *self, FILE *in) {
-  MPI_Comm comm = s->ctx->comm;
-  int size = s->ctx->size;
+/* Rank 0's dealing: the workers' send slots and credits, and the batch being read. */
+typedef struct {
+  stream_t *s;
+  int workers, next_worker;
+  int64_t inflight, bsize;
+  slot_t *slots; /* workers x inflight */
+  size_t nslots, parts_cap;
+  int64_t *credit; /* per rank */
+  arcos_buf_t batch;
+  char *line;
+  size_t line_cap;
+  uint64_t lineno, offset;    /* read so far */
+  uint64_t first_line, start; /* of the batch */
+  bool eof;
+} dealer_t;
+
+static void dealer_init(dealer_t *d, stream_t *s) {
+  memset(d, 0, sizeof *d);
+  d->s = s;
   /* ARCOS_MAX_WORKERS (SPEC §9) caps how many ranks take partitions: rank 0, which
    * takes a batch itself only when every worker is busy, counts as one of them. */
-  int workers = worker_ranks(s);
-  int64_t inflight = s->cfg->max_in_flight;
-  int64_t bsize = s->cfg->batch_size;
-  size_t nslots = (size_t)(workers > 0 ? workers : 0) * (size_t)inflight;
-  slot_t *slots = calloc(nslots + 1, sizeof *slots);
-  int64_t *credit = calloc((size_t)size, sizeof *credit);
-  if (slots == NULL || credit == NULL)
-    ARCOS_ABORT_OOM(comm);
-  for (int r = 1; r < size; r++)
-    credit[r] = inflight;
-  size_t parts_cap = 0;
-  arcos_buf_t batch = {0};
-  char *line = NULL;
-  size_t line_cap = 0;
-  uint64_t lineno = 0, offset = 0;
-  bool eof = false;
-  int next_worker = 1;
-  int rc = ARCOS_OK;
-  s->env->st->batch_min_seen = s->env->st->batch_max_seen = s->env->st->batch_final = bsize;
-  while (!eof && rc == ARCOS_OK) {
-    /* Read one batch: bsize non-blank lines (or the rest of the stream). */
-    arcos_buf_reset(&batch);
-    uint64_t first_line = lineno + 1, start = offset, nrec = 0;
-    double t0 = arcos_now();
-    while (nrec < (uint64_t)bsize) {
-      ssize_t n = getline(&line, &line_cap, in);
-      if (n <= 0) {
-        eof = true;
-        break;
-      }
-      arcos_buf_append(&batch, line, (size_t)n);
-      lineno++;
-      offset += (uint64_t)n;
-      if (!blank(line, (size_t)n))
-        nrec++;
-    }
-    s->env->m->io_s += arcos_now() - t0;
-    if (batch.len == 0)
-      break;
-    bsize = collect_credits(s, workers, slots, nslots, credit, bsize);
-    int w = -1;
-    for (int k = 0; k < workers && w < 0; k++) {
-      int r = 1 + (next_worker - 1 + k) % workers;
-      if (credit[r] > 0)
-        w = r;
-    }
-    if (w < 0 && workers > 0 && s->cfg->backpressure == ARCOS_BACKPRESSURE_DROP) {
-      note_dropped(s, batch.data, batch.len, first_line); /* every rank is busy */
-      note_size(s, bsize);
-      continue;
-    }
-    if (w < 0) {
-      /* Every worker is busy (or there are none): rank 0 processes the batch itself and
-       * reads nothing meanwhile, so the producer blocks on the pipe (throttle). */
-      uint64_t recs = 0;
-      size_t part = s->env->plan->nparts;
-      double tb = arcos_now();
-      rc = add_part(s->env->plan, &parts_cap, start, offset, 0);
-      if (rc == ARCOS_OK)
-        rc = arcos_pipeline_buffer(self, part, batch.data, batch.len, first_line, start, &recs);
-      double ms = (arcos_now() - tb) * 1e3;
-      if (workers > 0)
-        s->fig->throttle_s += ms / 1e3;
-      done_msg_t d = {part, recs, ms};
-      bsize = adapt(s, bsize, &d);
-      note_size(s, bsize);
-      continue;
-    }
-    next_worker = 1 + w % workers;
-    /* A free send buffer: each worker has inflight slots. */
-    slot_t *sl = NULL;
-    for (size_t k = (size_t)(w - 1) * (size_t)inflight; k < (size_t)w * (size_t)inflight; k++) {
-      if (!slots[k].busy) {
-        sl = &slots[k];
-        break;
-      }
-    }
-    if (sl == NULL) { /* cannot happen: a credit means a free slot */
-      rc = ARCOS_EINTERNAL;
+  d->workers = worker_ranks(s);
+  d->next_worker = 1;
+  d->inflight = s->cfg->max_in_flight;
+  d->bsize = s->cfg->batch_size;
+  d->nslots = (size_t)(d->workers > 0 ? d->workers : 0) * (size_t)d->inflight;
+  d->slots = calloc(d->nslots + 1, sizeof *d->slots);
+  d->credit = calloc((size_t)s->ctx->size, sizeof *d->credit);
+  if (d->slots == NULL || d->credit == NULL)
+    ARCOS_ABORT_OOM(s->ctx->comm);
+  for (int r = 1; r < s->ctx->size; r++)
+    d->credit[r] = d->inflight;
+  s->env->st->batch_min_seen = s->env->st->batch_max_seen = s->env->st->batch_final = d->bsize;
+}
+
+/* Read one batch: bsize non-blank lines (or the rest of the stream). */
+static void read_batch(dealer_t *d, FILE *in) {
+  arcos_buf_reset(&d->batch);
+  d->first_line = d->lineno + 1;
+  d->start = d->offset;
+  uint64_t nrec = 0;
+  double t0 = arcos_now();
+  while (nrec < (uint64_t)d->bsize) {
+    ssize_t n = getline(&d->line, &d->line_cap, in);
+    if (n <= 0) {
+      d->eof = true;
       break;
     }
-    size_t need = sizeof(batch_hdr_t) + batch.len;
-    if (sl->cap < need) {
-      char *g = realloc(sl->buf, need);
-      if (g == NULL)
-        ARCOS_ABORT_OOM(comm);
-      sl->buf = g;
-      sl->cap = need;
-    }
-    size_t part = s->env->plan->nparts;
-    rc = add_part(s->env->plan, &parts_cap, start, offset, w);
-    batch_hdr_t h = {part, first_line, start, batch.len};
-    // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): grown above (need > 0)
-    memcpy(sl->buf, &h, sizeof h);
-    memcpy(sl->buf + sizeof h, batch.data, batch.len);
-    double tc = arcos_now();
-    MPI_Isend(sl->buf, (int)need, MPI_BYTE, w, TAG_BATCH, comm, &sl->req);
-    s->env->m->comm_s += arcos_now() - tc;
-    sl->busy = 1;
-    sl->part = part;
-    credit[w]--;
-    note_size(s, bsize);
+    arcos_buf_append(&d->batch, d->line, (size_t)n);
+    d->lineno++;
+    d->offset += (uint64_t)n;
+    if (!blank(d->line, (size_t)n))
+      nrec++;
   }
-  /* End of stream: wait for every outstanding batch, then stop the workers. */
+  d->s->env->m->io_s += arcos_now() - t0;
+}
+
+/* A worker with a credit left, round robin; -1 when none. */
+static int free_worker(const dealer_t *d) {
+  for (int k = 0; k < d->workers; k++) {
+    int r = 1 + (d->next_worker - 1 + k) % d->workers;
+    if (d->credit[r] > 0)
+      return r;
+  }
+  return -1;
+}
+
+/* Every worker is busy (or there are none): rank 0 processes the batch itself and
+ * reads nothing meanwhile, so the producer blocks on the pipe (throttle). */
+static int take_here(dealer_t *d, arcos_pipeline_t *self) {
+  const arcos_pipeline_env_t *env = d->s->env;
+  uint64_t recs = 0;
+  size_t part = env->plan->nparts;
+  double tb = arcos_now();
+  int rc = add_part(env->plan, &d->parts_cap, d->start, d->offset, 0);
+  if (rc == ARCOS_OK)
+    rc = arcos_pipeline_buffer(self, part, d->batch.data, d->batch.len, d->first_line, d->start,
+                               &recs);
+  double ms = (arcos_now() - tb) * 1e3;
+  if (d->workers > 0)
+    d->s->fig->throttle_s += ms / 1e3;
+  done_msg_t dm = {part, recs, ms};
+  d->bsize = adapt(d->s, d->bsize, &dm);
+  return rc;
+}
+
+/* Send the batch to worker w from one of its free slots (a credit means one is free). */
+static int send_batch(dealer_t *d, int w) {
+  const arcos_pipeline_env_t *env = d->s->env;
+  MPI_Comm comm = d->s->ctx->comm;
+  d->next_worker = 1 + w % d->workers;
+  slot_t *sl = NULL;
+  for (size_t k = (size_t)(w - 1) * (size_t)d->inflight;
+       k < (size_t)w * (size_t)d->inflight && sl == NULL; k++)
+    if (!d->slots[k].busy)
+      sl = &d->slots[k];
+  if (sl == NULL) /* cannot happen */
+    return ARCOS_EINTERNAL;
+  size_t need = sizeof(batch_hdr_t) + d->batch.len;
+  if (sl->cap < need) {
+    char *g = realloc(sl->buf, need);
+    if (g == NULL)
+      ARCOS_ABORT_OOM(comm);
+    sl->buf = g;
+    sl->cap = need;
+  }
+  size_t part = env->plan->nparts;
+  int rc = add_part(env->plan, &d->parts_cap, d->start, d->offset, w);
+  batch_hdr_t h = {part, d->first_line, d->start, d->batch.len};
+  // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): grown above (need > 0)
+  memcpy(sl->buf, &h, sizeof h);
+  memcpy(sl->buf + sizeof h, d->batch.data, d->batch.len);
+  double tc = arcos_now();
+  MPI_Isend(sl->buf, (int)need, MPI_BYTE, w, TAG_BATCH, comm, &sl->req);
+  env->m->comm_s += arcos_now() - tc;
+  sl->busy = 1;
+  sl->part = part;
+  d->credit[w]--;
+  return rc;
+}
+
+/* End of stream: wait for every outstanding batch, stop the workers, free the state. */
+static void dealer_end(dealer_t *d) {
+  MPI_Comm comm = d->s->ctx->comm;
+  int size = d->s->ctx->size;
   double tw = arcos_now();
   for (int r = 1; r < size; r++) {
-    while (credit[r] < inflight) {
-      done_msg_t d;
+    while (d->credit[r] < d->inflight) {
+      done_msg_t dm;
       MPI_Status st;
-      MPI_Recv(&d, (int)sizeof d, MPI_BYTE, r, TAG_DONE, comm, &st);
-      credit[r]++;
+      MPI_Recv(&dm, (int)sizeof dm, MPI_BYTE, r, TAG_DONE, comm, &st);
+      d->credit[r]++;
     }
   }
-  for (size_t k = 0; k < nslots; k++)
-    if (slots[k].busy)
-      MPI_Wait(&slots[k].req, MPI_STATUS_IGNORE);
+  for (size_t k = 0; k < d->nslots; k++)
+    if (d->slots[k].busy)
+      MPI_Wait(&d->slots[k].req, MPI_STATUS_IGNORE);
   for (int r = 1; r < size; r++)
     MPI_Send(NULL, 0, MPI_BYTE, r, TAG_STOP, comm);
-  s->env->m->idle_s += arcos_now() - tw;
-  for (size_t k = 0; k < nslots; k++)
-    free(slots[k].buf);
-  free(slots);
-  free(credit);
-  free(line);
-  arcos_buf_free(&batch);
+  d->s->env->m->idle_s += arcos_now() - tw;
+  for (size_t k = 0; k < d->nslots; k++)
+    free(d->slots[k].buf);
+  free(d->slots);
+  free(d->credit);
+  free(d->line);
+  arcos_buf_free(&d->batch);
+}
+
+static int deal(stream_t *s, arcos_pipeline_t *self, FILE *in) {
+  dealer_t d;
+  dealer_init(&d, s);
+  int rc = ARCOS_OK;
+  while (!d.eof && rc == ARCOS_OK) {
+    read_batch(&d, in);
+    if (d.batch.len == 0)
+      break;
+    d.bsize = collect_credits(s, d.workers, d.slots, d.nslots, d.credit, d.bsize);
+    int w = free_worker(&d);
+    if (w < 0 && d.workers > 0 && s->cfg->backpressure == ARCOS_BACKPRESSURE_DROP)
+      note_dropped(s, d.batch.data, d.batch.len, d.first_line); /* every rank is busy */
+    else if (w < 0)
+      rc = take_here(&d, self);
+    else
+      rc = send_batch(&d, w);
+    note_size(s, d.bsize);
+  }
+  dealer_end(&d);
   return rc;
 }
 
