@@ -1161,15 +1161,27 @@ static int build_csr(uint32_t n, trip_t *t, size_t nt, uint64_t **off, uint64_t 
   return graph_sort_adjacency(n, *off, *nbr, *type);
 }
 
-static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
-  int rc = ARCOS_OK;
+/* The relationship's three strings (type, source_id, target_id) after its id. */
+static void rel_strings(rd_t *rr, const char *s[3], size_t sn[3]) {
+  for (int k = 0; k < 3; k++)
+    get_str(rr, &s[k], &sn[k]);
+}
+
+/* A relationship record (line, id and the rest) to b, as received. */
+static int forward_rel(arcos_buf_t *b, const rec_t *r) {
+  int rc = put_u64(b, r->line);
+  return rc ? rc
+            : arcos_buf_append(b, r->id - sizeof(uint32_t),
+                               (size_t)(r->end - r->id) + sizeof(uint32_t));
+}
+
+/* Step 1, at owner(rel id): the first of each id wins; forward to owner(target). */
+static int edges_by_id(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
   rec_t *r = NULL;
   size_t nr = 0;
-  /* owner(rel id): first of each id wins; forward to owner(target). */
-  rc = split_recs(recv, 4, 0, &r, &nr);
-  if (rc == ARCOS_OK)
-    if (nr > 1)
-      qsort(r, nr, sizeof *r, cmp_rec);
+  int rc = split_recs(recv, 4, 0, &r, &nr);
+  if (rc == ARCOS_OK && nr > 1)
+    qsort(r, nr, sizeof *r, cmp_rec);
   for (size_t i = 0; rc == ARCOS_OK && i < nr; i++) {
     if (i > 0 && r[i].idn == r[i - 1].idn && memcmp(r[i].id, r[i - 1].id, r[i].idn) == 0) {
       rc = add_error(g, "duplicate_relationship", IN_RELS, (int64_t)r[i].line, r[i].id, r[i].idn,
@@ -1179,76 +1191,66 @@ static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
     rd_t rr = {r[i].rest, r[i].end};
     const char *s[3];
     size_t sn[3];
-    for (int k = 0; k < 3; k++)
-      get_str(&rr, &s[k], &sn[k]);
-    arcos_buf_t *b = &send[owner_rank(g, s[2], sn[2])];
-    rc = put_u64(b, r[i].line);
-    rc = rc ? rc
-            : arcos_buf_append(b, r[i].id - sizeof(uint32_t),
-                               (size_t)(r[i].end - r[i].id) + sizeof(uint32_t));
+    rel_strings(&rr, s, sn);
+    rc = forward_rel(&send[owner_rank(g, s[2], sn[2])], &r[i]);
   }
   free(r);
-  r = NULL;
-  rc = agree(g->comm, rc);
-  if (rc == ARCOS_OK)
-    rc = graph_exchange(g, send, recv);
-  if (rc != ARCOS_OK)
-    return rc;
+  return rc;
+}
 
-  /* owner(target): resolve the target; forward to owner(source) with its gid. */
-  rc = split_recs(recv, 4, 0, &r, &nr);
+/* An error record for a relationship whose end (which: "source_id", "target_id") is no
+ * node. */
+static int dangling(arcos_graph_t *g, const rec_t *r, const char *which, const char *id, size_t n) {
+  char text[192];
+  snprintf(text, sizeof text, "%s \"%.*s\" is no node", which, (int)(n > 100 ? 100 : n), id);
+  return add_error(g, "dangling_relationship", IN_RELS, (int64_t)r->line, r->id, r->idn, text);
+}
+
+/* Step 2, at owner(target): resolve the target; forward to owner(source) with its gid. */
+static int edges_at_target(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
+  rec_t *r = NULL;
+  size_t nr = 0;
+  int rc = split_recs(recv, 4, 0, &r, &nr);
   for (size_t i = 0; rc == ARCOS_OK && i < nr; i++) {
     rd_t rr = {r[i].rest, r[i].end};
     const char *s[3];
     size_t sn[3];
-    for (int k = 0; k < 3; k++)
-      get_str(&rr, &s[k], &sn[k]);
+    rel_strings(&rr, s, sn);
     int64_t t = arcos_graph_local_find(g, s[2], sn[2]);
     if (t < 0) {
-      char text[192];
-      snprintf(text, sizeof text, "target_id \"%.*s\" is no node", (int)(sn[2] > 100 ? 100 : sn[2]),
-               s[2]);
-      rc = add_error(g, "dangling_relationship", IN_RELS, (int64_t)r[i].line, r[i].id, r[i].idn,
-                     text);
+      rc = dangling(g, &r[i], "target_id", s[2], sn[2]);
       continue;
     }
     arcos_buf_t *b = &send[owner_rank(g, s[1], sn[1])];
-    rc = put_u64(b, r[i].line);
-    rc = rc ? rc
-            : arcos_buf_append(b, r[i].id - sizeof(uint32_t),
-                               (size_t)(r[i].end - r[i].id) + sizeof(uint32_t));
+    rc = forward_rel(b, &r[i]);
     rc = rc ? rc : put_u64(b, g->gid_base[g->rank] + (uint64_t)t);
   }
   free(r);
-  r = NULL;
-  rc = agree(g->comm, rc);
-  if (rc == ARCOS_OK)
-    rc = graph_exchange(g, send, recv);
-  if (rc != ARCOS_OK)
-    return rc;
+  return rc;
+}
 
-  /* owner(source): resolve the source; the edge is valid. Collect its type name. */
-  rc = split_recs(recv, 4, sizeof(uint64_t), &r, &nr); /* then the target gid */
-  trip_t *out = rc == ARCOS_OK ? malloc((nr + 1) * sizeof *out) : NULL;
-  char **tnames = rc == ARCOS_OK ? malloc((nr + 1) * sizeof *tnames) : NULL;
-  const char **etype = rc == ARCOS_OK ? malloc((nr + 1) * sizeof *etype) : NULL;
-  if (rc == ARCOS_OK && (out == NULL || tnames == NULL || etype == NULL))
+/* Step 3, at owner(source): resolve the source; the edge is valid. Its out-edge (source,
+ * type name, target gid) goes to out/etype, the type name to tnames. */
+static int edges_at_source(arcos_graph_t *g, arcos_buf_t *recv, trip_t **out, const char ***etype,
+                           char ***tnames, size_t *nout) {
+  rec_t *r = NULL;
+  size_t nr = 0;
+  int rc = split_recs(recv, 4, sizeof(uint64_t), &r, &nr); /* then the target gid */
+  *out = rc == ARCOS_OK ? malloc((nr + 1) * sizeof **out) : NULL;
+  *tnames = rc == ARCOS_OK ? malloc((nr + 1) * sizeof **tnames) : NULL;
+  *etype = rc == ARCOS_OK ? malloc((nr + 1) * sizeof **etype) : NULL;
+  if (rc == ARCOS_OK && (*out == NULL || *tnames == NULL || *etype == NULL))
     rc = ARCOS_ENOMEM;
-  size_t nout = 0, ntn = 0;
+  *nout = 0;
   for (size_t i = 0; rc == ARCOS_OK && i < nr; i++) {
     rd_t rr = {r[i].rest, r[i].end + sizeof(uint64_t)};
     const char *s[3];
     size_t sn[3];
-    for (int k = 0; k < 3; k++)
-      get_str(&rr, &s[k], &sn[k]);
+    rel_strings(&rr, s, sn);
     uint64_t dst = get_u64(&rr);
     int64_t src = arcos_graph_local_find(g, s[1], sn[1]);
     if (src < 0) {
-      char text[192];
-      snprintf(text, sizeof text, "source_id \"%.*s\" is no node", (int)(sn[1] > 100 ? 100 : sn[1]),
-               s[1]);
-      rc = add_error(g, "dangling_relationship", IN_RELS, (int64_t)r[i].line, r[i].id, r[i].idn,
-                     text);
+      rc = dangling(g, &r[i], "source_id", s[1], sn[1]);
       continue;
     }
     char *tn = arcos_arena_strndup(g->arena, s[0], sn[0]);
@@ -1256,14 +1258,23 @@ static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
       rc = ARCOS_ENOMEM;
       break;
     }
-    out[nout] = (trip_t){(uint64_t)src, 0, dst};
-    etype[nout++] = tn;
-    tnames[ntn++] = tn;
+    (*out)[*nout] = (trip_t){(uint64_t)src, 0, dst};
+    (*etype)[*nout] = tn;
+    (*tnames)[(*nout)++] = tn;
   }
   free(r);
-  r = NULL;
-  if (rc == ARCOS_OK)
-    ntn = sort_unique(tnames, ntn);
+  return rc;
+}
+
+/* Step 3, continued: the global type table, the out-edges' CSR, and each in-edge
+ * (target gid, source gid, type) to owner(target). */
+static int out_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
+  trip_t *out = NULL;
+  const char **etype = NULL;
+  char **tnames = NULL;
+  size_t nout = 0;
+  int rc = edges_at_source(g, recv, &out, &etype, &tnames, &nout);
+  size_t ntn = rc == ARCOS_OK ? sort_unique(tnames, nout) : 0;
   rc = agree(g->comm, rc);
   if (rc == ARCOS_OK)
     rc = global_table(g, tnames, ntn, &g->types, &g->ntypes);
@@ -1278,13 +1289,12 @@ static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
     rc = build_csr(g->n, out, nout, &g->out_off, &g->out_nbr, &g->out_type);
   g->nout = nout;
   free(out);
-  rc = agree(g->comm, rc);
-  if (rc == ARCOS_OK)
-    rc = graph_exchange(g, send, recv);
-  if (rc != ARCOS_OK)
-    return rc;
+  return rc;
+}
 
-  /* owner(target): in-edges. */
+/* Step 4, at owner(target): the in-edges' CSR. */
+static int in_edges(arcos_graph_t *g, const arcos_buf_t *recv) {
+  int rc = ARCOS_OK;
   size_t nin = recv->len / (3 * sizeof(uint64_t));
   trip_t *in = malloc((nin + 1) * sizeof *in);
   if (in == NULL)
@@ -1298,7 +1308,22 @@ static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
     rc = build_csr(g->n, in, nin, &g->in_off, &g->in_nbr, &g->in_type);
   g->nin = nin;
   free(in);
-  return agree(g->comm, rc);
+  return rc;
+}
+
+/* Relationships (received at owner(rel id)) to the out- and in-edge CSRs: each step runs
+ * on every rank, and all agree before the exchange that feeds the next. */
+static int load_edges(arcos_graph_t *g, arcos_buf_t *send, arcos_buf_t *recv) {
+  int (*const steps[])(arcos_graph_t *, arcos_buf_t *,
+                       arcos_buf_t *) = {edges_by_id, edges_at_target, out_edges};
+  for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+    int rc = agree(g->comm, steps[k](g, send, recv));
+    if (rc == ARCOS_OK)
+      rc = graph_exchange(g, send, recv);
+    if (rc != ARCOS_OK)
+      return rc;
+  }
+  return agree(g->comm, in_edges(g, recv));
 }
 
 int graph_build_indexes(arcos_graph_t *g, char **vlabel) {
