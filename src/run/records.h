@@ -83,6 +83,12 @@ typedef struct {
   uint64_t first_line, last_line, records;
 } arcos_skip_range_t;
 
+/* One distinct string of the store's intern table (records.c). */
+typedef struct {
+  const char *s; /* in the arena, NUL-terminated */
+  uint32_t len, hash;
+} arcos_intern_slot_t;
+
 /* The records of this rank: what the pipeline produced (or the checkpoint loaded),
  * the strings in its arena. Items and fails of one partition are contiguous from
  * part_item_first[p] / part_fail_first[p] once the partition is done. Owned by the
@@ -101,6 +107,9 @@ typedef struct arcos_records {
   size_t parts_cap; /* allocated length of the per-partition arrays */
   arcos_skip_range_t *skips;
   size_t nskips;
+  /* the distinct type and source strings, stored once (open addressing, power of 2) */
+  arcos_intern_slot_t *interned;
+  size_t ninterned, interned_cap;
 } arcos_records_t;
 
 /* An empty store with its arena (ARCOS_OK, or ARCOS_ENOMEM). */
@@ -124,6 +133,14 @@ int arcos_records_sort_by_part(arcos_records_t *r, size_t nparts);
 /* Forget what partition `part` produced (its records are the last ones): an abandoned
  * or retried partition. */
 void arcos_records_drop_part(arcos_records_t *r, size_t part);
+/* A copy of s[0..n) in the store's arena, NUL-terminated, shared by every caller that
+ * asks for the same bytes: the few distinct values of `type` and `source` are stored
+ * once, not once per record. Long strings and those past a bounded number of distinct
+ * values get their own copy. NULL on ENOMEM. */
+const char *arcos_records_intern(arcos_records_t *r, const char *s, size_t n);
+/* Drop every string the store holds, for a fresh arena: the arena and the intern table
+ * that points into it go together (ARCOS_OK, or ARCOS_ENOMEM with no arena). */
+int arcos_records_new_arena(arcos_records_t *r);
 /* Remember a skipped range (at-most-once after a crash). */
 int arcos_records_add_skip(arcos_records_t *r, const arcos_skip_range_t *k);
 
