@@ -5,6 +5,7 @@
 #ifndef ARCOS_RUN_RECORDS_H
 #define ARCOS_RUN_RECORDS_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,22 +15,35 @@
 
 enum { ITEM_STORED = 0, ITEM_DUPLICATE = 1 };
 
-/* A record that passed the four compute stages. Strings live in the job's arena. */
+/* A record that passed the four compute stages. Strings live in the job's arena (type
+ * and source interned: arcos_records_intern). 72 bytes: the store holds one per
+ * record, so every byte here is a byte of peak RSS per record.
+ * A duplicate's outputs carry where its stored occurrence is, and none of its type,
+ * source, scores or timestamp: once exactly-once marks it ITEM_DUPLICATE, first_*
+ * take the place of type and source (read type/source only of ITEM_STORED items). */
 typedef struct {
   uint32_t part; /* partition index (global order) */
   uint32_t seq;  /* position among the partition's records */
   uint64_t line; /* relative for JSON Lines ranges until arcos_fix_lines, then absolute */
-  const char *id, *type, *source;
+  const char *id;
+  union {
+    struct { /* ITEM_STORED */
+      const char *type, *source;
+    };
+    struct {                /* ITEM_DUPLICATE */
+      uint64_t first_line;  /* where the stored occurrence is (in that run) */
+      uint32_t first_input; /* the same: its input */
+      uint16_t first_run;   /* 0 in this run, else 1 + the --previous index */
+    };
+  };
   uint32_t id_len, type_len, source_len;
-  int64_t timestamp;
   uint8_t timestamp_valid;
   uint8_t comp[5]; /* completeness, integrity, provenance, freshness, signal */
   uint8_t score, alerts, severity;
-  uint8_t status;       /* ITEM_STORED or ITEM_DUPLICATE */
-  uint16_t first_run;   /* duplicates: 0 in this run, else 1 + the --previous index */
-  uint32_t first_input; /* duplicates: where the stored occurrence is (in that run) */
-  uint64_t first_line;
+  uint8_t status; /* ITEM_STORED or ITEM_DUPLICATE */
+  int64_t timestamp;
 } item_t;
+static_assert(sizeof(item_t) == 72, "item_t: a field added here costs RSS per record");
 
 /* A record that failed (dead-lettered or skipped under the error policy). */
 typedef struct {
