@@ -614,8 +614,8 @@ int arcos_ckpt_load(const arcos_ckpt_t *ck, arcos_records_t *r, size_t part) {
       break;
     *it = tmp;
     it->id = arcos_arena_strndup(r->arena, tmp.id, tmp.id_len);
-    it->type = arcos_arena_strndup(r->arena, tmp.type, tmp.type_len);
-    it->source = arcos_arena_strndup(r->arena, tmp.source, tmp.source_len);
+    it->type = arcos_records_intern(r, tmp.type, tmp.type_len);
+    it->source = arcos_records_intern(r, tmp.source, tmp.source_len);
     if (it->id == NULL || it->type == NULL || it->source == NULL)
       rc = ARCOS_ENOMEM;
     else

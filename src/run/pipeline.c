@@ -138,6 +138,14 @@ static int copy_str(arcos_arena_t *a, const char *s, size_t n, const char **out,
   return *out != NULL ? ARCOS_OK : ARCOS_ENOMEM;
 }
 
+/* type and source take few distinct values: one copy of each in the store. */
+static int intern_str(arcos_records_t *r, const char *s, size_t n, const char **out,
+                      uint32_t *len) {
+  *out = arcos_records_intern(r, s, n);
+  *len = (uint32_t)n;
+  return *out != NULL ? ARCOS_OK : ARCOS_ENOMEM;
+}
+
 /* Run one compute stage (after ingestion) and the faults injected into it. Returns 0,
  * or the failure with *transient set. */
 static int run_stage(arcos_pipeline_t *s, int stage, arcos_evidence_t *ev, int attempt,
@@ -282,9 +290,9 @@ static int process_record(arcos_pipeline_t *s, const arcos_raw_t *raw,
       it->status = ITEM_STORED;
       hard = copy_str(env->rec->arena, ev.id, ev.id_len, &it->id, &it->id_len);
       if (hard == ARCOS_OK)
-        hard = copy_str(env->rec->arena, ev.type, ev.type_len, &it->type, &it->type_len);
+        hard = intern_str(env->rec, ev.type, ev.type_len, &it->type, &it->type_len);
       if (hard == ARCOS_OK)
-        hard = copy_str(env->rec->arena, ev.source, ev.source_len, &it->source, &it->source_len);
+        hard = intern_str(env->rec, ev.source, ev.source_len, &it->source, &it->source_len);
       if (hard == ARCOS_OK)
         env->rec->nitems++;
     }

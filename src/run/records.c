@@ -21,6 +21,7 @@ void arcos_records_free(arcos_records_t *r) {
   free(r->part_item_first);
   free(r->part_fail_first);
   free(r->skips);
+  free(r->interned);
   memset(r, 0, sizeof *r);
 }
 
@@ -71,6 +72,82 @@ void arcos_records_drop_part(arcos_records_t *r, size_t part) {
   r->nitems = r->part_item_first[part];
   r->nfails = r->part_fail_first[part];
   r->part_records[part] = 0;
+}
+
+/* Interning stops past this many distinct strings (the table then holds 8192 slots,
+ * 128 KiB) or for strings longer than INTERN_MAX_LEN: such input gets plain copies. */
+#define INTERN_MAX_DISTINCT 4096u
+#define INTERN_MAX_LEN 64u
+
+/* A word at a time: the strings are short and this runs twice per record. */
+static uint32_t intern_hash(const char *s, size_t n) {
+  uint64_t h = (uint64_t)n * 0x9E3779B97F4A7C15u, w;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    memcpy(&w, s + i, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+    h ^= h >> 29;
+  }
+  for (w = 0; i < n; i++)
+    w = (w << 8) | (unsigned char)s[i];
+  h = (h ^ w) * 0xC4CEB9FE1A85EC53u;
+  return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Double the table (or create it) and reinsert what it holds. */
+static int intern_grow(arcos_records_t *r) {
+  size_t cap = r->interned_cap ? r->interned_cap * 2 : 64;
+  arcos_intern_slot_t *t = calloc(cap, sizeof *t);
+  if (t == NULL)
+    return ARCOS_ENOMEM;
+  for (size_t i = 0; i < r->interned_cap; i++) {
+    const arcos_intern_slot_t *e = &r->interned[i];
+    size_t at = e->hash & (cap - 1);
+    while (e->s != NULL && t[at].s != NULL)
+      at = (at + 1) & (cap - 1);
+    if (e->s != NULL)
+      t[at] = *e;
+  }
+  free(r->interned);
+  r->interned = t;
+  r->interned_cap = cap;
+  return ARCOS_OK;
+}
+
+const char *arcos_records_intern(arcos_records_t *r, const char *s, size_t n) {
+  if (n > INTERN_MAX_LEN)
+    return arcos_arena_strndup(r->arena, s, n);
+  uint32_t h = intern_hash(s, n);
+  size_t mask = r->interned_cap - 1, at = h & mask;
+  for (; r->interned_cap != 0 && r->interned[at].s != NULL; at = (at + 1) & mask) {
+    const arcos_intern_slot_t *e = &r->interned[at];
+    if (e->hash == h && e->len == n && memcmp(e->s, s, n) == 0)
+      return e->s;
+  }
+  if (r->ninterned >= INTERN_MAX_DISTINCT)
+    return arcos_arena_strndup(r->arena, s, n);
+  if (2 * (r->ninterned + 1) > r->interned_cap) { /* load factor at most 1/2 */
+    if (intern_grow(r) != ARCOS_OK)
+      return NULL;
+    mask = r->interned_cap - 1;
+    for (at = h & mask; r->interned[at].s != NULL; at = (at + 1) & mask)
+      ;
+  }
+  char *copy = arcos_arena_strndup(r->arena, s, n);
+  if (copy != NULL) {
+    r->interned[at] = (arcos_intern_slot_t){copy, (uint32_t)n, h};
+    r->ninterned++;
+  }
+  return copy;
+}
+
+int arcos_records_new_arena(arcos_records_t *r) {
+  arcos_arena_destroy(&r->arena);
+  free(r->interned);
+  r->interned = NULL;
+  r->ninterned = r->interned_cap = 0;
+  r->arena = arcos_arena_create();
+  return r->arena != NULL ? ARCOS_OK : ARCOS_ENOMEM;
 }
 
 int arcos_records_add_skip(arcos_records_t *r, const arcos_skip_range_t *k) {

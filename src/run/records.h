@@ -5,6 +5,7 @@
 #ifndef ARCOS_RUN_RECORDS_H
 #define ARCOS_RUN_RECORDS_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,22 +15,35 @@
 
 enum { ITEM_STORED = 0, ITEM_DUPLICATE = 1 };
 
-/* A record that passed the four compute stages. Strings live in the job's arena. */
+/* A record that passed the four compute stages. Strings live in the job's arena (type
+ * and source interned: arcos_records_intern). 72 bytes: the store holds one per
+ * record, so every byte here is a byte of peak RSS per record.
+ * A duplicate's outputs carry where its stored occurrence is, and none of its type,
+ * source, scores or timestamp: once exactly-once marks it ITEM_DUPLICATE, first_*
+ * take the place of type and source (read type/source only of ITEM_STORED items). */
 typedef struct {
   uint32_t part; /* partition index (global order) */
   uint32_t seq;  /* position among the partition's records */
   uint64_t line; /* relative for JSON Lines ranges until arcos_fix_lines, then absolute */
-  const char *id, *type, *source;
+  const char *id;
+  union {
+    struct { /* ITEM_STORED */
+      const char *type, *source;
+    };
+    struct {                /* ITEM_DUPLICATE */
+      uint64_t first_line;  /* where the stored occurrence is (in that run) */
+      uint32_t first_input; /* the same: its input */
+      uint16_t first_run;   /* 0 in this run, else 1 + the --previous index */
+    };
+  };
   uint32_t id_len, type_len, source_len;
-  int64_t timestamp;
   uint8_t timestamp_valid;
   uint8_t comp[5]; /* completeness, integrity, provenance, freshness, signal */
   uint8_t score, alerts, severity;
-  uint8_t status;       /* ITEM_STORED or ITEM_DUPLICATE */
-  uint16_t first_run;   /* duplicates: 0 in this run, else 1 + the --previous index */
-  uint32_t first_input; /* duplicates: where the stored occurrence is (in that run) */
-  uint64_t first_line;
+  uint8_t status; /* ITEM_STORED or ITEM_DUPLICATE */
+  int64_t timestamp;
 } item_t;
+static_assert(sizeof(item_t) == 72, "item_t: a field added here costs RSS per record");
 
 /* A record that failed (dead-lettered or skipped under the error policy). */
 typedef struct {
@@ -84,6 +98,12 @@ typedef struct {
   uint64_t first_line, last_line, records;
 } arcos_skip_range_t;
 
+/* One distinct string of the store's intern table (records.c). */
+typedef struct {
+  const char *s; /* in the arena, NUL-terminated */
+  uint32_t len, hash;
+} arcos_intern_slot_t;
+
 /* The records of this rank: what the pipeline produced (or the checkpoint loaded),
  * the strings in its arena. Items and fails of one partition are contiguous from
  * part_item_first[p] / part_fail_first[p] once the partition is done. Owned by the
@@ -102,6 +122,9 @@ typedef struct arcos_records {
   size_t parts_cap; /* allocated length of the per-partition arrays */
   arcos_skip_range_t *skips;
   size_t nskips;
+  /* the distinct type and source strings, stored once (open addressing, power of 2) */
+  arcos_intern_slot_t *interned;
+  size_t ninterned, interned_cap;
 } arcos_records_t;
 
 /* An empty store with its arena (ARCOS_OK, or ARCOS_ENOMEM). */
@@ -125,6 +148,14 @@ int arcos_records_sort_by_part(arcos_records_t *r, size_t nparts);
 /* Forget what partition `part` produced (its records are the last ones): an abandoned
  * or retried partition. */
 void arcos_records_drop_part(arcos_records_t *r, size_t part);
+/* A copy of s[0..n) in the store's arena, NUL-terminated, shared by every caller that
+ * asks for the same bytes: the few distinct values of `type` and `source` are stored
+ * once, not once per record. Long strings and those past a bounded number of distinct
+ * values get their own copy. NULL on ENOMEM. */
+const char *arcos_records_intern(arcos_records_t *r, const char *s, size_t n);
+/* Drop every string the store holds, for a fresh arena: the arena and the intern table
+ * that points into it go together (ARCOS_OK, or ARCOS_ENOMEM with no arena). */
+int arcos_records_new_arena(arcos_records_t *r);
 /* Remember a skipped range (at-most-once after a crash). */
 int arcos_records_add_skip(arcos_records_t *r, const arcos_skip_range_t *k);
 

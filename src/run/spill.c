@@ -113,9 +113,7 @@ static bool in_bucket(const char *id, size_t len, void *arg) {
 static void records_empty(const arcos_spill_t *s, arcos_records_t *rec) {
   rec->nitems = 0;
   rec->nfails = 0;
-  arcos_arena_destroy(&rec->arena);
-  rec->arena = arcos_arena_create();
-  if (rec->arena == NULL)
+  if (arcos_records_new_arena(rec) != ARCOS_OK) /* the interned strings go with it */
     ARCOS_ABORT_OOM(s->ctx->comm);
 }
 

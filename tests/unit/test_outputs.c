@@ -57,7 +57,11 @@ static void fill(fixture_t *f) {
       it->alerts = (uint8_t)(i % 8);
       it->severity = i % 8 ? ARCOS_SEV_HIGH : ARCOS_SEV_NONE;
       it->status = i % 3 == 2 ? ITEM_DUPLICATE : ITEM_STORED;
-      it->first_line = it->status == ITEM_DUPLICATE ? 1 : 0;
+      if (it->status == ITEM_DUPLICATE) { /* in place of type and source, which it lacks */
+        it->first_line = 1;
+        it->first_input = 0;
+        it->first_run = 0;
+      }
       r->nitems++;
     }
     for (uint32_t i = 0; i < (p == 1 ? 0 : p + 1); i++) {

@@ -178,7 +178,56 @@ static void test_drop_part(void) {
   arcos_records_free(&r);
 }
 
+static void test_intern(void) {
+  arcos_records_t r;
+  CHECK_INT_EQ(arcos_records_init(&r), ARCOS_OK);
+  const char *a = arcos_records_intern(&r, "test_result-x", 11);
+  const char *b = arcos_records_intern(&r, "test_resultY", 11);
+  CHECK(a != NULL && a == b); /* the same bytes: one copy */
+  CHECK_STR_EQ(a, "test_result");
+  const char *e = arcos_records_intern(&r, "", 0), *e2 = arcos_records_intern(&r, "z", 0);
+  CHECK(e != NULL && e == e2 && e[0] == '\0' && e != a);
+  const char *c = arcos_records_intern(&r, "test_resulz", 11);
+  CHECK(c != a);
+  CHECK_STR_EQ(c, "test_resulz");
+  char nul[3] = {'a', '\0', 'b'}; /* embedded NUL: compared by length, not strcmp */
+  const char *n1 = arcos_records_intern(&r, nul, 3), *n2 = arcos_records_intern(&r, "a", 1);
+  CHECK(n1 != n2 && memcmp(n1, nul, 3) == 0 && n1[3] == '\0');
+  /* many distinct values: the table grows and keeps answering the first ones; past
+   * its bound every value still comes back right, as its own copy */
+  char name[32];
+  const char *first[5000];
+  for (int i = 0; i < 5000; i++) {
+    snprintf(name, sizeof name, "source-%d", i);
+    first[i] = arcos_records_intern(&r, name, strlen(name));
+  }
+  int same = 1, right = 1;
+  for (int i = 0; i < 5000; i++) {
+    snprintf(name, sizeof name, "source-%d", i);
+    const char *again = arcos_records_intern(&r, name, strlen(name));
+    right &= again != NULL && strcmp(again, name) == 0;
+    same &= i >= 4000 || again == first[i];
+  }
+  CHECK(right);
+  CHECK(same);
+  CHECK(r.ninterned <= 4096);
+  CHECK(arcos_records_intern(&r, "test_result", 11) == a);
+  char long_s[100];
+  memset(long_s, 'q', sizeof long_s);
+  const char *l1 = arcos_records_intern(&r, long_s, sizeof long_s);
+  CHECK(l1 != NULL && memcmp(l1, long_s, sizeof long_s) == 0 && l1[sizeof long_s] == '\0');
+  /* a fresh arena forgets the interned strings with the old one (spill.c) */
+  CHECK_INT_EQ(arcos_records_new_arena(&r), ARCOS_OK);
+  CHECK_INT_EQ(r.ninterned, 0);
+  const char *t2 = arcos_records_intern(&r, "test_result", 11);
+  CHECK(t2 != NULL && arcos_records_intern(&r, "test_result", 11) == t2);
+  CHECK_STR_EQ(t2, "test_result");
+  arcos_records_free(&r);
+  CHECK(r.interned == NULL && r.ninterned == 0);
+}
+
 int main(void) {
+  test_intern();
   test_skips();
   test_drop_part();
   test_parts_reserve();

@@ -101,8 +101,10 @@ static int first_wins(void *arg, arcos_records_t *rec) {
       const item_t *e = &rec->items[j];
       if (e->status == ITEM_STORED && e->id_len == it->id_len &&
           memcmp(e->id, it->id, it->id_len) == 0) {
-        it->status = ITEM_DUPLICATE;
+        it->status = ITEM_DUPLICATE; /* first_* replace type and source (records.h) */
         it->first_line = e->line;
+        it->first_input = 0;
+        it->first_run = 0;
         break;
       }
     }
