@@ -696,16 +696,6 @@ static bool values_from_store(arcos_evidence_ctx_t *ctx, const arcos_ev_fields_t
 
 static int vals_from_canonical(arcos_evidence_ctx_t *ctx, const char *data, size_t len);
 
-/* Fields path: the values arcos_ev_from_fields found (stored, or read from the stored
- * canonical text). */
-static int signal_from_fields(arcos_evidence_ctx_t *ctx, const arcos_evidence_t *rec, int *signal) {
-  *signal = ctx->scoring.signal_neutral;
-  if (!arcos_rules_has_type(ctx->rules, rec->type, rec->type_len))
-    return ARCOS_OK;
-  *signal = signal_points(ctx, rec, ctx->vals);
-  return ARCOS_OK;
-}
-
 static uint8_t clamp_u8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
 
 /* The five components from the facts, shared by the text and the fields path. */
@@ -736,12 +726,9 @@ int arcos_ev_analyze(arcos_evidence_ctx_t *ctx, arcos_evidence_t *rec) {
       rc = verify_fields(ctx, ctx->fields, &verified);
     if (rc != ARCOS_OK)
       return rc;
-    const arcos_ev_fields_t *f = ctx->fields;
-    int signal = 0;
-    rc = signal_from_fields(ctx, rec, &signal);
-    if (rc != ARCOS_OK)
-      return rc;
-    components(ctx, rec, f, verified, signal);
+    /* The values arcos_ev_from_fields found (stored, or read from the stored canonical
+     * text); a type without rules is neutral without reading them (one type lookup). */
+    components(ctx, rec, ctx->fields, verified, signal_points(ctx, rec, ctx->vals));
     return ARCOS_OK;
   }
   if (ctx->root == NULL && !ctx->fast)
