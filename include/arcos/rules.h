@@ -49,9 +49,6 @@ json_t *arcos_rules_report_json(const arcos_rules_t *r);
 
 /* The distinct paths the rules read, in first-use order (borrowed from the set). */
 arcos_fieldpaths_t arcos_rules_paths(const arcos_rules_t *r);
-/* Whether any rule lists this type: when none does, the record's signal is unknown
- * whatever its data holds, and a reader need not fill its values. */
-bool arcos_rules_has_type(const arcos_rules_t *r, const char *type, size_t type_len);
 /* The points of the first rule that applies to a record of this type whose path values
  * are vals[0..npaths), or -1 when no rule applies (the caller uses signal_unknown). */
 int arcos_rules_eval(const arcos_rules_t *r, const char *type, size_t type_len,

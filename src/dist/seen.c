@@ -36,8 +36,9 @@ typedef struct {
   arcos_cache_t *cache;
   arcos_seen_item_t *items;
   uint32_t *order; /* [n]: item indices grouped by round */
-  uint64_t *hash;  /* [2 m]: the 128-bit id hash of order[k], for the round being run */
+  uint64_t *hash;  /* [2 n]: the 128-bit id hash of items[i], computed once (grouping) */
   int *dest;       /* [m]: owner rank of order[k], for the round being run */
+  uint32_t *slot;  /* [m]: one rank: the table slot of order[k], for the round being run */
   int64_t *cnt;    /* [4 size]: bytes to send, bytes received, offsets, items sent */
   int *ic;         /* [4 size]: MPI counts and displacements */
   int rerouting;   /* a cache node is out of service: count the keys sent elsewhere */
@@ -53,20 +54,20 @@ static int owner_rank(xchg_t *x, const uint64_t *h) {
   return n > 0 ? arcos_cache_host_rank(x->cache, nodes[0]) : 0;
 }
 
+static void note_rerouting(xchg_t *x) {
+  x->rerouting = 0;
+  for (int k = 0; k < arcos_cache_nodes(x->cache); k++)
+    x->rerouting |= !arcos_cache_node_up(x->cache, k);
+}
+
 /* Pack the round's requests grouped by owner rank. Returns the buffer (stotal bytes). */
 static char *pack(xchg_t *x, const uint32_t *ord, size_t m, int64_t *stotal) {
   int64_t *scount = x->cnt, *soff = x->cnt + 2 * x->size, *nsent = x->cnt + 3 * x->size;
   memset(x->cnt, 0, 4 * (size_t)x->size * sizeof *x->cnt);
-  x->rerouting = 0;
-  for (int k = 0; k < arcos_cache_nodes(x->cache); k++)
-    x->rerouting |= !arcos_cache_node_up(x->cache, k);
+  note_rerouting(x);
   for (size_t k = 0; k < m; k++) {
     const arcos_seen_item_t *it = &x->items[ord[k]];
-    /* Hashed again here rather than kept from the grouping: 16 bytes per item less at
-     * the peak, for a hash of a short id. */
-    id_hash(it->id, it->id_len, x->hash + 2 * k);
-    /* On one rank every owner is this rank: no ring lookup, unless rerouting counts. */
-    int d = x->size > 1 || x->rerouting ? owner_rank(x, x->hash + 2 * k) : 0;
+    int d = owner_rank(x, x->hash + 2 * (size_t)ord[k]);
     x->dest[k] = d;
     scount[d] += REQ_FIXED + it->id_len;
     nsent[d]++;
@@ -82,7 +83,7 @@ static char *pack(xchg_t *x, const uint32_t *ord, size_t m, int64_t *stotal) {
   for (size_t k = 0; k < m; k++) {
     const arcos_seen_item_t *it = &x->items[ord[k]];
     char *p = sbuf + soff[x->dest[k]];
-    memcpy(p, x->hash + 2 * k, 16);
+    memcpy(p, x->hash + 2 * (size_t)ord[k], 16);
     memcpy(p + 16, &it->pos, 8);
     memcpy(p + 24, &it->line, 8);
     memcpy(p + 32, &it->input, 4);
@@ -194,48 +195,100 @@ static char *send_back(xchg_t *x, const char *rbuf, char *reply, size_t m) {
   return answers;
 }
 
+/* Same id, items i and j of this rank: as same_id, on the kept hashes and the items. */
+static int same_item(const xchg_t *x, uint32_t i, uint32_t j, uint64_t *collisions) {
+  const uint64_t *hi = x->hash + 2 * (size_t)i, *hj = x->hash + 2 * (size_t)j;
+  if (hi[0] != hj[0] || hi[1] != hj[1])
+    return 0;
+  const arcos_seen_item_t *a = &x->items[i], *b = &x->items[j];
+  if (a->id_len == b->id_len && memcmp(a->id, b->id, a->id_len) == 0)
+    return 1;
+  (*collisions)++;
+  return 0;
+}
+
+/* One round on one rank: the owner's table (as answer) holds the items' indices
+ * themselves, and each item remembers its slot, so nothing is packed, copied or
+ * looked up twice. Same winners, hits and collisions as the exchange. */
+static int local_round(xchg_t *x, const uint32_t *ord, size_t m) {
+  double t0 = arcos_now();
+  uint64_t hits0 = x->hits, rer0 = x->rerouted, coll = 0;
+  note_rerouting(x);
+  for (size_t k = 0; x->rerouting && k < m; k++)
+    owner_rank(x, x->hash + 2 * (size_t)ord[k]); /* counts the keys sent elsewhere */
+  size_t cap = 16;
+  while (cap < m * 2)
+    cap *= 2;
+  uint32_t *table = malloc(cap * sizeof *table);
+  if (table == NULL)
+    ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
+  memset(table, 0xff, cap * sizeof *table);
+  for (size_t k = 0; k < m; k++) {
+    uint32_t i = ord[k];
+    size_t slot = (size_t)x->hash[2 * (size_t)i] & (cap - 1);
+    for (;; slot = (slot + 1) & (cap - 1)) {
+      uint32_t j = table[slot];
+      if (j == EMPTY) {
+        table[slot] = i;
+        break;
+      }
+      if (same_item(x, j, i, &coll)) {
+        if (x->items[i].pos < x->items[j].pos)
+          table[slot] = i;
+        break;
+      }
+    }
+    x->slot[k] = (uint32_t)slot;
+  }
+  x->collisions += coll;
+  for (size_t k = 0; k < m; k++) {
+    arcos_seen_item_t *it = &x->items[ord[k]];
+    const arcos_seen_item_t *w = &x->items[table[x->slot[k]]]; /* a winner keeps its own */
+    x->hits += w->pos != it->pos;
+    it->pos = w->pos;
+    it->line = w->line;
+    it->input = w->input;
+  }
+  free(table);
+  x->busy_s += arcos_now() - t0;
+  arcos_cache_note_round(x->cache, x->hits - hits0, m - (x->hits - hits0), x->rerouted - rer0);
+  return ARCOS_OK;
+}
+
 /* One round over the items order[0..m). */
 static int run_round(xchg_t *x, const uint32_t *ord, size_t m) {
   int size = x->size;
+  if (size == 1)
+    return local_round(x, ord, m);
   int64_t stotal = 0, *scount = x->cnt, *rcount = x->cnt + size, *cursor = x->cnt + 2 * size;
   int *sc = x->ic, *sd = x->ic + size, *rcv = x->ic + 2 * size, *rd = x->ic + 3 * size;
   uint64_t hits0 = x->hits, rer0 = x->rerouted;
-  char *sbuf = pack(x, ord, m, &stotal), *rbuf = sbuf;
-  int64_t rtotal = stotal;
+  char *sbuf = pack(x, ord, m, &stotal);
   double t0 = arcos_now();
-  if (size > 1) {
-    MPI_Alltoall(scount, 1, MPI_INT64_T, rcount, 1, MPI_INT64_T, x->comm);
-    int ok = arcos_mpi_displs(scount, sc, sd, size) == ARCOS_OK &&
-             arcos_mpi_displs(rcount, rcv, rd, size) == ARCOS_OK;
-    int all_ok = 0;
-    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, x->comm);
-    if (!all_ok) {
-      free(sbuf);
-      return ARCOS_ERANGE;
-    }
-    rtotal = (int64_t)rd[size - 1] + rcv[size - 1];
-    rbuf = malloc((size_t)rtotal + 1);
-    if (rbuf == NULL)
-      ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
-    MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rcv, rd, MPI_BYTE, x->comm);
-    free(sbuf); /* the requests are all in rbuf now: keep one copy only */
-  } else if (stotal > INT32_MAX) {
-    free(sbuf); /* the owner's table holds 32-bit offsets */
+  MPI_Alltoall(scount, 1, MPI_INT64_T, rcount, 1, MPI_INT64_T, x->comm);
+  int ok = arcos_mpi_displs(scount, sc, sd, size) == ARCOS_OK &&
+           arcos_mpi_displs(rcount, rcv, rd, size) == ARCOS_OK;
+  int all_ok = 0;
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, x->comm);
+  if (!all_ok) {
+    free(sbuf);
     return ARCOS_ERANGE;
   }
+  int64_t rtotal = (int64_t)rd[size - 1] + rcv[size - 1];
+  char *rbuf = malloc((size_t)rtotal + 1);
+  if (rbuf == NULL)
+    ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
+  MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rcv, rd, MPI_BYTE, x->comm);
+  free(sbuf); /* the requests are all in rbuf now: keep one copy only */
   double t1 = arcos_now();
   size_t nreq = 0;
-  char *reply = answer(x, rbuf, rtotal, &nreq), *answers = reply;
+  char *reply = answer(x, rbuf, rtotal, &nreq);
   double t2 = arcos_now();
-  if (size > 1) {
-    answers = send_back(x, rbuf, reply, m);
-    free(reply);
-    rd = x->ic + 3 * size; /* send_back left the answers' displacements there */
-    for (int r = 0; r < size; r++)
-      cursor[r] = rd[r];
-  } else {
-    cursor[0] = 0;
-  }
+  char *answers = send_back(x, rbuf, reply, m);
+  free(reply);
+  rd = x->ic + 3 * size; /* send_back left the answers' displacements there */
+  for (int r = 0; r < size; r++)
+    cursor[r] = rd[r];
   free(rbuf);
   x->comm_s += (t1 - t0) + (arcos_now() - t2);
   x->busy_s += t2 - t1;
@@ -257,19 +310,18 @@ static int run_round(xchg_t *x, const uint32_t *ord, size_t m) {
 
 /* Items grouped by round: round b takes the ids whose hash falls in bucket b, so every
  * occurrence of an id is in the same round. bstart[b] is where bucket b starts. */
+/* Each id is hashed once, here: the rounds read x->hash. */
+static uint32_t bucket_of(const xchg_t *x, size_t i, uint64_t rounds) {
+  return (uint32_t)((x->hash[2 * i + 1] >> 32) % rounds);
+}
+
 static size_t *group(xchg_t *x, size_t n, uint64_t rounds) {
   size_t *bstart = calloc(rounds + 1, sizeof *bstart);
-  uint32_t *bucket = rounds > 1 ? malloc(n * sizeof *bucket + 1) : NULL;
-  if (bstart == NULL || (rounds > 1 && bucket == NULL))
+  if (bstart == NULL)
     ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
   for (size_t i = 0; i < n; i++) {
-    uint64_t h[2] = {0, 0};
-    if (rounds > 1)
-      id_hash(x->items[i].id, x->items[i].id_len, h);
-    uint32_t b = (uint32_t)((h[1] >> 32) % rounds);
-    if (bucket != NULL)
-      bucket[i] = b;
-    bstart[b + 1]++;
+    id_hash(x->items[i].id, x->items[i].id_len, x->hash + 2 * i);
+    bstart[bucket_of(x, i, rounds) + 1]++;
   }
   for (uint64_t b = 0; b < rounds; b++)
     bstart[b + 1] += bstart[b];
@@ -278,9 +330,8 @@ static size_t *group(xchg_t *x, size_t n, uint64_t rounds) {
     ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
   memcpy(fill, bstart, (rounds + 1) * sizeof *fill);
   for (size_t i = 0; i < n; i++)
-    x->order[fill[bucket != NULL ? bucket[i] : 0]++] = (uint32_t)i;
+    x->order[fill[rounds > 1 ? bucket_of(x, i, rounds) : 0]++] = (uint32_t)i;
   free(fill);
-  free(bucket);
   return bstart;
 }
 
@@ -299,8 +350,8 @@ static int rounds_with_failure(xchg_t *x, const size_t *bstart, uint64_t rounds,
     if (fail_node >= 0 && r == fail_round)
       rc = arcos_cache_fail_node(x->cache, fail_node);
     if (rc == ARCOS_OK && r < rounds)
-      /* Not a leak: run_round frees every buffer on each path (on one rank rbuf is sbuf,
-       * an alias the analyser loses). */
+      /* Not a leak: the exchange frees x's buffers after the last round, and run_round
+       * frees its own on each path; the analyser loses track across this call. */
       // NOLINTNEXTLINE(clang-analyzer-unix.Malloc)
       rc = run_round(x, x->order + bstart[r], bstart[r + 1] - bstart[r]);
   }
@@ -320,18 +371,22 @@ int arcos_seen_exchange(MPI_Comm comm, arcos_cache_t *cache, arcos_seen_item_t *
   if (rounds == 0)
     rounds = 1;
   x.order = malloc(n * sizeof *x.order + 1);
+  x.hash = malloc(2 * n * sizeof *x.hash + 1);
   x.cnt = malloc(4 * (size_t)x.size * sizeof *x.cnt);
   x.ic = malloc(4 * (size_t)x.size * sizeof *x.ic);
-  if (x.order == NULL || x.cnt == NULL || x.ic == NULL)
+  if (x.order == NULL || x.hash == NULL || x.cnt == NULL || x.ic == NULL)
     ARCOS_ABORT(comm, "out of memory in the exactly-once exchange");
   double t0 = arcos_now();
   size_t *bstart = group(&x, n, rounds), most = 0;
   for (uint64_t b = 0; b < rounds; b++)
     if (bstart[b + 1] - bstart[b] > most)
       most = bstart[b + 1] - bstart[b];
-  x.hash = malloc(2 * most * sizeof *x.hash + 1);
-  x.dest = malloc(most * sizeof *x.dest + 1);
-  if (x.hash == NULL || x.dest == NULL)
+  /* The owner ranks of a round's items (exchange), or their table slots (one rank). */
+  if (x.size > 1)
+    x.dest = malloc(most * sizeof *x.dest + 1);
+  else
+    x.slot = malloc(most * sizeof *x.slot + 1);
+  if (x.dest == NULL && x.slot == NULL)
     ARCOS_ABORT(comm, "out of memory in the exactly-once exchange");
   x.busy_s += arcos_now() - t0;
   int rc = rounds_with_failure(&x, bstart, rounds, opt);
@@ -339,6 +394,7 @@ int arcos_seen_exchange(MPI_Comm comm, arcos_cache_t *cache, arcos_seen_item_t *
   free(x.ic);
   free(x.cnt);
   free(x.dest);
+  free(x.slot);
   free(x.order);
   free(x.hash);
   if (st != NULL) {

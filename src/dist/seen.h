@@ -7,7 +7,8 @@
  * MPI_Alltoallv per round, the owner keeps per hash the smallest position in a flat
  * open-addressing table of offsets into the receive buffer (no per-key malloc), and the
  * full ids are compared only where two 128-bit hashes are equal. The answers travel
- * back in a second MPI_Alltoallv of fixed-size replies. On one rank nothing is sent.
+ * back in a second MPI_Alltoallv of fixed-size replies. On one rank nothing is sent or
+ * packed: the table holds the items' indices. Each id is hashed once per exchange.
  *
  * Rounds partition the ids by hash, not the items by index: round b takes every item
  * whose id hash falls in bucket b, so each round sees every occurrence of its ids and

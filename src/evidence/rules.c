@@ -581,10 +581,6 @@ arcos_fieldpaths_t arcos_rules_paths(const arcos_rules_t *r) {
   return (arcos_fieldpaths_t){r->paths, r->npaths};
 }
 
-bool arcos_rules_has_type(const arcos_rules_t *r, const char *type, size_t type_len) {
-  return find_type(r, type, type_len) != NULL;
-}
-
 /* ---- Evaluation (the hot path) ---- */
 
 /* 0.0 + w0*v0 + w1*v1 ...; false when a value is not a number. */
