@@ -11,9 +11,11 @@
  * does not depend on the number of ranks. The file is written as DIR/.NAME.tmp and
  * renamed by rank 0 when closed.)
  *
- * Reading: rows are read in slices of the archive's chunk size, every column of a
- * slice with one hyperslab read; string columns are checked (offsets contiguous,
- * inside their chars) before any row of the slice is delivered. */
+ * Reading: rows are read in slices of at most SLICE_ROWS rows that never straddle a
+ * chunk of the row columns, every column of a slice with one read; a column's values
+ * are handed out where they lie in its decoded chunk when they can be (arcos_h5r_view),
+ * copied otherwise; string columns are checked (offsets contiguous, inside their
+ * chars) before any row of the slice is delivered. */
 #include "arcos/archive.h"
 
 #include <errno.h>
@@ -246,13 +248,31 @@ out:
 
 /* ---- Reading rows ---- */
 
+/* Rows per slice: the slice's values stay in the caches between decoding and use, and
+ * the reader's buffers are a few MB, not one chunk of every column (about 23 MB at 65,536
+ * rows, each page a fault; docs/performance.md, "The archive reader, per record"). */
+#define SLICE_ROWS 2048
+
 typedef struct {
-  arcos_buf_t v;     /* values (numeric) or chars (string) */
-  uint64_t *off;     /* string offsets of the slice */
-  uint32_t *len;     /* string lengths of the slice */
+  arcos_buf_t v;       /* values (numeric) or chars (string) when they are copied */
+  const char *p;       /* the slice's values or chars: v.data or a view into a chunk */
+  uint64_t *off;       /* string offsets of the slice */
+  const uint32_t *len; /* string lengths of the slice: lbuf or a view */
+  uint32_t *lbuf;
   bool have_next;    /* next_off is known (rows already read in this range) */
   uint64_t next_off; /* offset of the row after the last one read */
 } rcol_t;
+
+/* Elements [first, first + n) of dataset ds into *out: where they lie in its decoded
+ * chunk when they can be, else read into buf, which holds n of them. */
+static int read_or_view(arcos_h5r_t *h, const char *ds, arcos_h5_type_t type, uint64_t first,
+                        uint64_t n, void *buf, const void **out) {
+  int rc = arcos_h5r_view(h, ds, type, first, n, out);
+  if (rc != 1)
+    return rc;
+  *out = buf;
+  return arcos_h5r_read(h, ds, type, first, n, buf);
+}
 
 /* Read one string column's rows [first, first + n) into c. Only the first offset of a
  * row range is read (reading any offset inflates its whole chunk): the rows are
@@ -269,8 +289,10 @@ static int read_string_slice(arcos_h5r_t *h, const char *name, uint64_t first, u
   else if (n > 0)
     rc = arcos_h5r_read(h, ds, ARCOS_H5_U64, first, 1, c->off);
   snprintf(ds, sizeof ds, "/records/%s_length", name);
+  const void *p = NULL;
   if (rc == ARCOS_OK)
-    rc = arcos_h5r_read(h, ds, ARCOS_H5_U32, first, n, c->len);
+    rc = read_or_view(h, ds, ARCOS_H5_U32, first, n, c->lbuf, &p);
+  c->len = p;
   if (rc != ARCOS_OK) {
     snprintf(err, errn, "%s", arcos_h5r_errmsg(h));
     return rc;
@@ -282,14 +304,15 @@ static int read_string_slice(arcos_h5r_t *h, const char *name, uint64_t first, u
   if (arcos_buf_reserve(&c->v, (size_t)bytes + 1) != ARCOS_OK)
     return ARCOS_ENOMEM;
   snprintf(ds, sizeof ds, "/records/%s_chars", name);
+  p = c->v.data;
   if (bytes > 0) {
-    rc = arcos_h5r_read(h, ds, ARCOS_H5_CHAR, c->off[0], bytes, c->v.data);
+    rc = read_or_view(h, ds, ARCOS_H5_CHAR, c->off[0], bytes, c->v.data, &p);
     if (rc != ARCOS_OK) {
       snprintf(err, errn, "%s", arcos_h5r_errmsg(h));
       return rc;
     }
   }
-  c->v.len = (size_t)bytes;
+  c->p = p;
   c->next_off = c->off[0] + bytes;
   c->have_next = true;
   return ARCOS_OK;
@@ -323,7 +346,7 @@ static int damaged_rows(arcos_h5r_t *h, const char *path, uint64_t row, uint64_t
 
 /* Row i's bytes of string column k in the slice; "" where the slice holds no bytes of
  * it (a version 1 archive's rule_values is never read). */
-#define STR(k, i) (cols[k].v.data != NULL ? cols[k].v.data + (cols[k].off[i] - cols[k].off[0]) : "")
+#define STR(k, i) (cols[k].p != NULL ? cols[k].p + (cols[k].off[i] - cols[k].off[0]) : "")
 
 /* Every column of rows [row, row + n) that the rows need into cols; err receives the
  * message of a failed read. */
@@ -333,12 +356,15 @@ static int read_slice(arcos_h5r_t *h, rcol_t *cols, uint64_t row, uint64_t n, bo
    * text) are read only for slices that hold one (byte_offset is always read: a valid
    * row can still fail at run time, e.g. a smaller max_record_bytes); `input` is never
    * read (the partition's input says it). */
-  int rc = arcos_h5r_read(h, "/records/error_kind", ARCOS_H5_U8, row, n, cols[C_ERROR_KIND].v.data);
+  const void *p = NULL;
+  int rc = read_or_view(h, "/records/error_kind", ARCOS_H5_U8, row, n, cols[C_ERROR_KIND].v.data,
+                        &p);
+  cols[C_ERROR_KIND].p = p;
   if (rc != ARCOS_OK)
     snprintf(err, errsize, "%s", arcos_h5r_errmsg(h));
   bool any_error = false;
   for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++)
-    any_error |= ((const uint8_t *)cols[C_ERROR_KIND].v.data)[i] != 0;
+    any_error |= ((const uint8_t *)p)[i] != 0;
   for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
     if (k == C_INPUT || k == C_ERROR_KIND)
       continue;
@@ -348,7 +374,8 @@ static int read_slice(arcos_h5r_t *h, rcol_t *cols, uint64_t row, uint64_t n, bo
     }
     if (k == C_RULE_VALUES && !rule_values) { /* a version 1 archive: every row holds none */
       memset(cols[k].off, 0, (size_t)n * sizeof *cols[k].off);
-      memset(cols[k].len, 0, (size_t)n * sizeof *cols[k].len);
+      memset(cols[k].lbuf, 0, (size_t)n * sizeof *cols[k].lbuf);
+      cols[k].len = cols[k].lbuf;
       continue;
     }
     if (arcos_archive_cols[k].type == T_STRING) {
@@ -356,8 +383,9 @@ static int read_slice(arcos_h5r_t *h, rcol_t *cols, uint64_t row, uint64_t n, bo
     } else {
       char ds[128];
       snprintf(ds, sizeof ds, "/records/%s", arcos_archive_cols[k].name);
-      rc = arcos_h5r_read(h, ds, (arcos_h5_type_t)arcos_archive_cols[k].type, row, n,
-                          cols[k].v.data);
+      rc = read_or_view(h, ds, (arcos_h5_type_t)arcos_archive_cols[k].type, row, n, cols[k].v.data,
+                        &p);
+      cols[k].p = p;
       if (rc != ARCOS_OK)
         snprintf(err, errsize, "%s", arcos_h5r_errmsg(h));
     }
@@ -370,7 +398,7 @@ static void valid_row(const rcol_t *cols, uint64_t i, const char *rule_paths, si
                       arcos_ev_fields_t *f) {
   const uint8_t *u8[C_COUNT] = {0};
   for (int k = 0; k < C_COUNT; k++)
-    u8[k] = (const uint8_t *)cols[k].v.data;
+    u8[k] = (const uint8_t *)cols[k].p;
   int64_t ts;
   memcpy(&ts, u8[C_TIMESTAMP] + 8 * i, 8);
   uint64_t length;
@@ -409,7 +437,7 @@ static void valid_row(const rcol_t *cols, uint64_t i, const char *rule_paths, si
 typedef struct {
   char *path;
   arcos_h5r_t *h;
-  uint64_t slice;
+  uint64_t slice; /* rows per slice: SLICE_ROWS or fewer, dividing the chunk size */
   bool rule_values;
   char *rule_paths;
   size_t paths_len;
@@ -424,7 +452,7 @@ static void areader_close(areader_t *r) {
   for (int k = 0; k < C_COUNT; k++) {
     arcos_buf_free(&r->cols[k].v);
     free(r->cols[k].off);
-    free(r->cols[k].len);
+    free(r->cols[k].lbuf);
   }
   arcos_h5r_close(&r->h);
   free(r->path);
@@ -442,6 +470,8 @@ static int areader_open(areader_t *r, const char *path, char *err, size_t errn) 
   if (chunk <= 0 || chunk > (1 << 22))
     chunk = 65536;
   r->slice = (uint64_t)chunk;
+  while (r->slice > SLICE_ROWS && r->slice % 2 == 0)
+    r->slice /= 2;
   /* The paths of rule_values: absent, the rules read the stored `data` instead. Version 1
    * archives have no rule_values column: their rows are scored from `data`. */
   int64_t version = ARCOS_ARCHIVE_VERSION;
@@ -455,8 +485,8 @@ static int areader_open(areader_t *r, const char *path, char *err, size_t errn) 
   for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
     if (arcos_archive_cols[k].type == T_STRING) {
       r->cols[k].off = malloc(r->slice * sizeof *r->cols[k].off);
-      r->cols[k].len = malloc(r->slice * sizeof *r->cols[k].len);
-      if (r->cols[k].off == NULL || r->cols[k].len == NULL)
+      r->cols[k].lbuf = malloc(r->slice * sizeof *r->cols[k].lbuf);
+      if (r->cols[k].off == NULL || r->cols[k].lbuf == NULL)
         rc = ARCOS_ENOMEM;
     } else if (arcos_buf_reserve(&r->cols[k].v, r->slice * arcos_archive_cols[k].size) !=
                ARCOS_OK) {
@@ -473,8 +503,8 @@ static int areader_open(areader_t *r, const char *path, char *err, size_t errn) 
 static int failed_row(areader_t *r, uint64_t i, arcos_raw_t *raw, arcos_record_fn fn,
                       arcos_reader_error_fn onerror, void *arg) {
   const rcol_t *cols = r->cols;
-  const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].v.data;
-  const uint8_t *reader = (const uint8_t *)cols[C_ERROR_READER].v.data;
+  const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].p;
+  const uint8_t *reader = (const uint8_t *)cols[C_ERROR_READER].p;
   arcos_buf_reset(&r->msg);
   if (arcos_buf_append(&r->msg, STR(C_ERROR_MESSAGE, i), cols[C_ERROR_MESSAGE].len[i]) !=
           ARCOS_OK ||
@@ -491,7 +521,9 @@ static int failed_row(areader_t *r, uint64_t i, arcos_raw_t *raw, arcos_record_f
   f.id = f.type = f.source = f.data = f.checksum = "";
   f.error_kind = kind[i];
   f.error_message = r->msg.data;
-  f.record_len = ((const uint64_t *)cols[C_LENGTH].v.data)[i];
+  uint64_t length;
+  memcpy(&length, cols[C_LENGTH].p + 8 * i, 8);
+  f.record_len = length;
   arcos_raw_t rec = *raw;
   rec.fields = &f;
   return fn(arg, &rec);
@@ -510,7 +542,8 @@ static int areader_rows(areader_t *r, const char *path, uint64_t first, uint64_t
   int rc = ARCOS_OK;
   uint64_t row = first;
   while (rc == ARCOS_OK && row < end) {
-    /* Slices end at multiples of the chunk size: each chunk is decompressed once. */
+    /* Slices end at multiples of the slice size, which divides the chunk size: a slice
+     * lies in one chunk of each row column, and each chunk is decompressed once. */
     uint64_t stop = (row / r->slice + 1) * r->slice;
     if (stop > end)
       stop = end;
@@ -529,9 +562,9 @@ static int areader_rows(areader_t *r, const char *path, uint64_t first, uint64_t
     }
     if (rc != ARCOS_OK)
       break;
-    const uint64_t *line = (const uint64_t *)cols[C_LINE].v.data;
-    const uint64_t *offset = (const uint64_t *)cols[C_OFFSET].v.data;
-    const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].v.data;
+    const uint64_t *line = (const uint64_t *)(const void *)cols[C_LINE].p;
+    const uint64_t *offset = (const uint64_t *)(const void *)cols[C_OFFSET].p;
+    const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].p;
     for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++) {
       arcos_raw_t raw = {"", 0, line[i], offset[i], NULL};
       st->records++;
