@@ -114,7 +114,9 @@ static int check_string_column(arcos_h5r_t *h, const char *path, const char *gro
   return ARCOS_OK;
 }
 
-int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_detail_t *d) {
+/* arcos_archive_probe; with keep non-NULL, an archive that passes stays open in *keep. */
+static int probe(const char *path, arcos_archive_info_t *info, arcos_detail_t *d,
+                 arcos_h5r_t **keep) {
   memset(info, 0, sizeof *info);
   arcos_h5r_t *h = NULL;
   char err[512] = "";
@@ -240,10 +242,18 @@ int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_deta
   info->chunk_rows = (uint64_t)chunk;
 out:
   free(fmt);
+  if (rc == ARCOS_OK && keep != NULL) {
+    *keep = h;
+    h = NULL;
+  }
   arcos_h5r_close(&h);
   if (rc != ARCOS_OK)
     arcos_archive_info_free(info);
   return rc;
+}
+
+int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_detail_t *d) {
+  return probe(path, info, d, NULL);
 }
 
 /* ---- Reading rows ---- */
@@ -459,11 +469,12 @@ static void areader_close(areader_t *r) {
   memset(r, 0, sizeof *r);
 }
 
-/* Open `path` into r (zeroed first). On failure r->h is NULL and err says why;
- * ARCOS_ENOMEM when a buffer cannot be had. */
-static int areader_open(areader_t *r, const char *path, char *err, size_t errn) {
+/* Open `path` into r (zeroed first), or take h, `path` already open, when not NULL.
+ * On failure r->h is NULL and err says why; ARCOS_ENOMEM when a buffer cannot be had. */
+static int areader_open(areader_t *r, const char *path, arcos_h5r_t *h, char *err, size_t errn) {
   memset(r, 0, sizeof *r);
-  int rc = arcos_h5r_open_msg(path, &r->h, err, errn);
+  r->h = h;
+  int rc = h != NULL ? ARCOS_OK : arcos_h5r_open_msg(path, &r->h, err, errn);
   int64_t chunk = 0;
   if (rc == ARCOS_OK && arcos_h5r_attr_i64(r->h, "/", "chunk_rows", &chunk) != ARCOS_OK)
     chunk = 65536;
@@ -589,7 +600,7 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
   double t0 = arcos_now();
   areader_t r;
   char err[600] = "";
-  int rc = areader_open(&r, path, err, sizeof err);
+  int rc = areader_open(&r, path, NULL, err, sizeof err);
   st->io_s += arcos_now() - t0;
   if (rc != ARCOS_ENOMEM)
     rc = areader_rows(&r, path, first, end, fn, onerror, arg, st, err, sizeof err);
@@ -608,12 +619,35 @@ static bool detect_h5(const char *path, bool named) {
   return arcos_path_ends_with(path, ".h5") || arcos_path_ends_with(path, ".hdf5");
 }
 
+/* The archive this process reads, kept from one partition to the next (areader_t);
+ * NULL when none is open. */
+static _Thread_local areader_t *kept;
+
+static void release_h5(void) {
+  if (kept != NULL)
+    areader_close(kept);
+  free(kept);
+  kept = NULL;
+}
+
 /* An evidence archive becomes one input per original file recorded in it (path: the
- * archive; display, size: the original's), so outputs name the original inputs. */
+ * archive; display, size: the original's), so outputs name the original inputs. The
+ * probe's open file is kept for the partitions read from it (read_h5): its datasets are
+ * open and the chunk buffers the probe filled are reused, not opened and faulted in
+ * again. */
 static int expand_h5(arcos_input_list_t *l, const char *path, uint64_t size, arcos_detail_t *d) {
   (void)size;
   arcos_archive_info_t info;
-  int rc = arcos_archive_probe(path, &info, d);
+  arcos_h5r_t *h = NULL;
+  int rc = probe(path, &info, d, &h);
+  if (rc == ARCOS_OK) {
+    char err[600] = "";
+    release_h5();
+    if ((kept = malloc(sizeof *kept)) == NULL)
+      arcos_h5r_close(&h); /* not kept: the first partition opens it */
+    else if (areader_open(kept, path, h, err, sizeof err) != ARCOS_OK)
+      release_h5();
+  }
   if (rc == ARCOS_OK && (l->row_quantum == 0 || info.chunk_rows < l->row_quantum))
     l->row_quantum = info.chunk_rows;
   for (size_t i = 0; rc == ARCOS_OK && i < info.nsources; i++) {
@@ -641,17 +675,6 @@ static uint64_t plan_h5(const arcos_input_t *in, const arcos_cut_t *cut, arcos_p
   return n;
 }
 
-/* The archive this process reads, kept from one partition to the next (areader_t);
- * NULL when none is open. */
-static _Thread_local areader_t *kept;
-
-static void release_h5(void) {
-  if (kept != NULL)
-    areader_close(kept);
-  free(kept);
-  kept = NULL;
-}
-
 static int read_h5(const arcos_input_t *in, const arcos_partition_t *part, arcos_buf_t *scratch,
                    arcos_record_fn fn, arcos_reader_error_fn onerror, void *arg,
                    arcos_read_stats_t *stats) {
@@ -666,7 +689,7 @@ static int read_h5(const arcos_input_t *in, const arcos_partition_t *part, arcos
     double t0 = arcos_now();
     if ((kept = malloc(sizeof *kept)) == NULL)
       return ARCOS_ENOMEM;
-    rc = areader_open(kept, in->path, err, sizeof err);
+    rc = areader_open(kept, in->path, NULL, err, sizeof err);
     stats->io_s += arcos_now() - t0;
   }
   if (rc != ARCOS_ENOMEM)
