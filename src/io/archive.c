@@ -269,8 +269,9 @@ typedef struct {
   uint64_t *off;       /* string offsets of the slice */
   const uint32_t *len; /* string lengths of the slice: lbuf or a view */
   uint32_t *lbuf;
-  bool have_next;    /* next_off is known (rows already read in this range) */
-  uint64_t next_off; /* offset of the row after the last one read */
+  bool have_next;    /* next_off is known (the rows before next_row were read) */
+  uint64_t next_off; /* offset of row next_row */
+  uint64_t next_row; /* the row after the last one read */
 } rcol_t;
 
 /* Elements [first, first + n) of dataset ds into *out: where they lie in its decoded
@@ -294,7 +295,7 @@ static int read_string_slice(arcos_h5r_t *h, const char *name, uint64_t first, u
   char ds[128];
   snprintf(ds, sizeof ds, "/records/%s_offset", name);
   int rc = ARCOS_OK;
-  if (c->have_next)
+  if (c->have_next && c->next_row == first)
     c->off[0] = c->next_off;
   else if (n > 0)
     rc = arcos_h5r_read(h, ds, ARCOS_H5_U64, first, 1, c->off);
@@ -324,6 +325,7 @@ static int read_string_slice(arcos_h5r_t *h, const char *name, uint64_t first, u
   }
   c->p = p;
   c->next_off = c->off[0] + bytes;
+  c->next_row = first + n;
   c->have_next = true;
   return ARCOS_OK;
 }
@@ -547,9 +549,9 @@ static int areader_rows(areader_t *r, const char *path, uint64_t first, uint64_t
                         arcos_read_stats_t *st, char *err, size_t errn) {
   if (r->h == NULL)
     return damaged_rows(NULL, path, first, end - first, err, onerror, arg, st, NULL, NULL);
+  /* A range that starts where the last one read ended (the next partition of this
+   * process) keeps the offsets it follows from; any other reads its first offsets. */
   rcol_t *cols = r->cols;
-  for (int k = 0; k < C_COUNT; k++)
-    cols[k].have_next = false; /* a new range: its first offsets are read */
   int rc = ARCOS_OK;
   uint64_t row = first;
   while (rc == ARCOS_OK && row < end) {
