@@ -125,6 +125,13 @@ int arcos_h5r_check_integer(arcos_h5r_t *h, const char *path, size_t max_bytes);
  * type (ARCOS_H5_SEVERITY and ARCOS_H5_CHAR read as uint8). */
 int arcos_h5r_read(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint64_t off,
                    uint64_t count, void *buf);
+/* The same elements without a copy: *out points into the dataset's last decoded chunk
+ * and stays valid until the next read or view of that dataset. Only for a range inside
+ * one chunk of a chunked dataset that is read chunk by chunk (stored unfiltered or with
+ * arcos_h5's filters, in `type`'s memory type); otherwise 1 (and *out NULL): read it
+ * with arcos_h5r_read. Errors as arcos_h5r_read. */
+int arcos_h5r_view(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint64_t off,
+                   uint64_t count, const void **out);
 /* Scalar attributes of object obj ("/" for the file). A string is returned malloc'ed
  * in *out. ARCOS_ENOENT when the attribute does not exist. */
 int arcos_h5r_attr_string(arcos_h5r_t *h, const char *obj, const char *name, char **out);

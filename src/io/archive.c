@@ -11,9 +11,11 @@
  * does not depend on the number of ranks. The file is written as DIR/.NAME.tmp and
  * renamed by rank 0 when closed.)
  *
- * Reading: rows are read in slices of the archive's chunk size, every column of a
- * slice with one hyperslab read; string columns are checked (offsets contiguous,
- * inside their chars) before any row of the slice is delivered. */
+ * Reading: rows are read in slices of at most SLICE_ROWS rows that never straddle a
+ * chunk of the row columns, every column of a slice with one read; a column's values
+ * are handed out where they lie in its decoded chunk when they can be (arcos_h5r_view),
+ * copied otherwise; string columns are checked (offsets contiguous, inside their
+ * chars) before any row of the slice is delivered. */
 #include "arcos/archive.h"
 
 #include <errno.h>
@@ -112,7 +114,9 @@ static int check_string_column(arcos_h5r_t *h, const char *path, const char *gro
   return ARCOS_OK;
 }
 
-int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_detail_t *d) {
+/* arcos_archive_probe; with keep non-NULL, an archive that passes stays open in *keep. */
+static int probe(const char *path, arcos_archive_info_t *info, arcos_detail_t *d,
+                 arcos_h5r_t **keep) {
   memset(info, 0, sizeof *info);
   arcos_h5r_t *h = NULL;
   char err[512] = "";
@@ -238,21 +242,48 @@ int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_deta
   info->chunk_rows = (uint64_t)chunk;
 out:
   free(fmt);
+  if (rc == ARCOS_OK && keep != NULL) {
+    *keep = h;
+    h = NULL;
+  }
   arcos_h5r_close(&h);
   if (rc != ARCOS_OK)
     arcos_archive_info_free(info);
   return rc;
 }
 
+int arcos_archive_probe(const char *path, arcos_archive_info_t *info, arcos_detail_t *d) {
+  return probe(path, info, d, NULL);
+}
+
 /* ---- Reading rows ---- */
 
+/* Rows per slice: the slice's values stay in the caches between decoding and use, and
+ * the reader's buffers are a few MB, not one chunk of every column (about 23 MB at 65,536
+ * rows, each page a fault; docs/performance.md, "The archive reader, per record"). */
+#define SLICE_ROWS 2048
+
 typedef struct {
-  arcos_buf_t v;     /* values (numeric) or chars (string) */
-  uint64_t *off;     /* string offsets of the slice */
-  uint32_t *len;     /* string lengths of the slice */
-  bool have_next;    /* next_off is known (rows already read in this range) */
-  uint64_t next_off; /* offset of the row after the last one read */
+  arcos_buf_t v;       /* values (numeric) or chars (string) when they are copied */
+  const char *p;       /* the slice's values or chars: v.data or a view into a chunk */
+  uint64_t *off;       /* string offsets of the slice */
+  const uint32_t *len; /* string lengths of the slice: lbuf or a view */
+  uint32_t *lbuf;
+  bool have_next;    /* next_off is known (the rows before next_row were read) */
+  uint64_t next_off; /* offset of row next_row */
+  uint64_t next_row; /* the row after the last one read */
 } rcol_t;
+
+/* Elements [first, first + n) of dataset ds into *out: where they lie in its decoded
+ * chunk when they can be, else read into buf, which holds n of them. */
+static int read_or_view(arcos_h5r_t *h, const char *ds, arcos_h5_type_t type, uint64_t first,
+                        uint64_t n, void *buf, const void **out) {
+  int rc = arcos_h5r_view(h, ds, type, first, n, out);
+  if (rc != 1)
+    return rc;
+  *out = buf;
+  return arcos_h5r_read(h, ds, type, first, n, buf);
+}
 
 /* Read one string column's rows [first, first + n) into c. Only the first offset of a
  * row range is read (reading any offset inflates its whole chunk): the rows are
@@ -264,13 +295,15 @@ static int read_string_slice(arcos_h5r_t *h, const char *name, uint64_t first, u
   char ds[128];
   snprintf(ds, sizeof ds, "/records/%s_offset", name);
   int rc = ARCOS_OK;
-  if (c->have_next)
+  if (c->have_next && c->next_row == first)
     c->off[0] = c->next_off;
   else if (n > 0)
     rc = arcos_h5r_read(h, ds, ARCOS_H5_U64, first, 1, c->off);
   snprintf(ds, sizeof ds, "/records/%s_length", name);
+  const void *p = NULL;
   if (rc == ARCOS_OK)
-    rc = arcos_h5r_read(h, ds, ARCOS_H5_U32, first, n, c->len);
+    rc = read_or_view(h, ds, ARCOS_H5_U32, first, n, c->lbuf, &p);
+  c->len = p;
   if (rc != ARCOS_OK) {
     snprintf(err, errn, "%s", arcos_h5r_errmsg(h));
     return rc;
@@ -282,15 +315,17 @@ static int read_string_slice(arcos_h5r_t *h, const char *name, uint64_t first, u
   if (arcos_buf_reserve(&c->v, (size_t)bytes + 1) != ARCOS_OK)
     return ARCOS_ENOMEM;
   snprintf(ds, sizeof ds, "/records/%s_chars", name);
+  p = c->v.data;
   if (bytes > 0) {
-    rc = arcos_h5r_read(h, ds, ARCOS_H5_CHAR, c->off[0], bytes, c->v.data);
+    rc = read_or_view(h, ds, ARCOS_H5_CHAR, c->off[0], bytes, c->v.data, &p);
     if (rc != ARCOS_OK) {
       snprintf(err, errn, "%s", arcos_h5r_errmsg(h));
       return rc;
     }
   }
-  c->v.len = (size_t)bytes;
+  c->p = p;
   c->next_off = c->off[0] + bytes;
+  c->next_row = first + n;
   c->have_next = true;
   return ARCOS_OK;
 }
@@ -323,7 +358,7 @@ static int damaged_rows(arcos_h5r_t *h, const char *path, uint64_t row, uint64_t
 
 /* Row i's bytes of string column k in the slice; "" where the slice holds no bytes of
  * it (a version 1 archive's rule_values is never read). */
-#define STR(k, i) (cols[k].v.data != NULL ? cols[k].v.data + (cols[k].off[i] - cols[k].off[0]) : "")
+#define STR(k, i) (cols[k].p != NULL ? cols[k].p + (cols[k].off[i] - cols[k].off[0]) : "")
 
 /* Every column of rows [row, row + n) that the rows need into cols; err receives the
  * message of a failed read. */
@@ -333,12 +368,15 @@ static int read_slice(arcos_h5r_t *h, rcol_t *cols, uint64_t row, uint64_t n, bo
    * text) are read only for slices that hold one (byte_offset is always read: a valid
    * row can still fail at run time, e.g. a smaller max_record_bytes); `input` is never
    * read (the partition's input says it). */
-  int rc = arcos_h5r_read(h, "/records/error_kind", ARCOS_H5_U8, row, n, cols[C_ERROR_KIND].v.data);
+  const void *p = NULL;
+  int rc = read_or_view(h, "/records/error_kind", ARCOS_H5_U8, row, n, cols[C_ERROR_KIND].v.data,
+                        &p);
+  cols[C_ERROR_KIND].p = p;
   if (rc != ARCOS_OK)
     snprintf(err, errsize, "%s", arcos_h5r_errmsg(h));
   bool any_error = false;
   for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++)
-    any_error |= ((const uint8_t *)cols[C_ERROR_KIND].v.data)[i] != 0;
+    any_error |= ((const uint8_t *)p)[i] != 0;
   for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
     if (k == C_INPUT || k == C_ERROR_KIND)
       continue;
@@ -348,7 +386,8 @@ static int read_slice(arcos_h5r_t *h, rcol_t *cols, uint64_t row, uint64_t n, bo
     }
     if (k == C_RULE_VALUES && !rule_values) { /* a version 1 archive: every row holds none */
       memset(cols[k].off, 0, (size_t)n * sizeof *cols[k].off);
-      memset(cols[k].len, 0, (size_t)n * sizeof *cols[k].len);
+      memset(cols[k].lbuf, 0, (size_t)n * sizeof *cols[k].lbuf);
+      cols[k].len = cols[k].lbuf;
       continue;
     }
     if (arcos_archive_cols[k].type == T_STRING) {
@@ -356,8 +395,9 @@ static int read_slice(arcos_h5r_t *h, rcol_t *cols, uint64_t row, uint64_t n, bo
     } else {
       char ds[128];
       snprintf(ds, sizeof ds, "/records/%s", arcos_archive_cols[k].name);
-      rc = arcos_h5r_read(h, ds, (arcos_h5_type_t)arcos_archive_cols[k].type, row, n,
-                          cols[k].v.data);
+      rc = read_or_view(h, ds, (arcos_h5_type_t)arcos_archive_cols[k].type, row, n, cols[k].v.data,
+                        &p);
+      cols[k].p = p;
       if (rc != ARCOS_OK)
         snprintf(err, errsize, "%s", arcos_h5r_errmsg(h));
     }
@@ -370,7 +410,7 @@ static void valid_row(const rcol_t *cols, uint64_t i, const char *rule_paths, si
                       arcos_ev_fields_t *f) {
   const uint8_t *u8[C_COUNT] = {0};
   for (int k = 0; k < C_COUNT; k++)
-    u8[k] = (const uint8_t *)cols[k].v.data;
+    u8[k] = (const uint8_t *)cols[k].p;
   int64_t ts;
   memcpy(&ts, u8[C_TIMESTAMP] + 8 * i, 8);
   uint64_t length;
@@ -409,7 +449,7 @@ static void valid_row(const rcol_t *cols, uint64_t i, const char *rule_paths, si
 typedef struct {
   char *path;
   arcos_h5r_t *h;
-  uint64_t slice;
+  uint64_t slice; /* rows per slice: SLICE_ROWS or fewer, dividing the chunk size */
   bool rule_values;
   char *rule_paths;
   size_t paths_len;
@@ -424,24 +464,27 @@ static void areader_close(areader_t *r) {
   for (int k = 0; k < C_COUNT; k++) {
     arcos_buf_free(&r->cols[k].v);
     free(r->cols[k].off);
-    free(r->cols[k].len);
+    free(r->cols[k].lbuf);
   }
   arcos_h5r_close(&r->h);
   free(r->path);
   memset(r, 0, sizeof *r);
 }
 
-/* Open `path` into r (zeroed first). On failure r->h is NULL and err says why;
- * ARCOS_ENOMEM when a buffer cannot be had. */
-static int areader_open(areader_t *r, const char *path, char *err, size_t errn) {
+/* Open `path` into r (zeroed first), or take h, `path` already open, when not NULL.
+ * On failure r->h is NULL and err says why; ARCOS_ENOMEM when a buffer cannot be had. */
+static int areader_open(areader_t *r, const char *path, arcos_h5r_t *h, char *err, size_t errn) {
   memset(r, 0, sizeof *r);
-  int rc = arcos_h5r_open_msg(path, &r->h, err, errn);
+  r->h = h;
+  int rc = h != NULL ? ARCOS_OK : arcos_h5r_open_msg(path, &r->h, err, errn);
   int64_t chunk = 0;
   if (rc == ARCOS_OK && arcos_h5r_attr_i64(r->h, "/", "chunk_rows", &chunk) != ARCOS_OK)
     chunk = 65536;
   if (chunk <= 0 || chunk > (1 << 22))
     chunk = 65536;
   r->slice = (uint64_t)chunk;
+  while (r->slice > SLICE_ROWS && r->slice % 2 == 0)
+    r->slice /= 2;
   /* The paths of rule_values: absent, the rules read the stored `data` instead. Version 1
    * archives have no rule_values column: their rows are scored from `data`. */
   int64_t version = ARCOS_ARCHIVE_VERSION;
@@ -455,8 +498,8 @@ static int areader_open(areader_t *r, const char *path, char *err, size_t errn) 
   for (int k = 0; k < C_COUNT && rc == ARCOS_OK; k++) {
     if (arcos_archive_cols[k].type == T_STRING) {
       r->cols[k].off = malloc(r->slice * sizeof *r->cols[k].off);
-      r->cols[k].len = malloc(r->slice * sizeof *r->cols[k].len);
-      if (r->cols[k].off == NULL || r->cols[k].len == NULL)
+      r->cols[k].lbuf = malloc(r->slice * sizeof *r->cols[k].lbuf);
+      if (r->cols[k].off == NULL || r->cols[k].lbuf == NULL)
         rc = ARCOS_ENOMEM;
     } else if (arcos_buf_reserve(&r->cols[k].v, r->slice * arcos_archive_cols[k].size) !=
                ARCOS_OK) {
@@ -473,8 +516,8 @@ static int areader_open(areader_t *r, const char *path, char *err, size_t errn) 
 static int failed_row(areader_t *r, uint64_t i, arcos_raw_t *raw, arcos_record_fn fn,
                       arcos_reader_error_fn onerror, void *arg) {
   const rcol_t *cols = r->cols;
-  const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].v.data;
-  const uint8_t *reader = (const uint8_t *)cols[C_ERROR_READER].v.data;
+  const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].p;
+  const uint8_t *reader = (const uint8_t *)cols[C_ERROR_READER].p;
   arcos_buf_reset(&r->msg);
   if (arcos_buf_append(&r->msg, STR(C_ERROR_MESSAGE, i), cols[C_ERROR_MESSAGE].len[i]) !=
           ARCOS_OK ||
@@ -491,7 +534,9 @@ static int failed_row(areader_t *r, uint64_t i, arcos_raw_t *raw, arcos_record_f
   f.id = f.type = f.source = f.data = f.checksum = "";
   f.error_kind = kind[i];
   f.error_message = r->msg.data;
-  f.record_len = ((const uint64_t *)cols[C_LENGTH].v.data)[i];
+  uint64_t length;
+  memcpy(&length, cols[C_LENGTH].p + 8 * i, 8);
+  f.record_len = length;
   arcos_raw_t rec = *raw;
   rec.fields = &f;
   return fn(arg, &rec);
@@ -504,13 +549,14 @@ static int areader_rows(areader_t *r, const char *path, uint64_t first, uint64_t
                         arcos_read_stats_t *st, char *err, size_t errn) {
   if (r->h == NULL)
     return damaged_rows(NULL, path, first, end - first, err, onerror, arg, st, NULL, NULL);
+  /* A range that starts where the last one read ended (the next partition of this
+   * process) keeps the offsets it follows from; any other reads its first offsets. */
   rcol_t *cols = r->cols;
-  for (int k = 0; k < C_COUNT; k++)
-    cols[k].have_next = false; /* a new range: its first offsets are read */
   int rc = ARCOS_OK;
   uint64_t row = first;
   while (rc == ARCOS_OK && row < end) {
-    /* Slices end at multiples of the chunk size: each chunk is decompressed once. */
+    /* Slices end at multiples of the slice size, which divides the chunk size: a slice
+     * lies in one chunk of each row column, and each chunk is decompressed once. */
     uint64_t stop = (row / r->slice + 1) * r->slice;
     if (stop > end)
       stop = end;
@@ -529,9 +575,9 @@ static int areader_rows(areader_t *r, const char *path, uint64_t first, uint64_t
     }
     if (rc != ARCOS_OK)
       break;
-    const uint64_t *line = (const uint64_t *)cols[C_LINE].v.data;
-    const uint64_t *offset = (const uint64_t *)cols[C_OFFSET].v.data;
-    const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].v.data;
+    const uint64_t *line = (const uint64_t *)(const void *)cols[C_LINE].p;
+    const uint64_t *offset = (const uint64_t *)(const void *)cols[C_OFFSET].p;
+    const uint8_t *kind = (const uint8_t *)cols[C_ERROR_KIND].p;
     for (uint64_t i = 0; i < n && rc == ARCOS_OK; i++) {
       arcos_raw_t raw = {"", 0, line[i], offset[i], NULL};
       st->records++;
@@ -556,7 +602,7 @@ int arcos_archive_read_rows(const char *path, uint64_t first, uint64_t end, arco
   double t0 = arcos_now();
   areader_t r;
   char err[600] = "";
-  int rc = areader_open(&r, path, err, sizeof err);
+  int rc = areader_open(&r, path, NULL, err, sizeof err);
   st->io_s += arcos_now() - t0;
   if (rc != ARCOS_ENOMEM)
     rc = areader_rows(&r, path, first, end, fn, onerror, arg, st, err, sizeof err);
@@ -575,12 +621,35 @@ static bool detect_h5(const char *path, bool named) {
   return arcos_path_ends_with(path, ".h5") || arcos_path_ends_with(path, ".hdf5");
 }
 
+/* The archive this process reads, kept from one partition to the next (areader_t);
+ * NULL when none is open. */
+static _Thread_local areader_t *kept;
+
+static void release_h5(void) {
+  if (kept != NULL)
+    areader_close(kept);
+  free(kept);
+  kept = NULL;
+}
+
 /* An evidence archive becomes one input per original file recorded in it (path: the
- * archive; display, size: the original's), so outputs name the original inputs. */
+ * archive; display, size: the original's), so outputs name the original inputs. The
+ * probe's open file is kept for the partitions read from it (read_h5): its datasets are
+ * open and the chunk buffers the probe filled are reused, not opened and faulted in
+ * again. */
 static int expand_h5(arcos_input_list_t *l, const char *path, uint64_t size, arcos_detail_t *d) {
   (void)size;
   arcos_archive_info_t info;
-  int rc = arcos_archive_probe(path, &info, d);
+  arcos_h5r_t *h = NULL;
+  int rc = probe(path, &info, d, &h);
+  if (rc == ARCOS_OK) {
+    char err[600] = "";
+    release_h5();
+    if ((kept = malloc(sizeof *kept)) == NULL)
+      arcos_h5r_close(&h); /* not kept: the first partition opens it */
+    else if (areader_open(kept, path, h, err, sizeof err) != ARCOS_OK)
+      release_h5();
+  }
   if (rc == ARCOS_OK && (l->row_quantum == 0 || info.chunk_rows < l->row_quantum))
     l->row_quantum = info.chunk_rows;
   for (size_t i = 0; rc == ARCOS_OK && i < info.nsources; i++) {
@@ -608,17 +677,6 @@ static uint64_t plan_h5(const arcos_input_t *in, const arcos_cut_t *cut, arcos_p
   return n;
 }
 
-/* The archive this process reads, kept from one partition to the next (areader_t);
- * NULL when none is open. */
-static _Thread_local areader_t *kept;
-
-static void release_h5(void) {
-  if (kept != NULL)
-    areader_close(kept);
-  free(kept);
-  kept = NULL;
-}
-
 static int read_h5(const arcos_input_t *in, const arcos_partition_t *part, arcos_buf_t *scratch,
                    arcos_record_fn fn, arcos_reader_error_fn onerror, void *arg,
                    arcos_read_stats_t *stats) {
@@ -633,7 +691,7 @@ static int read_h5(const arcos_input_t *in, const arcos_partition_t *part, arcos
     double t0 = arcos_now();
     if ((kept = malloc(sizeof *kept)) == NULL)
       return ARCOS_ENOMEM;
-    rc = areader_open(kept, in->path, err, sizeof err);
+    rc = areader_open(kept, in->path, NULL, err, sizeof err);
     stats->io_s += arcos_now() - t0;
   }
   if (rc != ARCOS_ENOMEM)

@@ -992,6 +992,7 @@ struct arcos_h5r {
      * 1 (with the type it was checked against) or 0. */
     int fast;
     int shuffle; /* the chunks are byte-shuffled before deflate (H5Pset_shuffle) */
+    int plain;   /* no filters: chunks are stored as they are read */
     hid_t fast_mem;
     uint64_t chunk;      /* elements per chunk */
     size_t esize;        /* bytes per element */
@@ -1206,7 +1207,7 @@ int arcos_h5r_length(arcos_h5r_t *h, const char *path, uint64_t *n) {
 }
 
 /* Whether dataset `slot` can be read chunk by chunk, bypassing HDF5's filter pipeline
- * (docs/performance.md, "What was tuned"): chunked, its filters deflate alone or
+ * (docs/performance.md, "What was tuned"): chunked, with no filters, deflate alone or
  * shuffle then deflate (what arcos_h5 writes), and the file type equal to the memory
  * type. Anything else goes through H5Dread. */
 static int r_fast_init(arcos_h5r_t *h, int slot, hid_t mem) {
@@ -1216,14 +1217,15 @@ static int r_fast_init(arcos_h5r_t *h, int slot, hid_t mem) {
   size_t ncd = 8;
   int nf = dcpl >= 0 ? H5Pget_nfilters(dcpl) : -1;
   int ok = dcpl >= 0 && ft >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
-           H5Pget_chunk(dcpl, 1, &cdim) == 1 && cdim > 0 && (nf == 1 || nf == 2) &&
-           H5Pget_filter2(dcpl, (unsigned)nf - 1, &flags, &ncd, cd, 0, NULL, NULL) ==
-               H5Z_FILTER_DEFLATE &&
+           H5Pget_chunk(dcpl, 1, &cdim) == 1 && cdim > 0 && nf >= 0 && nf <= 2 &&
+           (nf == 0 || H5Pget_filter2(dcpl, (unsigned)nf - 1, &flags, &ncd, cd, 0, NULL, NULL) ==
+                           H5Z_FILTER_DEFLATE) &&
            H5Tequal(ft, mem) > 0;
   ncd = 8;
   if (ok && nf == 2)
     ok = H5Pget_filter2(dcpl, 0, &flags, &ncd, cd, 0, NULL, NULL) == H5Z_FILTER_SHUFFLE;
   h->dset[slot].shuffle = nf == 2;
+  h->dset[slot].plain = nf == 0;
   size_t es = ok ? H5Tget_size(ft) : 0;
   if (ok && (es == 0 || cdim > ((uint64_t)64 << 20) / es))
     ok = 0;
@@ -1277,6 +1279,9 @@ static int r_decode_chunk(arcos_h5r_t *h, int slot, uint64_t c, unsigned char *t
   uint32_t mask = 0;
   if (H5Dget_chunk_storage_size(s->id, &coff, &csize) < 0 || csize == 0)
     return 1;
+  if (s->plain) /* stored whole (r_dset checked the sizes): read straight into `to` */
+    return csize == bytes && H5Dread_chunk(s->id, H5P_DEFAULT, &coff, &mask, to) >= 0 ? ARCOS_OK
+                                                                                      : ARCOS_EIO;
   if (csize > h->zcap) {
     unsigned char *z = realloc(h->zbuf, (size_t)csize);
     if (z == NULL)
@@ -1309,83 +1314,100 @@ static int r_decode_chunk(arcos_h5r_t *h, int slot, uint64_t c, unsigned char *t
   return ARCOS_OK;
 }
 
+/* Chunk c of a fast dataset in the slot's reused buffer, which keeps it for the next
+ * call (which usually starts inside it): decoded unless it is there already. */
+static int r_cached_chunk(arcos_h5r_t *h, int slot, uint64_t c) {
+  __typeof__(h->dset[0]) *s = &h->dset[slot];
+  if (s->cidx == (int64_t)c)
+    return ARCOS_OK;
+  if (s->cbuf == NULL && (s->cbuf = malloc((size_t)s->chunk * s->esize)) == NULL)
+    return ARCOS_ENOMEM;
+  s->cidx = -1;
+  int rc = r_decode_chunk(h, slot, c, s->cbuf);
+  if (rc == ARCOS_OK)
+    s->cidx = (int64_t)c;
+  return rc;
+}
+
 /* Elements [off, off + count) of a fast dataset. A chunk the range covers whole is
  * inflated straight into buf; a chunk it covers in part goes through the slot's reused
- * buffer, which keeps it for the next call (which usually starts inside it). Copying
- * every chunk out of that buffer moved each byte of an archive run's columns twice:
- * the largest memcpy of the run (docs/performance.md). ARCOS_OK, ARCOS_EIO (corrupt),
- * ARCOS_ENOMEM, or 1: a chunk is not stored (fill values), read this through H5Dread. */
+ * buffer (r_cached_chunk). Copying every chunk out of that buffer moved each byte of an
+ * archive run's columns twice: the largest memcpy of the run (docs/performance.md).
+ * ARCOS_OK, ARCOS_EIO (corrupt), ARCOS_ENOMEM, or 1: a chunk is not stored (fill
+ * values), read this through H5Dread. */
 static int r_read_chunks(arcos_h5r_t *h, int slot, uint64_t off, uint64_t count,
                          unsigned char *buf) {
   __typeof__(h->dset[0]) *s = &h->dset[slot];
-  size_t bytes = (size_t)s->chunk * s->esize;
   for (uint64_t c = off / s->chunk; c <= (off + count - 1) / s->chunk; c++) {
     uint64_t lo = c * s->chunk > off ? c * s->chunk : off;
     uint64_t hi = (c + 1) * s->chunk < off + count ? (c + 1) * s->chunk : off + count;
-    if (s->cidx != (int64_t)c && lo == c * s->chunk && hi - lo == s->chunk) {
-      int rc = r_decode_chunk(h, slot, c, buf + (lo - off) * s->esize);
-      if (rc != ARCOS_OK)
-        return rc;
-      continue;
-    }
-    if (s->cidx != (int64_t)c) {
-      if (s->cbuf == NULL && (s->cbuf = malloc(bytes)) == NULL)
-        return ARCOS_ENOMEM;
-      s->cidx = -1;
-      int rc = r_decode_chunk(h, slot, c, s->cbuf);
-      if (rc != ARCOS_OK)
-        return rc;
-      s->cidx = (int64_t)c;
-    }
-    memcpy(buf + (lo - off) * s->esize, s->cbuf + (lo - c * s->chunk) * s->esize,
-           (size_t)(hi - lo) * s->esize);
+    bool whole = lo == c * s->chunk && hi - lo == s->chunk;
+    int rc = s->cidx != (int64_t)c && whole
+                 ? r_decode_chunk(h, slot, c, buf + (lo - off) * s->esize)
+                 : r_cached_chunk(h, slot, c);
+    if (rc != ARCOS_OK)
+      return rc;
+    if (s->cidx == (int64_t)c)
+      memcpy(buf + (lo - off) * s->esize, s->cbuf + (lo - c * s->chunk) * s->esize,
+             (size_t)(hi - lo) * s->esize);
   }
   return ARCOS_OK;
+}
+
+/* What a read of `path` needs: its slot, the memory type of `type`, the range checked,
+ * and whether it is read chunk by chunk (r_fast_init). */
+static int r_prepare(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint64_t off,
+                     uint64_t count, int *slot, hid_t *mem) {
+  int rc = r_dset(h, path, slot);
+  if (rc != ARCOS_OK)
+    return rc;
+  if (off > h->dset[*slot].len || count > h->dset[*slot].len - off) {
+    r_err(h, "%s: elements [%" PRIu64 ", +%" PRIu64 ") are beyond its %" PRIu64 " elements", path,
+          off, count, h->dset[*slot].len);
+    return ARCOS_ERANGE;
+  }
+  switch (type) {
+  case ARCOS_H5_U8:
+  case ARCOS_H5_CHAR:
+  case ARCOS_H5_SEVERITY:
+    *mem = H5T_NATIVE_UINT8;
+    break;
+  case ARCOS_H5_U32:
+    *mem = H5T_NATIVE_UINT32;
+    break;
+  case ARCOS_H5_U64:
+    *mem = H5T_NATIVE_UINT64;
+    break;
+  case ARCOS_H5_I64:
+    *mem = H5T_NATIVE_INT64;
+    break;
+  case ARCOS_H5_F64:
+    *mem = H5T_NATIVE_DOUBLE;
+    break;
+  default:
+    return ARCOS_EUSAGE;
+  }
+  if (h->dset[*slot].fast < 0 || (h->dset[*slot].fast == 1 && h->dset[*slot].fast_mem != *mem))
+    r_fast_init(h, *slot, *mem);
+  return ARCOS_OK;
+}
+
+static void r_read_failed(arcos_h5r_t *h, const char *path, uint64_t off, uint64_t count) {
+  r_err(h, "%s: reading elements [%" PRIu64 ", +%" PRIu64 ") failed (corrupt or truncated file?)",
+        path, off, count);
 }
 
 int arcos_h5r_read(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint64_t off,
                    uint64_t count, void *buf) {
   int slot = 0;
-  int rc = r_dset(h, path, &slot);
-  if (rc != ARCOS_OK)
+  hid_t mem = H5I_INVALID_HID;
+  int rc = r_prepare(h, path, type, off, count, &slot, &mem);
+  if (rc != ARCOS_OK || count == 0)
     return rc;
-  if (off > h->dset[slot].len || count > h->dset[slot].len - off) {
-    r_err(h, "%s: elements [%" PRIu64 ", +%" PRIu64 ") are beyond its %" PRIu64 " elements", path,
-          off, count, h->dset[slot].len);
-    return ARCOS_ERANGE;
-  }
-  if (count == 0)
-    return ARCOS_OK;
-  hid_t mem;
-  switch (type) {
-  case ARCOS_H5_U8:
-  case ARCOS_H5_CHAR:
-  case ARCOS_H5_SEVERITY:
-    mem = H5T_NATIVE_UINT8;
-    break;
-  case ARCOS_H5_U32:
-    mem = H5T_NATIVE_UINT32;
-    break;
-  case ARCOS_H5_U64:
-    mem = H5T_NATIVE_UINT64;
-    break;
-  case ARCOS_H5_I64:
-    mem = H5T_NATIVE_INT64;
-    break;
-  case ARCOS_H5_F64:
-    mem = H5T_NATIVE_DOUBLE;
-    break;
-  default:
-    return ARCOS_EUSAGE;
-  }
-  if (h->dset[slot].fast < 0 || (h->dset[slot].fast == 1 && h->dset[slot].fast_mem != mem))
-    r_fast_init(h, slot, mem);
   if (h->dset[slot].fast == 1) {
     rc = r_read_chunks(h, slot, off, count, buf);
     if (rc == ARCOS_EIO)
-      r_err(h,
-            "%s: reading elements [%" PRIu64 ", +%" PRIu64 ") failed (corrupt or truncated file?)",
-            path, off, count);
+      r_read_failed(h, path, off, count);
     if (rc != 1)
       return rc;
     rc = ARCOS_OK;
@@ -1396,14 +1418,32 @@ int arcos_h5r_read(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint6
   hid_t ms = H5Screate_simple(1, &cnt, NULL);
   if (fs < 0 || ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &cnt, NULL) < 0 ||
       H5Dread(d, mem, ms, fs, H5P_DEFAULT, buf) < 0) {
-    r_err(h, "%s: reading elements [%" PRIu64 ", +%" PRIu64 ") failed (corrupt or truncated file?)",
-          path, off, count);
+    r_read_failed(h, path, off, count);
     rc = ARCOS_EIO;
   }
   if (ms >= 0)
     H5Sclose(ms);
   if (fs >= 0)
     H5Sclose(fs);
+  return rc;
+}
+
+int arcos_h5r_view(arcos_h5r_t *h, const char *path, arcos_h5_type_t type, uint64_t off,
+                   uint64_t count, const void **out) {
+  *out = NULL;
+  int slot = 0;
+  hid_t mem = H5I_INVALID_HID;
+  int rc = r_prepare(h, path, type, off, count, &slot, &mem);
+  if (rc != ARCOS_OK)
+    return rc;
+  __typeof__(h->dset[0]) *s = &h->dset[slot];
+  if (count == 0 || s->fast != 1 || off / s->chunk != (off + count - 1) / s->chunk)
+    return 1;
+  rc = r_cached_chunk(h, slot, off / s->chunk);
+  if (rc == ARCOS_EIO)
+    r_read_failed(h, path, off, count);
+  if (rc == ARCOS_OK)
+    *out = s->cbuf + (off % s->chunk) * s->esize;
   return rc;
 }
 

@@ -3,7 +3,8 @@
  * the 32-bit lane bounds); a deflated dataset reads back equal through arcos_h5r_read,
  * across chunk boundaries, deflated alone or shuffled then deflated; a chunk with one byte flipped
  * fails to read (EIO) instead of giving wrong data; a stream of the wrong size or truncated is
- * refused. */
+ * refused; a chunked dataset stored without filters reads back equal; arcos_h5r_view hands out
+ * the same elements as a read for a range inside one chunk, and refuses (1) one across chunks. */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,14 @@ static int write_file(const char *path, const uint32_t *v) {
     w = -1;
   H5Dclose(d3);
   H5Pclose(p);
+  /* "u": the 32-bit values chunked without filters (read straight into the caller's buffer) */
+  p = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(p, 1, &chunk);
+  hid_t d4 = H5Dcreate2(f, "u", H5T_NATIVE_UINT32, s, H5P_DEFAULT, p, H5P_DEFAULT);
+  if (d4 < 0 || H5Dwrite(d4, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+    w = -1;
+  H5Dclose(d4);
+  H5Pclose(p);
   H5Sclose(s);
   H5Fclose(f);
   return f >= 0 && d >= 0 && w >= 0 ? 0 : -1;
@@ -121,6 +130,10 @@ static int read_file(const char *path, const uint32_t *v, uint32_t *back) {
   }
   if (b32 == NULL || (rc == 0 && memcmp(b32, v, N * sizeof *v) != 0))
     rc = b32 == NULL ? -1 : 1;
+  if (b32 != NULL && rc == 0)
+    rc = arcos_h5r_read(h, "/u", ARCOS_H5_U32, 0, N, b32) != ARCOS_OK ? -1
+         : memcmp(b32, v, N * sizeof *v) != 0                         ? 1
+                                                                      : 0;
   free(b32);
   if (b64 == NULL)
     rc = -1;
@@ -129,6 +142,33 @@ static int read_file(const char *path, const uint32_t *v, uint32_t *back) {
   if (rc != 0)
     return rc;
   return memcmp(v, back, N * sizeof *v) != 0;
+}
+
+/* Views of ranges inside one chunk equal the values, for each kind of dataset; a range
+ * across two chunks is refused. 0, 1 (different) or -1 (failed). */
+static int view_file(const char *path, const uint32_t *v) {
+  arcos_h5r_t *h = NULL;
+  if (arcos_h5r_open(path, &h) != ARCOS_OK)
+    return -1;
+  const char *names[3] = {"/v", "/t", "/u"};
+  int rc = 0;
+  for (int t = 0; t < 300 && rc == 0; t++) {
+    uint64_t c = next() % ((N + CHUNK - 1) / CHUNK), lo = c * CHUNK + next() % CHUNK;
+    uint64_t end = (c + 1) * CHUNK < N ? (c + 1) * CHUNK : N;
+    if (lo >= end)
+      continue;
+    uint64_t n = 1 + next() % (end - lo);
+    const void *p = NULL;
+    if (arcos_h5r_view(h, names[t % 3], ARCOS_H5_U32, lo, n, &p) != ARCOS_OK || p == NULL)
+      rc = -1;
+    else if (memcmp(p, v + lo, n * sizeof *v) != 0)
+      rc = 1;
+  }
+  const void *p = &rc;
+  if (rc == 0 && (arcos_h5r_view(h, "/u", ARCOS_H5_U32, CHUNK - 1, 2, &p) != 1 || p != NULL))
+    rc = 1;
+  arcos_h5r_close(&h);
+  return rc;
 }
 
 static void test_inflate_sizes(void) {
@@ -159,6 +199,7 @@ static void test_filter(void) {
     v[i] = (uint32_t)(i / 7 + (next() % 16)) * 40503u; /* every byte varies; compressible */
   if (v != NULL && back != NULL && write_file(path, v) == 0) {
     CHECK_INT_EQ(read_file(path, v, back), 0);
+    CHECK_INT_EQ(view_file(path, v), 0);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     /* Flip one byte in the middle of the second chunk's compressed data. */
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
