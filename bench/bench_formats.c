@@ -22,7 +22,8 @@
 #include "run/outputs.h"
 
 typedef struct {
-  item_t *items;
+  item_t *items; /* stored */
+  item_t *dups;  /* the same records as duplicates (first_* in place of type, source) */
   fail_t *fails;
   char *ids; /* N ids of 12 bytes */
   char *raw; /* one raw line the failures share */
@@ -34,10 +35,11 @@ static const char *const types[] = {"test_result", "coverage", "security_scan", 
 static int corpus_make(corpus_t *c, size_t n) {
   c->n = n;
   c->items = calloc(n, sizeof *c->items);
+  c->dups = calloc(n, sizeof *c->dups);
   c->fails = calloc(n, sizeof *c->fails);
   c->ids = malloc(n * 12 + 1);
   c->raw = malloc(301);
-  if (c->items == NULL || c->fails == NULL || c->ids == NULL || c->raw == NULL)
+  if (c->items == NULL || c->dups == NULL || c->fails == NULL || c->ids == NULL || c->raw == NULL)
     return -1;
   for (size_t k = 0; k < 300; k++)
     c->raw[k] = (char)('a' + k % 26);
@@ -62,7 +64,12 @@ static int corpus_make(corpus_t *c, size_t n) {
     it->severity = it->alerts ? ARCOS_SEV_MEDIUM : ARCOS_SEV_NONE;
     it->status = ITEM_STORED;
     it->line = i + 1;
-    it->first_line = i / 2 + 1;
+    item_t *d = &c->dups[i];
+    *d = *it;
+    d->status = ITEM_DUPLICATE;
+    d->first_line = i / 2 + 1;
+    d->first_input = 0;
+    d->first_run = 0;
     fail_t *f = &c->fails[i];
     f->line = i + 1;
     f->offset = 390 * (uint64_t)i;
@@ -97,7 +104,7 @@ static void pass_dup(const arcos_plan_t *plan, const corpus_t *c, arcos_buf_t *b
                      const arcos_colbuf_t *cb) {
   (void)cb;
   for (size_t i = 0; i < c->n; i++)
-    arcos_line_dup(b, plan, NULL, &c->items[i]);
+    arcos_line_dup(b, plan, NULL, &c->dups[i]);
 }
 
 static void pass_dlq(const arcos_plan_t *plan, const corpus_t *c, arcos_buf_t *b,
@@ -176,6 +183,7 @@ int main(int argc, char **argv) {
   arcos_buf_free(&b);
   arcos_colbuf_free(&cb);
   free(c.items);
+  free(c.dups);
   free(c.fails);
   free(c.ids);
   free(c.raw);
