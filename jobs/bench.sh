@@ -113,7 +113,7 @@ markdown() { # bench.json as the table of docs/performance.md
     def commas: if length > 3 then (.[:-3] | commas) + "," + .[-3:] else . end;
     def k(x): if x == null then "–" else (x | round | tostring | commas) end;
     def note: if .group == "scaling" then "×\(r(.ratio_to_floor; 2)) floor; speed-up \(r(.speedup; 2)), efficiency \(r(.efficiency; 2))\(if .oversubscribed then " (oversubscribed)" else "" end)"
-      elif .group == "gz" then "efficiency \(n(.efficiency; 2)), busy s per rank \([.busy_s_per_rank[] | n(.; 2)] | join(" ")), records per rank \(.records_per_rank | map(tostring) | join(" ")), same results \(.same_results)"
+    elif .group == "gz" then "efficiency \(r(.efficiency; 2)), busy s per rank \([.busy_s_per_rank[] | r(.; 2)] | join(" ")), records per rank \(.records_per_rank | map(tostring) | join(" ")), same results \(.same_results)"
     elif .group == "archive" then "\(r(.ratio_to_jsonl; 2))× JSON Lines at \(.ranks) rank(s); \(k(.records_per_s_per_rank)) per rank; same results: \(.same_results)"
       elif .group == "stream" then "\(r(.ratio_to_file; 2)) of the file at \(.ranks) rank(s)"
       elif .group == "graph" then "load \(r(.load_s; 1)) s from \(if .form == "h5" then "HDF5" else "JSON Lines" end); \(r(.mteps; 1)) MTEPS wall (\(r(.ratio_to_gap; 2)) of GAP), \(r(.mteps_cpu; 1)) on CPU time; top-down \(r(.mteps_top_down; 1))"
