@@ -38,10 +38,14 @@ static double huge_pages_mb(void) {
   if (f == NULL)
     return 0;
   char line[256];
+  static const char key[] = "AnonHugePages:";
   double kb = 0;
-  while (fgets(line, sizeof line, f) != NULL)
-    if (sscanf(line, "AnonHugePages: %lf kB", &kb) == 1)
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (strncmp(line, key, sizeof key - 1) == 0) {
+      kb = strtod(line + sizeof key - 1, NULL); /* "   2048 kB" */
       break;
+    }
+  }
   fclose(f);
   return kb / 1024.0;
 }
