@@ -358,6 +358,140 @@ static int write_graph(arcos_h5_t *h, int rank, const arcos_graph_t *g, whole_t 
   return rc;
 }
 
+/* This rank's nodes (gid, label, id length, properties length, id, properties) into nb,
+ * and its out-edges (source gid, target gid, type) into es/ed/et (g->nout each). */
+static int pack_local(const arcos_graph_t *g, arcos_buf_t *nb, uint64_t *es, uint64_t *ed,
+                      uint32_t *et) {
+  int rc = ARCOS_OK;
+  for (uint32_t v = 0; rc == ARCOS_OK && v < g->n; v++) {
+    uint64_t gid = g->gid_base[g->rank] + v;
+    const char *pt = g->props[v]; /* canonical text, Python's json.dumps(sort_keys=True) */
+    uint32_t hdr[3] = {(uint32_t)g->label[v], g->id_len[v], pt ? (uint32_t)strlen(pt) : 0};
+    rc = arcos_buf_append(nb, &gid, 8);
+    rc = rc ? rc : arcos_buf_append(nb, hdr, sizeof hdr);
+    rc = rc ? rc : arcos_buf_append(nb, g->ids[v], hdr[1]);
+    rc = rc ? rc : arcos_buf_append(nb, pt ? pt : "", hdr[2]);
+    for (uint64_t e = g->out_off[v]; rc == ARCOS_OK && e < g->out_off[v + 1]; e++) {
+      es[e] = gid;
+      ed[e] = g->out_nbr[e];
+      et[e] = g->out_type[e];
+    }
+  }
+  return rc;
+}
+
+/* What rank 0 gathers: every rank's packed nodes and out-edges, with the counts and
+ * displacements of both (MPI counts are ints). */
+typedef struct {
+  char *nodes;         /* rank 0: all packed nodes (w's strings point into them) */
+  uint64_t *src, *dst; /* rank 0: all out-edges */
+  uint32_t *type;
+  int *cnt; /* rank 0: node bytes, their displs, edges, their displs (x size) */
+  uint64_t node_bytes;
+} gathered_t;
+
+/* Rank 0: the counts of every rank (mine: node bytes, edges) and room for all of it. */
+static int gather_counts(MPI_Comm comm, int rank, int size, const int mine[2], gathered_t *ga,
+                         const char *dir, arcos_detail_t *d) {
+  int *both = rank == 0 ? calloc((size_t)size * 2, sizeof(int)) : NULL;
+  MPI_Gather(mine, 2, MPI_INT, both, 2, MPI_INT, 0, comm);
+  uint64_t tb = 0, te = 0;
+  int *cnt = ga->cnt;
+  for (int q = 0; rank == 0 && q < size; q++) {
+    cnt[q] = both[2 * q];
+    cnt[size + q] = (int)tb;
+    cnt[2 * size + q] = both[2 * q + 1];
+    cnt[3 * size + q] = (int)te;
+    tb += (uint64_t)both[2 * q];
+    te += (uint64_t)both[2 * q + 1];
+  }
+  free(both);
+  int lrc = ARCOS_OK;
+  if (rank == 0) {
+    if (tb > INT_MAX)
+      lrc = arcos_detail_set(d, ARCOS_ERANGE, dir, 0,
+                             "the graph's node data exceed the 2 GiB that convert gathers "
+                             "on rank 0");
+    ga->node_bytes = tb;
+    ga->nodes = malloc(tb + 1);
+    ga->src = malloc((te + 1) * sizeof *ga->src);
+    ga->dst = malloc((te + 1) * sizeof *ga->dst);
+    ga->type = malloc((te + 1) * sizeof *ga->type);
+    if (lrc == ARCOS_OK && (!ga->nodes || !ga->src || !ga->dst || !ga->type))
+      lrc = ARCOS_ENOMEM;
+  }
+  return agree_d(comm, rank, size, lrc, d);
+}
+
+/* The whole graph on rank 0 (w), from every rank's nodes and out-edges. */
+static int gather_whole(MPI_Comm comm, int rank, int size, const arcos_graph_t *g, whole_t *w,
+                        gathered_t *ga, const char *dir, arcos_detail_t *d) {
+  arcos_buf_t nb = {0};
+  uint64_t ne = g->nout;
+  uint64_t *es = malloc((ne + 1) * sizeof *es), *ed = malloc((ne + 1) * sizeof *ed);
+  uint32_t *et = malloc((ne + 1) * sizeof *et);
+  int rc = es && ed && et ? pack_local(g, &nb, es, ed, et) : ARCOS_ENOMEM;
+  /* MPI counts and displacements are ints: convert gathers at most 2^31-1 bytes of
+   * nodes and 2^31-1 relationships on rank 0. */
+  if (rc == ARCOS_OK && (w->E > INT_MAX || w->N > INT_MAX || nb.len > INT_MAX))
+    rc = arcos_detail_set(d, ARCOS_ERANGE, dir, 0,
+                          "the graph is too large for convert (it gathers the graph on rank 0: "
+                          "at most 2^31-1 relationships and 2 GiB of node data)");
+  int mine[2] = {(int)nb.len, (int)ne};
+  ga->cnt = rank == 0 ? calloc((size_t)size * 4, sizeof(int)) : NULL;
+  if (rank == 0 && ga->cnt == NULL)
+    rc = ARCOS_ENOMEM;
+  rc = agree_d(comm, rank, size, rc, d);
+  if (rc == ARCOS_OK)
+    rc = gather_counts(comm, rank, size, mine, ga, dir, d);
+  if (rc == ARCOS_OK) {
+    int *c = ga->cnt, *c0 = c, *c1 = c ? c + size : NULL, *c2 = c ? c + 2 * size : NULL,
+        *c3 = c ? c + 3 * size : NULL;
+    MPI_Gatherv(nb.data, mine[0], MPI_BYTE, ga->nodes, c0, c1, MPI_BYTE, 0, comm);
+    MPI_Gatherv(es, mine[1], MPI_UINT64_T, ga->src, c2, c3, MPI_UINT64_T, 0, comm);
+    MPI_Gatherv(ed, mine[1], MPI_UINT64_T, ga->dst, c2, c3, MPI_UINT64_T, 0, comm);
+    MPI_Gatherv(et, mine[1], MPI_UINT32_T, ga->type, c2, c3, MPI_UINT32_T, 0, comm);
+    int lrc = rank == 0 ? arrange(g, ga->nodes, ga->node_bytes, ga->src, ga->dst, ga->type, w)
+                        : ARCOS_OK;
+    rc = agree_d(comm, rank, size, lrc, d);
+  }
+  free(es);
+  free(ed);
+  free(et);
+  arcos_buf_free(&nb);
+  return rc;
+}
+
+/* The HDF5 file at out: written under a temporary name, renamed by rank 0 when whole. */
+static int write_file(MPI_Comm comm, int rank, int size, const arcos_graph_t *g, whole_t *w,
+                      const arcos_graph_convert_opts_t *o, const char *dir, const char *out, int rc,
+                      arcos_detail_t *d) {
+  char *tmp = arcos_out_temp_name(out);
+  if (rc == ARCOS_OK && tmp == NULL)
+    rc = ARCOS_ENOMEM;
+  rc = agree_d(comm, rank, size, rc, d);
+  arcos_h5_t *h = NULL;
+  if (rc == ARCOS_OK)
+    rc = arcos_h5_create(comm, tmp, &h, d);
+  if (rc == ARCOS_OK) {
+    rc = write_graph(h, rank, g, w, o, dir);
+    if (rc != ARCOS_OK && rank == 0)
+      arcos_detail_set(d, rc, out, 0, "writing the HDF5 graph failed: %s", arcos_h5_errmsg(h));
+    int crc = arcos_h5_close(&h);
+    rc = rc != ARCOS_OK ? rc : crc;
+  }
+  int frc = ARCOS_OK;
+  if (rank == 0 && tmp != NULL) {
+    if (rc == ARCOS_OK && rename(tmp, out) != 0)
+      frc = arcos_detail_set(d, ARCOS_EIO, out, 0, "cannot rename %s: %s", tmp, strerror(errno));
+    if (rc != ARCOS_OK || frc != ARCOS_OK)
+      unlink(tmp);
+  }
+  MPI_Bcast(&frc, 1, MPI_INT, 0, comm);
+  free(tmp);
+  return rc != ARCOS_OK ? rc : frc;
+}
+
 int arcos_graph_convert(MPI_Comm comm, const char *dir, const arcos_graph_convert_opts_t *o,
                         const char *out, arcos_graph_convert_stats_t *st, arcos_detail_t *d) {
   memset(st, 0, sizeof *st);
@@ -387,119 +521,18 @@ int arcos_graph_convert(MPI_Comm comm, const char *dir, const arcos_graph_conver
   w.K = rank == 0 ? json_array_size(errs) : 0;
   MPI_Bcast(&w.K, 1, MPI_UINT64_T, 0, comm);
   w.errs = errs;
-
-  /* This rank's nodes (gid, label, id length, properties length, id, properties) and
-   * out-edges, gathered on rank 0. */
-  arcos_buf_t nb = {0};
-  uint64_t ne = g->nout;
-  uint64_t *es = malloc((ne + 1) * sizeof *es), *ed = malloc((ne + 1) * sizeof *ed);
-  uint32_t *et = malloc((ne + 1) * sizeof *et);
-  rc = es && ed && et ? ARCOS_OK : ARCOS_ENOMEM;
-  for (uint32_t v = 0; rc == ARCOS_OK && v < g->n; v++) {
-    uint64_t gid = g->gid_base[g->rank] + v;
-    const char *pt = g->props[v]; /* canonical text, Python's json.dumps(sort_keys=True) */
-    uint32_t hdr[3] = {(uint32_t)g->label[v], g->id_len[v], pt ? (uint32_t)strlen(pt) : 0};
-    rc = arcos_buf_append(&nb, &gid, 8);
-    rc = rc ? rc : arcos_buf_append(&nb, hdr, sizeof hdr);
-    rc = rc ? rc : arcos_buf_append(&nb, g->ids[v], hdr[1]);
-    rc = rc ? rc : arcos_buf_append(&nb, pt ? pt : "", hdr[2]);
-    for (uint64_t e = g->out_off[v]; rc == ARCOS_OK && e < g->out_off[v + 1]; e++) {
-      es[e] = gid;
-      ed[e] = g->out_nbr[e];
-      et[e] = g->out_type[e];
-    }
-  }
-  /* MPI counts and displacements are ints: convert gathers at most 2^31-1 bytes of
-   * nodes and 2^31-1 relationships on rank 0. */
-  if (rc == ARCOS_OK && (w.E > INT_MAX || w.N > INT_MAX || nb.len > INT_MAX))
-    rc = arcos_detail_set(d, ARCOS_ERANGE, dir, 0,
-                          "the graph is too large for convert (it gathers the graph on rank 0: "
-                          "at most 2^31-1 relationships and 2 GiB of node data)");
-  int mine[2] = {(int)nb.len, (int)ne};
-  int *cnt = rank == 0 ? calloc((size_t)size * 4, sizeof(int)) : NULL;
-  if (rank == 0 && cnt == NULL)
-    rc = ARCOS_ENOMEM;
-  rc = agree_d(comm, rank, size, rc, d);
-  char *allnodes = NULL;
-  uint64_t *aes = NULL, *aed = NULL;
-  uint32_t *aet = NULL;
-  if (rc == ARCOS_OK) {
-    int *both = rank == 0 ? calloc((size_t)size * 2, sizeof(int)) : NULL;
-    MPI_Gather(mine, 2, MPI_INT, both, 2, MPI_INT, 0, comm);
-    uint64_t tb = 0, te = 0;
-    for (int q = 0; rank == 0 && q < size; q++) {
-      cnt[q] = both[2 * q];
-      cnt[size + q] = (int)tb;
-      cnt[2 * size + q] = both[2 * q + 1];
-      cnt[3 * size + q] = (int)te;
-      tb += (uint64_t)both[2 * q];
-      te += (uint64_t)both[2 * q + 1];
-    }
-    free(both);
-    int lrc = ARCOS_OK;
-    if (rank == 0) {
-      if (tb > INT_MAX)
-        lrc = arcos_detail_set(d, ARCOS_ERANGE, dir, 0,
-                               "the graph's node data exceed the 2 GiB that convert gathers "
-                               "on rank 0");
-      allnodes = malloc(tb + 1);
-      aes = malloc((te + 1) * sizeof *aes);
-      aed = malloc((te + 1) * sizeof *aed);
-      aet = malloc((te + 1) * sizeof *aet);
-      if (lrc == ARCOS_OK && (!allnodes || !aes || !aed || !aet))
-        lrc = ARCOS_ENOMEM;
-    }
-    rc = agree_d(comm, rank, size, lrc, d);
-    if (rc == ARCOS_OK) {
-      int *c0 = cnt, *c1 = cnt ? cnt + size : NULL, *c2 = cnt ? cnt + 2 * size : NULL,
-          *c3 = cnt ? cnt + 3 * size : NULL;
-      MPI_Gatherv(nb.data, mine[0], MPI_BYTE, allnodes, c0, c1, MPI_BYTE, 0, comm);
-      MPI_Gatherv(es, mine[1], MPI_UINT64_T, aes, c2, c3, MPI_UINT64_T, 0, comm);
-      MPI_Gatherv(ed, mine[1], MPI_UINT64_T, aed, c2, c3, MPI_UINT64_T, 0, comm);
-      MPI_Gatherv(et, mine[1], MPI_UINT32_T, aet, c2, c3, MPI_UINT32_T, 0, comm);
-      if (rank == 0)
-        lrc = arrange(g, allnodes, tb, aes, aed, aet, &w);
-      rc = agree_d(comm, rank, size, lrc, d);
-    }
-  }
-  free(es);
-  free(ed);
-  free(et);
-  free(aes);
-  free(aed);
-  free(aet);
-  free(cnt);
-  arcos_buf_free(&nb);
-
-  char *tmp = arcos_out_temp_name(out);
-  if (rc == ARCOS_OK && tmp == NULL)
-    rc = ARCOS_ENOMEM;
-  rc = agree_d(comm, rank, size, rc, d);
-  arcos_h5_t *h = NULL;
-  if (rc == ARCOS_OK)
-    rc = arcos_h5_create(comm, tmp, &h, d);
-  if (rc == ARCOS_OK) {
-    rc = write_graph(h, rank, g, &w, o, dir);
-    if (rc != ARCOS_OK && rank == 0)
-      arcos_detail_set(d, rc, out, 0, "writing the HDF5 graph failed: %s", arcos_h5_errmsg(h));
-    int crc = arcos_h5_close(&h);
-    rc = rc != ARCOS_OK ? rc : crc;
-  }
-  int frc = ARCOS_OK;
-  if (rank == 0 && tmp != NULL) {
-    if (rc == ARCOS_OK && rename(tmp, out) != 0)
-      frc = arcos_detail_set(d, ARCOS_EIO, out, 0, "cannot rename %s: %s", tmp, strerror(errno));
-    if (rc != ARCOS_OK || frc != ARCOS_OK)
-      unlink(tmp);
-  }
-  MPI_Bcast(&frc, 1, MPI_INT, 0, comm);
-  rc = rc != ARCOS_OK ? rc : frc;
+  gathered_t ga = {0};
+  rc = gather_whole(comm, rank, size, g, &w, &ga, dir, d);
+  free(ga.src);
+  free(ga.dst);
+  free(ga.type);
+  free(ga.cnt);
+  rc = write_file(comm, rank, size, g, &w, o, dir, out, rc, d);
   st->nodes = w.N;
   st->relationships = w.E;
   st->errors = w.K;
   st->write_s = arcos_now() - t1;
-  free(tmp);
-  free(allnodes);
+  free(ga.nodes);
   whole_free(&w);
   json_decref(errs);
   arcos_graph_destroy(&g);
