@@ -294,6 +294,139 @@ static void convert_stats_sum(MPI_Comm comm, const conv_t *c, double read_s,
   MPI_Allreduce(&read_s, &stats->read_s, 1, MPI_DOUBLE, MPI_MAX, comm);
 }
 
+/* Where every partition's rows go: per partition (np), this rank's newlines, rows and
+ * first local row, and the sums over the ranks (all); this rank's blocks of rows in the
+ * archive (boff/bcnt, nblocks); per input its first row and row count. */
+typedef struct {
+  uint64_t *newlines, *rows, *first_local, *all, *boff, *bcnt;
+  uint64_t *src_first, *src_rows;
+  size_t nblocks;
+  uint64_t total;
+} layout_t;
+
+static int layout_alloc(layout_t *l, size_t np, size_t ninputs) {
+  memset(l, 0, sizeof *l);
+  l->newlines = calloc(np + 1, sizeof *l->newlines);
+  l->rows = calloc(np + 1, sizeof *l->rows);
+  l->first_local = calloc(np + 1, sizeof *l->first_local);
+  l->all = calloc(np + 1, sizeof *l->all);
+  l->boff = calloc(np + 1, sizeof *l->boff);
+  l->bcnt = calloc(np + 1, sizeof *l->bcnt);
+  l->src_first = calloc(ninputs + 1, sizeof *l->src_first);
+  l->src_rows = calloc(ninputs + 1, sizeof *l->src_rows);
+  return l->newlines && l->rows && l->first_local && l->all && l->boff && l->bcnt && l->src_first &&
+                 l->src_rows
+             ? ARCOS_OK
+             : ARCOS_ENOMEM;
+}
+
+static void layout_free(layout_t *l) {
+  free(l->newlines);
+  free(l->rows);
+  free(l->first_local);
+  free(l->all);
+  free(l->boff);
+  free(l->bcnt);
+  free(l->src_first);
+  free(l->src_rows);
+}
+
+/* Plan exactly as `run` does (rank 0), then broadcast; an archive is refused as input. */
+static int plan_inputs(MPI_Comm comm, int rank, int size, const char *const *inputs, size_t ninputs,
+                       const arcos_convert_opts_t *o, arcos_plan_t *plan, arcos_detail_t *d) {
+  int rc = ARCOS_OK;
+  if (rank == 0) {
+    arcos_plan_opts_t po = {
+        .partition_bytes = 0, .per_rank = o->per_rank, .workers = size, .whole_documents = true};
+    rc = arcos_plan_build(inputs, ninputs, &po, plan, d);
+    for (size_t i = 0; rc == ARCOS_OK && i < plan->ninputs; i++)
+      if (plan->inputs[i].format == ARCOS_FMT_H5)
+        rc = arcos_detail_set(d, ARCOS_EUSAGE, plan->inputs[i].path, 0,
+                              "is already an evidence archive; convert reads JSON Lines, gzip "
+                              "JSON Lines and .json documents");
+  }
+  return arcos_plan_bcast(comm, rc, plan);
+}
+
+/* Step 1: read and ingest this rank's partitions, in global order. Reader failures
+ * (EIO/EPARSE) were stored as rows; anything else stops convert. */
+static int read_partitions(const arcos_plan_t *plan, int rank, conv_t *c, layout_t *l,
+                           arcos_convert_stats_t *stats) {
+  int rc = ARCOS_OK;
+  arcos_buf_t scratch = {0};
+  for (size_t p = 0; p < plan->nparts && rc == ARCOS_OK; p++) {
+    if (plan->parts[p].rank != rank)
+      continue;
+    c->input = plan->parts[p].input;
+    l->first_local[p] = c->rows;
+    arcos_read_stats_t st = {0};
+    int r = arcos_read_partition(plan, &plan->parts[p], &scratch, conv_record, conv_reader_error, c,
+                                 &st);
+    l->newlines[p] = st.newlines;
+    l->rows[p] = c->rows - l->first_local[p];
+    if (r != ARCOS_OK && r != ARCOS_EIO && r != ARCOS_EPARSE)
+      rc = r;
+    stats->input_bytes += arcos_input_span(plan, &plan->parts[p]);
+  }
+  arcos_buf_free(&scratch);
+  return rc;
+}
+
+/* Step 2: absolute JSON Lines line numbers, and the global first row of every partition
+ * (this rank's blocks) and input. */
+static void global_rows(MPI_Comm comm, const arcos_plan_t *plan, conv_t *c, layout_t *l, int rank) {
+  size_t np = plan->nparts;
+  MPI_Allreduce(l->newlines, l->all, (int)np, MPI_UINT64_T, MPI_SUM, comm);
+  absolute_lines(plan, c, l->all, l->first_local, l->rows, rank);
+  MPI_Allreduce(l->rows, l->all, (int)np, MPI_UINT64_T, MPI_SUM, comm);
+  for (size_t p = 0; p < np; p++) {
+    uint32_t in = plan->parts[p].input;
+    if (p == 0 || plan->parts[p - 1].input != in)
+      l->src_first[in] = l->total;
+    l->src_rows[in] += l->all[p];
+    if (plan->parts[p].rank == rank && l->rows[p] > 0) {
+      l->boff[l->nblocks] = l->total;
+      l->bcnt[l->nblocks++] = l->rows[p];
+    }
+    l->total += l->all[p];
+  }
+  /* Inputs without a partition (none today) keep first_row at the running total. */
+}
+
+/* Step 3: the collective write under a temporary name, then rank 0 renames it. */
+static int write_out(MPI_Comm comm, int rank, const arcos_plan_t *plan, conv_t *c,
+                     const layout_t *l, const arcos_convert_opts_t *o, const char *out,
+                     arcos_detail_t *d) {
+  char *tmp = arcos_out_temp_name(out);
+  int have = tmp != NULL, all_have = 0;
+  MPI_Allreduce(&have, &all_have, 1, MPI_INT, MPI_MIN, comm);
+  if (!all_have) {
+    free(tmp);
+    return ARCOS_ENOMEM;
+  }
+  arcos_h5_t *h = NULL;
+  int rc = arcos_h5_create(comm, tmp, &h, d);
+  if (rc == ARCOS_OK) {
+    rc = write_archive(h, plan, c, l->total, l->nblocks, l->boff, l->bcnt, o, l->src_first,
+                       l->src_rows, rank);
+    if (rc != ARCOS_OK)
+      arcos_detail_set(d, rc, out, 0, "writing the archive failed: %s", arcos_h5_errmsg(h));
+    int crc = arcos_h5_close(&h);
+    if (rc == ARCOS_OK)
+      rc = crc;
+  }
+  if (rank == 0) {
+    if (rc == ARCOS_OK && rename(tmp, out) != 0)
+      rc = arcos_detail_set(d, ARCOS_EIO, out, 0, "cannot rename %s into place: %s", tmp,
+                            strerror(errno));
+    if (rc != ARCOS_OK)
+      remove(tmp);
+  }
+  MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+  free(tmp);
+  return rc;
+}
+
 int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninputs,
                           const arcos_convert_opts_t *opts, const char *out,
                           arcos_convert_stats_t *stats, arcos_detail_t *d) {
@@ -310,60 +443,23 @@ int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninpu
     o.chunk_rows = 65536;
   if (o.chunk_bytes == 0)
     o.chunk_bytes = (uint64_t)1 << 20;
-
-  /* Plan exactly as `run` does (rank 0), then broadcast. */
   arcos_plan_t plan;
   memset(&plan, 0, sizeof plan);
-  int rc = ARCOS_OK;
-  if (rank == 0) {
-    arcos_plan_opts_t po = {
-        .partition_bytes = 0, .per_rank = o.per_rank, .workers = size, .whole_documents = true};
-    rc = arcos_plan_build(inputs, ninputs, &po, &plan, d);
-    for (size_t i = 0; rc == ARCOS_OK && i < plan.ninputs; i++)
-      if (plan.inputs[i].format == ARCOS_FMT_H5)
-        rc = arcos_detail_set(d, ARCOS_EUSAGE, plan.inputs[i].path, 0,
-                              "is already an evidence archive; convert reads JSON Lines, gzip "
-                              "JSON Lines and .json documents");
-  }
-  rc = arcos_plan_bcast(comm, rc, &plan);
+  int rc = plan_inputs(comm, rank, size, inputs, ninputs, &o, &plan, d);
   if (rc != ARCOS_OK) {
     arcos_plan_free(&plan);
     return rc;
   }
-  size_t np = plan.nparts;
   conv_t c;
   memset(&c, 0, sizeof c);
   c.ev = arcos_evidence_create(NULL, 0, o.max_record_bytes);
-  uint64_t *newlines = calloc(np + 1, sizeof *newlines);
-  uint64_t *rows = calloc(np + 1, sizeof *rows);
-  uint64_t *first_local = calloc(np + 1, sizeof *first_local);
-  uint64_t *all = calloc(np + 1, sizeof *all);
-  uint64_t *boff = calloc(np + 1, sizeof *boff), *bcnt = calloc(np + 1, sizeof *bcnt);
-  uint64_t *src_first = calloc(plan.ninputs + 1, sizeof *src_first);
-  uint64_t *src_rows = calloc(plan.ninputs + 1, sizeof *src_rows);
-  arcos_buf_t scratch = {0};
-  if (c.ev == NULL || newlines == NULL || rows == NULL || first_local == NULL || all == NULL ||
-      boff == NULL || bcnt == NULL || src_first == NULL || src_rows == NULL)
+  layout_t l;
+  rc = layout_alloc(&l, plan.nparts, plan.ninputs);
+  if (c.ev == NULL)
     rc = ARCOS_ENOMEM;
-
-  /* 1. Read and ingest this rank's partitions, in global order. */
   double t0 = arcos_now();
-  for (size_t p = 0; p < np && rc == ARCOS_OK; p++) {
-    if (plan.parts[p].rank != rank)
-      continue;
-    c.input = plan.parts[p].input;
-    first_local[p] = c.rows;
-    arcos_read_stats_t st = {0};
-    int r = arcos_read_partition(&plan, &plan.parts[p], &scratch, conv_record, conv_reader_error,
-                                 &c, &st);
-    newlines[p] = st.newlines;
-    rows[p] = c.rows - first_local[p];
-    /* Reader failures (EIO/EPARSE) were stored as rows; anything else stops convert. */
-    if (r != ARCOS_OK && r != ARCOS_EIO && r != ARCOS_EPARSE)
-      rc = r;
-    stats->input_bytes += arcos_input_span(&plan, &plan.parts[p]);
-  }
-  arcos_buf_free(&scratch);
+  if (rc == ARCOS_OK)
+    rc = read_partitions(&plan, rank, &c, &l, stats);
   double read_s = arcos_now() - t0;
   int agreed = rc;
   MPI_Allreduce(&rc, &agreed, 1, MPI_INT, MPI_MIN, comm);
@@ -373,72 +469,17 @@ int arcos_archive_convert(MPI_Comm comm, const char *const *inputs, size_t ninpu
               c.fatal ? c.fatal_msg : arcos_strerror(rc));
     arcos_detail_set(d, agreed, out, 0, "reading the inputs failed (%s)", arcos_strerror(agreed));
     rc = agreed;
-    goto done;
+  } else {
+    global_rows(comm, &plan, &c, &l, rank);
+    stats->records = l.total;
+    stats->inputs = plan.ninputs;
+    convert_stats_sum(comm, &c, read_s, stats);
+    t0 = arcos_now();
+    rc = write_out(comm, rank, &plan, &c, &l, &o, out, d);
+    stats->write_s = arcos_now() - t0;
   }
-
-  /* 2. Absolute JSON Lines line numbers and the global first row of every partition. */
-  MPI_Allreduce(newlines, all, (int)np, MPI_UINT64_T, MPI_SUM, comm);
-  absolute_lines(&plan, &c, all, first_local, rows, rank);
-  MPI_Allreduce(rows, all, (int)np, MPI_UINT64_T, MPI_SUM, comm);
-  uint64_t total = 0;
-  size_t nblocks = 0;
-  for (size_t p = 0; p < np; p++) {
-    uint32_t in = plan.parts[p].input;
-    if (p == 0 || plan.parts[p - 1].input != in)
-      src_first[in] = total;
-    src_rows[in] += all[p];
-    if (plan.parts[p].rank == rank && rows[p] > 0) {
-      boff[nblocks] = total;
-      bcnt[nblocks++] = rows[p];
-    }
-    total += all[p];
-  }
-  /* Inputs without a partition (none today) keep first_row at the running total. */
-  stats->records = total;
-  stats->inputs = plan.ninputs;
-  convert_stats_sum(comm, &c, read_s, stats);
-
-  /* 3. Collective write under a temporary name, then rename. */
-  t0 = arcos_now();
-  char *tmp = arcos_out_temp_name(out);
-  int have = tmp != NULL, all_have = 0;
-  MPI_Allreduce(&have, &all_have, 1, MPI_INT, MPI_MIN, comm);
-  if (!all_have) {
-    free(tmp);
-    rc = ARCOS_ENOMEM;
-    goto done;
-  }
-  arcos_h5_t *h = NULL;
-  rc = arcos_h5_create(comm, tmp, &h, d);
-  if (rc == ARCOS_OK) {
-    rc = write_archive(h, &plan, &c, total, nblocks, boff, bcnt, &o, src_first, src_rows, rank);
-    if (rc != ARCOS_OK)
-      arcos_detail_set(d, rc, out, 0, "writing the archive failed: %s", arcos_h5_errmsg(h));
-    int crc = arcos_h5_close(&h);
-    if (rc == ARCOS_OK)
-      rc = crc;
-  }
-  if (rank == 0) {
-    if (rc == ARCOS_OK && rename(tmp, out) != 0)
-      rc = arcos_detail_set(d, ARCOS_EIO, out, 0, "cannot rename %s into place: %s", tmp,
-                            strerror(errno));
-    if (rc != ARCOS_OK)
-      remove(tmp);
-  }
-  MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
-  free(tmp);
-  stats->write_s = arcos_now() - t0;
-
-done:
   conv_free(&c);
-  free(newlines);
-  free(rows);
-  free(first_local);
-  free(all);
-  free(boff);
-  free(bcnt);
-  free(src_first);
-  free(src_rows);
+  layout_free(&l);
   arcos_plan_free(&plan);
   return rc;
 }
