@@ -526,50 +526,54 @@ static int op_dests(const arcos_cache_t *c, const arcos_cache_batch_t *b, const 
   return is_write(op->kind) ? n : (n > 0 ? 1 : 0);
 }
 
-int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
-  int size = c->size, R = c->replication, rc = ARCOS_OK;
-  int64_t now = cache_now(c);
-  int64_t *cnt = calloc((size_t)size * 4, sizeof *cnt);
-  int *dests = malloc((b->n * (size_t)R + 1) * sizeof *dests);
-  uint8_t *ndest = calloc(b->n + 1, 1); /* zero: ops too big for the cache have none */
-  char *sbuf = NULL, *rbuf = NULL, *reply_in = NULL;
-  arcos_buf_t reply = {0};
-  if (cnt == NULL || dests == NULL || ndest == NULL) {
-    ARCOS_ABORT(c->comm, "out of memory in the cache exchange");
-  }
-  int64_t *scount = cnt, *rcount = cnt + size, *soff = cnt + 2 * size, *tmp = cnt + 3 * size;
+/* One exchange round's routing: per op its destinations (dests, R per op; ndest of
+ * them), and per rank the bytes sent and received and the running offsets. */
+typedef struct {
+  int64_t *cnt; /* 4 x size: scount, rcount, soff, tmp */
+  int64_t *scount, *rcount, *soff, *tmp;
+  int *dests;
+  uint8_t *ndest; /* zero: ops too big for the cache, or with no live replica */
+} route_t;
 
+/* Each op's replicas, and the bytes of requests to each rank. */
+static void route_ops(arcos_cache_t *c, arcos_cache_batch_t *b, route_t *rt) {
+  int R = c->replication;
   for (size_t i = 0; i < b->n; i++) {
     op_t *op = &b->ops[i];
-    ndest[i] = 0;
+    rt->ndest[i] = 0;
     if (op->status == ARCOS_CACHE_TOO_BIG)
       continue;
     uint64_t h;
-    int *d = dests + i * (size_t)R;
-    ndest[i] = (uint8_t)op_dests(c, b, op, d, &h);
-    if (ndest[i] == 0) {
+    int *d = rt->dests + i * (size_t)R;
+    rt->ndest[i] = (uint8_t)op_dests(c, b, op, d, &h);
+    if (rt->ndest[i] == 0) {
       op->status = ARCOS_CACHE_UNAVAILABLE;
       continue;
     }
     if (arcos_ring_owner(c->full, h) != d[0])
       c->rerouted++;
-    for (int j = 0; j < ndest[i]; j++)
-      scount[arcos_ring_host_rank(d[j], size)] += REQ_FIXED + op->klen + op->vlen;
+    for (int j = 0; j < rt->ndest[i]; j++)
+      rt->scount[arcos_ring_host_rank(d[j], c->size)] += REQ_FIXED + op->klen + op->vlen;
   }
+}
+
+/* The requests, grouped by the rank that hosts each destination node. */
+static char *pack_requests(const arcos_cache_t *c, const arcos_cache_batch_t *b, route_t *rt,
+                           int64_t now) {
+  int size = c->size, R = c->replication;
   int64_t stotal = 0;
   for (int r = 0; r < size; r++) {
-    soff[r] = stotal;
-    stotal += scount[r];
+    rt->soff[r] = stotal;
+    stotal += rt->scount[r];
   }
-  sbuf = malloc((size_t)stotal + 1);
-  if (sbuf == NULL) {
+  char *sbuf = malloc((size_t)stotal + 1);
+  if (sbuf == NULL)
     ARCOS_ABORT(c->comm, "out of memory in the cache exchange");
-  }
   for (size_t i = 0; i < b->n; i++) {
     const op_t *op = &b->ops[i];
-    for (int j = 0; j < ndest[i]; j++) {
-      int node = dests[i * (size_t)R + j];
-      char *p = sbuf + soff[arcos_ring_host_rank(node, size)];
+    for (int j = 0; j < rt->ndest[i]; j++) {
+      int node = rt->dests[i * (size_t)R + j];
+      char *p = sbuf + rt->soff[arcos_ring_host_rank(node, size)];
       uint32_t u32;
       uint64_t h = arcos_hash64(b->data.data + op->koff, op->klen);
       p[0] = (char)op->kind;
@@ -583,20 +587,19 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
       memcpy(p + 30, &h, 8);
       memcpy(p + REQ_FIXED, b->data.data + op->koff, op->klen);
       memcpy(p + REQ_FIXED + op->klen, b->data.data + op->voff, op->vlen);
-      soff[arcos_ring_host_rank(node, size)] += REQ_FIXED + op->klen + op->vlen;
+      rt->soff[arcos_ring_host_rank(node, size)] += REQ_FIXED + op->klen + op->vlen;
     }
   }
+  return sbuf;
+}
 
-  int64_t rtotal = 0;
-  rbuf = exchange(c->comm, size, sbuf, scount, rcount, &rtotal, &rc);
-  if (rbuf == NULL)
-    goto done;
-
-  /* Host side: apply in arrival order (source rank, then queue order), answer each. */
+/* Host side: apply the requests in arrival order (source rank, then queue order) and
+ * answer each into reply; tmp[r] gets the bytes of the answers to rank r. */
+static void serve_requests(arcos_cache_t *c, const char *rbuf, route_t *rt, arcos_buf_t *reply) {
   int64_t off = 0;
-  for (int r = 0; r < size; r++) {
-    size_t start = reply.len;
-    for (int64_t end = off + rcount[r]; off < end;) {
+  for (int r = 0; r < c->size; r++) {
+    size_t start = reply->len;
+    for (int64_t end = off + rt->rcount[r]; off < end;) {
       const char *p = rbuf + off;
       uint32_t node, klen, vlen;
       int64_t rnow, ttl;
@@ -615,40 +618,38 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
         rvlen = 0; /* only the primary's answer carries a value */
       uint8_t st8 = (uint8_t)st;
       uint32_t rl = (uint32_t)rvlen;
-      if (arcos_buf_append(&reply, &st8, 1) != 0 || arcos_buf_append(&reply, &rl, 4) != 0 ||
-          (rl > 0 && arcos_buf_append(&reply, rv, rl) != 0)) {
+      if (arcos_buf_append(reply, &st8, 1) != 0 || arcos_buf_append(reply, &rl, 4) != 0 ||
+          (rl > 0 && arcos_buf_append(reply, rv, rl) != 0))
         ARCOS_ABORT(c->comm, "out of memory in the cache exchange");
-      }
       off += REQ_FIXED + klen + vlen;
     }
-    tmp[r] = (int64_t)(reply.len - start);
+    rt->tmp[r] = (int64_t)(reply->len - start);
   }
+}
 
-  int64_t rep_total = 0;
-  reply_in = exchange(c->comm, size, reply.data, tmp, rcount, &rep_total, &rc);
-  if (reply_in == NULL)
-    goto done;
-
-  /* Requester side: answers from rank r come in the order the requests went to r. */
-  soff[0] = 0;
+/* Requester side: answers from rank r come in the order the requests went to r; the
+ * primary's answer is the op's. */
+static void read_replies(arcos_cache_t *c, arcos_cache_batch_t *b, route_t *rt,
+                         const char *reply_in) {
+  int size = c->size, R = c->replication;
+  rt->soff[0] = 0;
   for (int r = 1; r < size; r++)
-    soff[r] = soff[r - 1] + rcount[r - 1];
+    rt->soff[r] = rt->soff[r - 1] + rt->rcount[r - 1];
   for (size_t i = 0; i < b->n; i++) {
     op_t *op = &b->ops[i];
-    for (int j = 0; j < ndest[i]; j++) {
-      int r = arcos_ring_host_rank(dests[i * (size_t)R + j], size);
-      const char *q = reply_in + soff[r];
+    for (int j = 0; j < rt->ndest[i]; j++) {
+      int r = arcos_ring_host_rank(rt->dests[i * (size_t)R + j], size);
+      const char *q = reply_in + rt->soff[r];
       uint32_t rl;
       memcpy(&rl, q + 1, 4);
-      soff[r] += REP_FIXED + rl;
+      rt->soff[r] += REP_FIXED + rl;
       if (j != 0)
         continue;
       op->status = (uint8_t)q[0];
       op->roff = b->results.len;
       op->rlen = rl;
-      if (rl > 0 && arcos_buf_append(&b->results, q + REP_FIXED, rl) != 0) {
+      if (rl > 0 && arcos_buf_append(&b->results, q + REP_FIXED, rl) != 0)
         ARCOS_ABORT(c->comm, "out of memory in the cache exchange");
-      }
     }
     c->ops++;
     /* A lookup found an entry or did not; a refused write is neither. */
@@ -659,17 +660,42 @@ int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
         c->misses++;
     }
   }
-  c->rounds++;
-  c->up_rounds += (uint64_t)c->live_nodes;
+}
 
-done:
+int arcos_cache_exec(arcos_cache_t *c, arcos_cache_batch_t *b) {
+  int size = c->size, rc = ARCOS_OK;
+  int64_t now = cache_now(c);
+  route_t rt;
+  rt.cnt = calloc((size_t)size * 4, sizeof *rt.cnt);
+  rt.dests = malloc((b->n * (size_t)c->replication + 1) * sizeof *rt.dests);
+  rt.ndest = calloc(b->n + 1, 1);
+  if (rt.cnt == NULL || rt.dests == NULL || rt.ndest == NULL)
+    ARCOS_ABORT(c->comm, "out of memory in the cache exchange");
+  rt.scount = rt.cnt;
+  rt.rcount = rt.cnt + size;
+  rt.soff = rt.cnt + 2 * size;
+  rt.tmp = rt.cnt + 3 * size;
+  route_ops(c, b, &rt);
+  char *sbuf = pack_requests(c, b, &rt, now), *reply_in = NULL;
+  arcos_buf_t reply = {0};
+  int64_t rtotal = 0, rep_total = 0;
+  char *rbuf = exchange(c->comm, size, sbuf, rt.scount, rt.rcount, &rtotal, &rc);
+  if (rbuf != NULL) {
+    serve_requests(c, rbuf, &rt, &reply);
+    reply_in = exchange(c->comm, size, reply.data, rt.tmp, rt.rcount, &rep_total, &rc);
+  }
+  if (reply_in != NULL) {
+    read_replies(c, b, &rt, reply_in);
+    c->rounds++;
+    c->up_rounds += (uint64_t)c->live_nodes;
+  }
   free(reply_in);
   arcos_buf_free(&reply);
   free(rbuf);
   free(sbuf);
-  free(ndest);
-  free(dests);
-  free(cnt);
+  free(rt.ndest);
+  free(rt.dests);
+  free(rt.cnt);
   return rc;
 }
 
