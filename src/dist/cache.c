@@ -721,139 +721,146 @@ static int contains(const int *a, int n, int x) {
   return 0;
 }
 
-int arcos_cache_fail_node(arcos_cache_t *c, int node) {
-  if (node < 0 || node >= c->nodes || !c->up[node] || c->live_nodes < 2)
-    return ARCOS_EUSAGE;
-  int size = c->size, R = c->replication, rc = ARCOS_OK;
-  int64_t now = cache_now(c);
-  uint8_t *up2 = malloc((size_t)c->nodes);
-  int64_t *cnt = calloc((size_t)size * 3, sizeof *cnt);
-  arcos_ring_t *next = NULL;
-  char *sbuf = NULL, *rbuf = NULL;
-  if (up2 == NULL || cnt == NULL) {
-    ARCOS_ABORT(c->comm, "out of memory in cache failover");
-  }
-  memcpy(up2, c->up, (size_t)c->nodes);
-  up2[node] = 0;
-  next = live_ring(c, up2);
-  if (next == NULL) {
-    ARCOS_ABORT(c->comm, "out of memory in cache failover");
-  }
-  int64_t *scount = cnt, *rcount = cnt + size, *soff = cnt + 2 * size;
-
-  /* The failed node's host counts what had no other copy, then drops everything. */
-  uint64_t lost = 0;
-  int nsample = 0;
+/* On the failed node's host: count (and sample) the live entries that had no other
+ * copy, then drop its table. */
+typedef struct {
+  uint64_t lost;
+  int nsample;
   char sample[ARCOS_CACHE_LOST_SAMPLE][80];
-  memset(sample, 0, sizeof sample);
-  if (hosts(c, node)) {
-    cache_table_t *t = &c->tables[node];
+} lost_t;
+
+static void count_lost(arcos_cache_t *c, int node, int64_t now, lost_t *l) {
+  memset(l, 0, sizeof *l);
+  if (!hosts(c, node))
+    return;
+  cache_table_t *t = &c->tables[node];
+  for (size_t i = 0; i < t->cap; i++) {
+    const cache_entry_t *e = t->slots[i];
+    if (e == NULL || !cache_entry_live(e, now))
+      continue;
+    int old[ARCOS_CACHE_MAX_REPLICATION];
+    if (arcos_ring_replicas(c->live, e->hash, old, c->replication) == 1) {
+      if (l->nsample < ARCOS_CACHE_LOST_SAMPLE)
+        printable_key(e->data, e->klen, l->sample[l->nsample++]);
+      l->lost++;
+    }
+  }
+  cache_table_free(t);
+}
+
+/* One move of entry e to node dst (sbuf at *at); without sbuf, only its bytes. */
+static size_t put_move(char *sbuf, int64_t *at, const cache_entry_t *e, int dst) {
+  size_t len = 4 + 8 + 4 + 4 + e->klen + e->vlen;
+  if (sbuf != NULL) {
+    char *p = sbuf + *at;
+    uint32_t d = (uint32_t)dst;
+    memcpy(p, &d, 4);
+    memcpy(p + 4, &e->expires, 8);
+    memcpy(p + 12, &e->klen, 4);
+    memcpy(p + 16, &e->vlen, 4);
+    memcpy(p + 20, e->data, e->klen + e->vlen);
+    *at += (int64_t)len;
+  }
+  return len;
+}
+
+/* Each surviving entry of a key the failed node replicated is sent by one holder (the
+ * first surviving old replica) to every node that joins its replica set under next.
+ * Without sbuf, count bytes per rank into scount; with it, fill it at soff. */
+static void pack_moves(const arcos_cache_t *c, int node, const arcos_ring_t *next, int64_t now,
+                       char *sbuf, int64_t *scount, int64_t *soff) {
+  int R = c->replication;
+  for (int k = c->rank; k < c->nodes; k += c->size) {
+    if (!c->up[k] || k == node)
+      continue;
+    const cache_table_t *t = &c->tables[k];
     for (size_t i = 0; i < t->cap; i++) {
       const cache_entry_t *e = t->slots[i];
       if (e == NULL || !cache_entry_live(e, now))
         continue;
-      int old[ARCOS_CACHE_MAX_REPLICATION];
-      int n = arcos_ring_replicas(c->live, e->hash, old, R);
-      if (n == 1) {
-        if (nsample < ARCOS_CACHE_LOST_SAMPLE)
-          printable_key(e->data, e->klen, sample[nsample++]);
-        lost++;
-      }
-    }
-    cache_table_free(t);
-  }
-
-  /* Each surviving entry of a key the failed node replicated is sent by one holder
-   * (the first surviving old replica) to every node that joins its replica set. The
-   * shape is two passes: count bytes per destination, then fill. */
-  for (int pass = 0; pass < 2; pass++) {
-    if (pass == 1) {
-      int64_t total = 0;
-      for (int r = 0; r < size; r++) {
-        soff[r] = total;
-        total += scount[r];
-      }
-      sbuf = malloc((size_t)total + 1);
-      if (sbuf == NULL) {
-        ARCOS_ABORT(c->comm, "out of memory in cache failover");
-      }
-    }
-    for (int k = c->rank; k < c->nodes; k += size) {
-      if (!c->up[k] || k == node)
+      int old[ARCOS_CACHE_MAX_REPLICATION], neu[ARCOS_CACHE_MAX_REPLICATION];
+      int no = arcos_ring_replicas(c->live, e->hash, old, R);
+      if (!contains(old, no, node) || (old[0] == node ? old[1] : old[0]) != k)
         continue;
-      cache_table_t *t = &c->tables[k];
-      for (size_t i = 0; i < t->cap; i++) {
-        const cache_entry_t *e = t->slots[i];
-        if (e == NULL || !cache_entry_live(e, now))
+      int nn = arcos_ring_replicas(next, e->hash, neu, R);
+      for (int j = 0; j < nn; j++) {
+        if (contains(old, no, neu[j]))
           continue;
-        int old[ARCOS_CACHE_MAX_REPLICATION], neu[ARCOS_CACHE_MAX_REPLICATION];
-        int no = arcos_ring_replicas(c->live, e->hash, old, R);
-        if (!contains(old, no, node))
-          continue;
-        int sender = old[0] == node ? old[1] : old[0];
-        if (sender != k)
-          continue;
-        int nn = arcos_ring_replicas(next, e->hash, neu, R);
-        for (int j = 0; j < nn; j++) {
-          if (contains(old, no, neu[j]))
-            continue;
-          int r = arcos_ring_host_rank(neu[j], size);
-          size_t len = 4 + 8 + 4 + 4 + e->klen + e->vlen;
-          if (pass == 0) {
-            scount[r] += (int64_t)len;
-            continue;
-          }
-          char *p = sbuf + soff[r];
-          uint32_t dst = (uint32_t)neu[j];
-          memcpy(p, &dst, 4);
-          memcpy(p + 4, &e->expires, 8);
-          memcpy(p + 12, &e->klen, 4);
-          memcpy(p + 16, &e->vlen, 4);
-          memcpy(p + 20, e->data, e->klen + e->vlen);
-          soff[r] += (int64_t)len;
-        }
+        int r = arcos_ring_host_rank(neu[j], c->size);
+        size_t len = put_move(sbuf, &soff[r], e, neu[j]);
+        if (sbuf == NULL)
+          scount[r] += (int64_t)len;
       }
     }
   }
+}
 
-  int64_t rtotal = 0;
-  rbuf = exchange(c->comm, size, sbuf, scount, rcount, &rtotal, &rc);
-  if (rbuf != NULL) {
-    for (int64_t off = 0; off < rtotal;) {
-      const char *p = rbuf + off;
-      uint32_t dst, klen, vlen;
-      int64_t expires;
-      memcpy(&dst, p, 4);
-      memcpy(&expires, p + 4, 8);
-      memcpy(&klen, p + 12, 4);
-      memcpy(&vlen, p + 16, 4);
-      cache_table_t *t = &c->tables[dst];
-      uint64_t h = arcos_hash64(p + 20, klen);
-      if (cache_table_find(t, h, p + 20, klen, now) == NULL) {
-        if (put_checked(c, t, h, p + 20, klen, p + 20 + klen, vlen, expires, now) ==
-            ARCOS_CACHE_STORED)
-          c->re_replicated++;
-      }
-      off += 20 + klen + vlen;
-    }
+/* The moves received: each stored where its node has no copy yet. */
+static void accept_moves(arcos_cache_t *c, const char *rbuf, int64_t rtotal, int64_t now) {
+  for (int64_t off = 0; off < rtotal;) {
+    const char *p = rbuf + off;
+    uint32_t dst, klen, vlen;
+    int64_t expires;
+    memcpy(&dst, p, 4);
+    memcpy(&expires, p + 4, 8);
+    memcpy(&klen, p + 12, 4);
+    memcpy(&vlen, p + 16, 4);
+    cache_table_t *t = &c->tables[dst];
+    uint64_t h = arcos_hash64(p + 20, klen);
+    if (cache_table_find(t, h, p + 20, klen, now) == NULL &&
+        put_checked(c, t, h, p + 20, klen, p + 20 + klen, vlen, expires, now) == ARCOS_CACHE_STORED)
+      c->re_replicated++;
+    off += 20 + klen + vlen;
   }
+}
+
+int arcos_cache_fail_node(arcos_cache_t *c, int node) {
+  if (node < 0 || node >= c->nodes || !c->up[node] || c->live_nodes < 2)
+    return ARCOS_EUSAGE;
+  int size = c->size, rc = ARCOS_OK;
+  int64_t now = cache_now(c);
+  uint8_t *up2 = malloc((size_t)c->nodes);
+  int64_t *cnt = calloc((size_t)size * 3, sizeof *cnt);
+  if (up2 == NULL || cnt == NULL)
+    ARCOS_ABORT(c->comm, "out of memory in cache failover");
+  memcpy(up2, c->up, (size_t)c->nodes);
+  up2[node] = 0;
+  arcos_ring_t *next = live_ring(c, up2);
+  if (next == NULL)
+    ARCOS_ABORT(c->comm, "out of memory in cache failover");
+  int64_t *scount = cnt, *rcount = cnt + size, *soff = cnt + 2 * size;
+  lost_t l;
+  count_lost(c, node, now, &l);
+  /* Two passes: count bytes per destination rank, then fill. */
+  pack_moves(c, node, next, now, NULL, scount, soff);
+  int64_t total = 0;
+  for (int r = 0; r < size; r++) {
+    soff[r] = total;
+    total += scount[r];
+  }
+  char *sbuf = malloc((size_t)total + 1);
+  if (sbuf == NULL)
+    ARCOS_ABORT(c->comm, "out of memory in cache failover");
+  pack_moves(c, node, next, now, sbuf, scount, soff);
+  int64_t rtotal = 0;
+  char *rbuf = exchange(c->comm, size, sbuf, scount, rcount, &rtotal, &rc);
+  if (rbuf != NULL)
+    accept_moves(c, rbuf, rtotal, now);
 
   /* Every rank learns what was lost (the host's count and sample). */
   int host = arcos_ring_host_rank(node, size);
-  uint64_t info[2] = {lost, (uint64_t)nsample};
+  uint64_t info[2] = {l.lost, (uint64_t)l.nsample};
   MPI_Bcast(info, 2, MPI_UINT64_T, host, c->comm);
-  MPI_Bcast(sample, (int)sizeof sample, MPI_CHAR, host, c->comm);
+  MPI_Bcast(l.sample, (int)sizeof l.sample, MPI_CHAR, host, c->comm);
   c->lost += info[0];
   for (int i = 0; i < (int)info[1] && c->nlost_sample < ARCOS_CACHE_LOST_SAMPLE; i++)
-    memcpy(c->lost_sample[c->nlost_sample++], sample[i], 80);
+    memcpy(c->lost_sample[c->nlost_sample++], l.sample[i], 80);
 
   /* From here on the node is out of service. */
   arcos_ring_destroy(&c->live);
   c->live = next;
-  next = NULL;
   c->up[node] = 0;
   c->live_nodes--;
-
   free(rbuf);
   free(sbuf);
   free(cnt);
