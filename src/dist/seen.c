@@ -118,6 +118,18 @@ static int same_id(const char *a, const char *b, uint64_t *collisions) {
   return 0;
 }
 
+/* An owner table for n ids, every slot EMPTY: a power of two, at most half full. */
+static uint32_t *empty_table(const xchg_t *x, size_t n, size_t *cap) {
+  *cap = 16;
+  while (*cap < n * 2)
+    *cap *= 2;
+  uint32_t *table = malloc(*cap * sizeof *table);
+  if (table == NULL)
+    ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
+  memset(table, 0xff, *cap * sizeof *table);
+  return table;
+}
+
 /* Owner side: keep the smallest position per id among the requests in rbuf[0..total)
  * and write one reply per request, in the order the requests came. The table holds
  * offsets into rbuf: no copy of an id, no allocation per id. */
@@ -125,14 +137,11 @@ static char *answer(xchg_t *x, const char *rbuf, int64_t total, size_t *nreq) {
   size_t n = 0;
   for (int64_t off = 0; off < total; off += req_len(rbuf + off))
     n++;
-  size_t cap = 16;
-  while (cap < n * 2)
-    cap *= 2;
-  uint32_t *table = malloc(cap * sizeof *table);
+  size_t cap = 0;
+  uint32_t *table = empty_table(x, n, &cap);
   char *reply = malloc(n * REP_SIZE + 1);
-  if (table == NULL || reply == NULL)
+  if (reply == NULL)
     ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
-  memset(table, 0xff, cap * sizeof *table);
   uint64_t coll = 0;
   for (int64_t off = 0; off < total; off += req_len(rbuf + off)) {
     const char *p = rbuf + off;
@@ -216,13 +225,8 @@ static int local_round(xchg_t *x, const uint32_t *ord, size_t m) {
   note_rerouting(x);
   for (size_t k = 0; x->rerouting && k < m; k++)
     owner_rank(x, x->hash + 2 * (size_t)ord[k]); /* counts the keys sent elsewhere */
-  size_t cap = 16;
-  while (cap < m * 2)
-    cap *= 2;
-  uint32_t *table = malloc(cap * sizeof *table);
-  if (table == NULL)
-    ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
-  memset(table, 0xff, cap * sizeof *table);
+  size_t cap = 0;
+  uint32_t *table = empty_table(x, m, &cap);
   for (size_t k = 0; k < m; k++) {
     uint32_t i = ord[k];
     size_t slot = (size_t)x->hash[2 * (size_t)i] & (cap - 1);
@@ -308,12 +312,13 @@ static int run_round(xchg_t *x, const uint32_t *ord, size_t m) {
   return ARCOS_OK;
 }
 
-/* Items grouped by round: round b takes the ids whose hash falls in bucket b, so every
- * occurrence of an id is in the same round. bstart[b] is where bucket b starts. */
-/* Each id is hashed once, here: the rounds read x->hash. */
 static uint32_t bucket_of(const xchg_t *x, size_t i, uint64_t rounds) {
   return (uint32_t)((x->hash[2 * i + 1] >> 32) % rounds);
 }
+
+/* Items grouped by round: round b takes the ids whose hash falls in bucket b, so every
+ * occurrence of an id is in the same round. bstart[b] is where bucket b starts. Each id
+ * is hashed once, here: the rounds read x->hash. */
 
 static size_t *group(xchg_t *x, size_t n, uint64_t rounds) {
   size_t *bstart = calloc(rounds + 1, sizeof *bstart);
@@ -330,7 +335,7 @@ static size_t *group(xchg_t *x, size_t n, uint64_t rounds) {
     ARCOS_ABORT(x->comm, "out of memory in the exactly-once exchange");
   memcpy(fill, bstart, (rounds + 1) * sizeof *fill);
   for (size_t i = 0; i < n; i++)
-    x->order[fill[rounds > 1 ? bucket_of(x, i, rounds) : 0]++] = (uint32_t)i;
+    x->order[fill[bucket_of(x, i, rounds)]++] = (uint32_t)i;
   free(fill);
   return bstart;
 }

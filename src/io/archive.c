@@ -632,6 +632,17 @@ static void release_h5(void) {
   kept = NULL;
 }
 
+/* kept becomes a reader of path (h: that file already open, or NULL to open it): what
+ * areader_open says, or ARCOS_ENOMEM with nothing kept. */
+static int keep_reader(const char *path, arcos_h5r_t *h, char *err, size_t errn) {
+  release_h5();
+  if ((kept = malloc(sizeof *kept)) == NULL) {
+    arcos_h5r_close(&h);
+    return ARCOS_ENOMEM;
+  }
+  return areader_open(kept, path, h, err, errn);
+}
+
 /* An evidence archive becomes one input per original file recorded in it (path: the
  * archive; display, size: the original's), so outputs name the original inputs. The
  * probe's open file is kept for the partitions read from it (read_h5): its datasets are
@@ -644,11 +655,8 @@ static int expand_h5(arcos_input_list_t *l, const char *path, uint64_t size, arc
   int rc = probe(path, &info, d, &h);
   if (rc == ARCOS_OK) {
     char err[600] = "";
-    release_h5();
-    if ((kept = malloc(sizeof *kept)) == NULL)
-      arcos_h5r_close(&h); /* not kept: the first partition opens it */
-    else if (areader_open(kept, path, h, err, sizeof err) != ARCOS_OK)
-      release_h5();
+    if (keep_reader(path, h, err, sizeof err) != ARCOS_OK)
+      release_h5(); /* not kept: the first partition opens it */
   }
   if (rc == ARCOS_OK && (l->row_quantum == 0 || info.chunk_rows < l->row_quantum))
     l->row_quantum = info.chunk_rows;
@@ -685,14 +693,12 @@ static int read_h5(const arcos_input_t *in, const arcos_partition_t *part, arcos
     return ARCOS_OK;
   char err[600] = "";
   int rc = ARCOS_OK;
-  if (kept != NULL && strcmp(kept->path, in->path) != 0)
-    release_h5();
-  if (kept == NULL) {
+  if (kept == NULL || strcmp(kept->path, in->path) != 0) {
     double t0 = arcos_now();
-    if ((kept = malloc(sizeof *kept)) == NULL)
-      return ARCOS_ENOMEM;
-    rc = areader_open(kept, in->path, NULL, err, sizeof err);
+    rc = keep_reader(in->path, NULL, err, sizeof err);
     stats->io_s += arcos_now() - t0;
+    if (kept == NULL)
+      return rc;
   }
   if (rc != ARCOS_ENOMEM)
     rc = areader_rows(kept, in->path, part->start, part->end, fn, onerror, arg, stats, err,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "arcos/error.h"
+#include "arcos/ring.h"
 #include "run/records.h"
 
 int arcos_records_init(arcos_records_t *r) {
@@ -79,21 +80,6 @@ void arcos_records_drop_part(arcos_records_t *r, size_t part) {
 #define INTERN_MAX_DISTINCT 4096u
 #define INTERN_MAX_LEN 64u
 
-/* A word at a time: the strings are short and this runs twice per record. */
-static uint32_t intern_hash(const char *s, size_t n) {
-  uint64_t h = (uint64_t)n * 0x9E3779B97F4A7C15u, w;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    memcpy(&w, s + i, 8);
-    h = (h ^ w) * 0xFF51AFD7ED558CCDu;
-    h ^= h >> 29;
-  }
-  for (w = 0; i < n; i++)
-    w = (w << 8) | (unsigned char)s[i];
-  h = (h ^ w) * 0xC4CEB9FE1A85EC53u;
-  return (uint32_t)(h ^ (h >> 32));
-}
-
 /* Double the table (or create it) and reinsert what it holds. */
 static int intern_grow(arcos_records_t *r) {
   size_t cap = r->interned_cap ? r->interned_cap * 2 : 64;
@@ -117,7 +103,7 @@ static int intern_grow(arcos_records_t *r) {
 const char *arcos_records_intern(arcos_records_t *r, const char *s, size_t n) {
   if (n > INTERN_MAX_LEN)
     return arcos_arena_strndup(r->arena, s, n);
-  uint32_t h = intern_hash(s, n);
+  uint32_t h = (uint32_t)arcos_hash64(s, n); /* the ring's hash (XXH3) */
   size_t mask = r->interned_cap - 1, at = h & mask;
   for (; r->interned_cap != 0 && r->interned[at].s != NULL; at = (at + 1) & mask) {
     const arcos_intern_slot_t *e = &r->interned[at];
